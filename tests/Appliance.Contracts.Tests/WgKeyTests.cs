@@ -1,0 +1,31 @@
+using Appliance.Contracts;
+using Appliance.TestSupport;
+
+namespace Appliance.Contracts.Tests;
+
+public sealed class WgKeyTests
+{
+    [Theory]
+    [Trait("Category", TestCategories.Unit)]
+    [InlineData("too short", "AAAA")]
+    [InlineData("not base64", "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!=")]
+    [InlineData("33 bytes", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==")]
+    [InlineData("empty", "")]
+    public void Rejects_malformed_keys(string why, string text)
+    {
+        Assert.False(WgKey.TryParse(text, out _), why);
+        Assert.Throws<FormatException>(() => WgKey.Parse(text));
+    }
+
+    [Fact]
+    [Trait("Category", TestCategories.Unit)]
+    public void Base64_and_hex_round_trip()
+    {
+        var k = WgKey.Random();
+        Assert.Equal(k, WgKey.Parse(k.ToString()));
+        Assert.True(WgKey.TryParseHex(k.ToHex(), out var h));
+        Assert.Equal(k, h);
+        Assert.False(k.IsZero);
+        Assert.True(default(WgKey).IsZero);
+    }
+}
