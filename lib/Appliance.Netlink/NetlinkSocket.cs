@@ -1,0 +1,162 @@
+using System.Runtime.InteropServices;
+using Appliance.Netlink.Interop;
+
+namespace Appliance.Netlink;
+
+/// <summary>A real AF_NETLINK socket, optionally created inside another network namespace.</summary>
+public sealed unsafe class NetlinkSocket : INetlinkSocket
+{
+    private int _fd;
+
+    private NetlinkSocket(int fd)
+    {
+        _fd = fd;
+    }
+
+    /// <summary>
+    /// Opens a netlink socket. With <paramref name="networkNamespacePath"/> (e.g. <c>/run/netns/x</c> or
+    /// <c>/proc/PID/ns/net</c>) the socket is created on a short-lived thread that first joins that namespace;
+    /// a netlink socket stays bound to the namespace it was created in, so the caller's thread is untouched.
+    /// </summary>
+    public static NetlinkSocket Open(NetlinkProtocol protocol, string? networkNamespacePath = null, TimeSpan? receiveTimeout = null)
+    {
+        int fd;
+        if (networkNamespacePath is null)
+        {
+            fd = CreateFd(protocol);
+        }
+        else
+        {
+            fd = -1;
+            Exception? error = null;
+            var t = new Thread(() =>
+            {
+                try
+                {
+                    int ns = Libc.open(networkNamespacePath, Libc.O_RDONLY | Libc.O_CLOEXEC);
+                    if (ns < 0)
+                    {
+                        throw new NetlinkException((Errno)Marshal.GetLastPInvokeError(), "open " + networkNamespacePath);
+                    }
+                    try
+                    {
+                        if (Libc.setns(ns, Libc.CLONE_NEWNET) < 0)
+                        {
+                            throw new NetlinkException((Errno)Marshal.GetLastPInvokeError(), "setns " + networkNamespacePath);
+                        }
+                    }
+                    finally
+                    {
+                        _ = Libc.close(ns);
+                    }
+                    fd = CreateFd(protocol);
+                }
+                catch (Exception e)
+                {
+                    error = e;
+                }
+            });
+            t.Start();
+            t.Join();
+            if (error is not null)
+            {
+                throw error;
+            }
+        }
+        var s = new NetlinkSocket(fd);
+        s.Configure(receiveTimeout ?? TimeSpan.FromSeconds(10));
+        return s;
+    }
+
+    private static int CreateFd(NetlinkProtocol protocol)
+    {
+        int fd = Libc.socket(Libc.AF_NETLINK, Libc.SOCK_RAW | Libc.SOCK_CLOEXEC, (int)protocol);
+        if (fd < 0)
+        {
+            throw new NetlinkException((Errno)Marshal.GetLastPInvokeError(), "socket(AF_NETLINK)");
+        }
+        var addr = new sockaddr_nl { nl_family = Libc.AF_NETLINK };
+        if (Libc.bind(fd, &addr, sizeof(sockaddr_nl)) < 0)
+        {
+            var errno = (Errno)Marshal.GetLastPInvokeError();
+            _ = Libc.close(fd);
+            throw new NetlinkException(errno, "bind(AF_NETLINK)");
+        }
+        return fd;
+    }
+
+    private void Configure(TimeSpan receiveTimeout)
+    {
+        int one = 1;
+        // Ask for error strings (extended ACK) and no echo of the request inside error messages.
+        _ = Libc.setsockopt(_fd, Libc.SOL_NETLINK, Libc.NETLINK_EXT_ACK, &one, sizeof(int));
+        _ = Libc.setsockopt(_fd, Libc.SOL_NETLINK, Libc.NETLINK_CAP_ACK, &one, sizeof(int));
+        int buf = 1 << 20;
+        _ = Libc.setsockopt(_fd, Libc.SOL_SOCKET, Libc.SO_RCVBUF, &buf, sizeof(int));
+        _ = Libc.setsockopt(_fd, Libc.SOL_SOCKET, Libc.SO_SNDBUF, &buf, sizeof(int));
+        var tv = new timeval
+        {
+            tv_sec = (long)receiveTimeout.TotalSeconds,
+            tv_usec = receiveTimeout.Milliseconds * 1000L,
+        };
+        if (Libc.setsockopt(_fd, Libc.SOL_SOCKET, Libc.SO_RCVTIMEO, &tv, sizeof(timeval)) < 0)
+        {
+            throw new NetlinkException((Errno)Marshal.GetLastPInvokeError(), "setsockopt(SO_RCVTIMEO)");
+        }
+    }
+
+    public void Send(ReadOnlySpan<byte> datagram)
+    {
+        ObjectDisposedException.ThrowIf(_fd < 0, this);
+        fixed (byte* p = datagram)
+        {
+            while (true)
+            {
+                nint n = Libc.send(_fd, p, datagram.Length, 0);
+                if (n >= 0)
+                {
+                    return;
+                }
+                var errno = (Errno)Marshal.GetLastPInvokeError();
+                if (errno != Errno.EINTR)
+                {
+                    throw new NetlinkException(errno, "send(netlink)");
+                }
+            }
+        }
+    }
+
+    public int Receive(Span<byte> buffer)
+    {
+        ObjectDisposedException.ThrowIf(_fd < 0, this);
+        fixed (byte* p = buffer)
+        {
+            while (true)
+            {
+                nint n = Libc.recv(_fd, p, buffer.Length, 0);
+                if (n >= 0)
+                {
+                    return (int)n;
+                }
+                var errno = (Errno)Marshal.GetLastPInvokeError();
+                if (errno == Errno.EAGAIN)
+                {
+                    throw new TimeoutException("no netlink reply within the receive timeout");
+                }
+                if (errno != Errno.EINTR)
+                {
+                    throw new NetlinkException(errno, "recv(netlink)");
+                }
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_fd >= 0)
+        {
+            _ = Libc.close(_fd);
+            _fd = -1;
+        }
+    }
+}
