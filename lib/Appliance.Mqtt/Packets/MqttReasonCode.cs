@@ -1,0 +1,36 @@
+namespace Appliance.Mqtt.Packets;
+
+/// <summary>MQTT 5.0 reason codes (section 2.4) that this implementation produces or understands.</summary>
+public enum MqttReasonCode : byte
+{
+    Success = 0x00,
+    GrantedQos1 = 0x01,
+    GrantedQos2 = 0x02,
+    NoMatchingSubscribers = 0x10,
+    NoSubscriptionExisted = 0x11,
+    UnspecifiedError = 0x80,
+    MalformedPacket = 0x81,
+    ProtocolError = 0x82,
+    ImplementationSpecificError = 0x83,
+    UnsupportedProtocolVersion = 0x84,
+    ClientIdentifierNotValid = 0x85,
+    BadUserNameOrPassword = 0x86,
+    NotAuthorized = 0x87,
+    ServerUnavailable = 0x88,
+    ServerBusy = 0x89,
+    Banned = 0x8A,
+    ServerShuttingDown = 0x8B,
+    KeepAliveTimeout = 0x8D,
+    SessionTakenOver = 0x8E,
+    TopicFilterInvalid = 0x8F,
+    TopicNameInvalid = 0x90,
+    PacketIdentifierInUse = 0x91,
+    PacketIdentifierNotFound = 0x92,
+    ReceiveMaximumExceeded = 0x93,
+    PacketTooLarge = 0x95,
+    MessageRateTooHigh = 0x96,
+    QuotaExceeded = 0x97,
+    PayloadFormatInvalid = 0x99,
+    QosNotSupported = 0x9B,
+    ConnectionRateExceeded = 0x9F,
+}
