@@ -1,0 +1,138 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+
+namespace Appliance.WireGuard.Uapi;
+
+/// <summary>Runs <c>wireguard-go -f IFACE</c> per interface and stops only the processes it started.</summary>
+public sealed class WireGuardGoLauncher : IUserspaceLauncher
+{
+    private readonly WireGuardGoOptions _options;
+    private readonly Dictionary<string, Process> _processes = new(StringComparer.Ordinal);
+    private readonly Lock _lock = new();
+
+    public WireGuardGoLauncher(WireGuardGoOptions? options = null)
+    {
+        _options = options ?? new WireGuardGoOptions();
+    }
+
+    public async Task StartAsync(string interfaceName, CancellationToken cancellationToken = default)
+    {
+        var psi = new ProcessStartInfo(_options.CommandPrefix.Count > 0 ? _options.CommandPrefix[0] : _options.Executable)
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var a in _options.CommandPrefix.Skip(1))
+        {
+            psi.ArgumentList.Add(a);
+        }
+        if (_options.CommandPrefix.Count > 0)
+        {
+            psi.ArgumentList.Add(_options.Executable);
+        }
+        psi.ArgumentList.Add("-f");
+        psi.ArgumentList.Add(interfaceName);
+        psi.Environment["LOG_LEVEL"] = _options.LogLevel;
+        psi.Environment["WG_PROCESS_FOREGROUND"] = "1";
+
+        var process = Process.Start(psi) ?? throw new WireGuardException($"could not start {_options.Executable}");
+        var output = new System.Text.StringBuilder();
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (output) { output.AppendLine(e.Data); } } };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (output) { output.AppendLine(e.Data); } } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        lock (_lock)
+        {
+            _processes[interfaceName] = process;
+        }
+
+        var socketPath = Path.Combine(_options.SocketDirectory, interfaceName + ".sock");
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < _options.StartTimeout)
+        {
+            if (process.HasExited)
+            {
+                lock (_lock)
+                {
+                    _processes.Remove(interfaceName);
+                }
+                string log;
+                lock (output)
+                {
+                    log = output.ToString();
+                }
+                throw new WireGuardException($"{_options.Executable} for '{interfaceName}' exited with {process.ExitCode}: {log.Trim()}");
+            }
+            if (File.Exists(socketPath) && CanConnect(socketPath))
+            {
+                return;
+            }
+            await Task.Delay(20, cancellationToken).ConfigureAwait(false);
+        }
+        await StopAsync(interfaceName, cancellationToken).ConfigureAwait(false);
+        throw new TimeoutException($"{_options.Executable} for '{interfaceName}' did not open {socketPath} within {_options.StartTimeout}");
+    }
+
+    public async Task<bool> StopAsync(string interfaceName, CancellationToken cancellationToken = default)
+    {
+        Process? p;
+        lock (_lock)
+        {
+            if (!_processes.Remove(interfaceName, out p))
+            {
+                return false;
+            }
+        }
+        using (p)
+        {
+            if (!p.HasExited)
+            {
+                p.Kill();
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                timeout.CancelAfter(TimeSpan.FromSeconds(5));
+                await p.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
+            }
+        }
+        return true;
+    }
+
+    private static bool CanConnect(string path)
+    {
+        try
+        {
+            using var s = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            s.Connect(new UnixDomainSocketEndPoint(path));
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    public void Dispose()
+    {
+        List<Process> all;
+        lock (_lock)
+        {
+            all = [.. _processes.Values];
+            _processes.Clear();
+        }
+        foreach (var p in all)
+        {
+            try
+            {
+                if (!p.HasExited)
+                {
+                    p.Kill();
+                    p.WaitForExit(5000);
+                }
+            }
+            catch (InvalidOperationException)
+            {
+            }
+            p.Dispose();
+        }
+    }
+}
