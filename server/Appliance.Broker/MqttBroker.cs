@@ -1,0 +1,346 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using Appliance.Mqtt.Packets;
+
+namespace Appliance.Broker;
+
+/// <summary>
+/// Embedded MQTT 3.1.1/5.0 broker: TCP and TLS listeners, QoS 0/1 (QoS 2 accepted from publishers), retained
+/// messages, wildcards, persistent sessions, wills, keepalive, client-id takeover, per-client authentication and
+/// topic ACLs through <see cref="IMqttAuthenticator"/>. Start with <see cref="StartAsync"/>, stop with <see cref="StopAsync"/>.
+/// </summary>
+public sealed class MqttBroker : IAsyncDisposable
+{
+    private readonly Dictionary<string, MqttBrokerSession> _sessions = new(StringComparer.Ordinal);
+    private readonly Lock _sessionsLock = new();
+    private readonly ConcurrentDictionary<MqttBrokerConnection, Task> _connections = new();
+    private readonly MqttSubscriptionIndex _index = new();
+    private readonly List<Socket> _listenSockets = [];
+    private readonly List<Task> _loops = [];
+    private readonly List<IPEndPoint> _boundEndpoints = [];
+    private readonly MqttConnectionRateLimiter _rateLimiter;
+    private CancellationTokenSource? _stopping;
+
+    public MqttBroker(MqttBrokerOptions options, IMqttAuthenticator authenticator)
+    {
+        Options = options;
+        Authenticator = authenticator;
+        _rateLimiter = new MqttConnectionRateLimiter(options.MaxNewConnectionsPerSecond, Environment.TickCount64);
+    }
+
+    public MqttBrokerOptions Options { get; }
+
+    public IMqttAuthenticator Authenticator { get; }
+
+    public MqttBrokerMetrics Metrics { get; } = new();
+
+    /// <summary>The endpoints actually bound, in listener order (port 0 resolved).</summary>
+    public IReadOnlyList<IPEndPoint> BoundEndpoints => _boundEndpoints;
+
+    public int SessionCount
+    {
+        get
+        {
+            lock (_sessionsLock)
+            {
+                return _sessions.Count;
+            }
+        }
+    }
+
+    public int RetainedCount => Retained.Count;
+
+    internal MqttRetainedStore Retained { get; } = new();
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (_stopping is not null)
+        {
+            throw new InvalidOperationException("broker already started");
+        }
+        _stopping = new CancellationTokenSource();
+        foreach (var listener in Options.Listeners)
+        {
+            var socket = new Socket(listener.EndPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            socket.Bind(listener.EndPoint);
+            socket.Listen(1024);
+            _listenSockets.Add(socket);
+            _boundEndpoints.Add((IPEndPoint)socket.LocalEndPoint!);
+            _loops.Add(AcceptLoopAsync(socket, listener, _stopping.Token));
+            LogLine(MqttBrokerLogLevel.Information, $"listening on {socket.LocalEndPoint}{(listener.Certificate is null ? "" : " (TLS)")}");
+        }
+        _loops.Add(HousekeepingLoopAsync(_stopping.Token));
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_stopping is null)
+        {
+            return;
+        }
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        foreach (var s in _listenSockets)
+        {
+            s.Dispose();
+        }
+        foreach (var c in _connections.Keys)
+        {
+            c.Abort();
+        }
+        var all = Task.WhenAll(_loops.Concat(_connections.Values));
+        await Task.WhenAny(all, Task.Delay(TimeSpan.FromSeconds(5), cancellationToken)).ConfigureAwait(false);
+        _listenSockets.Clear();
+        _loops.Clear();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(CancellationToken.None).ConfigureAwait(false);
+        _stopping?.Dispose();
+    }
+
+    /// <summary>Publishes from inside the server process, without a socket and without ACL checks.</summary>
+    public void Publish(string topic, ReadOnlyMemory<byte> payload, MqttQos qos = MqttQos.AtMostOnce, bool retain = false, MqttProperties? properties = null)
+    {
+        if (!Mqtt.Formatter.MqttTopic.IsValidTopicName(topic))
+        {
+            throw new ArgumentException("invalid topic name: " + topic, nameof(topic));
+        }
+        Metrics.MessageReceived();
+        Route(new MqttBrokerMessage(topic, payload.ToArray(), qos > MqttQos.AtLeastOnce ? MqttQos.AtLeastOnce : qos, retain, properties, null, Environment.TickCount64));
+    }
+
+    /// <summary>Number of queued (not yet in flight) QoS 1 messages for a client id, or -1 when it has no session.</summary>
+    public int GetQueuedCount(string clientId)
+    {
+        lock (_sessionsLock)
+        {
+            return _sessions.TryGetValue(clientId, out var s) ? s.QueuedCount : -1;
+        }
+    }
+
+    internal void LogLine(MqttBrokerLogLevel level, string message) => Options.Log?.Invoke(level, message);
+
+    internal void Route(MqttBrokerMessage message)
+    {
+        if (message.Retain)
+        {
+            Retained.Apply(message);
+        }
+        var targets = new Dictionary<MqttBrokerSession, MqttTopicFilter>();
+        _index.Match(message.Topic, targets);
+        var now = Environment.TickCount64;
+        long delivered = 0;
+        foreach (var (session, subscription) in targets)
+        {
+            if (subscription.NoLocal && session.ClientId == message.PublisherClientId)
+            {
+                continue;
+            }
+            var qos = message.Qos < subscription.Qos ? message.Qos : subscription.Qos;
+
+            // 3.1.1 section 3.3.1.3: forwarded messages carry retain 0 unless 5.0 retain-as-published asks otherwise.
+            if (session.Deliver(message, qos, subscription.RetainAsPublished && message.Retain, now))
+            {
+                delivered++;
+            }
+        }
+        Metrics.MessagesDeliveredAdd(delivered);
+    }
+
+    /// <summary>Adds or replaces a subscription; null when the per-client limit is reached, else whether it is new.</summary>
+    internal bool? Subscribe(MqttBrokerSession session, MqttTopicFilter filter)
+    {
+        lock (session.Gate)
+        {
+            var isNew = !session.Subscriptions.ContainsKey(filter.Filter);
+            if (isNew && session.Subscriptions.Count >= Options.MaxSubscriptionsPerClient)
+            {
+                return null;
+            }
+            session.Subscriptions[filter.Filter] = filter;
+            _index.Add(filter.Filter, session, filter);
+            return isNew;
+        }
+    }
+
+    internal bool Unsubscribe(MqttBrokerSession session, string filter)
+    {
+        lock (session.Gate)
+        {
+            if (!session.Subscriptions.Remove(filter))
+            {
+                return false;
+            }
+            _index.Remove(filter, session);
+            return true;
+        }
+    }
+
+    /// <summary>Finds or creates the session for a CONNECT, taking it over from an older connection with the same client id.</summary>
+    /// <remarks><paramref name="sendConnAck"/> runs under the registry lock, before queued messages are resent, so CONNACK goes first.</remarks>
+    internal MqttBrokerSession TakeSession(MqttBrokerConnection connection, string clientId, bool cleanStart, uint expirySeconds, Action<bool> sendConnAck)
+    {
+        lock (_sessionsLock)
+        {
+            if (_sessions.TryGetValue(clientId, out var existing))
+            {
+                if (existing.Connection is { } old && old != connection)
+                {
+                    // 3.1.4: a second connection with the same client id disconnects the first.
+                    Metrics.SessionTakeover();
+                    LogLine(MqttBrokerLogLevel.Information, $"client '{clientId}' taken over by {connection.Endpoint}");
+                    old.TakenOver = true;
+                    existing.Detach(old, Environment.TickCount64);
+                    old.CloseAfterFlush(MqttReasonCode.SessionTakenOver);
+                }
+                if (cleanStart)
+                {
+                    DropSubscriptions(existing);
+                    _sessions.Remove(clientId);
+                }
+                else
+                {
+                    existing.ExpirySeconds = expirySeconds;
+                    sendConnAck(true);
+                    existing.Attach(connection, Environment.TickCount64);
+                    return existing;
+                }
+            }
+            var session = new MqttBrokerSession(clientId, Options, Metrics) { ExpirySeconds = expirySeconds };
+            _sessions[clientId] = session;
+            sendConnAck(false);
+            session.Attach(connection, Environment.TickCount64);
+            return session;
+        }
+    }
+
+    internal void OnConnectionClosed(MqttBrokerConnection connection, bool graceful)
+    {
+        _connections.TryRemove(connection, out _);
+        Metrics.ConnectionClosed();
+        if (connection.Session is not { } session)
+        {
+            return;
+        }
+        var now = Environment.TickCount64;
+        var detached = session.Detach(connection, now);
+        if (!graceful && !connection.TakenOver && connection.Will is { } will)
+        {
+            LogLine(MqttBrokerLogLevel.Debug, $"publishing will of '{connection.ClientId}' to '{will.Topic}'");
+            Route(new MqttBrokerMessage(will.Topic, will.Payload, will.Qos > MqttQos.AtLeastOnce ? MqttQos.AtLeastOnce : will.Qos, will.Retain,
+                connection.Version == MqttProtocolVersion.V500 ? will.Properties : null, connection.ClientId, now));
+        }
+        if (detached && session.ExpirySeconds == 0)
+        {
+            lock (_sessionsLock)
+            {
+                if (_sessions.TryGetValue(session.ClientId, out var current) && current == session && session.Connection is null)
+                {
+                    _sessions.Remove(session.ClientId);
+                    DropSubscriptions(session);
+                }
+            }
+        }
+    }
+
+    private void DropSubscriptions(MqttBrokerSession session)
+    {
+        lock (session.Gate)
+        {
+            foreach (var filter in session.Subscriptions.Keys)
+            {
+                _index.Remove(filter, session);
+            }
+        }
+        session.Clear();
+    }
+
+    private async Task AcceptLoopAsync(Socket listenSocket, MqttBrokerListenerOptions listener, CancellationToken stopping)
+    {
+        while (!stopping.IsCancellationRequested)
+        {
+            Socket socket;
+            try
+            {
+                socket = await listenSocket.AcceptAsync(stopping).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+            {
+                return;
+            }
+            catch (SocketException e)
+            {
+                // Out of file descriptors and similar: keep serving existing clients, retry shortly.
+                LogLine(MqttBrokerLogLevel.Warning, "accept failed: " + e.Message);
+                await Task.Delay(100, CancellationToken.None).ConfigureAwait(false);
+                continue;
+            }
+            if (_connections.Count >= Options.MaxConnections || !_rateLimiter.TryAcquire(Environment.TickCount64))
+            {
+                Metrics.ConnectionRefused();
+                LogLine(MqttBrokerLogLevel.Warning, $"refusing {socket.RemoteEndPoint}: connection limit or rate reached");
+                socket.Dispose();
+                continue;
+            }
+            socket.NoDelay = true;
+            Metrics.ConnectionAccepted();
+            Metrics.ConnectionOpened();
+            var connection = new MqttBrokerConnection(this, socket, listener);
+            var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _connections[connection] = RunConnectionAsync(connection, started.Task, stopping);
+            started.SetResult();
+        }
+    }
+
+    private static async Task RunConnectionAsync(MqttBrokerConnection connection, Task registered, CancellationToken stopping)
+    {
+        await registered.ConfigureAwait(false);
+        await connection.RunAsync(stopping).ConfigureAwait(false);
+    }
+
+    private async Task HousekeepingLoopAsync(CancellationToken stopping)
+    {
+        using var timer = new PeriodicTimer(Options.HousekeepingInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stopping).ConfigureAwait(false))
+            {
+                var now = Environment.TickCount64;
+                foreach (var c in _connections.Keys)
+                {
+                    // 3.1.1 section 3.1.2.10: nothing received for 1.5 x keepalive means the client is gone.
+                    if (c.IsConnected && c.KeepAliveSeconds > 0 && now - c.LastActivityMs > c.KeepAliveSeconds * 1500L)
+                    {
+                        Metrics.KeepAliveTimeout();
+                        LogLine(MqttBrokerLogLevel.Information, $"'{c.ClientId}' keepalive expired");
+                        c.CloseAfterFlush(MqttReasonCode.KeepAliveTimeout);
+                        c.Abort();
+                    }
+                }
+                lock (_sessionsLock)
+                {
+                    List<MqttBrokerSession>? expired = null;
+                    foreach (var s in _sessions.Values)
+                    {
+                        if (s.Connection is null && now - s.DetachedAtMs > s.ExpirySeconds * 1000L)
+                        {
+                            (expired ??= []).Add(s);
+                        }
+                    }
+                    foreach (var s in expired ?? [])
+                    {
+                        _sessions.Remove(s.ClientId);
+                        DropSubscriptions(s);
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+}

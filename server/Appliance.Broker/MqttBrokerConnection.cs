@@ -1,0 +1,446 @@
+using System.Buffers;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Text;
+using System.Threading.Channels;
+using Appliance.Mqtt.Formatter;
+using Appliance.Mqtt.Packets;
+using Appliance.Mqtt.Transport;
+
+namespace Appliance.Broker;
+
+/// <summary>One client socket: reads and dispatches packets, and writes queued frames from a single writer task.</summary>
+internal sealed class MqttBrokerConnection
+{
+    private const int WriteBatchSize = 64 * 1024;
+
+    private readonly MqttBroker _broker;
+    private readonly Socket _socket;
+    private readonly MqttBrokerListenerOptions _listener;
+    private readonly Channel<byte[]> _outgoing = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly CancellationTokenSource _cts = new();
+    private int _pendingWrites;
+    private bool _graceful;
+
+    public MqttBrokerConnection(MqttBroker broker, Socket socket, MqttBrokerListenerOptions listener)
+    {
+        _broker = broker;
+        _socket = socket;
+        _listener = listener;
+        LastActivityMs = Environment.TickCount64;
+        Endpoint = socket.RemoteEndPoint?.ToString() ?? "?";
+    }
+
+    public string Endpoint { get; }
+
+    public MqttProtocolVersion Version { get; private set; } = MqttProtocolVersion.V311;
+
+    public string ClientId { get; private set; } = "";
+
+    public MqttPrincipal? Principal { get; private set; }
+
+    public MqttBrokerSession? Session { get; private set; }
+
+    public MqttWill? Will { get; private set; }
+
+    public ushort KeepAliveSeconds { get; private set; }
+
+    public bool IsConnected => Session is not null;
+
+    public long LastActivityMs { get; private set; }
+
+    /// <summary>Set when another connection took the session over: no will is published for this one.</summary>
+    public bool TakenOver { get; set; }
+
+    public bool Enqueue(byte[] frame)
+    {
+        Interlocked.Increment(ref _pendingWrites);
+        return _outgoing.Writer.TryWrite(frame);
+    }
+
+    /// <summary>Enqueues a QoS 0 frame unless the socket is already far behind (then it is dropped and counted).</summary>
+    public bool EnqueueDroppable(byte[] frame)
+    {
+        if (Volatile.Read(ref _pendingWrites) >= _broker.Options.MaxPendingWritesPerClient)
+        {
+            _broker.Metrics.SlowConsumerDrop();
+            return false;
+        }
+        return Enqueue(frame);
+    }
+
+    public void Send(MqttPacket packet) => Enqueue(MqttPacketEncoder.Encode(packet, Version));
+
+    /// <summary>Sends what is queued (plus a 5.0 DISCONNECT with <paramref name="reason"/>), then closes.</summary>
+    public void CloseAfterFlush(MqttReasonCode? reason)
+    {
+        if (reason is { } r && Version == MqttProtocolVersion.V500 && IsConnected)
+        {
+            Send(new MqttDisconnectPacket { ReasonCode = r });
+        }
+        _outgoing.Writer.TryComplete();
+    }
+
+    /// <summary>Closes at once.</summary>
+    public void Abort()
+    {
+        try
+        {
+            _cts.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    public async Task RunAsync(CancellationToken brokerStopping)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(brokerStopping, _cts.Token);
+        var token = linked.Token;
+        Stream? stream = null;
+        Task? writer = null;
+        try
+        {
+            stream = new NetworkStream(_socket, ownsSocket: true);
+            using (var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(token))
+            {
+                connectTimeout.CancelAfter(_broker.Options.ConnectTimeout);
+                if (_listener.Certificate is { } certificate)
+                {
+                    var ssl = new SslStream(stream, leaveInnerStreamOpen: false);
+                    stream = ssl;
+                    await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = certificate }, connectTimeout.Token).ConfigureAwait(false);
+                }
+                using var reader = new MqttFrameReader(stream, _broker.Options.MaxPacketSize, releaseBufferWhenIdle: true);
+                MqttPacket? first;
+                try
+                {
+                    first = await reader.ReadAsync(connectTimeout.Token).ConfigureAwait(false);
+                }
+                catch (MqttProtocolException e) when (e.Error == MqttDecodeError.UnsupportedProtocolVersion)
+                {
+                    // 3.1.1 section 3.1.2.2: answer an unsupported level with return code 1, then close.
+                    await stream.WriteAsync(new byte[] { 0x20, 0x02, 0x00, (byte)MqttConnectReturnCode.UnacceptableProtocolVersion }, token).ConfigureAwait(false);
+                    _broker.Metrics.MalformedPacket();
+                    return;
+                }
+                if (first is not MqttConnectPacket connect)
+                {
+                    _broker.Metrics.MalformedPacket();
+                    _broker.LogLine(MqttBrokerLogLevel.Information, $"{Endpoint}: first packet was {first?.Type.ToString() ?? "EOF"}, not CONNECT");
+                    return;
+                }
+                Version = connect.ProtocolVersion;
+                reader.ProtocolVersion = Version;
+                writer = WriteLoopAsync(stream, token);
+                if (!await HandleConnectAsync(connect, connectTimeout.Token).ConfigureAwait(false))
+                {
+                    _outgoing.Writer.TryComplete();
+                    await writer.ConfigureAwait(false);
+                    return;
+                }
+            }
+            using var packets = new MqttFrameReader(stream, _broker.Options.MaxPacketSize, releaseBufferWhenIdle: true) { ProtocolVersion = Version };
+            while (true)
+            {
+                var packet = await packets.ReadAsync(token).ConfigureAwait(false);
+                if (packet is null)
+                {
+                    return;
+                }
+                LastActivityMs = Environment.TickCount64;
+                if (!Handle(packet))
+                {
+                    return;
+                }
+            }
+        }
+        catch (MqttProtocolException e)
+        {
+            _broker.Metrics.MalformedPacket();
+            _broker.LogLine(MqttBrokerLogLevel.Information, $"{Endpoint} ({ClientId}): {e.Message}; closing");
+            if (Version == MqttProtocolVersion.V500 && IsConnected && writer is not null)
+            {
+                CloseAfterFlush(e.Error == MqttDecodeError.PacketTooLarge ? MqttReasonCode.PacketTooLarge : MqttReasonCode.MalformedPacket);
+                await Task.WhenAny(writer, Task.Delay(1000, CancellationToken.None)).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or SocketException or ObjectDisposedException or System.Security.Authentication.AuthenticationException)
+        {
+            // Connection closed, timed out, or broker stopping.
+        }
+        finally
+        {
+            _outgoing.Writer.TryComplete();
+            Abort();
+            if (writer is not null)
+            {
+                await writer.ConfigureAwait(false);
+            }
+            if (stream is not null)
+            {
+                await stream.DisposeAsync().ConfigureAwait(false);
+            }
+            else
+            {
+                _socket.Dispose();
+            }
+            _broker.OnConnectionClosed(this, _graceful);
+            _cts.Dispose();
+        }
+    }
+
+    private async Task<bool> HandleConnectAsync(MqttConnectPacket connect, CancellationToken cancellationToken)
+    {
+        var v5 = Version == MqttProtocolVersion.V500;
+        var clientId = connect.ClientId;
+        string? assigned = null;
+        if (clientId.Length == 0)
+        {
+            if (!connect.CleanSession && !v5)
+            {
+                // 3.1.1 section 3.1.3.1: a zero-byte client id needs clean session.
+                Send(new MqttConnAckPacket { ReasonCode = (byte)MqttConnectReturnCode.IdentifierRejected });
+                return false;
+            }
+            clientId = assigned = "auto-" + Guid.NewGuid().ToString("N");
+        }
+        ClientId = clientId;
+        var password = connect.Password is null ? null : Encoding.UTF8.GetString(connect.Password);
+        var auth = await _broker.Authenticator.AuthenticateAsync(clientId, connect.UserName, password, cancellationToken).ConfigureAwait(false);
+        if (!auth.Succeeded)
+        {
+            _broker.Metrics.AuthenticationFailed();
+            _broker.LogLine(MqttBrokerLogLevel.Warning, $"{Endpoint}: authentication failed for client '{clientId}' user '{connect.UserName}': {auth.Reason}");
+            Send(new MqttConnAckPacket { ReasonCode = v5 ? (byte)MqttReasonCode.BadUserNameOrPassword : (byte)MqttConnectReturnCode.BadUserNameOrPassword });
+            return false;
+        }
+        Principal = auth.Principal!;
+        if (connect.Will is { } will && !Principal.Acl.CanPublish(will.Topic))
+        {
+            _broker.Metrics.AclDenied();
+            _broker.LogLine(MqttBrokerLogLevel.Warning, $"{Endpoint}: '{Principal.Name}' may not publish its will to '{will.Topic}'");
+            Send(new MqttConnAckPacket { ReasonCode = v5 ? (byte)MqttReasonCode.NotAuthorized : (byte)MqttConnectReturnCode.NotAuthorized });
+            return false;
+        }
+        Will = connect.Will;
+        KeepAliveSeconds = connect.KeepAliveSeconds;
+        var maxExpiry = (uint)Math.Min(uint.MaxValue - 1, _broker.Options.MaxSessionExpiry.TotalSeconds);
+        var expiry = v5 ? Math.Min(connect.Properties?.SessionExpiryInterval ?? 0, maxExpiry) : connect.CleanSession ? 0 : maxExpiry;
+        var sessionPresent = false;
+        Session = _broker.TakeSession(this, clientId, connect.CleanSession, expiry, present =>
+        {
+            sessionPresent = present;
+            var ack = new MqttConnAckPacket { SessionPresent = present };
+            if (v5)
+            {
+                ack.Properties = new MqttProperties
+                {
+                    MaximumPacketSize = (uint)_broker.Options.MaxPacketSize,
+                    MaximumQos = 1,
+                    RetainAvailable = 1,
+                    SharedSubscriptionAvailable = 0,
+                    SubscriptionIdentifierAvailable = 0,
+                    WildcardSubscriptionAvailable = 1,
+                    AssignedClientIdentifier = assigned,
+                    SessionExpiryInterval = connect.Properties?.SessionExpiryInterval is { } asked && asked > expiry ? expiry : null,
+                };
+            }
+            Send(ack);
+        });
+        _broker.LogLine(MqttBrokerLogLevel.Debug, $"{Endpoint}: '{clientId}' connected as '{Principal.Name}' (v{(byte)Version}, session present {sessionPresent})");
+        return true;
+    }
+
+    /// <summary>Handles one packet after CONNECT; false closes the connection.</summary>
+    private bool Handle(MqttPacket packet)
+    {
+        var session = Session!;
+        var now = Environment.TickCount64;
+        switch (packet)
+        {
+            case MqttPublishPacket publish:
+                return HandlePublish(session, publish, now);
+            case MqttPubAckPacket ack:
+                session.Acknowledge(ack.PacketId, now);
+                return true;
+            case MqttPubRelPacket rel:
+                lock (session.Gate)
+                {
+                    session.AwaitingRelease.Remove(rel.PacketId);
+                }
+                Send(new MqttPubCompPacket { PacketId = rel.PacketId });
+                return true;
+            case MqttPubRecPacket or MqttPubCompPacket:
+                // The broker sends at most QoS 1, so these answer nothing of ours.
+                return true;
+            case MqttSubscribePacket subscribe:
+                HandleSubscribe(session, subscribe, now);
+                return true;
+            case MqttUnsubscribePacket unsubscribe:
+                var codes = new List<byte>();
+                foreach (var filter in unsubscribe.Filters)
+                {
+                    codes.Add(_broker.Unsubscribe(session, filter) ? (byte)MqttReasonCode.Success : (byte)MqttReasonCode.NoSubscriptionExisted);
+                }
+                Send(new MqttUnsubAckPacket { PacketId = unsubscribe.PacketId, ReasonCodes = codes });
+                return true;
+            case MqttPingReqPacket:
+                Send(MqttPingRespPacket.Instance);
+                return true;
+            case MqttDisconnectPacket disconnect:
+                // 5.0 reason 0x04 "disconnect with will message" keeps the will.
+                _graceful = disconnect.ReasonCode != (MqttReasonCode)0x04;
+                return false;
+            default:
+                // A second CONNECT (3.1.1 section 3.1.0), AUTH, or a server-to-client packet: protocol violation.
+                _broker.Metrics.MalformedPacket();
+                _broker.LogLine(MqttBrokerLogLevel.Information, $"{Endpoint} ({ClientId}): unexpected {packet.Type}; closing");
+                CloseAfterFlush(MqttReasonCode.ProtocolError);
+                return false;
+        }
+    }
+
+    private bool HandlePublish(MqttBrokerSession session, MqttPublishPacket publish, long now)
+    {
+        var v5 = Version == MqttProtocolVersion.V500;
+        if (publish.Properties?.TopicAlias is not null)
+        {
+            // We announce topic alias maximum 0 (absent), so an alias is a protocol error (5.0 section 3.3.2.3.4).
+            _broker.Metrics.MalformedPacket();
+            CloseAfterFlush(MqttReasonCode.ProtocolError);
+            return false;
+        }
+        if (!Principal!.Acl.CanPublish(publish.Topic))
+        {
+            _broker.Metrics.AclDenied();
+            _broker.LogLine(MqttBrokerLogLevel.Warning, $"{Endpoint}: '{Principal.Name}' may not publish to '{publish.Topic}'");
+            if (v5 && publish.Qos == MqttQos.AtLeastOnce)
+            {
+                Send(new MqttPubAckPacket { PacketId = publish.PacketId, ReasonCode = MqttReasonCode.NotAuthorized });
+                return true;
+            }
+            CloseAfterFlush(MqttReasonCode.NotAuthorized);
+            return false;
+        }
+        _broker.Metrics.MessageReceived();
+        var message = new MqttBrokerMessage(publish.Topic, publish.Payload, publish.Qos, publish.Retain, v5 ? publish.Properties : null, ClientId, now);
+        switch (publish.Qos)
+        {
+            case MqttQos.AtMostOnce:
+                _broker.Route(message);
+                break;
+            case MqttQos.AtLeastOnce:
+                _broker.Route(message);
+                Send(new MqttPubAckPacket { PacketId = publish.PacketId });
+                break;
+            default:
+                bool first;
+                lock (session.Gate)
+                {
+                    first = session.AwaitingRelease.Add(publish.PacketId);
+                }
+                if (first)
+                {
+                    _broker.Route(message);
+                }
+                Send(new MqttPubRecPacket { PacketId = publish.PacketId });
+                break;
+        }
+        return true;
+    }
+
+    private void HandleSubscribe(MqttBrokerSession session, MqttSubscribePacket subscribe, long now)
+    {
+        var v5 = Version == MqttProtocolVersion.V500;
+        var codes = new List<byte>(subscribe.Filters.Count);
+        var granted = new List<(MqttTopicFilter Filter, bool IsNew)>();
+        foreach (var f in subscribe.Filters)
+        {
+            if (!Principal!.Acl.CanSubscribe(f.Filter))
+            {
+                _broker.Metrics.AclDenied();
+                _broker.LogLine(MqttBrokerLogLevel.Warning, $"{Endpoint}: '{Principal.Name}' may not subscribe to '{f.Filter}'");
+                codes.Add(v5 ? (byte)MqttReasonCode.NotAuthorized : MqttSubAckPacket.Failure);
+                continue;
+            }
+            if (f.Filter.StartsWith("$share/", StringComparison.Ordinal))
+            {
+                codes.Add(v5 ? (byte)0x9E : MqttSubAckPacket.Failure);
+                continue;
+            }
+            var options = f with { Qos = f.Qos > MqttQos.AtLeastOnce ? MqttQos.AtLeastOnce : f.Qos };
+            var result = _broker.Subscribe(session, options);
+            if (result is null)
+            {
+                _broker.LogLine(MqttBrokerLogLevel.Warning, $"{Endpoint}: '{ClientId}' reached {_broker.Options.MaxSubscriptionsPerClient} subscriptions");
+                codes.Add(v5 ? (byte)MqttReasonCode.QuotaExceeded : MqttSubAckPacket.Failure);
+                continue;
+            }
+            codes.Add((byte)options.Qos);
+            granted.Add((options, result.Value));
+        }
+        Send(new MqttSubAckPacket { PacketId = subscribe.PacketId, ReasonCodes = codes });
+
+        // 3.1.1 section 3.3.1.3: retained messages go to a new subscriber with the retain flag set.
+        foreach (var (filter, isNew) in granted)
+        {
+            if (filter.RetainHandling == 2 || (filter.RetainHandling == 1 && !isNew))
+            {
+                continue;
+            }
+            foreach (var message in _broker.Retained.Match(filter.Filter, now))
+            {
+                var qos = message.Qos < filter.Qos ? message.Qos : filter.Qos;
+                session.Deliver(message, qos, retainFlag: true, now);
+            }
+        }
+    }
+
+    private async Task WriteLoopAsync(Stream stream, CancellationToken token)
+    {
+        var reader = _outgoing.Reader;
+        try
+        {
+            while (await reader.WaitToReadAsync(token).ConfigureAwait(false))
+            {
+                var batch = ArrayPool<byte>.Shared.Rent(WriteBatchSize);
+                try
+                {
+                    var used = 0;
+                    while (reader.TryRead(out var frame))
+                    {
+                        Interlocked.Decrement(ref _pendingWrites);
+                        if (used + frame.Length > batch.Length)
+                        {
+                            await stream.WriteAsync(batch.AsMemory(0, used), token).ConfigureAwait(false);
+                            used = 0;
+                            if (frame.Length > batch.Length)
+                            {
+                                await stream.WriteAsync(frame, token).ConfigureAwait(false);
+                                continue;
+                            }
+                        }
+                        frame.CopyTo(batch, used);
+                        used += frame.Length;
+                    }
+                    if (used > 0)
+                    {
+                        await stream.WriteAsync(batch.AsMemory(0, used), token).ConfigureAwait(false);
+                    }
+                    await stream.FlushAsync(token).ConfigureAwait(false);
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(batch);
+                }
+            }
+            // Completed: everything queued is out; close so the peer sees EOF after our last packet.
+            Abort();
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or SocketException or ObjectDisposedException or InvalidOperationException)
+        {
+            Abort();
+        }
+    }
+}

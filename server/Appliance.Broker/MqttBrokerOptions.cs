@@ -1,0 +1,38 @@
+namespace Appliance.Broker;
+
+/// <summary>Listeners and the limits that protect the server.</summary>
+public sealed class MqttBrokerOptions
+{
+    public List<MqttBrokerListenerOptions> Listeners { get; } = [];
+
+    public int MaxConnections { get; set; } = 20_000;
+
+    /// <summary>Largest packet accepted (and, to 5.0 clients, announced in CONNACK).</summary>
+    public int MaxPacketSize { get; set; } = 256 * 1024;
+
+    public int MaxSubscriptionsPerClient { get; set; } = 64;
+
+    /// <summary>Time a new socket has to finish TLS and send CONNECT.</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>New connections accepted per second (token bucket with this burst); excess sockets are closed at once.</summary>
+    public int MaxNewConnectionsPerSecond { get; set; } = 1000;
+
+    /// <summary>QoS 1 messages held per session beyond the in-flight window; when full the oldest is dropped and counted.</summary>
+    public int MaxQueuedMessagesPerClient { get; set; } = 1000;
+
+    /// <summary>Unacknowledged QoS 1 messages sent to one client at a time.</summary>
+    public int MaxInflightPerClient { get; set; } = 32;
+
+    /// <summary>Encoded packets waiting for a slow socket before QoS 0 messages to it are dropped.</summary>
+    public int MaxPendingWritesPerClient { get; set; } = 4096;
+
+    /// <summary>How long a 3.1.1 persistent session (clean session = 0) outlives its connection; 5.0 clients ask for their own, capped by this.</summary>
+    public TimeSpan MaxSessionExpiry { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>How often keepalive and session expiry are checked.</summary>
+    public TimeSpan HousekeepingInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Receives log lines; null discards them.</summary>
+    public Action<MqttBrokerLogLevel, string>? Log { get; set; }
+}

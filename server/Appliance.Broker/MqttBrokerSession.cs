@@ -1,0 +1,184 @@
+using Appliance.Mqtt.Formatter;
+using Appliance.Mqtt.Packets;
+
+namespace Appliance.Broker;
+
+/// <summary>
+/// State that outlives a connection for a client id: subscriptions, QoS 1 messages in flight and queued.
+/// All members are guarded by <see cref="Gate"/>.
+/// </summary>
+internal sealed class MqttBrokerSession
+{
+    private readonly MqttBrokerOptions _options;
+    private readonly MqttBrokerMetrics _metrics;
+    private readonly Dictionary<ushort, Outgoing> _inflight = [];
+    private readonly Queue<Outgoing> _pending = new();
+    private ushort _lastPacketId;
+
+    public MqttBrokerSession(string clientId, MqttBrokerOptions options, MqttBrokerMetrics metrics)
+    {
+        ClientId = clientId;
+        _options = options;
+        _metrics = metrics;
+    }
+
+    public string ClientId { get; }
+
+    public Lock Gate { get; } = new();
+
+    public Dictionary<string, MqttTopicFilter> Subscriptions { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>QoS 2 packet ids received and waiting for PUBREL (3.1.1 section 4.3.3).</summary>
+    public HashSet<ushort> AwaitingRelease { get; } = [];
+
+    public MqttBrokerConnection? Connection { get; private set; }
+
+    /// <summary>Seconds the session survives after its connection closes; 0 ends it with the connection.</summary>
+    public uint ExpirySeconds { get; set; }
+
+    public long DetachedAtMs { get; private set; }
+
+    public int QueuedCount
+    {
+        get
+        {
+            lock (Gate)
+            {
+                return _pending.Count;
+            }
+        }
+    }
+
+    /// <summary>Sends or queues one message at the granted QoS; returns false when it was dropped.</summary>
+    public bool Deliver(MqttBrokerMessage message, MqttQos qos, bool retainFlag, long nowMs)
+    {
+        if (qos == MqttQos.AtMostOnce)
+        {
+            // 3.1.1 section 3.1.2.4: queuing QoS 0 for offline sessions is optional; like Mosquitto's default we do not.
+            var connection = Connection;
+            if (connection is null)
+            {
+                return false;
+            }
+            var frame = retainFlag
+                ? MqttPacketEncoder.Encode(message.ToPacket(qos, true, 0, false, connection.Version, nowMs), connection.Version)
+                : message.GetQos0Frame(connection.Version, nowMs);
+            return connection.EnqueueDroppable(frame);
+        }
+        lock (Gate)
+        {
+            var item = new Outgoing(message, qos, retainFlag);
+            if (Connection is { } c && _inflight.Count < _options.MaxInflightPerClient)
+            {
+                Send(c, item, NextPacketId(), duplicate: false, nowMs);
+                return true;
+            }
+            if (_pending.Count >= _options.MaxQueuedMessagesPerClient)
+            {
+                _pending.Dequeue();
+                _metrics.QueuedMessageDropped();
+            }
+            _pending.Enqueue(item);
+            return true;
+        }
+    }
+
+    /// <summary>PUBACK from the client: the slot frees and the next queued message goes out.</summary>
+    public void Acknowledge(ushort packetId, long nowMs)
+    {
+        lock (Gate)
+        {
+            if (_inflight.Remove(packetId))
+            {
+                FillWindow(nowMs);
+            }
+        }
+    }
+
+    /// <summary>A connection takes this session: unacknowledged messages are resent with DUP (3.1.1 section 4.4), then the queue drains.</summary>
+    public void Attach(MqttBrokerConnection connection, long nowMs)
+    {
+        lock (Gate)
+        {
+            Connection = connection;
+            foreach (var (id, item) in _inflight.OrderBy(kv => kv.Value.Sequence))
+            {
+                connection.Enqueue(MqttPacketEncoder.Encode(item.Message.ToPacket(item.Qos, item.RetainFlag, id, true, connection.Version, nowMs), connection.Version));
+            }
+            FillWindow(nowMs);
+        }
+    }
+
+    /// <summary>Detaches <paramref name="connection"/> if it still owns the session.</summary>
+    public bool Detach(MqttBrokerConnection connection, long nowMs)
+    {
+        lock (Gate)
+        {
+            if (Connection != connection)
+            {
+                return false;
+            }
+            Connection = null;
+            DetachedAtMs = nowMs;
+            return true;
+        }
+    }
+
+    /// <summary>Forgets in-flight and queued messages (clean session).</summary>
+    public void Clear()
+    {
+        lock (Gate)
+        {
+            _inflight.Clear();
+            _pending.Clear();
+            AwaitingRelease.Clear();
+            Subscriptions.Clear();
+        }
+    }
+
+    private void FillWindow(long nowMs)
+    {
+        while (Connection is { } c && _inflight.Count < _options.MaxInflightPerClient && _pending.TryDequeue(out var item))
+        {
+            if (item.Message.IsExpired(nowMs))
+            {
+                continue;
+            }
+            Send(c, item, NextPacketId(), duplicate: false, nowMs);
+        }
+    }
+
+    private void Send(MqttBrokerConnection connection, Outgoing item, ushort packetId, bool duplicate, long nowMs)
+    {
+        _inflight[packetId] = item;
+        connection.Enqueue(MqttPacketEncoder.Encode(item.Message.ToPacket(item.Qos, item.RetainFlag, packetId, duplicate, connection.Version, nowMs), connection.Version));
+    }
+
+    private ushort NextPacketId()
+    {
+        do
+        {
+            _lastPacketId = _lastPacketId == ushort.MaxValue ? (ushort)1 : (ushort)(_lastPacketId + 1);
+        }
+        while (_inflight.ContainsKey(_lastPacketId));
+        return _lastPacketId;
+    }
+
+    private sealed class Outgoing
+    {
+        private static long s_sequence;
+
+        public Outgoing(MqttBrokerMessage message, MqttQos qos, bool retainFlag)
+        {
+            Message = message;
+            Qos = qos;
+            RetainFlag = retainFlag;
+            Sequence = Interlocked.Increment(ref s_sequence);
+        }
+
+        public MqttBrokerMessage Message { get; }
+        public MqttQos Qos { get; }
+        public bool RetainFlag { get; }
+        public long Sequence { get; }
+    }
+}
