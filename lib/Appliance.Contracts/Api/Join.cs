@@ -1,0 +1,31 @@
+namespace Appliance.Contracts.Api;
+
+/// <summary>POST /api/v1/join: what a device tells the server about itself. Only the public key, never the private one.</summary>
+public sealed record JoinRequest
+{
+    public string? Key { get; init; }
+    public string? PublicKey { get; init; }
+    public string? Hostname { get; init; }
+    public int? ListenPort { get; init; }
+    public IReadOnlyList<string>? Endpoints { get; init; }
+    public string? Os { get; init; }
+    public string? Version { get; init; }
+    /// <summary>Which of the key's networks to join; absent means the key's first network.</summary>
+    public string? Network { get; init; }
+}
+
+/// <summary>The network settings a node needs to configure its interface.</summary>
+public sealed record NetworkSettingsDto(string Name, string Ipv4Cidr, string? Ipv6Cidr, int ListenPort, int Mtu, int Keepalive);
+
+/// <summary>
+/// The answer to a join: the node's identity, its credential for later calls (shown once; the server keeps a hash),
+/// its addresses in CIDR form ("10.10.0.2/24") and the network settings.
+/// </summary>
+public sealed record JoinResponse(
+    string NodeId,
+    string Name,
+    string Credential,
+    string? Ipv4Address,
+    string? Ipv6Address,
+    int ListenPort,
+    NetworkSettingsDto Network);

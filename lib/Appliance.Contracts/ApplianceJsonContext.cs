@@ -1,0 +1,26 @@
+using System.Text.Json.Serialization;
+using Appliance.Contracts.Api;
+
+namespace Appliance.Contracts;
+
+/// <summary>Source-generated JSON for every wire contract, so device code needs no reflection (trimming, AOT).</summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    PropertyNameCaseInsensitive = true)]
+[JsonSerializable(typeof(JoinToken))]
+[JsonSerializable(typeof(NetworkDto))]
+[JsonSerializable(typeof(List<NetworkDto>))]
+[JsonSerializable(typeof(CreateNetworkRequest))]
+[JsonSerializable(typeof(UpdateNetworkRequest))]
+[JsonSerializable(typeof(CreateEnrollmentKeyRequest))]
+[JsonSerializable(typeof(EnrollmentKeyDto))]
+[JsonSerializable(typeof(List<EnrollmentKeyDto>))]
+[JsonSerializable(typeof(JoinRequest))]
+[JsonSerializable(typeof(JoinResponse))]
+[JsonSerializable(typeof(NodeDto))]
+[JsonSerializable(typeof(List<NodeDto>))]
+[JsonSerializable(typeof(UpdateNodeRequest))]
+[JsonSerializable(typeof(NodeConfigDto))]
+[JsonSerializable(typeof(ProblemDto))]
+public sealed partial class ApplianceJsonContext : JsonSerializerContext;

@@ -1,0 +1,46 @@
+using System.Security.Claims;
+using Appliance.Contracts.Api;
+using Appliance.Server.Security;
+using Appliance.Server.Services;
+
+namespace Appliance.Server.Api;
+
+/// <summary>/api/v1/nodes (admin), /api/v1/join (anonymous, needs an enrollment key), /api/v1/node/* (the node itself).</summary>
+public static class NodeEndpoints
+{
+    public const string NodePolicy = "node";
+
+    public static RouteGroupBuilder MapNodes(this RouteGroupBuilder api)
+    {
+        var g = api.MapGroup("/nodes").WithTags("Nodes");
+        g.MapGet("/", (NodeService svc, CancellationToken ct) => svc.ListAllAsync(ct));
+        g.MapGet("/{id}", (string id, NodeService svc, CancellationToken ct) => svc.GetAsync(id, ct));
+        g.MapPatch("/{id}", (string id, UpdateNodeRequest body, NodeService svc, CancellationToken ct) => svc.UpdateAsync(id, body, ct));
+        g.MapDelete("/{id}", async (string id, NodeService svc, CancellationToken ct) =>
+        {
+            await svc.DeleteAsync(id, ct);
+            return TypedResults.NoContent();
+        });
+        return api;
+    }
+
+    public static RouteGroupBuilder MapJoin(this RouteGroupBuilder api)
+    {
+        api.MapPost("/join", (JoinRequest body, JoinService svc, CancellationToken ct) => svc.JoinAsync(body, ct))
+            .WithTags("Join")
+            .AllowAnonymous();
+        return api;
+    }
+
+    public static RouteGroupBuilder MapNodeSelf(this RouteGroupBuilder api)
+    {
+        var g = api.MapGroup("/node").WithTags("Node (self)").RequireAuthorization(NodePolicy);
+        g.MapGet("/config", async (ClaimsPrincipal user, NodeService svc, CancellationToken ct) =>
+        {
+            var nodeId = user.FindFirstValue(BearerAuthenticationHandler.NodeIdClaim)!;
+            await svc.TouchAsync(nodeId, ct);
+            return await svc.GetConfigAsync(nodeId, ct);
+        });
+        return api;
+    }
+}

@@ -1,0 +1,108 @@
+using System.Security.Cryptography.X509Certificates;
+using Appliance.Contracts;
+using Appliance.Server.Api;
+using Appliance.Server.Security;
+using Appliance.Server.Services;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.Extensions.Configuration.Memory;
+
+namespace Appliance.Server.Hosting;
+
+/// <summary>Composes the server: configuration sources, services, TLS, auth and routes.</summary>
+public static class ServerApp
+{
+    public const string AdminPolicy = "admin";
+
+    /// <summary>
+    /// Builds the web app. Configuration, lowest to highest: built-in defaults, the config file
+    /// (<c>--config</c> or APPLIANCE_CONFIG), APPLIANCE_* environment variables, command-line options.
+    /// </summary>
+    public static WebApplication Build(string[] args, IDictionary<string, string?> commandLine)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource
+        {
+            InitialData = new Dictionary<string, string?> { ["urls"] = ServerContext.DefaultUrls, ["DataDir"] = ServerContext.DefaultDataDir },
+        });
+        var configFile = commandLine.TryGetValue("Config", out var c) && c is not null ? c : Environment.GetEnvironmentVariable("APPLIANCE_CONFIG");
+        if (!string.IsNullOrEmpty(configFile))
+        {
+            if (!File.Exists(configFile))
+            {
+                throw new FileNotFoundException($"the config file '{configFile}' does not exist");
+            }
+            builder.Configuration.AddJsonFile(Path.GetFullPath(configFile), optional: false);
+        }
+        builder.Configuration.AddEnvironmentVariables("APPLIANCE_");
+        builder.Configuration.AddInMemoryCollection(commandLine.Where(kv => kv.Value is not null && kv.Key != "Config"));
+
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
+        builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
+
+        var services = builder.Services;
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<ServerContext>();
+        services.AddSingleton<NetworkService>();
+        services.AddSingleton<EnrollmentKeyService>();
+        services.AddSingleton<JoinService>();
+        services.AddSingleton<NodeService>();
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ApplianceJsonContext.Default));
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.AddOpenApi();
+        services.AddAuthentication(BearerAuthenticationHandler.SchemeName)
+            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, BearerAuthenticationHandler>(BearerAuthenticationHandler.SchemeName, null);
+        var admin = new AuthorizationPolicyBuilder(BearerAuthenticationHandler.SchemeName).RequireRole(BearerAuthenticationHandler.AdminRole).Build();
+        services.AddAuthorizationBuilder()
+            .AddPolicy(AdminPolicy, admin)
+            .AddPolicy(NodeEndpoints.NodePolicy, p => p.AddAuthenticationSchemes(BearerAuthenticationHandler.SchemeName).RequireRole(BearerAuthenticationHandler.NodeRole))
+            // Secure by default: a route that names no policy needs the admin token.
+            .SetFallbackPolicy(admin);
+
+        builder.WebHost.ConfigureKestrel((_, kestrel) =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.ConfigureHttpsDefaults(https =>
+            {
+                var certs = kestrel.ApplicationServices.GetRequiredService<ServerContext>().Certificates
+                    ?? throw new InvalidOperationException("https requested but no certificate was made");
+                https.ServerCertificate = certs.Server;
+                // Send the CA along so devices can check the chain against the fingerprint they pinned.
+                https.ServerCertificateChain = new X509Certificate2Collection(certs.Ca);
+            });
+        });
+
+        var app = builder.Build();
+        app.UseMiddleware<ProblemMiddleware>();
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        app.MapGet("/healthz", () => TypedResults.Ok(new HealthDto("ok"))).AllowAnonymous().WithTags("Health");
+        app.MapOpenApi().AllowAnonymous();
+        // The CA certificate is public: devices fetch it and check it against the fingerprint in their join token.
+        app.MapGet("/" + Crypto.CertificatePin.CaPath, (ServerContext ctx) => ctx.Certificates is { } c
+                ? Results.Text(c.Ca.ExportCertificatePem(), "application/x-pem-file")
+                : Results.NotFound())
+            .AllowAnonymous().WithTags("Health").ExcludeFromDescription();
+        var api = app.MapGroup("/api/v1");
+        api.MapJoin();
+        api.MapNodeSelf();
+        var adminApi = api.MapGroup(string.Empty).RequireAuthorization(AdminPolicy);
+        adminApi.MapNetworks();
+        adminApi.MapEnrollmentKeys();
+        adminApi.MapNodes();
+        return app;
+    }
+
+    /// <summary>Makes the data dir, store, certificates and admin token now, so problems show at start.</summary>
+    public static ServerContext Initialize(WebApplication app)
+    {
+        var context = app.Services.GetRequiredService<ServerContext>();
+        app.Logger.LogInformation("data dir {DataDir}; join tokens point devices at {PublicUrl}{Pin}",
+            context.DataDir, context.PublicUrl, context.TokenFingerprint is { } fp ? $" (CA fingerprint {fp})" : " (plain http, no certificate pin)");
+        return context;
+    }
+}
+
+/// <summary>GET /healthz.</summary>
+public sealed record HealthDto(string Status);

@@ -1,0 +1,26 @@
+using System.Net;
+using Appliance.Contracts.Api;
+using Appliance.Server.Domain;
+
+namespace Appliance.Server.Services;
+
+/// <summary>Maps stored records to the wire contracts (stored entities never leave the server as they are).</summary>
+public static class Dtos
+{
+    public static NetworkDto ToDto(this NetworkRecord n, int nodeCount) =>
+        new(n.Name, n.Ipv4Cidr.ToString(), n.Ipv6Cidr?.ToString(), n.ListenPort, n.Mtu, n.Keepalive, n.Version, nodeCount, n.CreatedAt);
+
+    public static NetworkSettingsDto ToSettings(this NetworkRecord n) =>
+        new(n.Name, n.Ipv4Cidr.ToString(), n.Ipv6Cidr?.ToString(), n.ListenPort, n.Mtu, n.Keepalive);
+
+    public static EnrollmentKeyDto ToDto(this EnrollmentKeyRecord k, string? token = null) =>
+        new(k.Id, k.Networks, k.UsesRemaining, k.UsesRemaining is null, k.ExpiresAt, k.Tags, k.CreatedAt, token);
+
+    public static NodeDto ToDto(this NodeRecord n, NetworkRecord network) =>
+        new(n.Id, n.Network, n.Name, n.Hostname, n.PublicKey,
+            WithPrefix(n.Ipv4, network.Ipv4Cidr), n.Ipv6 is null || network.Ipv6Cidr is null ? null : WithPrefix(n.Ipv6, network.Ipv6Cidr.Value),
+            n.ListenPort, n.Endpoints, n.Os, n.Version, n.Tags, n.CreatedAt, n.LastSeen);
+
+    /// <summary>"10.10.0.2/24": the address with its network's prefix length, as interfaces are configured.</summary>
+    public static string? WithPrefix(IPAddress? address, IPNetwork network) => address is null ? null : $"{address}/{network.PrefixLength}";
+}

@@ -1,0 +1,65 @@
+using Appliance.Contracts;
+using Appliance.Contracts.Api;
+using Appliance.Server.Api;
+using Appliance.Server.Domain;
+using Appliance.Server.Hosting;
+using Appliance.Server.Security;
+
+namespace Appliance.Server.Services;
+
+/// <summary>Issues enrollment keys (shown once, inside a ready join token) and lists or revokes them.</summary>
+public sealed class EnrollmentKeyService(ServerContext context, TimeProvider clock)
+{
+    public Task<List<EnrollmentKeyDto>> ListAsync(CancellationToken ct) =>
+        context.Store.ReadAsync(s => s.ListEnrollmentKeys().Select(k => k.ToDto()).ToList(), ct);
+
+    public Task<EnrollmentKeyDto> CreateAsync(CreateEnrollmentKeyRequest request, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var errors = new ValidationErrors();
+        if (request.Networks is null || request.Networks.Count == 0)
+        {
+            errors.Add("networks", "name at least one network");
+        }
+        if (request.Uses is { } uses && uses < 1)
+        {
+            errors.Add("uses", "must be 1 or more (leave it out for an unlimited key)");
+        }
+        if (request.ExpiresAt is { } exp && exp <= now)
+        {
+            errors.Add("expiresAt", "is in the past");
+        }
+        var tags = request.Tags ?? [];
+        for (var i = 0; i < tags.Count; i++)
+        {
+            if (string.IsNullOrWhiteSpace(tags[i]) || tags[i].Length > 64 || tags[i].Any(char.IsControl))
+            {
+                errors.Add($"tags[{i}]", "must be 1-64 printable characters");
+            }
+        }
+        errors.ThrowIfAny();
+
+        var secret = Secrets.NewEnrollmentKey();
+        return context.Store.WriteAsync(s =>
+        {
+            var missing = new ValidationErrors();
+            for (var i = 0; i < request.Networks!.Count; i++)
+            {
+                if (s.FindNetwork(request.Networks[i]) is null)
+                {
+                    missing.Add($"networks[{i}]", $"no network named '{request.Networks[i]}'");
+                }
+            }
+            missing.ThrowIfAny();
+            var record = new EnrollmentKeyRecord(
+                Guid.NewGuid().ToString("N")[..16], Secrets.Hash(secret), request.Networks.Distinct().ToList(),
+                request.Uses, request.ExpiresAt?.ToUniversalTime(), tags.Distinct().ToList(), now);
+            s.InsertEnrollmentKey(record);
+            var token = new JoinToken(context.PublicUrl, secret, context.TokenFingerprint, record.ExpiresAt).Encode();
+            return record.ToDto(token);
+        }, ct);
+    }
+
+    public Task DeleteAsync(string id, CancellationToken ct) =>
+        context.Store.WriteAsync(s => s.DeleteEnrollmentKey(id) ? 0 : throw ApiException.NotFound($"enrollment key '{id}'"), ct);
+}

@@ -1,0 +1,119 @@
+using Appliance.Contracts;
+using Appliance.Contracts.Api;
+using Appliance.Server.Api;
+using Appliance.Server.Domain;
+using Appliance.Server.Hosting;
+using Appliance.Server.Ipam;
+using Appliance.Server.Security;
+
+namespace Appliance.Server.Services;
+
+/// <summary>
+/// Registers a device: checks the enrollment key, takes one of its uses, allocates addresses and stores the node,
+/// all in one transaction, so a failure anywhere gives the use back and two racing joins on a
+/// single-use key get exactly one success.
+/// </summary>
+public sealed class JoinService(ServerContext context, TimeProvider clock)
+{
+    public Task<JoinResponse> JoinAsync(JoinRequest request, CancellationToken ct)
+    {
+        var errors = new ValidationErrors();
+        if (string.IsNullOrWhiteSpace(request.Key))
+        {
+            errors.Add("key", "is required");
+        }
+        if (!WgKey.TryParse(request.PublicKey, out var publicKey) || publicKey.IsZero)
+        {
+            errors.Add("publicKey", "must be a WireGuard public key (44 characters of base64)");
+        }
+        if (string.IsNullOrWhiteSpace(request.Hostname) || request.Hostname.Length > 253)
+        {
+            errors.Add("hostname", "is required (1-253 characters)");
+        }
+        if (request.ListenPort is { } port && port is < 1 or > 65535)
+        {
+            errors.Add("listenPort", "must be 1-65535");
+        }
+        var endpoints = request.Endpoints ?? [];
+        for (var i = 0; i < endpoints.Count; i++)
+        {
+            if (!Endpoints.TryParse(endpoints[i], 51820, out _))
+            {
+                errors.Add($"endpoints[{i}]", $"'{endpoints[i]}' is not an IP address or IP:port");
+            }
+        }
+        if (request.Os?.Length > 64)
+        {
+            errors.Add("os", "must be at most 64 characters");
+        }
+        if (request.Version?.Length > 64)
+        {
+            errors.Add("version", "must be at most 64 characters");
+        }
+        errors.ThrowIfAny();
+
+        var keyHash = Secrets.Hash(request.Key!);
+        var nodeId = Guid.NewGuid().ToString("N");
+        var credential = Secrets.NewNodeCredential(nodeId);
+        var now = clock.GetUtcNow();
+
+        return context.Store.WriteAsync(s =>
+        {
+            var key = s.FindEnrollmentKeyBySecretHash(keyHash)
+                ?? throw ApiException.Forbidden("the enrollment key is not valid (unknown, or deleted by an admin)");
+            if (key.ExpiresAt is { } exp && exp <= now)
+            {
+                throw ApiException.Forbidden($"the enrollment key expired at {exp:O}");
+            }
+            var networkName = request.Network ?? key.Networks[0];
+            if (!key.Networks.Contains(networkName))
+            {
+                throw ApiException.Invalid("network", $"the enrollment key does not grant network '{networkName}' (it grants: {string.Join(", ", key.Networks)})");
+            }
+            var network = s.FindNetwork(networkName)
+                ?? throw ApiException.Conflict("network", $"network '{networkName}' named by the key no longer exists");
+            if (s.ListNodes(networkName).Any(n => n.PublicKey == request.PublicKey))
+            {
+                throw ApiException.Conflict("publicKey", $"a node with this public key is already in network '{networkName}'");
+            }
+            if (!s.TryConsumeEnrollmentKeyUse(key.Id))
+            {
+                throw ApiException.Forbidden("the enrollment key has no uses left");
+            }
+
+            var taken = s.TakenAddresses(networkName, now);
+            var ipv4 = AddressAllocator.Allocate(network.Ipv4Cidr, taken);
+            var ipv6 = network.Ipv6Cidr is { } v6 ? AddressAllocator.Allocate(v6, taken) : null;
+            var name = UniqueName(Names.ToDnsLabel(request.Hostname), s.ListNodes(networkName).Select(n => n.Name).ToHashSet());
+            var node = new NodeRecord(
+                nodeId, networkName, name, request.Hostname!, request.PublicKey!, ipv4, ipv6,
+                request.ListenPort ?? network.ListenPort, endpoints.ToList(),
+                request.Os ?? string.Empty, request.Version ?? string.Empty, key.Tags,
+                Secrets.Hash(credential), key.Id, now, now);
+            s.InsertNode(node);
+            s.BumpNetworkVersion(networkName);
+            return new JoinResponse(
+                node.Id, node.Name, credential,
+                Dtos.WithPrefix(ipv4, network.Ipv4Cidr),
+                network.Ipv6Cidr is { } n6 ? Dtos.WithPrefix(ipv6, n6) : null,
+                node.ListenPort, network.ToSettings());
+        }, ct);
+    }
+
+    /// <summary>The label itself, or label-2, label-3... whichever is free in the network.</summary>
+    public static string UniqueName(string label, IReadOnlySet<string> taken)
+    {
+        if (!taken.Contains(label))
+        {
+            return label;
+        }
+        for (var i = 2; ; i++)
+        {
+            var candidate = $"{label}-{i}";
+            if (!taken.Contains(candidate))
+            {
+                return candidate;
+            }
+        }
+    }
+}

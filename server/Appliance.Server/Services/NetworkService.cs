@@ -1,0 +1,106 @@
+using Appliance.Contracts.Api;
+using Appliance.Server.Api;
+using Appliance.Server.Domain;
+using Appliance.Server.Hosting;
+
+namespace Appliance.Server.Services;
+
+/// <summary>Creates, changes and removes networks; every check runs in the same transaction as its write.</summary>
+public sealed class NetworkService(ServerContext context, TimeProvider clock)
+{
+    public Task<List<NetworkDto>> ListAsync(CancellationToken ct) =>
+        context.Store.ReadAsync(s => s.ListNetworks().Select(n => n.ToDto(s.CountNodes(n.Name))).ToList(), ct);
+
+    public Task<NetworkDto> GetAsync(string name, CancellationToken ct) =>
+        context.Store.ReadAsync(s => (s.FindNetwork(name) ?? throw ApiException.NotFound($"network '{name}'")).ToDto(s.CountNodes(name)), ct);
+
+    public Task<NetworkDto> CreateAsync(CreateNetworkRequest request, CancellationToken ct)
+    {
+        var errors = new ValidationErrors();
+        NetworkValidation.Name(request.Name, errors);
+        var v4 = NetworkValidation.Ipv4(request.Ipv4Cidr, errors, required: true);
+        var v6 = NetworkValidation.Ipv6(request.Ipv6Cidr, errors);
+        NetworkValidation.Settings(request.ListenPort, request.Mtu, request.Keepalive, !string.IsNullOrWhiteSpace(request.Ipv6Cidr), errors);
+        errors.ThrowIfAny();
+
+        return context.Store.WriteAsync(s =>
+        {
+            if (s.FindNetwork(request.Name!) is not null)
+            {
+                throw ApiException.Conflict("name", $"a network named '{request.Name}' already exists");
+            }
+            var conflicts = new ValidationErrors();
+            NetworkValidation.Overlaps(request.Name!, v4, v6, s.ListNetworks(), conflicts);
+            conflicts.ThrowIfAny(StatusCodes.Status409Conflict);
+            var record = new NetworkRecord(
+                request.Name!, v4!.Value, v6,
+                request.ListenPort ?? NetworkValidation.DefaultListenPort,
+                request.Mtu ?? NetworkValidation.DefaultMtu,
+                request.Keepalive ?? NetworkValidation.DefaultKeepalive,
+                Version: 1,
+                clock.GetUtcNow());
+            s.InsertNetwork(record);
+            return record.ToDto(0);
+        }, ct);
+    }
+
+    public Task<NetworkDto> UpdateAsync(string name, UpdateNetworkRequest request, CancellationToken ct)
+    {
+        var errors = new ValidationErrors();
+        var v4 = NetworkValidation.Ipv4(request.Ipv4Cidr, errors, required: false);
+        var v6 = NetworkValidation.Ipv6(request.Ipv6Cidr, errors);
+        errors.ThrowIfAny();
+
+        return context.Store.WriteAsync(s =>
+        {
+            var current = s.FindNetwork(name) ?? throw ApiException.NotFound($"network '{name}'");
+            var removeV6 = request.Ipv6Cidr is { Length: 0 };
+            var next = current with
+            {
+                Ipv4Cidr = v4 ?? current.Ipv4Cidr,
+                Ipv6Cidr = removeV6 ? null : v6 ?? current.Ipv6Cidr,
+                ListenPort = request.ListenPort ?? current.ListenPort,
+                Mtu = request.Mtu ?? current.Mtu,
+                Keepalive = request.Keepalive ?? current.Keepalive,
+            };
+            var settingErrors = new ValidationErrors();
+            NetworkValidation.Settings(request.ListenPort, next.Mtu, request.Keepalive, next.Ipv6Cidr is not null, settingErrors);
+            settingErrors.ThrowIfAny();
+            var nodes = s.CountNodes(name);
+            if (nodes > 0 && (!next.Ipv4Cidr.Equals(current.Ipv4Cidr) || !Nullable.Equals(next.Ipv6Cidr, current.Ipv6Cidr)))
+            {
+                throw ApiException.Conflict(
+                    v4 is not null ? "ipv4Cidr" : "ipv6Cidr",
+                    $"the address ranges of a network with nodes cannot change ({nodes} nodes hold addresses in it)");
+            }
+            var conflicts = new ValidationErrors();
+            NetworkValidation.Overlaps(name, v4, v6, s.ListNetworks(), conflicts);
+            conflicts.ThrowIfAny(StatusCodes.Status409Conflict);
+            if (next == current)
+            {
+                return current.ToDto(nodes);
+            }
+            s.UpdateNetwork(next);
+            next = next with { Version = s.BumpNetworkVersion(name) };
+            return next.ToDto(nodes);
+        }, ct);
+    }
+
+    /// <summary>Deletes a network; one that still has nodes needs <paramref name="force"/>, which deletes them too.</summary>
+    public Task DeleteAsync(string name, bool force, CancellationToken ct) =>
+        context.Store.WriteAsync(s =>
+        {
+            _ = s.FindNetwork(name) ?? throw ApiException.NotFound($"network '{name}'");
+            var nodes = s.ListNodes(name);
+            if (nodes.Count > 0 && !force)
+            {
+                throw ApiException.Conflict($"network '{name}' has {nodes.Count} nodes; delete them first or pass ?force=true");
+            }
+            foreach (var node in nodes)
+            {
+                s.DeleteNode(node.Id);
+            }
+            s.DeleteNetwork(name);
+            return 0;
+        }, ct);
+}

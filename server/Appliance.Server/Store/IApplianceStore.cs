@@ -1,0 +1,15 @@
+namespace Appliance.Server.Store;
+
+/// <summary>
+/// The server's persistent state. Work runs inside a session; a write session is one transaction
+/// (all or nothing) and writes are serialized, so checks and the mutations they guard see the same state.
+/// </summary>
+public interface IApplianceStore
+{
+    Task<T> ReadAsync<T>(Func<IStoreSession, T> work, CancellationToken ct = default);
+
+    Task<T> WriteAsync<T>(Func<IStoreSession, T> work, CancellationToken ct = default);
+
+    /// <summary>The schema version after migrations.</summary>
+    int SchemaVersion { get; }
+}

@@ -1,0 +1,65 @@
+namespace Appliance.Server.Store;
+
+/// <summary>
+/// The schema, as numbered migrations applied in order at start. Never edit a shipped migration:
+/// append a new one. <c>schema_version</c> records which ones a database has.
+/// </summary>
+internal static class SqliteMigrations
+{
+    public static readonly IReadOnlyList<(int Version, string Description, string Sql)> All =
+    [
+        (1, "networks, enrollment keys, nodes, address holds, settings", """
+            CREATE TABLE settings (
+                key   TEXT PRIMARY KEY,
+                value TEXT NOT NULL
+            );
+            CREATE TABLE networks (
+                name        TEXT PRIMARY KEY,
+                ipv4_cidr   TEXT NOT NULL,
+                ipv6_cidr   TEXT,
+                listen_port INTEGER NOT NULL,
+                mtu         INTEGER NOT NULL,
+                keepalive   INTEGER NOT NULL,
+                version     INTEGER NOT NULL,
+                created_at  TEXT NOT NULL
+            );
+            CREATE TABLE enrollment_keys (
+                id             TEXT PRIMARY KEY,
+                secret_hash    TEXT NOT NULL UNIQUE,
+                networks       TEXT NOT NULL,
+                uses_remaining INTEGER,
+                expires_at     TEXT,
+                tags           TEXT NOT NULL,
+                created_at     TEXT NOT NULL
+            );
+            CREATE TABLE nodes (
+                id                TEXT PRIMARY KEY,
+                network           TEXT NOT NULL REFERENCES networks(name),
+                name              TEXT NOT NULL,
+                hostname          TEXT NOT NULL,
+                public_key        TEXT NOT NULL,
+                ipv4              TEXT,
+                ipv6              TEXT,
+                listen_port       INTEGER NOT NULL,
+                endpoints         TEXT NOT NULL,
+                os                TEXT NOT NULL,
+                version           TEXT NOT NULL,
+                tags              TEXT NOT NULL,
+                credential_hash   TEXT NOT NULL,
+                enrollment_key_id TEXT,
+                created_at        TEXT NOT NULL,
+                last_seen         TEXT
+            );
+            CREATE UNIQUE INDEX nodes_network_name ON nodes(network, name);
+            CREATE UNIQUE INDEX nodes_network_public_key ON nodes(network, public_key);
+            CREATE UNIQUE INDEX nodes_network_ipv4 ON nodes(network, ipv4) WHERE ipv4 IS NOT NULL;
+            CREATE UNIQUE INDEX nodes_network_ipv6 ON nodes(network, ipv6) WHERE ipv6 IS NOT NULL;
+            CREATE TABLE address_holds (
+                network TEXT NOT NULL,
+                address TEXT NOT NULL,
+                until   TEXT NOT NULL,
+                PRIMARY KEY (network, address)
+            );
+            """),
+    ];
+}

@@ -1,0 +1,190 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using Appliance.Server.Domain;
+using Microsoft.Data.Sqlite;
+
+namespace Appliance.Server.Store;
+
+/// <summary>The SQL behind <see cref="IStoreSession"/> for SQLite; lists are stored as JSON arrays.</summary>
+internal sealed class SqliteSession(SqliteConnection connection, SqliteTransaction transaction) : IStoreSession
+{
+    private SqliteCommand Command(string sql, params (string Name, object? Value)[] parameters)
+    {
+        var cmd = connection.CreateCommand();
+        cmd.Transaction = transaction;
+        cmd.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            cmd.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        }
+        return cmd;
+    }
+
+    private int Execute(string sql, params (string, object?)[] parameters)
+    {
+        using var cmd = Command(sql, parameters);
+        return cmd.ExecuteNonQuery();
+    }
+
+    private List<T> Query<T>(string sql, Func<SqliteDataReader, T> map, params (string, object?)[] parameters)
+    {
+        using var cmd = Command(sql, parameters);
+        using var reader = cmd.ExecuteReader();
+        var list = new List<T>();
+        while (reader.Read())
+        {
+            list.Add(map(reader));
+        }
+        return list;
+    }
+
+    private static string Time(DateTimeOffset t) => t.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture);
+    private static DateTimeOffset ParseTime(string s) => DateTimeOffset.Parse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
+    private static string List(IReadOnlyList<string> items) => JsonSerializer.Serialize(items, StoreJsonContext.Default.IReadOnlyListString);
+    private static IReadOnlyList<string> ParseList(string s) => JsonSerializer.Deserialize(s, StoreJsonContext.Default.IReadOnlyListString) ?? [];
+    private static string? NullableString(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
+
+    public string? GetSetting(string key) =>
+        Query("SELECT value FROM settings WHERE key = $k", r => r.GetString(0), ("$k", key)).FirstOrDefault();
+
+    public void SetSetting(string key, string value) =>
+        Execute("INSERT INTO settings (key, value) VALUES ($k, $v) ON CONFLICT(key) DO UPDATE SET value = excluded.value", ("$k", key), ("$v", value));
+
+    private const string NetworkColumns = "name, ipv4_cidr, ipv6_cidr, listen_port, mtu, keepalive, version, created_at";
+
+    private static NetworkRecord MapNetwork(SqliteDataReader r) => new(
+        r.GetString(0),
+        IPNetwork.Parse(r.GetString(1)),
+        r.IsDBNull(2) ? null : IPNetwork.Parse(r.GetString(2)),
+        r.GetInt32(3),
+        r.GetInt32(4),
+        r.GetInt32(5),
+        r.GetInt64(6),
+        ParseTime(r.GetString(7)));
+
+    public IReadOnlyList<NetworkRecord> ListNetworks() =>
+        Query($"SELECT {NetworkColumns} FROM networks ORDER BY name", MapNetwork);
+
+    public NetworkRecord? FindNetwork(string name) =>
+        Query($"SELECT {NetworkColumns} FROM networks WHERE name = $n", MapNetwork, ("$n", name)).FirstOrDefault();
+
+    public void InsertNetwork(NetworkRecord n) => Execute(
+        $"INSERT INTO networks ({NetworkColumns}) VALUES ($n, $v4, $v6, $p, $m, $k, $ver, $c)",
+        ("$n", n.Name), ("$v4", n.Ipv4Cidr.ToString()), ("$v6", n.Ipv6Cidr?.ToString()), ("$p", n.ListenPort),
+        ("$m", n.Mtu), ("$k", n.Keepalive), ("$ver", n.Version), ("$c", Time(n.CreatedAt)));
+
+    public void UpdateNetwork(NetworkRecord n) => Execute(
+        "UPDATE networks SET ipv4_cidr = $v4, ipv6_cidr = $v6, listen_port = $p, mtu = $m, keepalive = $k, version = $ver WHERE name = $n",
+        ("$n", n.Name), ("$v4", n.Ipv4Cidr.ToString()), ("$v6", n.Ipv6Cidr?.ToString()), ("$p", n.ListenPort),
+        ("$m", n.Mtu), ("$k", n.Keepalive), ("$ver", n.Version));
+
+    public void DeleteNetwork(string name)
+    {
+        Execute("DELETE FROM address_holds WHERE network = $n", ("$n", name));
+        Execute("DELETE FROM networks WHERE name = $n", ("$n", name));
+    }
+
+    public long BumpNetworkVersion(string name)
+    {
+        using var cmd = Command("UPDATE networks SET version = version + 1 WHERE name = $n RETURNING version", ("$n", name));
+        return Convert.ToInt64(cmd.ExecuteScalar(), CultureInfo.InvariantCulture);
+    }
+
+    private const string KeyColumns = "id, secret_hash, networks, uses_remaining, expires_at, tags, created_at";
+
+    private static EnrollmentKeyRecord MapKey(SqliteDataReader r) => new(
+        r.GetString(0),
+        r.GetString(1),
+        ParseList(r.GetString(2)),
+        r.IsDBNull(3) ? null : r.GetInt32(3),
+        r.IsDBNull(4) ? null : ParseTime(r.GetString(4)),
+        ParseList(r.GetString(5)),
+        ParseTime(r.GetString(6)));
+
+    public IReadOnlyList<EnrollmentKeyRecord> ListEnrollmentKeys() =>
+        Query($"SELECT {KeyColumns} FROM enrollment_keys ORDER BY created_at, id", MapKey);
+
+    public EnrollmentKeyRecord? FindEnrollmentKey(string id) =>
+        Query($"SELECT {KeyColumns} FROM enrollment_keys WHERE id = $id", MapKey, ("$id", id)).FirstOrDefault();
+
+    public EnrollmentKeyRecord? FindEnrollmentKeyBySecretHash(string secretHash) =>
+        Query($"SELECT {KeyColumns} FROM enrollment_keys WHERE secret_hash = $h", MapKey, ("$h", secretHash)).FirstOrDefault();
+
+    public void InsertEnrollmentKey(EnrollmentKeyRecord k) => Execute(
+        $"INSERT INTO enrollment_keys ({KeyColumns}) VALUES ($id, $h, $n, $u, $e, $t, $c)",
+        ("$id", k.Id), ("$h", k.SecretHash), ("$n", List(k.Networks)), ("$u", k.UsesRemaining),
+        ("$e", k.ExpiresAt is { } e ? Time(e) : null), ("$t", List(k.Tags)), ("$c", Time(k.CreatedAt)));
+
+    public bool DeleteEnrollmentKey(string id) => Execute("DELETE FROM enrollment_keys WHERE id = $id", ("$id", id)) == 1;
+
+    public bool TryConsumeEnrollmentKeyUse(string id) => Execute(
+        "UPDATE enrollment_keys SET uses_remaining = uses_remaining - 1 WHERE id = $id AND uses_remaining > 0", ("$id", id)) == 1
+        || Query("SELECT 1 FROM enrollment_keys WHERE id = $id AND uses_remaining IS NULL", r => true, ("$id", id)).Count == 1;
+
+    private const string NodeColumns =
+        "id, network, name, hostname, public_key, ipv4, ipv6, listen_port, endpoints, os, version, tags, credential_hash, enrollment_key_id, created_at, last_seen";
+
+    private static NodeRecord MapNode(SqliteDataReader r) => new(
+        r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4),
+        r.IsDBNull(5) ? null : IPAddress.Parse(r.GetString(5)),
+        r.IsDBNull(6) ? null : IPAddress.Parse(r.GetString(6)),
+        r.GetInt32(7), ParseList(r.GetString(8)), r.GetString(9), r.GetString(10), ParseList(r.GetString(11)),
+        r.GetString(12), NullableString(r, 13), ParseTime(r.GetString(14)),
+        r.IsDBNull(15) ? null : ParseTime(r.GetString(15)));
+
+    public IReadOnlyList<NodeRecord> ListNodes(string? network) => network is null
+        ? Query($"SELECT {NodeColumns} FROM nodes ORDER BY network, name", MapNode)
+        : Query($"SELECT {NodeColumns} FROM nodes WHERE network = $n ORDER BY name", MapNode, ("$n", network));
+
+    public NodeRecord? FindNode(string id) =>
+        Query($"SELECT {NodeColumns} FROM nodes WHERE id = $id", MapNode, ("$id", id)).FirstOrDefault();
+
+    public int CountNodes(string network) =>
+        Query("SELECT COUNT(*) FROM nodes WHERE network = $n", r => r.GetInt32(0), ("$n", network))[0];
+
+    public void InsertNode(NodeRecord n) => Execute(
+        $"INSERT INTO nodes ({NodeColumns}) VALUES ($id, $net, $name, $host, $pk, $v4, $v6, $port, $ep, $os, $ver, $tags, $cred, $key, $c, $seen)",
+        NodeParameters(n));
+
+    public void UpdateNode(NodeRecord n) => Execute(
+        "UPDATE nodes SET name = $name, hostname = $host, public_key = $pk, ipv4 = $v4, ipv6 = $v6, listen_port = $port, endpoints = $ep, " +
+        "os = $os, version = $ver, tags = $tags, credential_hash = $cred, last_seen = $seen WHERE id = $id",
+        NodeParameters(n));
+
+    private static (string, object?)[] NodeParameters(NodeRecord n) =>
+    [
+        ("$id", n.Id), ("$net", n.Network), ("$name", n.Name), ("$host", n.Hostname), ("$pk", n.PublicKey),
+        ("$v4", n.Ipv4?.ToString()), ("$v6", n.Ipv6?.ToString()), ("$port", n.ListenPort), ("$ep", List(n.Endpoints)),
+        ("$os", n.Os), ("$ver", n.Version), ("$tags", List(n.Tags)), ("$cred", n.CredentialHash),
+        ("$key", n.EnrollmentKeyId), ("$c", Time(n.CreatedAt)), ("$seen", n.LastSeen is { } s ? Time(s) : null),
+    ];
+
+    public void DeleteNode(string id) => Execute("DELETE FROM nodes WHERE id = $id", ("$id", id));
+
+    public void TouchNode(string id, DateTimeOffset lastSeen) =>
+        Execute("UPDATE nodes SET last_seen = $t WHERE id = $id", ("$id", id), ("$t", Time(lastSeen)));
+
+    public void HoldAddresses(string network, IEnumerable<IPAddress> addresses, DateTimeOffset until)
+    {
+        foreach (var a in addresses)
+        {
+            Execute(
+                "INSERT INTO address_holds (network, address, until) VALUES ($n, $a, $u) ON CONFLICT(network, address) DO UPDATE SET until = excluded.until",
+                ("$n", network), ("$a", a.ToString()), ("$u", Time(until)));
+        }
+    }
+
+    public HashSet<IPAddress> TakenAddresses(string network, DateTimeOffset now)
+    {
+        Execute("DELETE FROM address_holds WHERE until <= $now", ("$now", Time(now)));
+        var taken = new HashSet<IPAddress>();
+        foreach (var a in Query(
+            "SELECT ipv4 FROM nodes WHERE network = $n AND ipv4 IS NOT NULL UNION ALL SELECT ipv6 FROM nodes WHERE network = $n AND ipv6 IS NOT NULL " +
+            "UNION ALL SELECT address FROM address_holds WHERE network = $n", r => r.GetString(0), ("$n", network)))
+        {
+            taken.Add(IPAddress.Parse(a));
+        }
+        return taken;
+    }
+}

@@ -1,0 +1,123 @@
+using Microsoft.Data.Sqlite;
+
+namespace Appliance.Server.Store;
+
+/// <summary>
+/// The embedded store: one SQLite file in WAL mode. Writes are serialized in-process and each runs
+/// in a BEGIN IMMEDIATE transaction, so a failed write leaves nothing behind.
+/// </summary>
+public sealed class SqliteStore : IApplianceStore, IDisposable
+{
+    private readonly string _connectionString;
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+
+    public SqliteStore(string databasePath)
+    {
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = databasePath,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = true,
+            DefaultTimeout = 30,
+        }.ToString();
+        using var connection = Open();
+        using (var pragma = connection.CreateCommand())
+        {
+            pragma.CommandText = "PRAGMA journal_mode=WAL;";
+            pragma.ExecuteNonQuery();
+        }
+        SchemaVersion = Migrate(connection);
+    }
+
+    public int SchemaVersion { get; }
+
+    public Task<T> ReadAsync<T>(Func<IStoreSession, T> work, CancellationToken ct = default)
+    {
+        ct.ThrowIfCancellationRequested();
+        using var connection = Open();
+        using var tx = connection.BeginTransaction(deferred: true);
+        var result = work(new SqliteSession(connection, tx));
+        tx.Commit();
+        return Task.FromResult(result);
+    }
+
+    public async Task<T> WriteAsync<T>(Func<IStoreSession, T> work, CancellationToken ct = default)
+    {
+        await _writeLock.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            using var connection = Open();
+            using var tx = connection.BeginTransaction(deferred: false); // BEGIN IMMEDIATE
+            var result = work(new SqliteSession(connection, tx));
+            tx.Commit();
+            return result;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    private SqliteConnection Open()
+    {
+        var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        using var pragma = connection.CreateCommand();
+        pragma.CommandText = "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;";
+        pragma.ExecuteNonQuery();
+        return connection;
+    }
+
+    private static int Migrate(SqliteConnection connection)
+    {
+        using (var create = connection.CreateCommand())
+        {
+            create.CommandText = "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at TEXT NOT NULL);";
+            create.ExecuteNonQuery();
+        }
+        int current;
+        using (var read = connection.CreateCommand())
+        {
+            read.CommandText = "SELECT COALESCE(MAX(version), 0) FROM schema_version;";
+            current = Convert.ToInt32(read.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+        }
+        var latest = SqliteMigrations.All[^1].Version;
+        if (current > latest)
+        {
+            throw new InvalidOperationException(
+                $"the database has schema version {current}, newer than this server understands ({latest}); upgrade the server");
+        }
+        foreach (var (version, description, sql) in SqliteMigrations.All)
+        {
+            if (version <= current)
+            {
+                continue;
+            }
+            using var tx = connection.BeginTransaction();
+            using (var apply = connection.CreateCommand())
+            {
+                apply.Transaction = tx;
+                apply.CommandText = sql;
+                apply.ExecuteNonQuery();
+            }
+            using (var record = connection.CreateCommand())
+            {
+                record.Transaction = tx;
+                record.CommandText = "INSERT INTO schema_version (version, description, applied_at) VALUES ($v, $d, $t);";
+                record.Parameters.AddWithValue("$v", version);
+                record.Parameters.AddWithValue("$d", description);
+                record.Parameters.AddWithValue("$t", DateTimeOffset.UtcNow.ToString("O"));
+                record.ExecuteNonQuery();
+            }
+            tx.Commit();
+            current = version;
+        }
+        return current;
+    }
+
+    public void Dispose()
+    {
+        _writeLock.Dispose();
+        SqliteConnection.ClearAllPools();
+    }
+}
