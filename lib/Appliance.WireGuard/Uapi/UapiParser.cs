@@ -18,11 +18,12 @@ public static class UapiParser
         }
         var rest = reply.AsSpan(i + 6);
         int end = rest.IndexOf('\n');
-        if (end < 0 || !int.TryParse(rest[..end], NumberStyles.None, CultureInfo.InvariantCulture, out int errno))
+        if (end < 0 || !int.TryParse(rest[..end], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int errno))
         {
             throw new WireGuardProtocolException("UAPI reply with a malformed errno line: " + Snippet(reply[i..]));
         }
-        return (Errno)errno;
+        // wireguard-go writes errno=-22 for some failures and errno=22 for others; the sign carries no meaning.
+        return (Errno)Math.Abs(errno);
     }
 
     /// <summary>Parses a <c>get=1</c> reply (whose errno must be 0) into a device.</summary>
@@ -77,7 +78,7 @@ public static class UapiParser
                         break;
                     case "errno":
                         sawErrno = true;
-                        var errno = (Errno)int.Parse(value, NumberStyles.None, CultureInfo.InvariantCulture);
+                        var errno = (Errno)Math.Abs(int.Parse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture));
                         if (errno != Errno.None)
                         {
                             throw new WireGuardOperationException(interfaceName, "UAPI get", errno);
