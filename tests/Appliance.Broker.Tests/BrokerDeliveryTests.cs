@@ -1,0 +1,150 @@
+using System.Text;
+using Appliance.Mqtt.Packets;
+using Appliance.TestSupport;
+
+namespace Appliance.Broker.Tests;
+
+public sealed class BrokerDeliveryTests
+{
+    [Fact]
+    [Trait("Category", TestCategories.Integration)]
+    public async Task Qos0_and_qos1_reach_exact_and_wildcard_subscribers()
+    {
+        await using var host = await BrokerHost.StartAsync();
+        var exact = await host.ConnectAsync("exact");
+        var plus = await host.ConnectAsync("plus");
+        var hash = await host.ConnectAsync("hash");
+        await exact.SubscribeAsync("a/b/c", MqttQos.AtLeastOnce);
+        await plus.SubscribeAsync("a/+/c", MqttQos.AtLeastOnce);
+        Assert.Equal(new byte[] { 0 }, await hash.SubscribeAsync("a/#", MqttQos.AtMostOnce));
+        var pub = await host.ConnectAsync("pub");
+
+        await pub.PublishAsync("a/b/c", "q1", MqttQos.AtLeastOnce).AsTask().WaitAsync(BrokerHost.Wait);
+        await pub.PublishAsync("a/x/c", "q0");
+
+        Assert.Equal("a/b/c", (await BrokerHost.NextAsync(exact)).Topic);
+        var p1 = await BrokerHost.NextAsync(plus);
+        var p2 = await BrokerHost.NextAsync(plus);
+        Assert.Equal((MqttQos.AtLeastOnce, MqttQos.AtMostOnce), (p1.Qos, p2.Qos));
+        Assert.Equal(MqttQos.AtMostOnce, (await BrokerHost.NextAsync(hash)).Qos);
+        Assert.Equal("a/x/c", (await BrokerHost.NextAsync(hash)).Topic);
+        await BrokerHost.AssertNothingAsync(exact);
+        Assert.True(host.Broker.Metrics.MessagesDelivered >= 5);
+    }
+
+    [Fact]
+    [Trait("Category", TestCategories.Integration)]
+    public async Task Overlapping_filters_deliver_once_at_the_highest_qos()
+    {
+        await using var host = await BrokerHost.StartAsync();
+        var sub = await host.ConnectAsync("sub");
+        await sub.SubscribeAsync("o/#", MqttQos.AtMostOnce);
+        await sub.SubscribeAsync("o/+", MqttQos.AtLeastOnce);
+        host.Broker.Publish("o/1", "x"u8.ToArray(), MqttQos.AtLeastOnce);
+        Assert.Equal(MqttQos.AtLeastOnce, (await BrokerHost.NextAsync(sub)).Qos);
+        await BrokerHost.AssertNothingAsync(sub);
+    }
+
+    [Fact]
+    [Trait("Category", TestCategories.Integration)]
+    public async Task Retained_message_goes_to_late_subscribers_until_cleared()
+    {
+        await using var host = await BrokerHost.StartAsync();
+        var pub = await host.ConnectAsync("pub");
+        await pub.PublishAsync("cfg/n1", "v1", MqttQos.AtLeastOnce, retain: true).AsTask().WaitAsync(BrokerHost.Wait);
+        await pub.PublishAsync("cfg/n1", "v2", MqttQos.AtLeastOnce, retain: true).AsTask().WaitAsync(BrokerHost.Wait);
+
+        var late = await host.ConnectAsync("late");
+        await late.SubscribeAsync("cfg/+");
+        var m = await BrokerHost.NextAsync(late);
+        Assert.True(m.Retain);
+        Assert.Equal("v2", Encoding.UTF8.GetString(m.Payload.Span));
+
+        // Live delivery to an existing subscriber carries retain = 0.
+        await pub.PublishAsync("cfg/n1", "v3", MqttQos.AtLeastOnce, retain: true).AsTask().WaitAsync(BrokerHost.Wait);
+        Assert.False((await BrokerHost.NextAsync(late)).Retain);
+
+        await pub.PublishAsync("cfg/n1", ReadOnlyMemory<byte>.Empty, MqttQos.AtLeastOnce, retain: true).AsTask().WaitAsync(BrokerHost.Wait);
+        await BrokerHost.NextAsync(late);
+        Assert.Equal(0, host.Broker.RetainedCount);
+        var later = await host.ConnectAsync("later");
+        await later.SubscribeAsync("cfg/#");
+        await BrokerHost.AssertNothingAsync(later);
+    }
+
+    [Fact]
+    [Trait("Category", TestCategories.Integration)]
+    public async Task Dollar_topics_are_not_matched_by_leading_wildcards()
+    {
+        await using var host = await BrokerHost.StartAsync();
+        var all = await host.ConnectAsync("all");
+        await all.SubscribeAsync("#");
+        var sys = await host.ConnectAsync("sys");
+        await sys.SubscribeAsync("$SYS/#");
+        host.Broker.Publish("$SYS/x", "1"u8.ToArray());
+        Assert.Equal("$SYS/x", (await BrokerHost.NextAsync(sys)).Topic);
+        await BrokerHost.AssertNothingAsync(all);
+    }
+
+    [Fact]
+    [Trait("Category", TestCategories.Integration)]
+    public async Task Mqtt5_properties_pass_through_and_expired_retained_messages_vanish()
+    {
+        await using var host = await BrokerHost.StartAsync();
+        var pub = await host.ConnectAsync("pub5", version: MqttProtocolVersion.V500);
+        var props = new MqttProperties { UserProperties = [new("k", "v")], ContentType = "application/json", MessageExpiryInterval = 1 };
+        await pub.PublishAsync("p/1", "{}"u8.ToArray(), MqttQos.AtLeastOnce, retain: true, props).AsTask().WaitAsync(BrokerHost.Wait);
+
+        var sub = await host.ConnectAsync("sub5", version: MqttProtocolVersion.V500);
+        await sub.SubscribeAsync("p/#");
+        var m = await BrokerHost.NextAsync(sub);
+        Assert.Equal("application/json", m.Properties!.ContentType);
+        Assert.Equal(new MqttUserProperty("k", "v"), Assert.Single(m.Properties.UserProperties!));
+
+        // A 3.1.1 subscriber gets the same message without properties.
+        var old = await host.ConnectAsync("sub311");
+        await old.SubscribeAsync("p/#");
+        Assert.Null((await BrokerHost.NextAsync(old)).Properties);
+
+        await Task.Delay(1100);
+        var late = await host.ConnectAsync("late5", version: MqttProtocolVersion.V500);
+        await late.SubscribeAsync("p/#");
+        await BrokerHost.AssertNothingAsync(late);
+    }
+
+    [Fact]
+    [Trait("Category", TestCategories.Integration)]
+    public async Task Qos2_publish_is_delivered_once_and_completes_the_handshake()
+    {
+        await using var host = await BrokerHost.StartAsync();
+        var sub = await host.ConnectAsync("sub");
+        await sub.SubscribeAsync("q2/#", MqttQos.ExactlyOnce);
+        using var raw = await RawMqttSocket.ConnectAsync(host.Port);
+        await raw.SendAsync(new MqttConnectPacket { ClientId = "raw", UserName = "server", Password = "server-secret"u8.ToArray() });
+        Assert.IsType<MqttConnAckPacket>(await raw.ReceiveAsync());
+        var publish = new MqttPublishPacket { Topic = "q2/a", Payload = "x"u8.ToArray(), Qos = MqttQos.ExactlyOnce, PacketId = 7 };
+        await raw.SendAsync(publish);
+        Assert.Equal(7, Assert.IsType<MqttPubRecPacket>(await raw.ReceiveAsync()).PacketId);
+        publish.Duplicate = true;
+        await raw.SendAsync(publish);
+        Assert.IsType<MqttPubRecPacket>(await raw.ReceiveAsync());
+        await raw.SendAsync(new MqttPubRelPacket { PacketId = 7 });
+        Assert.Equal(7, Assert.IsType<MqttPubCompPacket>(await raw.ReceiveAsync()).PacketId);
+
+        var m = await BrokerHost.NextAsync(sub);
+        Assert.Equal(MqttQos.AtLeastOnce, m.Qos); // granted QoS is capped at 1
+        await BrokerHost.AssertNothingAsync(sub);
+    }
+
+    [Fact]
+    [Trait("Category", TestCategories.Integration)]
+    public async Task Unsubscribe_stops_delivery()
+    {
+        await using var host = await BrokerHost.StartAsync();
+        var sub = await host.ConnectAsync("sub");
+        await sub.SubscribeAsync("u/1");
+        await sub.UnsubscribeAsync("u/1");
+        host.Broker.Publish("u/1", "x"u8.ToArray());
+        await BrokerHost.AssertNothingAsync(sub);
+    }
+}

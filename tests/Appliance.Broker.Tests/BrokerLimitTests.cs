@@ -1,0 +1,155 @@
+using System.Net;
+using System.Net.Sockets;
+using Appliance.Mqtt.Client;
+using Appliance.Mqtt.Packets;
+using Appliance.TestSupport;
+
+namespace Appliance.Broker.Tests;
+
+public sealed class BrokerLimitTests
+{
+    private static readonly byte[] ServerConnect = Appliance.Mqtt.Formatter.MqttPacketEncoder.Encode(
+        new MqttConnectPacket { ClientId = "raw", UserName = "server", Password = "server-secret"u8.ToArray() }, MqttProtocolVersion.V311);
+
+    [Fact]
+    [Trait("Category", TestCategories.Integration)]
+    public async Task Connections_beyond_the_maximum_are_closed_at_once()
+    {
+        await using var host = await BrokerHost.StartAsync(o => o.MaxConnections = 2);
+        await host.ConnectAsync("a");
+        await host.ConnectAsync("b");
+        var third = host.Own(new MqttClient(host.Options("c")));
+        await Assert.ThrowsAnyAsync<Exception>(() => third.ConnectAsync());
+        Assert.Equal(1, host.Broker.Metrics.ConnectionsRefused);
+    }
+
+    [Fact]
+    [Trait("Category", TestCategories.Integration)]
+    public async Task Connection_rate_is_limited()
+    {
+        await using var host = await BrokerHost.StartAsync(o => o.MaxNewConnectionsPerSecond = 3);
+        var sockets = new List<TcpClient>();
+        try
+        {
+            for (var i = 0; i < 10; i++)
+            {
+                var t = new TcpClient();
+                await t.ConnectAsync(IPAddress.Loopback, host.Port);
+                sockets.Add(t);
+            }
+            await BrokerHost.WaitUntilAsync(() => host.Broker.Metrics.ConnectionsRefused >= 6, "rate limit refusals");
+        }
+        finally
+        {
+            sockets.ForEach(s => s.Dispose());
+        }
+    }
+
+    [Fact]
+    [Trait("Category", TestCategories.Integration)]
+    public async Task Subscriptions_per_client_are_capped()
+    {
+        await using var host = await BrokerHost.StartAsync(o => o.MaxSubscriptionsPerClient = 2);
+        var c = await host.ConnectAsync("greedy");
+        var codes = await c.SubscribeAsync([new("a", MqttQos.AtMostOnce), new("b", MqttQos.AtMostOnce), new("c", MqttQos.AtMostOnce)]);
+        Assert.Equal(new byte[] { 0, 0, 0x80 }, codes);
+        Assert.Equal(new byte[] { 1 }, await c.SubscribeAsync("a", MqttQos.AtLeastOnce)); // replacing is not a new one
+    }
+
+    [Fact]
+    [Trait("Category", TestCategories.Integration)]
+    public async Task Silent_socket_is_closed_after_the_connect_timeout()
+    {
+        await using var host = await BrokerHost.StartAsync(o => o.ConnectTimeout = TimeSpan.FromMilliseconds(500));
+        using var raw = await RawMqttSocket.ConnectAsync(host.Port);
+        var started = DateTime.UtcNow;
+        Assert.True(await raw.ClosedByBrokerAsync(TimeSpan.FromSeconds(5)));
+        Assert.InRange((DateTime.UtcNow - started).TotalSeconds, 0.3, 3);
+    }
+
+    [Theory]
+    [Trait("Category", TestCategories.Integration)]
+    [InlineData("first packet is not CONNECT", "c0 00")]
+    [InlineData("5-byte remaining length", "10 ff ff ff ff 01")]
+    [InlineData("reserved CONNECT flag", "10 0e 00 04 4d 51 54 54 04 03 00 3c 00 02 63 31")]
+    [InlineData("protocol name MQTX", "10 0e 00 04 4d 51 54 58 04 02 00 3c 00 02 63 31")]
+    public async Task Malformed_connect_closes_that_connection_only(string name, string hex)
+    {
+        await using var host = await BrokerHost.StartAsync();
+        var bystander = await host.ConnectAsync("bystander");
+        await bystander.SubscribeAsync("b/1");
+        using var raw = await RawMqttSocket.ConnectAsync(host.Port);
+        await raw.SendAsync(Convert.FromHexString(hex.Replace(" ", "", StringComparison.Ordinal)));
+        Assert.True(await raw.ClosedByBrokerAsync(), name);
+        Assert.Equal(1, host.Broker.Metrics.MalformedPackets);
+        host.Broker.Publish("b/1", "still here"u8.ToArray());
+        await BrokerHost.NextAsync(bystander);
+    }
+
+    [Fact]
+    [Trait("Category", TestCategories.Integration)]
+    public async Task Unsupported_protocol_level_gets_connack_1()
+    {
+        await using var host = await BrokerHost.StartAsync();
+        using var raw = await RawMqttSocket.ConnectAsync(host.Port);
+        // CONNECT "MQIsdp" level 3 (MQTT 3.1), clean session, keepalive 60, client id "c1"
+        await raw.SendAsync(Convert.FromHexString("101000064d5149736470030200" + "3c00026331"));
+        var ack = Assert.IsType<MqttConnAckPacket>(await raw.ReceiveAsync());
+        Assert.Equal((byte)MqttConnectReturnCode.UnacceptableProtocolVersion, ack.ReasonCode);
+    }
+
+    [Fact]
+    [Trait("Category", TestCategories.Integration)]
+    public async Task Oversize_packet_after_connect_closes_the_connection()
+    {
+        await using var host = await BrokerHost.StartAsync(o => o.MaxPacketSize = 1024);
+        using var raw = await RawMqttSocket.ConnectAsync(host.Port);
+        await raw.SendAsync(ServerConnect);
+        Assert.IsType<MqttConnAckPacket>(await raw.ReceiveAsync());
+        await raw.SendAsync(new MqttPublishPacket { Topic = "big", Payload = new byte[2000] });
+        Assert.True(await raw.ClosedByBrokerAsync());
+        Assert.Equal(1, host.Broker.Metrics.MalformedPackets);
+    }
+
+    [Fact]
+    [Trait("Category", TestCategories.Integration)]
+    public async Task Second_connect_is_a_protocol_violation()
+    {
+        await using var host = await BrokerHost.StartAsync();
+        using var raw = await RawMqttSocket.ConnectAsync(host.Port);
+        await raw.SendAsync(ServerConnect);
+        Assert.IsType<MqttConnAckPacket>(await raw.ReceiveAsync());
+        await raw.SendAsync(ServerConnect);
+        Assert.True(await raw.ClosedByBrokerAsync());
+    }
+
+    [Fact]
+    [Trait("Category", TestCategories.Integration)]
+    public async Task Empty_client_id_needs_clean_session()
+    {
+        await using var host = await BrokerHost.StartAsync();
+        using var raw = await RawMqttSocket.ConnectAsync(host.Port);
+        await raw.SendAsync(new MqttConnectPacket { ClientId = "", CleanSession = false, UserName = "server", Password = "server-secret"u8.ToArray() });
+        Assert.Equal((byte)MqttConnectReturnCode.IdentifierRejected, Assert.IsType<MqttConnAckPacket>(await raw.ReceiveAsync()).ReasonCode);
+
+        var v5 = await host.ConnectAsync("", version: MqttProtocolVersion.V500);
+        Assert.True(v5.IsConnected);
+    }
+
+    [Fact]
+    [Trait("Category", TestCategories.Integration)]
+    public async Task Tls_listener_serves_a_client_that_pins_its_certificate()
+    {
+        using var ca = new TestCertificateAuthority();
+        using var cert = ca.IssueServerCertificate();
+        await using var host = await BrokerHost.StartAsync(tlsCertificate: cert);
+        var options = host.Options("tls-client");
+        options.Port = host.Broker.BoundEndpoints[1].Port;
+        options.Tls = new Appliance.Mqtt.Transport.MqttTlsOptions { PinnedSha256 = Appliance.Mqtt.Transport.MqttCertificatePin.Sha256Hex(cert) };
+        var c = host.Own(new MqttClient(options));
+        await c.ConnectAsync();
+        await c.SubscribeAsync("s/#");
+        await c.PublishAsync("s/1", "over tls", MqttQos.AtLeastOnce).AsTask().WaitAsync(BrokerHost.Wait);
+        Assert.Equal("s/1", (await BrokerHost.NextAsync(c)).Topic);
+    }
+}
