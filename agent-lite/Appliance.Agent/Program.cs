@@ -1,1 +1,84 @@
-Console.WriteLine("appliance-agent");
+using Appliance.Agent;
+using Appliance.Agent.Cli;
+using Appliance.Agent.Commands;
+using Appliance.Agent.State;
+
+const string Usage = """
+    usage: appliance-agent <command> [options]
+      join   --token TOKEN [--interface NAME] [--state-dir DIR] [--hostname NAME] [--listen-port N]
+             [--endpoint IP[:PORT]]... [--network NAME] [--force]
+      status [--json] [--state-dir DIR]
+      pull   [--json] [--state-dir DIR]       fetch this node's desired state from the server
+      version
+    """;
+
+var values = new Dictionary<string, IReadOnlySet<string>>
+{
+    ["join"] = new HashSet<string> { "--token", "--interface", "--state-dir", "--hostname", "--listen-port", "--endpoint", "--network" },
+    ["status"] = new HashSet<string> { "--state-dir" },
+    ["pull"] = new HashSet<string> { "--state-dir" },
+    ["version"] = new HashSet<string>(),
+};
+var flags = new Dictionary<string, IReadOnlySet<string>>
+{
+    ["join"] = new HashSet<string> { "--force" },
+    ["status"] = new HashSet<string> { "--json" },
+    ["pull"] = new HashSet<string> { "--json" },
+};
+
+using var cts = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) => { e.Cancel = true; cts.Cancel(); };
+try
+{
+    var cl = CommandLine.Parse(args, values, flags);
+    if (cl.Command == "help" || cl.Flag("--help"))
+    {
+        Console.WriteLine(Usage);
+        return 0;
+    }
+    var stateDir = cl.Value("--state-dir") ?? Environment.GetEnvironmentVariable("APPLIANCE_STATE_DIR") ?? StateStore.DefaultDirectory;
+    switch (cl.Command)
+    {
+        case "join":
+            await JoinCommand.RunAsync(new JoinCommand.Options(
+                cl.Value("--token") ?? Environment.GetEnvironmentVariable("APPLIANCE_TOKEN") ?? throw new AgentException("join needs --token TOKEN", 2),
+                stateDir,
+                cl.Value("--interface") ?? JoinCommand.DefaultInterface,
+                cl.Value("--hostname"),
+                cl.IntValue("--listen-port", 1, 65535),
+                cl.Values("--endpoint"),
+                cl.Value("--network"),
+                cl.Flag("--force")), TimeProvider.System, Console.Out, cts.Token);
+            return 0;
+        case "status":
+            StatusCommand.Print(StatusCommand.Read(new StateStore(stateDir)), cl.Flag("--json"), Console.Out);
+            return 0;
+        case "pull":
+            await PullCommand.RunAsync(new StateStore(stateDir), cl.Flag("--json"), Console.Out, cts.Token);
+            return 0;
+        case "version":
+            Console.WriteLine(JoinCommand.AgentVersion);
+            return 0;
+        default:
+            throw new AgentException($"unknown command '{cl.Command}'", 2);
+    }
+}
+catch (AgentException e)
+{
+    Console.Error.WriteLine("error: " + e.Message);
+    if (e.ExitCode == 2)
+    {
+        Console.Error.WriteLine(Usage);
+    }
+    return e.ExitCode;
+}
+catch (IOException e)
+{
+    Console.Error.WriteLine("error: " + e.Message);
+    return 1;
+}
+catch (UnauthorizedAccessException e)
+{
+    Console.Error.WriteLine("error: " + e.Message);
+    return 1;
+}

@@ -1,0 +1,119 @@
+using System.Net.NetworkInformation;
+using System.Net.Sockets;
+using System.Reflection;
+using System.Runtime.InteropServices;
+using Appliance.Agent.State;
+using Appliance.Contracts;
+using Appliance.Contracts.Api;
+using Appliance.Crypto;
+
+namespace Appliance.Agent.Commands;
+
+/// <summary>
+/// `appliance-agent join`: checks the token, pins the server's CA, makes the WireGuard key pair here
+/// (the private key never leaves the device), registers, and saves the state atomically.
+/// </summary>
+public static class JoinCommand
+{
+    public const string DefaultInterface = "appliance0";
+
+    public sealed record Options(
+        string Token,
+        string StateDir,
+        string Interface,
+        string? Hostname,
+        int? ListenPort,
+        IReadOnlyList<string> Endpoints,
+        string? Network,
+        bool Force);
+
+    public static async Task<AgentState> RunAsync(Options options, TimeProvider clock, TextWriter output, CancellationToken ct)
+    {
+        JoinToken token;
+        try
+        {
+            token = JoinToken.Decode(options.Token);
+        }
+        catch (JoinTokenException e)
+        {
+            throw new AgentException("invalid join token: " + e.Message, 2);
+        }
+        if (token.IsExpired(clock.GetUtcNow()))
+        {
+            throw new AgentException($"the join token expired at {token.ExpiresAt:O}; ask for a new one", 2);
+        }
+        if (!IsValidInterfaceName(options.Interface))
+        {
+            throw new AgentException($"--interface '{options.Interface}' is not a valid interface name (1-15 characters, no '/', ':' or spaces)", 2);
+        }
+        var store = new StateStore(options.StateDir);
+        if (store.LoadState() is { } existing && !options.Force)
+        {
+            throw new AgentException(
+                $"already joined network '{existing.Network.Name}' as '{existing.Name}' (node {existing.NodeId}); pass --force to join again with a new identity");
+        }
+
+        System.Security.Cryptography.X509Certificates.X509Certificate2? ca = null;
+        if (token.Fingerprint is not null)
+        {
+            ca = await ServerApi.FetchPinnedCaAsync(token.Server, token.Fingerprint, ct);
+        }
+        using (ca)
+        {
+            var keys = X25519.GenerateKeyPair();
+            using var api = new ServerApi(token.Server, ca);
+            var response = await api.JoinAsync(new JoinRequest
+            {
+                Key = token.Key,
+                PublicKey = keys.PublicKey.ToString(),
+                Hostname = options.Hostname ?? Environment.MachineName,
+                ListenPort = options.ListenPort,
+                Endpoints = options.Endpoints.Count > 0 ? options.Endpoints : LocalAddresses(options.Interface),
+                Os = Truncate(RuntimeInformation.OSDescription, 64),
+                Version = AgentVersion,
+                Network = options.Network,
+            }, ct);
+
+            var state = new AgentState
+            {
+                Server = token.Server,
+                CaFingerprint = token.Fingerprint,
+                CaPem = ca?.ExportCertificatePem(),
+                NodeId = response.NodeId,
+                Name = response.Name,
+                Credential = response.Credential,
+                PrivateKey = keys.PrivateKey.ToString(),
+                PublicKey = keys.PublicKey.ToString(),
+                Interface = options.Interface,
+                Ipv4Address = response.Ipv4Address,
+                Ipv6Address = response.Ipv6Address,
+                ListenPort = response.ListenPort,
+                Network = response.Network,
+                JoinedAt = clock.GetUtcNow(),
+            };
+            store.SaveState(state);
+            output.WriteLine($"joined network '{response.Network.Name}' as '{response.Name}' ({string.Join(", ", new[] { response.Ipv4Address, response.Ipv6Address }.OfType<string>())})");
+            output.WriteLine($"node id {response.NodeId}; public key {keys.PublicKey}; state saved to {store.StatePath}");
+            return state;
+        }
+    }
+
+    public static string AgentVersion { get; } =
+        typeof(JoinCommand).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+
+    public static bool IsValidInterfaceName(string name) =>
+        name.Length is > 0 and <= 15 && !name.Any(c => c is '/' or ':' or ' ' or '\t' or '\n') && name is not "." and not "..";
+
+    /// <summary>Addresses other nodes may reach us at: IPv4 and global IPv6 of up, non-loopback interfaces (not our own tunnel).</summary>
+    private static List<string> LocalAddresses(string ownInterface) => NetworkInterface.GetAllNetworkInterfaces()
+        .Where(n => n.OperationalStatus == OperationalStatus.Up && n.NetworkInterfaceType != NetworkInterfaceType.Loopback && n.Name != ownInterface)
+        .SelectMany(n => n.GetIPProperties().UnicastAddresses)
+        .Select(a => a.Address)
+        .Where(a => a.AddressFamily == AddressFamily.InterNetwork || (a.AddressFamily == AddressFamily.InterNetworkV6 && !a.IsIPv6LinkLocal))
+        .Select(a => a.ToString())
+        .Distinct()
+        .Take(8)
+        .ToList();
+
+    private static string Truncate(string s, int max) => s.Length <= max ? s : s[..max];
+}

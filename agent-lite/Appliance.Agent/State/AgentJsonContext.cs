@@ -1,0 +1,14 @@
+using System.Text.Json.Serialization;
+using Appliance.Contracts.Api;
+
+namespace Appliance.Agent.State;
+
+/// <summary>Source-generated JSON for the agent's files (trimming-safe).</summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    WriteIndented = true)]
+[JsonSerializable(typeof(AgentState))]
+[JsonSerializable(typeof(AgentStatus))]
+[JsonSerializable(typeof(NodeConfigDto))]
+internal sealed partial class AgentJsonContext : JsonSerializerContext;

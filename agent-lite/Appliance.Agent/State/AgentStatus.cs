@@ -1,0 +1,16 @@
+namespace Appliance.Agent.State;
+
+/// <summary>What `appliance-agent status --json` prints: the state without its secrets, plus the last pulled config.</summary>
+public sealed record AgentStatus(
+    bool Joined,
+    string? NodeId,
+    string? Name,
+    string? Network,
+    string? Server,
+    string? Interface,
+    string? PublicKey,
+    IReadOnlyList<string> Addresses,
+    int? ListenPort,
+    DateTimeOffset? JoinedAt,
+    long? ConfigVersion,
+    int? PeerCount);

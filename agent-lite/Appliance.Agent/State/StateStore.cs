@@ -1,0 +1,46 @@
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Appliance.Contracts;
+using Appliance.Contracts.Api;
+
+namespace Appliance.Agent.State;
+
+/// <summary>The agent's state dir: state.json (identity and secrets) and desired.json (last pulled config), written atomically, 0600.</summary>
+public sealed class StateStore(string directory)
+{
+    public const string DefaultDirectory = "/var/lib/appliance";
+
+    public string Directory { get; } = Path.GetFullPath(directory);
+    public string StatePath => Path.Combine(Directory, "state.json");
+    public string DesiredPath => Path.Combine(Directory, "desired.json");
+
+    public AgentState? LoadState() => Load(StatePath, AgentJsonContext.Default.AgentState);
+
+    public NodeConfigDto? LoadDesired() => Load(DesiredPath, AgentJsonContext.Default.NodeConfigDto);
+
+    public void SaveState(AgentState state) => Save(StatePath, state, AgentJsonContext.Default.AgentState);
+
+    public void SaveDesired(NodeConfigDto config) => Save(DesiredPath, config, AgentJsonContext.Default.NodeConfigDto);
+
+    private void Save<T>(string path, T value, JsonTypeInfo<T> type)
+    {
+        System.IO.Directory.CreateDirectory(Directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        AtomicFile.Write(path, JsonSerializer.Serialize(value, type), secret: true);
+    }
+
+    private static T? Load<T>(string path, JsonTypeInfo<T> type) where T : class
+    {
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+        try
+        {
+            return JsonSerializer.Deserialize(File.ReadAllText(path), type);
+        }
+        catch (JsonException e)
+        {
+            throw new AgentException($"{path} is damaged ({e.Message}); remove it and join again");
+        }
+    }
+}

@@ -1,0 +1,127 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using Appliance.Contracts;
+using Appliance.Contracts.Api;
+using Appliance.Crypto;
+using Appliance.Server.Hosting;
+using Appliance.TestSupport;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Appliance.Server.Tests;
+
+/// <summary>The real server in-process (ASP.NET test host) on a throwaway data dir.</summary>
+public sealed class ServerFactory : WebApplicationFactory<Program>
+{
+    private readonly TempDirectory? _ownedDir;
+
+    public ServerFactory(string? dataDir = null, int addressHoldSeconds = 3600)
+    {
+        if (dataDir is null)
+        {
+            _ownedDir = new TempDirectory("appliance-server");
+            dataDir = _ownedDir.Path;
+        }
+        DataDir = dataDir;
+        AddressHoldSeconds = addressHoldSeconds;
+    }
+
+    public string DataDir { get; }
+    public int AddressHoldSeconds { get; }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseSetting("DataDir", DataDir);
+        builder.UseSetting("urls", "https://127.0.0.1:1");
+        builder.UseSetting("PublicUrl", "https://appliance.test:8443");
+        builder.UseSetting("AddressHoldSeconds", AddressHoldSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    public ServerContext Context => Services.GetRequiredService<ServerContext>();
+
+    public string AdminToken => File.ReadAllText(Path.Combine(Context.DataDir, "admin.token")).Trim();
+
+    public HttpClient Admin()
+    {
+        var c = CreateClient();
+        c.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
+        return c;
+    }
+
+    public HttpClient As(string credential)
+    {
+        var c = CreateClient();
+        c.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", credential);
+        return c;
+    }
+
+    public async Task<NetworkDto> CreateNetworkAsync(string name, string ipv4, string? ipv6 = null)
+    {
+        using var admin = Admin();
+        var r = await admin.PostAsJsonAsync("/api/v1/networks", new CreateNetworkRequest { Name = name, Ipv4Cidr = ipv4, Ipv6Cidr = ipv6 });
+        await Http.EnsureAsync(r);
+        return (await r.Content.ReadFromJsonAsync<NetworkDto>())!;
+    }
+
+    public async Task<EnrollmentKeyDto> CreateKeyAsync(string network, int? uses = null, DateTimeOffset? expiresAt = null, string[]? tags = null)
+    {
+        using var admin = Admin();
+        var r = await admin.PostAsJsonAsync("/api/v1/enrollment-keys",
+            new CreateEnrollmentKeyRequest { Networks = [network], Uses = uses, ExpiresAt = expiresAt, Tags = tags });
+        await Http.EnsureAsync(r);
+        return (await r.Content.ReadFromJsonAsync<EnrollmentKeyDto>())!;
+    }
+
+    public async Task<HttpResponseMessage> JoinRawAsync(EnrollmentKeyDto key, string hostname, WgKey? publicKey = null, IReadOnlyList<string>? endpoints = null)
+    {
+        using var anon = CreateClient();
+        var token = JoinToken.Decode(key.Token!);
+        return await anon.PostAsJsonAsync("/api/v1/join", new JoinRequest
+        {
+            Key = token.Key,
+            PublicKey = (publicKey ?? X25519.GenerateKeyPair().PublicKey).ToString(),
+            Hostname = hostname,
+            Endpoints = endpoints ?? ["192.0.2.10"],
+            Os = "test",
+            Version = "0.0.1",
+        });
+    }
+
+    public async Task<JoinResponse> JoinAsync(EnrollmentKeyDto key, string hostname, IReadOnlyList<string>? endpoints = null)
+    {
+        using var r = await JoinRawAsync(key, hostname, endpoints: endpoints);
+        await Http.EnsureAsync(r);
+        return (await r.Content.ReadFromJsonAsync<JoinResponse>())!;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing)
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            _ownedDir?.Dispose();
+        }
+    }
+}
+
+/// <summary>Response helpers that show the server's problem text when a call fails.</summary>
+public static class Http
+{
+    public static async Task EnsureAsync(HttpResponseMessage r)
+    {
+        if (!r.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"{(int)r.StatusCode} {r.RequestMessage?.Method} {r.RequestMessage?.RequestUri}: {await r.Content.ReadAsStringAsync()}");
+        }
+    }
+
+    public static async Task<ProblemDto> ProblemAsync(HttpResponseMessage r, int expectedStatus)
+    {
+        var body = await r.Content.ReadAsStringAsync();
+        Assert.True((int)r.StatusCode == expectedStatus, $"expected {expectedStatus}, got {(int)r.StatusCode}: {body}");
+        Assert.Equal("application/problem+json", r.Content.Headers.ContentType?.MediaType);
+        return System.Text.Json.JsonSerializer.Deserialize(body, ApplianceJsonContext.Default.ProblemDto)!;
+    }
+}
