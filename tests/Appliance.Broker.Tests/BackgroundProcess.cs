@@ -1,0 +1,85 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace Appliance.Broker.Tests;
+
+/// <summary>A long-running third-party program (mosquitto_sub) whose output a test watches; killed on dispose.</summary>
+internal sealed class BackgroundProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _out = new();
+
+    public BackgroundProcess(string file, IEnumerable<string> args)
+    {
+        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+        _process = Process.Start(psi) ?? throw new InvalidOperationException("could not start " + file);
+        _process.OutputDataReceived += (_, e) => Append(e.Data);
+        _process.ErrorDataReceived += (_, e) => Append(e.Data);
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+    }
+
+    public string Output
+    {
+        get
+        {
+            lock (_out)
+            {
+                return _out.ToString();
+            }
+        }
+    }
+
+    public async Task WaitForOutputAsync(string text, TimeSpan wait)
+    {
+        var deadline = DateTime.UtcNow + wait;
+        while (!Output.Contains(text, StringComparison.Ordinal))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"'{text}' not seen; output so far:\n{Output}");
+            }
+            await Task.Delay(20);
+        }
+    }
+
+    public async Task<int> WaitForExitAsync(TimeSpan wait)
+    {
+        using var cts = new CancellationTokenSource(wait);
+        await _process.WaitForExitAsync(cts.Token);
+        _process.WaitForExit();
+        return _process.ExitCode;
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill();
+                _process.WaitForExit(5000);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+        }
+        _process.Dispose();
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+        lock (_out)
+        {
+            _out.AppendLine(line);
+        }
+    }
+}
