@@ -1,0 +1,1 @@
+return await Appliance.VmProbe.ProbeRunner.RunAsync(args);
