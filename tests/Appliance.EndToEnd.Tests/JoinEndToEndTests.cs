@@ -1,0 +1,116 @@
+using System.Text.Json;
+using Appliance.Contracts;
+using Appliance.Contracts.Api;
+using Appliance.Crypto;
+using Appliance.TestSupport;
+
+namespace Appliance.EndToEnd.Tests;
+
+/// <summary>The real server process over loopback HTTPS, the admin CLI and `appliance-agent` as separate processes.</summary>
+[Trait("Category", TestCategories.Integration)]
+public sealed class JoinEndToEndTests : IDisposable
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private readonly TempDirectory _dir = new("appliance-e2e");
+
+    private static Task<ProcessResult> Agent(params string[] args) =>
+        ProcessRunner.RunAsync("dotnet", [Binaries.Agent, .. args], timeout: TimeSpan.FromSeconds(60));
+
+    private static T Parse<T>(ProcessResult r) => JsonSerializer.Deserialize<T>(r.StdOut, Json)!;
+
+    [Fact]
+    public async Task Network_key_join_list_pull_then_restart_keeps_everything()
+    {
+        await using var server = await ServerProcess.StartAsync(_dir.Combine("data"));
+        (await server.CliAsync("network", "create", "home", "--ipv4", "10.77.0.0/24", "--ipv6", "fd77::/64")).EnsureSuccess("network create");
+        var key = Parse<EnrollmentKeyDto>((await server.CliAsync("key", "create", "--network", "home", "--uses", "2", "--json")).EnsureSuccess("key create"));
+        var token = JoinToken.Decode(key.Token!);
+        Assert.Equal(server.Url, token.Server);
+        Assert.NotNull(token.Fingerprint);
+
+        var alphaDir = _dir.Combine("alpha");
+        var join = (await Agent("join", "--token", key.Token!, "--state-dir", alphaDir, "--hostname", "alpha", "--endpoint", "192.0.2.1")).EnsureSuccess("agent join");
+        Assert.Contains("joined network 'home' as 'alpha' (10.77.0.1/24, fd77::1/64)", join.StdOut, StringComparison.Ordinal);
+        (await Agent("join", "--token", key.Token!, "--state-dir", _dir.Combine("beta"), "--hostname", "beta")).EnsureSuccess("second join");
+        var third = await Agent("join", "--token", key.Token!, "--state-dir", _dir.Combine("gamma"), "--hostname", "gamma");
+        Assert.Equal(1, third.ExitCode);
+        Assert.Contains("no uses left", third.StdErr, StringComparison.Ordinal);
+
+        // The node the server lists carries the key the agent made; the private key stayed on the device.
+        using var stateDoc = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(alphaDir, "state.json")));
+        var privateKey = WgKey.Parse(stateDoc.RootElement.GetProperty("privateKey").GetString()!);
+        var publicKey = stateDoc.RootElement.GetProperty("publicKey").GetString()!;
+        Assert.Equal(publicKey, X25519.PublicKeyOf(privateKey).ToString());
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(alphaDir, "state.json")));
+        var nodes = Parse<List<NodeDto>>((await server.CliAsync("node", "list", "--json")).EnsureSuccess("node list"));
+        Assert.Equal(["alpha", "beta"], nodes.Select(n => n.Name).Order());
+        Assert.Equal(publicKey, nodes.Single(n => n.Name == "alpha").PublicKey);
+        foreach (var file in Directory.GetFiles(server.DataDir))
+        {
+            Assert.DoesNotContain(privateKey.ToString(), await File.ReadAllTextAsync(file), StringComparison.Ordinal);
+        }
+
+        var config = Parse<NodeConfigDto>((await Agent("pull", "--state-dir", alphaDir, "--json")).EnsureSuccess("agent pull"));
+        Assert.Equal(["10.77.0.1/24", "fd77::1/64"], config.Interface.Addresses);
+        var peer = Assert.Single(config.Peers);
+        Assert.Equal("beta", peer.Name);
+        Assert.Equal(["10.77.0.2/32", "fd77::2/128"], peer.AllowedIps);
+        var status = (await Agent("status", "--state-dir", alphaDir)).EnsureSuccess("agent status");
+        Assert.Contains("1 peers", status.StdOut, StringComparison.Ordinal);
+
+        // Restart the server process: networks, nodes, keys and credentials survive.
+        await server.StopAsync();
+        await server.StartAsync();
+        var after = Parse<List<NodeDto>>((await server.CliAsync("node", "list", "--json")).EnsureSuccess("node list after restart"));
+        Assert.Equal(nodes.Select(n => n.Id).Order(), after.Select(n => n.Id).Order());
+        var again = Parse<NodeConfigDto>((await Agent("pull", "--state-dir", alphaDir, "--json")).EnsureSuccess("agent pull after restart"));
+        Assert.Equal(config.Peers.Single().PublicKey, again.Peers.Single().PublicKey);
+        var keys = Parse<List<EnrollmentKeyDto>>((await server.CliAsync("key", "list", "--json")).EnsureSuccess("key list"));
+        Assert.Equal(0, keys.Single().UsesRemaining);
+    }
+
+    [Fact]
+    public async Task Token_with_the_wrong_fingerprint_is_refused_and_nothing_is_saved()
+    {
+        await using var server = await ServerProcess.StartAsync(_dir.Combine("data"));
+        (await server.CliAsync("network", "create", "home", "--ipv4", "10.78.0.0/24")).EnsureSuccess("network create");
+        var key = Parse<EnrollmentKeyDto>((await server.CliAsync("key", "create", "--network", "home", "--json")).EnsureSuccess("key create"));
+        var real = JoinToken.Decode(key.Token!);
+        var forged = (real with { Fingerprint = new string('0', 64) }).Encode();
+        var state = _dir.Combine("forged");
+        var r = await Agent("join", "--token", forged, "--state-dir", state);
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("does not match the pinned fingerprint", r.StdErr, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(state, "state.json")));
+        var nodes = Parse<List<NodeDto>>((await server.CliAsync("node", "list", "--json")).EnsureSuccess("node list"));
+        Assert.Empty(nodes); // the key was never presented to anyone
+    }
+
+    [Fact]
+    public async Task Cli_errors_are_one_clear_line_and_a_non_zero_exit()
+    {
+        await using var server = await ServerProcess.StartAsync(_dir.Combine("data"));
+        var bad = await server.CliAsync("network", "create", "x", "--ipv4", "10.0.0.9/24");
+        Assert.Equal(1, bad.ExitCode);
+        Assert.Equal("error: the server refused (400): ipv4Cidr: '10.0.0.9/24' has host bits set; did you mean 10.0.0.0/24?", bad.StdErr.Trim());
+        var typo = await ProcessRunner.RunAsync("dotnet", [Binaries.Server, "netwrk", "list"]);
+        Assert.Equal(2, typo.ExitCode);
+        Assert.Contains("unknown command or argument 'netwrk'", typo.StdErr, StringComparison.Ordinal);
+        var unreachable = await Agent("join", "--token", new JoinToken($"https://127.0.0.1:{Binaries.FreeTcpPort()}", "apk.x", new string('a', 64)).Encode(), "--state-dir", _dir.Combine("u"));
+        Assert.Equal(1, unreachable.ExitCode);
+        Assert.Contains("cannot reach the server", unreachable.StdErr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Plain_http_only_when_asked_and_then_the_token_has_no_pin()
+    {
+        await using var server = await ServerProcess.StartAsync(_dir.Combine("data"), scheme: "http");
+        Assert.False(File.Exists(Path.Combine(server.DataDir, "ca.crt")));
+        (await server.CliAsync("network", "create", "lab", "--ipv4", "10.79.0.0/24")).EnsureSuccess("network create");
+        var key = Parse<EnrollmentKeyDto>((await server.CliAsync("key", "create", "--network", "lab", "--json")).EnsureSuccess("key create"));
+        Assert.Null(JoinToken.Decode(key.Token!).Fingerprint);
+        (await Agent("join", "--token", key.Token!, "--state-dir", _dir.Combine("h"), "--hostname", "plain")).EnsureSuccess("agent join over http");
+    }
+
+    public void Dispose() => _dir.Dispose();
+}

@@ -1,0 +1,88 @@
+using System.Diagnostics;
+using System.Text;
+using Appliance.TestSupport;
+
+namespace Appliance.EndToEnd.Tests;
+
+/// <summary>The real appliance-server process on loopback with a throwaway data dir; killed on dispose.</summary>
+public sealed class ServerProcess : IAsyncDisposable
+{
+    private readonly StringBuilder _log = new();
+    private Process? _process;
+
+    private ServerProcess(string dataDir, string scheme)
+    {
+        DataDir = dataDir;
+        Port = Binaries.FreeTcpPort();
+        Url = $"{scheme}://127.0.0.1:{Port}";
+    }
+
+    public string DataDir { get; }
+    public int Port { get; }
+    public string Url { get; }
+    public string Log { get { lock (_log) { return _log.ToString(); } } }
+
+    public static async Task<ServerProcess> StartAsync(string dataDir, string scheme = "https")
+    {
+        var server = new ServerProcess(dataDir, scheme);
+        await server.StartAsync();
+        return server;
+    }
+
+    public async Task StartAsync()
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { Binaries.Server, "serve", "--data-dir", DataDir, "--urls", Url })
+        {
+            psi.ArgumentList.Add(a);
+        }
+        _process = Process.Start(psi)!;
+        _process.OutputDataReceived += (_, e) => { lock (_log) { _log.AppendLine(e.Data); } };
+        _process.ErrorDataReceived += (_, e) => { lock (_log) { _log.AppendLine(e.Data); } };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+
+        using var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, _, _, _) => true };
+        using var http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"appliance-server exited {_process.ExitCode} at start:\n{Log}");
+            }
+            try
+            {
+                if ((await http.GetAsync(Url + "/healthz")).IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+            catch (TaskCanceledException)
+            {
+            }
+            await Task.Delay(100);
+        }
+        throw new TimeoutException($"appliance-server did not answer /healthz within 60 s:\n{Log}");
+    }
+
+    public async Task StopAsync()
+    {
+        if (_process is { HasExited: false })
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+        _process?.Dispose();
+        _process = null;
+    }
+
+    /// <summary>Runs the admin CLI of the same binary against this server.</summary>
+    public Task<ProcessResult> CliAsync(params string[] args) =>
+        ProcessRunner.RunAsync("dotnet", [Binaries.Server, .. args, "--server", Url, "--data-dir", DataDir], timeout: TimeSpan.FromSeconds(60));
+
+    public async ValueTask DisposeAsync() => await StopAsync();
+}
