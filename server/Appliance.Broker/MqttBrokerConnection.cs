@@ -99,6 +99,7 @@ internal sealed class MqttBrokerConnection
         var token = linked.Token;
         Stream? stream = null;
         Task? writer = null;
+        MqttFrameReader? reader = null;
         try
         {
             stream = new NetworkStream(_socket, ownsSocket: true);
@@ -111,7 +112,8 @@ internal sealed class MqttBrokerConnection
                     stream = ssl;
                     await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = certificate }, connectTimeout.Token).ConfigureAwait(false);
                 }
-                using var reader = new MqttFrameReader(stream, _broker.Options.MaxPacketSize, releaseBufferWhenIdle: true);
+                // One reader for the whole connection: a client may pipeline packets right behind CONNECT.
+                reader = new MqttFrameReader(stream, _broker.Options.MaxPacketSize, releaseBufferWhenIdle: true);
                 MqttPacket? first;
                 try
                 {
@@ -140,10 +142,9 @@ internal sealed class MqttBrokerConnection
                     return;
                 }
             }
-            using var packets = new MqttFrameReader(stream, _broker.Options.MaxPacketSize, releaseBufferWhenIdle: true) { ProtocolVersion = Version };
             while (true)
             {
-                var packet = await packets.ReadAsync(token).ConfigureAwait(false);
+                var packet = await reader.ReadAsync(token).ConfigureAwait(false);
                 if (packet is null)
                 {
                     return;
@@ -169,6 +170,12 @@ internal sealed class MqttBrokerConnection
         {
             // Connection closed, timed out, or broker stopping.
         }
+        catch (Exception e)
+        {
+            // A bug, not the peer's fault: keep the broker serving everyone else, and make it visible.
+            _broker.Metrics.InternalError();
+            _broker.LogLine(MqttBrokerLogLevel.Warning, $"{Endpoint} ({ClientId}): unexpected {e.GetType().Name}: {e.Message}");
+        }
         finally
         {
             _outgoing.Writer.TryComplete();
@@ -185,6 +192,7 @@ internal sealed class MqttBrokerConnection
             {
                 _socket.Dispose();
             }
+            reader?.Dispose();
             _broker.OnConnectionClosed(this, _graceful);
             _cts.Dispose();
         }

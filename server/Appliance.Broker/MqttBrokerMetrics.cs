@@ -15,6 +15,7 @@ public sealed class MqttBrokerMetrics
     private long _slowConsumerDrops;
     private long _keepAliveTimeouts;
     private long _sessionTakeovers;
+    private long _internalErrors;
 
     /// <summary>Sockets accepted and past the connection limits.</summary>
     public long ConnectionsAccepted => Interlocked.Read(ref _connectionsAccepted);
@@ -45,6 +46,11 @@ public sealed class MqttBrokerMetrics
     public long KeepAliveTimeouts => Interlocked.Read(ref _keepAliveTimeouts);
 
     public long SessionTakeovers => Interlocked.Read(ref _sessionTakeovers);
+
+    /// <summary>Unexpected exceptions caught at a connection's top level (a bug if ever non-zero); the connection is closed.</summary>
+    public long InternalErrors => Interlocked.Read(ref _internalErrors);
+
+    internal void InternalError() => Interlocked.Increment(ref _internalErrors);
 
     internal void ConnectionAccepted() => Interlocked.Increment(ref _connectionsAccepted);
 

@@ -138,6 +138,23 @@ public sealed class BrokerDeliveryTests
 
     [Fact]
     [Trait("Category", TestCategories.Integration)]
+    public async Task Packets_pipelined_behind_connect_in_one_segment_are_processed()
+    {
+        await using var host = await BrokerHost.StartAsync();
+        using var raw = await RawMqttSocket.ConnectAsync(host.Port);
+        var v = MqttProtocolVersion.V311;
+        await raw.SendAsync([
+            .. Appliance.Mqtt.Formatter.MqttPacketEncoder.Encode(new MqttConnectPacket { ClientId = "eager", UserName = "server", Password = "server-secret"u8.ToArray() }, v),
+            .. Appliance.Mqtt.Formatter.MqttPacketEncoder.Encode(new MqttSubscribePacket { PacketId = 1, Filters = [new("e/1", MqttQos.AtMostOnce)] }, v),
+            .. Appliance.Mqtt.Formatter.MqttPacketEncoder.Encode(new MqttPublishPacket { Topic = "e/1", Payload = "self"u8.ToArray() }, v),
+        ]);
+        Assert.IsType<MqttConnAckPacket>(await raw.ReceiveAsync());
+        Assert.IsType<MqttSubAckPacket>(await raw.ReceiveAsync());
+        Assert.Equal("e/1", Assert.IsType<MqttPublishPacket>(await raw.ReceiveAsync()).Topic);
+    }
+
+    [Fact]
+    [Trait("Category", TestCategories.Integration)]
     public async Task Unsubscribe_stops_delivery()
     {
         await using var host = await BrokerHost.StartAsync();

@@ -84,7 +84,12 @@ public sealed class MqttFrameReader : IDisposable
         }
     }
 
-    public void Dispose() => ReleaseBuffer();
+    /// <summary>Returns the buffer to the pool; call only when no read is in progress.</summary>
+    public void Dispose()
+    {
+        _start = _end;
+        ReleaseBuffer();
+    }
 
     private int NeededBytes()
     {
