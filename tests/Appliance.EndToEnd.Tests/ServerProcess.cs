@@ -10,9 +10,14 @@ public sealed class ServerProcess : IAsyncDisposable
     private readonly StringBuilder _log = new();
     private Process? _process;
 
-    private ServerProcess(string dataDir, string scheme)
+    private readonly IReadOnlyList<string> _extraArgs;
+    private readonly IDictionary<string, string> _env;
+
+    private ServerProcess(string dataDir, string scheme, IReadOnlyList<string>? extraArgs, IDictionary<string, string>? env)
     {
         DataDir = dataDir;
+        _extraArgs = extraArgs ?? [];
+        _env = env ?? new Dictionary<string, string>();
         Port = Binaries.FreeTcpPort();
         Url = $"{scheme}://127.0.0.1:{Port}";
     }
@@ -22,9 +27,9 @@ public sealed class ServerProcess : IAsyncDisposable
     public string Url { get; }
     public string Log { get { lock (_log) { return _log.ToString(); } } }
 
-    public static async Task<ServerProcess> StartAsync(string dataDir, string scheme = "https")
+    public static async Task<ServerProcess> StartAsync(string dataDir, string scheme = "https", IReadOnlyList<string>? extraArgs = null, IDictionary<string, string>? env = null)
     {
-        var server = new ServerProcess(dataDir, scheme);
+        var server = new ServerProcess(dataDir, scheme, extraArgs, env);
         await server.StartAsync();
         return server;
     }
@@ -32,9 +37,13 @@ public sealed class ServerProcess : IAsyncDisposable
     public async Task StartAsync()
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { Binaries.Server, "serve", "--data-dir", DataDir, "--urls", Url })
+        foreach (var a in new[] { Binaries.Server, "serve", "--data-dir", DataDir, "--urls", Url }.Concat(_extraArgs))
         {
             psi.ArgumentList.Add(a);
+        }
+        foreach (var (k, v) in _env)
+        {
+            psi.Environment[k] = v;
         }
         _process = Process.Start(psi)!;
         _process.OutputDataReceived += (_, e) => { lock (_log) { _log.AppendLine(e.Data); } };
