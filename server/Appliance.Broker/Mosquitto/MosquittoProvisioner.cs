@@ -1,0 +1,118 @@
+using System.Globalization;
+
+namespace Appliance.Broker.Mosquitto;
+
+/// <summary>
+/// Provisions per-node credentials and topic ACLs on an external Mosquitto broker by rewriting its password and
+/// ACL files atomically and sending SIGHUP, which makes Mosquitto reload both without dropping connections.
+/// Existing connections keep their old rights until they reconnect; removed users cannot connect again.
+/// </summary>
+public sealed class MosquittoProvisioner
+{
+    private const int SIGHUP = 1;
+
+    private readonly MosquittoProvisionerOptions _options;
+    private readonly Dictionary<string, MosquittoUser> _users = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _gate = new(1, 1);
+
+    public MosquittoProvisioner(MosquittoProvisionerOptions options)
+    {
+        _options = options;
+    }
+
+    public IReadOnlyCollection<string> UserNames
+    {
+        get
+        {
+            lock (_users)
+            {
+                return [.. _users.Keys];
+            }
+        }
+    }
+
+    /// <summary>Reads back the accounts already in the files (after a server restart).</summary>
+    public async Task LoadAsync(CancellationToken cancellationToken)
+    {
+        var passwords = File.Exists(_options.PasswordFilePath) ? await File.ReadAllTextAsync(_options.PasswordFilePath, cancellationToken).ConfigureAwait(false) : "";
+        var acls = File.Exists(_options.AclFilePath) ? await File.ReadAllTextAsync(_options.AclFilePath, cancellationToken).ConfigureAwait(false) : "";
+        lock (_users)
+        {
+            _users.Clear();
+            foreach (var u in MosquittoFiles.Parse(passwords, acls))
+            {
+                _users[u.Name] = u;
+            }
+        }
+    }
+
+    /// <summary>Adds or replaces an account and applies the change.</summary>
+    public Task SetUserAsync(string name, string password, MqttTopicAcl acl, CancellationToken cancellationToken)
+    {
+        lock (_users)
+        {
+            _users[name] = new MosquittoUser(name, MosquittoPasswordHash.Create(password, _options.HashIterations), acl);
+        }
+        return ApplyAsync(cancellationToken);
+    }
+
+    public Task RemoveUserAsync(string name, CancellationToken cancellationToken)
+    {
+        lock (_users)
+        {
+            _users.Remove(name);
+        }
+        return ApplyAsync(cancellationToken);
+    }
+
+    /// <summary>Writes both files (each via a temp file and rename) and signals Mosquitto to reload.</summary>
+    public async Task ApplyAsync(CancellationToken cancellationToken)
+    {
+        List<MosquittoUser> snapshot;
+        lock (_users)
+        {
+            snapshot = [.. _users.Values];
+        }
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await WriteAtomicallyAsync(_options.PasswordFilePath, MosquittoFiles.RenderPasswordFile(snapshot), cancellationToken).ConfigureAwait(false);
+            await WriteAtomicallyAsync(_options.AclFilePath, MosquittoFiles.RenderAclFile(snapshot), cancellationToken).ConfigureAwait(false);
+            await ReloadAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task ReloadAsync(CancellationToken cancellationToken)
+    {
+        var pid = _options.ProcessId;
+        if (pid is null && _options.PidFilePath is { } pidFile)
+        {
+            var text = await File.ReadAllTextAsync(pidFile, cancellationToken).ConfigureAwait(false);
+            pid = int.Parse(text.Trim(), NumberStyles.None, CultureInfo.InvariantCulture);
+        }
+        if (pid is null)
+        {
+            throw new InvalidOperationException("no Mosquitto pid: set ProcessId or PidFilePath");
+        }
+        if (Interop.LibC.kill(pid.Value, SIGHUP) != 0)
+        {
+            throw new InvalidOperationException($"SIGHUP to Mosquitto pid {pid} failed (errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()})");
+        }
+    }
+
+    private async Task WriteAtomicallyAsync(string path, string content, CancellationToken cancellationToken)
+    {
+        var temp = path + ".tmp";
+        await File.WriteAllTextAsync(temp, content, cancellationToken).ConfigureAwait(false);
+        if (!OperatingSystem.IsWindows())
+        {
+            // Credentials: never world-readable.
+            File.SetUnixFileMode(temp, _options.FileMode);
+        }
+        File.Move(temp, path, overwrite: true);
+    }
+}
