@@ -1,0 +1,53 @@
+using Appliance.TestSupport;
+
+namespace Appliance.WireGuard.Tests.Vm;
+
+/// <summary>
+/// Boots the VM once per test run: publishes tests/Appliance.VmProbe, builds the image, runs all probe scenarios
+/// in the guest and keeps the console. Tests then assert on the probe's <c>@@RESULT</c>/<c>@@CHECK</c> lines.
+/// </summary>
+public sealed class VmFixture : IAsyncLifetime
+{
+    private readonly TempDirectory _work = new("apwg-vm");
+
+    public VmRun Run { get; private set; } = null!;
+
+    public Exception? SetupError { get; private set; }
+
+    public async Task InitializeAsync()
+    {
+        try
+        {
+            var app = await VmImage.PublishAppAsync(RepoPaths.Combine("tests", "Appliance.VmProbe", "Appliance.VmProbe.csproj"), _work.Combine("probe"));
+            var image = await VmImage.BuildAsync(_work.Combine("image"), app);
+            Run = await QemuVm.RunAsync(image, _work.Combine("share"),
+                "/app/Appliance.VmProbe all 2>&1 | tee /mnt/host/probe.out\n",
+                TimeSpan.FromMinutes(8));
+            File.WriteAllText(Path.Combine(Path.GetTempPath(), "apwg-vm-console.log"), Run.Console);
+        }
+        catch (Exception e)
+        {
+            SetupError = e;
+        }
+    }
+
+    /// <summary>The <c>@@RESULT</c> line of a scenario; fails with the whole console when it is missing or failed.</summary>
+    public void AssertScenarioPassed(string scenario)
+    {
+        if (SetupError is not null)
+        {
+            throw new InvalidOperationException("VM setup failed: " + SetupError);
+        }
+        var line = Run.Lines("RESULT").FirstOrDefault(l => l.StartsWith(scenario + " ", StringComparison.Ordinal));
+        if (line is null || !line.StartsWith(scenario + " PASS", StringComparison.Ordinal))
+        {
+            throw new Xunit.Sdk.XunitException($"scenario '{scenario}': {line ?? "no result"}\n--- console ---\n{Run.Console}");
+        }
+    }
+
+    public Task DisposeAsync()
+    {
+        _work.Dispose();
+        return Task.CompletedTask;
+    }
+}

@@ -1,0 +1,37 @@
+using System.Diagnostics;
+using Appliance.TestSupport;
+
+namespace Appliance.WireGuard.Tests.Vm;
+
+/// <summary>A bootable kernel + initramfs built by <c>Vm/build-vm-image.sh</c> (Debian's stock kernel, busybox, wg, an optional app).</summary>
+public sealed record VmImage(string Kernel, string Initramfs)
+{
+    public const string DefaultCache = "/var/cache/appliance-vm";
+
+    public static string Script => Path.Combine(AppContext.BaseDirectory, "Vm", "build-vm-image.sh");
+
+    /// <summary>Builds an image into <paramref name="outDir"/>, copying <paramref name="appDir"/> (if any) to /app in the guest.</summary>
+    public static async Task<VmImage> BuildAsync(string outDir, string? appDir = null, string cacheDir = DefaultCache)
+    {
+        Prerequisites.RequireRoot();
+        foreach (var p in new[] { "qemu-system-x86_64", "cpio", "xz", "depmod", "readelf", "apt-get", "flock" })
+        {
+            Prerequisites.RequireProgram(p);
+        }
+        var env = new Dictionary<string, string> { ["CACHE"] = cacheDir, ["OUT"] = outDir, ["APP_DIR"] = appDir ?? "" };
+        (await ProcessRunner.RunAsync("bash", [Script], env: env, timeout: TimeSpan.FromMinutes(10))).EnsureSuccess("build-vm-image.sh");
+        return new VmImage(File.ReadAllText(Path.Combine(outDir, "kernel.path")).Trim(), Path.Combine(outDir, "initramfs.cpio.gz"));
+    }
+
+    /// <summary>Publishes a console project self-contained, trimmed and ReadyToRun (JIT is slow under TCG) for the guest.</summary>
+    public static async Task<string> PublishAppAsync(string projectPath, string outDir)
+    {
+        var sw = Stopwatch.StartNew();
+        (await ProcessRunner.RunAsync("dotnet",
+            ["publish", projectPath, "-nologo", "-v", "q", "-c", "Release", "-r", "linux-x64", "--self-contained",
+             "-p:PublishTrimmed=true", "-p:PublishReadyToRun=true", "-o", outDir],
+            timeout: TimeSpan.FromMinutes(10))).EnsureSuccess("dotnet publish " + projectPath);
+        _ = sw;
+        return outDir;
+    }
+}

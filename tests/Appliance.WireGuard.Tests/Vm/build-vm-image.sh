@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# build-vm-image.sh - kernel + initramfs for the test VM: Debian's stock kernel (linux-image-amd64), busybox,
+# wg (independent reader), the wireguard/virtio/9p modules, and optionally an app directory copied to /app.
+# The guest's /init loads the modules, mounts the 9p share "host0" at /mnt/host, runs /mnt/host/job.sh,
+# writes "@@JOB rc=N" and powers off. Downloads and the extracted kernel are cached under $CACHE.
+#   CACHE=/var/cache/appliance-vm  APP_DIR=<dir copied to /app>  OUT=<dir for initramfs.cpio.gz + kernel.path>
+set -euo pipefail
+CACHE=${CACHE:-/var/cache/appliance-vm}
+OUT=${OUT:?OUT directory required}
+APP_DIR=${APP_DIR:-}
+mkdir -p "$CACHE/debs" "$OUT"
+exec 9>"$CACHE/.lock"
+flock -w 600 9
+
+# ---- downloads (apt-get download, cached)
+KPKG=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/{print $2; exit}')
+if [ -z "$KPKG" ]; then apt-get update -qq; KPKG=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-[0-9]/{print $2; exit}'); fi
+KVER=${KPKG#linux-image-}
+for p in "$KPKG" wireguard-tools busybox-static; do
+  ls "$CACHE/debs/${p}_"*_amd64.deb >/dev/null 2>&1 && continue
+  (cd "$CACHE/debs" && apt-get download -q -o APT::Sandbox::User=root "$p" >/dev/null) || {
+     apt-get update -qq; (cd "$CACHE/debs" && apt-get download -q -o APT::Sandbox::User=root "$p" >/dev/null); }
+done
+KDEB=$(ls -t "$CACHE/debs/${KPKG}_"*_amd64.deb | head -1)
+
+# ---- kernel + modules (extracted once per kernel package)
+KDIR=$CACHE/kernel
+if [ "$(cat "$KDIR/.stamp" 2>/dev/null)" != "$(basename "$KDEB")" ]; then
+  rm -rf "$KDIR"; mkdir -p "$KDIR"
+  dpkg-deb -x "$KDEB" "$KDIR"
+  depmod -b "$KDIR" "$KVER"
+  # Uncompressed ELF vmlinux boots through qemu's PVH entry, skipping the slow bzImage path under TCG.
+  K=$KDIR/boot/vmlinuz-$KVER
+  off=$(LC_ALL=C grep -abo $'\xfd7zXZ\x00' "$K" | head -1 | cut -d: -f1 || true)
+  if [ -n "$off" ]; then xz -dc --single-stream < <(tail -c +$((off + 1)) "$K") > "$KDIR/vmlinux" 2>/dev/null || rm -f "$KDIR/vmlinux"; fi
+  basename "$KDEB" > "$KDIR/.stamp"
+fi
+KERNEL=$KDIR/boot/vmlinuz-$KVER
+if [ -s "$KDIR/vmlinux" ] && [ "$(readelf -n "$KDIR/vmlinux" 2>/dev/null | grep -c 'type: (0x00000012)')" -gt 0 ]; then
+  KERNEL=$KDIR/vmlinux
+fi
+flock -u 9
+
+# ---- rootfs
+R=$OUT/rootfs
+rm -rf "$R"
+mkdir -p "$R"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,run,root,etc,mnt/host,lib/modules,lib64,lib/x86_64-linux-gnu,usr/lib/x86_64-linux-gnu}
+dpkg-deb --fsys-tarfile "$(ls -t "$CACHE"/debs/busybox-static_*_amd64.deb | head -1)" | tar -xO ./bin/busybox > "$R/bin/busybox"
+chmod 755 "$R/bin/busybox"
+for a in $("$R/bin/busybox" --list); do [ -e "$R/bin/$a" ] || ln -s busybox "$R/bin/$a"; done
+dpkg-deb --fsys-tarfile "$(ls -t "$CACHE"/debs/wireguard-tools_*_amd64.deb | head -1)" | tar -xO ./usr/bin/wg > "$R/usr/bin/wg"
+chmod 755 "$R/usr/bin/wg"
+modprobe -d "$KDIR" -S "$KVER" -a --show-depends wireguard virtio_pci 9pnet_virtio 9p | awk '$1=="insmod"{print $2}' | awk '!s[$0]++' > "$OUT/mods.txt"
+: > "$R/etc/modules.list"
+while read -r f; do cp "$f" "$R/lib/modules/"; basename "$f" >> "$R/etc/modules.list"; done < "$OUT/mods.txt"
+copy_libs() {
+  ldd "$@" 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\// {print $3} NF == 2 && $1 ~ /^\// {print $1}' | sort -u | while read -r l; do
+    [ -e "$R$l" ] || { mkdir -p "$R$(dirname "$l")"; cp -L "$l" "$R$l"; }
+  done
+}
+copy_libs "$R/usr/bin/wg"
+# libcrypto (X25519) and libssl (.NET loads both for its OpenSSL-backed RNG) inside the guest
+for l in /usr/lib/x86_64-linux-gnu/libcrypto.so.3 /usr/lib/x86_64-linux-gnu/libssl.so.3; do [ -e "$l" ] && { cp -L "$l" "$R$l"; copy_libs "$l"; }; done
+if [ -n "$APP_DIR" ]; then
+  mkdir -p "$R/app"
+  (cd "$APP_DIR" && for f in *; do case "$f" in
+      *.pdb|createdump|libmscordaccore.so|libmscordbi.so|libclrgc.so|libclrgcexp.so|libcoreclrtraceptprovider.so) ;;
+      *) cp -a "$f" "$R/app/";; esac; done)
+  for f in "$R"/app/*; do [ -x "$f" ] && [ -f "$f" ] && copy_libs "$f"; done
+  copy_libs "$R"/app/*.so
+fi
+
+cat > "$R/init" <<'INIT'
+#!/bin/sh
+export PATH=/usr/bin:/usr/sbin:/bin:/sbin HOME=/root WG_COLOR_MODE=never DOTNET_EnableDiagnostics=0
+mount -t proc proc /proc; mount -t sysfs sysfs /sys; mount -t devtmpfs devtmpfs /dev; mount -t tmpfs tmpfs /tmp
+dmesg -n 1
+for m in $(cat /etc/modules.list); do insmod /lib/modules/$m || echo "@@INIT insmod $m failed"; done
+ip link set lo up
+echo "@@INIT up t=$(cut -d' ' -f1 /proc/uptime) kernel=$(uname -r)"
+if mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 host0 /mnt/host; then
+  if [ -f /mnt/host/job.sh ]; then sh /mnt/host/job.sh; echo "@@JOB rc=$?"; else echo "@@JOB rc=missing"; fi
+  sync; umount /mnt/host
+else echo "@@INIT 9p mount failed"; fi
+echo "@@INIT done t=$(cut -d' ' -f1 /proc/uptime)"
+poweroff -f
+INIT
+chmod 755 "$R/init"
+
+(cd "$R" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet | gzip -1 > "$OUT/initramfs.cpio.gz")
+rm -rf "$R"
+echo "$KERNEL" > "$OUT/kernel.path"
+echo "KERNEL=$KERNEL"
+echo "INITRD=$OUT/initramfs.cpio.gz ($(du -h "$OUT/initramfs.cpio.gz" | cut -f1))"
