@@ -29,7 +29,8 @@ public sealed record WgDevicePlan
             var p = config.Peers[i];
             peers[i] = new WgPeerChange(p.PublicKey)
             {
-                PresharedKey = p.PresharedKey ?? default(WgKey),
+                // All peers are new after replace-peers, so an absent key needs no explicit clearing (as wg setconf).
+                PresharedKey = p.PresharedKey,
                 Endpoint = p.Endpoint,
                 PersistentKeepalive = p.PersistentKeepalive,
                 ReplaceAllowedIPs = true,

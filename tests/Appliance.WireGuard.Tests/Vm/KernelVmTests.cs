@@ -30,8 +30,4 @@ public sealed class KernelVmTests : IClassFixture<VmFixture>
     [Fact]
     [Trait("Category", TestCategories.Vm)]
     public void Kernel_errors_are_typed_and_failed_applies_change_nothing() => _vm.AssertScenarioPassed("errors");
-
-    [Fact]
-    [Trait("Category", TestCategories.Vm)]
-    public void Netlink_benchmark_against_wg_setconf_runs() => _vm.AssertScenarioPassed("bench-netlink");
 }
