@@ -113,6 +113,22 @@ public sealed class MqttBroker : IAsyncDisposable
         Route(new MqttBrokerMessage(topic, payload.ToArray(), qos > MqttQos.AtLeastOnce ? MqttQos.AtLeastOnce : qos, retain, properties, null, Environment.TickCount64));
     }
 
+    /// <summary>
+    /// Subscribes inside the server process (for example to node reports). The handler runs on the publishing
+    /// connection's task for every matching message, so it must be quick: hand the message to a queue.
+    /// Dispose the result to unsubscribe.
+    /// </summary>
+    public IDisposable Subscribe(string filter, Action<MqttBrokerInboundMessage> handler)
+    {
+        if (!Mqtt.Formatter.MqttTopic.IsValidTopicFilter(filter))
+        {
+            throw new ArgumentException("invalid topic filter: " + filter, nameof(filter));
+        }
+        var session = new MqttBrokerSession("$local/" + Guid.NewGuid().ToString("N"), Options, Metrics) { LocalHandler = handler };
+        _index.Add(filter, session, new MqttTopicFilter(filter, MqttQos.AtLeastOnce));
+        return new LocalSubscription(() => _index.Remove(filter, session));
+    }
+
     /// <summary>Number of queued (not yet in flight) QoS 1 messages for a client id, or -1 when it has no session.</summary>
     public int GetQueuedCount(string clientId)
     {
@@ -257,6 +273,13 @@ public sealed class MqttBroker : IAsyncDisposable
             }
         }
         session.Clear();
+    }
+
+    private sealed class LocalSubscription(Action remove) : IDisposable
+    {
+        private Action? _remove = remove;
+
+        public void Dispose() => Interlocked.Exchange(ref _remove, null)?.Invoke();
     }
 
     private async Task AcceptLoopAsync(Socket listenSocket, MqttBrokerListenerOptions listener, CancellationToken stopping)

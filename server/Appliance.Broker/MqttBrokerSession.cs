@@ -24,6 +24,9 @@ internal sealed class MqttBrokerSession
 
     public string ClientId { get; }
 
+    /// <summary>Set for an in-process subscriber: messages go to this handler instead of a socket.</summary>
+    public Action<MqttBrokerInboundMessage>? LocalHandler { get; init; }
+
     public Lock Gate { get; } = new();
 
     public Dictionary<string, MqttTopicFilter> Subscriptions { get; } = new(StringComparer.Ordinal);
@@ -52,6 +55,11 @@ internal sealed class MqttBrokerSession
     /// <summary>Sends or queues one message at the granted QoS; returns false when it was dropped.</summary>
     public bool Deliver(MqttBrokerMessage message, MqttQos qos, bool retainFlag, long nowMs)
     {
+        if (LocalHandler is { } local)
+        {
+            local(new MqttBrokerInboundMessage(message.Topic, message.Payload, message.Qos, message.PublisherClientId, message.Properties));
+            return true;
+        }
         if (qos == MqttQos.AtMostOnce)
         {
             // 3.1.1 section 3.1.2.4: queuing QoS 0 for offline sessions is optional; like Mosquitto's default we do not.

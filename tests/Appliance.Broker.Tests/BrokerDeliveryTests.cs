@@ -155,6 +155,24 @@ public sealed class BrokerDeliveryTests
 
     [Fact]
     [Trait("Category", TestCategories.Integration)]
+    public async Task In_process_subscriber_sees_node_reports_with_the_publisher_id()
+    {
+        await using var host = await BrokerHost.StartAsync();
+        var seen = System.Threading.Channels.Channel.CreateUnbounded<MqttBrokerInboundMessage>();
+        var subscription = host.Broker.Subscribe("appliance/v1/report/+/#", m => seen.Writer.TryWrite(m));
+        var n1 = await host.ConnectAsync("n1", "n1");
+        await n1.PublishAsync("appliance/v1/report/n1/status", "up", MqttQos.AtLeastOnce).AsTask().WaitAsync(BrokerHost.Wait);
+        using var cts = new CancellationTokenSource(BrokerHost.Wait);
+        var m = await seen.Reader.ReadAsync(cts.Token);
+        Assert.Equal(("appliance/v1/report/n1/status", "n1", "up"), (m.Topic, m.PublisherClientId, Encoding.UTF8.GetString(m.Payload.Span)));
+
+        subscription.Dispose();
+        await n1.PublishAsync("appliance/v1/report/n1/status", "again", MqttQos.AtLeastOnce).AsTask().WaitAsync(BrokerHost.Wait);
+        Assert.False(seen.Reader.TryRead(out _));
+    }
+
+    [Fact]
+    [Trait("Category", TestCategories.Integration)]
     public async Task Unsubscribe_stops_delivery()
     {
         await using var host = await BrokerHost.StartAsync();
