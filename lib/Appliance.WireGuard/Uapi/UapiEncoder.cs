@@ -47,8 +47,11 @@ public static class UapiEncoder
         {
             Put(dst, ref n, "replace_peers=true\n"u8);
         }
-        foreach (var p in plan.Peers)
+        // Indexed loops: foreach over IReadOnlyList would allocate an enumerator per peer.
+        var peers = plan.Peers;
+        for (int i = 0; i < peers.Count; i++)
         {
+            var p = peers[i];
             PutKey(dst, ref n, "public_key="u8, p.PublicKey);
             if (p.Remove)
             {
@@ -77,8 +80,10 @@ public static class UapiEncoder
             {
                 Put(dst, ref n, "replace_allowed_ips=true\n"u8);
             }
-            foreach (var ip in p.AllowedIPs)
+            var ips = p.AllowedIPs;
+            for (int j = 0; j < ips.Count; j++)
             {
+                var ip = ips[j];
                 Put(dst, ref n, "allowed_ip="u8);
                 if (!ip.TryFormat(dst[n..], out int w))
                 {
