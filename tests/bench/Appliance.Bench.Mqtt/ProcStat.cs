@@ -18,6 +18,15 @@ internal static class ProcStat
         return (utime + stime) / TicksPerSecond;
     }
 
+    /// <summary>Machine-wide (busy, total) jiffies from the first line of /proc/stat.</summary>
+    public static (long Busy, long Total) MachineJiffies()
+    {
+        var cpu = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(v => long.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+        var idle = cpu[3] + cpu[4];
+        var total = cpu.Take(8).Sum();
+        return (total - idle, total);
+    }
+
     public static long RssKb(int pid)
     {
         foreach (var line in File.ReadLines($"/proc/{pid}/status"))
