@@ -1,0 +1,123 @@
+using Appliance.Mqtt.Client;
+using Appliance.Mqtt.Formatter;
+using Appliance.Mqtt.Packets;
+using Appliance.Mqtt.Transport;
+using Appliance.TestSupport;
+
+namespace Appliance.Mqtt.Tests.Client;
+
+/// <summary>The client against a scripted broker over an in-memory transport: no sockets, exact packets.</summary>
+public sealed class MqttClientFakeTransportTests
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
+
+    [Fact]
+    [Trait("Category", TestCategories.Unit)]
+    public async Task Sends_pingreq_when_idle_and_reconnects_when_no_pingresp_comes()
+    {
+        var transport = new FakeMqttTransport();
+        await using var client = new MqttClient(new MqttClientOptions
+        {
+            ClientId = "pinger", KeepAliveSeconds = 1, ReconnectMinDelay = TimeSpan.FromMilliseconds(50), ReconnectMaxDelay = TimeSpan.FromMilliseconds(100),
+        }, transport);
+        var connecting = client.ConnectAsync();
+        var first = await AcceptAsync(transport);
+        await connecting;
+
+        // Idle for ~0.75 s: the client probes with PINGREQ; the fake answers the first one.
+        Assert.IsType<MqttPingReqPacket>(await first.Reader.ReadAsync(CancellationToken.None).AsTask().WaitAsync(Wait));
+        await Send(first.Stream, MqttPingRespPacket.Instance);
+
+        // The next PINGREQ goes unanswered: after one keepalive the client gives up and reconnects.
+        Assert.IsType<MqttPingReqPacket>(await first.Reader.ReadAsync(CancellationToken.None).AsTask().WaitAsync(Wait));
+        var second = await AcceptAsync(transport);
+        Assert.Equal(2, transport.Connects);
+        Assert.Equal("pinger", second.Connect.ClientId);
+    }
+
+    [Fact]
+    [Trait("Category", TestCategories.Unit)]
+    public async Task Qos1_publish_completes_on_puback_and_is_resent_with_dup_after_a_drop()
+    {
+        var transport = new FakeMqttTransport();
+        await using var client = new MqttClient(new MqttClientOptions
+        {
+            ClientId = "pub", KeepAliveSeconds = 0, ReconnectMinDelay = TimeSpan.FromMilliseconds(20), ReconnectMaxDelay = TimeSpan.FromMilliseconds(50),
+        }, transport);
+        var connecting = client.ConnectAsync();
+        var first = await AcceptAsync(transport);
+        await connecting;
+
+        var publish = client.PublishAsync("a/b", "x", MqttQos.AtLeastOnce).AsTask();
+        var sent = Assert.IsType<MqttPublishPacket>(await first.Reader.ReadAsync(CancellationToken.None).AsTask().WaitAsync(Wait));
+        Assert.False(sent.Duplicate);
+        first.Stream.Dispose(); // the broker vanishes before PUBACK
+
+        var second = await AcceptAsync(transport, sessionPresent: true);
+        var resent = Assert.IsType<MqttPublishPacket>(await second.Reader.ReadAsync(CancellationToken.None).AsTask().WaitAsync(Wait));
+        Assert.True(resent.Duplicate);
+        Assert.Equal(sent.PacketId, resent.PacketId);
+        Assert.False(publish.IsCompleted);
+        await Send(second.Stream, new MqttPubAckPacket { PacketId = resent.PacketId });
+        await publish.WaitAsync(Wait);
+        Assert.Equal(0, client.InflightCount);
+    }
+
+    [Fact]
+    [Trait("Category", TestCategories.Unit)]
+    public async Task Subscriptions_are_renewed_when_the_session_was_not_kept()
+    {
+        var transport = new FakeMqttTransport();
+        await using var client = new MqttClient(new MqttClientOptions { ClientId = "sub", KeepAliveSeconds = 0, ReconnectMinDelay = TimeSpan.FromMilliseconds(20) }, transport);
+        var connecting = client.ConnectAsync();
+        var first = await AcceptAsync(transport);
+        await connecting;
+        var subscribing = client.SubscribeAsync("cfg/#");
+        var sub = Assert.IsType<MqttSubscribePacket>(await first.Reader.ReadAsync(CancellationToken.None).AsTask().WaitAsync(Wait));
+        await Send(first.Stream, new MqttSubAckPacket { PacketId = sub.PacketId, ReasonCodes = [1] });
+        Assert.Equal(new byte[] { 1 }, await subscribing.WaitAsync(Wait));
+
+        // Incoming QoS 1 is delivered to the reader and acknowledged.
+        await Send(first.Stream, new MqttPublishPacket { Topic = "cfg/x", Payload = "v"u8.ToArray(), Qos = MqttQos.AtLeastOnce, PacketId = 9 });
+        using (var cts = new CancellationTokenSource(Wait))
+        {
+            Assert.Equal("cfg/x", (await client.Messages.ReadAsync(cts.Token)).Topic);
+        }
+        Assert.Equal(9, Assert.IsType<MqttPubAckPacket>(await first.Reader.ReadAsync(CancellationToken.None).AsTask().WaitAsync(Wait)).PacketId);
+
+        first.Stream.Dispose();
+        var second = await AcceptAsync(transport, sessionPresent: false);
+        var renewed = Assert.IsType<MqttSubscribePacket>(await second.Reader.ReadAsync(CancellationToken.None).AsTask().WaitAsync(Wait));
+        Assert.Equal("cfg/#", Assert.Single(renewed.Filters).Filter);
+    }
+
+    [Fact]
+    [Trait("Category", TestCategories.Unit)]
+    public async Task Publish_validates_topics_and_never_waits_for_qos0()
+    {
+        var transport = new FakeMqttTransport();
+        await using var client = new MqttClient(new MqttClientOptions { ClientId = "v", MaxPendingQos0 = 2 }, transport);
+        await Assert.ThrowsAsync<ArgumentException>(async () => await client.PublishAsync("a/+", "x"));
+        await Assert.ThrowsAsync<ArgumentException>(async () => await client.PublishAsync("", "x"));
+        // Not connected: QoS 0 is queued (bounded, oldest dropped), and the call returns at once.
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.True(client.PublishAsync("t", "x").AsTask().IsCompleted);
+        }
+        Assert.Equal(3, client.DroppedQos0Count);
+    }
+
+    private static async Task<ScriptedBroker> AcceptAsync(FakeMqttTransport transport, bool sessionPresent = false)
+    {
+        using var cts = new CancellationTokenSource(Wait);
+        var server = await transport.ServerEnds.Reader.ReadAsync(cts.Token);
+        var reader = new MqttFrameReader(server, 1 << 20, false);
+        var connect = Assert.IsType<MqttConnectPacket>(await reader.ReadAsync(cts.Token));
+        await Send(server, new MqttConnAckPacket { SessionPresent = sessionPresent });
+        return new ScriptedBroker(server, reader, connect);
+    }
+
+    private static Task Send(Stream stream, MqttPacket packet) => MqttFrameWriter.WriteAsync(stream, packet, MqttProtocolVersion.V311, CancellationToken.None).AsTask();
+
+    private sealed record ScriptedBroker(InMemoryDuplexStream Stream, MqttFrameReader Reader, MqttConnectPacket Connect);
+}
