@@ -8,13 +8,14 @@ var dataDir = new Option<string?>("--data-dir") { Description = "data directory 
 var urls = new Option<string?>("--urls") { Description = "listen URLs, ';'-separated (default https://0.0.0.0:8443; http:// only when asked for)" };
 var config = new Option<string?>("--config") { Description = "JSON config file (keys: DataDir, Urls, PublicUrl, AddressHoldSeconds)" };
 var publicUrl = new Option<string?>("--public-url") { Description = "URL devices use to reach this server (default: derived from --urls)" };
+var mqttUrl = new Option<string?>("--mqtt-url") { Description = "embedded MQTT broker listen URL (default mqtts://<api host>:8883)" };
 
 var root = new RootCommand("Appliance coordination server. With no command it serves (same as 'serve').")
 {
     TreatUnmatchedTokensAsErrors = false,
 };
 root.Options.Add(dataDir);
-var serve = new Command("serve", "run the coordination server") { urls, config, publicUrl };
+var serve = new Command("serve", "run the coordination server") { urls, config, publicUrl, mqttUrl };
 root.Subcommands.Add(serve);
 foreach (var command in AdminCommands.Create(dataDir))
 {
@@ -38,6 +39,7 @@ async Task<int> Serve(ParseResult pr, CancellationToken ct)
         ["urls"] = pr.GetValue(urls),
         ["PublicUrl"] = pr.GetValue(publicUrl),
         ["Config"] = pr.GetValue(config),
+        ["Mqtt:Url"] = pr.GetValue(mqttUrl),
     };
     try
     {

@@ -20,11 +20,13 @@ public sealed class ServerProcess : IAsyncDisposable
         _env = env ?? new Dictionary<string, string>();
         Port = Binaries.FreeTcpPort();
         Url = $"{scheme}://127.0.0.1:{Port}";
+        MqttPort = Binaries.FreeTcpPort();
     }
 
     public string DataDir { get; }
     public int Port { get; }
     public string Url { get; }
+    public int MqttPort { get; }
     public string Log { get { lock (_log) { return _log.ToString(); } } }
 
     public static async Task<ServerProcess> StartAsync(string dataDir, string scheme = "https", IReadOnlyList<string>? extraArgs = null, IDictionary<string, string>? env = null)
@@ -37,7 +39,8 @@ public sealed class ServerProcess : IAsyncDisposable
     public async Task StartAsync()
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { Binaries.Server, "serve", "--data-dir", DataDir, "--urls", Url }.Concat(_extraArgs))
+        var mqtt = $"{(Url.StartsWith("https", StringComparison.Ordinal) ? "mqtts" : "mqtt")}://127.0.0.1:{MqttPort}";
+        foreach (var a in new[] { Binaries.Server, "serve", "--data-dir", DataDir, "--urls", Url, "--mqtt-url", mqtt }.Concat(_extraArgs))
         {
             psi.ArgumentList.Add(a);
         }

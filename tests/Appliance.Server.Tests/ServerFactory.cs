@@ -35,6 +35,7 @@ public sealed class ServerFactory : WebApplicationFactory<Program>
         builder.UseSetting("DataDir", DataDir);
         builder.UseSetting("urls", "https://127.0.0.1:1");
         builder.UseSetting("PublicUrl", "https://appliance.test:8443");
+        builder.UseSetting("Mqtt:Url", "mqtts://127.0.0.1:0");
         builder.UseSetting("AddressHoldSeconds", AddressHoldSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
 

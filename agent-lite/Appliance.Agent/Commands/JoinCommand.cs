@@ -89,6 +89,7 @@ public static class JoinCommand
                 Ipv6Address = response.Ipv6Address,
                 ListenPort = response.ListenPort,
                 Network = response.Network,
+                MqttUrl = response.MqttUrl,
                 JoinedAt = clock.GetUtcNow(),
             };
             store.SaveState(state);

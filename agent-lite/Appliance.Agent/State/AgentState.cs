@@ -24,5 +24,7 @@ public sealed record AgentState
     public string? Ipv6Address { get; init; }
     public int ListenPort { get; init; }
     public required NetworkSettingsDto Network { get; init; }
+    /// <summary>The server's MQTT broker (mqtt:// or mqtts://), null when the server runs none.</summary>
+    public string? MqttUrl { get; init; }
     public DateTimeOffset JoinedAt { get; init; }
 }

@@ -19,7 +19,8 @@ public sealed record NetworkSettingsDto(string Name, string Ipv4Cidr, string? Ip
 
 /// <summary>
 /// The answer to a join: the node's identity, its credential for later calls (shown once; the server keeps a hash),
-/// its addresses in CIDR form ("10.10.0.2/24") and the network settings.
+/// its addresses in CIDR form ("10.10.0.2/24"), the network settings, and where the server's MQTT broker is
+/// (mqtt:// or mqtts://, the latter with the same CA as the API; null when the server runs no broker).
 /// </summary>
 public sealed record JoinResponse(
     string NodeId,
@@ -28,4 +29,5 @@ public sealed record JoinResponse(
     string? Ipv4Address,
     string? Ipv6Address,
     int ListenPort,
-    NetworkSettingsDto Network);
+    NetworkSettingsDto Network,
+    string? MqttUrl = null);

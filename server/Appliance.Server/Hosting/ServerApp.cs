@@ -48,6 +48,9 @@ public static class ServerApp
         services.AddSingleton<EnrollmentKeyService>();
         services.AddSingleton<JoinService>();
         services.AddSingleton<NodeService>();
+        services.AddSingleton<Mqtt.NodeMqttAuthenticator>();
+        services.AddSingleton<Mqtt.BrokerHost>();
+        services.AddHostedService(sp => sp.GetRequiredService<Mqtt.BrokerHost>());
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ApplianceJsonContext.Default));
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddOpenApi();

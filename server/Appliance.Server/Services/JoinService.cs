@@ -13,7 +13,7 @@ namespace Appliance.Server.Services;
 /// all in one transaction, so a failure anywhere gives the use back and two racing joins on a
 /// single-use key get exactly one success.
 /// </summary>
-public sealed class JoinService(ServerContext context, TimeProvider clock)
+public sealed class JoinService(ServerContext context, TimeProvider clock, Mqtt.BrokerHost broker, IConfiguration configuration)
 {
     public Task<JoinResponse> JoinAsync(JoinRequest request, CancellationToken ct)
     {
@@ -96,7 +96,7 @@ public sealed class JoinService(ServerContext context, TimeProvider clock)
                 node.Id, node.Name, credential,
                 Dtos.WithPrefix(ipv4, network.Ipv4Cidr),
                 network.Ipv6Cidr is { } n6 ? Dtos.WithPrefix(ipv6, n6) : null,
-                node.ListenPort, network.ToSettings());
+                node.ListenPort, network.ToSettings(), broker.PublicUrl(configuration, context));
         }, ct);
     }
 
