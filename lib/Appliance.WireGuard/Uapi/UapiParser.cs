@@ -26,123 +26,165 @@ public static class UapiParser
         return (Errno)Math.Abs(errno);
     }
 
-    /// <summary>Parses a <c>get=1</c> reply (whose errno must be 0) into a device.</summary>
+    /// <summary>Parses a <c>get=1</c> reply (whose errno must be 0) into a device. Walks the text as spans, one line at a time.</summary>
     public static WgDevice ParseDevice(string interfaceName, string reply)
     {
-        var device = new WgDevice(interfaceName);
-        var peers = new List<WgPeer>();
-        WgPeer? peer = null;
-        List<IPNetwork>? allowed = null;
-        long hsSec = 0, hsNsec = 0;
+        var device = new DeviceBuilder();
+        PeerBuilder? peer = null;
         int lineNo = 0;
         bool sawErrno = false;
-
-        void FlushPeer()
+        var rest = reply.AsSpan();
+        while (!rest.IsEmpty)
         {
-            if (peer is not null)
-            {
-                peers.Add(peer with
-                {
-                    AllowedIPs = allowed!,
-                    LastHandshake = hsSec == 0 && hsNsec == 0 ? null : DateTimeOffset.FromUnixTimeSeconds(hsSec).AddTicks(hsNsec / 100),
-                });
-            }
-            hsSec = hsNsec = 0;
-        }
-
-        foreach (var raw in reply.Split('\n'))
-        {
+            int nl = rest.IndexOf('\n');
+            var line = nl < 0 ? rest : rest[..nl];
+            rest = nl < 0 ? default : rest[(nl + 1)..];
             lineNo++;
-            if (raw.Length == 0)
+            if (line.IsEmpty)
             {
                 continue;
             }
-            int eq = raw.IndexOf('=', StringComparison.Ordinal);
+            int eq = line.IndexOf('=');
             if (eq <= 0)
             {
-                throw Malformed(lineNo, raw, "expected key=value");
+                throw Malformed(lineNo, line, "expected key=value");
             }
-            string key = raw[..eq];
-            string value = raw[(eq + 1)..];
+            var key = line[..eq];
+            var value = line[(eq + 1)..];
             try
             {
-                switch (key)
+                if (key.SequenceEqual("public_key"))
                 {
-                    case "private_key": device = device with { PrivateKey = HexKey(value) }; break;
-                    case "listen_port": device = device with { ListenPort = ushort.Parse(value, NumberStyles.None, CultureInfo.InvariantCulture) }; break;
-                    case "fwmark": device = device with { FwMark = uint.Parse(value, NumberStyles.None, CultureInfo.InvariantCulture) }; break;
-                    case "public_key":
-                        FlushPeer();
-                        peer = new WgPeer(HexKey(value));
-                        allowed = [];
-                        break;
-                    case "errno":
-                        sawErrno = true;
-                        var errno = (Errno)Math.Abs(int.Parse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture));
-                        if (errno != Errno.None)
-                        {
-                            throw new WireGuardOperationException(interfaceName, "UAPI get", errno);
-                        }
-                        break;
-                    case "protocol_version": break;
-                    default:
-                        if (peer is null)
-                        {
-                            throw Malformed(lineNo, raw, "peer field before any public_key");
-                        }
-                        peer = key switch
-                        {
-                            "preshared_key" => peer with { PresharedKey = HexKey(value) },
-                            "endpoint" => peer with { Endpoint = IPEndPoint.Parse(value) },
-                            "persistent_keepalive_interval" => peer with { PersistentKeepalive = ushort.Parse(value, NumberStyles.None, CultureInfo.InvariantCulture) },
-                            "rx_bytes" => peer with { RxBytes = ulong.Parse(value, NumberStyles.None, CultureInfo.InvariantCulture) },
-                            "tx_bytes" => peer with { TxBytes = ulong.Parse(value, NumberStyles.None, CultureInfo.InvariantCulture) },
-                            "last_handshake_time_sec" => SetHs(peer, ref hsSec, value),
-                            "last_handshake_time_nsec" => SetHs(peer, ref hsNsec, value),
-                            "allowed_ip" => AddAllowed(peer, allowed!, value),
-                            _ => peer, // keys from newer implementations are ignored
-                        };
-                        break;
+                    peer = new PeerBuilder(HexKey(value));
+                    device.Peers.Add(peer);
                 }
+                else if (key.SequenceEqual("allowed_ip"))
+                {
+                    (peer ?? throw Malformed(lineNo, line, "peer field before any public_key")).AllowedIPs.Add(IPNetwork.Parse(value));
+                }
+                else if (key.SequenceEqual("endpoint"))
+                {
+                    (peer ?? throw Malformed(lineNo, line, "peer field before any public_key")).Endpoint = IPEndPoint.Parse(value);
+                }
+                else if (key.SequenceEqual("last_handshake_time_sec"))
+                {
+                    (peer ?? throw Malformed(lineNo, line, "peer field before any public_key")).HandshakeSec = long.Parse(value, NumberStyles.None, CultureInfo.InvariantCulture);
+                }
+                else if (key.SequenceEqual("last_handshake_time_nsec"))
+                {
+                    (peer ?? throw Malformed(lineNo, line, "peer field before any public_key")).HandshakeNsec = long.Parse(value, NumberStyles.None, CultureInfo.InvariantCulture);
+                }
+                else if (key.SequenceEqual("rx_bytes"))
+                {
+                    (peer ?? throw Malformed(lineNo, line, "peer field before any public_key")).Rx = ulong.Parse(value, NumberStyles.None, CultureInfo.InvariantCulture);
+                }
+                else if (key.SequenceEqual("tx_bytes"))
+                {
+                    (peer ?? throw Malformed(lineNo, line, "peer field before any public_key")).Tx = ulong.Parse(value, NumberStyles.None, CultureInfo.InvariantCulture);
+                }
+                else if (key.SequenceEqual("persistent_keepalive_interval"))
+                {
+                    (peer ?? throw Malformed(lineNo, line, "peer field before any public_key")).Keepalive = ushort.Parse(value, NumberStyles.None, CultureInfo.InvariantCulture);
+                }
+                else if (key.SequenceEqual("preshared_key"))
+                {
+                    (peer ?? throw Malformed(lineNo, line, "peer field before any public_key")).PresharedKey = HexKey(value);
+                }
+                else if (key.SequenceEqual("private_key"))
+                {
+                    device.PrivateKey = HexKey(value);
+                }
+                else if (key.SequenceEqual("listen_port"))
+                {
+                    device.ListenPort = ushort.Parse(value, NumberStyles.None, CultureInfo.InvariantCulture);
+                }
+                else if (key.SequenceEqual("fwmark"))
+                {
+                    device.FwMark = uint.Parse(value, NumberStyles.None, CultureInfo.InvariantCulture);
+                }
+                else if (key.SequenceEqual("errno"))
+                {
+                    sawErrno = true;
+                    var errno = (Errno)Math.Abs(int.Parse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture));
+                    if (errno != Errno.None)
+                    {
+                        throw new WireGuardOperationException(interfaceName, "UAPI get", errno);
+                    }
+                }
+                // protocol_version and keys from newer implementations are ignored.
             }
             catch (FormatException e)
             {
-                throw Malformed(lineNo, raw, e.Message);
+                throw Malformed(lineNo, line, e.Message);
             }
             catch (OverflowException e)
             {
-                throw Malformed(lineNo, raw, e.Message);
+                throw Malformed(lineNo, line, e.Message);
             }
         }
         if (!sawErrno)
         {
             throw new WireGuardProtocolException($"UAPI get reply for '{interfaceName}' ended without errno line (truncated?)");
         }
-        FlushPeer();
-        if (!device.PrivateKey.IsZero)
-        {
-            device = device with { PublicKey = Crypto.X25519.PublicKeyOf(device.PrivateKey) };
-        }
-        return device with { Peers = peers };
+        return device.Build(interfaceName);
     }
 
-    private static WgPeer SetHs(WgPeer peer, ref long field, string value)
-    {
-        field = long.Parse(value, NumberStyles.None, CultureInfo.InvariantCulture);
-        return peer;
-    }
-
-    private static WgPeer AddAllowed(WgPeer peer, List<IPNetwork> list, string value)
-    {
-        list.Add(IPNetwork.Parse(value));
-        return peer;
-    }
-
-    private static WgKey HexKey(string hex) =>
+    private static WgKey HexKey(ReadOnlySpan<char> hex) =>
         WgKey.TryParseHex(hex, out var k) ? k : throw new FormatException("not a 64-digit hex key");
 
-    private static WireGuardProtocolException Malformed(int line, string text, string why) =>
-        new($"malformed UAPI reply, line {line} '{Snippet(text)}': {why}");
+    private static WireGuardProtocolException Malformed(int line, ReadOnlySpan<char> text, string why) =>
+        new($"malformed UAPI reply, line {line} '{Snippet(text.ToString())}': {why}");
 
     private static string Snippet(string s) => s.Length <= 80 ? s.Replace("\n", "\\n", StringComparison.Ordinal) : s[..80] + "...";
+
+    private sealed class DeviceBuilder
+    {
+        public WgKey PrivateKey { get; set; }
+
+        public int ListenPort { get; set; }
+
+        public uint FwMark { get; set; }
+
+        public List<PeerBuilder> Peers { get; } = [];
+
+        public WgDevice Build(string name) => new(name)
+        {
+            PrivateKey = PrivateKey,
+            // UAPI does not report the public key; derive it as wg does.
+            PublicKey = PrivateKey.IsZero ? default : Crypto.X25519.PublicKeyOf(PrivateKey),
+            ListenPort = ListenPort,
+            FwMark = FwMark,
+            Peers = Peers.ConvertAll(p => p.Build()),
+        };
+    }
+
+    private sealed class PeerBuilder(WgKey publicKey)
+    {
+        public WgKey PresharedKey { get; set; }
+
+        public IPEndPoint? Endpoint { get; set; }
+
+        public int Keepalive { get; set; }
+
+        public long HandshakeSec { get; set; }
+
+        public long HandshakeNsec { get; set; }
+
+        public ulong Rx { get; set; }
+
+        public ulong Tx { get; set; }
+
+        public List<IPNetwork> AllowedIPs { get; } = [];
+
+        public WgPeer Build() => new(publicKey)
+        {
+            PresharedKey = PresharedKey,
+            Endpoint = Endpoint,
+            PersistentKeepalive = Keepalive,
+            LastHandshake = HandshakeSec == 0 && HandshakeNsec == 0 ? null : DateTimeOffset.FromUnixTimeSeconds(HandshakeSec).AddTicks(HandshakeNsec / 100),
+            RxBytes = Rx,
+            TxBytes = Tx,
+            AllowedIPs = AllowedIPs,
+        };
+    }
 }

@@ -23,15 +23,36 @@ public sealed record VmImage(string Kernel, string Initramfs)
         return new VmImage(File.ReadAllText(Path.Combine(outDir, "kernel.path")).Trim(), Path.Combine(outDir, "initramfs.cpio.gz"));
     }
 
-    /// <summary>Publishes a console project self-contained, trimmed and ReadyToRun (JIT is slow under TCG) for the guest.</summary>
-    public static async Task<string> PublishAppAsync(string projectPath, string outDir)
+    /// <summary>
+    /// Publishes a console project self-contained, trimmed and ReadyToRun (JIT is slow under TCG) for the guest.
+    /// Its bin/obj go to an artifacts directory under the cache, so the RID-specific restore never touches the
+    /// obj/ folders of the repository that other test assemblies are running from, and rebuilds are incremental.
+    /// </summary>
+    public static async Task<string> PublishAppAsync(string projectPath, string outDir, string cacheDir = DefaultCache)
     {
-        var sw = Stopwatch.StartNew();
+        var artifacts = Path.Combine(cacheDir, "artifacts-" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(RepoPaths.Root)))[..12]);
+        Directory.CreateDirectory(artifacts);
+        using var lockFile = await AcquireLockAsync(Path.Combine(artifacts, ".lock"));
         (await ProcessRunner.RunAsync("dotnet",
             ["publish", projectPath, "-nologo", "-v", "q", "-c", "Release", "-r", "linux-x64", "--self-contained",
-             "-p:PublishTrimmed=true", "-p:PublishReadyToRun=true", "-o", outDir],
+             "-p:PublishTrimmed=true", "-p:PublishReadyToRun=true", "--artifacts-path", artifacts, "-o", outDir],
             timeout: TimeSpan.FromMinutes(10))).EnsureSuccess("dotnet publish " + projectPath);
-        _ = sw;
         return outDir;
+    }
+
+    private static async Task<FileStream> AcquireLockAsync(string path)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (deadline.Elapsed < TimeSpan.FromMinutes(10))
+            {
+                await Task.Delay(500);
+            }
+        }
     }
 }
