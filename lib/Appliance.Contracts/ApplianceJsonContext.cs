@@ -23,4 +23,5 @@ namespace Appliance.Contracts;
 [JsonSerializable(typeof(UpdateNodeRequest))]
 [JsonSerializable(typeof(NodeConfigDto))]
 [JsonSerializable(typeof(ProblemDto))]
+[JsonSerializable(typeof(Appliance.Contracts.Mesh.MeshUpdate))]
 public sealed partial class ApplianceJsonContext : JsonSerializerContext;

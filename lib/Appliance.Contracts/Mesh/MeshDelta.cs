@@ -1,0 +1,101 @@
+using Appliance.Contracts.Api;
+
+namespace Appliance.Contracts.Mesh;
+
+/// <summary>Computes and applies <see cref="MeshUpdate"/>s between node configs (pure).</summary>
+public static class MeshDelta
+{
+    public static MeshUpdate Snapshot(NodeConfigDto config, DateTimeOffset issuedAt) => new()
+    {
+        Kind = MeshUpdate.SnapshotKind,
+        NodeId = config.NodeId,
+        Name = config.Name,
+        ToVersion = config.Version,
+        IssuedAt = issuedAt,
+        Interface = config.Interface,
+        UpsertPeers = config.Peers,
+    };
+
+    /// <summary>The smallest update that turns <paramref name="from"/> into <paramref name="to"/>.</summary>
+    public static MeshUpdate Compute(NodeConfigDto from, NodeConfigDto to, DateTimeOffset issuedAt)
+    {
+        if (from.NodeId != to.NodeId)
+        {
+            throw new ArgumentException($"a delta joins two configs of one node, not {from.NodeId} and {to.NodeId}");
+        }
+        var before = from.Peers.ToDictionary(p => p.NodeId, StringComparer.Ordinal);
+        var after = to.Peers.ToDictionary(p => p.NodeId, StringComparer.Ordinal);
+        var upserts = to.Peers.Where(p => !before.TryGetValue(p.NodeId, out var old) || !SamePeer(old, p)).ToList();
+        var removes = from.Peers.Where(p => !after.ContainsKey(p.NodeId)).Select(p => p.NodeId).ToList();
+        return new MeshUpdate
+        {
+            Kind = MeshUpdate.DeltaKind,
+            NodeId = to.NodeId,
+            Name = to.Name,
+            FromVersion = from.Version,
+            ToVersion = to.Version,
+            IssuedAt = issuedAt,
+            Interface = SameInterface(from.Interface, to.Interface) ? null : to.Interface,
+            UpsertPeers = upserts,
+            RemovePeers = removes,
+        };
+    }
+
+    /// <summary>True when the delta changes nothing (only the version moved).</summary>
+    public static bool IsEmpty(MeshUpdate update) =>
+        !update.IsSnapshot && update.Interface is null && update.UpsertPeers.Count == 0 && update.RemovePeers.Count == 0;
+
+    /// <summary>
+    /// Applies an update. A snapshot replaces everything; a delta must start at the current version, otherwise
+    /// the node has missed something and needs a snapshot (<see cref="MeshVersionMismatchException"/>).
+    /// </summary>
+    public static NodeConfigDto Apply(NodeConfigDto? current, MeshUpdate update)
+    {
+        if (update.IsSnapshot)
+        {
+            return new NodeConfigDto(update.NodeId, update.Name, update.ToVersion,
+                update.Interface ?? throw new ArgumentException("a snapshot without an interface"), update.UpsertPeers);
+        }
+        if (current is null || current.Version != update.FromVersion || current.NodeId != update.NodeId)
+        {
+            throw new MeshVersionMismatchException(current?.Version, update.FromVersion);
+        }
+        var peers = current.Peers.ToDictionary(p => p.NodeId, StringComparer.Ordinal);
+        foreach (var id in update.RemovePeers)
+        {
+            peers.Remove(id);
+        }
+        foreach (var p in update.UpsertPeers)
+        {
+            peers[p.NodeId] = p;
+        }
+        return new NodeConfigDto(update.NodeId, update.Name, update.ToVersion, update.Interface ?? current.Interface,
+            peers.Values.OrderBy(p => p.Name, StringComparer.Ordinal).ThenBy(p => p.NodeId, StringComparer.Ordinal).ToList());
+    }
+
+    /// <summary>Field-by-field equality (the DTO records hold lists, which records compare by reference).</summary>
+    public static bool SameConfig(NodeConfigDto a, NodeConfigDto b)
+    {
+        if (a.NodeId != b.NodeId || a.Name != b.Name || a.Version != b.Version || !SameInterface(a.Interface, b.Interface) || a.Peers.Count != b.Peers.Count)
+        {
+            return false;
+        }
+        var bp = b.Peers.ToDictionary(p => p.NodeId, StringComparer.Ordinal);
+        return a.Peers.All(p => bp.TryGetValue(p.NodeId, out var q) && SamePeer(p, q));
+    }
+
+    public static bool SamePeer(PeerDto a, PeerDto b) =>
+        a.NodeId == b.NodeId && a.Name == b.Name && a.PublicKey == b.PublicKey && a.Endpoint == b.Endpoint &&
+        a.PersistentKeepalive == b.PersistentKeepalive && a.AllowedIps.SequenceEqual(b.AllowedIps) && a.Endpoints.SequenceEqual(b.Endpoints);
+
+    public static bool SameInterface(NodeInterfaceDto a, NodeInterfaceDto b) =>
+        a.Network == b.Network && a.ListenPort == b.ListenPort && a.Mtu == b.Mtu && a.Addresses.SequenceEqual(b.Addresses);
+}
+
+/// <summary>A delta that does not start where the node is: the node needs a snapshot.</summary>
+public sealed class MeshVersionMismatchException(long? have, long? deltaFrom)
+    : Exception($"the update starts at version {deltaFrom?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"} but this node is at {have?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "nothing"}; a snapshot is needed")
+{
+    public long? Have { get; } = have;
+    public long? DeltaFrom { get; } = deltaFrom;
+}

@@ -1,0 +1,93 @@
+using System.Text.Json;
+using Appliance.Contracts.Api;
+using Appliance.Contracts.Mesh;
+using Appliance.TestSupport;
+
+namespace Appliance.Contracts.Tests;
+
+public sealed class MeshDeltaTests
+{
+    private static readonly DateTimeOffset T = DateTimeOffset.UnixEpoch;
+
+    private static PeerDto Peer(int i, string endpoint = "192.0.2.1:51821") =>
+        new($"n{i}", $"node{i}", Convert.ToBase64String(new byte[32].Select((_, j) => (byte)(i + j)).ToArray()),
+            [$"10.0.{i / 250}.{(i % 250) + 1}/32"], endpoint, [endpoint], 20);
+
+    private static NodeConfigDto Config(long version, IEnumerable<PeerDto> peers, int mtu = 1420) =>
+        new("self", "self", version, new NodeInterfaceDto("home", ["10.0.0.250/16"], 51821, mtu), peers.ToList());
+
+    [Fact]
+    [Trait("Category", TestCategories.Unit)]
+    public void One_join_in_a_thousand_node_network_is_one_peer_per_node()
+    {
+        var before = Config(7, Enumerable.Range(1, 999).Select(i => Peer(i)));
+        var after = Config(8, Enumerable.Range(1, 1000).Select(i => Peer(i)));
+        var delta = MeshDelta.Compute(before, after, T);
+        Assert.Equal((7L, 8L), (delta.FromVersion!.Value, delta.ToVersion));
+        Assert.Equal("n1000", Assert.Single(delta.UpsertPeers).NodeId);
+        Assert.Empty(delta.RemovePeers);
+        Assert.Null(delta.Interface);
+        var deltaBytes = JsonSerializer.SerializeToUtf8Bytes(delta, ApplianceJsonContext.Default.MeshUpdate).Length;
+        var snapshotBytes = JsonSerializer.SerializeToUtf8Bytes(MeshDelta.Snapshot(after, T), ApplianceJsonContext.Default.MeshUpdate).Length;
+        Assert.True(deltaBytes < 600, $"delta {deltaBytes} bytes");
+        Assert.True(snapshotBytes > 200 * deltaBytes, $"snapshot {snapshotBytes} vs delta {deltaBytes}");
+    }
+
+    [Fact]
+    [Trait("Category", TestCategories.Unit)]
+    public void Changed_removed_and_interface_changes_are_carried()
+    {
+        var before = Config(1, [Peer(1), Peer(2), Peer(3)]);
+        var after = Config(2, [Peer(1), Peer(3, "198.51.100.3:40000")], mtu: 1380);
+        var delta = MeshDelta.Compute(before, after, T);
+        Assert.Equal(["n3"], delta.UpsertPeers.Select(p => p.NodeId));
+        Assert.Equal(["n2"], delta.RemovePeers);
+        Assert.Equal(1380, delta.Interface!.Mtu);
+        Assert.True(MeshDelta.SameConfig(after, MeshDelta.Apply(before, delta)));
+    }
+
+    [Fact]
+    [Trait("Category", TestCategories.Unit)]
+    public void Unchanged_config_gives_an_empty_delta()
+    {
+        var c = Config(3, [Peer(1), Peer(2)]);
+        var delta = MeshDelta.Compute(c, c with { Version = 4 }, T);
+        Assert.True(MeshDelta.IsEmpty(delta));
+    }
+
+    [Fact]
+    [Trait("Category", TestCategories.Unit)]
+    public void A_delta_that_does_not_start_at_the_current_version_needs_a_snapshot()
+    {
+        var v1 = Config(1, [Peer(1)]);
+        var v2 = Config(2, [Peer(1), Peer(2)]);
+        var v3 = Config(3, [Peer(2)]);
+        var skip = MeshDelta.Compute(v2, v3, T);
+        var e = Assert.Throws<MeshVersionMismatchException>(() => MeshDelta.Apply(v1, skip));
+        Assert.Equal((1L, 2L), (e.Have!.Value, e.DeltaFrom!.Value));
+        Assert.Throws<MeshVersionMismatchException>(() => MeshDelta.Apply(null, skip));
+        Assert.True(MeshDelta.SameConfig(v3, MeshDelta.Apply(v1, MeshDelta.Snapshot(v3, T))));
+    }
+
+    [Fact]
+    [Trait("Category", TestCategories.Unit)]
+    public void Applying_computed_deltas_reaches_the_target_for_random_histories()
+    {
+        var rng = new Random(20261122);
+        for (var round = 0; round < 300; round++)
+        {
+            var current = Config(0, []);
+            for (var step = 1; step <= 8; step++)
+            {
+                var peers = Enumerable.Range(1, 40).Where(_ => rng.Next(3) > 0)
+                    .Select(i => Peer(i, rng.Next(4) == 0 ? $"203.0.113.{rng.Next(1, 250)}:51821" : "192.0.2.1:51821"));
+                var next = Config(step, peers, mtu: rng.Next(5) == 0 ? 1300 + step : 1420);
+                var delta = MeshDelta.Compute(current, next, T);
+                var wire = JsonSerializer.Deserialize(JsonSerializer.SerializeToUtf8Bytes(delta, ApplianceJsonContext.Default.MeshUpdate), ApplianceJsonContext.Default.MeshUpdate)!;
+                var applied = MeshDelta.Apply(current, wire);
+                Assert.True(MeshDelta.SameConfig(next, applied), $"round {round} step {step}");
+                current = applied;
+            }
+        }
+    }
+}
