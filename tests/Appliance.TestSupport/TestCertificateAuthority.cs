@@ -35,7 +35,9 @@ public sealed class TestCertificateAuthority : IDisposable
         req.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
         var serial = new byte[8];
         RandomNumberGenerator.Fill(serial);
-        using var issued = req.Create(Certificate, DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1), serial);
+        serial[0] &= 0x7F; // a positive serial number
+        // Inside the CA's validity (certificate times have 1-second granularity, so reuse the CA's own bounds).
+        using var issued = req.Create(Certificate, Certificate.NotBefore.ToUniversalTime(), Certificate.NotAfter.ToUniversalTime().AddMinutes(-1), serial);
         using var withKey = issued.CopyWithPrivateKey(key);
         // Round-trip through PKCS#12 so SslStream can use the key on every platform.
         return X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pkcs12), null);
