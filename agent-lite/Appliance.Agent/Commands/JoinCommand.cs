@@ -90,6 +90,7 @@ public static class JoinCommand
                 ListenPort = response.ListenPort,
                 Network = response.Network,
                 MqttUrl = response.MqttUrl,
+                SigningKey = response.SigningKey,
                 JoinedAt = clock.GetUtcNow(),
             };
             store.SaveState(state);

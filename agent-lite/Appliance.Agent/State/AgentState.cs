@@ -26,5 +26,7 @@ public sealed record AgentState
     public required NetworkSettingsDto Network { get; init; }
     /// <summary>The server's MQTT broker (mqtt:// or mqtts://), null when the server runs none.</summary>
     public string? MqttUrl { get; init; }
+    /// <summary>The server's Ed25519 public key (base64): only updates it signs are applied.</summary>
+    public string? SigningKey { get; init; }
     public DateTimeOffset JoinedAt { get; init; }
 }

@@ -20,7 +20,8 @@ public sealed record NetworkSettingsDto(string Name, string Ipv4Cidr, string? Ip
 /// <summary>
 /// The answer to a join: the node's identity, its credential for later calls (shown once; the server keeps a hash),
 /// its addresses in CIDR form ("10.10.0.2/24"), the network settings, and where the server's MQTT broker is
-/// (mqtt:// or mqtts://, the latter with the same CA as the API; null when the server runs no broker).
+/// (mqtt:// or mqtts://, the latter with the same CA as the API; null when the server runs no broker), and the
+/// server's Ed25519 public key (base64) that signs every update it pushes.
 /// </summary>
 public sealed record JoinResponse(
     string NodeId,
@@ -30,4 +31,5 @@ public sealed record JoinResponse(
     string? Ipv6Address,
     int ListenPort,
     NetworkSettingsDto Network,
-    string? MqttUrl = null);
+    string? MqttUrl = null,
+    string? SigningKey = null);

@@ -51,6 +51,8 @@ public static class ServerApp
         services.AddSingleton<Mqtt.NodeMqttAuthenticator>();
         services.AddSingleton<Mqtt.BrokerHost>();
         services.AddHostedService(sp => sp.GetRequiredService<Mqtt.BrokerHost>());
+        services.AddSingleton<Mesh.MeshPublisher>();
+        services.AddHostedService(sp => sp.GetRequiredService<Mesh.MeshPublisher>());
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ApplianceJsonContext.Default));
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddOpenApi();

@@ -35,6 +35,26 @@ public sealed class ServerContext : IDisposable
         }
         AdminTokenPath = Path.Combine(DataDir, "admin.token");
         EnsureAdminToken(logger);
+        SigningKey = LoadOrCreateSigningKey(Path.Combine(DataDir, "signing.key"));
+        SigningPublicKey = Convert.ToBase64String(Crypto.Ed25519.PublicKeyOf(SigningKey));
+    }
+
+    /// <summary>The Ed25519 key that signs what the server pushes to nodes (made on first start, 0600).</summary>
+    internal byte[] SigningKey { get; }
+
+    /// <summary>Its public half, base64: nodes learn it at join and accept only updates it verifies.</summary>
+    public string SigningPublicKey { get; }
+
+    private static byte[] LoadOrCreateSigningKey(string path)
+    {
+        if (File.Exists(path))
+        {
+            var key = Convert.FromBase64String(File.ReadAllText(path).Trim());
+            return key.Length == Crypto.Ed25519.PrivateKeySize ? key : throw new InvalidOperationException($"{path} does not hold a 32-byte Ed25519 key");
+        }
+        var fresh = Crypto.Ed25519.GeneratePrivateKey();
+        AtomicFile.Write(path, Convert.ToBase64String(fresh) + "\n", secret: true);
+        return fresh;
     }
 
     public string DataDir { get; }

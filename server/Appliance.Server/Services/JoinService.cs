@@ -13,9 +13,9 @@ namespace Appliance.Server.Services;
 /// all in one transaction, so a failure anywhere gives the use back and two racing joins on a
 /// single-use key get exactly one success.
 /// </summary>
-public sealed class JoinService(ServerContext context, TimeProvider clock, Mqtt.BrokerHost broker, IConfiguration configuration)
+public sealed class JoinService(ServerContext context, TimeProvider clock, Mqtt.BrokerHost broker, IConfiguration configuration, Mesh.MeshPublisher mesh)
 {
-    public Task<JoinResponse> JoinAsync(JoinRequest request, CancellationToken ct)
+    public async Task<JoinResponse> JoinAsync(JoinRequest request, CancellationToken ct)
     {
         var errors = new ValidationErrors();
         if (string.IsNullOrWhiteSpace(request.Key))
@@ -57,7 +57,7 @@ public sealed class JoinService(ServerContext context, TimeProvider clock, Mqtt.
         var credential = Secrets.NewNodeCredential(nodeId);
         var now = clock.GetUtcNow();
 
-        return context.Store.WriteAsync(s =>
+        var joined = await context.Store.WriteAsync(s =>
         {
             var key = s.FindEnrollmentKeyBySecretHash(keyHash)
                 ?? throw ApiException.Forbidden("the enrollment key is not valid (unknown, or deleted by an admin)");
@@ -96,8 +96,10 @@ public sealed class JoinService(ServerContext context, TimeProvider clock, Mqtt.
                 node.Id, node.Name, credential,
                 Dtos.WithPrefix(ipv4, network.Ipv4Cidr),
                 network.Ipv6Cidr is { } n6 ? Dtos.WithPrefix(ipv6, n6) : null,
-                node.ListenPort, network.ToSettings(), broker.PublicUrl(configuration, context));
+                node.ListenPort, network.ToSettings(), broker.PublicUrl(configuration, context), context.SigningPublicKey);
         }, ct);
+        mesh.NetworkChanged(joined.Network.Name);
+        return joined;
     }
 
     /// <summary>The label itself, or label-2, label-3... whichever is free in the network.</summary>

@@ -6,7 +6,7 @@ using Appliance.Server.Hosting;
 namespace Appliance.Server.Services;
 
 /// <summary>Creates, changes and removes networks; every check runs in the same transaction as its write.</summary>
-public sealed class NetworkService(ServerContext context, TimeProvider clock)
+public sealed class NetworkService(ServerContext context, TimeProvider clock, Mesh.MeshPublisher mesh)
 {
     public Task<List<NetworkDto>> ListAsync(CancellationToken ct) =>
         context.Store.ReadAsync(s => s.ListNetworks().Select(n => n.ToDto(s.CountNodes(n.Name))).ToList(), ct);
@@ -44,14 +44,14 @@ public sealed class NetworkService(ServerContext context, TimeProvider clock)
         }, ct);
     }
 
-    public Task<NetworkDto> UpdateAsync(string name, UpdateNetworkRequest request, CancellationToken ct)
+    public async Task<NetworkDto> UpdateAsync(string name, UpdateNetworkRequest request, CancellationToken ct)
     {
         var errors = new ValidationErrors();
         var v4 = NetworkValidation.Ipv4(request.Ipv4Cidr, errors, required: false);
         var v6 = NetworkValidation.Ipv6(request.Ipv6Cidr, errors);
         errors.ThrowIfAny();
 
-        return context.Store.WriteAsync(s =>
+        var updated = await context.Store.WriteAsync(s =>
         {
             var current = s.FindNetwork(name) ?? throw ApiException.NotFound($"network '{name}'");
             var removeV6 = request.Ipv6Cidr is { Length: 0 };
@@ -84,6 +84,8 @@ public sealed class NetworkService(ServerContext context, TimeProvider clock)
             next = next with { Version = s.BumpNetworkVersion(name) };
             return next.ToDto(nodes);
         }, ct);
+        mesh.NetworkChanged(name);
+        return updated;
     }
 
     /// <summary>Deletes a network; one that still has nodes needs <paramref name="force"/>, which deletes them too.</summary>

@@ -7,7 +7,7 @@ using Appliance.Server.Hosting;
 namespace Appliance.Server.Services;
 
 /// <summary>Lists, changes and removes nodes, and computes a node's full desired state.</summary>
-public sealed class NodeService(ServerContext context, TimeProvider clock)
+public sealed class NodeService(ServerContext context, TimeProvider clock, Mesh.MeshPublisher mesh)
 {
     public Task<List<NodeDto>> ListAsync(string network, CancellationToken ct) =>
         context.Store.ReadAsync(s =>
@@ -30,7 +30,7 @@ public sealed class NodeService(ServerContext context, TimeProvider clock)
             return node.ToDto(s.FindNetwork(node.Network)!);
         }, ct);
 
-    public Task<NodeDto> UpdateAsync(string id, UpdateNodeRequest request, CancellationToken ct)
+    public async Task<NodeDto> UpdateAsync(string id, UpdateNodeRequest request, CancellationToken ct)
     {
         var errors = new ValidationErrors();
         if (request.Name is not null && !Names.IsDnsLabel(request.Name))
@@ -59,7 +59,7 @@ public sealed class NodeService(ServerContext context, TimeProvider clock)
         }
         errors.ThrowIfAny();
 
-        return context.Store.WriteAsync(s =>
+        var updated = await context.Store.WriteAsync(s =>
         {
             var node = s.FindNode(id) ?? throw ApiException.NotFound($"node '{id}'");
             if (request.Name is not null && request.Name != node.Name && s.ListNodes(node.Network).Any(n => n.Name == request.Name))
@@ -77,18 +77,23 @@ public sealed class NodeService(ServerContext context, TimeProvider clock)
             s.BumpNetworkVersion(node.Network);
             return next.ToDto(s.FindNetwork(node.Network)!);
         }, ct);
+        mesh.NetworkChanged(updated.Network);
+        return updated;
     }
 
     /// <summary>Removes a node; its addresses are held back from new nodes for the configured grace period.</summary>
-    public Task DeleteAsync(string id, CancellationToken ct) =>
-        context.Store.WriteAsync(s =>
+    public async Task DeleteAsync(string id, CancellationToken ct)
+    {
+        var network = await context.Store.WriteAsync(s =>
         {
             var node = s.FindNode(id) ?? throw ApiException.NotFound($"node '{id}'");
             s.DeleteNode(id);
             s.HoldAddresses(node.Network, new[] { node.Ipv4, node.Ipv6 }.OfType<System.Net.IPAddress>(), clock.GetUtcNow() + context.AddressHold);
             s.BumpNetworkVersion(node.Network);
-            return 0;
+            return node.Network;
         }, ct);
+        mesh.NetworkChanged(network);
+    }
 
     /// <summary>The node's full desired state: its interface and every other node of its network as a peer.</summary>
     public Task<NodeConfigDto> GetConfigAsync(string nodeId, CancellationToken ct) =>

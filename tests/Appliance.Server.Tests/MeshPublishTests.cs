@@ -1,0 +1,147 @@
+using System.Net.Http.Json;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json;
+using Appliance.Contracts;
+using Appliance.Contracts.Api;
+using Appliance.Contracts.Mesh;
+using Appliance.Crypto;
+using Appliance.Mqtt.Client;
+using Appliance.Mqtt.Packets;
+using Appliance.Mqtt.Transport;
+using Appliance.Server.Mesh;
+using Appliance.Server.Mqtt;
+using Appliance.TestSupport;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Appliance.Server.Tests;
+
+/// <summary>Nodes connected to the embedded broker get signed, versioned deltas of their desired state.</summary>
+[Trait("Category", TestCategories.Integration)]
+public sealed class MeshPublishTests : IDisposable
+{
+    private readonly ServerFactory _server = new();
+
+    private async Task<MqttClient> ConnectAsync(JoinResponse node)
+    {
+        var ca = X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(Path.Combine(_server.DataDir, "ca.crt")));
+        var client = new MqttClient(new MqttClientOptions
+        {
+            Host = "127.0.0.1",
+            Port = _server.Services.GetRequiredService<BrokerHost>().BoundUrl.Port,
+            ClientId = node.NodeId,
+            UserName = node.NodeId,
+            Password = node.Credential,
+            Tls = new MqttTlsOptions { TargetHost = "127.0.0.1", TrustedRoots = [ca] },
+            AutoReconnect = false,
+        });
+        await client.ConnectAsync(); // throws when refused; the result is "session present"
+        await client.SubscribeAsync(MeshTopics.Updates(node.NodeId));
+        return client;
+    }
+
+    private static async Task<MeshUpdate> NextAsync(MqttClient client, JoinResponse node)
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var message = await client.Messages.ReadAsync(cts.Token);
+        Assert.Equal(MeshTopics.Updates(node.NodeId), message.Topic);
+        Assert.True(SignedEnvelope.TryOpen(message.Payload.Span, Convert.FromBase64String(node.SigningKey!), out var payload, out var error), error);
+        return JsonSerializer.Deserialize(payload, ApplianceJsonContext.Default.MeshUpdate)!;
+    }
+
+    private async Task<NodeConfigDto> HttpConfigAsync(JoinResponse node)
+    {
+        using var c = _server.As(node.Credential);
+        return (await c.GetFromJsonAsync<NodeConfigDto>("/api/v1/node/config"))!;
+    }
+
+    [Fact]
+    public async Task Snapshot_then_deltas_track_joins_changes_and_deletes()
+    {
+        await _server.CreateNetworkAsync("home", "10.10.0.0/24");
+        var key = await _server.CreateKeyAsync("home");
+        var a = await _server.JoinAsync(key, "a");
+        await using var client = await ConnectAsync(a);
+
+        // Ask for a snapshot the way an agent does after (re)connecting.
+        await client.PublishAsync(MeshTopics.Resync(a.NodeId), "{}", MqttQos.AtLeastOnce);
+        var snapshot = await NextAsync(client, a);
+        Assert.True(snapshot.IsSnapshot);
+        var mine = MeshDelta.Apply(null, snapshot);
+        Assert.True(MeshDelta.SameConfig(await HttpConfigAsync(a), mine));
+
+        var b = await _server.JoinAsync(key, "b");
+        var joined = await NextAsync(client, a);
+        Assert.Equal((MeshUpdate.DeltaKind, "b"), (joined.Kind, Assert.Single(joined.UpsertPeers).Name));
+        mine = MeshDelta.Apply(mine, joined);
+        Assert.True(MeshDelta.SameConfig(await HttpConfigAsync(a), mine));
+
+        using var admin = _server.Admin();
+        (await admin.PatchAsJsonAsync($"/api/v1/nodes/{b.NodeId}", new UpdateNodeRequest { ListenPort = 52000, Endpoints = ["198.51.100.9"] })).Dispose();
+        var moved = await NextAsync(client, a);
+        Assert.Equal("198.51.100.9:52000", Assert.Single(moved.UpsertPeers).Endpoint);
+        mine = MeshDelta.Apply(mine, moved);
+
+        (await admin.DeleteAsync($"/api/v1/nodes/{b.NodeId}")).Dispose();
+        var deleted = await NextAsync(client, a);
+        Assert.Equal([b.NodeId], deleted.RemovePeers);
+        mine = MeshDelta.Apply(mine, deleted);
+        Assert.Empty(mine.Peers);
+        Assert.True(MeshDelta.SameConfig(await HttpConfigAsync(a), mine));
+    }
+
+    [Fact]
+    public async Task One_join_into_a_network_of_n_costs_o_n_bytes()
+    {
+        await _server.CreateNetworkAsync("big", "10.20.0.0/22");
+        var key = await _server.CreateKeyAsync("big");
+        const int n = 60;
+        for (var i = 0; i < n; i++)
+        {
+            await _server.JoinAsync(key, $"n{i}");
+        }
+        var publisher = _server.Services.GetRequiredService<MeshPublisher>();
+        await WaitQuietAsync(publisher);
+        var before = (publisher.BytesPublished, publisher.UpdatesPublished);
+        await _server.JoinAsync(key, "newcomer");
+        await WaitQuietAsync(publisher);
+        var bytes = publisher.BytesPublished - before.BytesPublished;
+        var updates = publisher.UpdatesPublished - before.UpdatesPublished;
+        // n deltas of one peer each plus one snapshot of n peers for the newcomer: linear in n.
+        Assert.Equal(n + 1, updates);
+        Assert.True(bytes < (n + 1) * 1200, $"{bytes} bytes for one join into {n} nodes");
+    }
+
+    [Fact]
+    public async Task A_node_cannot_push_updates_to_another_node()
+    {
+        await _server.CreateNetworkAsync("home", "10.10.0.0/24");
+        var key = await _server.CreateKeyAsync("home");
+        var a = await _server.JoinAsync(key, "a");
+        var b = await _server.JoinAsync(key, "b");
+        await using var victim = await ConnectAsync(a);
+        await using var attacker = await ConnectAsync(b);
+        var forged = SignedEnvelope.Seal(Ed25519.GeneratePrivateKey(), "{\"kind\":\"snapshot\"}"u8);
+        await attacker.PublishAsync(MeshTopics.Updates(a.NodeId), forged, MqttQos.AtMostOnce);
+        // The broker refuses the publish (ACL); even if it had not, the signature would not verify.
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(1.5));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await victim.Messages.ReadAsync(cts.Token));
+        Assert.False(SignedEnvelope.TryOpen(forged, Convert.FromBase64String(a.SigningKey!), out _, out _));
+    }
+
+    private static async Task WaitQuietAsync(MeshPublisher publisher)
+    {
+        var last = -1L;
+        for (var i = 0; i < 100; i++)
+        {
+            await Task.Delay(50);
+            var now = publisher.UpdatesPublished;
+            if (now == last)
+            {
+                return;
+            }
+            last = now;
+        }
+    }
+
+    public void Dispose() => _server.Dispose();
+}
