@@ -45,6 +45,12 @@ internal sealed class MqttBrokerConnection
 
     public ushort KeepAliveSeconds { get; private set; }
 
+    /// <summary>5.0 Maximum Packet Size the client announced: larger messages are not sent to it (5.0 section 3.1.2.11.4).</summary>
+    public int MaxOutgoingPacketSize { get; private set; } = int.MaxValue;
+
+    /// <summary>5.0 Receive Maximum the client announced, capped by the broker's in-flight limit.</summary>
+    public int ReceiveMaximum { get; private set; } = int.MaxValue;
+
     public bool IsConnected => Session is not null;
 
     public long LastActivityMs { get; private set; }
@@ -61,6 +67,10 @@ internal sealed class MqttBrokerConnection
     /// <summary>Enqueues a QoS 0 frame unless the socket is already far behind (then it is dropped and counted).</summary>
     public bool EnqueueDroppable(byte[] frame)
     {
+        if (frame.Length > MaxOutgoingPacketSize)
+        {
+            return false;
+        }
         if (Volatile.Read(ref _pendingWrites) >= _broker.Options.MaxPendingWritesPerClient)
         {
             _broker.Metrics.SlowConsumerDrop();
@@ -233,6 +243,11 @@ internal sealed class MqttBrokerConnection
         }
         Will = connect.Will;
         KeepAliveSeconds = connect.KeepAliveSeconds;
+        if (connect.Properties is { } cp)
+        {
+            MaxOutgoingPacketSize = cp.MaximumPacketSize is { } m ? (int)Math.Min(int.MaxValue, m) : int.MaxValue;
+            ReceiveMaximum = cp.ReceiveMaximum ?? int.MaxValue;
+        }
         var maxExpiry = (uint)Math.Min(uint.MaxValue - 1, _broker.Options.MaxSessionExpiry.TotalSeconds);
         var expiry = v5 ? Math.Min(connect.Properties?.SessionExpiryInterval ?? 0, maxExpiry) : connect.CleanSession ? 0 : maxExpiry;
         var sessionPresent = false;

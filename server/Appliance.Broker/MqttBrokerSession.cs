@@ -76,7 +76,7 @@ internal sealed class MqttBrokerSession
         lock (Gate)
         {
             var item = new Outgoing(message, qos, retainFlag);
-            if (Connection is { } c && _inflight.Count < _options.MaxInflightPerClient)
+            if (Connection is { } c && _inflight.Count < InflightLimit(c))
             {
                 Send(c, item, NextPacketId(), duplicate: false, nowMs);
                 return true;
@@ -146,7 +146,7 @@ internal sealed class MqttBrokerSession
 
     private void FillWindow(long nowMs)
     {
-        while (Connection is { } c && _inflight.Count < _options.MaxInflightPerClient && _pending.TryDequeue(out var item))
+        while (Connection is { } c && _inflight.Count < InflightLimit(c) && _pending.TryDequeue(out var item))
         {
             if (item.Message.IsExpired(nowMs))
             {
@@ -156,10 +156,18 @@ internal sealed class MqttBrokerSession
         }
     }
 
+    private int InflightLimit(MqttBrokerConnection connection) => Math.Min(_options.MaxInflightPerClient, connection.ReceiveMaximum);
+
     private void Send(MqttBrokerConnection connection, Outgoing item, ushort packetId, bool duplicate, long nowMs)
     {
+        var frame = MqttPacketEncoder.Encode(item.Message.ToPacket(item.Qos, item.RetainFlag, packetId, duplicate, connection.Version, nowMs), connection.Version);
+        if (frame.Length > connection.MaxOutgoingPacketSize)
+        {
+            // 5.0 section 3.1.2.11.4: a message too large for the client is discarded as if delivered.
+            return;
+        }
         _inflight[packetId] = item;
-        connection.Enqueue(MqttPacketEncoder.Encode(item.Message.ToPacket(item.Qos, item.RetainFlag, packetId, duplicate, connection.Version, nowMs), connection.Version));
+        connection.Enqueue(frame);
     }
 
     private ushort NextPacketId()

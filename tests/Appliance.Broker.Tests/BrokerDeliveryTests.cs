@@ -173,6 +173,37 @@ public sealed class BrokerDeliveryTests
 
     [Fact]
     [Trait("Category", TestCategories.Integration)]
+    public async Task Mqtt5_client_limits_are_respected()
+    {
+        await using var host = await BrokerHost.StartAsync();
+        using var raw = await RawMqttSocket.ConnectAsync(host.Port, MqttProtocolVersion.V500);
+        var v5 = MqttProtocolVersion.V500;
+        await raw.SendAsync(new MqttConnectPacket
+        {
+            ProtocolVersion = v5, ClientId = "tiny", UserName = "server", Password = "server-secret"u8.ToArray(),
+            Properties = new MqttProperties { MaximumPacketSize = 100, ReceiveMaximum = 2 },
+        }, v5);
+        var ack = Assert.IsType<MqttConnAckPacket>(await raw.ReceiveAsync());
+        Assert.Equal((byte)1, ack.Properties!.MaximumQos);
+        await raw.SendAsync(new MqttSubscribePacket { PacketId = 1, Filters = [new("l/#", MqttQos.AtLeastOnce)] }, v5);
+        Assert.IsType<MqttSubAckPacket>(await raw.ReceiveAsync());
+
+        host.Broker.Publish("l/big", new byte[500], MqttQos.AtLeastOnce); // over the client's 100 bytes: skipped
+        for (var i = 0; i < 4; i++)
+        {
+            host.Broker.Publish("l/" + i, "x"u8.ToArray(), MqttQos.AtLeastOnce);
+        }
+        // Receive Maximum 2: two in flight until acknowledged.
+        var first = Assert.IsType<MqttPublishPacket>(await raw.ReceiveAsync());
+        var second = Assert.IsType<MqttPublishPacket>(await raw.ReceiveAsync());
+        Assert.Equal(("l/0", "l/1"), (first.Topic, second.Topic));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => raw.ReceiveAsync(TimeSpan.FromMilliseconds(300)));
+        await raw.SendAsync(new MqttPubAckPacket { PacketId = first.PacketId }, v5);
+        Assert.Equal("l/2", Assert.IsType<MqttPublishPacket>(await raw.ReceiveAsync()).Topic);
+    }
+
+    [Fact]
+    [Trait("Category", TestCategories.Integration)]
     public async Task Unsubscribe_stops_delivery()
     {
         await using var host = await BrokerHost.StartAsync();
