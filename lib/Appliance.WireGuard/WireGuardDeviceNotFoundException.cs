@@ -4,7 +4,7 @@ namespace Appliance.WireGuard;
 public sealed class WireGuardDeviceNotFoundException : WireGuardException
 {
     public WireGuardDeviceNotFoundException(string interfaceName, Exception? inner = null)
-        : base($"WireGuard device '{interfaceName}' not found", inner ?? new WireGuardException())
+        : base($"WireGuard device '{interfaceName}' not found", inner)
     {
         InterfaceName = interfaceName;
     }

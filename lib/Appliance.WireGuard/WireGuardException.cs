@@ -12,7 +12,7 @@ public class WireGuardException : Exception
     {
     }
 
-    public WireGuardException(string message, Exception innerException)
+    public WireGuardException(string message, Exception? innerException)
         : base(message, innerException)
     {
     }

@@ -6,7 +6,7 @@ namespace Appliance.WireGuard;
 public sealed class WireGuardOperationException : WireGuardException
 {
     public WireGuardOperationException(string interfaceName, string operation, Errno errno, string? detail = null, Exception? inner = null)
-        : base($"WireGuard {operation} on '{interfaceName}' failed: {ErrnoNames.Of(errno)}{(detail is null ? "" : ": " + detail)}", inner ?? new WireGuardException())
+        : base($"WireGuard {operation} on '{interfaceName}' failed: {ErrnoNames.Of(errno)}{(detail is null ? "" : ": " + detail)}", inner)
     {
         InterfaceName = interfaceName;
         Operation = operation;
