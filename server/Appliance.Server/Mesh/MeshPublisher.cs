@@ -26,7 +26,7 @@ public sealed class MeshPublisher : BackgroundService
     // The last config each node was sent: deltas are computed from it. Touched only by the publishing loop.
     private readonly Dictionary<string, NodeConfigDto> _sent = new(StringComparer.Ordinal);
     private IDisposable? _resyncSubscription;
-    private long _updates, _snapshots, _bytes, _rounds;
+    private long _updates, _snapshots, _bytes, _rounds, _queued, _done;
 
     public MeshPublisher(ServerContext context, BrokerHost broker, TimeProvider clock, ILogger<MeshPublisher> logger)
     {
@@ -43,11 +43,23 @@ public sealed class MeshPublisher : BackgroundService
     public long BytesPublished => Interlocked.Read(ref _bytes);
     public long Rounds => Interlocked.Read(ref _rounds);
 
+    /// <summary>True when every change reported so far has been published (for tests and diagnostics).</summary>
+    public bool IsIdle => Interlocked.Read(ref _done) == Interlocked.Read(ref _queued);
+
     /// <summary>Something in this network changed: its members get updates.</summary>
-    public void NetworkChanged(string network) => _work.Writer.TryWrite(new Work(network, null));
+    public void NetworkChanged(string network) => Enqueue(new Work(network, null));
 
     /// <summary>A node asks for a full snapshot (it missed updates or restarted).</summary>
-    public void ResyncRequested(string nodeId) => _work.Writer.TryWrite(new Work(null, nodeId));
+    public void ResyncRequested(string nodeId) => Enqueue(new Work(null, nodeId));
+
+    private void Enqueue(Work work)
+    {
+        Interlocked.Increment(ref _queued);
+        if (!_work.Writer.TryWrite(work))
+        {
+            Interlocked.Increment(ref _done);
+        }
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -70,8 +82,10 @@ public sealed class MeshPublisher : BackgroundService
             {
                 networks.Clear();
                 resyncs.Clear();
+                var taken = 0;
                 while (_work.Reader.TryRead(out var w))
                 {
+                    taken++;
                     if (w.Network is not null)
                     {
                         networks.Add(w.Network);
@@ -88,6 +102,10 @@ public sealed class MeshPublisher : BackgroundService
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
                     _logger.LogError(e, "publishing mesh updates failed; nodes will catch up on the next change or resync");
+                }
+                finally
+                {
+                    Interlocked.Add(ref _done, taken);
                 }
             }
         }
