@@ -18,6 +18,9 @@ public sealed class MqttClient : IAsyncDisposable
     private readonly Channel<MqttReceivedMessage> _incoming;
     private readonly Lock _gate = new();
     private readonly Dictionary<ushort, Inflight> _inflight = [];
+
+    // QoS 1 messages accepted but held back by the broker's 5.0 Receive Maximum, in publish order.
+    private readonly Queue<Inflight> _unsent = new();
     private readonly Dictionary<ushort, TaskCompletionSource<MqttPacket>> _pendingAcks = [];
     private readonly Dictionary<string, MqttTopicFilter> _subscriptions = new(StringComparer.Ordinal);
     private readonly Queue<MqttPublishPacket> _offline = new();
@@ -27,6 +30,8 @@ public sealed class MqttClient : IAsyncDisposable
     private Task? _supervisor;
     private ushort _lastPacketId;
     private long _inflightSequence;
+    private int _sendWindow = ushort.MaxValue;
+    private int _sentUnacked;
     private long _reconnects;
     private long _droppedQos0;
     private bool _stopping;
@@ -127,8 +132,16 @@ public sealed class MqttClient : IAsyncDisposable
                 throw new MqttClientQueueFullException();
             }
             packet.PacketId = NextPacketId();
-            _inflight[packet.PacketId] = new Inflight(packet, done, ++_inflightSequence);
-            _connection?.Send(packet);
+            var item = new Inflight(packet, done, ++_inflightSequence);
+            _inflight[packet.PacketId] = item;
+            if (_connection is { } connection && _sentUnacked < _sendWindow)
+            {
+                SendInflight(connection, item);
+            }
+            else
+            {
+                _unsent.Enqueue(item);
+            }
         }
         return new ValueTask(done.Task.WaitAsync(cancellationToken));
     }
@@ -228,6 +241,18 @@ public sealed class MqttClient : IAsyncDisposable
         return tcs.Task;
     }
 
+    /// <summary>Sends a QoS 1 message (with DUP when it went out before); call under the gate.</summary>
+    private void SendInflight(MqttClientConnection connection, Inflight item)
+    {
+        var p = item.Packet;
+        connection.Send(item.EverSent
+            ? new MqttPublishPacket { Topic = p.Topic, Payload = p.Payload, Qos = p.Qos, Retain = p.Retain, PacketId = p.PacketId, Properties = p.Properties, Duplicate = true }
+            : p);
+        item.EverSent = true;
+        item.OnWire = true;
+        _sentUnacked++;
+    }
+
     private async Task<(MqttClientConnection, bool)> OpenAsync(CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _lifetime.Token);
@@ -259,6 +284,10 @@ public sealed class MqttClient : IAsyncDisposable
             {
                 throw new MqttConnectException(ack.ReasonCode);
             }
+            lock (_gate)
+            {
+                _sendWindow = ack.Properties?.ReceiveMaximum ?? ushort.MaxValue;
+            }
             return (new MqttClientConnection(stream, reader, _options.ProtocolVersion, _options.KeepAliveSeconds, OnPacketAsync), ack.SessionPresent);
         }
         catch
@@ -281,13 +310,20 @@ public sealed class MqttClient : IAsyncDisposable
                 // Nobody awaits this SUBACK; OnPacketAsync ignores acks it does not expect.
                 connection.Send(new MqttSubscribePacket { PacketId = NextPacketId(), Filters = [.. _subscriptions.Values] });
             }
+            // Everything unacknowledged goes again, oldest first, within the broker's Receive Maximum (5.0 section 4.9).
+            _sentUnacked = 0;
+            _unsent.Clear();
             foreach (var item in _inflight.Values.OrderBy(i => i.Sequence))
             {
-                connection.Send(new MqttPublishPacket
+                item.OnWire = false;
+                if (_sentUnacked < _sendWindow)
                 {
-                    Topic = item.Packet.Topic, Payload = item.Packet.Payload, Qos = item.Packet.Qos, Retain = item.Packet.Retain,
-                    PacketId = item.Packet.PacketId, Properties = item.Packet.Properties, Duplicate = true,
-                });
+                    SendInflight(connection, item);
+                }
+                else
+                {
+                    _unsent.Enqueue(item);
+                }
             }
             while (_offline.TryDequeue(out var packet))
             {
@@ -384,7 +420,17 @@ public sealed class MqttClient : IAsyncDisposable
                 Inflight? done;
                 lock (_gate)
                 {
-                    _inflight.Remove(ack.PacketId, out done);
+                    if (_inflight.Remove(ack.PacketId, out done) && done.OnWire)
+                    {
+                        _sentUnacked--;
+                        while (_sentUnacked < _sendWindow && _unsent.TryDequeue(out var next))
+                        {
+                            if (_inflight.ContainsKey(next.Packet.PacketId))
+                            {
+                                SendInflight(connection, next);
+                            }
+                        }
+                    }
                 }
                 if (done is not null)
                 {
@@ -432,5 +478,16 @@ public sealed class MqttClient : IAsyncDisposable
         return _lastPacketId;
     }
 
-    private sealed record Inflight(MqttPublishPacket Packet, TaskCompletionSource Completion, long Sequence);
+    private sealed class Inflight(MqttPublishPacket packet, TaskCompletionSource completion, long sequence)
+    {
+        public MqttPublishPacket Packet { get; } = packet;
+        public TaskCompletionSource Completion { get; } = completion;
+        public long Sequence { get; } = sequence;
+
+        /// <summary>Sent on some connection before: a resend carries DUP.</summary>
+        public bool EverSent { get; set; }
+
+        /// <summary>Sent on the current connection and counted against the send window.</summary>
+        public bool OnWire { get; set; }
+    }
 }

@@ -65,6 +65,34 @@ public sealed class MqttClientFakeTransportTests
 
     [Fact]
     [Trait("Category", TestCategories.Unit)]
+    public async Task Mqtt5_receive_maximum_from_the_broker_limits_unacknowledged_publishes()
+    {
+        var transport = new FakeMqttTransport();
+        await using var client = new MqttClient(new MqttClientOptions { ClientId = "w", KeepAliveSeconds = 0, ProtocolVersion = MqttProtocolVersion.V500 }, transport);
+        var connecting = client.ConnectAsync();
+        using var cts = new CancellationTokenSource(Wait);
+        var server = await transport.ServerEnds.Reader.ReadAsync(cts.Token);
+        var reader = new MqttFrameReader(server, 1 << 20, false) { ProtocolVersion = MqttProtocolVersion.V500 };
+        Assert.IsType<MqttConnectPacket>(await reader.ReadAsync(cts.Token));
+        await MqttFrameWriter.WriteAsync(server, new MqttConnAckPacket { Properties = new MqttProperties { ReceiveMaximum = 2 } }, MqttProtocolVersion.V500, cts.Token);
+        await connecting;
+
+        var sends = Enumerable.Range(0, 3).Select(i => client.PublishAsync("t/" + i, "x", MqttQos.AtLeastOnce).AsTask()).ToArray();
+        var p0 = Assert.IsType<MqttPublishPacket>(await reader.ReadAsync(cts.Token));
+        var p1 = Assert.IsType<MqttPublishPacket>(await reader.ReadAsync(cts.Token));
+        Assert.Equal(("t/0", "t/1"), (p0.Topic, p1.Topic));
+        using (var quiet = new CancellationTokenSource(TimeSpan.FromMilliseconds(300)))
+        {
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await reader.ReadAsync(quiet.Token));
+        }
+        await MqttFrameWriter.WriteAsync(server, new MqttPubAckPacket { PacketId = p0.PacketId }, MqttProtocolVersion.V500, cts.Token);
+        Assert.Equal("t/2", Assert.IsType<MqttPublishPacket>(await reader.ReadAsync(cts.Token)).Topic);
+        await sends[0].WaitAsync(Wait);
+        Assert.False(sends[2].IsCompleted);
+    }
+
+    [Fact]
+    [Trait("Category", TestCategories.Unit)]
     public async Task Subscriptions_are_renewed_when_the_session_was_not_kept()
     {
         var transport = new FakeMqttTransport();

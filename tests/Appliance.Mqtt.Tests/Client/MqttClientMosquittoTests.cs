@@ -68,6 +68,27 @@ public sealed class MqttClientMosquittoTests : IAsyncLifetime
         Assert.InRange(m.Properties.MessageExpiryInterval!.Value, 290u, 300u);
     }
 
+    [Theory]
+    [Trait("Category", TestCategories.Interop)]
+    [InlineData(MqttProtocolVersion.V311)]
+    [InlineData(MqttProtocolVersion.V500)]
+    public async Task Burst_of_qos1_publishes_respects_the_broker_receive_maximum(MqttProtocolVersion version)
+    {
+        var broker = await StartMosquittoAsync("allow_anonymous true\nmax_inflight_messages 10\n");
+        var sub = Own(NewClient(broker.Port, "burst-sub", version));
+        await sub.ConnectAsync();
+        await sub.SubscribeAsync("burst/#", MqttQos.AtLeastOnce);
+        var pub = Own(NewClient(broker.Port, "burst-pub", version));
+        await pub.ConnectAsync();
+        var sends = Enumerable.Range(0, 200).Select(i => pub.PublishAsync($"burst/{i}", "x", MqttQos.AtLeastOnce).AsTask()).ToArray();
+        await Task.WhenAll(sends).WaitAsync(TimeSpan.FromSeconds(20));
+        for (var i = 0; i < 200; i++)
+        {
+            await NextAsync(sub);
+        }
+        Assert.Equal(0, pub.ReconnectCount);
+    }
+
     [Fact]
     [Trait("Category", TestCategories.Interop)]
     public async Task Tls_with_private_ca_and_with_pinned_fingerprint()
