@@ -193,6 +193,24 @@ public sealed class UserspaceNetnsTests
         Assert.Equal(before, await lab.WgAsync(ns, "show", wg, "dump"));
     }
 
+    [Fact]
+    [Trait("Category", TestCategories.Netns)]
+    public async Task Auto_selection_picks_the_kernel_exactly_when_the_wireguard_genl_family_exists()
+    {
+        await using var lab = new NetnsLab();
+        var ns = await lab.AddNamespaceAsync("s");
+        // Creating a wireguard link autoloads the module where one exists; afterwards the genl family decides.
+        var create = await ProcessRunner.RunAsync("ip", ["-n", ns, "link", "add", lab.Prefix + "k", "type", "wireguard"]);
+        var detected = WireGuardBackendSelector.Detect(lab.NamespacePath(ns));
+        Assert.Equal(create.ExitCode == 0 ? WireGuardBackendKind.Kernel : WireGuardBackendKind.Userspace, detected);
+        using var forced = WireGuardBackendSelector.Create(WireGuardBackendKind.Userspace, lab.WireGuardGoOptions(ns), lab.NamespacePath(ns));
+        Assert.Equal(WireGuardBackendKind.Userspace, forced.Kind);
+        await forced.EnsureInterfaceAsync(lab.Prefix + "u");
+        var device = await forced.GetDeviceAsync(lab.Prefix + "u");
+        Assert.Empty(device.Peers);
+        await forced.DeleteInterfaceAsync(lab.Prefix + "u");
+    }
+
     private static async Task AssertDumpMatches(NetnsLab lab, string ns, string wg, WgDeviceConfig desired)
     {
         var dump = WgDumpReader.Parse(await lab.WgAsync(ns, "show", wg, "dump"));

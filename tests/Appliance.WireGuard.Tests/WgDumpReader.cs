@@ -1,8 +1,5 @@
 namespace Appliance.WireGuard.Tests;
 
-/// <summary>Reads <c>wg show IFACE dump</c> (the official tool's tab-separated output) for independent checks.</summary>
-public sealed record WgDumpPeer(string PublicKey, string PresharedKey, string Endpoint, string AllowedIPs, long LatestHandshake, long Rx, long Tx, string Keepalive);
-
 /// <summary>Parser for the <c>wg show dump</c> format.</summary>
 public static class WgDumpReader
 {
