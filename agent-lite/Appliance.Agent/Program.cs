@@ -9,6 +9,8 @@ const string Usage = """
              [--endpoint IP[:PORT]]... [--network NAME] [--force]
       status [--json] [--state-dir DIR]
       pull   [--json] [--state-dir DIR]       fetch this node's desired state from the server
+      run    [--state-dir DIR] [--hosts-file PATH] [--backend auto|kernel|userspace]
+             follow the server's updates and keep WireGuard, addresses, routes and hosts in step
       version
     """;
 
@@ -17,6 +19,7 @@ var values = new Dictionary<string, IReadOnlySet<string>>
     ["join"] = new HashSet<string> { "--token", "--interface", "--state-dir", "--hostname", "--listen-port", "--endpoint", "--network" },
     ["status"] = new HashSet<string> { "--state-dir" },
     ["pull"] = new HashSet<string> { "--state-dir" },
+    ["run"] = new HashSet<string> { "--state-dir", "--hosts-file", "--backend" },
     ["version"] = new HashSet<string>(),
 };
 var flags = new Dictionary<string, IReadOnlySet<string>>
@@ -28,6 +31,7 @@ var flags = new Dictionary<string, IReadOnlySet<string>>
 
 using var cts = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) => { e.Cancel = true; cts.Cancel(); };
+using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c => { c.Cancel = true; cts.Cancel(); });
 try
 {
     var cl = CommandLine.Parse(args, values, flags);
@@ -56,6 +60,8 @@ try
         case "pull":
             await PullCommand.RunAsync(new StateStore(stateDir), cl.Flag("--json"), Console.Out, cts.Token);
             return 0;
+        case "run":
+            return await RunCommand.RunAsync(new StateStore(stateDir), cl.Value("--hosts-file") ?? "/etc/hosts", cl.Value("--backend") ?? "auto", cts.Token);
         case "version":
             Console.WriteLine(JoinCommand.AgentVersion);
             return 0;
@@ -72,7 +78,7 @@ catch (AgentException e)
     }
     return e.ExitCode;
 }
-catch (IOException e)
+catch (Exception e) when (e is IOException or System.Text.Json.JsonException or System.Security.Cryptography.CryptographicException or DllNotFoundException)
 {
     Console.Error.WriteLine("error: " + e.Message);
     return 1;

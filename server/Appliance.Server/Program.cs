@@ -48,7 +48,8 @@ async Task<int> Serve(ParseResult pr, CancellationToken ct)
         await app.RunAsync(ct);
         return 0;
     }
-    catch (Exception e) when (e is IOException or InvalidOperationException or UnauthorizedAccessException or FormatException)
+    catch (Exception e) when (e is IOException or InvalidOperationException or UnauthorizedAccessException or FormatException
+        or System.Security.Cryptography.CryptographicException or Microsoft.Data.Sqlite.SqliteException)
     {
         Console.Error.WriteLine("fatal: " + e.Message);
         return 1;

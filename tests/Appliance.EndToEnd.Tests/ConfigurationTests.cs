@@ -40,5 +40,17 @@ public sealed class ConfigurationTests : IDisposable
         Assert.Contains("nope.json' does not exist", r.StdErr, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("AddressHoldSeconds", "1h", "AddressHoldSeconds must be a whole number")]
+    [InlineData("AddressHoldSeconds", "-5", "AddressHoldSeconds must be a whole number")]
+    [InlineData("PublicUrl", "not a url", "PublicUrl 'not a url' is not an http(s) URL")]
+    public async Task Bad_config_values_stop_the_server_naming_the_key(string key, string value, string message)
+    {
+        var r = await ProcessRunner.RunAsync("dotnet", [Binaries.Server, "serve", "--data-dir", _dir.Combine("d" + key), "--urls", "http://127.0.0.1:1"],
+            env: new Dictionary<string, string> { ["APPLIANCE_" + key.ToUpperInvariant()] = value });
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains(message, r.StdErr, StringComparison.Ordinal);
+    }
+
     public void Dispose() => _dir.Dispose();
 }

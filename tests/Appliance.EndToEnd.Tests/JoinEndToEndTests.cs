@@ -112,5 +112,20 @@ public sealed class JoinEndToEndTests : IDisposable
         (await Agent("join", "--token", key.Token!, "--state-dir", _dir.Combine("h"), "--hostname", "plain")).EnsureSuccess("agent join over http");
     }
 
+    [Fact]
+    public async Task An_unwritable_state_dir_fails_before_the_key_is_used()
+    {
+        await using var server = await ServerProcess.StartAsync(_dir.Combine("data"));
+        (await server.CliAsync("network", "create", "home", "--ipv4", "10.80.0.0/24")).EnsureSuccess("network create");
+        var key = Parse<EnrollmentKeyDto>((await server.CliAsync("key", "create", "--network", "home", "--uses", "1", "--json")).EnsureSuccess("key create"));
+        var blocker = _dir.Combine("a-file");
+        await File.WriteAllTextAsync(blocker, "not a directory");
+        var r = await Agent("join", "--token", key.Token!, "--state-dir", Path.Combine(blocker, "state"));
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("cannot write the state dir", r.StdErr, StringComparison.Ordinal);
+        Assert.Empty(Parse<List<NodeDto>>((await server.CliAsync("node", "list", "--json")).EnsureSuccess("node list")));
+        (await Agent("join", "--token", key.Token!, "--state-dir", _dir.Combine("ok"))).EnsureSuccess("join with the unused key");
+    }
+
     public void Dispose() => _dir.Dispose();
 }

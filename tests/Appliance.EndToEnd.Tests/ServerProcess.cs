@@ -32,7 +32,15 @@ public sealed class ServerProcess : IAsyncDisposable
     public static async Task<ServerProcess> StartAsync(string dataDir, string scheme = "https", IReadOnlyList<string>? extraArgs = null, IDictionary<string, string>? env = null)
     {
         var server = new ServerProcess(dataDir, scheme, extraArgs, env);
-        await server.StartAsync();
+        try
+        {
+            await server.StartAsync();
+        }
+        catch
+        {
+            await server.StopAsync(); // the caller never gets it, so it would never be killed
+            throw;
+        }
         return server;
     }
 

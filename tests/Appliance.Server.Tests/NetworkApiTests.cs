@@ -113,5 +113,27 @@ public sealed class NetworkApiTests : IDisposable
         Assert.Empty(nodes!);
     }
 
+    [Fact]
+    public async Task A_deleted_network_takes_its_keys_with_it_even_if_the_name_comes_back()
+    {
+        await _server.CreateNetworkAsync("home", "10.10.0.0/24");
+        await _server.CreateNetworkAsync("lab", "10.11.0.0/24");
+        var homeOnly = await _server.CreateKeyAsync("home");
+        using var admin = _server.Admin();
+        using var both = await admin.PostAsJsonAsync("/api/v1/enrollment-keys", new CreateEnrollmentKeyRequest { Networks = ["home", "lab"] });
+        var bothKey = (await both.Content.ReadFromJsonAsync<EnrollmentKeyDto>())!;
+        (await admin.DeleteAsync("/api/v1/networks/home?force=true")).Dispose();
+        await _server.CreateNetworkAsync("home", "10.12.0.0/24");
+
+        using (var r = await _server.JoinRawAsync(homeOnly, "late"))
+        {
+            Assert.Contains("not valid", (await Http.ProblemAsync(r, 403)).Detail, StringComparison.Ordinal);
+        }
+        var keys = await admin.GetFromJsonAsync<List<EnrollmentKeyDto>>("/api/v1/enrollment-keys");
+        Assert.Equal(["lab"], Assert.Single(keys!).Networks);
+        var joined = await _server.JoinAsync(bothKey, "still-fine");
+        Assert.Equal("lab", joined.Network.Name);
+    }
+
     public void Dispose() => _server.Dispose();
 }

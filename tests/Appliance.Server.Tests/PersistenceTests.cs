@@ -9,6 +9,36 @@ namespace Appliance.Server.Tests;
 public sealed class PersistenceTests
 {
     [Fact]
+    public void A_ca_certificate_without_its_key_stops_the_server_instead_of_replacing_the_ca()
+    {
+        using var dir = new TempDirectory("appliance-ca");
+        using (var first = new ServerFactory(dir.Path))
+        {
+            _ = first.Context;
+        }
+        File.Delete(Path.Combine(dir.Path, "ca.key"));
+        using var second = new ServerFactory(dir.Path);
+        var e = Assert.ThrowsAny<Exception>(() => second.Context);
+        Assert.Contains("ca.key is missing", e.ToString(), StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(dir.Path, "ca.crt"))); // nothing was replaced
+    }
+
+    [Fact]
+    public void A_half_written_server_certificate_is_reissued()
+    {
+        using var dir = new TempDirectory("appliance-srvcert");
+        string fingerprint;
+        using (var first = new ServerFactory(dir.Path))
+        {
+            fingerprint = first.Context.Certificates!.CaFingerprint;
+        }
+        File.WriteAllText(Path.Combine(dir.Path, "server.crt"), "-----BEGIN CERTIFICATE-----\ntruncated");
+        using var second = new ServerFactory(dir.Path);
+        Assert.Equal(fingerprint, second.Context.Certificates!.CaFingerprint);
+        Assert.True(second.Context.Certificates.Server.HasPrivateKey);
+    }
+
+    [Fact]
     public async Task Restart_on_the_same_data_dir_keeps_everything()
     {
         using var dir = new TempDirectory("appliance-restart");
@@ -41,9 +71,12 @@ public sealed class PersistenceTests
     }
 
     [Fact]
-    public async Task Admin_token_file_is_private_and_only_its_hash_is_stored()
+    public async Task Admin_token_file_is_private_and_no_secret_is_stored_in_clear()
     {
         using var server = new ServerFactory();
+        await server.CreateNetworkAsync("home", "10.10.0.0/24");
+        var key = await server.CreateKeyAsync("home");
+        var node = await server.JoinAsync(key, "n");
         var path = Path.Combine(server.Context.DataDir, "admin.token");
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(server.Context.DataDir, "ca.key")));
@@ -51,7 +84,26 @@ public sealed class PersistenceTests
         var hash = await server.Context.Store.ReadAsync(s => s.GetSetting("admin_token_hash"));
         Assert.NotEqual(token, hash);
         Assert.Equal(Appliance.Server.Security.Secrets.Hash(token), hash);
-        var db = await File.ReadAllBytesAsync(Path.Combine(server.Context.DataDir, "appliance.db"));
-        Assert.DoesNotContain(token, System.Text.Encoding.UTF8.GetString(db), StringComparison.Ordinal);
+        // Every file of the store, the WAL included (new rows live there until a checkpoint).
+        var secrets = new[] { token, JoinToken.Decode(key.Token!).Key, node.Credential, node.Credential.Split('.')[2] };
+        var files = Directory.GetFiles(server.Context.DataDir, "appliance.db*");
+        Assert.Contains(files, f => f.EndsWith("-wal", StringComparison.Ordinal));
+        foreach (var file in files)
+        {
+            using var fs = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            using var reader = new StreamReader(fs, System.Text.Encoding.Latin1);
+            var bytes = await reader.ReadToEndAsync();
+            foreach (var secret in secrets)
+            {
+                Assert.DoesNotContain(secret, bytes, StringComparison.Ordinal);
+            }
+        }
+        // The hashes are there: the check above looked at the right files.
+        Assert.Contains(files, f =>
+        {
+            using var fs = new FileStream(f, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            using var reader = new StreamReader(fs, System.Text.Encoding.Latin1);
+            return reader.ReadToEnd().Contains(Appliance.Server.Security.Secrets.Hash(node.Credential), StringComparison.Ordinal);
+        });
     }
 }

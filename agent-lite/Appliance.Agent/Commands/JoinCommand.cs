@@ -53,6 +53,9 @@ public static class JoinCommand
                 $"already joined network '{existing.Network.Name}' as '{existing.Name}' (node {existing.NodeId}); pass --force to join again with a new identity");
         }
 
+        // Registering uses up a key and creates a node: make sure the result can be kept before asking for it.
+        store.EnsureWritable();
+
         System.Security.Cryptography.X509Certificates.X509Certificate2? ca = null;
         if (token.Fingerprint is not null)
         {

@@ -22,6 +22,21 @@ public sealed class StateStore(string directory)
 
     public void SaveDesired(NodeConfigDto config) => Save(DesiredPath, config, AgentJsonContext.Default.NodeConfigDto);
 
+    /// <summary>Creates the state dir and proves a file can be written there, or says why not.</summary>
+    public void EnsureWritable()
+    {
+        try
+        {
+            System.IO.Directory.CreateDirectory(Directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            AtomicFile.Write(Path.Combine(Directory, ".write-test"), "ok", secret: true);
+            File.Delete(Path.Combine(Directory, ".write-test"));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new AgentException($"cannot write the state dir {Directory} ({e.Message}); run as root or pass --state-dir");
+        }
+    }
+
     private void Save<T>(string path, T value, JsonTypeInfo<T> type)
     {
         System.IO.Directory.CreateDirectory(Directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);

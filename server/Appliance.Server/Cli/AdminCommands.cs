@@ -41,9 +41,10 @@ public static class AdminCommands
                 await body(pr, client, pr.GetValue(Json));
                 return 0;
             }
-            catch (CliException e)
+            catch (Exception e) when (e is CliException or UnauthorizedAccessException or IOException or TaskCanceledException
+                or System.Security.Cryptography.CryptographicException or System.Text.Json.JsonException)
             {
-                Console.Error.WriteLine("error: " + e.Message);
+                Console.Error.WriteLine("error: " + (e is TaskCanceledException ? "the server did not answer in time" : e.Message));
                 return 1;
             }
         };

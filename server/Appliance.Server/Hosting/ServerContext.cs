@@ -23,9 +23,13 @@ public sealed class ServerContext : IDisposable
         DataDir = Path.GetFullPath(configuration["DataDir"] is { Length: > 0 } d ? d : DefaultDataDir);
         Directory.CreateDirectory(DataDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         Urls = (configuration["urls"] is { Length: > 0 } u ? u : DefaultUrls).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        AddressHold = TimeSpan.FromSeconds(int.TryParse(configuration["AddressHoldSeconds"], out var hold) ? hold : 3600);
-        OfflineAfter = TimeSpan.FromSeconds(int.TryParse(configuration["OfflineAfterSeconds"], out var off) ? off : 120);
+        AddressHold = TimeSpan.FromSeconds(Seconds(configuration, "AddressHoldSeconds", 3600));
+        OfflineAfter = TimeSpan.FromSeconds(Seconds(configuration, "OfflineAfterSeconds", 120));
         PublicUrl = (configuration["PublicUrl"] is { Length: > 0 } p ? p : DerivePublicUrl(Urls[0])).TrimEnd('/');
+        if (!Uri.TryCreate(PublicUrl, UriKind.Absolute, out var parsedPublic) || parsedPublic.Scheme is not ("http" or "https"))
+        {
+            throw new InvalidOperationException($"PublicUrl '{PublicUrl}' is not an http(s) URL");
+        }
         Store = new SqliteStore(Path.Combine(DataDir, "appliance.db"));
 
         var publicUri = new Uri(PublicUrl);
@@ -90,6 +94,18 @@ public sealed class ServerContext : IDisposable
         _adminTokenHash = Secrets.Hash(token);
         Store.WriteAsync(s => { s.SetSetting(AdminTokenHashSetting, _adminTokenHash); return 0; }).GetAwaiter().GetResult();
         logger.LogWarning("first start: the admin API token is in {Path} (mode 0600); send it as 'Authorization: Bearer <token>'", AdminTokenPath);
+    }
+
+    private static int Seconds(IConfiguration configuration, string key, int fallback)
+    {
+        var text = configuration[key];
+        if (string.IsNullOrEmpty(text))
+        {
+            return fallback;
+        }
+        return int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n)
+            ? n
+            : throw new InvalidOperationException($"{key} must be a whole number of seconds (0 or more), not '{text}'");
     }
 
     /// <summary>The URL devices should use: the listen URL, with a wildcard host replaced by this machine's address.</summary>

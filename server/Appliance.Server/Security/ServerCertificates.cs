@@ -40,7 +40,14 @@ public sealed class ServerCertificates
         var srvCrt = Path.Combine(dataDir, "server.crt");
         var srvKey = Path.Combine(dataDir, "server.key");
 
-        if (!File.Exists(caCrt) || !File.Exists(caKey))
+        if (File.Exists(caCrt) != File.Exists(caKey))
+        {
+            // Making a new CA here would silently break every token and every joined device's pin.
+            throw new InvalidOperationException(
+                $"{(File.Exists(caCrt) ? caKey : caCrt)} is missing but {(File.Exists(caCrt) ? caCrt : caKey)} exists; restore it from a backup " +
+                "(or remove both to start a new CA, which invalidates every join token and joined device)");
+        }
+        if (!File.Exists(caCrt))
         {
             using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
             var req = new CertificateRequest($"CN=Appliance CA {Environment.MachineName}", key, HashAlgorithmName.SHA256);
@@ -59,8 +66,15 @@ public sealed class ServerCertificates
         X509Certificate2? server = null;
         if (File.Exists(srvCrt) && File.Exists(srvKey))
         {
-            server = X509Certificate2.CreateFromPemFile(srvCrt, srvKey);
-            if (server.NotAfter - DateTime.Now < RenewBefore || !CoversAll(server, names) || !IssuedBy(server, caPublic))
+            try
+            {
+                server = X509Certificate2.CreateFromPemFile(srvCrt, srvKey);
+            }
+            catch (CryptographicException)
+            {
+                server = null; // a half-written pair (crash between the two writes): issue a new one
+            }
+            if (server is not null && (server.NotAfter - DateTime.Now < RenewBefore || !CoversAll(server, names) || !IssuedBy(server, caPublic)))
             {
                 server.Dispose();
                 server = null;

@@ -102,6 +102,19 @@ public sealed class NetworkService(ServerContext context, TimeProvider clock, Me
             {
                 s.DeleteNode(node.Id);
             }
+            // A key must never join a later network that happens to reuse the name.
+            foreach (var key in s.ListEnrollmentKeys().Where(k => k.Networks.Contains(name)))
+            {
+                var remaining = key.Networks.Where(n => n != name).ToList();
+                if (remaining.Count == 0)
+                {
+                    s.DeleteEnrollmentKey(key.Id);
+                }
+                else
+                {
+                    s.SetEnrollmentKeyNetworks(key.Id, remaining);
+                }
+            }
             s.DeleteNetwork(name);
             return 0;
         }, ct);

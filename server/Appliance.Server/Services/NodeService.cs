@@ -52,7 +52,7 @@ public sealed class NodeService(ServerContext context, TimeProvider clock, Mesh.
         var tags = request.Tags;
         for (var i = 0; tags is not null && i < tags.Count; i++)
         {
-            if (string.IsNullOrWhiteSpace(tags[i]) || tags[i].Length > 64)
+            if (string.IsNullOrWhiteSpace(tags[i]) || tags[i].Length > 64 || tags[i].Any(char.IsControl))
             {
                 errors.Add($"tags[{i}]", "must be 1-64 printable characters");
             }

@@ -24,6 +24,8 @@ public interface IStoreSession
     bool DeleteEnrollmentKey(string id);
     /// <summary>Takes one use of a limited key; false when none is left. Unlimited keys always succeed.</summary>
     bool TryConsumeEnrollmentKeyUse(string id);
+    /// <summary>Sets a key's network list (after a network it named was deleted).</summary>
+    void SetEnrollmentKeyNetworks(string id, IReadOnlyList<string> networks);
 
     IReadOnlyList<NodeRecord> ListNodes(string? network);
     NodeRecord? FindNode(string id);

@@ -122,6 +122,9 @@ internal sealed class SqliteSession(SqliteConnection connection, SqliteTransacti
         "UPDATE enrollment_keys SET uses_remaining = uses_remaining - 1 WHERE id = $id AND uses_remaining > 0", ("$id", id)) == 1
         || Query("SELECT 1 FROM enrollment_keys WHERE id = $id AND uses_remaining IS NULL", r => true, ("$id", id)).Count == 1;
 
+    public void SetEnrollmentKeyNetworks(string id, IReadOnlyList<string> networks) =>
+        Execute("UPDATE enrollment_keys SET networks = $n WHERE id = $id", ("$id", id), ("$n", List(networks)));
+
     private const string NodeColumns =
         "id, network, name, hostname, public_key, ipv4, ipv6, listen_port, endpoints, os, version, tags, credential_hash, enrollment_key_id, created_at, last_seen";
 

@@ -1,0 +1,26 @@
+using Appliance.Agent.Mesh;
+using Appliance.Agent.State;
+using Appliance.Netlink.Route;
+using Appliance.WireGuard;
+
+namespace Appliance.Agent.Commands;
+
+/// <summary>`appliance-agent run`: the daemon, in the foreground (systemd and procd supervise it), logging to stdout.</summary>
+public static class RunCommand
+{
+    public static async Task<int> RunAsync(StateStore store, string hostsFile, string backendName, CancellationToken ct)
+    {
+        var kind = backendName switch
+        {
+            "auto" => WireGuardBackendKind.Auto,
+            "kernel" => WireGuardBackendKind.Kernel,
+            "userspace" => WireGuardBackendKind.Userspace,
+            _ => throw new AgentException($"--backend must be auto, kernel or userspace, not '{backendName}'", 2),
+        };
+        using var backend = WireGuardBackendSelector.Create(kind);
+        using var route = RouteNetlinkClient.Open();
+        Console.Out.WriteLine($"appliance-agent {JoinCommand.AgentVersion}: WireGuard backend {backend.Kind}, state in {store.Directory}");
+        var daemon = new MeshDaemon(store, new MeshApplier(backend, route, hostsFile), Console.Out);
+        return await daemon.RunAsync(ct);
+    }
+}

@@ -1,0 +1,131 @@
+using System.Security.Cryptography.X509Certificates;
+using Appliance.Agent.State;
+using Appliance.Contracts.Api;
+using Appliance.Mqtt.Client;
+using Appliance.Mqtt.Packets;
+using Appliance.Mqtt.Transport;
+
+namespace Appliance.Agent.Mesh;
+
+/// <summary>
+/// `appliance-agent run`: restores the last applied state at once (the server may be down), then follows the
+/// server's signed updates over MQTT, persisting each new state before applying it. Reconnects by itself.
+/// </summary>
+public sealed class MeshDaemon(StateStore store, MeshApplier applier, TextWriter log)
+{
+    public async Task<int> RunAsync(CancellationToken ct)
+    {
+        var state = store.LoadState() ?? throw new AgentException("not joined: run 'appliance-agent join --token <token>' first");
+        if (state.MqttUrl is null || state.SigningKey is null)
+        {
+            throw new AgentException("the server gave no MQTT broker or signing key at join; join again with a newer server");
+        }
+        var current = store.LoadDesired();
+        if (current is not null)
+        {
+            await ApplyLoggedAsync(state, current, "restored from local state", ct);
+        }
+        var gate = new MeshUpdateGate(Convert.FromBase64String(state.SigningKey), state.NodeId);
+        await using var client = new MqttClient(ClientOptions(state));
+        client.ConnectionChanged += up =>
+        {
+            log.WriteLine(up ? "connected to the broker; asking for a snapshot" : "lost the broker; keeping the current state and retrying");
+            if (up)
+            {
+                _ = client.PublishAsync(ResyncTopic(state), "{}", MqttQos.AtLeastOnce).AsTask();
+            }
+        };
+        await ConnectUntilUpAsync(client, state, ct);
+        await client.SubscribeAsync($"appliance/v1/node/{state.NodeId}/mesh", MqttQos.AtLeastOnce, ct);
+        await client.PublishAsync(ResyncTopic(state), "{}", MqttQos.AtLeastOnce, cancellationToken: ct);
+
+        try
+        {
+            await foreach (var message in client.Messages.ReadAllAsync(ct))
+            {
+                switch (gate.Evaluate(message.Payload.Span, current, out var next, out var reason))
+                {
+                    case MeshUpdateOutcome.Applied:
+                        store.SaveDesired(next!);
+                        current = next;
+                        await ApplyLoggedAsync(state, next!, reason, ct);
+                        break;
+                    case MeshUpdateOutcome.NeedsSnapshot:
+                        log.WriteLine($"{reason}; asking for a snapshot");
+                        await client.PublishAsync(ResyncTopic(state), "{}", MqttQos.AtLeastOnce, cancellationToken: ct);
+                        break;
+                    case MeshUpdateOutcome.Rejected:
+                        log.WriteLine($"rejected a message ({gate.Rejected} so far): {reason}");
+                        break;
+                    case MeshUpdateOutcome.Unchanged:
+                        break;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+        return 0;
+    }
+
+    private async Task ApplyLoggedAsync(AgentState state, NodeConfigDto config, string why, CancellationToken ct)
+    {
+        try
+        {
+            var plan = await applier.ApplyAsync(state, config, ct);
+            log.WriteLine($"applied v{config.Version} ({why}): {config.Peers.Count} peers, {(plan.IsEmpty ? "WireGuard unchanged" : "WireGuard updated")}");
+        }
+        catch (Exception e) when (e is not OperationCanceledException and not OutOfMemoryException)
+        {
+            // Keep running: the next update or restart tries again from the saved state.
+            log.WriteLine($"could not apply v{config.Version}: {e.Message}");
+        }
+    }
+
+    private async Task ConnectUntilUpAsync(MqttClient client, AgentState state, CancellationToken ct)
+    {
+        var delay = TimeSpan.FromMilliseconds(500);
+        while (true)
+        {
+            try
+            {
+                await client.ConnectAsync(ct);
+                return;
+            }
+            catch (Exception e) when (e is not OperationCanceledException && !ct.IsCancellationRequested)
+            {
+                log.WriteLine($"cannot reach the broker at {state.MqttUrl} ({e.Message}); retrying in {delay.TotalSeconds:0.#} s");
+                await Task.Delay(delay + TimeSpan.FromMilliseconds(Random.Shared.Next(0, 250)), ct);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
+            }
+        }
+    }
+
+    private static string ResyncTopic(AgentState state) => $"appliance/v1/report/{state.NodeId}/resync";
+
+    private static MqttClientOptions ClientOptions(AgentState state)
+    {
+        var url = new Uri(state.MqttUrl!);
+        var options = new MqttClientOptions
+        {
+            Host = url.Host,
+            Port = url.Port,
+            ClientId = state.NodeId,
+            UserName = state.NodeId,
+            Password = state.Credential,
+            KeepAliveSeconds = 30,
+            AutoReconnect = true,
+            // A persistent session keeps the subscription (and queues deltas) across short disconnects.
+            CleanSession = false,
+        };
+        if (url.Scheme == "mqtts")
+        {
+            if (state.CaPem is null)
+            {
+                throw new AgentException("the broker uses TLS but no server CA was saved at join");
+            }
+            options.Tls = new MqttTlsOptions { TrustedRoots = [X509Certificate2.CreateFromPem(state.CaPem)], TargetHost = url.Host };
+        }
+        return options;
+    }
+}

@@ -1,0 +1,75 @@
+using System.Text.Json;
+using Appliance.Contracts;
+using Appliance.Contracts.Api;
+using Appliance.Contracts.Mesh;
+using Appliance.Crypto;
+
+namespace Appliance.Agent.Mesh;
+
+/// <summary>The verdict on one pushed message.</summary>
+public enum MeshUpdateOutcome
+{
+    Applied,
+    Unchanged,
+    Rejected,
+    NeedsSnapshot,
+}
+
+/// <summary>
+/// Decides what an incoming message does to the node's desired state (pure apart from the signature check):
+/// unsigned or badly signed → rejected; for another node → rejected; older than what we have (replay) → rejected;
+/// a delta that does not start at our version → we need a snapshot; otherwise the new state.
+/// </summary>
+public sealed class MeshUpdateGate(byte[] serverSigningKey, string nodeId)
+{
+    public long Rejected { get; private set; }
+
+    public MeshUpdateOutcome Evaluate(ReadOnlySpan<byte> wire, NodeConfigDto? current, out NodeConfigDto? next, out string reason)
+    {
+        next = null;
+        if (!SignedEnvelope.TryOpen(wire, serverSigningKey, out var payload, out reason))
+        {
+            Rejected++;
+            return MeshUpdateOutcome.Rejected;
+        }
+        MeshUpdate? update;
+        try
+        {
+            update = JsonSerializer.Deserialize(payload, ApplianceJsonContext.Default.MeshUpdate);
+        }
+        catch (JsonException e)
+        {
+            Rejected++;
+            reason = "signed but not a mesh update: " + e.Message;
+            return MeshUpdateOutcome.Rejected;
+        }
+        if (update is null || update.NodeId != nodeId)
+        {
+            Rejected++;
+            reason = $"an update for another node ({update?.NodeId})";
+            return MeshUpdateOutcome.Rejected;
+        }
+        if (current is not null && update.ToVersion < current.Version)
+        {
+            Rejected++;
+            reason = $"replayed or stale: version {update.ToVersion} is older than {current.Version}";
+            return MeshUpdateOutcome.Rejected;
+        }
+        if (current is not null && update.ToVersion == current.Version)
+        {
+            reason = $"already at version {current.Version}";
+            return MeshUpdateOutcome.Unchanged;
+        }
+        try
+        {
+            next = MeshDelta.Apply(current, update);
+        }
+        catch (MeshVersionMismatchException e)
+        {
+            reason = e.Message;
+            return MeshUpdateOutcome.NeedsSnapshot;
+        }
+        reason = update.IsSnapshot ? $"snapshot v{update.ToVersion}" : $"delta v{update.FromVersion}→v{update.ToVersion}";
+        return MeshUpdateOutcome.Applied;
+    }
+}

@@ -1,0 +1,44 @@
+using System.Net;
+using Appliance.Agent.Mesh;
+using Appliance.TestSupport;
+
+namespace Appliance.Agent.Tests;
+
+public sealed class HostsBlockTests
+{
+    private const string Original = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost\n# a user comment\n192.168.1.5 nas\n";
+    private static readonly (string, IPAddress)[] Names = [("a.home", IPAddress.Parse("10.10.0.1")), ("b.home", IPAddress.Parse("10.10.0.2"))];
+
+    [Fact]
+    [Trait("Category", TestCategories.Unit)]
+    public void Adds_a_marked_block_and_keeps_every_other_line()
+    {
+        var text = HostsBlock.Render(Original, "home", Names);
+        Assert.StartsWith(Original, text, StringComparison.Ordinal);
+        Assert.EndsWith(
+            "# BEGIN appliance home (managed by appliance-agent, do not edit)\n10.10.0.1\ta.home\n10.10.0.2\tb.home\n# END appliance home\n",
+            text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    [Trait("Category", TestCategories.Unit)]
+    public void Replacing_and_removing_are_exact()
+    {
+        var once = HostsBlock.Render(Original, "home", Names);
+        Assert.Equal(once, HostsBlock.Render(once, "home", Names));
+        var changed = HostsBlock.Render(once, "home", [Names[0]]);
+        Assert.DoesNotContain("b.home", changed, StringComparison.Ordinal);
+        var other = HostsBlock.Render(changed, "office", [("x.office", IPAddress.Parse("10.20.0.1"))]);
+        Assert.Contains("a.home", other, StringComparison.Ordinal);
+        Assert.Equal(Original, HostsBlock.Remove(HostsBlock.Remove(other, "home"), "office"));
+        Assert.Equal(Original, HostsBlock.Render(once, "home", []));
+    }
+
+    [Theory]
+    [Trait("Category", TestCategories.Unit)]
+    [InlineData("", "")]
+    [InlineData("127.0.0.1 localhost\n\n", "127.0.0.1 localhost\n\n")]
+    [InlineData("127.0.0.1 localhost", "127.0.0.1 localhost\n")] // the block needed a line break before it
+    public void Removing_the_block_gives_back_the_file(string original, string expected) =>
+        Assert.Equal(expected, HostsBlock.Remove(HostsBlock.Render(original, "home", Names), "home"));
+}

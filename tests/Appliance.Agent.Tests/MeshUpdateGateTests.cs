@@ -1,0 +1,65 @@
+using System.Text.Json;
+using Appliance.Agent.Mesh;
+using Appliance.Contracts;
+using Appliance.Contracts.Api;
+using Appliance.Contracts.Mesh;
+using Appliance.Crypto;
+using Appliance.TestSupport;
+
+namespace Appliance.Agent.Tests;
+
+public sealed class MeshUpdateGateTests
+{
+    private static readonly byte[] ServerKey = Ed25519.GeneratePrivateKey();
+    private readonly MeshUpdateGate _gate = new(Ed25519.PublicKeyOf(ServerKey), "me");
+
+    private static NodeConfigDto Config(long v, params string[] peers) =>
+        new("me", "me", v, new NodeInterfaceDto("home", ["10.0.0.1/24"], 51821, 1420),
+            [.. peers.Select((p, i) => new PeerDto(p, p, Convert.ToBase64String(new byte[32].Select(_ => (byte)(i + 1)).ToArray()), [$"10.0.0.{i + 2}/32"], null, [], 20))]);
+
+    private static byte[] Wire(MeshUpdate u, byte[]? key = null) =>
+        SignedEnvelope.Seal(key ?? ServerKey, JsonSerializer.SerializeToUtf8Bytes(u, ApplianceJsonContext.Default.MeshUpdate));
+
+    [Fact]
+    [Trait("Category", TestCategories.Unit)]
+    public void Snapshot_then_delta_apply()
+    {
+        var v1 = Config(1, "a");
+        Assert.Equal(MeshUpdateOutcome.Applied, _gate.Evaluate(Wire(MeshDelta.Snapshot(v1, default)), null, out var s, out _));
+        var v2 = Config(2, "a", "b");
+        Assert.Equal(MeshUpdateOutcome.Applied, _gate.Evaluate(Wire(MeshDelta.Compute(v1, v2, default)), s, out var d, out _));
+        Assert.True(MeshDelta.SameConfig(v2, d!));
+        Assert.Equal(MeshUpdateOutcome.Unchanged, _gate.Evaluate(Wire(MeshDelta.Snapshot(v2, default)), d, out _, out _));
+        Assert.Equal(0, _gate.Rejected);
+    }
+
+    public static TheoryData<string, Func<byte[]>, string> Bad => new()
+    {
+        { "unsigned", () => JsonSerializer.SerializeToUtf8Bytes(MeshDelta.Snapshot(Config(9, "x"), default), ApplianceJsonContext.Default.MeshUpdate), "not a signed message" },
+        { "signed by someone else", () => Wire(MeshDelta.Snapshot(Config(9, "x"), default), Ed25519.GeneratePrivateKey()), "bad signature" },
+        { "for another node", () => Wire(MeshDelta.Snapshot(Config(9, "x"), default) with { NodeId = "other" }), "another node" },
+        { "replayed old snapshot", () => Wire(MeshDelta.Snapshot(Config(3, "x"), default)), "replayed or stale" },
+        { "signed garbage", () => SignedEnvelope.Seal(ServerKey, "not json"u8), "not a mesh update" },
+    };
+
+    [Theory]
+    [Trait("Category", TestCategories.Unit)]
+    [MemberData(nameof(Bad))]
+    public void Rejects_and_counts(string row, Func<byte[]> wire, string reason)
+    {
+        var current = Config(5, "a");
+        Assert.Equal(MeshUpdateOutcome.Rejected, _gate.Evaluate(wire(), current, out var next, out var why));
+        Assert.True(why.Contains(reason, StringComparison.Ordinal), $"{row}: {why}");
+        Assert.Null(next);
+        Assert.Equal(1, _gate.Rejected);
+    }
+
+    [Fact]
+    [Trait("Category", TestCategories.Unit)]
+    public void A_delta_from_a_version_we_do_not_have_asks_for_a_snapshot()
+    {
+        var delta = MeshDelta.Compute(Config(6, "a"), Config(7, "a", "b"), default);
+        Assert.Equal(MeshUpdateOutcome.NeedsSnapshot, _gate.Evaluate(Wire(delta), Config(5, "a"), out _, out _));
+        Assert.Equal(0, _gate.Rejected);
+    }
+}
