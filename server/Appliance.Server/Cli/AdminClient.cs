@@ -69,6 +69,9 @@ public sealed class AdminClient : IDisposable
     public Task<T> PostAsync<TBody, T>(string path, TBody body, JsonTypeInfo<TBody> bodyType, JsonTypeInfo<T> type) =>
         SendAsync(new HttpRequestMessage(HttpMethod.Post, path.TrimStart('/')) { Content = JsonContent.Create(body, bodyType) }, type);
 
+    public Task<T> PatchAsync<TBody, T>(string path, TBody body, JsonTypeInfo<TBody> bodyType, JsonTypeInfo<T> type) =>
+        SendAsync(new HttpRequestMessage(HttpMethod.Patch, path.TrimStart('/')) { Content = JsonContent.Create(body, bodyType) }, type);
+
     public async Task DeleteAsync(string path)
     {
         using var response = await SendRawAsync(new HttpRequestMessage(HttpMethod.Delete, path.TrimStart('/')));

@@ -235,6 +235,29 @@ public static class AdminCommands
         }));
         node.Subcommands.Add(list);
 
+        var updateId = new Argument<string>("id");
+        var newName = new Option<string?>("--name") { Description = "new name (a DNS label)" };
+        var listenPort = new Option<int?>("--listen-port") { Description = "new WireGuard listen port" };
+        var endpoints = new Option<string[]>("--endpoint") { Description = "endpoint IP[:port] (repeatable; replaces the list)" };
+        var update = new Command("update", "change a node's name, listen port or endpoints") { updateId, newName, listenPort, endpoints };
+        update.SetAction(Run(dataDir, async (pr, c, json) =>
+        {
+            var eps = pr.GetValue(endpoints);
+            var dto = await c.PatchAsync($"api/v1/nodes/{Uri.EscapeDataString(pr.GetValue(updateId)!)}", new UpdateNodeRequest
+            {
+                Name = pr.GetValue(newName), ListenPort = pr.GetValue(listenPort), Endpoints = eps is { Length: > 0 } ? eps : null,
+            }, ApplianceJsonContext.Default.UpdateNodeRequest, ApplianceJsonContext.Default.NodeDto);
+            if (json)
+            {
+                PrintJson(dto, ApplianceJsonContext.Default.NodeDto);
+            }
+            else
+            {
+                Console.WriteLine($"updated node {dto.Name} ({dto.Id}): listen port {dto.ListenPort}, endpoints {string.Join(" ", dto.Endpoints)}");
+            }
+        }));
+        node.Subcommands.Add(update);
+
         var id = new Argument<string>("id");
         var delete = new Command("delete", "remove a node from its network") { id };
         delete.SetAction(Run(dataDir, async (pr, c, _) =>
