@@ -14,6 +14,7 @@ public static class ProbeRunner
             ("errors", KernelScenarios.ErrorsAsync),
             ("handshake-ping", KernelScenarios.HandshakePingAsync),
             ("peers-1000", KernelScenarios.Peers1000Async),
+            ("peers-10000", KernelScenarios.Peers10000Async),
             ("bench-netlink", KernelScenarios.BenchAsync),
         };
         // "all" is every functional scenario; the benchmark (minutes under TCG) only runs when named.

@@ -29,5 +29,9 @@ public sealed class KernelVmTests : IClassFixture<VmFixture>
 
     [Fact]
     [Trait("Category", TestCategories.Vm)]
+    public void Ten_thousand_peers_apply_in_chunks_and_read_back() => _vm.AssertScenarioPassed("peers-10000");
+
+    [Fact]
+    [Trait("Category", TestCategories.Vm)]
     public void Kernel_errors_are_typed_and_failed_applies_change_nothing() => _vm.AssertScenarioPassed("errors");
 }
