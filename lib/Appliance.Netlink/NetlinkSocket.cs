@@ -4,7 +4,7 @@ using Appliance.Netlink.Interop;
 namespace Appliance.Netlink;
 
 /// <summary>A real AF_NETLINK socket, optionally created inside another network namespace.</summary>
-public sealed unsafe class NetlinkSocket : INetlinkSocket
+public sealed class NetlinkSocket : INetlinkSocket
 {
     private int _fd;
 
@@ -75,8 +75,7 @@ public sealed unsafe class NetlinkSocket : INetlinkSocket
         {
             throw new NetlinkException((Errno)Marshal.GetLastPInvokeError(), "socket(AF_NETLINK)");
         }
-        var addr = new sockaddr_nl { nl_family = Libc.AF_NETLINK };
-        if (Libc.bind(fd, &addr, sizeof(sockaddr_nl)) < 0)
+        if (LibcSpan.bind_netlink(fd) < 0)
         {
             var errno = (Errno)Marshal.GetLastPInvokeError();
             _ = Libc.close(fd);
@@ -87,19 +86,12 @@ public sealed unsafe class NetlinkSocket : INetlinkSocket
 
     private void Configure(TimeSpan receiveTimeout)
     {
-        int one = 1;
         // Ask for error strings (extended ACK) and no echo of the request inside error messages.
-        _ = Libc.setsockopt(_fd, Libc.SOL_NETLINK, Libc.NETLINK_EXT_ACK, &one, sizeof(int));
-        _ = Libc.setsockopt(_fd, Libc.SOL_NETLINK, Libc.NETLINK_CAP_ACK, &one, sizeof(int));
-        int buf = 1 << 20;
-        _ = Libc.setsockopt(_fd, Libc.SOL_SOCKET, Libc.SO_RCVBUF, &buf, sizeof(int));
-        _ = Libc.setsockopt(_fd, Libc.SOL_SOCKET, Libc.SO_SNDBUF, &buf, sizeof(int));
-        var tv = new timeval
-        {
-            tv_sec = (long)receiveTimeout.TotalSeconds,
-            tv_usec = receiveTimeout.Milliseconds * 1000L,
-        };
-        if (Libc.setsockopt(_fd, Libc.SOL_SOCKET, Libc.SO_RCVTIMEO, &tv, sizeof(timeval)) < 0)
+        _ = LibcSpan.setsockopt_int(_fd, Libc.SOL_NETLINK, Libc.NETLINK_EXT_ACK, 1);
+        _ = LibcSpan.setsockopt_int(_fd, Libc.SOL_NETLINK, Libc.NETLINK_CAP_ACK, 1);
+        _ = LibcSpan.setsockopt_int(_fd, Libc.SOL_SOCKET, Libc.SO_RCVBUF, 1 << 20);
+        _ = LibcSpan.setsockopt_int(_fd, Libc.SOL_SOCKET, Libc.SO_SNDBUF, 1 << 20);
+        if (LibcSpan.setsockopt_timeval(_fd, Libc.SOL_SOCKET, Libc.SO_RCVTIMEO, receiveTimeout) < 0)
         {
             throw new NetlinkException((Errno)Marshal.GetLastPInvokeError(), "setsockopt(SO_RCVTIMEO)");
         }
@@ -108,20 +100,17 @@ public sealed unsafe class NetlinkSocket : INetlinkSocket
     public void Send(ReadOnlySpan<byte> datagram)
     {
         ObjectDisposedException.ThrowIf(_fd < 0, this);
-        fixed (byte* p = datagram)
+        while (true)
         {
-            while (true)
+            nint n = LibcSpan.send(_fd, datagram, 0);
+            if (n >= 0)
             {
-                nint n = Libc.send(_fd, p, datagram.Length, 0);
-                if (n >= 0)
-                {
-                    return;
-                }
-                var errno = (Errno)Marshal.GetLastPInvokeError();
-                if (errno != Errno.EINTR)
-                {
-                    throw new NetlinkException(errno, "send(netlink)");
-                }
+                return;
+            }
+            var errno = (Errno)Marshal.GetLastPInvokeError();
+            if (errno != Errno.EINTR)
+            {
+                throw new NetlinkException(errno, "send(netlink)");
             }
         }
     }
@@ -129,24 +118,21 @@ public sealed unsafe class NetlinkSocket : INetlinkSocket
     public int Receive(Span<byte> buffer)
     {
         ObjectDisposedException.ThrowIf(_fd < 0, this);
-        fixed (byte* p = buffer)
+        while (true)
         {
-            while (true)
+            nint n = LibcSpan.recv(_fd, buffer, 0);
+            if (n >= 0)
             {
-                nint n = Libc.recv(_fd, p, buffer.Length, 0);
-                if (n >= 0)
-                {
-                    return (int)n;
-                }
-                var errno = (Errno)Marshal.GetLastPInvokeError();
-                if (errno == Errno.EAGAIN)
-                {
-                    throw new TimeoutException("no netlink reply within the receive timeout");
-                }
-                if (errno != Errno.EINTR)
-                {
-                    throw new NetlinkException(errno, "recv(netlink)");
-                }
+                return (int)n;
+            }
+            var errno = (Errno)Marshal.GetLastPInvokeError();
+            if (errno == Errno.EAGAIN)
+            {
+                throw new TimeoutException("no netlink reply within the receive timeout");
+            }
+            if (errno != Errno.EINTR)
+            {
+                throw new NetlinkException(errno, "recv(netlink)");
             }
         }
     }

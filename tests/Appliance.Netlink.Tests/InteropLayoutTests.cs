@@ -45,4 +45,16 @@ public sealed class InteropLayoutTests
         Assert.Equal("EEXIST", ErrnoNames.Of(Errno.EEXIST));
         Assert.Equal("errno 4242", ErrnoNames.Of((Errno)4242));
     }
+
+    [Fact]
+    [Trait("Category", TestCategories.Unit)]
+    public void Unsafe_code_lives_only_in_Interop_folders()
+    {
+        var offenders = new[] { "lib/Appliance.Netlink", "lib/Appliance.WireGuard" }
+            .SelectMany(d => Directory.EnumerateFiles(RepoPaths.Combine(d), "*.cs", SearchOption.AllDirectories))
+            .Where(f => !f.Contains("/obj/", StringComparison.Ordinal) && !f.Contains("/Interop/", StringComparison.Ordinal))
+            .Where(f => System.Text.RegularExpressions.Regex.IsMatch(File.ReadAllText(f), @"\bunsafe\b"))
+            .ToList();
+        Assert.Empty(offenders);
+    }
 }
