@@ -9,6 +9,7 @@ const string Usage = """
              [--endpoint IP[:PORT]]... [--network NAME] [--force]
       status [--json] [--state-dir DIR]
       pull   [--json] [--state-dir DIR]       fetch this node's desired state from the server
+      leave  [--force] [--state-dir DIR] [--hosts-file PATH]   deregister and remove the interface, hosts entries, state
       run    [--state-dir DIR] [--hosts-file PATH] [--backend auto|kernel|userspace]
              follow the server's updates and keep WireGuard, addresses, routes and hosts in step
       version
@@ -20,6 +21,7 @@ var values = new Dictionary<string, IReadOnlySet<string>>
     ["status"] = new HashSet<string> { "--state-dir" },
     ["pull"] = new HashSet<string> { "--state-dir" },
     ["run"] = new HashSet<string> { "--state-dir", "--hosts-file", "--backend" },
+    ["leave"] = new HashSet<string> { "--state-dir", "--hosts-file" },
     ["version"] = new HashSet<string>(),
 };
 var flags = new Dictionary<string, IReadOnlySet<string>>
@@ -27,6 +29,7 @@ var flags = new Dictionary<string, IReadOnlySet<string>>
     ["join"] = new HashSet<string> { "--force" },
     ["status"] = new HashSet<string> { "--json" },
     ["pull"] = new HashSet<string> { "--json" },
+    ["leave"] = new HashSet<string> { "--force" },
 };
 
 using var cts = new CancellationTokenSource();
@@ -55,13 +58,17 @@ try
                 cl.Flag("--force")), TimeProvider.System, Console.Out, cts.Token);
             return 0;
         case "status":
-            StatusCommand.Print(StatusCommand.Read(new StateStore(stateDir)), cl.Flag("--json"), Console.Out);
+            var statusStore = new StateStore(stateDir);
+            StatusCommand.Print(StatusCommand.Read(statusStore, await StatusCommand.TryReadDeviceAsync(statusStore, cts.Token)), cl.Flag("--json"), Console.Out);
             return 0;
         case "pull":
             await PullCommand.RunAsync(new StateStore(stateDir), cl.Flag("--json"), Console.Out, cts.Token);
             return 0;
         case "run":
             return await RunCommand.RunAsync(new StateStore(stateDir), cl.Value("--hosts-file") ?? "/etc/hosts", cl.Value("--backend") ?? "auto", cts.Token);
+        case "leave":
+            await LeaveCommand.RunAsync(new StateStore(stateDir), cl.Value("--hosts-file") ?? "/etc/hosts", cl.Flag("--force"), Console.Out, cts.Token);
+            return 0;
         case "version":
             Console.WriteLine(JoinCommand.AgentVersion);
             return 0;

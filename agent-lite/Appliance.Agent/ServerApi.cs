@@ -57,7 +57,11 @@ public sealed class ServerApi : IDisposable
     public Task<NodeConfigDto> GetConfigAsync(CancellationToken ct) =>
         SendAsync(HttpMethod.Get, "api/v1/node/config", null, ApplianceJsonContext.Default.NodeConfigDto, "config pull", ct);
 
-    private async Task<T> SendAsync<T>(HttpMethod method, string path, HttpContent? content, JsonTypeInfo<T> type, string what, CancellationToken ct)
+    /// <summary>Removes this node from the server (its credential stops working).</summary>
+    public Task LeaveAsync(CancellationToken ct) =>
+        SendAsync<ProblemDto?>(HttpMethod.Delete, "api/v1/node", null, null, "leave", ct);
+
+    private async Task<T> SendAsync<T>(HttpMethod method, string path, HttpContent? content, JsonTypeInfo<T>? type, string what, CancellationToken ct)
     {
         using var request = new HttpRequestMessage(method, path) { Content = content };
         HttpResponseMessage response;
@@ -86,6 +90,10 @@ public sealed class ServerApi : IDisposable
                 {
                 }
                 throw new AgentException($"the server refused the {what} ({(int)response.StatusCode}): {problem?.Describe() ?? response.ReasonPhrase}");
+            }
+            if (type is null)
+            {
+                return default!;
             }
             return await response.Content.ReadFromJsonAsync(type, ct) ?? throw new AgentException($"the server sent an empty {what} answer");
         }

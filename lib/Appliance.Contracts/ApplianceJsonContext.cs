@@ -24,4 +24,5 @@ namespace Appliance.Contracts;
 [JsonSerializable(typeof(NodeConfigDto))]
 [JsonSerializable(typeof(ProblemDto))]
 [JsonSerializable(typeof(Appliance.Contracts.Mesh.MeshUpdate))]
+[JsonSerializable(typeof(Appliance.Contracts.Mesh.NodeReport))]
 public sealed partial class ApplianceJsonContext : JsonSerializerContext;

@@ -126,6 +126,18 @@ public sealed class MeshNetnsTests : IAsyncLifetime
         var hosts = await File.ReadAllTextAsync(_dir.Combine("hosts-a"));
         Assert.Contains($"{mesh["b"]}\tb.mesh", hosts, StringComparison.Ordinal);
 
+        // Agents report in: the server shows them online; `status` shows live handshakes.
+        await WaitForAsync("the server to see every agent online", async () =>
+        {
+            var listed = JsonSerializer.Deserialize<List<NodeDto>>((await Cli("node", "list", "--json")).EnsureSuccess("node list").StdOut, Json)!;
+            return listed.Count == 3 && listed.All(n => n.Online);
+        }, TimeSpan.FromSeconds(30));
+        var status = JsonSerializer.Deserialize<JsonElement>((await InNs(Ns("a"), "dotnet", Binaries.Agent, "status", "--json", "--state-dir", _dir.Combine("state-a"))).EnsureSuccess("status").StdOut);
+        Assert.True(status.GetProperty("interfaceUp").GetBoolean());
+        var peerB = status.GetProperty("peers").EnumerateArray().Single(p => p.GetProperty("name").GetString() == "b");
+        Assert.True(peerB.GetProperty("handshakeAgeSeconds").GetInt64() < 60);
+        Assert.True(peerB.GetProperty("rxBytes").GetInt64() > 0);
+
         // A fourth node joins and everyone reaches it.
         var joinedAt = DateTime.UtcNow;
         await JoinAsync("d", key.Token!, host["d"]);
@@ -156,6 +168,16 @@ public sealed class MeshNetnsTests : IAsyncLifetime
         await WaitForAsync("a to follow d's new listen port", async () => (await WgDumpAsync("a")).Contains($"172.30.99.{host["d"]}:51999", StringComparison.Ordinal), TimeSpan.FromSeconds(45));
         await WaitForAsync("d to listen on its new port", async () => (await WgDumpAsync("d")).Split('\n')[0].Contains("\t51999\t", StringComparison.Ordinal), TimeSpan.FromSeconds(20));
         await WaitForAsync("a to reach d on its new port", () => PingAsync("a", mesh["d"]), TimeSpan.FromSeconds(30));
+
+        // d leaves: deregistered, its interface and hosts block gone, and the others drop it.
+        var dKey = d.PublicKey;
+        var leave = await InNs(Ns("d"), "dotnet", Binaries.Agent, "leave", "--state-dir", _dir.Combine("state-d"), "--hosts-file", _dir.Combine("hosts-d"));
+        Assert.True(leave.ExitCode == 0, leave.StdOut + leave.StdErr);
+        await _agents["d"].StopAsync();
+        Assert.NotEqual(0, (await InNs(Ns("d"), "ip", "link", "show", Iface("d"))).ExitCode);
+        Assert.DoesNotContain("appliance", await File.ReadAllTextAsync(_dir.Combine("hosts-d")), StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_dir.Combine("state-d"), "state.json")));
+        await WaitForAsync("a to drop d after it left", async () => !(await WgDumpAsync("a")).Contains(dKey, StringComparison.Ordinal), TimeSpan.FromSeconds(20));
         Console.WriteLine($"a fourth node was reachable from every other node {reachD.TotalSeconds:F1} s after its join started");
     }
 

@@ -11,7 +11,7 @@ namespace Appliance.Server.Tests;
 public sealed partial class AuthScanTests : IDisposable
 {
     private static readonly HashSet<string> Public = ["/healthz", "/openapi/{documentName}.json", "/api/v1/join", "/ca.crt"];
-    private static readonly HashSet<string> NodeRoutes = ["/api/v1/node/config"];
+    private static readonly HashSet<string> NodeRoutes = ["/api/v1/node/config", "/api/v1/node"];
 
     private readonly ServerFactory _server = new();
 
@@ -20,7 +20,7 @@ public sealed partial class AuthScanTests : IDisposable
         _ = _server.Context; // builds the host
         return _server.Services.GetRequiredService<EndpointDataSource>().Endpoints
             .OfType<RouteEndpoint>()
-            .SelectMany(e => (e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["GET"]).Select(m => (m, "/" + e.RoutePattern.RawText!.TrimStart('/'))))
+            .SelectMany(e => (e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["GET"]).Select(m => (m, "/" + e.RoutePattern.RawText!.Trim('/'))))
             .Distinct()
             .ToList();
     }

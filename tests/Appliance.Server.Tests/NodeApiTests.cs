@@ -52,6 +52,27 @@ public sealed class NodeApiTests
     }
 
     [Fact]
+    public async Task A_node_can_remove_itself_and_its_credential_dies_with_it()
+    {
+        using var server = new ServerFactory();
+        await server.CreateNetworkAsync("home", "10.10.0.0/24");
+        var key = await server.CreateKeyAsync("home");
+        var a = await server.JoinAsync(key, "a");
+        var b = await server.JoinAsync(key, "b");
+        using var asA = server.As(a.Credential);
+        using (var r = await asA.DeleteAsync("/api/v1/node"))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, r.StatusCode);
+        }
+        using (var r = await asA.GetAsync("/api/v1/node/config"))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, r.StatusCode);
+        }
+        using var asB = server.As(b.Credential);
+        Assert.Empty((await asB.GetFromJsonAsync<NodeConfigDto>("/api/v1/node/config"))!.Peers);
+    }
+
+    [Fact]
     public async Task Deleted_node_address_is_held_for_the_grace_period()
     {
         using var server = new ServerFactory(addressHoldSeconds: 3600);

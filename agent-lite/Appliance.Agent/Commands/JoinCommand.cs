@@ -1,5 +1,3 @@
-using System.Net.NetworkInformation;
-using System.Net.Sockets;
 using System.Reflection;
 using System.Runtime.InteropServices;
 using Appliance.Agent.State;
@@ -71,7 +69,7 @@ public static class JoinCommand
                 PublicKey = keys.PublicKey.ToString(),
                 Hostname = options.Hostname ?? Environment.MachineName,
                 ListenPort = options.ListenPort,
-                Endpoints = options.Endpoints.Count > 0 ? options.Endpoints : LocalAddresses(options.Interface),
+                Endpoints = options.Endpoints.Count > 0 ? options.Endpoints : LocalAddresses.Discover(options.Interface),
                 Os = Truncate(RuntimeInformation.OSDescription, 64),
                 Version = AgentVersion,
                 Network = options.Network,
@@ -94,6 +92,7 @@ public static class JoinCommand
                 Network = response.Network,
                 MqttUrl = response.MqttUrl,
                 SigningKey = response.SigningKey,
+                PinnedEndpoints = options.Endpoints.Count > 0 ? options.Endpoints : null,
                 JoinedAt = clock.GetUtcNow(),
             };
             store.SaveState(state);
@@ -108,17 +107,6 @@ public static class JoinCommand
 
     public static bool IsValidInterfaceName(string name) =>
         name.Length is > 0 and <= 15 && !name.Any(c => c is '/' or ':' or ' ' or '\t' or '\n') && name is not "." and not "..";
-
-    /// <summary>Addresses other nodes may reach us at: IPv4 and global IPv6 of up, non-loopback interfaces (not our own tunnel).</summary>
-    private static List<string> LocalAddresses(string ownInterface) => NetworkInterface.GetAllNetworkInterfaces()
-        .Where(n => n.OperationalStatus == OperationalStatus.Up && n.NetworkInterfaceType != NetworkInterfaceType.Loopback && n.Name != ownInterface)
-        .SelectMany(n => n.GetIPProperties().UnicastAddresses)
-        .Select(a => a.Address)
-        .Where(a => a.AddressFamily == AddressFamily.InterNetwork || (a.AddressFamily == AddressFamily.InterNetworkV6 && !a.IsIPv6LinkLocal))
-        .Select(a => a.ToString())
-        .Distinct()
-        .Take(8)
-        .ToList();
 
     private static string Truncate(string s, int max) => s.Length <= max ? s : s[..max];
 }

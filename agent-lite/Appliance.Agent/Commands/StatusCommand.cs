@@ -6,7 +6,7 @@ namespace Appliance.Agent.Commands;
 /// <summary>`appliance-agent status`: what the agent knows locally (never the private key or credential).</summary>
 public static class StatusCommand
 {
-    public static AgentStatus Read(StateStore store)
+    public static AgentStatus Read(StateStore store, WireGuard.WgDevice? device = null, DateTimeOffset? now = null)
     {
         var state = store.LoadState();
         if (state is null)
@@ -14,10 +14,34 @@ public static class StatusCommand
             return new AgentStatus(false, null, null, null, null, null, null, [], null, null, null, null);
         }
         var desired = store.LoadDesired();
+        var names = desired?.Peers.ToDictionary(p => p.PublicKey, p => p.Name, StringComparer.Ordinal) ?? [];
+        var at = now ?? DateTimeOffset.UtcNow;
+        var peers = device?.Peers.Select(p => new PeerStatus(
+            names.GetValueOrDefault(p.PublicKey.ToString(), "?"), p.PublicKey.ToString(), p.Endpoint?.ToString(),
+            p.LastHandshake is { } hs && hs > DateTimeOffset.UnixEpoch ? (long)(at - hs).TotalSeconds : null, p.RxBytes, p.TxBytes)).ToList();
         return new AgentStatus(
             true, state.NodeId, state.Name, state.Network.Name, state.Server, state.Interface, state.PublicKey,
             new[] { state.Ipv4Address, state.Ipv6Address }.OfType<string>().ToList(),
-            state.ListenPort, state.JoinedAt, desired?.Version, desired?.Peers.Count);
+            state.ListenPort, state.JoinedAt, desired?.Version, desired?.Peers.Count, device is not null, peers);
+    }
+
+    /// <summary>The live device, when the interface exists and this process may read it; otherwise null.</summary>
+    public static async Task<WireGuard.WgDevice?> TryReadDeviceAsync(StateStore store, CancellationToken ct)
+    {
+        var state = store.LoadState();
+        if (state is null)
+        {
+            return null;
+        }
+        try
+        {
+            using var backend = WireGuard.WireGuardBackendSelector.Create();
+            return await backend.GetDeviceAsync(state.Interface, ct);
+        }
+        catch (Exception e) when (e is WireGuard.WireGuardException or Netlink.NetlinkException or IOException or UnauthorizedAccessException or System.Net.Sockets.SocketException)
+        {
+            return null;
+        }
     }
 
     public static void Print(AgentStatus status, bool json, TextWriter output)
@@ -40,5 +64,15 @@ public static class StatusCommand
         output.WriteLine($"public key: {status.PublicKey}");
         output.WriteLine($"joined:     {status.JoinedAt:u}");
         output.WriteLine(status.ConfigVersion is { } v ? $"config:     version {v}, {status.PeerCount} peers" : "config:     not pulled yet ('appliance-agent pull')");
+        if (!status.InterfaceUp)
+        {
+            output.WriteLine($"wireguard:  {status.Interface} is not up (is 'appliance-agent run' running?)");
+            return;
+        }
+        foreach (var p in status.Peers ?? [])
+        {
+            var age = p.HandshakeAgeSeconds is { } s ? $"handshake {s} s ago" : "no handshake yet";
+            output.WriteLine($"  peer {p.Name,-20} {p.Endpoint ?? "(no endpoint)",-24} {age,-22} rx {p.RxBytes} B, tx {p.TxBytes} B");
+        }
     }
 }

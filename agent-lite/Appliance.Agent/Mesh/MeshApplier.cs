@@ -37,6 +37,19 @@ public sealed class MeshApplier(IWireGuardBackend backend, IRouteNetlink route, 
         return plan;
     }
 
+    /// <summary>The device as WireGuard has it, or null when the interface does not exist.</summary>
+    public async Task<WgDevice?> TryReadDeviceAsync(string interfaceName, CancellationToken ct)
+    {
+        try
+        {
+            return await backend.GetDeviceAsync(interfaceName, ct);
+        }
+        catch (WireGuardDeviceNotFoundException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Removes what the agent made: the interface (its addresses and routes go with it) and the hosts block.</summary>
     public async Task RemoveAsync(AgentState state, CancellationToken ct)
     {

@@ -38,6 +38,8 @@ public sealed class MeshDaemon(StateStore store, MeshApplier applier, TextWriter
         await ConnectUntilUpAsync(client, state, ct);
         await client.SubscribeAsync($"appliance/v1/node/{state.NodeId}/mesh", MqttQos.AtLeastOnce, ct);
         await client.PublishAsync(ResyncTopic(state), "{}", MqttQos.AtLeastOnce, cancellationToken: ct);
+        using var reporting = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var reporter = ReportLoopAsync(client, state, () => current, reporting.Token);
 
         try
         {
@@ -65,7 +67,53 @@ public sealed class MeshDaemon(StateStore store, MeshApplier applier, TextWriter
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
         }
+        await reporting.CancelAsync();
+        await reporter;
         return 0;
+    }
+
+    /// <summary>Interval between status reports (liveness); a change of port or endpoints is reported at the next tick.</summary>
+    public TimeSpan ReportInterval { get; init; } = TimeSpan.FromSeconds(30);
+
+    private async Task ReportLoopAsync(MqttClient client, AgentState state, Func<NodeConfigDto?> applied, CancellationToken ct)
+    {
+        string? last = null;
+        var sinceFull = ReportInterval; // the first report goes out as soon as we are connected
+        var tick = TimeSpan.FromSeconds(Math.Min(5, ReportInterval.TotalSeconds));
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                var device = await applier.TryReadDeviceAsync(state.Interface, ct);
+                var report = new Contracts.Mesh.NodeReport
+                {
+                    ListenPort = device?.ListenPort is > 0 and var port ? port : applied()?.Interface.ListenPort ?? state.ListenPort,
+                    Endpoints = state.PinnedEndpoints ?? LocalAddresses.Discover(state.Interface),
+                    AppliedVersion = applied()?.Version ?? 0,
+                    AgentVersion = Commands.JoinCommand.AgentVersion,
+                };
+                var json = System.Text.Json.JsonSerializer.Serialize(report, Contracts.ApplianceJsonContext.Default.NodeReport);
+                // Report at once when something changed, and at the interval to say we are alive.
+                var facts = $"{report.ListenPort}|{string.Join(",", report.Endpoints)}|{report.AppliedVersion}";
+                if (client.IsConnected && (facts != last || sinceFull >= ReportInterval))
+                {
+                    await client.PublishAsync($"appliance/v1/report/{state.NodeId}/status", json, MqttQos.AtMostOnce, cancellationToken: ct);
+                    last = facts;
+                    sinceFull = TimeSpan.Zero;
+                }
+                await Task.Delay(tick, ct);
+                sinceFull += tick;
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                log.WriteLine($"status report failed: {e.Message}");
+                await Task.Delay(tick, CancellationToken.None);
+            }
+        }
     }
 
     private async Task ApplyLoggedAsync(AgentState state, NodeConfigDto config, string why, CancellationToken ct)

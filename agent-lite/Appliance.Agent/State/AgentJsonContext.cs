@@ -10,5 +10,6 @@ namespace Appliance.Agent.State;
     WriteIndented = true)]
 [JsonSerializable(typeof(AgentState))]
 [JsonSerializable(typeof(AgentStatus))]
+[JsonSerializable(typeof(PeerStatus))]
 [JsonSerializable(typeof(NodeConfigDto))]
 internal sealed partial class AgentJsonContext : JsonSerializerContext;

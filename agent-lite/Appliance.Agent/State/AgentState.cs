@@ -28,5 +28,7 @@ public sealed record AgentState
     public string? MqttUrl { get; init; }
     /// <summary>The server's Ed25519 public key (base64): only updates it signs are applied.</summary>
     public string? SigningKey { get; init; }
+    /// <summary>Endpoints given with --endpoint at join: reported as they are instead of the discovered addresses.</summary>
+    public IReadOnlyList<string>? PinnedEndpoints { get; init; }
     public DateTimeOffset JoinedAt { get; init; }
 }

@@ -13,4 +13,9 @@ public sealed record AgentStatus(
     int? ListenPort,
     DateTimeOffset? JoinedAt,
     long? ConfigVersion,
-    int? PeerCount);
+    int? PeerCount,
+    bool InterfaceUp = false,
+    IReadOnlyList<PeerStatus>? Peers = null);
+
+/// <summary>One WireGuard peer as the device reports it; <see cref="HandshakeAgeSeconds"/> null = never.</summary>
+public sealed record PeerStatus(string Name, string PublicKey, string? Endpoint, long? HandshakeAgeSeconds, ulong RxBytes, ulong TxBytes);

@@ -22,6 +22,13 @@ public sealed class StateStore(string directory)
 
     public void SaveDesired(NodeConfigDto config) => Save(DesiredPath, config, AgentJsonContext.Default.NodeConfigDto);
 
+    /// <summary>Forgets the node: removes state.json and desired.json.</summary>
+    public void Delete()
+    {
+        File.Delete(StatePath);
+        File.Delete(DesiredPath);
+    }
+
     /// <summary>Creates the state dir and proves a file can be written there, or says why not.</summary>
     public void EnsureWritable()
     {

@@ -1,6 +1,6 @@
 namespace Appliance.Contracts.Api;
 
-/// <summary>A node (one device in one network) as the API returns it.</summary>
+/// <summary>A node (one device in one network) as the API returns it. <see cref="Online"/>: seen within the server's OfflineAfterSeconds.</summary>
 public sealed record NodeDto(
     string Id,
     string Network,
@@ -15,7 +15,8 @@ public sealed record NodeDto(
     string Version,
     IReadOnlyList<string> Tags,
     DateTimeOffset CreatedAt,
-    DateTimeOffset? LastSeen);
+    DateTimeOffset? LastSeen,
+    bool Online = false);
 
 /// <summary>PATCH /api/v1/nodes/{id}: absent fields stay as they are.</summary>
 public sealed record UpdateNodeRequest

@@ -41,6 +41,12 @@ public static class NodeEndpoints
             await svc.TouchAsync(nodeId, ct);
             return await svc.GetConfigAsync(nodeId, ct);
         });
+        // `appliance-agent leave`: a node removes itself.
+        g.MapDelete("/", async (ClaimsPrincipal user, NodeService svc, CancellationToken ct) =>
+        {
+            await svc.DeleteAsync(user.FindFirstValue(BearerAuthenticationHandler.NodeIdClaim)!, ct);
+            return TypedResults.NoContent();
+        });
         return api;
     }
 }

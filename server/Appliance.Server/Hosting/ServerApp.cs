@@ -53,6 +53,7 @@ public static class ServerApp
         services.AddHostedService(sp => sp.GetRequiredService<Mqtt.BrokerHost>());
         services.AddSingleton<Mesh.MeshPublisher>();
         services.AddHostedService(sp => sp.GetRequiredService<Mesh.MeshPublisher>());
+        services.AddHostedService<Mesh.NodeReportListener>();
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ApplianceJsonContext.Default));
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddOpenApi();

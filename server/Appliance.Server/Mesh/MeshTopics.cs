@@ -11,6 +11,10 @@ public static class MeshTopics
 
     public const string ResyncFilter = "appliance/v1/report/+/resync";
 
+    public const string StatusFilter = "appliance/v1/report/+/status";
+
+    public static string Status(string nodeId) => $"appliance/v1/report/{nodeId}/status";
+
     public static string Resync(string nodeId) => $"appliance/v1/report/{nodeId}/resync";
 
     /// <summary>The node id in a report topic, or null.</summary>

@@ -16,10 +16,11 @@ public static class Dtos
     public static EnrollmentKeyDto ToDto(this EnrollmentKeyRecord k, string? token = null) =>
         new(k.Id, k.Networks, k.UsesRemaining, k.UsesRemaining is null, k.ExpiresAt, k.Tags, k.CreatedAt, token);
 
-    public static NodeDto ToDto(this NodeRecord n, NetworkRecord network) =>
+    public static NodeDto ToDto(this NodeRecord n, NetworkRecord network, DateTimeOffset? onlineSince = null) =>
         new(n.Id, n.Network, n.Name, n.Hostname, n.PublicKey,
             WithPrefix(n.Ipv4, network.Ipv4Cidr), n.Ipv6 is null || network.Ipv6Cidr is null ? null : WithPrefix(n.Ipv6, network.Ipv6Cidr.Value),
-            n.ListenPort, n.Endpoints, n.Os, n.Version, n.Tags, n.CreatedAt, n.LastSeen);
+            n.ListenPort, n.Endpoints, n.Os, n.Version, n.Tags, n.CreatedAt, n.LastSeen,
+            Online: onlineSince is { } since && n.LastSeen is { } seen && seen >= since);
 
     /// <summary>"10.10.0.2/24": the address with its network's prefix length, as interfaces are configured.</summary>
     public static string? WithPrefix(IPAddress? address, IPNetwork network) => address is null ? null : $"{address}/{network.PrefixLength}";

@@ -13,22 +13,53 @@ public sealed class NodeService(ServerContext context, TimeProvider clock, Mesh.
         context.Store.ReadAsync(s =>
         {
             var net = s.FindNetwork(network) ?? throw ApiException.NotFound($"network '{network}'");
-            return s.ListNodes(network).Select(n => n.ToDto(net)).ToList();
+            return s.ListNodes(network).Select(n => n.ToDto(net, OnlineSince)).ToList();
         }, ct);
 
     public Task<List<NodeDto>> ListAllAsync(CancellationToken ct) =>
         context.Store.ReadAsync(s =>
         {
             var nets = s.ListNetworks().ToDictionary(n => n.Name);
-            return s.ListNodes(null).Select(n => n.ToDto(nets[n.Network])).ToList();
+            return s.ListNodes(null).Select(n => n.ToDto(nets[n.Network], OnlineSince)).ToList();
         }, ct);
 
     public Task<NodeDto> GetAsync(string id, CancellationToken ct) =>
         context.Store.ReadAsync(s =>
         {
             var node = s.FindNode(id) ?? throw ApiException.NotFound($"node '{id}'");
-            return node.ToDto(s.FindNetwork(node.Network)!);
+            return node.ToDto(s.FindNetwork(node.Network)!, OnlineSince);
         }, ct);
+
+    private DateTimeOffset OnlineSince => clock.GetUtcNow() - context.OfflineAfter;
+
+    /// <summary>
+    /// A node's own report: it is alive, and its listen port and endpoints are what it says. A change to either
+    /// updates the peers of every other node; a report that changes nothing only moves last-seen.
+    /// </summary>
+    public async Task ReportAsync(string nodeId, Contracts.Mesh.NodeReport report, CancellationToken ct)
+    {
+        var valid = report.ListenPort is >= 1 and <= 65535 && report.Endpoints.Count <= 16 && report.Endpoints.All(e => Endpoints.TryParse(e, 51820, out _));
+        var changedNetwork = await context.Store.WriteAsync(s =>
+        {
+            var node = s.FindNode(nodeId);
+            if (node is null)
+            {
+                return null;
+            }
+            s.TouchNode(nodeId, clock.GetUtcNow());
+            if (!valid || (node.ListenPort == report.ListenPort && node.Endpoints.SequenceEqual(report.Endpoints)))
+            {
+                return null;
+            }
+            s.UpdateNode(node with { ListenPort = report.ListenPort, Endpoints = report.Endpoints.ToList(), LastSeen = clock.GetUtcNow() });
+            s.BumpNetworkVersion(node.Network);
+            return node.Network;
+        }, ct);
+        if (changedNetwork is not null)
+        {
+            mesh.NetworkChanged(changedNetwork);
+        }
+    }
 
     public async Task<NodeDto> UpdateAsync(string id, UpdateNodeRequest request, CancellationToken ct)
     {

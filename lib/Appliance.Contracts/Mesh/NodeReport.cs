@@ -1,0 +1,14 @@
+namespace Appliance.Contracts.Mesh;
+
+/// <summary>
+/// What a node tells the server about itself on <c>appliance/v1/report/&lt;id&gt;/status</c>: that it is alive, and
+/// the local facts the server cannot know (its listen port as the device has it, the addresses it can be reached at).
+/// The broker's ACL makes the topic's node id trustworthy.
+/// </summary>
+public sealed record NodeReport
+{
+    public int ListenPort { get; init; }
+    public IReadOnlyList<string> Endpoints { get; init; } = [];
+    public long AppliedVersion { get; init; }
+    public string? AgentVersion { get; init; }
+}
