@@ -1,0 +1,31 @@
+using Appliance.TestSupport;
+
+namespace Appliance.Agent.Tests;
+
+public sealed class PackagingTests
+{
+    [Fact]
+    [Trait("Category", TestCategories.Unit)]
+    public void Systemd_unit_runs_the_daemon_in_the_foreground_and_restarts_it()
+    {
+        var unit = File.ReadAllLines(RepoPaths.Combine("agent-lite", "packaging", "appliance-agent.service"));
+        string Value(string key) => unit.Single(l => l.StartsWith(key + "=", StringComparison.Ordinal))[(key.Length + 1)..];
+        Assert.Equal("simple", Value("Type"));
+        Assert.Equal("/usr/bin/appliance-agent run --state-dir /var/lib/appliance", Value("ExecStart"));
+        Assert.Equal("always", Value("Restart"));
+        Assert.Contains("[Install]", unit);
+    }
+
+    [Fact]
+    [Trait("Category", TestCategories.Interop)]
+    public async Task Procd_script_is_valid_shell_and_starts_the_daemon()
+    {
+        var path = RepoPaths.Combine("agent-lite", "packaging", "appliance-agent.init");
+        var syntax = await ProcessRunner.RunAsync(Prerequisites.RequireProgram("sh"), ["-n", path]);
+        Assert.True(syntax.ExitCode == 0, syntax.StdErr);
+        var text = await File.ReadAllTextAsync(path);
+        Assert.Contains("USE_PROCD=1", text, StringComparison.Ordinal);
+        Assert.Contains("procd_set_param command \"$PROG\" run --state-dir \"$STATE_DIR\"", text, StringComparison.Ordinal);
+        Assert.Contains("procd_set_param respawn", text, StringComparison.Ordinal);
+    }
+}
