@@ -21,7 +21,7 @@ public sealed class VmFixture : IAsyncLifetime
             var app = await VmImage.PublishAppAsync(RepoPaths.Combine("tests", "Appliance.VmProbe", "Appliance.VmProbe.csproj"), _work.Combine("probe"));
             var image = await VmImage.BuildAsync(_work.Combine("image"), app);
             Run = await QemuVm.RunAsync(image, _work.Combine("share"),
-                // APPLIANCE_VM_BENCH=1 adds the netlink-vs-wg-setconf benchmark (minutes under TCG; see docs/bench-wireguard.md).
+                // APPLIANCE_VM_BENCH=1 adds the netlink-vs-wg-setconf benchmark (minutes under TCG; see docs/BENCHMARKS.md).
                 $"/app/Appliance.VmProbe all{(Environment.GetEnvironmentVariable("APPLIANCE_VM_BENCH") == "1" ? " bench-netlink" : "")} 2>&1 | tee /mnt/host/probe.out\n",
                 TimeSpan.FromMinutes(8));
             File.WriteAllText(Path.Combine(Path.GetTempPath(), "apwg-vm-console.log"), Run.Console);
