@@ -23,8 +23,8 @@ public sealed class MeshPublisher : BackgroundService
     private readonly TimeProvider _clock;
     private readonly ILogger<MeshPublisher> _logger;
     private readonly Channel<Work> _work = Channel.CreateUnbounded<Work>(new UnboundedChannelOptions { SingleReader = true });
-    // The last config each node was sent: deltas are computed from it. Touched only by the publishing loop.
-    private readonly Dictionary<string, NodeConfigDto> _sent = new(StringComparer.Ordinal);
+    // What each network's members were last told; deltas are computed from it. Touched only by the publishing loop.
+    private readonly Dictionary<string, NetworkView> _views = new(StringComparer.Ordinal);
     private IDisposable? _resyncSubscription;
     private long _updates, _snapshots, _bytes, _rounds, _queued, _done;
 
@@ -117,61 +117,68 @@ public sealed class MeshPublisher : BackgroundService
     private async Task PublishRoundAsync(HashSet<string> networks, HashSet<string> resyncs, CancellationToken ct)
     {
         Interlocked.Increment(ref _rounds);
-        foreach (var nodeId in resyncs)
-        {
-            var node = await _context.Store.ReadAsync(s => s.FindNode(nodeId), ct);
-            if (node is not null)
-            {
-                _sent.Remove(nodeId); // the next send for it is a snapshot
-                networks.Add(node.Network);
-            }
-        }
         var now = _clock.GetUtcNow();
         foreach (var network in networks)
         {
-            var configs = await _context.Store.ReadAsync(s =>
+            var after = await LoadViewAsync(network, ct);
+            if (after is null)
             {
-                var net = s.FindNetwork(network);
-                if (net is null)
-                {
-                    return [];
-                }
-                var members = s.ListNodes(network);
-                return members.Select(n => NodeConfigBuilder.Build(n, net, members)).ToList();
-            }, ct);
-            foreach (var config in configs)
+                _views.Remove(network);
+                continue;
+            }
+            if (_views.TryGetValue(network, out var before) && before.Version != after.Version)
             {
-                MeshUpdate update;
-                if (_sent.TryGetValue(config.NodeId, out var last))
+                // One diff for the whole network; each member's delta is that diff minus itself: O(N) per change.
+                var (changed, removed) = NetworkView.Diff(before, after);
+                foreach (var nodeId in after.Members.Keys)
                 {
-                    if (last.Version == config.Version && MeshDelta.SameConfig(last, config))
+                    // A member new to the view has nothing to apply a delta to: it gets a snapshot when it asks.
+                    if (before.Members.ContainsKey(nodeId))
                     {
-                        continue;
-                    }
-                    update = MeshDelta.Compute(last, config, now);
-                    if (MeshDelta.IsEmpty(update))
-                    {
-                        // Only the network version moved (another member's change that does not touch this node).
-                        _sent[config.NodeId] = config;
-                        continue;
+                        Publish(after.DeltaFor(nodeId, before, changed, removed, now));
                     }
                 }
-                else
-                {
-                    update = MeshDelta.Snapshot(config, now);
-                    Interlocked.Increment(ref _snapshots);
-                }
-                Publish(update);
-                _sent[config.NodeId] = config;
             }
-            // Nodes deleted from the network: forget them.
-            var present = configs.Select(c => c.NodeId).ToHashSet(StringComparer.Ordinal);
-            foreach (var gone in _sent.Where(kv => kv.Value.Interface.Network == network && !present.Contains(kv.Key)).Select(kv => kv.Key).ToList())
+            // With no earlier view (the server just started) nothing is sent: agents ask for a snapshot when they
+            // reconnect, and a node that missed versions asks as soon as a delta does not fit.
+            _views[network] = after;
+        }
+        foreach (var nodeId in resyncs)
+        {
+            var node = await _context.Store.ReadAsync(s => s.FindNode(nodeId), ct);
+            if (node is null)
             {
-                _sent.Remove(gone);
+                continue;
             }
+            if (!_views.TryGetValue(node.Network, out var view) || !view.Members.ContainsKey(nodeId))
+            {
+                view = await LoadViewAsync(node.Network, ct);
+                if (view is null || !view.Members.ContainsKey(nodeId))
+                {
+                    continue;
+                }
+                if (_views.TryGetValue(node.Network, out var published) && published.Version != view.Version)
+                {
+                    // Newer than what the others were told: bring them along first, so every node stays on one version line.
+                    var (changed, removed) = NetworkView.Diff(published, view);
+                    foreach (var member in view.Members.Keys.Where(published.Members.ContainsKey))
+                    {
+                        Publish(view.DeltaFor(member, published, changed, removed, now));
+                    }
+                }
+                _views[node.Network] = view;
+            }
+            Publish(view.Snapshot(nodeId, now));
+            Interlocked.Increment(ref _snapshots);
         }
     }
+
+    private Task<NetworkView?> LoadViewAsync(string network, CancellationToken ct) =>
+        _context.Store.ReadAsync(s =>
+        {
+            var net = s.FindNetwork(network);
+            return net is null ? null : NetworkView.Build(net, s.ListNodes(network));
+        }, ct);
 
     private void Publish(MeshUpdate update)
     {

@@ -10,6 +10,17 @@ public static class NodeConfigBuilder
 {
     public static NodeConfigDto Build(NodeRecord node, NetworkRecord network, IEnumerable<NodeRecord> members)
     {
+        var peers = members
+            .Where(m => m.Id != node.Id)
+            .OrderBy(m => m.Name, StringComparer.Ordinal)
+            .Select(m => ToPeer(m, network))
+            .ToList();
+        return new NodeConfigDto(node.Id, node.Name, network.Version, ToInterface(node, network), peers);
+    }
+
+    /// <summary>The node's own interface: its addresses with the network's prefix, its listen port, the network MTU.</summary>
+    public static NodeInterfaceDto ToInterface(NodeRecord node, NetworkRecord network)
+    {
         var addresses = new List<string>();
         if (Dtos.WithPrefix(node.Ipv4, network.Ipv4Cidr) is { } a4)
         {
@@ -19,16 +30,11 @@ public static class NodeConfigBuilder
         {
             addresses.Add(a6);
         }
-        var peers = members
-            .Where(m => m.Id != node.Id)
-            .OrderBy(m => m.Name, StringComparer.Ordinal)
-            .Select(m => ToPeer(m, network))
-            .ToList();
-        return new NodeConfigDto(node.Id, node.Name, network.Version,
-            new NodeInterfaceDto(network.Name, addresses, node.ListenPort, network.Mtu), peers);
+        return new NodeInterfaceDto(network.Name, addresses, node.ListenPort, network.Mtu);
     }
 
-    private static PeerDto ToPeer(NodeRecord m, NetworkRecord network)
+    /// <summary>How every other member sees this node.</summary>
+    public static PeerDto ToPeer(NodeRecord m, NetworkRecord network)
     {
         var allowed = new List<string>();
         if (m.Ipv4 is not null)

@@ -1,0 +1,76 @@
+using Appliance.Contracts.Api;
+using Appliance.Contracts.Mesh;
+using Appliance.Server.Domain;
+using Appliance.Server.Services;
+
+namespace Appliance.Server.Mesh;
+
+/// <summary>
+/// What the members of one network were last told, at one version: every member as a peer, and each member's own
+/// interface and name. A node's desired state is this view minus itself, so deltas for all N members come from
+/// one O(N) diff of two views instead of N full configs.
+/// </summary>
+public sealed class NetworkView
+{
+    private NetworkView(string network, long version, Dictionary<string, PeerDto> peers, Dictionary<string, (string Name, NodeInterfaceDto Interface)> members)
+    {
+        Network = network;
+        Version = version;
+        Peers = peers;
+        Members = members;
+    }
+
+    public string Network { get; }
+    public long Version { get; }
+    public IReadOnlyDictionary<string, PeerDto> Peers { get; }
+    public IReadOnlyDictionary<string, (string Name, NodeInterfaceDto Interface)> Members { get; }
+
+    public static NetworkView Build(NetworkRecord network, IReadOnlyList<NodeRecord> members) => new(
+        network.Name,
+        network.Version,
+        members.ToDictionary(m => m.Id, m => NodeConfigBuilder.ToPeer(m, network), StringComparer.Ordinal),
+        members.ToDictionary(m => m.Id, m => (m.Name, NodeConfigBuilder.ToInterface(m, network)), StringComparer.Ordinal));
+
+    /// <summary>The full desired state of one member, as a snapshot.</summary>
+    public MeshUpdate Snapshot(string nodeId, DateTimeOffset now)
+    {
+        var (name, iface) = Members[nodeId];
+        return new MeshUpdate
+        {
+            Kind = MeshUpdate.SnapshotKind,
+            NodeId = nodeId,
+            Name = name,
+            ToVersion = Version,
+            IssuedAt = now,
+            Interface = iface,
+            UpsertPeers = [.. Peers.Where(p => p.Key != nodeId).Select(p => p.Value).OrderBy(p => p.Name, StringComparer.Ordinal)],
+        };
+    }
+
+    /// <summary>The peers added or changed and the peers removed between two views of the network.</summary>
+    public static (List<PeerDto> Changed, List<string> Removed) Diff(NetworkView before, NetworkView after)
+    {
+        var changed = after.Peers.Values.Where(p => !before.Peers.TryGetValue(p.NodeId, out var old) || !MeshDelta.SamePeer(old, p)).ToList();
+        var removed = before.Peers.Keys.Where(id => !after.Peers.ContainsKey(id)).ToList();
+        return (changed, removed);
+    }
+
+    /// <summary>One member's delta from <paramref name="before"/> to this view, given the network-wide diff.</summary>
+    public MeshUpdate DeltaFor(string nodeId, NetworkView before, List<PeerDto> changed, List<string> removed, DateTimeOffset now)
+    {
+        var (name, iface) = Members[nodeId];
+        var interfaceChanged = !before.Members.TryGetValue(nodeId, out var old) || !MeshDelta.SameInterface(old.Interface, iface);
+        return new MeshUpdate
+        {
+            Kind = MeshUpdate.DeltaKind,
+            NodeId = nodeId,
+            Name = name,
+            FromVersion = before.Version,
+            ToVersion = Version,
+            IssuedAt = now,
+            Interface = interfaceChanged ? iface : null,
+            UpsertPeers = changed.Count == 0 ? [] : [.. changed.Where(p => p.NodeId != nodeId)],
+            RemovePeers = removed.Count == 0 ? [] : [.. removed.Where(id => id != nodeId)],
+        };
+    }
+}

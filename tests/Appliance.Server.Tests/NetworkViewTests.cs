@@ -1,0 +1,52 @@
+using System.Net;
+using Appliance.Contracts.Mesh;
+using Appliance.Server.Domain;
+using Appliance.Server.Mesh;
+using Appliance.Server.Services;
+using Appliance.TestSupport;
+
+namespace Appliance.Server.Tests;
+
+public sealed class NetworkViewTests
+{
+    private static readonly NetworkRecord Net = new("home", IPNetwork.Parse("10.10.0.0/24"), null, 51821, 1420, 20, 1, DateTimeOffset.UnixEpoch);
+
+    private static NodeRecord Node(int i, int port = 51821) => new(
+        $"n{i}", "home", $"node{i}", $"node{i}", Convert.ToBase64String(Enumerable.Repeat((byte)i, 32).ToArray()),
+        IPAddress.Parse($"10.10.0.{i}"), null, port, [$"192.0.2.{i}"], "linux", "1", [], "hash", null, DateTimeOffset.UnixEpoch, null);
+
+    [Fact]
+    [Trait("Category", TestCategories.Unit)]
+    public void Each_member_gets_the_network_diff_minus_itself_and_reaches_its_full_config()
+    {
+        var v1Members = new[] { Node(1), Node(2), Node(3) };
+        var v2Members = new[] { Node(1), Node(2, port: 52000), Node(4) }; // 2 changes port, 3 leaves, 4 joins
+        var before = NetworkView.Build(Net, v1Members);
+        var after = NetworkView.Build(Net with { Version = 2 }, v2Members);
+        var (changed, removed) = NetworkView.Diff(before, after);
+        Assert.Equal(["n2", "n4"], changed.Select(p => p.NodeId).Order());
+        Assert.Equal(["n3"], removed);
+
+        foreach (var member in new[] { "n1", "n2" })
+        {
+            var delta = after.DeltaFor(member, before, changed, removed, default);
+            Assert.DoesNotContain(delta.UpsertPeers, p => p.NodeId == member);
+            var old = NodeConfigBuilder.Build(v1Members.Single(m => m.Id == member), Net, v1Members);
+            var expected = NodeConfigBuilder.Build(v2Members.Single(m => m.Id == member), Net with { Version = 2 }, v2Members);
+            Assert.True(MeshDelta.SameConfig(expected, MeshDelta.Apply(old, delta)), member);
+        }
+        // Only node 2's own interface changed (its listen port).
+        Assert.NotNull(after.DeltaFor("n2", before, changed, removed, default).Interface);
+        Assert.Null(after.DeltaFor("n1", before, changed, removed, default).Interface);
+    }
+
+    [Fact]
+    [Trait("Category", TestCategories.Unit)]
+    public void Snapshot_equals_the_config_the_api_serves()
+    {
+        var members = new[] { Node(1), Node(2), Node(3) };
+        var view = NetworkView.Build(Net, members);
+        var fromView = MeshDelta.Apply(null, view.Snapshot("n2", default));
+        Assert.True(MeshDelta.SameConfig(NodeConfigBuilder.Build(members[1], Net, members), fromView));
+    }
+}
