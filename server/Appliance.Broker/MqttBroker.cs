@@ -20,7 +20,9 @@ public sealed class MqttBroker : IAsyncDisposable
     private readonly List<Task> _loops = [];
     private readonly List<IPEndPoint> _boundEndpoints = [];
     private readonly MqttConnectionRateLimiter _rateLimiter;
+    private readonly Lock _stopLock = new();
     private CancellationTokenSource? _stopping;
+    private Task? _stopTask;
 
     public MqttBroker(MqttBrokerOptions options, IMqttAuthenticator authenticator)
     {
@@ -55,11 +57,14 @@ public sealed class MqttBroker : IAsyncDisposable
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        if (_stopping is not null)
+        lock (_stopLock)
         {
-            throw new InvalidOperationException("broker already started");
+            if (_stopping is not null)
+            {
+                throw new InvalidOperationException("broker already started");
+            }
+            _stopping = new CancellationTokenSource();
         }
-        _stopping = new CancellationTokenSource();
         foreach (var listener in Options.Listeners)
         {
             var socket = new Socket(listener.EndPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
@@ -75,31 +80,45 @@ public sealed class MqttBroker : IAsyncDisposable
         return Task.CompletedTask;
     }
 
-    public async Task StopAsync(CancellationToken cancellationToken)
+    /// <summary>Stops listening and closes every connection. Idempotent and safe to call concurrently: every caller awaits the same stop.</summary>
+    public Task StopAsync(CancellationToken cancellationToken)
     {
-        if (_stopping is null)
+        Task stop;
+        lock (_stopLock)
         {
-            return;
+            if (_stopping is null)
+            {
+                return Task.CompletedTask;
+            }
+            stop = _stopTask ??= StopCoreAsync();
         }
-        await _stopping.CancelAsync().ConfigureAwait(false);
-        foreach (var s in _listenSockets)
-        {
-            s.Dispose();
-        }
-        foreach (var c in _connections.Keys)
-        {
-            c.Abort();
-        }
-        var all = Task.WhenAll(_loops.Concat(_connections.Values));
-        await Task.WhenAny(all, Task.Delay(TimeSpan.FromSeconds(5), cancellationToken)).ConfigureAwait(false);
-        _listenSockets.Clear();
-        _loops.Clear();
+        return stop.WaitAsync(cancellationToken);
     }
 
     public async ValueTask DisposeAsync()
     {
         await StopAsync(CancellationToken.None).ConfigureAwait(false);
-        _stopping?.Dispose();
+    }
+
+    private async Task StopCoreAsync()
+    {
+        var stopping = _stopping!;
+        await stopping.CancelAsync().ConfigureAwait(false);
+
+        // Snapshots: the accept loop and closing connections may still change these collections.
+        foreach (var s in _listenSockets.ToArray())
+        {
+            s.Dispose();
+        }
+        foreach (var c in _connections.Keys.ToArray())
+        {
+            c.Abort();
+        }
+        var all = Task.WhenAll(_loops.ToArray().Concat(_connections.Values.ToArray()));
+        await Task.WhenAny(all, Task.Delay(TimeSpan.FromSeconds(5), CancellationToken.None)).ConfigureAwait(false);
+        _listenSockets.Clear();
+        _loops.Clear();
+        stopping.Dispose();
     }
 
     /// <summary>Publishes from inside the server process, without a socket and without ACL checks.</summary>
