@@ -2,7 +2,9 @@ namespace Appliance.WireGuard;
 
 /// <summary>
 /// Brings a device to a desired configuration: read, diff, apply. If applying fails part-way (one of several
-/// netlink messages refused), it re-reads the device and applies the diff back to what it was, then rethrows.
+/// netlink messages refused, or the netlink/UAPI channel broke: every backend reports both as a
+/// <see cref="WireGuardException"/>), it re-reads the device and applies the diff back to what it was, then rethrows.
+/// Cancellation by the caller is not rolled back.
 /// </summary>
 public sealed class WireGuardConfigurator
 {

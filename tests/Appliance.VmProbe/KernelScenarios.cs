@@ -29,14 +29,57 @@ public static class KernelScenarios
         var e = Catch<NetlinkException>(() => route.CreateLink("wgerr", "wireguard"));
         log.Check("create-twice-is-EEXIST", e?.Errno == Errno.EEXIST, e?.ErrnoName ?? "no error");
         await backend.EnsureInterfaceAsync("wgerr"); // idempotent for an existing wireguard link
-        var before = await backend.GetDeviceAsync("wgerr");
-        await ExpectAsync<WgPlanValidationException>(log, "invalid-plan-rejected", () => backend.ApplyAsync("wgerr", new WgDevicePlan { Peers = [new WgPeerChange(default)] }));
-        var after = await backend.GetDeviceAsync("wgerr");
-        log.Check("failed-apply-leaves-device", after.Peers.Count == before.Peers.Count && after.ListenPort == before.ListenPort);
+        await new WireGuardConfigurator(backend).ApplyAsync("wgerr", BigConfig(3, seed: 7));
+        var before = await SortedDumpAsync("wgerr");
+        await ExpectAsync<WgPlanValidationException>(log, "invalid-plan-rejected-before-sending", () => backend.ApplyAsync("wgerr", new WgDevicePlan { Peers = [new WgPeerChange(default)] }));
+        log.Check("invalid-plan-sends-nothing", await SortedDumpAsync("wgerr") == before);
+        await FailedApplyRollsBackAsync(log, route, before);
         var lo = Catch<WireGuardException>(() => backend.ApplyAsync("lo", new WgDevicePlan { ListenPort = 1 }).GetAwaiter().GetResult());
         log.Check("set-on-non-wireguard-link-typed", lo is WireGuardDeviceNotFoundException or WireGuardOperationException, lo?.GetType().Name + " " + lo?.Message);
         await backend.DeleteInterfaceAsync("wgerr");
         await ExpectAsync<WireGuardDeviceNotFoundException>(log, "delete-missing-is-not-found", () => backend.DeleteInterfaceAsync("wgerr"));
+    }
+
+    /// <summary>
+    /// A 300-peer plan split into several WG_CMD_SET_DEVICE messages (4 KiB each); the ACK of the second is never read
+    /// (receive timeout), after the kernel applied two messages. The configurator must put back the previous device.
+    /// </summary>
+    private static async Task FailedApplyRollsBackAsync(ProbeLog log, IRouteNetlink route, string before)
+    {
+        ushort familyId;
+        using (var probe = new NetlinkClient(NetlinkSocket.Open(NetlinkProtocol.Generic)))
+        {
+            Assert(Appliance.Netlink.Generic.GenericNetlinkFamily.TryResolve(probe, WgGenlConstants.WG_GENL_NAME, out familyId), "wireguard genl family");
+        }
+        using var faulty = new FaultyNetlinkSocket(NetlinkSocket.Open(NetlinkProtocol.Generic), familyId, failAfterSets: 2);
+        using var backend = new KernelWireGuardBackend(faulty, route, familyId, ownsSockets: false, maxMessageSize: 4096);
+        int midPeers = -1;
+        faulty.OnFault = () => midPeers = Shell.RunAsync("wg", "show", "wgerr", "peers").GetAwaiter().GetResult().Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
+        var e = await CatchAsync<WireGuardException>(() => new WireGuardConfigurator(backend).ApplyAsync("wgerr", BigConfig(300, seed: 8)));
+        log.Check("mid-apply-timeout-is-transport-error", e is WireGuardTransportException && faulty.Faulted, e?.GetType().Name + " " + e?.Message);
+        log.Check("mid-apply-was-half-applied", midPeers is > 0 and < 300, "peers in the kernel when the ACK was lost: " + midPeers.ToString(CultureInfo.InvariantCulture));
+        var after = await SortedDumpAsync("wgerr");
+        log.Check("failed-apply-rolled-back-per-wg-show", after == before, after == before ? "" : "before:\n" + before + "\nafter:\n" + after);
+    }
+
+    private static async Task<string> SortedDumpAsync(string interfaceName)
+    {
+        var dump = await Shell.RunAsync("wg", "show", interfaceName, "dump");
+        return string.Join('\n', dump.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal));
+    }
+
+    private static async Task<T?> CatchAsync<T>(Func<Task> action)
+        where T : Exception
+    {
+        try
+        {
+            await action();
+            return null;
+        }
+        catch (T e)
+        {
+            return e;
+        }
     }
 
     public static async Task HandshakePingAsync(ProbeLog log)

@@ -123,6 +123,39 @@ public sealed class UapiCodecTests
         Assert.Single(transport.Requests);
     }
 
+    public static TheoryData<string, Exception> UapiTransportFailures => new()
+    {
+        { "connection reset", new IOException("connection reset by peer") },
+        { "socket error", new System.Net.Sockets.SocketException((int)System.Net.Sockets.SocketError.ConnectionReset) },
+        { "transport's own timeout", new TaskCanceledException("timed out") },
+        { "receive timeout", new TimeoutException("no reply") },
+    };
+
+    [Theory]
+    [Trait("Category", TestCategories.Unit)]
+    [MemberData(nameof(UapiTransportFailures))]
+    public async Task UAPI_transport_failures_are_WireGuard_transport_exceptions(string name, Exception failure)
+    {
+        _ = name;
+        using var backend = new UserspaceWireGuardBackend(new FakeUapiTransport(_ => throw failure));
+        var set = await Assert.ThrowsAsync<WireGuardTransportException>(() => backend.ApplyAsync("wg0", new WgDevicePlan { ListenPort = 5 }));
+        Assert.Equal("wg0", set.InterfaceName);
+        await Assert.ThrowsAsync<WireGuardTransportException>(() => backend.GetDeviceAsync("wg0"));
+    }
+
+    [Fact]
+    [Trait("Category", TestCategories.Unit)]
+    public async Task The_callers_cancellation_stays_an_OperationCanceledException()
+    {
+        using var cts = new CancellationTokenSource();
+        using var backend = new UserspaceWireGuardBackend(new FakeUapiTransport(_ =>
+        {
+            cts.Cancel();
+            throw new OperationCanceledException(cts.Token);
+        }));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => backend.ApplyAsync("wg0", new WgDevicePlan { ListenPort = 5 }, cts.Token));
+    }
+
     [Fact]
     [Trait("Category", TestCategories.Unit)]
     public async Task A_missing_socket_means_the_device_does_not_exist()

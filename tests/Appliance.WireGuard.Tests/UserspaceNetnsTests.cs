@@ -169,7 +169,8 @@ public sealed class UserspaceNetnsTests
         await new WireGuardConfigurator(backend).ApplyAsync(wg, config);
         var before = await lab.WgAsync(ns, "show", wg, "dump");
 
-        // Rejected before sending: a keepalive out of range.
+        // Rejected by validation before anything is sent, so the device is trivially unchanged; rollback after a
+        // real half-applied plan is A_UAPI_connection_broken_mid_apply_is_rolled_back_to_the_previous_peer_set.
         var bad = config with { Peers = [config.Peers[0] with { PersistentKeepalive = 70000 }] };
         await Assert.ThrowsAsync<WgPlanValidationException>(() => new WireGuardConfigurator(backend).ApplyAsync(wg, bad));
         Assert.Equal(before, await lab.WgAsync(ns, "show", wg, "dump"));
@@ -191,6 +192,58 @@ public sealed class UserspaceNetnsTests
         Assert.Equal(Errno.ENODEV, Assert.Throws<NetlinkException>(() => rt.DeleteLink(lab.Prefix + "nope")).Errno);
         Assert.False(rt.TryGetLink(lab.Prefix + "nope", out _));
         Assert.Equal(before, await lab.WgAsync(ns, "show", wg, "dump"));
+    }
+
+    [Fact]
+    [Trait("Category", TestCategories.Netns)]
+    public async Task A_UAPI_connection_broken_mid_apply_is_rolled_back_to_the_previous_peer_set()
+    {
+        await using var lab = new NetnsLab();
+        var ns = await lab.AddNamespaceAsync("p");
+        var wg = lab.Prefix + "wg";
+        var breaking = new BreakingUapiTransport(new UapiSocketTransport(lab.SocketDirectory(ns)));
+        var backend = lab.UserspaceBackend(ns, breaking);
+        await backend.EnsureInterfaceAsync(wg);
+        var configurator = new WireGuardConfigurator(backend);
+
+        var priv = X25519.GenerateKeyPair().PrivateKey;
+        var setA = new WgDeviceConfig(priv)
+        {
+            ListenPort = 42000,
+            Peers = [.. Enumerable.Range(0, 3).Select(i => new WgPeerConfig(X25519.GenerateKeyPair().PublicKey)
+            {
+                AllowedIPs = [IPNetwork.Parse($"10.9.0.{i + 1}/32")],
+                Endpoint = IPEndPoint.Parse($"192.0.2.{i + 1}:51820"),
+                PersistentKeepalive = 25,
+            })],
+        };
+        await configurator.ApplyAsync(wg, setA);
+        await AssertDumpMatches(lab, ns, wg, setA);
+
+        // 300 new peers replace set A; the request breaks half-way, after wireguard-go applied part of it.
+        var big = setA with
+        {
+            ListenPort = 42001,
+            Peers = [.. Enumerable.Range(0, 300).Select(i => new WgPeerConfig(X25519.GenerateKeyPair().PublicKey)
+            {
+                AllowedIPs = [IPNetwork.Parse($"10.8.{i >> 8}.{i & 255}/32")],
+                PersistentKeepalive = 15,
+            })],
+        };
+        var bigKeys = big.Peers.Select(p => p.PublicKey.ToString()).ToHashSet();
+        int halfApplied = 0;
+        breaking.BreakNextSet = async () =>
+        {
+            var mid = WgDumpReader.Parse(await lab.WgAsync(ns, "show", wg, "dump"));
+            halfApplied = mid.Peers.Count(p => bigKeys.Contains(p.PublicKey));
+        };
+        var e = await Assert.ThrowsAsync<WireGuardTransportException>(() => configurator.ApplyAsync(wg, big));
+        Assert.IsType<IOException>(e.InnerException);
+        Assert.True(breaking.PrefixBytesSent > 0);
+        Assert.True(halfApplied is > 0 and < 300, $"the broken request should have applied part of the plan; {halfApplied} of 300 new peers were present");
+
+        // The official wg tool sees set A again: the configurator restored it.
+        await AssertDumpMatches(lab, ns, wg, setA);
     }
 
     [Fact]

@@ -152,6 +152,50 @@ public sealed class WgGenlParserTests
         Assert.Equal(before, kernel.Sent.Count);
     }
 
+    public static TheoryData<string, Type> TransportFailures => new()
+    {
+        { "no ACK within the receive timeout", typeof(WireGuardTransportException) },
+        { "truncated ACK", typeof(WireGuardProtocolException) },
+    };
+
+    [Theory]
+    [Trait("Category", TestCategories.Unit)]
+    [MemberData(nameof(TransportFailures))]
+    public async Task A_transport_failure_on_the_second_chunk_is_a_WireGuard_exception_and_the_configurator_rolls_back(string name, Type expected)
+    {
+        // The first SET chunk is acknowledged, the second fails in transport; the rollback's GET and SETs succeed.
+        int sets = 0;
+        using var kernel = new FakeGenlKernel((req, _) =>
+        {
+            if (req[16] == WgGenlConstants.WG_CMD_GET_DEVICE)
+            {
+                return [FakeGenlKernel.Reply(req, GetReply()), FakeGenlKernel.Done(req)];
+            }
+            if (++sets != 2)
+            {
+                return [FakeGenlKernel.Error(req, Errno.None)];
+            }
+            return name == "truncated ACK" ? [TruncatedAck(req)] : [];
+        });
+        using var backend = new KernelWireGuardBackend(kernel, new NullRoute(), 0x15, ownsSockets: false, maxMessageSize: 4096);
+        var big = WgGenlChunkingTests.BigPlan(100);
+        var desired = new WgDeviceConfig(big.PrivateKey!.Value) { Peers = [.. big.Peers.Select(p => new WgPeerConfig(p.PublicKey) { AllowedIPs = p.AllowedIPs })] };
+        var e = await Assert.ThrowsAnyAsync<WireGuardException>(() => new WireGuardConfigurator(backend).ApplyAsync("wg0", desired));
+        Assert.IsType(expected, e);
+        // GET, SET 1, SET 2 (failed), then the rollback re-reads the device (this fake always answers the same
+        // device, so the diff back is empty; the Netns and VM tests prove the restore against real implementations).
+        Assert.Equal(4, kernel.Sent.Count);
+        Assert.Equal(WgGenlConstants.WG_CMD_GET_DEVICE, kernel.Sent[3][16]);
+    }
+
+    /// <summary>An NLMSG_ERROR whose length field says 18: a header and only 2 of the 4 error bytes.</summary>
+    private static byte[] TruncatedAck(byte[] request)
+    {
+        var b = FakeGenlKernel.Error(request, Errno.None)[..18];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(b, 18);
+        return b;
+    }
+
     /// <summary>An rtnetlink stand-in that knows at most one link.</summary>
     private sealed class NullRoute(RtLink? link = null) : IRouteNetlink
     {

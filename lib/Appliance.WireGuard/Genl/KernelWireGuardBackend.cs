@@ -59,9 +59,9 @@ public sealed class KernelWireGuardBackend : IWireGuardBackend
         {
             _route.CreateLink(interfaceName, "wireguard");
         }
-        catch (NetlinkException e)
+        catch (Exception e) when (WgErrors.TryTranslateTransport(e, interfaceName, "create", out var translated))
         {
-            throw WgErrors.Translate(e, interfaceName, "create");
+            throw translated;
         }
         return Task.CompletedTask;
     }
@@ -72,9 +72,9 @@ public sealed class KernelWireGuardBackend : IWireGuardBackend
         {
             _route.DeleteLink(interfaceName);
         }
-        catch (NetlinkException e)
+        catch (Exception e) when (WgErrors.TryTranslateTransport(e, interfaceName, "delete", out var translated))
         {
-            throw WgErrors.Translate(e, interfaceName, "delete");
+            throw translated;
         }
         return Task.CompletedTask;
     }
@@ -89,13 +89,9 @@ public sealed class KernelWireGuardBackend : IWireGuardBackend
             {
                 _genl.Dump(_buffer.AsSpan(0, n), "WG_CMD_GET_DEVICE", (in NetlinkMessage m) => parser.Add(m));
             }
-            catch (NetlinkException e)
+            catch (Exception e) when (WgErrors.TryTranslateTransport(e, interfaceName, "get", out var translated))
             {
-                throw WgErrors.Translate(e, interfaceName, "get");
-            }
-            catch (NetlinkProtocolException e)
-            {
-                throw new WireGuardProtocolException($"malformed WG_CMD_GET_DEVICE reply for '{interfaceName}': {e.Message}", e);
+                throw translated;
             }
             return Task.FromResult(parser.Build());
         }
@@ -118,9 +114,9 @@ public sealed class KernelWireGuardBackend : IWireGuardBackend
                 {
                     _genl.Request(_buffer.AsSpan(0, n), "WG_CMD_SET_DEVICE");
                 }
-                catch (NetlinkException e)
+                catch (Exception e) when (WgErrors.TryTranslateTransport(e, interfaceName, "set", out var translated))
                 {
-                    throw WgErrors.Translate(e, interfaceName, "set");
+                    throw translated;
                 }
             }
         }

@@ -27,7 +27,7 @@ public sealed class UserspaceWireGuardBackend : IWireGuardBackend
     {
         try
         {
-            await _transport.ExchangeAsync(interfaceName, UapiEncoder.GetRequest.ToArray(), cancellationToken).ConfigureAwait(false);
+            await ExchangeAsync(interfaceName, UapiEncoder.GetRequest.ToArray(), "UAPI get", cancellationToken).ConfigureAwait(false);
             return;
         }
         catch (WireGuardDeviceNotFoundException) when (_launcher is not null)
@@ -59,7 +59,7 @@ public sealed class UserspaceWireGuardBackend : IWireGuardBackend
 
     public async Task<WgDevice> GetDeviceAsync(string interfaceName, CancellationToken cancellationToken = default)
     {
-        var reply = await _transport.ExchangeAsync(interfaceName, UapiEncoder.GetRequest.ToArray(), cancellationToken).ConfigureAwait(false);
+        var reply = await ExchangeAsync(interfaceName, UapiEncoder.GetRequest.ToArray(), "UAPI get", cancellationToken).ConfigureAwait(false);
         return UapiParser.ParseDevice(interfaceName, reply);
     }
 
@@ -74,7 +74,7 @@ public sealed class UserspaceWireGuardBackend : IWireGuardBackend
         try
         {
             int n = UapiEncoder.SetDevice(buffer, plan);
-            var reply = await _transport.ExchangeAsync(interfaceName, buffer.AsMemory(0, n), cancellationToken).ConfigureAwait(false);
+            var reply = await ExchangeAsync(interfaceName, buffer.AsMemory(0, n), "UAPI set", cancellationToken).ConfigureAwait(false);
             var errno = UapiParser.ParseErrno(reply);
             if (errno != Errno.None)
             {
@@ -84,6 +84,26 @@ public sealed class UserspaceWireGuardBackend : IWireGuardBackend
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>
+    /// One UAPI exchange with transport failures (socket reset, short read, the transport's own timeout) translated
+    /// into <see cref="WireGuardTransportException"/>; the caller's cancellation stays an OperationCanceledException.
+    /// </summary>
+    private async Task<string> ExchangeAsync(string interfaceName, ReadOnlyMemory<byte> request, string operation, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _transport.ExchangeAsync(interfaceName, request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new WireGuardTransportException(interfaceName, operation, new TimeoutException("no UAPI reply in time", e));
+        }
+        catch (Exception e) when (e is not WireGuardException && WgErrors.TryTranslateTransport(e, interfaceName, operation, out var translated))
+        {
+            throw translated;
         }
     }
 
