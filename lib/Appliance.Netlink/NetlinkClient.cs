@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.ExceptionServices;
 
 namespace Appliance.Netlink;
 
@@ -11,6 +12,9 @@ public sealed class NetlinkClient : IDisposable
     // Dumps are sized by the kernel from the receive buffer the reader offers; 64 KiB takes the largest.
     private const int ReceiveBufferSize = 64 * 1024;
     private const ushort ExtAckMessageAttribute = 1; // NLMSGERR_ATTR_MSG
+
+    /// <summary>How often <see cref="Dump(Span{byte}, string, NetlinkMessageHandler, Action?)"/> tries an interrupted dump.</summary>
+    public const int MaxDumpAttempts = 3;
 
     private readonly INetlinkSocket _socket;
     private readonly bool _ownsSocket;
@@ -51,10 +55,39 @@ public sealed class NetlinkClient : IDisposable
     }
 
     /// <summary>Sends a request and hands each reply message to <paramref name="handler"/> until the dump ends (or the single reply arrives).</summary>
-    public void Dump(Span<byte> message, string operation, NetlinkMessageHandler handler)
+    /// <remarks>An interrupted dump (NLM_F_DUMP_INTR) throws EINTR; use the overload with <c>restart</c> to retry it.</remarks>
+    public void Dump(Span<byte> message, string operation, NetlinkMessageHandler handler) => Dump(message, operation, handler, restart: null);
+
+    /// <summary>
+    /// Like <see cref="Dump(Span{byte}, string, NetlinkMessageHandler)"/>, but a dump the kernel marks NLM_F_DUMP_INTR
+    /// (the object list changed while it was read) is sent again, up to <see cref="MaxDumpAttempts"/> times in all;
+    /// <paramref name="restart"/> runs before each retry so the caller can drop what the handler collected.
+    /// Whatever happens, the rest of a dump is read up to NLMSG_DONE before this returns or throws, so the next
+    /// request on the socket never meets a dump still in progress (EBUSY) or stale replies.
+    /// </summary>
+    public void Dump(Span<byte> message, string operation, NetlinkMessageHandler handler, Action? restart)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            if (!DumpOnce(message, operation, handler))
+            {
+                return;
+            }
+            if (restart is null || attempt >= MaxDumpAttempts)
+            {
+                throw new NetlinkException(Errno.EINTR, operation, $"dump interrupted by a concurrent change ({attempt} attempt{(attempt == 1 ? "" : "s")})");
+            }
+            restart();
+        }
+    }
+
+    /// <summary>One dump exchange, drained to its end; returns true if the kernel flagged it as interrupted.</summary>
+    private bool DumpOnce(Span<byte> message, string operation, NetlinkMessageHandler handler)
     {
         uint seq = Stamp(message, NetlinkMessageFlags.None);
         _socket.Send(message);
+        bool interrupted = false;
+        ExceptionDispatchInfo? handlerError = null;
         while (true)
         {
             int n = _socket.Receive(_receive);
@@ -65,30 +98,41 @@ public sealed class NetlinkClient : IDisposable
                 {
                     continue;
                 }
+                interrupted |= (m.Flags & NetlinkMessageFlags.DumpInterrupted) != 0;
                 switch (m.Type)
                 {
                     case NetlinkMessageType.Done:
+                        handlerError?.Throw();
                         if (m.Payload.Length >= 4 && BinaryPrimitives.ReadInt32LittleEndian(m.Payload) < 0)
                         {
                             throw new NetlinkException((Errno)(-BinaryPrimitives.ReadInt32LittleEndian(m.Payload)), operation);
                         }
-                        return;
+                        return interrupted;
                     case NetlinkMessageType.Error:
+                        handlerError?.Throw();
                         ThrowIfError(m, operation);
-                        return;
+                        return interrupted;
                     case NetlinkMessageType.Noop:
                         continue;
                     case NetlinkMessageType.Overrun:
                         throw new NetlinkException(Errno.ENOBUFS, operation, "netlink overrun");
                     default:
-                        if ((m.Flags & NetlinkMessageFlags.DumpInterrupted) != 0)
+                        // After an interruption or a handler failure the rest is only drained, not handed on.
+                        if (!interrupted && handlerError is null)
                         {
-                            throw new NetlinkException(Errno.EINTR, operation, "dump interrupted by a concurrent change");
+                            try
+                            {
+                                handler(in m);
+                            }
+                            catch (Exception e)
+                            {
+                                handlerError = ExceptionDispatchInfo.Capture(e);
+                            }
                         }
-                        handler(in m);
                         if ((m.Flags & NetlinkMessageFlags.Multi) == 0)
                         {
-                            return;
+                            handlerError?.Throw();
+                            return interrupted;
                         }
                         break;
                 }

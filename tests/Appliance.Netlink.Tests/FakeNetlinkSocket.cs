@@ -13,6 +13,9 @@ public sealed class FakeNetlinkSocket : INetlinkSocket
 
     public List<byte[]> Sent { get; } = [];
 
+    /// <summary>Replies scripted but not yet received: what a real socket would still hold for the next request.</summary>
+    public int Pending => _pending.Count;
+
     public void Send(ReadOnlySpan<byte> datagram)
     {
         var copy = datagram.ToArray();

@@ -83,6 +83,79 @@ public sealed class NetlinkClientTests
         Assert.Equal(Errno.ENODEV, e.Errno);
     }
 
+    /// <summary>A three-part RTM_NEWLINK dump (if1..if3) and DONE; <paramref name="interrupted"/> marks the second part NLM_F_DUMP_INTR.</summary>
+    private static List<byte[]> LinkDump(byte[] req, bool interrupted, string prefix = "if")
+    {
+        var replies = new List<byte[]>();
+        for (int i = 1; i <= 3; i++)
+        {
+            var b = new byte[128];
+            var w = new NetlinkWriter(b);
+            var flags = NetlinkMessageFlags.Multi | (interrupted && i == 2 ? NetlinkMessageFlags.DumpInterrupted : 0);
+            int m = w.BeginMessage(RtNetlinkConstants.RTM_NEWLINK, flags, FakeNetlinkSocket.SequenceOf(req));
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(w.Reserve(16)[4..], i);
+            w.WriteString(RtNetlinkConstants.IFLA_IFNAME, prefix + i);
+            w.EndMessage(m);
+            replies.Add(b[..w.Length]);
+        }
+        replies.Add(FakeNetlinkSocket.Done(req));
+        return replies;
+    }
+
+    [Fact]
+    [Trait("Category", TestCategories.Unit)]
+    public void A_handler_that_throws_still_drains_the_dump_to_DONE()
+    {
+        using var socket = new FakeNetlinkSocket(req => LinkDump(req, interrupted: false));
+        using var client = new NetlinkClient(socket, ownsSocket: false);
+        var req = new byte[64];
+        int n = RtNetlinkCodec.GetLink(req, null);
+        int calls = 0;
+        var e = Assert.Throws<FormatException>(() => client.Dump(req.AsSpan(0, n), "dump", (in NetlinkMessage _) =>
+        {
+            calls++;
+            throw new FormatException("handler failed");
+        }));
+        Assert.Equal("handler failed", e.Message);
+        Assert.Equal(1, calls);
+        Assert.Equal(0, socket.Pending);
+        // The socket is usable for the next dump.
+        using var rt = new RouteNetlinkClient(socket, ownsSocket: false);
+        Assert.Equal(3, rt.GetLinks().Count);
+    }
+
+    [Fact]
+    [Trait("Category", TestCategories.Unit)]
+    public void An_interrupted_dump_is_drained_and_retried_and_only_the_clean_attempt_counts()
+    {
+        int attempts = 0;
+        using var socket = new FakeNetlinkSocket(req => LinkDump(req, interrupted: ++attempts == 1, prefix: "try" + attempts + "-"));
+        using var rt = new RouteNetlinkClient(socket, ownsSocket: false);
+        var links = rt.GetLinks();
+        Assert.Equal(["try2-1", "try2-2", "try2-3"], links.Select(l => l.Name));
+        Assert.Equal(2, socket.Sent.Count);
+        Assert.Equal(0, socket.Pending);
+    }
+
+    [Fact]
+    [Trait("Category", TestCategories.Unit)]
+    public void A_dump_interrupted_every_time_gives_up_with_EINTR_after_a_bounded_number_of_attempts()
+    {
+        using var socket = new FakeNetlinkSocket(req => LinkDump(req, interrupted: true));
+        using var rt = new RouteNetlinkClient(socket, ownsSocket: false);
+        var e = Assert.Throws<NetlinkException>(() => rt.GetLinks());
+        Assert.Equal(Errno.EINTR, e.Errno);
+        Assert.Equal(NetlinkClient.MaxDumpAttempts, socket.Sent.Count);
+        Assert.Equal(0, socket.Pending);
+
+        // Without a restart callback there is no retry, but the dump is still drained.
+        using var client = new NetlinkClient(socket, ownsSocket: false);
+        var req = new byte[64];
+        int n = RtNetlinkCodec.GetLink(req, null);
+        Assert.Equal(Errno.EINTR, Assert.Throws<NetlinkException>(() => client.Dump(req.AsSpan(0, n), "dump", (in NetlinkMessage _) => { })).Errno);
+        Assert.Equal(0, socket.Pending);
+    }
+
     [Fact]
     [Trait("Category", TestCategories.Unit)]
     public void A_silent_kernel_times_out_instead_of_hanging()

@@ -34,7 +34,7 @@ public sealed class RouteNetlinkClient : IRouteNetlink
         RtLink? found = null;
         try
         {
-            _client.Dump(_request.AsSpan(0, n), "RTM_GETLINK " + name, (in NetlinkMessage m) => found = RtNetlinkCodec.ParseLink(m));
+            _client.Dump(_request.AsSpan(0, n), "RTM_GETLINK " + name, (in NetlinkMessage m) => found = RtNetlinkCodec.ParseLink(m), () => found = null);
         }
         catch (NetlinkException e) when (e.Errno == Errno.ENODEV)
         {
@@ -47,7 +47,7 @@ public sealed class RouteNetlinkClient : IRouteNetlink
     {
         int n = RtNetlinkCodec.GetLink(_request, null);
         var list = new List<RtLink>();
-        _client.Dump(_request.AsSpan(0, n), "RTM_GETLINK dump", (in NetlinkMessage m) => list.Add(RtNetlinkCodec.ParseLink(m)));
+        _client.Dump(_request.AsSpan(0, n), "RTM_GETLINK dump", (in NetlinkMessage m) => list.Add(RtNetlinkCodec.ParseLink(m)), list.Clear);
         return list;
     }
 
@@ -93,7 +93,7 @@ public sealed class RouteNetlinkClient : IRouteNetlink
             {
                 list.Add(a);
             }
-        });
+        }, list.Clear);
         return list;
     }
 
@@ -119,7 +119,7 @@ public sealed class RouteNetlinkClient : IRouteNetlink
             {
                 list.Add(r);
             }
-        });
+        }, list.Clear);
         return list;
     }
 

@@ -87,7 +87,7 @@ public sealed class KernelWireGuardBackend : IWireGuardBackend
             var parser = new WgGenlParser();
             try
             {
-                _genl.Dump(_buffer.AsSpan(0, n), "WG_CMD_GET_DEVICE", (in NetlinkMessage m) => parser.Add(m));
+                _genl.Dump(_buffer.AsSpan(0, n), "WG_CMD_GET_DEVICE", (in NetlinkMessage m) => parser.Add(m), () => parser = new WgGenlParser());
             }
             catch (Exception e) when (WgErrors.TryTranslateTransport(e, interfaceName, "get", out var translated))
             {
