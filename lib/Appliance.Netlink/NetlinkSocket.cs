@@ -6,11 +6,11 @@ namespace Appliance.Netlink;
 /// <summary>A real AF_NETLINK socket, optionally created inside another network namespace.</summary>
 public sealed class NetlinkSocket : INetlinkSocket
 {
-    private int _fd;
+    private readonly SafeNetlinkHandle _handle;
 
     private NetlinkSocket(int fd)
     {
-        _fd = fd;
+        _handle = new SafeNetlinkHandle(fd);
     }
 
     /// <summary>
@@ -64,7 +64,15 @@ public sealed class NetlinkSocket : INetlinkSocket
             }
         }
         var s = new NetlinkSocket(fd);
-        s.Configure(receiveTimeout ?? TimeSpan.FromSeconds(10));
+        try
+        {
+            s.Configure(receiveTimeout ?? TimeSpan.FromSeconds(10));
+        }
+        catch
+        {
+            s.Dispose();
+            throw;
+        }
         return s;
     }
 
@@ -86,12 +94,13 @@ public sealed class NetlinkSocket : INetlinkSocket
 
     private void Configure(TimeSpan receiveTimeout)
     {
+        int fd = _handle.Fd;
         // Ask for error strings (extended ACK) and no echo of the request inside error messages.
-        _ = LibcSpan.setsockopt_int(_fd, Libc.SOL_NETLINK, Libc.NETLINK_EXT_ACK, 1);
-        _ = LibcSpan.setsockopt_int(_fd, Libc.SOL_NETLINK, Libc.NETLINK_CAP_ACK, 1);
-        _ = LibcSpan.setsockopt_int(_fd, Libc.SOL_SOCKET, Libc.SO_RCVBUF, 1 << 20);
-        _ = LibcSpan.setsockopt_int(_fd, Libc.SOL_SOCKET, Libc.SO_SNDBUF, 1 << 20);
-        if (LibcSpan.setsockopt_timeval(_fd, Libc.SOL_SOCKET, Libc.SO_RCVTIMEO, receiveTimeout) < 0)
+        _ = LibcSpan.setsockopt_int(fd, Libc.SOL_NETLINK, Libc.NETLINK_EXT_ACK, 1);
+        _ = LibcSpan.setsockopt_int(fd, Libc.SOL_NETLINK, Libc.NETLINK_CAP_ACK, 1);
+        _ = LibcSpan.setsockopt_int(fd, Libc.SOL_SOCKET, Libc.SO_RCVBUF, 1 << 20);
+        _ = LibcSpan.setsockopt_int(fd, Libc.SOL_SOCKET, Libc.SO_SNDBUF, 1 << 20);
+        if (LibcSpan.setsockopt_timeval(fd, Libc.SOL_SOCKET, Libc.SO_RCVTIMEO, receiveTimeout) < 0)
         {
             throw new NetlinkException((Errno)Marshal.GetLastPInvokeError(), "setsockopt(SO_RCVTIMEO)");
         }
@@ -99,10 +108,51 @@ public sealed class NetlinkSocket : INetlinkSocket
 
     public void Send(ReadOnlySpan<byte> datagram)
     {
-        ObjectDisposedException.ThrowIf(_fd < 0, this);
+        bool added = false;
+        try
+        {
+            int fd = AddRef(ref added);
+            SendCore(fd, datagram);
+        }
+        finally
+        {
+            if (added)
+            {
+                _handle.DangerousRelease();
+            }
+        }
+    }
+
+    public int Receive(Span<byte> buffer)
+    {
+        bool added = false;
+        try
+        {
+            int fd = AddRef(ref added);
+            return ReceiveCore(fd, buffer);
+        }
+        finally
+        {
+            if (added)
+            {
+                _handle.DangerousRelease();
+            }
+        }
+    }
+
+    /// <summary>Keeps the fd from being closed (and its number reused) while a call is using it.</summary>
+    private int AddRef(ref bool added)
+    {
+        ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
+        _handle.DangerousAddRef(ref added);
+        return _handle.Fd;
+    }
+
+    private static void SendCore(int fd, ReadOnlySpan<byte> datagram)
+    {
         while (true)
         {
-            nint n = LibcSpan.send(_fd, datagram, 0);
+            nint n = LibcSpan.send(fd, datagram, 0);
             if (n >= 0)
             {
                 return;
@@ -115,12 +165,11 @@ public sealed class NetlinkSocket : INetlinkSocket
         }
     }
 
-    public int Receive(Span<byte> buffer)
+    private static int ReceiveCore(int fd, Span<byte> buffer)
     {
-        ObjectDisposedException.ThrowIf(_fd < 0, this);
         while (true)
         {
-            nint n = LibcSpan.recv(_fd, buffer, 0);
+            nint n = LibcSpan.recv(fd, buffer, 0);
             if (n >= 0)
             {
                 return (int)n;
@@ -137,12 +186,5 @@ public sealed class NetlinkSocket : INetlinkSocket
         }
     }
 
-    public void Dispose()
-    {
-        if (_fd >= 0)
-        {
-            _ = Libc.close(_fd);
-            _fd = -1;
-        }
-    }
+    public void Dispose() => _handle.Dispose();
 }

@@ -37,6 +37,7 @@ public static class WireGuardBackendSelector
         return new UserspaceWireGuardBackend(
             new UapiSocketTransport(userspace.SocketDirectory),
             new WireGuardGoLauncher(userspace),
-            RouteNetlinkClient.Open(networkNamespacePath));
+            RouteNetlinkClient.Open(networkNamespacePath),
+            ownsRoute: true);
     }
 }

@@ -158,6 +158,18 @@ public sealed class UapiCodecTests
 
     [Fact]
     [Trait("Category", TestCategories.Unit)]
+    public void The_rtnetlink_client_is_disposed_only_when_the_backend_owns_it()
+    {
+        var borrowed = new NullRoute();
+        new UserspaceWireGuardBackend(new FakeUapiTransport(_ => ""), null, borrowed).Dispose();
+        Assert.False(borrowed.Disposed);
+        var owned = new NullRoute();
+        new UserspaceWireGuardBackend(new FakeUapiTransport(_ => ""), null, owned, ownsRoute: true).Dispose();
+        Assert.True(owned.Disposed);
+    }
+
+    [Fact]
+    [Trait("Category", TestCategories.Unit)]
     public async Task A_missing_socket_means_the_device_does_not_exist()
     {
         using var dir = new TempDirectory("apwg-uapi");

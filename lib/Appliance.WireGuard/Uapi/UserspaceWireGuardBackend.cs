@@ -10,15 +10,26 @@ public sealed class UserspaceWireGuardBackend : IWireGuardBackend
     private readonly IUapiTransport _transport;
     private readonly IUserspaceLauncher? _launcher;
     private readonly IRouteNetlink? _route;
+    private readonly bool _ownsRoute;
 
     /// <param name="transport">The UAPI socket transport.</param>
     /// <param name="launcher">Starts wireguard-go in <see cref="EnsureInterfaceAsync"/>; null means interfaces are managed elsewhere.</param>
     /// <param name="route">Deletes a TUN link this backend did not start; not owned.</param>
     public UserspaceWireGuardBackend(IUapiTransport transport, IUserspaceLauncher? launcher = null, IRouteNetlink? route = null)
+        : this(transport, launcher, route, ownsRoute: false)
+    {
+    }
+
+    /// <param name="transport">The UAPI socket transport.</param>
+    /// <param name="launcher">Starts wireguard-go in <see cref="EnsureInterfaceAsync"/>; null means interfaces are managed elsewhere.</param>
+    /// <param name="route">Deletes a TUN link this backend did not start.</param>
+    /// <param name="ownsRoute">Dispose <paramref name="route"/> with this backend (the selector hands over the client it opened).</param>
+    public UserspaceWireGuardBackend(IUapiTransport transport, IUserspaceLauncher? launcher, IRouteNetlink? route, bool ownsRoute)
     {
         _transport = transport;
         _launcher = launcher;
         _route = route;
+        _ownsRoute = ownsRoute;
     }
 
     public WireGuardBackendKind Kind => WireGuardBackendKind.Userspace;
@@ -107,5 +118,12 @@ public sealed class UserspaceWireGuardBackend : IWireGuardBackend
         }
     }
 
-    public void Dispose() => _launcher?.Dispose();
+    public void Dispose()
+    {
+        _launcher?.Dispose();
+        if (_ownsRoute)
+        {
+            _route?.Dispose();
+        }
+    }
 }
