@@ -355,7 +355,7 @@ public sealed class MqttBroker : IAsyncDisposable
                 foreach (var c in _connections.Keys)
                 {
                     // 3.1.1 section 3.1.2.10: nothing received for 1.5 x keepalive means the client is gone.
-                    if (c.IsConnected && c.KeepAliveSeconds > 0 && now - c.LastActivityMs > c.KeepAliveSeconds * 1500L)
+                    if (c.IsConnected && c.KeepAliveSeconds > 0 && now - c.LastActivityMs > c.KeepAliveSeconds * 1500L && c.TryMarkKeepAliveExpired())
                     {
                         Metrics.KeepAliveTimeout();
                         LogLine(MqttBrokerLogLevel.Information, $"'{c.ClientId}' keepalive expired");

@@ -20,6 +20,7 @@ internal sealed class MqttBrokerConnection
     private readonly Channel<byte[]> _outgoing = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _cts = new();
     private int _pendingWrites;
+    private int _keepAliveExpired;
     private bool _graceful;
 
     public MqttBrokerConnection(MqttBroker broker, Socket socket, MqttBrokerListenerOptions listener)
@@ -91,6 +92,9 @@ internal sealed class MqttBrokerConnection
         _outgoing.Writer.TryComplete();
     }
 
+    /// <summary>True once per connection: the housekeeping loop may see a closing connection again before it is removed.</summary>
+    public bool TryMarkKeepAliveExpired() => Interlocked.Exchange(ref _keepAliveExpired, 1) == 0;
+
     /// <summary>Closes at once.</summary>
     public void Abort()
     {
@@ -151,6 +155,8 @@ internal sealed class MqttBrokerConnection
                     await writer.ConfigureAwait(false);
                     return;
                 }
+                // 3.1.1 section 3.1.2.10: the keepalive period runs from CONNECT, not from the TCP accept.
+                LastActivityMs = Environment.TickCount64;
             }
             while (true)
             {

@@ -52,9 +52,12 @@ public sealed class MosquittoProvisionerTests
         {
             PasswordFilePath = options.PasswordFilePath, AclFilePath = options.AclFilePath, ProcessId = mosquitto.Pid,
         });
+        // One change at a time, each followed by its own reload, so no SIGHUP is coalesced with the next.
+        var reloads = ReloadCount(mosquitto);
         await provisioner.SetUserAsync("server", "server-pw", MqttTopicAcl.AllowAll, default);
+        reloads = await WaitForReloadAsync(mosquitto, reloads);
         await provisioner.SetUserAsync("n1", "n1-pw", MqttTopicAcl.ForNode("n1", ["lab"]), default);
-        await WaitForReloadAsync(mosquitto, 1);
+        reloads = await WaitForReloadAsync(mosquitto, reloads);
 
         await using var server = await ConnectAsync(port, "server", "server-pw");
         await server.SubscribeAsync("appliance/v1/report/#");
@@ -78,7 +81,7 @@ public sealed class MosquittoProvisionerTests
         // Wrong password, then a removed node: refused.
         await Assert.ThrowsAsync<MqttConnectException>(() => ConnectAsync(port, "n1", "wrong"));
         await provisioner.RemoveUserAsync("n1", default);
-        await WaitForReloadAsync(mosquitto, 2);
+        await WaitForReloadAsync(mosquitto, reloads);
         await Assert.ThrowsAsync<MqttConnectException>(() => ConnectAsync(port, "n1", "n1-pw"));
 
         // A fresh provisioner reads the state back from the files.
@@ -87,11 +90,13 @@ public sealed class MosquittoProvisionerTests
         Assert.Equal(["server"], reloaded.UserNames);
     }
 
-    private static async Task WaitForReloadAsync(MosquittoProcess mosquitto, int count)
+    private static int ReloadCount(MosquittoProcess mosquitto) => mosquitto.Log.Split("Reloading config", StringSplitOptions.None).Length - 1;
+
+    /// <summary>Waits until Mosquitto logs one more reload than <paramref name="before"/>; returns the new count.</summary>
+    private static async Task<int> WaitForReloadAsync(MosquittoProcess mosquitto, int before)
     {
-        await BrokerHost.WaitUntilAsync(
-            () => mosquitto.Log.Split("Reloading config", StringSplitOptions.None).Length - 1 >= count,
-            $"mosquitto reload #{count}");
+        await BrokerHost.WaitUntilAsync(() => ReloadCount(mosquitto) > before, $"mosquitto reload #{before + 1}");
+        return ReloadCount(mosquitto);
     }
 
     private static async Task<MqttClient> ConnectAsync(int port, string user, string password)
