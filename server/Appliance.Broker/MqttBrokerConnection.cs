@@ -140,6 +140,10 @@ internal sealed class MqttBrokerConnection
                     _broker.Metrics.MalformedPacket();
                     return;
                 }
+                if (first is not null)
+                {
+                    _broker.Metrics.PacketDecoded();
+                }
                 if (first is not MqttConnectPacket connect)
                 {
                     _broker.Metrics.MalformedPacket();
@@ -166,6 +170,7 @@ internal sealed class MqttBrokerConnection
                     return;
                 }
                 LastActivityMs = Environment.TickCount64;
+                _broker.Metrics.PacketDecoded();
                 if (!Handle(packet))
                 {
                     return;

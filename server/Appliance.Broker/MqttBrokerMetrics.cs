@@ -16,6 +16,7 @@ public sealed class MqttBrokerMetrics
     private long _keepAliveTimeouts;
     private long _sessionTakeovers;
     private long _internalErrors;
+    private long _packetsDecoded;
 
     /// <summary>Sockets accepted and past the connection limits.</summary>
     public long ConnectionsAccepted => Interlocked.Read(ref _connectionsAccepted);
@@ -49,6 +50,11 @@ public sealed class MqttBrokerMetrics
 
     /// <summary>Unexpected exceptions caught at a connection's top level (a bug if ever non-zero); the connection is closed.</summary>
     public long InternalErrors => Interlocked.Read(ref _internalErrors);
+
+    /// <summary>Packets read off client sockets and decoded without error, CONNECT included (malformed ones count in <see cref="MalformedPackets"/>).</summary>
+    public long PacketsDecoded => Interlocked.Read(ref _packetsDecoded);
+
+    internal void PacketDecoded() => Interlocked.Increment(ref _packetsDecoded);
 
     internal void InternalError() => Interlocked.Increment(ref _internalErrors);
 
