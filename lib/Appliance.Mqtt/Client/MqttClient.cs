@@ -36,6 +36,9 @@ public sealed class MqttClient : IAsyncDisposable
     private long _droppedQos0;
     private bool _stopping;
 
+    // Set once the client will never connect again (disposed, disconnected, or lost with AutoReconnect off).
+    private Exception? _ended;
+
     public MqttClient(MqttClientOptions options, IMqttTransport? transport = null)
     {
         _options = options;
@@ -127,6 +130,11 @@ public sealed class MqttClient : IAsyncDisposable
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (_gate)
         {
+            if (_ended is { } ended)
+            {
+                // Nothing would ever send or acknowledge it: fail now instead of waiting forever.
+                return ValueTask.FromException(ended);
+            }
             if (_inflight.Count >= _options.MaxInflight)
             {
                 throw new MqttClientQueueFullException();
@@ -213,6 +221,7 @@ public sealed class MqttClient : IAsyncDisposable
         {
             await _supervisor.ConfigureAwait(false);
         }
+        End(new MqttConnectionLostException("disconnected before the broker acknowledged"));
     }
 
     public async ValueTask DisposeAsync()
@@ -224,6 +233,7 @@ public sealed class MqttClient : IAsyncDisposable
         {
             await _supervisor.ConfigureAwait(false);
         }
+        End(new ObjectDisposedException(nameof(MqttClient)));
         _incoming.Writer.TryComplete();
         _lifetime.Dispose();
     }
@@ -239,6 +249,29 @@ public sealed class MqttClient : IAsyncDisposable
             tcs.SetException(new MqttConnectionLostException("not connected"));
         }
         return tcs.Task;
+    }
+
+    /// <summary>Marks the client as finished (first reason wins) and fails every QoS 1 publish still waiting for PUBACK.</summary>
+    private void End(Exception reason)
+    {
+        List<Inflight> pending;
+        lock (_gate)
+        {
+            _ended ??= reason;
+            pending = [.. _inflight.Values];
+            _inflight.Clear();
+            _unsent.Clear();
+            _sentUnacked = 0;
+            foreach (var ack in _pendingAcks.Values)
+            {
+                ack.TrySetException(_ended);
+            }
+            _pendingAcks.Clear();
+        }
+        foreach (var item in pending)
+        {
+            item.Completion.TrySetException(_ended);
+        }
     }
 
     /// <summary>Sends a QoS 1 message (with DUP when it went out before); call under the gate.</summary>
@@ -349,7 +382,12 @@ public sealed class MqttClient : IAsyncDisposable
                 _pendingAcks.Clear();
             }
             ConnectionChanged?.Invoke(false);
-            if (_stopping || !_options.AutoReconnect)
+            if (!_options.AutoReconnect)
+            {
+                End(new MqttConnectionLostException());
+                return;
+            }
+            if (_stopping)
             {
                 return;
             }

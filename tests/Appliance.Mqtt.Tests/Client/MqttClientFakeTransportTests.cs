@@ -65,6 +65,57 @@ public sealed class MqttClientFakeTransportTests
 
     [Fact]
     [Trait("Category", TestCategories.Unit)]
+    public async Task DisposeAsync_fails_unacknowledged_qos1_publishes()
+    {
+        var transport = new FakeMqttTransport();
+        var client = new MqttClient(new MqttClientOptions { ClientId = "dispose", KeepAliveSeconds = 0 }, transport);
+        var connecting = client.ConnectAsync();
+        var first = await AcceptAsync(transport);
+        await connecting;
+
+        var publish = client.PublishAsync("a/b", "x", MqttQos.AtLeastOnce).AsTask();
+        Assert.IsType<MqttPublishPacket>(await first.Reader.ReadAsync(CancellationToken.None).AsTask().WaitAsync(Wait));
+        await client.DisposeAsync().AsTask().WaitAsync(Wait);
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => publish.WaitAsync(Wait));
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => client.PublishAsync("a/b", "late", MqttQos.AtLeastOnce).AsTask().WaitAsync(Wait));
+    }
+
+    [Fact]
+    [Trait("Category", TestCategories.Unit)]
+    public async Task DisconnectAsync_fails_unacknowledged_qos1_publishes()
+    {
+        var transport = new FakeMqttTransport();
+        await using var client = new MqttClient(new MqttClientOptions { ClientId = "disconnect", KeepAliveSeconds = 0 }, transport);
+        var connecting = client.ConnectAsync();
+        var first = await AcceptAsync(transport);
+        await connecting;
+
+        var publish = client.PublishAsync("a/b", "x", MqttQos.AtLeastOnce).AsTask();
+        Assert.IsType<MqttPublishPacket>(await first.Reader.ReadAsync(CancellationToken.None).AsTask().WaitAsync(Wait));
+        await client.DisconnectAsync().WaitAsync(Wait);
+        await Assert.ThrowsAsync<MqttConnectionLostException>(() => publish.WaitAsync(Wait));
+    }
+
+    [Fact]
+    [Trait("Category", TestCategories.Unit)]
+    public async Task Lost_connection_without_auto_reconnect_fails_pending_and_later_qos1_publishes()
+    {
+        var transport = new FakeMqttTransport();
+        await using var client = new MqttClient(new MqttClientOptions { ClientId = "no-reconnect", KeepAliveSeconds = 0, AutoReconnect = false }, transport);
+        var connecting = client.ConnectAsync();
+        var first = await AcceptAsync(transport);
+        await connecting;
+
+        var publish = client.PublishAsync("a/b", "x", MqttQos.AtLeastOnce).AsTask();
+        Assert.IsType<MqttPublishPacket>(await first.Reader.ReadAsync(CancellationToken.None).AsTask().WaitAsync(Wait));
+        first.Stream.Dispose(); // the broker vanishes before PUBACK
+        await Assert.ThrowsAsync<MqttConnectionLostException>(() => publish.WaitAsync(Wait));
+        await Assert.ThrowsAsync<MqttConnectionLostException>(() => client.PublishAsync("a/b", "after", MqttQos.AtLeastOnce).AsTask().WaitAsync(Wait));
+        Assert.Equal(0, client.InflightCount);
+    }
+
+    [Fact]
+    [Trait("Category", TestCategories.Unit)]
     public async Task Mqtt5_receive_maximum_from_the_broker_limits_unacknowledged_publishes()
     {
         var transport = new FakeMqttTransport();
