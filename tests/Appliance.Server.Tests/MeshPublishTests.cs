@@ -101,6 +101,17 @@ public sealed class MeshPublishTests : IDisposable
         }
         var publisher = _server.Services.GetRequiredService<MeshPublisher>();
         await WaitQuietAsync(publisher);
+        Assert.Equal(0, publisher.UpdatesPublished); // nobody is following yet: registering costs no messages
+        // Each node's agent asks for its snapshot when it connects; from then on it is sent deltas.
+        using (var admin = _server.Admin())
+        {
+            foreach (var node in (await admin.GetFromJsonAsync<List<NodeDto>>("/api/v1/networks/big/nodes"))!)
+            {
+                publisher.ResyncRequested(node.Id);
+            }
+        }
+        await WaitQuietAsync(publisher);
+        Assert.Equal(n, publisher.SnapshotsPublished);
         var before = (publisher.BytesPublished, publisher.UpdatesPublished);
         await _server.JoinAsync(key, "newcomer");
         await WaitQuietAsync(publisher);

@@ -25,6 +25,9 @@ public sealed class MeshPublisher : BackgroundService
     private readonly Channel<Work> _work = Channel.CreateUnbounded<Work>(new UnboundedChannelOptions { SingleReader = true });
     // What each network's members were last told; deltas are computed from it. Touched only by the publishing loop.
     private readonly Dictionary<string, NetworkView> _views = new(StringComparer.Ordinal);
+    // Nodes following updates: those that asked for a snapshot since this server started (an agent asks on every
+    // connect). Only they can apply a delta, so only they are sent one; registering many nodes costs no messages.
+    private readonly HashSet<string> _followers = new(StringComparer.Ordinal);
     private IDisposable? _resyncSubscription;
     private long _updates, _snapshots, _bytes, _rounds, _queued, _done;
 
@@ -133,10 +136,14 @@ public sealed class MeshPublisher : BackgroundService
                 foreach (var nodeId in after.Members.Keys)
                 {
                     // A member new to the view has nothing to apply a delta to: it gets a snapshot when it asks.
-                    if (before.Members.ContainsKey(nodeId))
+                    if (before.Members.ContainsKey(nodeId) && _followers.Contains(nodeId))
                     {
                         Publish(after.DeltaFor(nodeId, before, changed, removed, now));
                     }
+                }
+                foreach (var gone in removed)
+                {
+                    _followers.Remove(gone);
                 }
             }
             // With no earlier view (the server just started) nothing is sent: agents ask for a snapshot when they
@@ -161,7 +168,7 @@ public sealed class MeshPublisher : BackgroundService
                 {
                     // Newer than what the others were told: bring them along first, so every node stays on one version line.
                     var (changed, removed) = NetworkView.Diff(published, view);
-                    foreach (var member in view.Members.Keys.Where(published.Members.ContainsKey))
+                    foreach (var member in view.Members.Keys.Where(m => published.Members.ContainsKey(m) && _followers.Contains(m)))
                     {
                         Publish(view.DeltaFor(member, published, changed, removed, now));
                     }
@@ -169,6 +176,7 @@ public sealed class MeshPublisher : BackgroundService
                 _views[node.Network] = view;
             }
             Publish(view.Snapshot(nodeId, now));
+            _followers.Add(nodeId);
             Interlocked.Increment(ref _snapshots);
         }
     }

@@ -72,7 +72,7 @@ public sealed class JoinService(ServerContext context, TimeProvider clock, Mqtt.
             }
             var network = s.FindNetwork(networkName)
                 ?? throw ApiException.Conflict("network", $"network '{networkName}' named by the key no longer exists");
-            if (s.ListNodes(networkName).Any(n => n.PublicKey == request.PublicKey))
+            if (s.PublicKeyInUse(networkName, request.PublicKey!))
             {
                 throw ApiException.Conflict("publicKey", $"a node with this public key is already in network '{networkName}'");
             }
@@ -84,7 +84,7 @@ public sealed class JoinService(ServerContext context, TimeProvider clock, Mqtt.
             var taken = s.TakenAddresses(networkName, now);
             var ipv4 = AddressAllocator.Allocate(network.Ipv4Cidr, taken);
             var ipv6 = network.Ipv6Cidr is { } v6 ? AddressAllocator.Allocate(v6, taken) : null;
-            var name = UniqueName(Names.ToDnsLabel(request.Hostname), s.ListNodes(networkName).Select(n => n.Name).ToHashSet());
+            var name = UniqueName(Names.ToDnsLabel(request.Hostname), s.NodeNames(networkName));
             var node = new NodeRecord(
                 nodeId, networkName, name, request.Hostname!, request.PublicKey!, ipv4, ipv6,
                 request.ListenPort ?? network.ListenPort, endpoints.ToList(),

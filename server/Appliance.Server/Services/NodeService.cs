@@ -93,7 +93,7 @@ public sealed class NodeService(ServerContext context, TimeProvider clock, Mesh.
         var updated = await context.Store.WriteAsync(s =>
         {
             var node = s.FindNode(id) ?? throw ApiException.NotFound($"node '{id}'");
-            if (request.Name is not null && request.Name != node.Name && s.ListNodes(node.Network).Any(n => n.Name == request.Name))
+            if (request.Name is not null && request.Name != node.Name && s.NodeNames(node.Network).Contains(request.Name))
             {
                 throw ApiException.Conflict("name", $"another node in network '{node.Network}' is named '{request.Name}'");
             }

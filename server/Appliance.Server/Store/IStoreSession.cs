@@ -30,6 +30,9 @@ public interface IStoreSession
     IReadOnlyList<NodeRecord> ListNodes(string? network);
     NodeRecord? FindNode(string id);
     int CountNodes(string network);
+    /// <summary>The names taken in a network (cheap: no full rows).</summary>
+    HashSet<string> NodeNames(string network);
+    bool PublicKeyInUse(string network, string publicKey);
     void InsertNode(NodeRecord node);
     void UpdateNode(NodeRecord node);
     void DeleteNode(string id);

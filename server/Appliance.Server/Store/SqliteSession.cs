@@ -146,6 +146,12 @@ internal sealed class SqliteSession(SqliteConnection connection, SqliteTransacti
     public int CountNodes(string network) =>
         Query("SELECT COUNT(*) FROM nodes WHERE network = $n", r => r.GetInt32(0), ("$n", network))[0];
 
+    public HashSet<string> NodeNames(string network) =>
+        [.. Query("SELECT name FROM nodes WHERE network = $n", r => r.GetString(0), ("$n", network))];
+
+    public bool PublicKeyInUse(string network, string publicKey) =>
+        Query("SELECT 1 FROM nodes WHERE network = $n AND public_key = $k", r => true, ("$n", network), ("$k", publicKey)).Count > 0;
+
     public void InsertNode(NodeRecord n) => Execute(
         $"INSERT INTO nodes ({NodeColumns}) VALUES ($id, $net, $name, $host, $pk, $v4, $v6, $port, $ep, $os, $ver, $tags, $cred, $key, $c, $seen)",
         NodeParameters(n));

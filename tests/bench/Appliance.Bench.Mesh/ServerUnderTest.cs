@@ -1,0 +1,70 @@
+using System.Diagnostics;
+using System.Globalization;
+using Appliance.TestSupport;
+
+namespace Appliance.Bench.Mesh;
+
+/// <summary>The real appliance-server as a child process on loopback; CPU and RSS read from /proc.</summary>
+public sealed class ServerUnderTest : IAsyncDisposable
+{
+    private readonly Process _process;
+
+    public ServerUnderTest(string dataDir)
+    {
+        DataDir = dataDir;
+        ApiPort = Binaries.FreeTcpPort();
+        MqttPort = Binaries.FreeTcpPort();
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { Binaries.Server, "serve", "--data-dir", dataDir, "--urls", Url, "--mqtt-url", $"mqtts://127.0.0.1:{MqttPort}" })
+        {
+            psi.ArgumentList.Add(a);
+        }
+        _process = Process.Start(psi)!;
+        _process.OutputDataReceived += (_, _) => { };
+        _process.ErrorDataReceived += (_, _) => { };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+    }
+
+    public string DataDir { get; }
+    public int ApiPort { get; }
+    public int MqttPort { get; }
+    public string Url => $"https://127.0.0.1:{ApiPort}";
+    public int Pid => _process.Id;
+
+    /// <summary>utime + stime of the server process, in seconds.</summary>
+    public double CpuSeconds()
+    {
+        var stat = File.ReadAllText($"/proc/{Pid}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
+    }
+
+    /// <summary>Current and peak resident set, in MB.</summary>
+    public (double Rss, double Peak) MemoryMb()
+    {
+        double rss = 0, peak = 0;
+        foreach (var line in File.ReadLines($"/proc/{Pid}/status"))
+        {
+            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+            {
+                rss = long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0;
+            }
+            else if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+            {
+                peak = long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0;
+            }
+        }
+        return (rss, peak);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+        _process.Dispose();
+    }
+}

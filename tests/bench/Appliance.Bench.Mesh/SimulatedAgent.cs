@@ -1,0 +1,88 @@
+using System.Security.Cryptography.X509Certificates;
+using Appliance.Agent.Mesh;
+using Appliance.Agent.State;
+using Appliance.Contracts.Api;
+using Appliance.Mqtt.Client;
+using Appliance.Mqtt.Packets;
+using Appliance.Mqtt.Transport;
+using Appliance.WireGuard;
+
+namespace Appliance.Bench.Mesh;
+
+/// <summary>
+/// One node as the real agent handles it — MQTT client, signature/replay gate, delta apply, WireGuard reconciler —
+/// with the WireGuard device kept in memory instead of a kernel.
+/// </summary>
+public sealed class SimulatedAgent(AgentState state, X509Certificate2 ca, int port, bool reconcile)
+{
+    private readonly MeshUpdateGate _gate = new(Convert.FromBase64String(state.SigningKey!), state.NodeId);
+    private WgDevice _device = new("sim") { PrivateKey = Contracts.WgKey.Parse(state.PrivateKey) };
+    private MqttClient? _client;
+
+    public NodeConfigDto? Config { get; private set; }
+    public long BytesReceived;
+    public long Updates;
+
+    /// <summary>Raised after each applied update with the config it produced.</summary>
+    public Action<SimulatedAgent, NodeConfigDto>? Applied { get; set; }
+
+    public async Task StartAsync(CancellationToken ct)
+    {
+        _client = new MqttClient(new MqttClientOptions
+        {
+            Host = "127.0.0.1",
+            Port = port,
+            ClientId = state.NodeId,
+            UserName = state.NodeId,
+            Password = state.Credential,
+            Tls = new MqttTlsOptions { TargetHost = "127.0.0.1", TrustedRoots = [ca] },
+            KeepAliveSeconds = 120,
+            CleanSession = true,
+            AutoReconnect = false,
+        });
+        await _client.ConnectAsync(ct);
+        await _client.SubscribeAsync($"appliance/v1/node/{state.NodeId}/mesh", MqttQos.AtLeastOnce, ct);
+        _ = Task.Run(() => ReadLoopAsync(ct), ct);
+        await _client.PublishAsync($"appliance/v1/report/{state.NodeId}/resync", "{}", MqttQos.AtLeastOnce, cancellationToken: ct);
+    }
+
+    private async Task ReadLoopAsync(CancellationToken ct)
+    {
+        try
+        {
+            await foreach (var m in _client!.Messages.ReadAllAsync(ct))
+            {
+                Interlocked.Add(ref BytesReceived, m.Payload.Length);
+                if (_gate.Evaluate(m.Payload.Span, Config, out var next, out _) != MeshUpdateOutcome.Applied)
+                {
+                    continue;
+                }
+                Config = next!;
+                if (reconcile)
+                {
+                    // What the agent does with each update: desired device, minimal plan against the current device.
+                    var desired = MeshTranslator.ToDevice(state, next!);
+                    _ = WgReconciler.Diff(_device, desired);
+                    _device = _device with
+                    {
+                        ListenPort = desired.ListenPort ?? _device.ListenPort,
+                        Peers = [.. desired.Peers.Select(p => new WgPeer(p.PublicKey) { Endpoint = p.Endpoint, PersistentKeepalive = p.PersistentKeepalive, AllowedIPs = p.AllowedIPs })],
+                    };
+                }
+                Interlocked.Increment(ref Updates);
+                Applied?.Invoke(this, next!);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    public async Task StopAsync()
+    {
+        if (_client is not null)
+        {
+            await _client.DisposeAsync();
+        }
+    }
+}
