@@ -158,10 +158,55 @@ public sealed class NetlinkClientTests
 
     [Fact]
     [Trait("Category", TestCategories.Unit)]
+    public void Concurrent_callers_of_one_rtnetlink_client_each_get_their_own_whole_reply()
+    {
+        // The request buffer, receive buffer and reply stream are shared; unserialized callers would read each
+        // other's replies (wrong sequence, lost DONE) or encode into each other's requests.
+        using var socket = new FakeNetlinkSocket(req => LinkDump(req, interrupted: false, prefix: "s" + FakeNetlinkSocket.SequenceOf(req) + "-"));
+        using var rt = new RouteNetlinkClient(new SlowReceiver(socket), ownsSocket: false);
+        Parallel.For(0, 100, new ParallelOptions { MaxDegreeOfParallelism = 4 }, _ =>
+        {
+            var links = rt.GetLinks();
+            Assert.Equal(3, links.Count);
+            Assert.Single(links.Select(l => l.Name[..l.Name.IndexOf('-', StringComparison.Ordinal)]).Distinct());
+        });
+        Assert.Equal(100, socket.Sent.Count);
+        Assert.Equal(0, socket.Pending);
+    }
+
+    [Fact]
+    [Trait("Category", TestCategories.Unit)]
     public void A_silent_kernel_times_out_instead_of_hanging()
     {
         using var socket = new FakeNetlinkSocket(_ => []);
         using var rt = new RouteNetlinkClient(socket, ownsSocket: false);
         Assert.Throws<TimeoutException>(() => rt.SetLinkUp(1, true));
+    }
+
+    /// <summary>Delays every receive, so one caller's exchange spans long enough for another to cut in.</summary>
+    private sealed class SlowReceiver(INetlinkSocket inner) : INetlinkSocket
+    {
+        private readonly object _gate = new();
+
+        public void Send(ReadOnlySpan<byte> datagram)
+        {
+            lock (_gate)
+            {
+                inner.Send(datagram);
+            }
+        }
+
+        public int Receive(Span<byte> buffer)
+        {
+            Thread.Sleep(1);
+            lock (_gate)
+            {
+                return inner.Receive(buffer);
+            }
+        }
+
+        public void Dispose()
+        {
+        }
     }
 }

@@ -47,36 +47,44 @@ public sealed class KernelWireGuardBackend : IWireGuardBackend
 
     public Task EnsureInterfaceAsync(string interfaceName, CancellationToken cancellationToken = default)
     {
-        if (_route.TryGetLink(interfaceName, out var link))
+        // rtnetlink calls share the client with other threads using this backend.
+        lock (_lock)
         {
-            if (link.Kind != "wireguard")
+            if (_route.TryGetLink(interfaceName, out var link))
             {
-                throw new WireGuardOperationException(interfaceName, "create", Errno.EEXIST, $"exists with type '{link.Kind}'");
+                if (link.Kind != "wireguard")
+                {
+                    throw new WireGuardOperationException(interfaceName, "create", Errno.EEXIST, $"exists with type '{link.Kind}'");
+                }
+                return Task.CompletedTask;
+            }
+            try
+            {
+                _route.CreateLink(interfaceName, "wireguard");
+            }
+            catch (Exception e) when (WgErrors.TryTranslateTransport(e, interfaceName, "create", out var translated))
+            {
+                throw translated;
             }
             return Task.CompletedTask;
         }
-        try
-        {
-            _route.CreateLink(interfaceName, "wireguard");
-        }
-        catch (Exception e) when (WgErrors.TryTranslateTransport(e, interfaceName, "create", out var translated))
-        {
-            throw translated;
-        }
-        return Task.CompletedTask;
     }
 
     public Task DeleteInterfaceAsync(string interfaceName, CancellationToken cancellationToken = default)
     {
-        try
+        // rtnetlink calls share the client with other threads using this backend.
+        lock (_lock)
         {
-            _route.DeleteLink(interfaceName);
+            try
+            {
+                _route.DeleteLink(interfaceName);
+            }
+            catch (Exception e) when (WgErrors.TryTranslateTransport(e, interfaceName, "delete", out var translated))
+            {
+                throw translated;
+            }
+            return Task.CompletedTask;
         }
-        catch (Exception e) when (WgErrors.TryTranslateTransport(e, interfaceName, "delete", out var translated))
-        {
-            throw translated;
-        }
-        return Task.CompletedTask;
     }
 
     public Task<WgDevice> GetDeviceAsync(string interfaceName, CancellationToken cancellationToken = default)
