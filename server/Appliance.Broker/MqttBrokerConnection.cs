@@ -21,6 +21,7 @@ internal sealed class MqttBrokerConnection
     private readonly CancellationTokenSource _cts = new();
     private int _pendingWrites;
     private int _keepAliveExpired;
+    private bool _takenOver;
     private bool _graceful;
 
     public MqttBrokerConnection(MqttBroker broker, Socket socket, MqttBrokerListenerOptions listener)
@@ -56,8 +57,12 @@ internal sealed class MqttBrokerConnection
 
     public long LastActivityMs { get; private set; }
 
-    /// <summary>Set when another connection took the session over: no will is published for this one.</summary>
-    public bool TakenOver { get; set; }
+    /// <summary>Set when another connection took the session over: no will is published for this one, and packets it still sends are ignored.</summary>
+    public bool TakenOver
+    {
+        get => Volatile.Read(ref _takenOver);
+        set => Volatile.Write(ref _takenOver, value);
+    }
 
     public bool Enqueue(byte[] frame)
     {
@@ -171,6 +176,11 @@ internal sealed class MqttBrokerConnection
                 }
                 LastActivityMs = Environment.TickCount64;
                 _broker.Metrics.PacketDecoded();
+                if (TakenOver)
+                {
+                    // 3.1.4: the session belongs to the new connection now; this one only drains and closes.
+                    return;
+                }
                 if (!Handle(packet))
                 {
                     return;

@@ -148,6 +148,44 @@ public sealed class BrokerSessionTests
 
     [Fact]
     [Trait("Category", TestCategories.Integration)]
+    public async Task Packets_from_a_taken_over_connection_do_not_reach_the_new_session()
+    {
+        await using var host = await BrokerHost.StartAsync();
+        var connect = new MqttConnectPacket { ClientId = "twin", CleanSession = false, KeepAliveSeconds = 0, UserName = "server", Password = "server-secret"u8.ToArray() };
+        using var old = await RawMqttSocket.ConnectAsync(host.Port);
+        await old.SendAsync(connect);
+        Assert.IsType<MqttConnAckPacket>(await old.ReceiveAsync());
+        await old.SendAsync(new MqttSubscribePacket { PacketId = 1, Filters = [new("big/#", MqttQos.AtMostOnce)] });
+        Assert.IsType<MqttSubAckPacket>(await old.ReceiveAsync());
+
+        // The old client stops reading while 16 MiB are queued for it: after the takeover its connection cannot finish
+        // flushing, so it stays open and its reader keeps going, which is the window this test needs.
+        var chunk = new byte[64 * 1024];
+        for (var i = 0; i < 256; i++)
+        {
+            host.Broker.Publish("big/" + i, chunk);
+        }
+        using var current = await RawMqttSocket.ConnectAsync(host.Port);
+        await current.SendAsync(connect);
+        Assert.IsType<MqttConnAckPacket>(await current.ReceiveAsync());
+
+        // The old socket may still be open for a moment: whatever it sends now must not touch the session.
+        try
+        {
+            await old.SendAsync(new MqttSubscribePacket { PacketId = 2, Filters = [new("leak/#", MqttQos.AtMostOnce)] });
+        }
+        catch (IOException)
+        {
+        }
+        await Task.Delay(200);
+        host.Broker.Publish("leak/1", "x"u8.ToArray());
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => current.ReceiveAsync(TimeSpan.FromMilliseconds(300)));
+        Assert.True(await old.ClosedByBrokerAsync());
+        Assert.Equal(1, host.Broker.Metrics.SessionTakeovers);
+    }
+
+    [Fact]
+    [Trait("Category", TestCategories.Integration)]
     public async Task Keepalive_is_enforced_at_one_and_a_half_periods()
     {
         await using var host = await BrokerHost.StartAsync();
