@@ -10,6 +10,9 @@ namespace Appliance.Netlink;
 /// </summary>
 public ref struct NetlinkWriter
 {
+    /// <summary>Largest attribute (header included): <c>nla_len</c> is a u16.</summary>
+    public const int MaxAttributeLength = ushort.MaxValue;
+
     private readonly Span<byte> _buffer;
     private int _position;
 
@@ -66,6 +69,7 @@ public ref struct NetlinkWriter
 
     public void WriteAttribute(ushort type, ReadOnlySpan<byte> value)
     {
+        CheckAttributeLength(type, NetlinkMessageType.AttributeHeaderSize + value.Length);
         var a = Reserve(NetlinkMessageType.AttributeHeaderSize + value.Length);
         BinaryPrimitives.WriteUInt16LittleEndian(a, (ushort)a.Length);
         BinaryPrimitives.WriteUInt16LittleEndian(a[2..], type);
@@ -75,6 +79,7 @@ public ref struct NetlinkWriter
     /// <summary>Reserves an attribute's value bytes to be filled by the caller.</summary>
     public Span<byte> ReserveAttribute(ushort type, int valueLength)
     {
+        CheckAttributeLength(type, NetlinkMessageType.AttributeHeaderSize + valueLength);
         var a = Reserve(NetlinkMessageType.AttributeHeaderSize + valueLength);
         BinaryPrimitives.WriteUInt16LittleEndian(a, (ushort)a.Length);
         BinaryPrimitives.WriteUInt16LittleEndian(a[2..], type);
@@ -123,8 +128,21 @@ public ref struct NetlinkWriter
         return start;
     }
 
-    public readonly void EndNested(int start) =>
-        BinaryPrimitives.WriteUInt16LittleEndian(_buffer[start..], (ushort)(_position - start));
+    /// <summary>Finishes a nested attribute by writing its <c>nla_len</c>; throws if the contents outgrew its 16 bits.</summary>
+    public readonly void EndNested(int start)
+    {
+        int length = _position - start;
+        CheckAttributeLength((ushort)(BinaryPrimitives.ReadUInt16LittleEndian(_buffer[(start + 2)..]) & ~NetlinkAttribute.NestedFlag), length);
+        BinaryPrimitives.WriteUInt16LittleEndian(_buffer[start..], (ushort)length);
+    }
+
+    private static void CheckAttributeLength(ushort type, int length)
+    {
+        if (length > MaxAttributeLength)
+        {
+            throw new InvalidOperationException($"netlink attribute type {type & NetlinkAttribute.TypeMask} would be {length} bytes; nla_len holds at most {MaxAttributeLength} (split the data over several messages)");
+        }
+    }
 
     /// <summary>Drops everything written after <paramref name="position"/> (used to back out a chunk that did not fit).</summary>
     public void Truncate(int position)

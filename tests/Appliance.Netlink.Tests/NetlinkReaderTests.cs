@@ -111,4 +111,36 @@ public sealed class NetlinkReaderTests
             w.WriteString(3, "a-long-interface-name");
         });
     }
+
+    [Fact]
+    [Trait("Category", TestCategories.Unit)]
+    public void An_attribute_longer_than_nla_len_can_hold_is_an_error_not_a_wrapped_length()
+    {
+        var buffer = new byte[200_000];
+        var w = new NetlinkWriter(buffer);
+        w.BeginMessage(16, NetlinkMessageFlags.None);
+        int nest = w.BeginNested(7);
+        for (int i = 0; i < 1100; i++)
+        {
+            w.WriteAttribute(1, new byte[56]); // 60 bytes each: 66,000 in all
+        }
+        string? nested = null;
+        try
+        {
+            w.EndNested(nest); // a ref struct cannot be captured by Assert.Throws' lambda
+        }
+        catch (InvalidOperationException e)
+        {
+            nested = e.Message;
+        }
+        Assert.Contains("type 7 would be 66004 bytes", nested, StringComparison.Ordinal);
+        Assert.Contains("at most 65535", Error(() => new NetlinkWriter(buffer).WriteAttribute(3, new byte[65532])), StringComparison.Ordinal);
+        Assert.Contains("type 3 would be 70004 bytes", Error(() => new NetlinkWriter(buffer).ReserveAttribute(3, 70_000)), StringComparison.Ordinal);
+
+        // The largest attribute that fits is written with its exact length.
+        new NetlinkWriter(buffer).WriteAttribute(3, new byte[65531]);
+        Assert.Equal(65535, System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(buffer));
+    }
+
+    private static string Error(Action action) => Assert.Throws<InvalidOperationException>(action).Message;
 }
