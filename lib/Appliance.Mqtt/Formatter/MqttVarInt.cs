@@ -29,7 +29,7 @@ public static class MqttVarInt
     }
 
     /// <summary>Reads a variable byte integer from the front of <paramref name="src"/>.</summary>
-    /// <returns>Complete, NeedMoreData when the span ends mid-integer, Malformed when a 4th byte still has the continuation bit.</returns>
+    /// <returns>Complete, NeedMoreData when the span ends mid-integer, Malformed when a 4th byte still has the continuation bit or the encoding is longer than needed.</returns>
     public static MqttDecodeStatus TryRead(ReadOnlySpan<byte> src, out int value, out int bytesRead)
     {
         value = 0;
@@ -46,6 +46,12 @@ public static class MqttVarInt
             multiplier <<= 7;
             if ((b & 0x80) == 0)
             {
+                if (b == 0 && i > 0)
+                {
+                    // 5.0 section 1.5.5: the encoding must use the minimum number of bytes; a trailing 00 could be dropped.
+                    value = 0;
+                    return MqttDecodeStatus.Malformed;
+                }
                 bytesRead = i + 1;
                 return MqttDecodeStatus.Complete;
             }

@@ -12,6 +12,9 @@ public sealed class MalformedPacketTests
     public static TheoryData<string, MqttProtocolVersion, string, MqttDecodeError> Rows() => new()
     {
         { "remaining length with a 5th byte", V3, "30 ff ff ff ff 01", MqttDecodeError.MalformedVariableInteger },
+        { "remaining length 0 in two bytes (80 00, not minimal)", V3, "c0 80 00", MqttDecodeError.MalformedVariableInteger },
+        { "remaining length 127 in two bytes (ff 00, not minimal)", V3, "30 ff 00", MqttDecodeError.MalformedVariableInteger },
+        { "5.0 property length 0 in two bytes (80 00, not minimal)", V5, "30 07 00 03 61 2f 62 80 00", MqttDecodeError.MalformedVariableInteger },
         { "remaining length past maximum size", V3, "30 ff ff ff 7f", MqttDecodeError.PacketTooLarge },
         { "oversize publish (max 64)", V3, "30 7f 00 03 61 2f 62", MqttDecodeError.PacketTooLarge },
         { "packet type 0 reserved", V3, "00 00", MqttDecodeError.UnknownPacketType },
