@@ -21,6 +21,8 @@ internal sealed class MqttBrokerConnection
     private readonly CancellationTokenSource _cts = new();
     private int _pendingWrites;
     private int _keepAliveExpired;
+    private long _pendingBytes;
+    private int _slowConsumerClosed;
     private bool _takenOver;
     private bool _graceful;
 
@@ -64,8 +66,23 @@ internal sealed class MqttBrokerConnection
         set => Volatile.Write(ref _takenOver, value);
     }
 
+    /// <summary>Queues a frame; a client that lets more than <see cref="MqttBrokerOptions.MaxPendingBytesPerClient"/> pile up is disconnected.</summary>
     public bool Enqueue(byte[] frame)
     {
+        var pending = Interlocked.Add(ref _pendingBytes, frame.Length);
+
+        // One frame on its own is always allowed, whatever its size (MaxPacketSize bounds it).
+        if (pending > _broker.Options.MaxPendingBytesPerClient && pending != frame.Length)
+        {
+            Interlocked.Add(ref _pendingBytes, -frame.Length);
+            if (Interlocked.Exchange(ref _slowConsumerClosed, 1) == 0)
+            {
+                _broker.Metrics.SlowConsumerDisconnect();
+                _broker.LogLine(MqttBrokerLogLevel.Warning, $"{Endpoint} ({ClientId}): over {_broker.Options.MaxPendingBytesPerClient} bytes waiting to be sent; disconnecting");
+            }
+            Abort();
+            return false;
+        }
         Interlocked.Increment(ref _pendingWrites);
         return _outgoing.Writer.TryWrite(frame);
     }
@@ -77,7 +94,8 @@ internal sealed class MqttBrokerConnection
         {
             return false;
         }
-        if (Volatile.Read(ref _pendingWrites) >= _broker.Options.MaxPendingWritesPerClient)
+        if (Volatile.Read(ref _pendingWrites) >= _broker.Options.MaxPendingWritesPerClient
+            || Interlocked.Read(ref _pendingBytes) + frame.Length > _broker.Options.MaxPendingBytesPerClient)
         {
             _broker.Metrics.SlowConsumerDrop();
             return false;
@@ -455,6 +473,7 @@ internal sealed class MqttBrokerConnection
                     while (reader.TryRead(out var frame))
                     {
                         Interlocked.Decrement(ref _pendingWrites);
+                        Interlocked.Add(ref _pendingBytes, -frame.Length);
                         if (used + frame.Length > batch.Length)
                         {
                             await stream.WriteAsync(batch.AsMemory(0, used), token).ConfigureAwait(false);

@@ -17,6 +17,7 @@ public sealed class MqttBrokerMetrics
     private long _sessionTakeovers;
     private long _internalErrors;
     private long _packetsDecoded;
+    private long _slowConsumerDisconnects;
 
     /// <summary>Sockets accepted and past the connection limits.</summary>
     public long ConnectionsAccepted => Interlocked.Read(ref _connectionsAccepted);
@@ -55,6 +56,11 @@ public sealed class MqttBrokerMetrics
     public long PacketsDecoded => Interlocked.Read(ref _packetsDecoded);
 
     internal void PacketDecoded() => Interlocked.Increment(ref _packetsDecoded);
+
+    /// <summary>Clients disconnected because more than <see cref="MqttBrokerOptions.MaxPendingBytesPerClient"/> waited for their socket.</summary>
+    public long SlowConsumerDisconnects => Interlocked.Read(ref _slowConsumerDisconnects);
+
+    internal void SlowConsumerDisconnect() => Interlocked.Increment(ref _slowConsumerDisconnects);
 
     internal void InternalError() => Interlocked.Increment(ref _internalErrors);
 

@@ -27,6 +27,12 @@ public sealed class MqttBrokerOptions
     /// <summary>Encoded packets waiting for a slow socket before QoS 0 messages to it are dropped.</summary>
     public int MaxPendingWritesPerClient { get; set; } = 4096;
 
+    /// <summary>
+    /// Bytes of encoded packets waiting for one slow socket: past this, QoS 0 messages to it are dropped, and a client
+    /// that still needs more (acknowledgements, QoS 1 resends) is disconnected, so one stalled client cannot exhaust memory.
+    /// </summary>
+    public long MaxPendingBytesPerClient { get; set; } = 4 * 1024 * 1024;
+
     /// <summary>How long a 3.1.1 persistent session (clean session = 0) outlives its connection; 5.0 clients ask for their own, capped by this.</summary>
     public TimeSpan MaxSessionExpiry { get; set; } = TimeSpan.FromDays(7);
 

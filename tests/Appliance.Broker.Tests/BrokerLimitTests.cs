@@ -53,6 +53,60 @@ public sealed class BrokerLimitTests
 
     [Fact]
     [Trait("Category", TestCategories.Integration)]
+    public async Task Qos0_to_a_stalled_client_is_dropped_past_the_pending_byte_cap()
+    {
+        await using var host = await BrokerHost.StartAsync(o => o.MaxPendingBytesPerClient = 1024 * 1024);
+        using var stalled = await SubscribeRawAsync(host, "stalled-0", MqttQos.AtMostOnce);
+
+        // 32 MiB: more than loopback socket buffers hold, so the rest waits in the broker until the byte cap.
+        var chunk = new byte[64 * 1024];
+        for (var i = 0; i < 512; i++)
+        {
+            host.Broker.Publish("big/" + i, chunk);
+        }
+        Assert.True(host.Broker.Metrics.SlowConsumerDrops > 0, "no QoS 0 message was dropped");
+        Assert.Equal(0, host.Broker.Metrics.SlowConsumerDisconnects);
+    }
+
+    [Fact]
+    [Trait("Category", TestCategories.Integration)]
+    public async Task Stalled_client_is_disconnected_when_qos1_passes_the_pending_byte_cap()
+    {
+        await using var host = await BrokerHost.StartAsync(o =>
+        {
+            o.MaxPendingBytesPerClient = 1024 * 1024;
+            o.MaxInflightPerClient = 1000;
+        });
+        using var stalled = await SubscribeRawAsync(host, "stalled-1", MqttQos.AtLeastOnce);
+        var chunk = new byte[64 * 1024];
+        for (var i = 0; i < 512; i++)
+        {
+            host.Broker.Publish("big/" + i, chunk, MqttQos.AtLeastOnce);
+        }
+        Assert.Equal(1, host.Broker.Metrics.SlowConsumerDisconnects);
+        Assert.True(await stalled.ClosedByBrokerAsync());
+    }
+
+    private static async Task<RawMqttSocket> SubscribeRawAsync(BrokerHost host, string clientId, MqttQos qos)
+    {
+        var raw = await RawMqttSocket.ConnectAsync(host.Port);
+        try
+        {
+            await raw.SendAsync(new MqttConnectPacket { ClientId = clientId, KeepAliveSeconds = 0, UserName = "server", Password = "server-secret"u8.ToArray() });
+            Assert.IsType<MqttConnAckPacket>(await raw.ReceiveAsync());
+            await raw.SendAsync(new MqttSubscribePacket { PacketId = 1, Filters = [new("big/#", qos)] });
+            Assert.IsType<MqttSubAckPacket>(await raw.ReceiveAsync());
+            return raw;
+        }
+        catch
+        {
+            raw.Dispose();
+            throw;
+        }
+    }
+
+    [Fact]
+    [Trait("Category", TestCategories.Integration)]
     public async Task Subscriptions_per_client_are_capped()
     {
         await using var host = await BrokerHost.StartAsync(o => o.MaxSubscriptionsPerClient = 2);

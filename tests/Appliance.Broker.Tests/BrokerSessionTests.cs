@@ -150,7 +150,7 @@ public sealed class BrokerSessionTests
     [Trait("Category", TestCategories.Integration)]
     public async Task Packets_from_a_taken_over_connection_do_not_reach_the_new_session()
     {
-        await using var host = await BrokerHost.StartAsync();
+        await using var host = await BrokerHost.StartAsync(o => o.MaxPendingBytesPerClient = 64 * 1024 * 1024);
         var connect = new MqttConnectPacket { ClientId = "twin", CleanSession = false, KeepAliveSeconds = 0, UserName = "server", Password = "server-secret"u8.ToArray() };
         using var old = await RawMqttSocket.ConnectAsync(host.Port);
         await old.SendAsync(connect);
