@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using Appliance.Contracts;
 using Appliance.Crypto;
 using Appliance.Netlink;
@@ -99,6 +100,8 @@ public sealed class UapiCodecTests
         { "ok", "errno=0\n\n", Errno.None },
         { "negative as wireguard-go writes it", "errno=-22\n\n", Errno.EINVAL },
         { "positive", "errno=19\n\n", Errno.ENODEV },
+        { "malformed line (ipc.IpcErrorProtocol)", "errno=-71\n\n", Errno.EPROTO },
+        { "unknown failure (ipc.IpcErrorUnknown)", "errno=-55\n\n", Errno.ENOANO },
     };
 
     [Theory]
@@ -108,6 +111,36 @@ public sealed class UapiCodecTests
     {
         _ = name;
         Assert.Equal(expected, UapiParser.ParseErrno(reply));
+        Assert.Equal(expected.ToString(), Netlink.ErrnoNames.Of(expected));
+    }
+
+    public static TheoryData<string, SocketError, bool, Type> ConnectFailures => new()
+    {
+        { "permission denied on an existing socket", SocketError.AccessDenied, true, typeof(WireGuardOperationException) },
+        { "permission denied, socket not visible", SocketError.AccessDenied, false, typeof(WireGuardOperationException) },
+        { "nobody listening", SocketError.ConnectionRefused, true, typeof(WireGuardDeviceNotFoundException) },
+        { "no socket file", SocketError.AddressNotAvailable, false, typeof(WireGuardDeviceNotFoundException) },
+        { "other error, socket there", SocketError.TooManyOpenSockets, true, typeof(WireGuardTransportException) },
+    };
+
+    [Theory]
+    [Trait("Category", TestCategories.Unit)]
+    [MemberData(nameof(ConnectFailures))]
+    public void UAPI_connect_failures_are_classified_and_access_denied_is_not_device_not_found(string name, SocketError error, bool socketExists, Type expected)
+    {
+        _ = name;
+        using var dir = new TempDirectory("apwg-uapi");
+        var path = dir.Combine("wg0.sock");
+        if (socketExists)
+        {
+            File.WriteAllText(path, "");
+        }
+        var e = UapiSocketTransport.ConnectFailure("wg0", path, new SocketException((int)error));
+        Assert.IsType(expected, e);
+        if (e is WireGuardOperationException op)
+        {
+            Assert.Equal("EACCES", op.ErrnoName);
+        }
     }
 
     [Fact]

@@ -30,9 +30,9 @@ public sealed class UapiSocketTransport : IUapiTransport
         {
             await socket.ConnectAsync(new UnixDomainSocketEndPoint(path), timeout.Token).ConfigureAwait(false);
         }
-        catch (SocketException e) when (e.SocketErrorCode is SocketError.AddressNotAvailable or SocketError.ConnectionRefused or SocketError.AccessDenied || !File.Exists(path))
+        catch (SocketException e)
         {
-            throw new WireGuardDeviceNotFoundException(interfaceName, e);
+            throw ConnectFailure(interfaceName, path, e);
         }
         await socket.SendAsync(request, SocketFlags.None, timeout.Token).ConfigureAwait(false);
         var buffer = new byte[16 * 1024];
@@ -53,6 +53,18 @@ public sealed class UapiSocketTransport : IUapiTransport
         }
         return Encoding.UTF8.GetString(reply.GetBuffer(), 0, (int)reply.Length);
     }
+
+    /// <summary>
+    /// Why a UAPI connect failed: no socket or no listener means no such device; a permission problem is an EACCES
+    /// operation error (the device may well exist); anything else is a transport failure.
+    /// </summary>
+    internal static WireGuardException ConnectFailure(string interfaceName, string path, SocketException e) => e.SocketErrorCode switch
+    {
+        SocketError.AccessDenied => new WireGuardOperationException(interfaceName, "UAPI connect", Netlink.Errno.EACCES, path, e),
+        SocketError.AddressNotAvailable or SocketError.ConnectionRefused => new WireGuardDeviceNotFoundException(interfaceName, e),
+        _ when !File.Exists(path) => new WireGuardDeviceNotFoundException(interfaceName, e),
+        _ => new WireGuardTransportException(interfaceName, "UAPI connect", e),
+    };
 
     private static bool EndsWithBlankLine(MemoryStream s)
     {
