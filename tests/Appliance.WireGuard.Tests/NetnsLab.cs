@@ -13,7 +13,7 @@ public sealed class NetnsLab : IAsyncDisposable
 {
     private readonly List<string> _namespaces = [];
     private readonly List<IDisposable> _owned = [];
-    private readonly TempDirectory _dir = new("apwg-netns");
+    private readonly TempDirectory _dir;
 
     public NetnsLab()
     {
@@ -21,6 +21,8 @@ public sealed class NetnsLab : IAsyncDisposable
         Prerequisites.RequireProgram("ip");
         Prerequisites.RequireProgram("wg");
         Prerequisites.RequireProgram("wireguard-go");
+        // Only after the checks: a failed prerequisite throws from the constructor, and nothing would dispose the directory.
+        _dir = new TempDirectory("apwg-netns");
         Prefix = "apwg" + Convert.ToHexStringLower(BitConverter.GetBytes(Random.Shared.Next()))[..6];
         Directory.CreateDirectory("/run/wireguard");
     }
