@@ -54,7 +54,13 @@ public sealed class MosquittoProvisionerTests
         });
         // One change at a time, each followed by its own reload, so no SIGHUP is coalesced with the next.
         var reloads = ReloadCount(mosquitto);
+
+        // A stale temp file from a crashed run, world-readable: it must not pass its mode on to the credentials.
+        File.WriteAllText(options.PasswordFilePath + ".tmp", "stale");
+        File.SetUnixFileMode(options.PasswordFilePath + ".tmp", (UnixFileMode)0x1B6); // 0666
         await provisioner.SetUserAsync("server", "server-pw", MqttTopicAcl.AllowAll, default);
+        Assert.Equal(options.FileMode, File.GetUnixFileMode(options.PasswordFilePath));
+        Assert.Equal(options.FileMode, File.GetUnixFileMode(options.AclFilePath));
         reloads = await WaitForReloadAsync(mosquitto, reloads);
         await provisioner.SetUserAsync("n1", "n1-pw", MqttTopicAcl.ForNode("n1", ["lab"]), default);
         reloads = await WaitForReloadAsync(mosquitto, reloads);

@@ -55,7 +55,16 @@ public sealed class MosquittoProcess : IAsyncDisposable
         var prefix = Environment.UserName == "root" ? "user root\n" : "";
         await File.WriteAllTextAsync(path, prefix + configBody).ConfigureAwait(false);
         var m = new MosquittoProcess(path, port);
-        await m.StartProcessAsync().ConfigureAwait(false);
+        try
+        {
+            await m.StartProcessAsync().ConfigureAwait(false);
+        }
+        catch
+        {
+            // Never leave a half-started broker behind: the caller gets no object to dispose.
+            await m.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
         return m;
     }
 

@@ -68,14 +68,15 @@ public sealed class MosquittoProvisioner
     /// <summary>Writes both files (each via a temp file and rename) and signals Mosquitto to reload.</summary>
     public async Task ApplyAsync(CancellationToken cancellationToken)
     {
-        List<MosquittoUser> snapshot;
-        lock (_users)
-        {
-            snapshot = [.. _users.Values];
-        }
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            // Snapshot inside the gate: a snapshot taken before it could be older than one already written.
+            List<MosquittoUser> snapshot;
+            lock (_users)
+            {
+                snapshot = [.. _users.Values];
+            }
             await WriteAtomicallyAsync(_options.PasswordFilePath, MosquittoFiles.RenderPasswordFile(snapshot), cancellationToken).ConfigureAwait(false);
             await WriteAtomicallyAsync(_options.AclFilePath, MosquittoFiles.RenderAclFile(snapshot), cancellationToken).ConfigureAwait(false);
             await ReloadAsync(cancellationToken).ConfigureAwait(false);
@@ -107,10 +108,23 @@ public sealed class MosquittoProvisioner
     private async Task WriteAtomicallyAsync(string path, string content, CancellationToken cancellationToken)
     {
         var temp = path + ".tmp";
-        await File.WriteAllTextAsync(temp, content, cancellationToken).ConfigureAwait(false);
+
+        // A stale temp file keeps its old mode, so start from a new one.
+        File.Delete(temp);
+        var create = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows())
         {
-            // Credentials: never world-readable.
+            // Credentials: never world-readable, not even for the moment between create and chmod.
+            create.UnixCreateMode = _options.FileMode;
+        }
+        await using (var stream = new FileStream(temp, create))
+        await using (var writer = new StreamWriter(stream))
+        {
+            await writer.WriteAsync(content.AsMemory(), cancellationToken).ConfigureAwait(false);
+        }
+        if (!OperatingSystem.IsWindows())
+        {
+            // The umask may have cleared bits the mode asked for.
             File.SetUnixFileMode(temp, _options.FileMode);
         }
         File.Move(temp, path, overwrite: true);
