@@ -159,11 +159,15 @@ public sealed class MqttBroker : IAsyncDisposable
 
     internal void LogLine(MqttBrokerLogLevel level, string message) => Options.Log?.Invoke(level, message);
 
-    internal void Route(MqttBrokerMessage message)
+    /// <summary>Stores a retained message and delivers to subscribers; false when the retain was refused (then nothing is delivered).</summary>
+    /// <param name="retainOwner">The publishing principal, held to <see cref="MqttBrokerOptions.MaxRetainedMessagesPerPrincipal"/>; null for the server.</param>
+    internal bool Route(MqttBrokerMessage message, string? retainOwner = null)
     {
-        if (message.Retain)
+        if (message.Retain && !Retained.TryApply(message, retainOwner, Options.MaxRetainedMessagesPerPrincipal))
         {
-            Retained.Apply(message);
+            Metrics.RetainedRefusal();
+            LogLine(MqttBrokerLogLevel.Warning, $"'{retainOwner}' holds {Options.MaxRetainedMessagesPerPrincipal} retained messages; refusing '{message.Topic}'");
+            return false;
         }
         var targets = new Dictionary<MqttBrokerSession, MqttTopicFilter>();
         _index.Match(message.Topic, targets);
@@ -184,6 +188,7 @@ public sealed class MqttBroker : IAsyncDisposable
             }
         }
         Metrics.MessagesDeliveredAdd(delivered);
+        return true;
     }
 
     /// <summary>Adds or replaces a subscription; null when the per-client limit is reached, else whether it is new.</summary>
@@ -267,7 +272,7 @@ public sealed class MqttBroker : IAsyncDisposable
         {
             LogLine(MqttBrokerLogLevel.Debug, $"publishing will of '{connection.ClientId}' to '{will.Topic}'");
             Route(new MqttBrokerMessage(will.Topic, will.Payload, will.Qos > MqttQos.AtLeastOnce ? MqttQos.AtLeastOnce : will.Qos, will.Retain,
-                connection.Version == MqttProtocolVersion.V500 ? will.Properties : null, connection.ClientId, now));
+                connection.Version == MqttProtocolVersion.V500 ? will.Properties : null, connection.ClientId, now), connection.Principal?.Name);
         }
         if (detached && session.ExpirySeconds == 0)
         {

@@ -390,11 +390,12 @@ internal sealed class MqttBrokerConnection
         switch (publish.Qos)
         {
             case MqttQos.AtMostOnce:
-                _broker.Route(message);
+                _broker.Route(message, Principal.Name);
                 break;
             case MqttQos.AtLeastOnce:
-                _broker.Route(message);
-                Send(new MqttPubAckPacket { PacketId = publish.PacketId });
+                // 5.0 can say why (Quota exceeded); 3.1.1 has no way to refuse a PUBLISH, so it just gets its PUBACK.
+                var routed = _broker.Route(message, Principal.Name);
+                Send(new MqttPubAckPacket { PacketId = publish.PacketId, ReasonCode = routed || !v5 ? MqttReasonCode.Success : MqttReasonCode.QuotaExceeded });
                 break;
             default:
                 bool first;
@@ -404,7 +405,7 @@ internal sealed class MqttBrokerConnection
                 }
                 if (first)
                 {
-                    _broker.Route(message);
+                    _broker.Route(message, Principal.Name);
                 }
                 Send(new MqttPubRecPacket { PacketId = publish.PacketId });
                 break;

@@ -18,6 +18,7 @@ public sealed class MqttBrokerMetrics
     private long _internalErrors;
     private long _packetsDecoded;
     private long _slowConsumerDisconnects;
+    private long _retainedRefusals;
 
     /// <summary>Sockets accepted and past the connection limits.</summary>
     public long ConnectionsAccepted => Interlocked.Read(ref _connectionsAccepted);
@@ -61,6 +62,11 @@ public sealed class MqttBrokerMetrics
     public long SlowConsumerDisconnects => Interlocked.Read(ref _slowConsumerDisconnects);
 
     internal void SlowConsumerDisconnect() => Interlocked.Increment(ref _slowConsumerDisconnects);
+
+    /// <summary>Retained publishes refused because the principal already held <see cref="MqttBrokerOptions.MaxRetainedMessagesPerPrincipal"/>.</summary>
+    public long RetainedRefusals => Interlocked.Read(ref _retainedRefusals);
+
+    internal void RetainedRefusal() => Interlocked.Increment(ref _retainedRefusals);
 
     internal void InternalError() => Interlocked.Increment(ref _internalErrors);
 

@@ -33,6 +33,9 @@ public sealed class MqttBrokerOptions
     /// </summary>
     public long MaxPendingBytesPerClient { get; set; } = 4 * 1024 * 1024;
 
+    /// <summary>Retained topics one authenticated principal may hold; further retained publishes are refused and counted. The server's own are not limited.</summary>
+    public int MaxRetainedMessagesPerPrincipal { get; set; } = 1000;
+
     /// <summary>How long a 3.1.1 persistent session (clean session = 0) outlives its connection; 5.0 clients ask for their own, capped by this.</summary>
     public TimeSpan MaxSessionExpiry { get; set; } = TimeSpan.FromDays(7);
 

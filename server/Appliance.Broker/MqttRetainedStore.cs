@@ -6,6 +6,10 @@ namespace Appliance.Broker;
 internal sealed class MqttRetainedStore
 {
     private readonly Dictionary<string, MqttBrokerMessage> _messages = new(StringComparer.Ordinal);
+
+    // Who stored each retained topic (a principal name; absent for the server's own messages) and how many each holds.
+    private readonly Dictionary<string, string> _owners = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _countByOwner = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
 
     public int Count
@@ -19,18 +23,51 @@ internal sealed class MqttRetainedStore
         }
     }
 
-    public void Apply(MqttBrokerMessage message)
+    public void Apply(MqttBrokerMessage message) => TryApply(message, owner: null, maxPerOwner: int.MaxValue);
+
+    /// <summary>Stores or deletes a retained message; false (nothing changed) when <paramref name="owner"/> would hold more than <paramref name="maxPerOwner"/>.</summary>
+    public bool TryApply(MqttBrokerMessage message, string? owner, int maxPerOwner)
     {
         lock (_lock)
         {
+            _owners.TryGetValue(message.Topic, out var previousOwner);
             if (message.Payload.IsEmpty)
             {
                 _messages.Remove(message.Topic);
+                Release(previousOwner, message.Topic);
+                return true;
             }
-            else
+            var isNewForOwner = owner is not null && (previousOwner != owner || !_messages.ContainsKey(message.Topic));
+            if (isNewForOwner && _countByOwner.GetValueOrDefault(owner!) >= maxPerOwner)
             {
-                _messages[message.Topic] = message;
+                return false;
             }
+            Release(previousOwner, message.Topic);
+            _messages[message.Topic] = message;
+            if (owner is not null)
+            {
+                _owners[message.Topic] = owner;
+                _countByOwner[owner] = _countByOwner.GetValueOrDefault(owner) + 1;
+            }
+            return true;
+        }
+    }
+
+    private void Release(string? owner, string topic)
+    {
+        if (owner is null)
+        {
+            return;
+        }
+        _owners.Remove(topic);
+        var left = _countByOwner[owner] - 1;
+        if (left == 0)
+        {
+            _countByOwner.Remove(owner);
+        }
+        else
+        {
+            _countByOwner[owner] = left;
         }
     }
 

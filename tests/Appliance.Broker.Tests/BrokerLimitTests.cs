@@ -87,6 +87,31 @@ public sealed class BrokerLimitTests
         Assert.True(await stalled.ClosedByBrokerAsync());
     }
 
+    [Fact]
+    [Trait("Category", TestCategories.Integration)]
+    public async Task Retained_messages_per_principal_are_capped()
+    {
+        await using var host = await BrokerHost.StartAsync(o => o.MaxRetainedMessagesPerPrincipal = 3);
+        var c = await host.ConnectAsync("hoarder", user: "n1");
+        for (var i = 0; i < 5; i++)
+        {
+            await c.PublishAsync($"appliance/v1/report/n1/r{i}", "x", MqttQos.AtLeastOnce, retain: true).AsTask().WaitAsync(BrokerHost.Wait);
+        }
+        Assert.Equal(3, host.Broker.RetainedCount);
+        Assert.Equal(2, host.Broker.Metrics.RetainedRefusals);
+
+        // Replacing one it holds is not a new one; deleting one frees a place.
+        await c.PublishAsync("appliance/v1/report/n1/r0", "y", MqttQos.AtLeastOnce, retain: true).AsTask().WaitAsync(BrokerHost.Wait);
+        await c.PublishAsync("appliance/v1/report/n1/r1", "", MqttQos.AtLeastOnce, retain: true).AsTask().WaitAsync(BrokerHost.Wait);
+        await c.PublishAsync("appliance/v1/report/n1/r3", "x", MqttQos.AtLeastOnce, retain: true).AsTask().WaitAsync(BrokerHost.Wait);
+        Assert.Equal(3, host.Broker.RetainedCount);
+        Assert.Equal(2, host.Broker.Metrics.RetainedRefusals);
+
+        // The server's own retained messages are not limited.
+        host.Broker.Publish("appliance/v1/net/lab/a", "x"u8.ToArray(), retain: true);
+        Assert.Equal(4, host.Broker.RetainedCount);
+    }
+
     private static async Task<RawMqttSocket> SubscribeRawAsync(BrokerHost host, string clientId, MqttQos qos)
     {
         var raw = await RawMqttSocket.ConnectAsync(host.Port);
