@@ -18,13 +18,14 @@ public sealed class MqttClientFakeTransportTests
         var transport = new FakeMqttTransport();
         await using var client = new MqttClient(new MqttClientOptions
         {
-            ClientId = "pinger", KeepAliveSeconds = 1, ReconnectMinDelay = TimeSpan.FromMilliseconds(50), ReconnectMaxDelay = TimeSpan.FromMilliseconds(100),
+            // Keepalive 2 s rather than 1: the fake's PINGRESP gets 2 s to arrive, enough on a loaded CI machine.
+            ClientId = "pinger", KeepAliveSeconds = 2, ReconnectMinDelay = TimeSpan.FromMilliseconds(50), ReconnectMaxDelay = TimeSpan.FromMilliseconds(100),
         }, transport);
         var connecting = client.ConnectAsync();
         var first = await AcceptAsync(transport);
         await connecting;
 
-        // Idle for ~0.75 s: the client probes with PINGREQ; the fake answers the first one.
+        // Idle for ~1.5 s: the client probes with PINGREQ; the fake answers the first one.
         Assert.IsType<MqttPingReqPacket>(await first.Reader.ReadAsync(CancellationToken.None).AsTask().WaitAsync(Wait));
         await Send(first.Stream, MqttPingRespPacket.Instance);
 
