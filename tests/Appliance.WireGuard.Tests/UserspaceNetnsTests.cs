@@ -100,6 +100,9 @@ public sealed class UserspaceNetnsTests
         await backendA.DeleteInterfaceAsync(wg);
         await backendB.DeleteInterfaceAsync(wg);
         await Assert.ThrowsAsync<WireGuardDeviceNotFoundException>(() => backendA.GetDeviceAsync(wg));
+        // Stopped with SIGTERM, wireguard-go removes its own UAPI socket (a SIGKILL would leave it behind).
+        Assert.False(File.Exists(Path.Combine(lab.SocketDirectory(a), wg + ".sock")), "wireguard-go did not shut down cleanly");
+        Assert.False(File.Exists(Path.Combine(lab.SocketDirectory(b), wg + ".sock")), "wireguard-go did not shut down cleanly");
     }
 
     [Fact]

@@ -10,6 +10,9 @@ public sealed class WireGuardGoLauncher : IUserspaceLauncher
     private readonly Dictionary<string, Process> _processes = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
 
+    /// <summary>How long a stopped wireguard-go gets to exit on SIGTERM before it is killed.</summary>
+    public static readonly TimeSpan StopGracePeriod = TimeSpan.FromSeconds(3);
+
     public WireGuardGoLauncher(WireGuardGoOptions? options = null)
     {
         _options = options ?? new WireGuardGoOptions();
@@ -88,10 +91,21 @@ public sealed class WireGuardGoLauncher : IUserspaceLauncher
         {
             if (!p.HasExited)
             {
-                p.Kill();
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                timeout.CancelAfter(TimeSpan.FromSeconds(5));
-                await p.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
+                // SIGTERM lets wireguard-go close its TUN device and remove its UAPI socket; SIGKILL only after a grace period.
+                _ = Interop.LibcSignal.kill(p.Id, Interop.LibcSignal.SIGTERM);
+                using var grace = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                grace.CancelAfter(StopGracePeriod);
+                try
+                {
+                    await p.WaitForExitAsync(grace.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    p.Kill();
+                    using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                    timeout.CancelAfter(TimeSpan.FromSeconds(5));
+                    await p.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
+                }
             }
         }
         return true;
@@ -125,8 +139,12 @@ public sealed class WireGuardGoLauncher : IUserspaceLauncher
             {
                 if (!p.HasExited)
                 {
-                    p.Kill();
-                    p.WaitForExit(5000);
+                    _ = Interop.LibcSignal.kill(p.Id, Interop.LibcSignal.SIGTERM);
+                    if (!p.WaitForExit(StopGracePeriod))
+                    {
+                        p.Kill();
+                        p.WaitForExit(5000);
+                    }
                 }
             }
             catch (InvalidOperationException)
