@@ -83,7 +83,7 @@ public sealed class MeshApplier(IWireGuardBackend backend, IRouteNetlink route, 
     private void ReconcileRoutes(int index, IReadOnlyList<IPNetwork> desired)
     {
         var current = route.GetRoutes().Where(r => r.OutInterfaceIndex == index && r.Gateway is null).ToList();
-        var connected = route.GetAddresses(index).Select(a => Subnet(a.Address, a.PrefixLength)).ToHashSet();
+        var connected = route.GetAddresses(index).Select(a => IpPrefix.Subnet(a.Address, a.PrefixLength)).ToHashSet();
         foreach (var stale in current.Where(r => !desired.Contains(r.Destination) && !connected.Contains(r.Destination) && !IsKernelOwn(r.Destination)))
         {
             route.DeleteRoute(stale);
@@ -96,17 +96,6 @@ public sealed class MeshApplier(IWireGuardBackend backend, IRouteNetlink route, 
 
     private static bool IsKernelOwn(IPNetwork n) =>
         n.BaseAddress.IsIPv6LinkLocal || n.BaseAddress.IsIPv6Multicast || (n.BaseAddress.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 && n.PrefixLength == 8);
-
-    private static IPNetwork Subnet(IPAddress address, int prefix)
-    {
-        var bytes = address.GetAddressBytes();
-        for (var i = 0; i < bytes.Length; i++)
-        {
-            var keep = Math.Clamp(prefix - (i * 8), 0, 8);
-            bytes[i] &= (byte)(0xff << (8 - keep));
-        }
-        return new IPNetwork(new IPAddress(bytes), prefix);
-    }
 
     private void WriteHosts(string network, IReadOnlyList<(string Name, IPAddress Address)> names)
     {

@@ -33,7 +33,7 @@ public static class MeshTranslator
     /// <summary>Routes the interface needs: every peer allowed IP the interface's own subnets do not already cover.</summary>
     public static IReadOnlyList<IPNetwork> Routes(NodeConfigDto config)
     {
-        var subnets = Addresses(config).Select(a => new IPNetwork(Mask(a.Address, a.Prefix), a.Prefix)).ToList();
+        var subnets = Addresses(config).Select(a => IpPrefix.Subnet(a.Address, a.Prefix)).ToList();
         return [.. config.Peers
             .SelectMany(p => p.AllowedIps.Select(IPNetwork.Parse))
             .Where(n => !subnets.Any(s => s.BaseAddress.AddressFamily == n.BaseAddress.AddressFamily && s.PrefixLength <= n.PrefixLength && s.Contains(n.BaseAddress)))
@@ -57,16 +57,5 @@ public static class MeshTranslator
             }
         }
         return list;
-    }
-
-    private static IPAddress Mask(IPAddress address, int prefix)
-    {
-        var bytes = address.GetAddressBytes();
-        for (var i = 0; i < bytes.Length; i++)
-        {
-            var keep = Math.Clamp(prefix - (i * 8), 0, 8);
-            bytes[i] &= (byte)(0xff << (8 - keep));
-        }
-        return new IPAddress(bytes);
     }
 }

@@ -146,7 +146,7 @@ public static class NetworkValidation
             return false;
         }
         // IPNetwork.TryParse would quietly clear host bits; a typo like 10.0.0.5/24 deserves a question instead.
-        var masked = Mask(address, prefix);
+        var masked = IpPrefix.Mask(address, prefix);
         if (!masked.Equals(address))
         {
             why = $"'{text}' has host bits set; did you mean {masked}/{prefix}?";
@@ -154,16 +154,5 @@ public static class NetworkValidation
         }
         net = new IPNetwork(address, prefix);
         return true;
-    }
-
-    private static IPAddress Mask(IPAddress address, int prefix)
-    {
-        var bytes = address.GetAddressBytes();
-        for (var i = 0; i < bytes.Length; i++)
-        {
-            var keep = Math.Clamp(prefix - (i * 8), 0, 8);
-            bytes[i] &= (byte)(0xff << (8 - keep));
-        }
-        return new IPAddress(bytes);
     }
 }
