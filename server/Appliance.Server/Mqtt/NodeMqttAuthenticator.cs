@@ -25,8 +25,8 @@ public sealed class NodeMqttAuthenticator(ServerContext context) : IMqttAuthenti
         {
             return MqttAuthResult.Deny($"the password is not a node credential of '{userName}'");
         }
-        var node = await context.Store.ReadAsync(s => s.FindNode(userName), cancellationToken);
-        if (node is null || !Secrets.Matches(password, node.CredentialHash))
+        var node = await NodeCredentials.VerifyAsync(context.Store, password, cancellationToken);
+        if (node is null)
         {
             return MqttAuthResult.Deny($"unknown node or wrong credential for '{userName}'");
         }

@@ -35,13 +35,9 @@ public sealed class BearerAuthenticationHandler(
         {
             return Success(new Claim(ClaimTypes.Role, AdminRole));
         }
-        if (Secrets.NodeIdOf(token) is { } nodeId)
+        if (await NodeCredentials.VerifyAsync(context.Store, token, Context.RequestAborted) is { } node)
         {
-            var node = await context.Store.ReadAsync(s => s.FindNode(nodeId), Context.RequestAborted);
-            if (node is not null && Secrets.Matches(token, node.CredentialHash))
-            {
-                return Success(new Claim(ClaimTypes.Role, NodeRole), new Claim(NodeIdClaim, nodeId));
-            }
+            return Success(new Claim(ClaimTypes.Role, NodeRole), new Claim(NodeIdClaim, node.Id));
         }
         return AuthenticateResult.Fail("invalid bearer token");
     }

@@ -30,13 +30,7 @@ public sealed class EnrollmentKeyService(ServerContext context, TimeProvider clo
             errors.Add("expiresAt", "is in the past");
         }
         var tags = request.Tags ?? [];
-        for (var i = 0; i < tags.Count; i++)
-        {
-            if (string.IsNullOrWhiteSpace(tags[i]) || tags[i].Length > 64 || tags[i].Any(char.IsControl))
-            {
-                errors.Add($"tags[{i}]", "must be 1-64 printable characters");
-            }
-        }
+        FieldRules.Tags(tags, errors);
         errors.ThrowIfAny();
 
         var secret = Secrets.NewEnrollmentKey();

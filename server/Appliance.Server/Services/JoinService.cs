@@ -35,13 +35,7 @@ public sealed class JoinService(ServerContext context, TimeProvider clock, Mqtt.
             errors.Add("listenPort", "must be 1-65535");
         }
         var endpoints = request.Endpoints ?? [];
-        for (var i = 0; i < endpoints.Count; i++)
-        {
-            if (!Endpoints.TryParse(endpoints[i], 51820, out _))
-            {
-                errors.Add($"endpoints[{i}]", $"'{endpoints[i]}' is not an IP address or IP:port");
-            }
-        }
+        FieldRules.Endpoints(endpoints, errors);
         if (request.Os?.Length > 64)
         {
             errors.Add("os", "must be at most 64 characters");

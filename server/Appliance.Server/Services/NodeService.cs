@@ -73,21 +73,9 @@ public sealed class NodeService(ServerContext context, TimeProvider clock, Mesh.
             errors.Add("listenPort", "must be 1-65535");
         }
         var endpoints = request.Endpoints;
-        for (var i = 0; endpoints is not null && i < endpoints.Count; i++)
-        {
-            if (!Endpoints.TryParse(endpoints[i], 51820, out _))
-            {
-                errors.Add($"endpoints[{i}]", $"'{endpoints[i]}' is not an IP address or IP:port");
-            }
-        }
+        FieldRules.Endpoints(endpoints, errors);
         var tags = request.Tags;
-        for (var i = 0; tags is not null && i < tags.Count; i++)
-        {
-            if (string.IsNullOrWhiteSpace(tags[i]) || tags[i].Length > 64 || tags[i].Any(char.IsControl))
-            {
-                errors.Add($"tags[{i}]", "must be 1-64 printable characters");
-            }
-        }
+        FieldRules.Tags(tags, errors);
         errors.ThrowIfAny();
 
         var updated = await context.Store.WriteAsync(s =>
