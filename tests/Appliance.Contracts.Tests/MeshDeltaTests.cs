@@ -90,4 +90,40 @@ public sealed class MeshDeltaTests
             }
         }
     }
+
+    private static GatewayRoleDto Role(bool ingress, bool egressNat, params string[] clients) => new()
+    {
+        Ingress = ingress ? new IngressRoleDto { Nat = true, Clients = [.. clients.Select((c, i) => new ExtClientPeerDto(c, c, Peer(100 + i).PublicKey, [$"10.0.9.{i + 1}/32"], true, null))] } : null,
+        Egress = new EgressRoleDto { Ranges = ["192.168.1.0/24"], Nat = egressNat },
+        MeshRanges = ["10.0.0.0/16"],
+    };
+
+    [Fact]
+    [Trait("Category", TestCategories.Unit)]
+    public void Gateway_roles_dns_names_and_the_internet_gateway_travel_in_deltas_only_when_they_change()
+    {
+        var dns = new MeshDnsDto { Zone = "home", Records = [new DnsRecordDto("printer", "A", "192.168.1.9")] };
+        var plain = Config(1, [Peer(1)]) with { Dns = dns };
+        var gateway = Config(2, [Peer(1)]) with { Dns = dns, Gateway = Role(true, true, "phone") };
+
+        var add = MeshDelta.Compute(plain, gateway, T);
+        Assert.Equal("phone", Assert.Single(add.Gateway!.Ingress!.Clients).Name);
+        Assert.Null(add.Dns);
+        Assert.True(MeshDelta.SameConfig(gateway, MeshDelta.Apply(plain, add)));
+
+        // Equal by value though every list is a new instance: nothing to send.
+        var same = MeshDelta.Compute(gateway, gateway with { Version = 3, Gateway = Role(true, true, "phone"), Dns = dns with { Records = [.. dns.Records] } }, T);
+        Assert.True(MeshDelta.IsEmpty(same));
+
+        var removed = MeshDelta.Compute(gateway, plain with { Version = 3 }, T);
+        Assert.True(removed.Gateway!.IsEmpty);
+        var wire = JsonSerializer.Deserialize(JsonSerializer.SerializeToUtf8Bytes(removed, ApplianceJsonContext.Default.MeshUpdate), ApplianceJsonContext.Default.MeshUpdate)!;
+        Assert.Null(MeshDelta.Apply(gateway, wire).Gateway);
+
+        var viaGateway = plain with { Version = 4, Interface = plain.Interface with { InternetGateway = "n1" } };
+        var route = MeshDelta.Compute(plain, viaGateway, T);
+        Assert.Equal("n1", route.Interface!.InternetGateway);
+        var renamed = MeshDelta.Compute(plain, plain with { Version = 5, Dns = dns with { Records = [new DnsRecordDto("printer", "A", "192.168.1.10")] } }, T);
+        Assert.Equal("192.168.1.10", Assert.Single(renamed.Dns!.Records).Value);
+    }
 }

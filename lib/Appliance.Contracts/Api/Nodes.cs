@@ -16,7 +16,10 @@ public sealed record NodeDto(
     IReadOnlyList<string> Tags,
     DateTimeOffset CreatedAt,
     DateTimeOffset? LastSeen,
-    bool Online = false);
+    bool Online = false,
+    IngressDto? Ingress = null,
+    EgressDto? Egress = null,
+    string? InternetGateway = null);
 
 /// <summary>PATCH /api/v1/nodes/{id}: absent fields stay as they are.</summary>
 public sealed record UpdateNodeRequest
@@ -25,4 +28,6 @@ public sealed record UpdateNodeRequest
     public int? ListenPort { get; init; }
     public IReadOnlyList<string>? Endpoints { get; init; }
     public IReadOnlyList<string>? Tags { get; init; }
+    /// <summary>The id of an egress node with 0.0.0.0/0 or ::/0 to send this node's internet traffic through; "" clears it.</summary>
+    public string? InternetGateway { get; init; }
 }

@@ -14,6 +14,8 @@ public static class MeshDelta
         IssuedAt = issuedAt,
         Interface = config.Interface,
         UpsertPeers = config.Peers,
+        Gateway = config.Gateway,
+        Dns = config.Dns,
     };
 
     /// <summary>The smallest update that turns <paramref name="from"/> into <paramref name="to"/>.</summary>
@@ -38,12 +40,15 @@ public static class MeshDelta
             Interface = SameInterface(from.Interface, to.Interface) ? null : to.Interface,
             UpsertPeers = upserts,
             RemovePeers = removes,
+            Gateway = SameGateway(from.Gateway, to.Gateway) ? null : to.Gateway ?? GatewayRoleDto.None,
+            Dns = SameDns(from.Dns, to.Dns) ? null : to.Dns,
         };
     }
 
     /// <summary>True when the delta changes nothing (only the version moved).</summary>
     public static bool IsEmpty(MeshUpdate update) =>
-        !update.IsSnapshot && update.Interface is null && update.UpsertPeers.Count == 0 && update.RemovePeers.Count == 0;
+        !update.IsSnapshot && update.Interface is null && update.UpsertPeers.Count == 0 && update.RemovePeers.Count == 0 &&
+        update.Gateway is null && update.Dns is null;
 
     /// <summary>
     /// Applies an update. A snapshot replaces everything; a delta must start at the current version, otherwise
@@ -54,7 +59,8 @@ public static class MeshDelta
         if (update.IsSnapshot)
         {
             return new NodeConfigDto(update.NodeId, update.Name, update.ToVersion,
-                update.Interface ?? throw new ArgumentException("a snapshot without an interface"), update.UpsertPeers);
+                update.Interface ?? throw new ArgumentException("a snapshot without an interface"), update.UpsertPeers,
+                update.Gateway is { IsEmpty: false } g ? g : null, update.Dns);
         }
         if (current is null || current.Version != update.FromVersion || current.NodeId != update.NodeId)
         {
@@ -70,13 +76,16 @@ public static class MeshDelta
             peers[p.NodeId] = p;
         }
         return new NodeConfigDto(update.NodeId, update.Name, update.ToVersion, update.Interface ?? current.Interface,
-            peers.Values.OrderBy(p => p.Name, StringComparer.Ordinal).ThenBy(p => p.NodeId, StringComparer.Ordinal).ToList());
+            peers.Values.OrderBy(p => p.Name, StringComparer.Ordinal).ThenBy(p => p.NodeId, StringComparer.Ordinal).ToList(),
+            update.Gateway is null ? current.Gateway : update.Gateway.IsEmpty ? null : update.Gateway,
+            update.Dns ?? current.Dns);
     }
 
     /// <summary>Field-by-field equality (the DTO records hold lists, which records compare by reference).</summary>
     public static bool SameConfig(NodeConfigDto a, NodeConfigDto b)
     {
-        if (a.NodeId != b.NodeId || a.Name != b.Name || a.Version != b.Version || !SameInterface(a.Interface, b.Interface) || a.Peers.Count != b.Peers.Count)
+        if (a.NodeId != b.NodeId || a.Name != b.Name || a.Version != b.Version || !SameInterface(a.Interface, b.Interface) || a.Peers.Count != b.Peers.Count ||
+            !SameGateway(a.Gateway, b.Gateway) || !SameDns(a.Dns, b.Dns))
         {
             return false;
         }
@@ -89,7 +98,23 @@ public static class MeshDelta
         a.PersistentKeepalive == b.PersistentKeepalive && a.AllowedIps.SequenceEqual(b.AllowedIps) && a.Endpoints.SequenceEqual(b.Endpoints);
 
     public static bool SameInterface(NodeInterfaceDto a, NodeInterfaceDto b) =>
-        a.Network == b.Network && a.ListenPort == b.ListenPort && a.Mtu == b.Mtu && a.Addresses.SequenceEqual(b.Addresses);
+        a.Network == b.Network && a.ListenPort == b.ListenPort && a.Mtu == b.Mtu && a.Addresses.SequenceEqual(b.Addresses) &&
+        a.InternetGateway == b.InternetGateway;
+
+    /// <summary>Structural equality of two gateway roles; null and an empty role are the same (no role).</summary>
+    public static bool SameGateway(GatewayRoleDto? a, GatewayRoleDto? b)
+    {
+        a = a is { IsEmpty: false } ? a : null;
+        b = b is { IsEmpty: false } ? b : null;
+        return a is null || b is null ? a is null && b is null : SameJson(a, b, ApplianceJsonContext.Default.GatewayRoleDto);
+    }
+
+    public static bool SameDns(MeshDnsDto? a, MeshDnsDto? b) =>
+        a is null || b is null ? a is null && b is null : SameJson(a, b, ApplianceJsonContext.Default.MeshDnsDto);
+
+    // The nested records hold lists (compared by reference); their canonical JSON compares them by value.
+    private static bool SameJson<T>(T a, T b, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> info) =>
+        System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(a, info).AsSpan().SequenceEqual(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(b, info));
 }
 
 /// <summary>A delta that does not start where the node is: the node needs a snapshot.</summary>

@@ -24,6 +24,10 @@ public sealed record MeshUpdate
     public NodeInterfaceDto? Interface { get; init; }
     public IReadOnlyList<PeerDto> UpsertPeers { get; init; } = [];
     public IReadOnlyList<string> RemovePeers { get; init; } = [];
+    /// <summary>The node's gateway roles: in a snapshot when it has any, in a delta only when they changed (empty = removed).</summary>
+    public GatewayRoleDto? Gateway { get; init; }
+    /// <summary>The zone's extra names: always in a snapshot, in a delta only when they changed.</summary>
+    public MeshDnsDto? Dns { get; init; }
 
     public bool IsSnapshot => Kind == SnapshotKind;
 }

@@ -11,4 +11,6 @@ public sealed record NodeReport
     public IReadOnlyList<string> Endpoints { get; init; } = [];
     public long AppliedVersion { get; init; }
     public string? AgentVersion { get; init; }
+    /// <summary>An ingress gateway's ext clients: counters and last handshake per client.</summary>
+    public IReadOnlyList<ExtClientReport>? ExtClients { get; init; }
 }
