@@ -1,6 +1,7 @@
 using System.Net;
 using Appliance.Agent.Mesh;
 using Appliance.Contracts.Api;
+using Appliance.Contracts.Mesh;
 using Appliance.Crypto;
 using Appliance.TestSupport;
 
@@ -19,7 +20,7 @@ public sealed class MeshTranslatorTests
             new PeerDto("p2", "gamma", "not-a-key", ["10.10.0.3/32"], null, [], 25),
         ]);
         var state = JoinCommandTests.SampleState();
-        var device = MeshTranslator.ToDevice(state, config);
+        var device = MeshTranslator.ToDevice(state, config, DateTimeOffset.UnixEpoch);
         Assert.Equal(51999, device.ListenPort);
         var peer = Assert.Single(device.Peers); // a peer with an unusable key is left out, not fatal
         Assert.Equal(peerKey, peer.PublicKey.ToString());
@@ -31,5 +32,77 @@ public sealed class MeshTranslatorTests
         // Peer addresses inside the interface subnets need no route; the LAN behind beta does.
         Assert.Equal([IPNetwork.Parse("192.168.50.0/24")], MeshTranslator.Routes(config));
         Assert.Equal(["alpha.home", "alpha.home", "beta.home", "beta.home", "gamma.home"], MeshTranslator.HostNames(config).Select(n => n.Name));
+    }
+
+    private static readonly DateTimeOffset Now = new(2026, 11, 22, 12, 0, 0, TimeSpan.Zero);
+
+    private static ExtClientPeerDto Client(string id, string address, bool enabled = true, DateTimeOffset? expires = null) =>
+        new(id, id, X25519.GenerateKeyPair().PublicKey.ToString(), [address], enabled, expires);
+
+    private static NodeConfigDto Gateway(params ExtClientPeerDto[] clients) =>
+        new("gw", "gw", 9, new NodeInterfaceDto("home", ["10.10.0.1/24"], 51821, 1420),
+            [new PeerDto("p1", "beta", X25519.GenerateKeyPair().PublicKey.ToString(), ["10.10.0.2/32"], null, [], 25)],
+            new GatewayRoleDto { Ingress = new IngressRoleDto { Nat = true, Clients = clients }, MeshRanges = ["10.10.0.0/24"] },
+            new MeshDnsDto { Zone = "home.mesh.internal", Records = [new DnsRecordDto("phone", "A", "10.10.0.50"), new DnsRecordDto("www", "CNAME", "gw")] });
+
+    [Fact]
+    [Trait("Category", TestCategories.Unit)]
+    public void An_ingress_gateway_has_its_enabled_unexpired_ext_clients_as_peers()
+    {
+        var config = Gateway(
+            Client("on", "10.10.0.50/32"),
+            Client("off", "10.10.0.51/32", enabled: false),
+            Client("expired", "10.10.0.52/32", expires: Now.AddSeconds(-1)),
+            Client("later", "10.10.0.53/32", expires: Now.AddMinutes(5)),
+            Client("sooner", "10.10.0.54/32", expires: Now.AddMinutes(1)),
+            new ExtClientPeerDto("bad", "bad", "not-a-key", ["10.10.0.55/32"], true, null));
+        var device = MeshTranslator.ToDevice(JoinCommandTests.SampleState(), config, Now);
+        Assert.Equal(["10.10.0.2/32", "10.10.0.50/32", "10.10.0.53/32", "10.10.0.54/32"],
+            device.Peers.Select(p => Assert.Single(p.AllowedIPs).ToString()).Order());
+        Assert.All(device.Peers.Skip(1), p => Assert.Null(p.Endpoint));
+        Assert.Equal(Now.AddMinutes(1), MeshTranslator.NextExpiry(config, Now));
+        Assert.Equal(Now.AddMinutes(5), MeshTranslator.NextExpiry(config, Now.AddMinutes(1)));
+        // Once the last one expires it is no longer a peer, and nothing else is due.
+        Assert.Equal(2, MeshTranslator.ToDevice(JoinCommandTests.SampleState(), config, Now.AddMinutes(5)).Peers.Count);
+        Assert.Null(MeshTranslator.NextExpiry(config, Now.AddMinutes(5)));
+    }
+
+    [Fact]
+    [Trait("Category", TestCategories.Unit)]
+    public void Names_live_in_the_servers_zone_and_include_ext_clients_and_entries_but_not_a_gateways_other_addresses()
+    {
+        var config = Gateway() with
+        {
+            Peers = [new PeerDto("p1", "beta", X25519.GenerateKeyPair().PublicKey.ToString(), ["10.10.0.2/32", "10.10.0.60/32", "192.168.1.0/24"], null, [], 25)],
+        };
+        Assert.Equal(
+            [("gw.home.mesh.internal", "10.10.0.1"), ("beta.home.mesh.internal", "10.10.0.2"), ("phone.home.mesh.internal", "10.10.0.50")],
+            MeshTranslator.HostNames(config).Select(n => (n.Name, n.Address.ToString())));
+    }
+
+    [Fact]
+    [Trait("Category", TestCategories.Unit)]
+    public void An_internet_gateway_gets_the_default_routes_split_in_halves_and_the_server_and_endpoints_bypass_it()
+    {
+        var gwKey = X25519.GenerateKeyPair().PublicKey.ToString();
+        var config = new NodeConfigDto("me", "alpha", 4, new NodeInterfaceDto("home", ["10.10.0.1/24"], 51821, 1420, InternetGateway: "gw"),
+        [
+            new PeerDto("gw", "exit", gwKey, ["10.10.0.2/32"], "198.51.100.2:51821", ["198.51.100.2:51821", "192.0.2.2:51821"], 25),
+            new PeerDto("p3", "gamma", X25519.GenerateKeyPair().PublicKey.ToString(), ["10.10.0.3/32"], "198.51.100.3:51821", ["198.51.100.3:51821"], 25),
+        ]);
+        var state = JoinCommandTests.SampleState() with { Server = "https://server.example:8443", MqttUrl = "mqtts://203.0.113.9:8883" };
+        var device = MeshTranslator.ToDevice(state, config, Now);
+        // IPv4 only: this node has no IPv6 address, so ::/0 is not taken over.
+        Assert.Equal(["10.10.0.2/32", "0.0.0.0/0"], device.Peers.Single(p => p.PublicKey.ToString() == gwKey).AllowedIPs.Select(a => a.ToString()));
+        Assert.Equal(["0.0.0.0/1", "128.0.0.0/1"], MeshTranslator.Routes(config).Select(r => r.ToString()));
+        Assert.Equal(["192.0.2.10", "203.0.113.9", "198.51.100.2", "192.0.2.2", "198.51.100.3"],
+            MeshTranslator.BypassHosts(state, config, host => host == "server.example" ? [IPAddress.Parse("192.0.2.10")] : []).Select(a => a.ToString()));
+
+        var plain = config with { Interface = config.Interface with { InternetGateway = null } };
+        Assert.Empty(MeshTranslator.Routes(plain));
+        Assert.Empty(MeshTranslator.BypassHosts(state, plain, _ => []));
+        // A gateway that is not (or no longer) a peer takes nothing over.
+        var gone = config with { Peers = [config.Peers[1]] };
+        Assert.Empty(MeshTranslator.Routes(gone));
     }
 }

@@ -9,16 +9,36 @@ namespace Appliance.Agent.Mesh;
 
 /// <summary>
 /// Brings the machine to the node's desired state: the WireGuard device (through the reconciler, so an unchanged
-/// state sends nothing), MTU and link state, addresses, routes to peers' allowed IPs, and the /etc/hosts block.
+/// state sends nothing), MTU and link state, addresses, routes to peers' allowed IPs (and, with an internet
+/// gateway, host routes that keep the server and the peers' endpoints outside the tunnel), the /etc/hosts block,
+/// and the gateway roles.
 /// </summary>
-public sealed class MeshApplier(IWireGuardBackend backend, IRouteNetlink route, string hostsFile)
+public sealed class MeshApplier(IWireGuardBackend backend, IRouteNetlink route, string hostsFile, IGatewayRoles? roles = null, TimeProvider? clock = null)
 {
+    /// <summary>The metric that marks our bypass host routes, so they are found again after a restart.</summary>
+    public const uint BypassMetric = 4150;
+
     private readonly WireGuardConfigurator _configurator = new(backend);
+    private readonly TimeProvider _clock = clock ?? TimeProvider.System;
+
+    /// <summary>Resolves a host name for the bypass routes (the server given by name); replaceable in tests.</summary>
+    public Func<string, IEnumerable<IPAddress>> Resolve { get; init; } = host =>
+    {
+        try
+        {
+            return Dns.GetHostAddresses(host);
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            return [];
+        }
+    };
 
     public async Task<WgDevicePlan> ApplyAsync(AgentState state, NodeConfigDto config, CancellationToken ct)
     {
+        var now = _clock.GetUtcNow();
         await backend.EnsureInterfaceAsync(state.Interface, ct);
-        var plan = await _configurator.ApplyAsync(state.Interface, MeshTranslator.ToDevice(state, config), ct);
+        var plan = await _configurator.ApplyAsync(state.Interface, MeshTranslator.ToDevice(state, config, now), ct);
         if (!route.TryGetLink(state.Interface, out var link))
         {
             throw new AgentException($"interface {state.Interface} vanished while it was being configured");
@@ -32,8 +52,14 @@ public sealed class MeshApplier(IWireGuardBackend backend, IRouteNetlink route, 
         {
             route.SetLinkUp(link.Index, true);
         }
+        // The bypass routes go in before the split default routes so the server never becomes unreachable.
+        ReconcileBypassRoutes(link.Index, MeshTranslator.BypassHosts(state, config, Resolve));
         ReconcileRoutes(link.Index, MeshTranslator.Routes(config));
         WriteHosts(config.Interface.Network, MeshTranslator.HostNames(config));
+        if (roles is not null)
+        {
+            await roles.ApplyAsync(state, config, now, ct);
+        }
         return plan;
     }
 
@@ -53,6 +79,11 @@ public sealed class MeshApplier(IWireGuardBackend backend, IRouteNetlink route, 
     /// <summary>Removes what the agent made: the interface (its addresses and routes go with it) and the hosts block.</summary>
     public async Task RemoveAsync(AgentState state, CancellationToken ct)
     {
+        if (roles is not null)
+        {
+            await roles.RemoveAsync(state, ct);
+        }
+        ReconcileBypassRoutes(-1, []);
         try
         {
             await backend.DeleteInterfaceAsync(state.Interface, ct);
@@ -92,6 +123,38 @@ public sealed class MeshApplier(IWireGuardBackend backend, IRouteNetlink route, 
         {
             route.AddRoute(new RtRoute(net, index));
         }
+    }
+
+    /// <summary>
+    /// Host routes to <paramref name="hosts"/> through the machine's own default route (found in the main table,
+    /// not through our interface), marked with <see cref="BypassMetric"/>; stale ones of ours are deleted.
+    /// </summary>
+    private void ReconcileBypassRoutes(int meshIndex, IReadOnlyList<IPAddress> hosts)
+    {
+        var all = route.GetRoutes();
+        var current = all.Where(r => r.Metric == BypassMetric && r.Destination.PrefixLength is 32 or 128).ToList();
+        var desired = new List<RtRoute>();
+        foreach (var host in hosts)
+        {
+            var via = all.Where(r => r.Destination.PrefixLength == 0 && r.OutInterfaceIndex != meshIndex && r.Table == RtNetlinkConstants.RT_TABLE_MAIN &&
+                                     r.Destination.BaseAddress.AddressFamily == host.AddressFamily && r.Metric != BypassMetric)
+                .OrderBy(r => r.Metric ?? 0).FirstOrDefault();
+            if (via is not null)
+            {
+                desired.Add(new RtRoute(new IPNetwork(host, host.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128),
+                    via.OutInterfaceIndex, RtNetlinkConstants.RT_TABLE_MAIN, via.Gateway, BypassMetric));
+            }
+        }
+        foreach (var stale in current.Where(c => !desired.Any(d => Same(c, d))))
+        {
+            route.DeleteRoute(stale);
+        }
+        foreach (var add in desired.Where(d => !current.Any(c => Same(c, d))))
+        {
+            route.AddRoute(add);
+        }
+        static bool Same(RtRoute a, RtRoute b) =>
+            a.Destination.Equals(b.Destination) && a.OutInterfaceIndex == b.OutInterfaceIndex && Equals(a.Gateway, b.Gateway);
     }
 
     private static bool IsKernelOwn(IPNetwork n) =>

@@ -11,8 +11,11 @@ namespace Appliance.Agent.Mesh;
 /// `appliance-agent run`: restores the last applied state at once (the server may be down), then follows the
 /// server's signed updates over MQTT, persisting each new state before applying it. Reconnects by itself.
 /// </summary>
-public sealed class MeshDaemon(StateStore store, MeshApplier applier, TextWriter log)
+public sealed class MeshDaemon(StateStore store, MeshApplier applier, TextWriter log, TimeProvider? clock = null)
 {
+    private readonly SemaphoreSlim _applying = new(1, 1);
+    private readonly TimeProvider _clock = clock ?? TimeProvider.System;
+
     public async Task<int> RunAsync(CancellationToken ct)
     {
         var state = store.LoadState() ?? throw new AgentException("not joined: run 'appliance-agent join --token <token>' first");
@@ -40,6 +43,7 @@ public sealed class MeshDaemon(StateStore store, MeshApplier applier, TextWriter
         await client.PublishAsync(ResyncTopic(state), "{}", MqttQos.AtLeastOnce, cancellationToken: ct);
         using var reporting = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var reporter = ReportLoopAsync(client, state, () => current, reporting.Token);
+        var expiries = ExpiryLoopAsync(state, () => current, reporting.Token);
 
         try
         {
@@ -69,6 +73,7 @@ public sealed class MeshDaemon(StateStore store, MeshApplier applier, TextWriter
         }
         await reporting.CancelAsync();
         await reporter;
+        await expiries;
         return 0;
     }
 
@@ -91,6 +96,7 @@ public sealed class MeshDaemon(StateStore store, MeshApplier applier, TextWriter
                     Endpoints = state.PinnedEndpoints ?? LocalAddresses.Discover(state.Interface),
                     AppliedVersion = applied()?.Version ?? 0,
                     AgentVersion = Commands.JoinCommand.AgentVersion,
+                    ExtClients = ExtClientReports(applied(), device),
                 };
                 var json = System.Text.Json.JsonSerializer.Serialize(report, Contracts.ApplianceJsonContext.Default.NodeReport);
                 // Report at once when something changed, and at the interval to say we are alive.
@@ -116,8 +122,35 @@ public sealed class MeshDaemon(StateStore store, MeshApplier applier, TextWriter
         }
     }
 
+    /// <summary>
+    /// Ext-client expiry is enforced here too, not only by the server's next update, so a client stops working on
+    /// time while the server is unreachable: when the earliest expiry passes, the same state is applied again.
+    /// </summary>
+    private async Task ExpiryLoopAsync(AgentState state, Func<NodeConfigDto?> applied, CancellationToken ct)
+    {
+        var checkedAt = _clock.GetUtcNow();
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), _clock, ct);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            var now = _clock.GetUtcNow();
+            if (applied() is { } config && MeshTranslator.NextExpiry(config, checkedAt) is { } due && due <= now)
+            {
+                await ApplyLoggedAsync(state, config, "an ext client expired", ct);
+            }
+            checkedAt = now;
+        }
+    }
+
     private async Task ApplyLoggedAsync(AgentState state, NodeConfigDto config, string why, CancellationToken ct)
     {
+        await _applying.WaitAsync(ct);
         try
         {
             var plan = await applier.ApplyAsync(state, config, ct);
@@ -128,6 +161,29 @@ public sealed class MeshDaemon(StateStore store, MeshApplier applier, TextWriter
             // Keep running: the next update or restart tries again from the saved state.
             log.WriteLine($"could not apply v{config.Version}: {e.Message}");
         }
+        finally
+        {
+            _applying.Release();
+        }
+    }
+
+    /// <summary>Transfer counters and last handshake of this gateway's ext clients, from the WireGuard device.</summary>
+    internal static IReadOnlyList<Contracts.Mesh.ExtClientReport>? ExtClientReports(NodeConfigDto? config, Appliance.WireGuard.WgDevice? device)
+    {
+        if (config?.Gateway?.Ingress is not { } ingress || device is null)
+        {
+            return null;
+        }
+        var peers = device.Peers.ToDictionary(p => p.PublicKey.ToString(), StringComparer.Ordinal);
+        var reports = new List<Contracts.Mesh.ExtClientReport>();
+        foreach (var c in ingress.Clients)
+        {
+            if (peers.TryGetValue(c.PublicKey, out var p))
+            {
+                reports.Add(new Contracts.Mesh.ExtClientReport(c.Id, (long)p.RxBytes, (long)p.TxBytes, p.LastHandshake));
+            }
+        }
+        return reports;
     }
 
     private async Task ConnectUntilUpAsync(MqttClient client, AgentState state, CancellationToken ct)

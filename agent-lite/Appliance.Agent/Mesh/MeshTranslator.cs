@@ -2,6 +2,7 @@ using System.Net;
 using Appliance.Agent.State;
 using Appliance.Contracts;
 using Appliance.Contracts.Api;
+using Appliance.Contracts.Mesh;
 using Appliance.WireGuard;
 
 namespace Appliance.Agent.Mesh;
@@ -9,7 +10,15 @@ namespace Appliance.Agent.Mesh;
 /// <summary>Turns the node's desired state into what the kernel needs: a WireGuard config, addresses, routes (pure).</summary>
 public static class MeshTranslator
 {
-    public static WgDeviceConfig ToDevice(AgentState state, NodeConfigDto config) => new(WgKey.Parse(state.PrivateKey))
+    /// <summary>IPv4 and IPv6 default routes: what a peer carries for the nodes that use it as their internet gateway.</summary>
+    public static readonly IReadOnlyList<IPNetwork> DefaultRoutes = [IPNetwork.Parse("0.0.0.0/0"), IPNetwork.Parse("::/0")];
+
+    /// <summary>
+    /// The WireGuard device: every peer node (the internet gateway's peer also carries the default routes of the
+    /// families this node has), and on an ingress gateway every ext client that is enabled and not expired at
+    /// <paramref name="now"/>.
+    /// </summary>
+    public static WgDeviceConfig ToDevice(AgentState state, NodeConfigDto config, DateTimeOffset now) => new(WgKey.Parse(state.PrivateKey))
     {
         ListenPort = config.Interface.ListenPort,
         Peers = [.. config.Peers
@@ -18,9 +27,26 @@ public static class MeshTranslator
             {
                 Endpoint = p.Endpoint is not null && IPEndPoint.TryParse(p.Endpoint, out var ep) && ep.Port != 0 ? ep : null,
                 PersistentKeepalive = p.PersistentKeepalive,
-                AllowedIPs = [.. p.AllowedIps.Select(IPNetwork.Parse)],
-            })],
+                AllowedIPs = [.. p.AllowedIps.Select(IPNetwork.Parse), .. p.NodeId == config.Interface.InternetGateway ? InternetFamilies(config) : []],
+            }),
+            .. ActiveExtClients(config, now)
+            .Select(c => new WgPeerConfig(WgKey.Parse(c.PublicKey)) { AllowedIPs = [.. c.Addresses.Select(IPNetwork.Parse)] })],
     };
+
+    /// <summary>The ext clients this gateway accepts now: enabled on the server, not expired, with a well-formed key.</summary>
+    public static IEnumerable<ExtClientPeerDto> ActiveExtClients(NodeConfigDto config, DateTimeOffset now) =>
+        (config.Gateway?.Ingress?.Clients ?? []).Where(c => IsActive(c, now) && WgKey.TryParse(c.PublicKey, out _));
+
+    public static bool IsActive(ExtClientPeerDto client, DateTimeOffset now) => client.Enabled && (client.ExpiresAt is not { } at || at > now);
+
+    /// <summary>When the set of active ext clients changes next by itself (the earliest future expiry), if ever.</summary>
+    public static DateTimeOffset? NextExpiry(NodeConfigDto config, DateTimeOffset now) =>
+        (config.Gateway?.Ingress?.Clients ?? []).Where(c => c.Enabled && c.ExpiresAt > now).Min(c => c.ExpiresAt);
+
+    /// <summary>The default routes (0.0.0.0/0, ::/0) for the address families this node has, when it uses an internet gateway.</summary>
+    public static IReadOnlyList<IPNetwork> InternetFamilies(NodeConfigDto config) =>
+        config.Interface.InternetGateway is null || !config.Peers.Any(p => p.NodeId == config.Interface.InternetGateway) ? []
+        : [.. DefaultRoutes.Where(d => Addresses(config).Any(a => a.Address.AddressFamily == d.BaseAddress.AddressFamily))];
 
     /// <summary>The interface addresses ("10.10.0.2/24" → 10.10.0.2, 24).</summary>
     public static IReadOnlyList<(IPAddress Address, int Prefix)> Addresses(NodeConfigDto config) =>
@@ -30,30 +56,86 @@ public static class MeshTranslator
             return (IPAddress.Parse(a.AsSpan(0, slash)), int.Parse(a.AsSpan(slash + 1), System.Globalization.CultureInfo.InvariantCulture));
         })];
 
-    /// <summary>Routes the interface needs: every peer allowed IP the interface's own subnets do not already cover.</summary>
+    /// <summary>
+    /// Routes the interface needs: every peer allowed IP the interface's own subnets do not already cover (egress
+    /// ranges of gateways among them). A default route is split in two halves (0.0.0.0/1 + 128.0.0.0/1, ::/1 +
+    /// 8000::/1) that beat the machine's own default route without replacing it, so taking it away restores everything.
+    /// </summary>
     public static IReadOnlyList<IPNetwork> Routes(NodeConfigDto config)
     {
         var subnets = Addresses(config).Select(a => IpPrefix.Subnet(a.Address, a.Prefix)).ToList();
         return [.. config.Peers
             .SelectMany(p => p.AllowedIps.Select(IPNetwork.Parse))
+            .Where(n => n.PrefixLength > 0)
             .Where(n => !subnets.Any(s => s.BaseAddress.AddressFamily == n.BaseAddress.AddressFamily && s.PrefixLength <= n.PrefixLength && s.Contains(n.BaseAddress)))
+            .Concat(InternetFamilies(config).SelectMany(SplitDefault))
             .Distinct()];
     }
 
-    /// <summary>Mesh names for /etc/hosts: each peer and this node as <c>name.network</c>.</summary>
-    public static IReadOnlyList<(string Name, IPAddress Address)> HostNames(NodeConfigDto config)
+    private static IEnumerable<IPNetwork> SplitDefault(IPNetwork any) => any.BaseAddress.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork
+        ? [IPNetwork.Parse("0.0.0.0/1"), IPNetwork.Parse("128.0.0.0/1")]
+        : [IPNetwork.Parse("::/1"), IPNetwork.Parse("8000::/1")];
+
+    /// <summary>
+    /// Hosts that must stay reachable outside the tunnel when the node sends its internet traffic through a gateway:
+    /// the server, the broker, and every peer's endpoint (WireGuard's own packets must not enter WireGuard).
+    /// </summary>
+    public static IReadOnlyList<IPAddress> BypassHosts(AgentState state, NodeConfigDto config, Func<string, IEnumerable<IPAddress>> resolve)
     {
-        var network = config.Interface.Network;
-        var list = new List<(string, IPAddress)>();
-        foreach (var (address, _) in Addresses(config))
+        if (InternetFamilies(config).Count == 0)
         {
-            list.Add(($"{config.Name}.{network}", address));
+            return [];
+        }
+        var hosts = new List<IPAddress>();
+        foreach (var url in new[] { state.Server, state.MqttUrl }.OfType<string>())
+        {
+            if (Uri.TryCreate(url, UriKind.Absolute, out var uri))
+            {
+                hosts.AddRange(IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) ? [ip] : resolve(uri.Host));
+            }
         }
         foreach (var p in config.Peers)
         {
-            foreach (var allowed in p.AllowedIps.Select(IPNetwork.Parse).Where(n => n.PrefixLength is 32 or 128))
+            foreach (var e in p.Endpoints.Append(p.Endpoint).OfType<string>())
             {
-                list.Add(($"{p.Name}.{network}", allowed.BaseAddress));
+                if (IPEndPoint.TryParse(e, out var ep))
+                {
+                    hosts.Add(ep.Address);
+                }
+            }
+        }
+        return [.. hosts.Where(h => !IPAddress.IsLoopback(h)).Distinct()];
+    }
+
+    /// <summary>The zone mesh names live in: the server's (network, or network.suffix), else the network's name.</summary>
+    public static string Zone(NodeConfigDto config) => config.Dns?.Zone ?? config.Interface.Network;
+
+    /// <summary>
+    /// Mesh names with addresses, for /etc/hosts and the gateway's DNS server: this node and each peer as
+    /// <c>name.zone</c> (a peer's own addresses are the first /32 and /128 of its allowed IPs; a gateway's later ones
+    /// are ext clients or LAN ranges), then the zone's ext clients and A/AAAA entries from the server.
+    /// </summary>
+    public static IReadOnlyList<(string Name, IPAddress Address)> HostNames(NodeConfigDto config)
+    {
+        var zone = Zone(config);
+        var list = new List<(string, IPAddress)>();
+        foreach (var (address, _) in Addresses(config))
+        {
+            list.Add(($"{config.Name}.{zone}", address));
+        }
+        foreach (var p in config.Peers)
+        {
+            var hosts = p.AllowedIps.Select(IPNetwork.Parse).Where(n => n.PrefixLength is 32 or 128).ToList();
+            foreach (var own in hosts.Where(n => n.PrefixLength == 32).Take(1).Concat(hosts.Where(n => n.PrefixLength == 128).Take(1)))
+            {
+                list.Add(($"{p.Name}.{zone}", own.BaseAddress));
+            }
+        }
+        foreach (var r in config.Dns?.Records ?? [])
+        {
+            if (r.Type is "A" or "AAAA" && IPAddress.TryParse(r.Value, out var ip))
+            {
+                list.Add(($"{r.Name}.{zone}", ip));
             }
         }
         return list;

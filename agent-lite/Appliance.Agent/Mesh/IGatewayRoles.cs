@@ -1,0 +1,17 @@
+using Appliance.Agent.State;
+using Appliance.Contracts.Api;
+
+namespace Appliance.Agent.Mesh;
+
+/// <summary>
+/// The gateway roles a node runs beside its mesh interface (forwarding, firewall, NAT, the DNS server for ext
+/// clients). Applied after the interface so the rules can name it; removing leaves nothing of ours behind.
+/// </summary>
+public interface IGatewayRoles : IAsyncDisposable
+{
+    /// <summary>Brings the roles to what <paramref name="config"/> asks (no role: removes them). Idempotent.</summary>
+    Task ApplyAsync(AgentState state, NodeConfigDto config, DateTimeOffset now, CancellationToken ct);
+
+    /// <summary>Removes every rule, setting and listener the roles added.</summary>
+    Task RemoveAsync(AgentState state, CancellationToken ct);
+}
