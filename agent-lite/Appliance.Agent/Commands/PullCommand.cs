@@ -5,7 +5,10 @@ using Appliance.Contracts.Api;
 
 namespace Appliance.Agent.Commands;
 
-/// <summary>`appliance-agent pull`: fetches the node's full desired state and saves it as desired.json.</summary>
+/// <summary>
+/// `appliance-agent pull`: fetches the node's full desired state and saves it as desired.json, where a running
+/// daemon picks it up within a second when it is newer than what it runs.
+/// </summary>
 public static class PullCommand
 {
     public static async Task<NodeConfigDto> RunAsync(StateStore store, bool json, TextWriter output, CancellationToken ct)
@@ -21,7 +24,7 @@ public static class PullCommand
         }
         else
         {
-            output.WriteLine($"config version {config.Version}: {string.Join(", ", config.Interface.Addresses)} on {state.Interface}, {config.Peers.Count} peers");
+            output.WriteLine($"config version {config.Version}: {string.Join(", ", config.Interface.Addresses)} on {state.Interface}, {config.Peers.Count} peers (saved; a running agent applies it within a second)");
             foreach (var p in config.Peers)
             {
                 output.WriteLine($"  {p.Name,-20} {p.PublicKey}  {string.Join(",", p.AllowedIps),-20} {p.Endpoint ?? "(no endpoint)"}");

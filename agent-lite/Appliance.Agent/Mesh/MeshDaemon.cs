@@ -14,6 +14,8 @@ namespace Appliance.Agent.Mesh;
 public sealed class MeshDaemon(StateStore store, MeshApplier applier, TextWriter log, TimeProvider? clock = null)
 {
     private readonly SemaphoreSlim _applying = new(1, 1);
+    private NodeConfigDto? _current;
+    private (DateTime, long) _desiredStamp;
     private readonly TimeProvider _clock = clock ?? TimeProvider.System;
 
     public async Task<int> RunAsync(CancellationToken ct)
@@ -23,12 +25,30 @@ public sealed class MeshDaemon(StateStore store, MeshApplier applier, TextWriter
         {
             throw new AgentException("the server gave no MQTT broker or signing key at join; join again with a newer server");
         }
-        var current = store.LoadDesired();
-        if (current is not null)
+        _current = store.LoadDesired();
+        _desiredStamp = DesiredStamp();
+        if (_current is not null)
         {
-            await ApplyLoggedAsync(state, current, "restored from local state", ct);
+            await ApplyLockedAsync(state, _current, "restored from local state", ct);
         }
-        var gate = new MeshUpdateGate(Convert.FromBase64String(state.SigningKey), state.NodeId);
+        // Expiry and pulled configs are handled from the start: the broker may stay unreachable for a long time.
+        using var background = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var housekeeping = HousekeepingLoopAsync(state, background.Token);
+        try
+        {
+            await FollowServerAsync(state, background.Token, ct);
+        }
+        finally
+        {
+            await background.CancelAsync();
+            await housekeeping;
+        }
+        return 0;
+    }
+
+    private async Task FollowServerAsync(AgentState state, CancellationToken background, CancellationToken ct)
+    {
+        var gate = new MeshUpdateGate(Convert.FromBase64String(state.SigningKey!), state.NodeId);
         await using var client = new MqttClient(ClientOptions(state));
         client.ConnectionChanged += up =>
         {
@@ -41,20 +61,32 @@ public sealed class MeshDaemon(StateStore store, MeshApplier applier, TextWriter
         await ConnectUntilUpAsync(client, state, ct);
         await client.SubscribeAsync($"appliance/v1/node/{state.NodeId}/mesh", MqttQos.AtLeastOnce, ct);
         await client.PublishAsync(ResyncTopic(state), "{}", MqttQos.AtLeastOnce, cancellationToken: ct);
-        using var reporting = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var reporter = ReportLoopAsync(client, state, () => current, reporting.Token);
-        var expiries = ExpiryLoopAsync(state, () => current, reporting.Token);
+        using var reporting = CancellationTokenSource.CreateLinkedTokenSource(background);
+        var reporter = ReportLoopAsync(client, state, () => _current, reporting.Token);
 
         try
         {
             await foreach (var message in client.Messages.ReadAllAsync(ct))
             {
-                switch (gate.Evaluate(message.Payload.Span, current, out var next, out var reason))
+                await _applying.WaitAsync(ct);
+                MeshUpdateOutcome outcome;
+                string reason;
+                try
+                {
+                    outcome = gate.Evaluate(message.Payload.Span, _current, out var next, out reason);
+                    if (outcome == MeshUpdateOutcome.Applied)
+                    {
+                        SaveDesired(next!);
+                        await ApplyLoggedAsync(state, next!, reason, ct);
+                    }
+                }
+                finally
+                {
+                    _applying.Release();
+                }
+                switch (outcome)
                 {
                     case MeshUpdateOutcome.Applied:
-                        store.SaveDesired(next!);
-                        current = next;
-                        await ApplyLoggedAsync(state, next!, reason, ct);
                         break;
                     case MeshUpdateOutcome.NeedsSnapshot:
                         log.WriteLine($"{reason}; asking for a snapshot");
@@ -73,8 +105,6 @@ public sealed class MeshDaemon(StateStore store, MeshApplier applier, TextWriter
         }
         await reporting.CancelAsync();
         await reporter;
-        await expiries;
-        return 0;
     }
 
     /// <summary>Interval between status reports (liveness); a change of port or endpoints is reported at the next tick.</summary>
@@ -123,10 +153,12 @@ public sealed class MeshDaemon(StateStore store, MeshApplier applier, TextWriter
     }
 
     /// <summary>
-    /// Ext-client expiry is enforced here too, not only by the server's next update, so a client stops working on
-    /// time while the server is unreachable: when the earliest expiry passes, the same state is applied again.
+    /// Once a second: (1) ext-client expiry is enforced here too, not only by the server's next update, so a client
+    /// stops working on time while the server is unreachable: when the earliest expiry passes, the state is applied
+    /// again; (2) a desired.json written by someone else (`appliance-agent pull`) is picked up when it is newer than
+    /// what runs.
     /// </summary>
-    private async Task ExpiryLoopAsync(AgentState state, Func<NodeConfigDto?> applied, CancellationToken ct)
+    private async Task HousekeepingLoopAsync(AgentState state, CancellationToken ct)
     {
         var checkedAt = _clock.GetUtcNow();
         while (!ct.IsCancellationRequested)
@@ -134,23 +166,84 @@ public sealed class MeshDaemon(StateStore store, MeshApplier applier, TextWriter
             try
             {
                 await Task.Delay(TimeSpan.FromSeconds(1), _clock, ct);
+                await _applying.WaitAsync(ct);
             }
             catch (OperationCanceledException)
             {
                 return;
             }
-            var now = _clock.GetUtcNow();
-            if (applied() is { } config && MeshTranslator.NextExpiry(config, checkedAt) is { } due && due <= now)
+            try
             {
-                await ApplyLoggedAsync(state, config, "an ext client expired", ct);
+                var now = _clock.GetUtcNow();
+                if (DesiredStamp() is var stamp && stamp != _desiredStamp)
+                {
+                    _desiredStamp = stamp;
+                    if (TryLoadPulled() is { } pulled && (_current is null || pulled.Version > _current.Version))
+                    {
+                        _current = pulled;
+                        await ApplyLoggedAsync(state, pulled, "picked up a pulled config", ct);
+                    }
+                }
+                if (_current is { } config && MeshTranslator.NextExpiry(config, checkedAt) is { } due && due <= now)
+                {
+                    await ApplyLoggedAsync(state, config, "an ext client expired", ct);
+                }
+                checkedAt = now;
             }
-            checkedAt = now;
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            finally
+            {
+                _applying.Release();
+            }
         }
     }
 
-    private async Task ApplyLoggedAsync(AgentState state, NodeConfigDto config, string why, CancellationToken ct)
+    private NodeConfigDto? TryLoadPulled()
+    {
+        try
+        {
+            return store.LoadDesired();
+        }
+        catch (Exception e) when (e is IOException or System.Text.Json.JsonException or AgentException)
+        {
+            log.WriteLine($"ignoring {store.DesiredPath}: {e.Message}");
+            return null;
+        }
+    }
+
+    /// <summary>Saves what the daemon applies, remembering the file's stamp so its own writes are not taken as a pull.</summary>
+    private void SaveDesired(NodeConfigDto config)
+    {
+        store.SaveDesired(config);
+        _current = config;
+        _desiredStamp = DesiredStamp();
+    }
+
+    private (DateTime, long) DesiredStamp()
+    {
+        var info = new FileInfo(store.DesiredPath);
+        return info.Exists ? (info.LastWriteTimeUtc, info.Length) : default;
+    }
+
+    private async Task ApplyLockedAsync(AgentState state, NodeConfigDto config, string why, CancellationToken ct)
     {
         await _applying.WaitAsync(ct);
+        try
+        {
+            await ApplyLoggedAsync(state, config, why, ct);
+        }
+        finally
+        {
+            _applying.Release();
+        }
+    }
+
+    /// <summary>Applies a state; the caller holds <see cref="_applying"/>.</summary>
+    private async Task ApplyLoggedAsync(AgentState state, NodeConfigDto config, string why, CancellationToken ct)
+    {
         try
         {
             var plan = await applier.ApplyAsync(state, config, ct);
@@ -160,10 +253,6 @@ public sealed class MeshDaemon(StateStore store, MeshApplier applier, TextWriter
         {
             // Keep running: the next update or restart tries again from the saved state.
             log.WriteLine($"could not apply v{config.Version}: {e.Message}");
-        }
-        finally
-        {
-            _applying.Release();
         }
     }
 
