@@ -1,0 +1,172 @@
+using System.Text.Json;
+using Appliance.TestSupport;
+
+namespace Appliance.EndToEnd.Tests;
+
+/// <summary>
+/// A throwaway lab of network namespaces for end-to-end tests: a bridge namespace ("w") acting as the underlay
+/// (172.30.99.0/24), the real server in one namespace, real agents (each with its own wireguard-go) in others.
+/// Names carry a random prefix, so parallel runs never collide; everything is torn down on dispose.
+/// </summary>
+public sealed class MeshLab : IAsyncDisposable
+{
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    public const string ServerIp = "172.30.99.1";
+
+    private readonly List<string> _namespaces = [];
+    private readonly List<LongRunningProcess> _others = [];
+    private int _nextHost = 1;
+
+    public MeshLab(string name)
+    {
+        Prerequisites.RequireRoot();
+        foreach (var tool in new[] { "ip", "wg", "wireguard-go", "ping" })
+        {
+            Prerequisites.RequireProgram(tool);
+        }
+        Dir = new TempDirectory("appliance-" + name);
+        Prefix = "ap" + name[0] + Convert.ToHexStringLower(BitConverter.GetBytes(Random.Shared.Next()))[..5];
+    }
+
+    public TempDirectory Dir { get; }
+    public string Prefix { get; }
+    public Dictionary<string, LongRunningProcess> Agents { get; } = [];
+    public LongRunningProcess? Server { get; private set; }
+    /// <summary>Underlay address of each namespace on the bridge.</summary>
+    public Dictionary<string, string> Underlay { get; } = [];
+
+    public string Ns(string n) => Prefix + n;
+    public string Iface(string n) => Prefix + n + "0";
+    public string DataDir => Dir.Combine("server");
+
+    /// <summary>The bridge namespace; call first.</summary>
+    public async Task CreateUnderlayAsync()
+    {
+        await AddNamespaceAsync("w");
+        await Ip("-n", Ns("w"), "link", "add", "br0", "type", "bridge");
+        await Ip("-n", Ns("w"), "link", "set", "br0", "up");
+    }
+
+    /// <summary>A namespace on the bridge with the next underlay address (the first one is the server's).</summary>
+    public async Task<string> AddHostAsync(string n)
+    {
+        await AddNamespaceAsync(n);
+        var address = $"172.30.99.{_nextHost++}";
+        await Ip("link", "add", "ve0", "netns", Ns(n), "type", "veth", "peer", "name", "vb" + n, "netns", Ns("w"));
+        await Ip("-n", Ns("w"), "link", "set", "vb" + n, "master", "br0", "up");
+        await Ip("-n", Ns(n), "addr", "add", address + "/24", "dev", "ve0");
+        await Ip("-n", Ns(n), "link", "set", "ve0", "up");
+        Underlay[n] = address;
+        return address;
+    }
+
+    public async Task AddNamespaceAsync(string n)
+    {
+        await Ip("netns", "add", Ns(n));
+        _namespaces.Add(Ns(n));
+        await Ip("-n", Ns(n), "link", "set", "lo", "up");
+    }
+
+    public static async Task Ip(params string[] args) =>
+        (await ProcessRunner.RunAsync("ip", args, timeout: TimeSpan.FromSeconds(20))).EnsureSuccess("ip " + string.Join(' ', args));
+
+    public static Task<ProcessResult> InNs(string ns, params string[] args) =>
+        ProcessRunner.RunAsync("ip", ["netns", "exec", ns, .. args], timeout: TimeSpan.FromSeconds(60));
+
+    public Task<ProcessResult> In(string n, params string[] args) => InNs(Ns(n), args);
+
+    public async Task StartServerAsync(string configJson = """{ "AddressHoldSeconds": 0 }""")
+    {
+        var config = Dir.Combine("server.json");
+        await File.WriteAllTextAsync(config, configJson);
+        Server = new LongRunningProcess("ip", ["netns", "exec", Ns("s"), "dotnet", Binaries.Server, "serve", "--data-dir", DataDir,
+            "--urls", $"https://{ServerIp}:8443", "--mqtt-url", $"mqtts://{ServerIp}:8883", "--config", config]);
+        await WaitForAsync("the server to answer", async () => (await Cli("network", "list", "--json")).ExitCode == 0, TimeSpan.FromSeconds(60), () => Server.Log);
+    }
+
+    public Task<ProcessResult> Cli(params string[] args) =>
+        In("s", ["dotnet", Binaries.Server, .. args, "--server", $"https://{ServerIp}:8443", "--data-dir", DataDir]);
+
+    /// <summary>An admin API call from inside the server's namespace: (HTTP status, body).</summary>
+    public async Task<(int Status, string Body)> ApiAsync(string method, string path, string? body = null)
+    {
+        var token = (await File.ReadAllTextAsync(Path.Combine(DataDir, "admin.token"))).Trim();
+        string[] args = ["curl", "-sS", "-o", "-", "-w", "\n%{http_code}", "--cacert", Path.Combine(DataDir, "ca.crt"),
+            "-H", "Authorization: Bearer " + token, "-X", method, $"https://{ServerIp}:8443{path}"];
+        if (body is not null)
+        {
+            args = [.. args, "-H", "Content-Type: application/json", "--data-binary", body];
+        }
+        var r = (await In("s", args)).EnsureSuccess($"curl {method} {path}");
+        var split = r.StdOut.LastIndexOf('\n');
+        return (int.Parse(r.StdOut.AsSpan(split + 1), System.Globalization.CultureInfo.InvariantCulture), r.StdOut[..split]);
+    }
+
+    /// <summary>An admin API call that must succeed (2xx); returns the body parsed as <typeparamref name="T"/>.</summary>
+    public async Task<T> ApiAsync<T>(string method, string path, object? body = null)
+    {
+        var (status, text) = await ApiAsync(method, path, body is null ? null : JsonSerializer.Serialize(body, Json));
+        Assert.True(status is >= 200 and < 300, $"{method} {path} answered {status}: {text}");
+        return JsonSerializer.Deserialize<T>(text, Json)!;
+    }
+
+    public async Task JoinAsync(string n, string token, params string[] extra) =>
+        (await In(n, ["dotnet", Binaries.Agent, "join", "--token", token, "--state-dir", Dir.Combine("state-" + n),
+            "--hostname", n, "--interface", Iface(n), "--endpoint", Underlay[n], .. extra])).EnsureSuccess("join " + n);
+
+    public void StartAgent(string n, params string[] extra) =>
+        Agents[n] = new LongRunningProcess("ip", ["netns", "exec", Ns(n), "dotnet", Binaries.Agent, "run", "--state-dir", Dir.Combine("state-" + n),
+            "--hosts-file", Dir.Combine("hosts-" + n), "--backend", "userspace", .. extra]);
+
+    /// <summary>A helper process (tcpdump, a DNS client...) stopped with the lab.</summary>
+    public LongRunningProcess Start(string n, params string[] args)
+    {
+        var p = new LongRunningProcess("ip", ["netns", "exec", Ns(n), .. args]);
+        _others.Add(p);
+        return p;
+    }
+
+    public async Task<bool> PingAsync(string from, string to) =>
+        (await ProcessRunner.RunAsync("ip", ["netns", "exec", Ns(from), "ping", "-n", "-q", "-c", "1", "-W", "1", to], timeout: TimeSpan.FromSeconds(10))).ExitCode == 0;
+
+    public async Task<string> WgDumpAsync(string n, string? iface = null) =>
+        (await In(n, "wg", "show", iface ?? Iface(n), "dump")).EnsureSuccess("wg show " + n).StdOut;
+
+    public async Task WaitForAsync(string what, Func<Task<bool>> condition, TimeSpan timeout, Func<string>? diagnostics = null)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (await condition())
+            {
+                return;
+            }
+            await Task.Delay(300);
+        }
+        var logs = string.Join("\n", Agents.Select(a => $"--- agent {a.Key}:\n{a.Value.Log}"));
+        Assert.Fail($"timed out after {timeout.TotalSeconds} s waiting for {what}\n{diagnostics?.Invoke()}\n{logs}");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var p in _others.Concat(Agents.Values))
+        {
+            await p.DisposeAsync();
+        }
+        if (Server is not null)
+        {
+            await Server.DisposeAsync();
+        }
+        // wireguard-go processes started for our interfaces, should any have outlived their agents.
+        await ProcessRunner.RunAsync("pkill", "-f", "wireguard-go " + Prefix);
+        foreach (var ns in _namespaces)
+        {
+            await ProcessRunner.RunAsync("ip", "netns", "del", ns);
+            if (Directory.Exists("/etc/netns/" + ns))
+            {
+                Directory.Delete("/etc/netns/" + ns, recursive: true);
+            }
+        }
+        Dir.Dispose();
+    }
+}
