@@ -7,8 +7,8 @@ using Appliance.WireGuard;
 namespace Appliance.Agent.Commands;
 
 /// <summary>
-/// `appliance-agent leave`: deregisters from the server, then removes what the agent made here (the interface with
-/// its addresses and routes, the hosts block) and its state. With --force it cleans up locally even when the
+/// `appliance-agent leave`: deregisters from the server, then removes what the agent made here (gateway rules and
+/// forwarding, the interface with its addresses and routes, the hosts block) and its state. With --force it cleans up locally even when the
 /// server cannot be reached.
 /// </summary>
 public static class LeaveCommand
@@ -29,8 +29,9 @@ public static class LeaveCommand
         }
         using (var backend = WireGuardBackendSelector.Create())
         using (var route = RouteNetlinkClient.Open())
+        await using (var roles = new Gateway.GatewayRoles(store.Directory, null, output))
         {
-            await new MeshApplier(backend, route, hostsFile).RemoveAsync(state, ct);
+            await new MeshApplier(backend, route, hostsFile, roles).RemoveAsync(state, ct);
         }
         store.Delete();
         output.WriteLine($"removed interface {state.Interface}, its hosts entries and the state in {store.Directory}");

@@ -8,7 +8,7 @@ namespace Appliance.Agent.Commands;
 /// <summary>`appliance-agent run`: the daemon, in the foreground (systemd and procd supervise it), logging to stdout.</summary>
 public static class RunCommand
 {
-    public static async Task<int> RunAsync(StateStore store, string hostsFile, string backendName, CancellationToken ct)
+    public static async Task<int> RunAsync(StateStore store, string hostsFile, string backendName, string? firewall, CancellationToken ct)
     {
         var kind = backendName switch
         {
@@ -20,7 +20,8 @@ public static class RunCommand
         using var backend = WireGuardBackendSelector.Create(kind);
         using var route = RouteNetlinkClient.Open();
         Console.Out.WriteLine($"appliance-agent {JoinCommand.AgentVersion}: WireGuard backend {backend.Kind}, state in {store.Directory}");
-        var daemon = new MeshDaemon(store, new MeshApplier(backend, route, hostsFile), Console.Out);
+        await using var roles = new Gateway.GatewayRoles(store.Directory, firewall, Console.Out);
+        var daemon = new MeshDaemon(store, new MeshApplier(backend, route, hostsFile, roles), Console.Out);
         return await daemon.RunAsync(ct);
     }
 }

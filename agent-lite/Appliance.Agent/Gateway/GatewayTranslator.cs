@@ -1,0 +1,64 @@
+using System.Net;
+using Appliance.Agent.Mesh;
+using Appliance.Contracts.Api;
+using Appliance.Dns.Zone;
+using Appliance.Gateway.Model;
+
+namespace Appliance.Agent.Gateway;
+
+/// <summary>Turns the node's desired state into the gateway library's inputs: the firewall spec and the DNS zone (pure).</summary>
+public static class GatewayTranslator
+{
+    /// <summary>The firewall spec of the node's roles at <paramref name="now"/>, or null when it runs none.</summary>
+    public static GatewayFirewallSpec? ToFirewallSpec(string meshInterface, NodeConfigDto config, DateTimeOffset now)
+    {
+        if (config.Gateway is not { IsEmpty: false } role)
+        {
+            return null;
+        }
+        return new GatewayFirewallSpec
+        {
+            MeshInterface = meshInterface,
+            MeshRanges = role.MeshRanges,
+            Ingress = role.Ingress is { } ingress ? new IngressSpec
+            {
+                Nat = ingress.Nat,
+                // Disabled and expired clients stay in the spec so their traffic is dropped, not merely unrouted.
+                Clients = [.. ingress.Clients.Select(c => new ExtClientSpec { Name = c.Name, Addresses = c.Addresses, Allowed = MeshTranslator.IsActive(c, now) })],
+            } : null,
+            Egress = role.Egress is { } egress ? new EgressSpec { Ranges = egress.Ranges, Nat = egress.Nat } : null,
+            RemoteRanges = role.Egress is null ? [] : role.RemoteRanges,
+        };
+    }
+
+    /// <summary>Where the DNS server for ext clients listens: the node's mesh IPv4 address, when its ingress role asks for DNS.</summary>
+    public static IPAddress? DnsAddress(NodeConfigDto config) =>
+        config.Gateway?.Ingress is { Dns: true }
+            ? MeshTranslator.Addresses(config).Select(a => a.Address).FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork)
+            : null;
+
+    /// <summary>
+    /// The zone the gateway serves: every name of <see cref="MeshTranslator.HostNames"/> relative to the zone (nodes,
+    /// ext clients, A/AAAA entries), plus CNAME entries resolved to their in-zone target's addresses.
+    /// </summary>
+    public static DnsMeshZone ToDnsZone(NodeConfigDto config)
+    {
+        var zone = MeshTranslator.Zone(config);
+        var suffix = "." + zone;
+        var byName = MeshTranslator.HostNames(config)
+            .Where(n => n.Name.EndsWith(suffix, StringComparison.OrdinalIgnoreCase))
+            .GroupBy(n => n.Name[..^suffix.Length], StringComparer.OrdinalIgnoreCase)
+            .ToDictionary(g => g.Key, g => g.Select(n => n.Address).Distinct().ToList(), StringComparer.OrdinalIgnoreCase);
+        foreach (var cname in (config.Dns?.Records ?? []).Where(r => r.Type == "CNAME"))
+        {
+            var target = cname.Value.TrimEnd('.');
+            target = target.EndsWith(suffix, StringComparison.OrdinalIgnoreCase) ? target[..^suffix.Length] : target;
+            if (byName.TryGetValue(target, out var addresses) && !byName.ContainsKey(cname.Name))
+            {
+                byName[cname.Name] = addresses;
+            }
+        }
+        var ranges = (config.Gateway?.MeshRanges ?? []).Select(IPNetwork.Parse).ToList();
+        return new DnsMeshZone(zone, [.. byName.Select(kv => new DnsHostEntry(kv.Key, kv.Value))], ranges);
+    }
+}

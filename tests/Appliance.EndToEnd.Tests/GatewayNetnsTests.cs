@@ -1,0 +1,164 @@
+using System.Text.Json;
+using Appliance.Contracts.Api;
+using Appliance.TestSupport;
+
+namespace Appliance.EndToEnd.Tests;
+
+/// <summary>
+/// Gateways on real WireGuard with the real server and agents, once per firewall backend: an ext client whose
+/// wg-quick file came from the API (loaded by the real wg-quick into wireguard-go) reaches the mesh through an
+/// ingress gateway and resolves mesh names with the gateway's DNS server; LAN-only hosts behind egress gateways
+/// answer the mesh (masqueraded, or with the original source when NAT is off); two LANs reach each other
+/// site-to-site; after `leave` nothing of ours is left in the gateway's firewall.
+/// </summary>
+[Trait("Category", TestCategories.Netns)]
+public sealed class GatewayNetnsTests : IAsyncLifetime
+{
+    private const string Lan1 = "192.168.201.0/24";
+    private const string Lan2 = "192.168.202.0/24";
+    private const string H1 = "192.168.201.10";
+    private const string H2 = "192.168.202.10";
+    private MeshLab _lab = null!;
+
+    public async Task InitializeAsync()
+    {
+        _lab = new MeshLab("gw");
+        foreach (var tool in new[] { "wg-quick", "tcpdump", "curl", "nft", "iptables-legacy-save", "getent" })
+        {
+            Prerequisites.RequireProgram(tool);
+        }
+        await _lab.CreateUnderlayAsync();
+        foreach (var n in new[] { "s", "a", "g1", "g2", "c" })
+        {
+            await _lab.AddHostAsync(n);
+        }
+        // LAN-only hosts: each knows only its own LAN and the other site's LAN (via its gateway), never the mesh.
+        await LanAsync("g1", "h1", "192.168.201.1", H1, Lan2);
+        await LanAsync("g2", "h2", "192.168.202.1", H2, Lan1);
+    }
+
+    private async Task LanAsync(string gateway, string host, string gatewayIp, string hostIp, string otherSite)
+    {
+        await _lab.AddNamespaceAsync(host);
+        await MeshLab.Ip("link", "add", "lan0", "netns", _lab.Ns(gateway), "type", "veth", "peer", "name", "lan0", "netns", _lab.Ns(host));
+        await MeshLab.Ip("-n", _lab.Ns(gateway), "addr", "add", gatewayIp + "/24", "dev", "lan0");
+        await MeshLab.Ip("-n", _lab.Ns(host), "addr", "add", hostIp + "/24", "dev", "lan0");
+        await MeshLab.Ip("-n", _lab.Ns(gateway), "link", "set", "lan0", "up");
+        await MeshLab.Ip("-n", _lab.Ns(host), "link", "set", "lan0", "up");
+        await MeshLab.Ip("-n", _lab.Ns(host), "route", "add", otherSite, "via", gatewayIp);
+    }
+
+    public static TheoryData<string> Backends => new() { "nftables", "iptables-legacy" };
+
+    [Theory]
+    [MemberData(nameof(Backends))]
+    public async Task Ext_clients_egress_and_site_to_site_work_through_gateways_and_leave_cleans_up(string backend)
+    {
+        var lab = _lab;
+        await lab.StartServerAsync();
+        (await lab.Cli("network", "create", "mesh", "--ipv4", "10.77.0.0/24")).EnsureSuccess("network create");
+        var key = JsonSerializer.Deserialize<EnrollmentKeyDto>((await lab.Cli("key", "create", "--network", "mesh", "--json")).EnsureSuccess("key create").StdOut, MeshLab.Json)!;
+        foreach (var n in new[] { "a", "g1", "g2" })
+        {
+            await lab.JoinAsync(n, key.Token!);
+            lab.StartAgent(n, "--firewall", backend);
+        }
+        var nodes = (await lab.ApiAsync<List<NodeDto>>("GET", "/api/v1/networks/mesh/nodes")).ToDictionary(n => n.Name);
+        string Mesh(string n) => nodes[n].Ipv4Address!;
+
+        await lab.ApiAsync<EgressDto>("PUT", $"/api/v1/nodes/{nodes["g1"].Id}/egress", new EgressRequest { Ranges = [Lan1], Nat = true });
+        await lab.ApiAsync<EgressDto>("PUT", $"/api/v1/nodes/{nodes["g2"].Id}/egress", new EgressRequest { Ranges = [Lan2], Nat = true });
+        await lab.ApiAsync<IngressDto>("PUT", $"/api/v1/nodes/{nodes["g1"].Id}/ingress", new IngressRequest { Nat = false });
+
+        // A mesh node reaches the LAN-only host behind g1, which sees g1's LAN address (masquerade).
+        await lab.WaitForAsync("a to reach the mesh", () => lab.PingAsync("a", Mesh("g1")), TimeSpan.FromSeconds(40));
+        await lab.WaitForAsync("a to reach h1 behind g1", () => lab.PingAsync("a", H1), TimeSpan.FromSeconds(30));
+        Assert.Equal("192.168.201.1", await EchoSourceSeenAsync("h1", from: "a", to: H1));
+
+        // Site to site: each LAN host reaches the other through both gateways and the mesh.
+        await lab.WaitForAsync("h1 to reach h2 site-to-site", () => lab.PingAsync("h1", H2), TimeSpan.FromSeconds(30));
+        Assert.True(await lab.PingAsync("h2", H1), "h2 cannot reach h1");
+
+        // The ext client: its wg-quick file from the API, loaded by the real wg-quick (userspace wireguard-go).
+        var phone = await lab.ApiAsync<ExtClientDto>("POST", "/api/v1/networks/mesh/ext-clients", new CreateExtClientRequest { Name = "phone", Gateway = nodes["g1"].Id });
+        var (status, conf) = await lab.ApiAsync("GET", $"/api/v1/ext-clients/{phone.Id}/config");
+        Assert.Equal(200, status);
+        Assert.Contains($"DNS = {Mesh("g1")}", conf, StringComparison.Ordinal);
+        await WgQuickUpAsync("c", conf);
+        await lab.WaitForAsync("the ext client to reach a through g1", () => lab.PingAsync("c", Mesh("a")), TimeSpan.FromSeconds(40));
+        await lab.WaitForAsync("the ext client to reach h1 behind g1", () => lab.PingAsync("c", H1), TimeSpan.FromSeconds(20));
+
+        // Names: the DNS line of the wg-quick file points at g1's embedded DNS server, which knows the mesh.
+        await lab.WaitForAsync("the ext client to resolve a.mesh", async () =>
+            (await lab.In("c", "getent", "hosts", "a.mesh")).StdOut.StartsWith(Mesh("a"), StringComparison.Ordinal), TimeSpan.FromSeconds(20));
+        Assert.True(await lab.PingAsync("c", "a.mesh"), "the ext client cannot ping a by name");
+
+        // Disabled it cannot; enabled again it can.
+        await lab.ApiAsync<ExtClientDto>("PATCH", $"/api/v1/ext-clients/{phone.Id}", new UpdateExtClientRequest { Enabled = false });
+        await lab.WaitForAsync("the disabled ext client to be cut off", async () => !await lab.PingAsync("c", Mesh("a")), TimeSpan.FromSeconds(20));
+        await lab.ApiAsync<ExtClientDto>("PATCH", $"/api/v1/ext-clients/{phone.Id}", new UpdateExtClientRequest { Enabled = true });
+        await lab.WaitForAsync("the re-enabled ext client to reach a", () => lab.PingAsync("c", Mesh("a")), TimeSpan.FromSeconds(30));
+
+        // The gateway reported the client's counters and handshake to the server.
+        await lab.WaitForAsync("the ext client's counters on the server", async () =>
+            (await lab.ApiAsync<ExtClientDto>("GET", $"/api/v1/ext-clients/{phone.Id}")) is { RxBytes: > 0, LastHandshake: not null }, TimeSpan.FromSeconds(45));
+
+        // NAT off and a return route on the LAN host: the original mesh source arrives.
+        await lab.ApiAsync<EgressDto>("PUT", $"/api/v1/nodes/{nodes["g1"].Id}/egress", new EgressRequest { Ranges = [Lan1], Nat = false });
+        await MeshLab.Ip("-n", lab.Ns("h1"), "route", "add", "10.77.0.0/24", "via", "192.168.201.1");
+        await lab.WaitForAsync("h1 to see a's own address", async () => await EchoSourceSeenAsync("h1", from: "a", to: H1) == Mesh("a"), TimeSpan.FromSeconds(30));
+
+        // g1 leaves: nothing of ours stays in its firewall, and forwarding is back as it was.
+        await lab.Agents["g1"].StopAsync();
+        var leave = await lab.In("g1", "dotnet", Binaries.Agent, "leave", "--state-dir", lab.Dir.Combine("state-g1"), "--hosts-file", lab.Dir.Combine("hosts-g1"));
+        Assert.True(leave.ExitCode == 0, leave.StdOut + leave.StdErr);
+        var nft = (await lab.In("g1", "nft", "list", "ruleset")).StdOut;
+        Assert.DoesNotContain("appliance", nft, StringComparison.OrdinalIgnoreCase);
+        var ipt = (await lab.In("g1", "iptables-legacy-save")).StdOut + (await lab.In("g1", "ip6tables-legacy-save")).StdOut;
+        Assert.DoesNotContain("APPLIANCE", ipt, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal("0", (await lab.In("g1", "cat", "/proc/sys/net/ipv4/ip_forward")).StdOut.Trim());
+    }
+
+    /// <summary>Pings once from <paramref name="from"/> while tcpdump on the LAN host notes the echo request's source.</summary>
+    private async Task<string?> EchoSourceSeenAsync(string lanHost, string from, string to)
+    {
+        var dump = _lab.Start(lanHost, "tcpdump", "-l", "-n", "-i", "lan0", "-c", "1", "icmp[icmptype] == icmp-echo");
+        await Task.Delay(1000); // tcpdump needs a moment to attach
+        var source = default(string);
+        for (var i = 0; i < 10 && source is null; i++)
+        {
+            await _lab.PingAsync(from, to);
+            var line = dump.Log.Split('\n').FirstOrDefault(l => l.Contains("ICMP echo request", StringComparison.Ordinal));
+            source = line?.Split(' ', StringSplitOptions.RemoveEmptyEntries).SkipWhile(w => w != "IP").Skip(1).FirstOrDefault();
+        }
+        await dump.StopAsync();
+        return source;
+    }
+
+    /// <summary>
+    /// `wg-quick up` in the client's namespace. wg-quick hands the DNS line to resolvconf, which these machines lack:
+    /// a stand-in writes it to the namespace's own resolv.conf (ip netns exec mounts /etc/netns/NS/resolv.conf).
+    /// </summary>
+    private async Task WgQuickUpAsync(string n, string conf)
+    {
+        Directory.CreateDirectory("/etc/netns/" + _lab.Ns(n));
+        await File.WriteAllTextAsync($"/etc/netns/{_lab.Ns(n)}/resolv.conf", "");
+        var bin = _lab.Dir.Combine("bin");
+        Directory.CreateDirectory(bin);
+        var resolvconf = Path.Combine(bin, "resolvconf");
+        await File.WriteAllTextAsync(resolvconf, "#!/bin/sh\n# stand-in for resolvconf(8): -a IFACE reads the config on stdin\nif [ \"$1\" = -a ]; then cat > /etc/resolv.conf; fi\n");
+        File.SetUnixFileMode(resolvconf, (UnixFileMode)0b111_101_101);
+        var file = _lab.Dir.Combine(_lab.Prefix + "x.conf");
+        await File.WriteAllTextAsync(file, conf);
+        File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        (await _lab.In(n, "env", $"PATH={bin}:/usr/sbin:/usr/bin:/sbin:/bin", "wg-quick", "up", file)).EnsureSuccess("wg-quick up");
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_lab is not null)
+        {
+            await _lab.DisposeAsync();
+        }
+    }
+}
