@@ -83,7 +83,7 @@ internal static class GatewaySpecValidator
                 var r = egress[i];
                 RequireMeshFamily(mesh, r, $"egress.ranges[{i}]", eg.Ranges[i]);
                 // A default route (internet gateway) covers the mesh by definition; the rules exclude the mesh interface.
-                if (r.PrefixLength != 0 && mesh.FirstOrDefault(m => Overlaps(m, r)) is { } m)
+                if (r.PrefixLength != 0 && FirstOverlap(mesh, r) is { } m)
                 {
                     throw new GatewaySpecException($"egress.ranges[{i}]", eg.Ranges[i], $"overlaps the mesh range {m}");
                 }
@@ -99,7 +99,7 @@ internal static class GatewaySpecValidator
         for (var i = 0; i < remote.Count; i++)
         {
             RequireMeshFamily(mesh, remote[i], $"remoteRanges[{i}]", spec.RemoteRanges[i]);
-            if (mesh.Concat(egress).FirstOrDefault(x => Overlaps(x, remote[i])) is { } clash)
+            if (FirstOverlap([.. mesh, .. egress], remote[i]) is { } clash)
             {
                 throw new GatewaySpecException($"remoteRanges[{i}]", spec.RemoteRanges[i], $"overlaps {clash}, which is a mesh or local egress range");
             }
@@ -130,8 +130,7 @@ internal static class GatewaySpecValidator
         {
             throw new GatewaySpecException(field, text, "missing the prefix length; expected a CIDR such as 192.168.1.0/24");
         }
-        if (!IPAddress.TryParse(text.AsSpan(0, slash), out var address) || address.ScopeId != 0 ||
-            address.AddressFamily is not (AddressFamily.InterNetwork or AddressFamily.InterNetworkV6))
+        if (!IPAddress.TryParse(text.AsSpan(0, slash), out var address) || !IsPlain(address))
         {
             throw new GatewaySpecException(field, text, "not an IPv4 or IPv6 address before the '/'");
         }
@@ -160,13 +159,16 @@ internal static class GatewaySpecValidator
             }
             return net.BaseAddress;
         }
-        if (!IPAddress.TryParse(text, out var address) || address.ScopeId != 0 ||
-            address.AddressFamily is not (AddressFamily.InterNetwork or AddressFamily.InterNetworkV6))
+        if (!IPAddress.TryParse(text, out var address) || !IsPlain(address))
         {
             throw new GatewaySpecException(field, text, "not an IPv4 or IPv6 address");
         }
         return address;
     }
+
+    /// <summary>IPv4, or IPv6 without a zone ("fe80::1%eth0" is not a firewall address).</summary>
+    private static bool IsPlain(IPAddress a) =>
+        a.AddressFamily == AddressFamily.InterNetwork || (a.AddressFamily == AddressFamily.InterNetworkV6 && a.ScopeId == 0);
 
     private static string ValidateInterface(string? name)
     {
@@ -209,6 +211,18 @@ internal static class GatewaySpecValidator
         {
             throw new GatewaySpecException(field, text, $"an {FamilyName(family)} range, but the mesh has no {FamilyName(family)} range");
         }
+    }
+
+    private static IPNetwork? FirstOverlap(IReadOnlyList<IPNetwork> list, IPNetwork range)
+    {
+        foreach (var n in list)
+        {
+            if (Overlaps(n, range))
+            {
+                return n;
+            }
+        }
+        return null;
     }
 
     private static bool Overlaps(IPNetwork a, IPNetwork b) =>

@@ -46,51 +46,37 @@ public static class NftRulesetRenderer
         w.Append("\t}\n");
 
         w.Append("\tchain mesh_forward {\n");
-        foreach (var f in fams.Where(f => GatewayFirewallPlan.Of(plan.DeniedClients, f.Family).Count > 0))
-        {
-            w.Append("\t\t# Disabled or expired ext clients, both directions, before any accept (cuts open connections too).\n");
-            w.Append($"\t\t{f.Match} saddr @ext_denied_{f.Suffix} drop\n");
-            w.Append($"\t\t{f.Match} daddr @ext_denied_{f.Suffix} drop\n");
-        }
+        Group(w, "Disabled or expired ext clients, both directions, before any accept (cuts open connections too).",
+            fams.Where(f => GatewayFirewallPlan.Of(plan.DeniedClients, f.Family).Count > 0)
+                .SelectMany(f => new[] { $"{f.Match} saddr @ext_denied_{f.Suffix} drop", $"{f.Match} daddr @ext_denied_{f.Suffix} drop" }));
         w.Append("\t\tct state established,related accept\n");
-        foreach (var f in fams.Where(f => GatewayFirewallPlan.Of(plan.AllowedClients, f.Family).Count > 0))
-        {
-            w.Append("\t\t# Ext clients <-> mesh: both are peers on the mesh interface.\n");
-            w.Append($"\t\tiifname {iface} oifname {iface} {f.Match} saddr @ext_allowed_{f.Suffix} accept\n");
-            w.Append($"\t\tiifname {iface} oifname {iface} {f.Match} daddr @ext_allowed_{f.Suffix} accept\n");
-        }
-        foreach (var f in fams.Where(f => GatewayFirewallPlan.Of(plan.EgressRanges, f.Family).Count > 0))
-        {
-            w.Append("\t\t# Mesh -> egress ranges (sources are authenticated by WireGuard's allowed IPs).\n");
-            w.Append($"\t\tiifname {iface} oifname != {iface} {f.Match} daddr @egress_{f.Suffix} accept\n");
-            if (GatewayFirewallPlan.Of(plan.RemoteRanges, f.Family).Count > 0)
-            {
-                w.Append("\t\t# Site-to-site: this LAN -> other gateways' ranges through the mesh.\n");
-                w.Append($"\t\tiifname != {iface} oifname {iface} {f.Match} saddr @egress_{f.Suffix} {f.Match} daddr @remote_{f.Suffix} accept\n");
-            }
-        }
+        Group(w, "Ext clients <-> mesh: both are peers on the mesh interface.",
+            fams.Where(f => GatewayFirewallPlan.Of(plan.AllowedClients, f.Family).Count > 0)
+                .SelectMany(f => new[]
+                {
+                    $"iifname {iface} oifname {iface} {f.Match} saddr @ext_allowed_{f.Suffix} accept",
+                    $"iifname {iface} oifname {iface} {f.Match} daddr @ext_allowed_{f.Suffix} accept",
+                }));
+        Group(w, "Mesh -> egress ranges (sources are authenticated by WireGuard's allowed IPs).",
+            fams.Where(f => GatewayFirewallPlan.Of(plan.EgressRanges, f.Family).Count > 0)
+                .Select(f => $"iifname {iface} oifname != {iface} {f.Match} daddr @egress_{f.Suffix} accept"));
+        Group(w, "Site-to-site: this LAN -> other gateways' ranges through the mesh.",
+            fams.Where(f => GatewayFirewallPlan.Of(plan.EgressRanges, f.Family).Count > 0 && GatewayFirewallPlan.Of(plan.RemoteRanges, f.Family).Count > 0)
+                .Select(f => $"iifname != {iface} oifname {iface} {f.Match} saddr @egress_{f.Suffix} {f.Match} daddr @remote_{f.Suffix} accept"));
         w.Append("\t\t# Nothing else is forwarded to or from the mesh.\n");
         w.Append("\t\tdrop\n");
         w.Append("\t}\n");
 
         var nat = new StringBuilder();
-        foreach (var f in fams)
-        {
-            if (plan.IngressNat && GatewayFirewallPlan.Of(plan.AllowedClients, f.Family).Count > 0)
-            {
-                nat.Append("\t\t# Ingress NAT: ext clients appear in the mesh as this gateway's mesh address.\n");
-                nat.Append($"\t\toifname {iface} {f.Match} saddr @ext_allowed_{f.Suffix} {f.Match} daddr @mesh_{f.Suffix} masquerade\n");
-            }
-            if (plan.EgressNat && GatewayFirewallPlan.Of(plan.EgressRanges, f.Family).Count > 0)
-            {
-                nat.Append("\t\t# Egress NAT: mesh (and site-to-site) traffic appears on the LAN as this gateway.\n");
-                nat.Append($"\t\toifname != {iface} {f.Match} saddr @mesh_{f.Suffix} {f.Match} daddr @egress_{f.Suffix} masquerade\n");
-                if (GatewayFirewallPlan.Of(plan.RemoteRanges, f.Family).Count > 0)
-                {
-                    nat.Append($"\t\toifname != {iface} {f.Match} saddr @remote_{f.Suffix} {f.Match} daddr @egress_{f.Suffix} masquerade\n");
-                }
-            }
-        }
+        Group(nat, "Ingress NAT: ext clients appear in the mesh as this gateway's mesh address.",
+            fams.Where(f => plan.IngressNat && GatewayFirewallPlan.Of(plan.AllowedClients, f.Family).Count > 0)
+                .Select(f => $"oifname {iface} {f.Match} saddr @ext_allowed_{f.Suffix} {f.Match} daddr @mesh_{f.Suffix} masquerade"));
+        Group(nat, "Egress NAT: mesh (and site-to-site) traffic appears on the LAN as this gateway.",
+            fams.Where(f => plan.EgressNat && GatewayFirewallPlan.Of(plan.EgressRanges, f.Family).Count > 0)
+                .SelectMany(f => GatewayFirewallPlan.Of(plan.RemoteRanges, f.Family).Count > 0
+                    ? new[] { $"mesh_{f.Suffix}", $"remote_{f.Suffix}" }.Select(src => (f, src))
+                    : new[] { (f, $"mesh_{f.Suffix}") })
+                .Select(x => $"oifname != {iface} {x.f.Match} saddr @{x.src} {x.f.Match} daddr @egress_{x.f.Suffix} masquerade"));
         if (nat.Length > 0)
         {
             w.Append("\tchain postrouting {\n");
@@ -100,6 +86,21 @@ public static class NftRulesetRenderer
         }
         w.Append("}\n");
         return w.ToString();
+    }
+
+    /// <summary>A comment line followed by its rules; nothing at all when there are no rules.</summary>
+    private static void Group(StringBuilder w, string comment, IEnumerable<string> rules)
+    {
+        var list = rules.ToList();
+        if (list.Count == 0)
+        {
+            return;
+        }
+        w.Append("\t\t# ").Append(comment).Append('\n');
+        foreach (var r in list)
+        {
+            w.Append("\t\t").Append(r).Append('\n');
+        }
     }
 
     private static void Set(StringBuilder w, string name, string type, bool interval, IEnumerable<string> elements)
