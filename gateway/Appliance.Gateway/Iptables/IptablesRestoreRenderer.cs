@@ -1,0 +1,148 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Appliance.Gateway.Model;
+
+namespace Appliance.Gateway.Iptables;
+
+/// <summary>
+/// Renders <c>iptables-restore --noflush</c> input for one address family (pure). Per table it declares our chain
+/// (which flushes it), fixes the jumps from the built-in chain against what <see cref="IptablesSaveState"/> shows
+/// (inserted once at the top, stale ones deleted), and refills the chain; iptables-restore commits each table
+/// as a whole, so a table is never half-applied and other chains are left as they are.
+/// </summary>
+public static class IptablesRestoreRenderer
+{
+    public static string Render(GatewayFirewallPlan plan, AddressFamily family, IptablesSaveState current)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(current);
+        var w = new StringBuilder(4096 + (plan.AllowedClients.Count + plan.DeniedClients.Count) * 64);
+        w.Append("# Appliance gateway firewall, generated; the agent refills these chains as a whole.\n");
+        var iface = plan.MeshInterface;
+        var fwd = IptablesChains.Forward;
+        var post = IptablesChains.Postrouting;
+
+        var rules = new List<string>();
+        var denied = GatewayFirewallPlan.Of(plan.DeniedClients, family);
+        var allowed = GatewayFirewallPlan.Of(plan.AllowedClients, family);
+        var mesh = GatewayFirewallPlan.Of(plan.MeshRanges, family);
+        var egress = GatewayFirewallPlan.Of(plan.EgressRanges, family);
+        var remote = GatewayFirewallPlan.Of(plan.RemoteRanges, family);
+        if (denied.Count > 0)
+        {
+            rules.Add("# Disabled or expired ext clients, both directions, before any accept.");
+        }
+        foreach (var a in denied)
+        {
+            rules.Add($"-A {fwd} -s {Host(a)} -j DROP");
+            rules.Add($"-A {fwd} -d {Host(a)} -j DROP");
+        }
+        rules.Add($"-A {fwd} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT");
+        if (allowed.Count > 0)
+        {
+            rules.Add("# Ext clients <-> mesh: both are peers on the mesh interface.");
+        }
+        foreach (var a in allowed)
+        {
+            rules.Add($"-A {fwd} -i {iface} -o {iface} -s {Host(a)} -j ACCEPT");
+            rules.Add($"-A {fwd} -i {iface} -o {iface} -d {Host(a)} -j ACCEPT");
+        }
+        if (egress.Count > 0)
+        {
+            rules.Add("# Mesh -> egress ranges (sources are authenticated by WireGuard's allowed IPs).");
+        }
+        foreach (var e in egress)
+        {
+            rules.Add($"-A {fwd} -i {iface} ! -o {iface} -d {e} -j ACCEPT");
+        }
+        if (remote.Count > 0 && egress.Count > 0)
+        {
+            rules.Add("# Site-to-site: this LAN -> other gateways' ranges through the mesh.");
+        }
+        foreach (var e in egress)
+        {
+            foreach (var r in remote)
+            {
+                rules.Add($"-A {fwd} ! -i {iface} -o {iface} -s {e} -d {r} -j ACCEPT");
+            }
+        }
+        rules.Add("# Nothing else is forwarded to or from the mesh.");
+        rules.Add($"-A {fwd} -j DROP");
+        Table(w, "filter", fwd, [$"-A FORWARD -i {iface} -j {fwd}", $"-A FORWARD -o {iface} -j {fwd}"], rules, current);
+
+        var nat = new List<string>();
+        if (plan.IngressNat && allowed.Count > 0)
+        {
+            nat.Add("# Ingress NAT: ext clients appear in the mesh as this gateway's mesh address.");
+            foreach (var a in allowed)
+            {
+                foreach (var m in mesh)
+                {
+                    nat.Add($"-A {post} -s {Host(a)} -d {m} -o {iface} -j MASQUERADE");
+                }
+            }
+        }
+        if (plan.EgressNat && egress.Count > 0)
+        {
+            nat.Add("# Egress NAT: mesh (and site-to-site) traffic appears on the LAN as this gateway.");
+            foreach (var src in mesh.Concat(remote))
+            {
+                foreach (var e in egress)
+                {
+                    nat.Add($"-A {post} -s {src} -d {e} ! -o {iface} -j MASQUERADE");
+                }
+            }
+        }
+        Table(w, "nat", post, nat.Count > 0 ? [$"-A POSTROUTING -j {post}"] : [], nat.Count > 0 ? nat : null, current);
+        return w.ToString();
+    }
+
+    /// <summary>Input that deletes our jumps and chains in every table the dump shows them in; empty when there is nothing.</summary>
+    public static string RenderRemoval(IptablesSaveState current)
+    {
+        ArgumentNullException.ThrowIfNull(current);
+        var w = new StringBuilder();
+        Table(w, "filter", IptablesChains.Forward, [], null, current);
+        Table(w, "nat", IptablesChains.Postrouting, [], null, current);
+        return w.ToString();
+    }
+
+    /// <summary>One table's section; <paramref name="rules"/> null means our chain must not exist.</summary>
+    private static void Table(StringBuilder w, string table, string chain, IReadOnlyList<string> desiredJumps, IReadOnlyList<string>? rules, IptablesSaveState current)
+    {
+        var present = current.JumpsIn(table);
+        var chainExists = current.ChainsIn(table).Contains(chain);
+        if (rules is null && !chainExists && present.Count == 0)
+        {
+            return;
+        }
+        w.Append('*').Append(table).Append('\n');
+        // With --noflush, declaring an existing user chain flushes it; a new one is created.
+        w.Append(':').Append(chain).Append(" - [0:0]\n");
+        foreach (var stale in present.Where(j => !desiredJumps.Contains(j)))
+        {
+            w.Append("-D").Append(stale.AsSpan(2)).Append('\n');
+        }
+        // Inserted at the top in reverse, so they end up in the desired order ahead of other software's rules.
+        foreach (var missing in desiredJumps.Where(j => !present.Contains(j)).Reverse())
+        {
+            var parts = missing.Split(' ', 3);
+            w.Append($"-I {parts[1]} 1 {parts[2]}\n");
+        }
+        if (rules is null)
+        {
+            w.Append("-X ").Append(chain).Append('\n');
+        }
+        else
+        {
+            foreach (var r in rules)
+            {
+                w.Append(r).Append('\n');
+            }
+        }
+        w.Append("COMMIT\n");
+    }
+
+    private static string Host(IPAddress a) => a.AddressFamily == AddressFamily.InterNetwork ? a + "/32" : a + "/128";
+}

@@ -1,0 +1,58 @@
+namespace Appliance.Gateway.Model;
+
+/// <summary>
+/// The desired gateway roles of one node, as the agent receives them (CIDRs and addresses as text).
+/// <see cref="GatewayFirewallPlan.Create"/> validates it into the typed plan the backends render.
+/// </summary>
+public sealed record GatewayFirewallSpec
+{
+    /// <summary>The node's mesh WireGuard interface; ext clients are peers on it too.</summary>
+    public required string MeshInterface { get; init; }
+
+    /// <summary>The mesh network's own ranges (one IPv4 CIDR, optionally one IPv6 CIDR), e.g. 10.10.0.0/24.</summary>
+    public IReadOnlyList<string> MeshRanges { get; init; } = [];
+
+    /// <summary>Ingress role (ext clients reach the mesh through this node); null when the node is not an ingress.</summary>
+    public IngressSpec? Ingress { get; init; }
+
+    /// <summary>Egress role (mesh reaches LAN ranges behind this node); null when the node is not an egress.</summary>
+    public EgressSpec? Egress { get; init; }
+
+    /// <summary>
+    /// Other gateways' egress ranges reachable through the mesh (site-to-site): traffic from this node's egress
+    /// ranges (its LAN) to these is forwarded into the mesh interface. Needs <see cref="Egress"/>.
+    /// </summary>
+    public IReadOnlyList<string> RemoteRanges { get; init; } = [];
+}
+
+/// <summary>The ingress role: plain WireGuard clients whose traffic enters the mesh through this node.</summary>
+public sealed record IngressSpec
+{
+    /// <summary>Masquerade ext-client traffic entering the mesh to this node's mesh address (otherwise routed).</summary>
+    public bool Nat { get; init; }
+
+    public IReadOnlyList<ExtClientSpec> Clients { get; init; } = [];
+}
+
+/// <summary>One ext client: its tunnel addresses (IPv4 /32, IPv6 /128, from the mesh ranges) and whether it may pass.</summary>
+public sealed record ExtClientSpec
+{
+    /// <summary>A name for error messages (the client id or name on the server).</summary>
+    public required string Name { get; init; }
+
+    /// <summary>Bare addresses or host prefixes: "10.10.0.100", "10.10.0.100/32", "fd10::100/128".</summary>
+    public IReadOnlyList<string> Addresses { get; init; } = [];
+
+    /// <summary>False when the client is disabled or expired: everything from or to it is dropped.</summary>
+    public bool Allowed { get; init; } = true;
+}
+
+/// <summary>The egress role: LAN ranges behind this node that mesh nodes reach through it.</summary>
+public sealed record EgressSpec
+{
+    /// <summary>CIDRs; 0.0.0.0/0 and ::/0 make an internet gateway.</summary>
+    public IReadOnlyList<string> Ranges { get; init; } = [];
+
+    /// <summary>Masquerade mesh traffic leaving towards the ranges to this node's LAN address.</summary>
+    public bool Nat { get; init; } = true;
+}

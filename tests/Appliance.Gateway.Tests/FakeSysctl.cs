@@ -1,0 +1,24 @@
+using Appliance.Gateway.Sysctl;
+
+namespace Appliance.Gateway.Tests;
+
+/// <summary>Kernel parameters in a dictionary; counts writes.</summary>
+internal sealed class FakeSysctl : ISysctl
+{
+    public Dictionary<string, string> Values { get; } = new(StringComparer.Ordinal)
+    {
+        [ForwardingSysctl.Ipv4Key] = "0",
+        [ForwardingSysctl.Ipv6Key] = "0",
+    };
+
+    public List<string> Writes { get; } = [];
+
+    public Task<string> ReadAsync(string key, CancellationToken cancellationToken = default) => Task.FromResult(Values[key]);
+
+    public Task WriteAsync(string key, string value, CancellationToken cancellationToken = default)
+    {
+        Writes.Add($"{key}={value}");
+        Values[key] = value;
+        return Task.CompletedTask;
+    }
+}
