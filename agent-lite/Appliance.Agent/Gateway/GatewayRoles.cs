@@ -22,18 +22,22 @@ public sealed class GatewayRoles : IGatewayRoles
     private readonly string _stateDirectory;
     private readonly string? _backendOverride;
     private readonly ICommandRunner _runner;
+    private readonly ISysctl _sysctl;
     private readonly TextWriter _log;
     private GatewayRoleReconciler? _reconciler;
     private DnsServer? _dns;
     private IPEndPoint? _dnsAt;
 
     /// <param name="backend">auto (detect), nftables, iptables, iptables-legacy, iptables-nft or fw4.</param>
-    public GatewayRoles(string stateDirectory, string? backend, TextWriter log, ICommandRunner? runner = null)
+    /// <param name="runner">Runs nft/iptables/uci (tests pass a fake).</param>
+    /// <param name="sysctl">Forwarding switches (tests pass a fake; the real one writes /proc/sys of this namespace).</param>
+    public GatewayRoles(string stateDirectory, string? backend, TextWriter log, ICommandRunner? runner = null, ISysctl? sysctl = null)
     {
         _stateDirectory = stateDirectory;
         _backendOverride = backend is null or "auto" ? null : FirewallBackendDetector.Names.Contains(backend) ? backend
             : throw new AgentException($"--firewall must be auto or one of {string.Join(", ", FirewallBackendDetector.Names)}, not '{backend}'", 2);
         _runner = runner ?? new ProcessCommandRunner();
+        _sysctl = sysctl ?? new ProcSysctl();
         _log = log;
     }
 
@@ -82,7 +86,7 @@ public sealed class GatewayRoles : IGatewayRoles
         {
             AtomicFile.Write(BackendFile, name + "\n", secret: false);
         }
-        _reconciler = new GatewayRoleReconciler(FirewallBackendDetector.Create(name, _runner), new ForwardingSysctl(new ProcSysctl(), ForwardingFile));
+        _reconciler = new GatewayRoleReconciler(FirewallBackendDetector.Create(name, _runner), new ForwardingSysctl(_sysctl, ForwardingFile));
         return _reconciler;
     }
 

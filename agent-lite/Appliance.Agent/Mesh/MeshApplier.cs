@@ -26,7 +26,7 @@ public sealed class MeshApplier(IWireGuardBackend backend, IRouteNetlink route, 
     {
         try
         {
-            return Dns.GetHostAddresses(host);
+            return System.Net.Dns.GetHostAddresses(host);
         }
         catch (System.Net.Sockets.SocketException)
         {
