@@ -124,7 +124,8 @@ public static class NetworkValidation
 
     public static bool Overlap(IPNetwork a, IPNetwork b) => a.Contains(b.BaseAddress) || b.Contains(a.BaseAddress);
 
-    private static bool TryParseCidr(string text, out IPNetwork net, out string why)
+    /// <summary>Strict CIDR: address/prefix, prefix in range, no host bits set (a typo such as 10.0.0.5/24 is refused, not rounded).</summary>
+    public static bool TryParseCidr(string text, out IPNetwork net, out string why)
     {
         net = default;
         why = string.Empty;

@@ -2,7 +2,10 @@ using System.Net;
 
 namespace Appliance.Server.Domain;
 
-/// <summary>A stored node: one device in one network. Only the hash of its credential is kept.</summary>
+/// <summary>
+/// A stored node: one device in one network. Only the hash of its credential is kept. <see cref="InternetGateway"/>:
+/// the egress node (with a default route) this node sends its internet traffic through.
+/// </summary>
 public sealed record NodeRecord(
     string Id,
     string Network,
@@ -19,4 +22,5 @@ public sealed record NodeRecord(
     string CredentialHash,
     string? EnrollmentKeyId,
     DateTimeOffset CreatedAt,
-    DateTimeOffset? LastSeen);
+    DateTimeOffset? LastSeen,
+    string? InternetGateway = null);

@@ -48,12 +48,17 @@ public static class ServerApp
         services.AddSingleton<EnrollmentKeyService>();
         services.AddSingleton<JoinService>();
         services.AddSingleton<NodeService>();
+        services.AddSingleton<GatewayService>();
+        services.AddSingleton<ExtClientService>();
+        services.AddSingleton<DnsEntryService>();
         services.AddSingleton<Mqtt.NodeMqttAuthenticator>();
         services.AddSingleton<Mqtt.BrokerHost>();
         services.AddHostedService(sp => sp.GetRequiredService<Mqtt.BrokerHost>());
         services.AddSingleton<Mesh.MeshPublisher>();
         services.AddHostedService(sp => sp.GetRequiredService<Mesh.MeshPublisher>());
         services.AddHostedService<Mesh.NodeReportListener>();
+        services.AddSingleton<Mesh.ExtClientExpiryWatcher>();
+        services.AddHostedService(sp => sp.GetRequiredService<Mesh.ExtClientExpiryWatcher>());
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ApplianceJsonContext.Default));
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddOpenApi();
@@ -98,6 +103,9 @@ public static class ServerApp
         adminApi.MapNetworks();
         adminApi.MapEnrollmentKeys();
         adminApi.MapNodes();
+        adminApi.MapGateways();
+        adminApi.MapExtClients();
+        adminApi.MapDnsEntries();
         return app;
     }
 

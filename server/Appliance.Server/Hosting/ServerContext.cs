@@ -25,6 +25,7 @@ public sealed class ServerContext : IDisposable
         Urls = (configuration["urls"] is { Length: > 0 } u ? u : DefaultUrls).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         AddressHold = TimeSpan.FromSeconds(Seconds(configuration, "AddressHoldSeconds", 3600));
         OfflineAfter = TimeSpan.FromSeconds(Seconds(configuration, "OfflineAfterSeconds", 120));
+        DnsSuffix = ParseDnsSuffix(configuration["Dns:Suffix"]);
         PublicUrl = (configuration["PublicUrl"] is { Length: > 0 } p ? p : DerivePublicUrl(Urls[0])).TrimEnd('/');
         if (!Uri.TryCreate(PublicUrl, UriKind.Absolute, out var parsedPublic) || parsedPublic.Scheme is not ("http" or "https"))
         {
@@ -66,6 +67,8 @@ public sealed class ServerContext : IDisposable
     public string PublicUrl { get; }
     public TimeSpan AddressHold { get; }
     public TimeSpan OfflineAfter { get; }
+    /// <summary>The optional domain suffix of every network's zone (Dns:Suffix, e.g. mesh.internal): zone = &lt;network&gt;.&lt;suffix&gt;.</summary>
+    public string? DnsSuffix { get; }
     public IApplianceStore Store { get; }
     public ServerCertificates? Certificates { get; }
     public string AdminTokenPath { get; }
@@ -106,6 +109,22 @@ public sealed class ServerContext : IDisposable
         return int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n)
             ? n
             : throw new InvalidOperationException($"{key} must be a whole number of seconds (0 or more), not '{text}'");
+    }
+
+    /// <summary>Dns:Suffix: empty = none; otherwise DNS labels joined by dots (one trailing dot allowed), at most 200 characters.</summary>
+    internal static string? ParseDnsSuffix(string? text)
+    {
+        if (string.IsNullOrEmpty(text))
+        {
+            return null;
+        }
+        var suffix = text.EndsWith('.') ? text[..^1] : text;
+        if (suffix.Length == 0 || suffix.Length > 200 || !suffix.Split('.').All(Names.IsDnsLabel))
+        {
+            throw new InvalidOperationException(
+                $"Dns:Suffix must be a domain name of lower-case DNS labels joined by dots (for example mesh.internal), not '{text}'");
+        }
+        return suffix;
     }
 
     /// <summary>The URL devices should use: the listen URL, with a wildcard host replaced by this machine's address.</summary>

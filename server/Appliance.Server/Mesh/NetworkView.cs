@@ -6,30 +6,56 @@ using Appliance.Server.Services;
 namespace Appliance.Server.Mesh;
 
 /// <summary>
-/// What the members of one network were last told, at one version: every member as a peer, and each member's own
-/// interface and name. A node's desired state is this view minus itself, so deltas for all N members come from
-/// one O(N) diff of two views instead of N full configs.
+/// What the members of one network were last told, at one version: every member as a peer, each member's own
+/// interface, name and gateway roles, and the zone's extra names. A node's desired state is this view minus itself,
+/// so deltas for all N members come from one O(N) diff of two views instead of N full configs.
 /// </summary>
 public sealed class NetworkView
 {
-    private NetworkView(string network, long version, Dictionary<string, PeerDto> peers, Dictionary<string, (string Name, NodeInterfaceDto Interface)> members)
+    private NetworkView(
+        string network,
+        long version,
+        Dictionary<string, PeerDto> peers,
+        Dictionary<string, (string Name, NodeInterfaceDto Interface)> members,
+        Dictionary<string, GatewayRoleDto> gateways,
+        MeshDnsDto dns)
     {
         Network = network;
         Version = version;
         Peers = peers;
         Members = members;
+        Gateways = gateways;
+        Dns = dns;
     }
 
     public string Network { get; }
     public long Version { get; }
     public IReadOnlyDictionary<string, PeerDto> Peers { get; }
     public IReadOnlyDictionary<string, (string Name, NodeInterfaceDto Interface)> Members { get; }
+    /// <summary>The gateway roles of the members that have any.</summary>
+    public IReadOnlyDictionary<string, GatewayRoleDto> Gateways { get; }
+    public MeshDnsDto Dns { get; }
 
-    public static NetworkView Build(NetworkRecord network, IReadOnlyList<NodeRecord> members) => new(
-        network.Name,
-        network.Version,
-        members.ToDictionary(m => m.Id, m => NodeConfigBuilder.ToPeer(m, network), StringComparer.Ordinal),
-        members.ToDictionary(m => m.Id, m => (m.Name, NodeConfigBuilder.ToInterface(m, network)), StringComparer.Ordinal));
+    public static NetworkView Build(NetworkRecord network, IReadOnlyList<NodeRecord> members) => Build(NetworkState.Plain(network, members));
+
+    public static NetworkView Build(NetworkState state)
+    {
+        var gateways = new Dictionary<string, GatewayRoleDto>(StringComparer.Ordinal);
+        foreach (var m in state.Nodes)
+        {
+            if (NodeConfigBuilder.ToGateway(state, m) is { } role)
+            {
+                gateways[m.Id] = role;
+            }
+        }
+        return new(
+            state.Network.Name,
+            state.Network.Version,
+            state.Nodes.ToDictionary(m => m.Id, m => NodeConfigBuilder.ToPeer(state, m), StringComparer.Ordinal),
+            state.Nodes.ToDictionary(m => m.Id, m => (m.Name, NodeConfigBuilder.ToInterface(m, state.Network)), StringComparer.Ordinal),
+            gateways,
+            NodeConfigBuilder.ToDns(state));
+    }
 
     /// <summary>The full desired state of one member, as a snapshot.</summary>
     public MeshUpdate Snapshot(string nodeId, DateTimeOffset now)
@@ -44,6 +70,8 @@ public sealed class NetworkView
             IssuedAt = now,
             Interface = iface,
             UpsertPeers = [.. Peers.Where(p => p.Key != nodeId).Select(p => p.Value).OrderBy(p => p.Name, StringComparer.Ordinal)],
+            Gateway = Gateways.GetValueOrDefault(nodeId),
+            Dns = Dns,
         };
     }
 
@@ -60,6 +88,7 @@ public sealed class NetworkView
     {
         var (name, iface) = Members[nodeId];
         var interfaceChanged = !before.Members.TryGetValue(nodeId, out var old) || !MeshDelta.SameInterface(old.Interface, iface);
+        var gateway = Gateways.GetValueOrDefault(nodeId);
         return new MeshUpdate
         {
             Kind = MeshUpdate.DeltaKind,
@@ -71,6 +100,9 @@ public sealed class NetworkView
             Interface = interfaceChanged ? iface : null,
             UpsertPeers = changed.Count == 0 ? [] : [.. changed.Where(p => p.NodeId != nodeId)],
             RemovePeers = removed.Count == 0 ? [] : [.. removed.Where(id => id != nodeId)],
+            // A role that went away is sent as the empty role, which the node reads as "removed".
+            Gateway = MeshDelta.SameGateway(before.Gateways.GetValueOrDefault(nodeId), gateway) ? null : gateway ?? GatewayRoleDto.None,
+            Dns = MeshDelta.SameDns(before.Dns, Dns) ? null : Dns,
         };
     }
 }

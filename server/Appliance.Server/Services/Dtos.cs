@@ -20,7 +20,19 @@ public static class Dtos
         new(n.Id, n.Network, n.Name, n.Hostname, n.PublicKey,
             WithPrefix(n.Ipv4, network.Ipv4Cidr), n.Ipv6 is null || network.Ipv6Cidr is null ? null : WithPrefix(n.Ipv6, network.Ipv6Cidr.Value),
             n.ListenPort, n.Endpoints, n.Os, n.Version, n.Tags, n.CreatedAt, n.LastSeen,
-            Online: onlineSince is { } since && n.LastSeen is { } seen && seen >= since);
+            Online: onlineSince is { } since && n.LastSeen is { } seen && seen >= since,
+            InternetGateway: n.InternetGateway);
+
+    public static IngressDto ToDto(this IngressRecord i, int extClientCount) => new(i.NodeId, i.Nat, i.Dns, extClientCount);
+
+    public static EgressDto ToDto(this EgressRecord e) => new(e.NodeId, [.. e.Ranges.Select(r => r.ToString())], e.Nat);
+
+    /// <summary>An ext client; its addresses are plain (the client's interface carries them as /32 and /128).</summary>
+    public static ExtClientDto ToDto(this ExtClientRecord c, DateTimeOffset now) =>
+        new(c.Id, c.Network, c.Name, c.Gateway, c.PublicKey, c.Ipv4?.ToString(), c.Ipv6?.ToString(), c.Enabled, c.ExpiresAt,
+            c.IsActive(now), c.PrivateKey is not null, c.CreatedAt, c.RxBytes, c.TxBytes, c.LastHandshake);
+
+    public static DnsEntryDto ToDto(this DnsEntryRecord d) => new(d.Id, d.Network, d.Name, d.Type, d.Value);
 
     /// <summary>"10.10.0.2/24": the address with its network's prefix length, as interfaces are configured.</summary>
     public static string? WithPrefix(IPAddress? address, IPNetwork network) => address is null ? null : $"{address}/{network.PrefixLength}";

@@ -13,22 +13,35 @@ public sealed class NodeService(ServerContext context, TimeProvider clock, Mesh.
         context.Store.ReadAsync(s =>
         {
             var net = s.FindNetwork(network) ?? throw ApiException.NotFound($"network '{network}'");
-            return s.ListNodes(network).Select(n => n.ToDto(net, OnlineSince)).ToList();
+            return WithRoles(s, net, s.ListNodes(network));
         }, ct);
 
     public Task<List<NodeDto>> ListAllAsync(CancellationToken ct) =>
         context.Store.ReadAsync(s =>
         {
-            var nets = s.ListNetworks().ToDictionary(n => n.Name);
-            return s.ListNodes(null).Select(n => n.ToDto(nets[n.Network], OnlineSince)).ToList();
+            var nodes = s.ListNodes(null);
+            return s.ListNetworks().SelectMany(net => WithRoles(s, net, [.. nodes.Where(n => n.Network == net.Name)])).ToList();
         }, ct);
 
     public Task<NodeDto> GetAsync(string id, CancellationToken ct) =>
         context.Store.ReadAsync(s =>
         {
             var node = s.FindNode(id) ?? throw ApiException.NotFound($"node '{id}'");
-            return node.ToDto(s.FindNetwork(node.Network)!, OnlineSince);
+            return WithRoles(s, s.FindNetwork(node.Network)!, [node])[0];
         }, ct);
+
+    /// <summary>The nodes as the API shows them: with their gateway roles and internet gateway.</summary>
+    private List<NodeDto> WithRoles(Store.IStoreSession s, NetworkRecord network, IReadOnlyList<NodeRecord> nodes)
+    {
+        var ingress = s.ListIngress(network.Name).ToDictionary(i => i.NodeId, StringComparer.Ordinal);
+        var egress = s.ListEgress(network.Name).ToDictionary(e => e.NodeId, StringComparer.Ordinal);
+        var clients = ingress.Count == 0 ? [] : s.ListExtClients(network.Name).CountBy(c => c.Gateway).ToDictionary(StringComparer.Ordinal);
+        return nodes.Select(n => n.ToDto(network, OnlineSince) with
+        {
+            Ingress = ingress.TryGetValue(n.Id, out var i) ? i.ToDto(clients.GetValueOrDefault(n.Id)) : null,
+            Egress = egress.TryGetValue(n.Id, out var e) ? e.ToDto() : null,
+        }).ToList();
+    }
 
     private DateTimeOffset OnlineSince => clock.GetUtcNow() - context.OfflineAfter;
 
@@ -47,6 +60,7 @@ public sealed class NodeService(ServerContext context, TimeProvider clock, Mesh.
                 return null;
             }
             s.TouchNode(nodeId, clock.GetUtcNow());
+            ExtClientService.RecordCounters(s, nodeId, report.ExtClients);
             if (!valid || (node.ListenPort == report.ListenPort && node.Endpoints.SequenceEqual(report.Endpoints)))
             {
                 return null;
@@ -83,31 +97,57 @@ public sealed class NodeService(ServerContext context, TimeProvider clock, Mesh.
             var node = s.FindNode(id) ?? throw ApiException.NotFound($"node '{id}'");
             if (request.Name is not null && request.Name != node.Name && s.NodeNames(node.Network).Contains(request.Name))
             {
-                throw ApiException.Conflict("name", $"another node in network '{node.Network}' is named '{request.Name}'");
+                throw ApiException.Conflict("name", $"the name '{request.Name}' is taken in network '{node.Network}' (by another node, an ext client or a DNS entry)");
             }
+            var internetGateway = request.InternetGateway is null ? node.InternetGateway
+                : request.InternetGateway.Length == 0 ? null
+                : InternetGatewayOf(s, node, request.InternetGateway);
             var next = node with
             {
                 Name = request.Name ?? node.Name,
                 ListenPort = request.ListenPort ?? node.ListenPort,
                 Endpoints = endpoints?.ToList() ?? node.Endpoints,
                 Tags = tags?.ToList() ?? node.Tags,
+                InternetGateway = internetGateway,
             };
             s.UpdateNode(next);
             s.BumpNetworkVersion(node.Network);
-            return next.ToDto(s.FindNetwork(node.Network)!);
+            return WithRoles(s, s.FindNetwork(node.Network)!, [next])[0];
         }, ct);
         mesh.NetworkChanged(updated.Network);
         return updated;
     }
 
-    /// <summary>Removes a node; its addresses are held back from new nodes for the configured grace period.</summary>
+    /// <summary>Checks that <paramref name="gatewayId"/> can carry the node's internet traffic: another node of its network with a default route.</summary>
+    private static string InternetGatewayOf(Store.IStoreSession s, NodeRecord node, string gatewayId)
+    {
+        const string field = "internetGateway";
+        if (gatewayId == node.Id)
+        {
+            throw ApiException.Invalid(field, "a node cannot be its own internet gateway");
+        }
+        var gateway = s.FindNode(gatewayId);
+        if (gateway is null || gateway.Network != node.Network)
+        {
+            throw ApiException.Invalid(field, $"no node '{gatewayId}' in network '{node.Network}'");
+        }
+        if (s.FindEgress(gatewayId) is not { HasDefaultRoute: true })
+        {
+            throw ApiException.Invalid(field, $"node '{gateway.Name}' is not an internet gateway (its egress ranges need 0.0.0.0/0 or ::/0)");
+        }
+        return gatewayId;
+    }
+
+    /// <summary>Removes a node with its gateway roles and ext clients; their addresses are held back for the configured grace period.</summary>
     public async Task DeleteAsync(string id, CancellationToken ct)
     {
         var network = await context.Store.WriteAsync(s =>
         {
             var node = s.FindNode(id) ?? throw ApiException.NotFound($"node '{id}'");
+            // Its gateway roles and ext clients go with it, in this transaction.
+            var clients = s.ListExtClientsOfGateway(id);
             s.DeleteNode(id);
-            s.HoldAddresses(node.Network, new[] { node.Ipv4, node.Ipv6 }.OfType<System.Net.IPAddress>(), clock.GetUtcNow() + context.AddressHold);
+            AddressHolds.Hold(s, node.Network, clients.SelectMany(c => new[] { c.Ipv4, c.Ipv6 }).Append(node.Ipv4).Append(node.Ipv6), clock.GetUtcNow() + context.AddressHold);
             s.BumpNetworkVersion(node.Network);
             return node.Network;
         }, ct);
@@ -119,8 +159,8 @@ public sealed class NodeService(ServerContext context, TimeProvider clock, Mesh.
         context.Store.ReadAsync(s =>
         {
             var node = s.FindNode(nodeId) ?? throw ApiException.NotFound($"node '{nodeId}'");
-            var network = s.FindNetwork(node.Network)!;
-            return NodeConfigBuilder.Build(node, network, s.ListNodes(node.Network));
+            var state = NetworkState.Load(s, s.FindNetwork(node.Network)!, context.DnsSuffix, clock.GetUtcNow());
+            return NodeConfigBuilder.Build(state, node);
         }, ct);
 
     /// <summary>Records that the node called in (its last-seen time).</summary>

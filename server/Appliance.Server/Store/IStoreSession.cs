@@ -30,8 +30,12 @@ public interface IStoreSession
     IReadOnlyList<NodeRecord> ListNodes(string? network);
     NodeRecord? FindNode(string id);
     int CountNodes(string network);
-    /// <summary>The names taken in a network (cheap: no full rows).</summary>
+    /// <summary>
+    /// The names taken in a network (cheap: no full rows): nodes, ext clients and custom DNS entries share one
+    /// namespace, since each becomes a name in the network's zone.
+    /// </summary>
     HashSet<string> NodeNames(string network);
+    /// <summary>True when a node or an ext client of the network has this WireGuard public key.</summary>
     bool PublicKeyInUse(string network, string publicKey);
     void InsertNode(NodeRecord node);
     void UpdateNode(NodeRecord node);
@@ -40,6 +44,38 @@ public interface IStoreSession
 
     /// <summary>Keeps addresses of a deleted node from being handed out again until <paramref name="until"/>.</summary>
     void HoldAddresses(string network, IEnumerable<IPAddress> addresses, DateTimeOffset until);
-    /// <summary>Addresses in use by nodes or held after a delete (holds that ended before <paramref name="now"/> excluded).</summary>
+    /// <summary>Addresses in use by nodes or ext clients or held after a delete (holds that ended before <paramref name="now"/> excluded).</summary>
     HashSet<IPAddress> TakenAddresses(string network, DateTimeOffset now);
+
+    IReadOnlyList<IngressRecord> ListIngress(string network);
+    IngressRecord? FindIngress(string nodeId);
+    /// <summary>Inserts or replaces the node's ingress role.</summary>
+    void UpsertIngress(IngressRecord ingress);
+    bool DeleteIngress(string nodeId);
+
+    IReadOnlyList<EgressRecord> ListEgress(string network);
+    EgressRecord? FindEgress(string nodeId);
+    /// <summary>Inserts or replaces the node's egress role.</summary>
+    void UpsertEgress(EgressRecord egress);
+    bool DeleteEgress(string nodeId);
+    /// <summary>Clears the internet gateway of every node that sends its traffic through <paramref name="gatewayId"/>; returns how many.</summary>
+    int ClearInternetGateway(string gatewayId);
+
+    /// <summary>A network's ext clients (null: every network), ordered by name.</summary>
+    IReadOnlyList<ExtClientRecord> ListExtClients(string? network);
+    IReadOnlyList<ExtClientRecord> ListExtClientsOfGateway(string gatewayId);
+    ExtClientRecord? FindExtClient(string id);
+    void InsertExtClient(ExtClientRecord client);
+    /// <summary>Writes the client's settings (name, enabled, expiry and its published flag); counters are left alone.</summary>
+    void UpdateExtClient(ExtClientRecord client);
+    void SetExtClientCounters(string id, long rxBytes, long txBytes, DateTimeOffset? lastHandshake);
+    bool DeleteExtClient(string id);
+    /// <summary>Clients whose expiry passed (at or before <paramref name="now"/>) without a version bump yet.</summary>
+    IReadOnlyList<ExtClientRecord> ListUnpublishedExpiries(DateTimeOffset now);
+    /// <summary>The earliest expiry still to be published, or null.</summary>
+    DateTimeOffset? NextUnpublishedExpiry();
+
+    IReadOnlyList<DnsEntryRecord> ListDnsEntries(string network);
+    void InsertDnsEntry(DnsEntryRecord entry);
+    bool DeleteDnsEntry(string network, string id);
 }

@@ -61,5 +61,53 @@ internal static class SqliteMigrations
                 PRIMARY KEY (network, address)
             );
             """),
+        (2, "gateway roles, ext clients, custom DNS entries, a node's internet gateway", """
+            ALTER TABLE nodes ADD COLUMN internet_gateway TEXT;
+            CREATE TABLE ingress_gateways (
+                node_id    TEXT PRIMARY KEY REFERENCES nodes(id),
+                network    TEXT NOT NULL REFERENCES networks(name),
+                nat        INTEGER NOT NULL,
+                dns        TEXT NOT NULL,
+                created_at TEXT NOT NULL
+            );
+            CREATE TABLE egress_gateways (
+                node_id    TEXT PRIMARY KEY REFERENCES nodes(id),
+                network    TEXT NOT NULL REFERENCES networks(name),
+                ranges     TEXT NOT NULL,
+                nat        INTEGER NOT NULL,
+                created_at TEXT NOT NULL
+            );
+            CREATE TABLE ext_clients (
+                id               TEXT PRIMARY KEY,
+                network          TEXT NOT NULL REFERENCES networks(name),
+                name             TEXT NOT NULL,
+                gateway          TEXT NOT NULL REFERENCES nodes(id),
+                public_key       TEXT NOT NULL,
+                private_key      TEXT,
+                ipv4             TEXT,
+                ipv6             TEXT,
+                enabled          INTEGER NOT NULL,
+                expires_at       TEXT,
+                expiry_published INTEGER NOT NULL DEFAULT 0,
+                created_at       TEXT NOT NULL,
+                rx_bytes         INTEGER,
+                tx_bytes         INTEGER,
+                last_handshake   TEXT
+            );
+            CREATE UNIQUE INDEX ext_clients_network_name ON ext_clients(network, name);
+            CREATE UNIQUE INDEX ext_clients_network_public_key ON ext_clients(network, public_key);
+            CREATE UNIQUE INDEX ext_clients_network_ipv4 ON ext_clients(network, ipv4) WHERE ipv4 IS NOT NULL;
+            CREATE UNIQUE INDEX ext_clients_network_ipv6 ON ext_clients(network, ipv6) WHERE ipv6 IS NOT NULL;
+            CREATE INDEX ext_clients_gateway ON ext_clients(gateway);
+            CREATE TABLE dns_entries (
+                id         TEXT PRIMARY KEY,
+                network    TEXT NOT NULL REFERENCES networks(name),
+                name       TEXT NOT NULL,
+                type       TEXT NOT NULL,
+                value      TEXT NOT NULL,
+                created_at TEXT NOT NULL
+            );
+            CREATE UNIQUE INDEX dns_entries_network_record ON dns_entries(network, name, type, value);
+            """),
     ];
 }

@@ -7,7 +7,7 @@ using Microsoft.Data.Sqlite;
 namespace Appliance.Server.Store;
 
 /// <summary>The SQL behind <see cref="IStoreSession"/> for SQLite; lists are stored as JSON arrays.</summary>
-internal sealed class SqliteSession(SqliteConnection connection, SqliteTransaction transaction) : IStoreSession
+internal sealed partial class SqliteSession(SqliteConnection connection, SqliteTransaction transaction) : IStoreSession
 {
     private SqliteCommand Command(string sql, params (string Name, object? Value)[] parameters)
     {
@@ -39,6 +39,7 @@ internal sealed class SqliteSession(SqliteConnection connection, SqliteTransacti
         return list;
     }
 
+    private static string? Time(DateTimeOffset? t) => t is { } v ? Time(v) : null;
     private static string Time(DateTimeOffset t) => t.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture);
     private static DateTimeOffset ParseTime(string s) => DateTimeOffset.Parse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
     private static string List(IReadOnlyList<string> items) => JsonSerializer.Serialize(items, StoreJsonContext.Default.IReadOnlyListString);
@@ -82,6 +83,7 @@ internal sealed class SqliteSession(SqliteConnection connection, SqliteTransacti
     public void DeleteNetwork(string name)
     {
         Execute("DELETE FROM address_holds WHERE network = $n", ("$n", name));
+        Execute("DELETE FROM dns_entries WHERE network = $n", ("$n", name));
         Execute("DELETE FROM networks WHERE name = $n", ("$n", name));
     }
 
@@ -126,7 +128,7 @@ internal sealed class SqliteSession(SqliteConnection connection, SqliteTransacti
         Execute("UPDATE enrollment_keys SET networks = $n WHERE id = $id", ("$id", id), ("$n", List(networks)));
 
     private const string NodeColumns =
-        "id, network, name, hostname, public_key, ipv4, ipv6, listen_port, endpoints, os, version, tags, credential_hash, enrollment_key_id, created_at, last_seen";
+        "id, network, name, hostname, public_key, ipv4, ipv6, listen_port, endpoints, os, version, tags, credential_hash, enrollment_key_id, created_at, last_seen, internet_gateway";
 
     private static NodeRecord MapNode(SqliteDataReader r) => new(
         r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4),
@@ -134,7 +136,8 @@ internal sealed class SqliteSession(SqliteConnection connection, SqliteTransacti
         r.IsDBNull(6) ? null : IPAddress.Parse(r.GetString(6)),
         r.GetInt32(7), ParseList(r.GetString(8)), r.GetString(9), r.GetString(10), ParseList(r.GetString(11)),
         r.GetString(12), NullableString(r, 13), ParseTime(r.GetString(14)),
-        r.IsDBNull(15) ? null : ParseTime(r.GetString(15)));
+        r.IsDBNull(15) ? null : ParseTime(r.GetString(15)),
+        NullableString(r, 16));
 
     public IReadOnlyList<NodeRecord> ListNodes(string? network) => network is null
         ? Query($"SELECT {NodeColumns} FROM nodes ORDER BY network, name", MapNode)
@@ -147,18 +150,20 @@ internal sealed class SqliteSession(SqliteConnection connection, SqliteTransacti
         Query("SELECT COUNT(*) FROM nodes WHERE network = $n", r => r.GetInt32(0), ("$n", network))[0];
 
     public HashSet<string> NodeNames(string network) =>
-        [.. Query("SELECT name FROM nodes WHERE network = $n", r => r.GetString(0), ("$n", network))];
+        [.. Query("SELECT name FROM nodes WHERE network = $n UNION SELECT name FROM ext_clients WHERE network = $n UNION SELECT name FROM dns_entries WHERE network = $n",
+            r => r.GetString(0), ("$n", network))];
 
     public bool PublicKeyInUse(string network, string publicKey) =>
-        Query("SELECT 1 FROM nodes WHERE network = $n AND public_key = $k", r => true, ("$n", network), ("$k", publicKey)).Count > 0;
+        Query("SELECT 1 FROM nodes WHERE network = $n AND public_key = $k UNION ALL SELECT 1 FROM ext_clients WHERE network = $n AND public_key = $k",
+            r => true, ("$n", network), ("$k", publicKey)).Count > 0;
 
     public void InsertNode(NodeRecord n) => Execute(
-        $"INSERT INTO nodes ({NodeColumns}) VALUES ($id, $net, $name, $host, $pk, $v4, $v6, $port, $ep, $os, $ver, $tags, $cred, $key, $c, $seen)",
+        $"INSERT INTO nodes ({NodeColumns}) VALUES ($id, $net, $name, $host, $pk, $v4, $v6, $port, $ep, $os, $ver, $tags, $cred, $key, $c, $seen, $igw)",
         NodeParameters(n));
 
     public void UpdateNode(NodeRecord n) => Execute(
         "UPDATE nodes SET name = $name, hostname = $host, public_key = $pk, ipv4 = $v4, ipv6 = $v6, listen_port = $port, endpoints = $ep, " +
-        "os = $os, version = $ver, tags = $tags, credential_hash = $cred, last_seen = $seen WHERE id = $id",
+        "os = $os, version = $ver, tags = $tags, credential_hash = $cred, last_seen = $seen, internet_gateway = $igw WHERE id = $id",
         NodeParameters(n));
 
     private static (string, object?)[] NodeParameters(NodeRecord n) =>
@@ -166,10 +171,18 @@ internal sealed class SqliteSession(SqliteConnection connection, SqliteTransacti
         ("$id", n.Id), ("$net", n.Network), ("$name", n.Name), ("$host", n.Hostname), ("$pk", n.PublicKey),
         ("$v4", n.Ipv4?.ToString()), ("$v6", n.Ipv6?.ToString()), ("$port", n.ListenPort), ("$ep", List(n.Endpoints)),
         ("$os", n.Os), ("$ver", n.Version), ("$tags", List(n.Tags)), ("$cred", n.CredentialHash),
-        ("$key", n.EnrollmentKeyId), ("$c", Time(n.CreatedAt)), ("$seen", n.LastSeen is { } s ? Time(s) : null),
+        ("$key", n.EnrollmentKeyId), ("$c", Time(n.CreatedAt)), ("$seen", Time(n.LastSeen)), ("$igw", n.InternetGateway),
     ];
 
-    public void DeleteNode(string id) => Execute("DELETE FROM nodes WHERE id = $id", ("$id", id));
+    /// <summary>Deletes the node with its gateway roles and ext clients; nodes routing their internet traffic through it go back to their own.</summary>
+    public void DeleteNode(string id)
+    {
+        Execute("DELETE FROM ext_clients WHERE gateway = $id", ("$id", id));
+        Execute("DELETE FROM ingress_gateways WHERE node_id = $id", ("$id", id));
+        Execute("DELETE FROM egress_gateways WHERE node_id = $id", ("$id", id));
+        ClearInternetGateway(id);
+        Execute("DELETE FROM nodes WHERE id = $id", ("$id", id));
+    }
 
     public void TouchNode(string id, DateTimeOffset lastSeen) =>
         Execute("UPDATE nodes SET last_seen = $t WHERE id = $id", ("$id", id), ("$t", Time(lastSeen)));
@@ -190,6 +203,7 @@ internal sealed class SqliteSession(SqliteConnection connection, SqliteTransacti
         var taken = new HashSet<IPAddress>();
         foreach (var a in Query(
             "SELECT ipv4 FROM nodes WHERE network = $n AND ipv4 IS NOT NULL UNION ALL SELECT ipv6 FROM nodes WHERE network = $n AND ipv6 IS NOT NULL " +
+            "UNION ALL SELECT ipv4 FROM ext_clients WHERE network = $n AND ipv4 IS NOT NULL UNION ALL SELECT ipv6 FROM ext_clients WHERE network = $n AND ipv6 IS NOT NULL " +
             "UNION ALL SELECT address FROM address_holds WHERE network = $n", r => r.GetString(0), ("$n", network)))
         {
             taken.Add(IPAddress.Parse(a));
