@@ -61,7 +61,7 @@ public sealed class SimulatedAgent(AgentState state, X509Certificate2 ca, int po
                 if (reconcile)
                 {
                     // What the agent does with each update: desired device, minimal plan against the current device.
-                    var desired = MeshTranslator.ToDevice(state, next!);
+                    var desired = MeshTranslator.ToDevice(state, next!, DateTimeOffset.UtcNow);
                     _ = WgReconciler.Diff(_device, desired);
                     _device = _device with
                     {
