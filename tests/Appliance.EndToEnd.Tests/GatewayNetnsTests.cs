@@ -64,7 +64,7 @@ public sealed class GatewayNetnsTests : IAsyncLifetime
             lab.StartAgent(n, "--firewall", backend);
         }
         var nodes = (await lab.ApiAsync<List<NodeDto>>("GET", "/api/v1/networks/mesh/nodes")).ToDictionary(n => n.Name);
-        string Mesh(string n) => nodes[n].Ipv4Address!;
+        string Mesh(string n) => nodes[n].Ipv4Address!.Split('/')[0];
 
         await lab.ApiAsync<EgressDto>("PUT", $"/api/v1/nodes/{nodes["g1"].Id}/egress", new EgressRequest { Ranges = [Lan1], Nat = true });
         await lab.ApiAsync<EgressDto>("PUT", $"/api/v1/nodes/{nodes["g2"].Id}/egress", new EgressRequest { Ranges = [Lan2], Nat = true });

@@ -98,8 +98,9 @@ public sealed class MeshLab : IAsyncDisposable
             args = [.. args, "-H", "Content-Type: application/json", "--data-binary", body];
         }
         var r = (await In("s", args)).EnsureSuccess($"curl {method} {path}");
-        var split = r.StdOut.LastIndexOf('\n');
-        return (int.Parse(r.StdOut.AsSpan(split + 1), System.Globalization.CultureInfo.InvariantCulture), r.StdOut[..split]);
+        var output = r.StdOut.TrimEnd('\n');
+        var split = output.LastIndexOf('\n');
+        return (int.Parse(output.AsSpan(split + 1), System.Globalization.CultureInfo.InvariantCulture), split < 0 ? "" : output[..split]);
     }
 
     /// <summary>An admin API call that must succeed (2xx); returns the body parsed as <typeparamref name="T"/>.</summary>
@@ -144,7 +145,22 @@ public sealed class MeshLab : IAsyncDisposable
             await Task.Delay(300);
         }
         var logs = string.Join("\n", Agents.Select(a => $"--- agent {a.Key}:\n{a.Value.Log}"));
-        Assert.Fail($"timed out after {timeout.TotalSeconds} s waiting for {what}\n{diagnostics?.Invoke()}\n{logs}");
+        Assert.Fail($"timed out after {timeout.TotalSeconds} s waiting for {what}\n{diagnostics?.Invoke()}\n{logs}\n{await NetworkStateAsync()}");
+    }
+
+    /// <summary>WireGuard, addresses, routes and firewall of every agent's namespace, for failure messages.</summary>
+    public async Task<string> NetworkStateAsync()
+    {
+        var sb = new System.Text.StringBuilder();
+        foreach (var n in Agents.Keys)
+        {
+            foreach (var cmd in new[] { new[] { "wg", "show", "all", "dump" }, ["ip", "-br", "addr"], ["ip", "route"], ["nft", "list", "ruleset"], ["iptables-legacy-save"] })
+            {
+                var r = await In(n, cmd);
+                sb.Append("--- ").Append(n).Append(": ").AppendJoin(' ', cmd).Append('\n').Append(r.StdOut).Append(r.StdErr).Append('\n');
+            }
+        }
+        return sb.ToString();
     }
 
     public async ValueTask DisposeAsync()
