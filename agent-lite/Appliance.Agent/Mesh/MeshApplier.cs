@@ -126,23 +126,24 @@ public sealed class MeshApplier(IWireGuardBackend backend, IRouteNetlink route, 
     }
 
     /// <summary>
-    /// Host routes to <paramref name="hosts"/> through the machine's own default route (found in the main table,
-    /// not through our interface), marked with <see cref="BypassMetric"/>; stale ones of ours are deleted.
+    /// Host routes to <paramref name="hosts"/> through the machine's own default route, marked with
+    /// <see cref="BypassMetric"/>; stale ones of ours are deleted. Only hosts the default route would carry need one:
+    /// the split halves (/1) through the mesh beat nothing more specific than a default route.
     /// </summary>
     private void ReconcileBypassRoutes(int meshIndex, IReadOnlyList<IPAddress> hosts)
     {
         var all = route.GetRoutes();
         var current = all.Where(r => r.Metric == BypassMetric && r.Destination.PrefixLength is 32 or 128).ToList();
+        var theirs = all.Where(r => r.OutInterfaceIndex != meshIndex && r.Metric != BypassMetric && r.Table == RtNetlinkConstants.RT_TABLE_MAIN).ToList();
         var desired = new List<RtRoute>();
         foreach (var host in hosts)
         {
-            var via = all.Where(r => r.Destination.PrefixLength == 0 && r.OutInterfaceIndex != meshIndex && r.Table == RtNetlinkConstants.RT_TABLE_MAIN &&
-                                     r.Destination.BaseAddress.AddressFamily == host.AddressFamily && r.Metric != BypassMetric)
-                .OrderBy(r => r.Metric ?? 0).FirstOrDefault();
-            if (via is not null)
+            var best = theirs.Where(r => r.Destination.BaseAddress.AddressFamily == host.AddressFamily && r.Destination.Contains(host))
+                .OrderByDescending(r => r.Destination.PrefixLength).ThenBy(r => r.Metric ?? 0).FirstOrDefault();
+            if (best is { Destination.PrefixLength: 0 })
             {
                 desired.Add(new RtRoute(new IPNetwork(host, host.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128),
-                    via.OutInterfaceIndex, RtNetlinkConstants.RT_TABLE_MAIN, via.Gateway, BypassMetric));
+                    best.OutInterfaceIndex, RtNetlinkConstants.RT_TABLE_MAIN, best.Gateway, BypassMetric));
             }
         }
         foreach (var stale in current.Where(c => !desired.Any(d => Same(c, d))))
