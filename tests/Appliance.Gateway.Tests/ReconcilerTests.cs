@@ -51,8 +51,10 @@ public sealed class ReconcilerTests : IDisposable
         var r = Reconciler(runner);
         await r.ApplyAsync(Specs.Large(1000, 20));
         runner.Commands.Clear();
+        _sysctl.Reads.Clear();
         Assert.True(await r.ApplyAsync(Specs.Large(1000, 20, disabledOffset: 1)));
         Assert.Equal(["nft -f -"], runner.Lines);
+        Assert.Empty(_sysctl.Reads);
     }
 
     [Fact]
