@@ -13,6 +13,30 @@ using Appliance.Gateway.Sysctl;
 // In a throwaway network namespace, for nftables and iptables-legacy: reconcile a gateway with 1000 ext clients
 // and 20 egress ranges from empty, then change one client; side by side with the plain tool (nft -f FILE /
 // iptables-restore --noflush < FILE) loading the same rendered input alone. One JSON line per figure (medians).
+if (args.Length > 0 && args[0] == "render")
+{
+    // Pure CPU part only, no root: mean over many iterations after warm-up.
+    var spec = LargeGateway.Spec();
+    for (var i = 0; i < 50; i++)
+    {
+        NftRulesetRenderer.Render(GatewayFirewallPlan.Create(spec));
+    }
+    foreach (var (name, action) in new (string, Action)[]
+    {
+        ("validate-1000-clients", () => GatewayFirewallPlan.Create(spec)),
+        ("validate-and-render-nft-1000-clients", () => NftRulesetRenderer.Render(GatewayFirewallPlan.Create(spec))),
+        ("validate-and-render-iptables-v4-1000-clients", () => IptablesRestoreRenderer.Render(GatewayFirewallPlan.Create(spec), AddressFamily.InterNetwork, IptablesSaveState.Empty)),
+    })
+    {
+        var sw = Stopwatch.StartNew();
+        for (var i = 0; i < 200; i++)
+        {
+            action();
+        }
+        Console.WriteLine(Json(name, "cpu", sw.Elapsed.TotalMilliseconds / 200, null, 200));
+    }
+    return 0;
+}
 var runs = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 9;
 var ns = "apgwbench" + Convert.ToHexStringLower(BitConverter.GetBytes(Random.Shared.Next()))[..4];
 var dir = Directory.CreateTempSubdirectory("apgw-bench-").FullName;
