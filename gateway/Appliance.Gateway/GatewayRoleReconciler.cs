@@ -60,6 +60,20 @@ public sealed class GatewayRoleReconciler
     }
 
     /// <summary>
+    /// Reads the firewall back and re-applies the last plan when our rules are gone (another program flushed the
+    /// ruleset, a firewall reload); returns true when it had to. One read command when everything is in place.
+    /// </summary>
+    public async Task<bool> RepairAsync(CancellationToken cancellationToken = default)
+    {
+        if (_applied is not { } plan || await _firewall.IsPresentAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return false;
+        }
+        await _firewall.ApplyAsync(plan, cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>
     /// Removes every rule and puts forwarding back as it was before the first apply (also after an agent restart,
     /// from the state file). Runs no command when this instance already removed everything.
     /// </summary>

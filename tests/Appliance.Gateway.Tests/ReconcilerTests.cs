@@ -130,6 +130,25 @@ public sealed class ReconcilerTests : IDisposable
     }
 
     [Fact]
+    public async Task Repair_reapplies_only_when_our_table_is_gone()
+    {
+        var tables = "table inet appliance\n";
+        var runner = new FakeCommandRunner((_, a, _) => FakeCommandRunner.Ok(a[0] == "list" ? tables : ""));
+        var r = Reconciler(runner);
+        Assert.False(await r.RepairAsync());
+        Assert.Empty(runner.Commands);
+        await r.ApplyAsync(Specs.DualStackNat());
+        runner.Commands.Clear();
+        Assert.False(await r.RepairAsync());
+        Assert.Equal(["nft list tables"], runner.Lines);
+
+        tables = "table inet other\n";
+        runner.Commands.Clear();
+        Assert.True(await r.RepairAsync());
+        Assert.Equal(["nft list tables", "nft -f -"], runner.Lines);
+    }
+
+    [Fact]
     public async Task Spec_without_roles_is_a_removal()
     {
         var runner = new FakeCommandRunner();
