@@ -61,11 +61,11 @@ public sealed class GatewayRoleReconciler
 
     /// <summary>
     /// Reads the firewall back and re-applies the last plan when our rules are gone (another program flushed the
-    /// ruleset, a firewall reload); returns true when it had to. One read command when everything is in place.
+    /// ruleset, a firewall reload, <c>iptables -F</c>); returns true when it had to. Only reads when all is in place.
     /// </summary>
     public async Task<bool> RepairAsync(CancellationToken cancellationToken = default)
     {
-        if (_applied is not { } plan || await _firewall.IsPresentAsync(cancellationToken).ConfigureAwait(false))
+        if (_applied is not { } plan || await _firewall.IsIntactAsync(plan, cancellationToken).ConfigureAwait(false))
         {
             return false;
         }

@@ -301,4 +301,29 @@ public sealed class GatewayNetnsTests
         await r.RemoveAsync();
         await AssertNothingOfOursAsync(g);
     }
+
+    [Theory]
+    [InlineData("nftables", "nft delete table inet appliance")]
+    [InlineData("iptables-legacy", "iptables-legacy -F FORWARD")]
+    public async Task Repair_puts_back_rules_another_program_removed(string backend, string vandal)
+    {
+        await using var lab = new GatewayLab();
+        using var dir = new TempDirectory("apgw-netns");
+        var t = await BuildAsync(lab);
+        await GatewayLab.Ip("-n", t.Lan, "route", "add", "10.10.0.0/24", "via", GatewayLan);
+        var r = Reconciler(backend, t.Gateway, dir.Combine("fwd.state"));
+        await r.ApplyAsync(Spec(nat: false));
+        Assert.False(await r.RepairAsync());
+        Assert.False(await GatewayLab.PingsAsync(t.Mesh, LanHost, Disabled), "disabled ext client dropped");
+
+        await GatewayLab.ExecAsync(t.Gateway, vandal.Split(' '));
+        Assert.True(await GatewayLab.PingsAsync(t.Mesh, LanHost, Disabled), "with our rules gone the disabled client gets through");
+        Assert.True(await r.RepairAsync());
+        Assert.False(await GatewayLab.PingsAsync(t.Mesh, LanHost, Disabled), "dropped again after the repair");
+        Assert.True(await GatewayLab.PingsAsync(t.Mesh, LanHost, Node));
+        Assert.False(await r.RepairAsync());
+
+        await r.RemoveAsync();
+        await AssertNothingOfOursAsync(t.Gateway);
+    }
 }

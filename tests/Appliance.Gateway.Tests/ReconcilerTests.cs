@@ -130,7 +130,7 @@ public sealed class ReconcilerTests : IDisposable
     }
 
     [Fact]
-    public async Task Repair_reapplies_only_when_our_table_is_gone()
+    public async Task Repair_reapplies_only_when_our_rules_are_gone()
     {
         var tables = "table inet appliance\n";
         var runner = new FakeCommandRunner((_, a, _) => FakeCommandRunner.Ok(a[0] == "list" ? tables : ""));
