@@ -15,6 +15,7 @@ public sealed class GatewayRoleReconciler
     private readonly IFirewallBackend _firewall;
     private readonly ForwardingSysctl _forwarding;
     private GatewayFirewallPlan? _applied;
+    private AddressFamily[] _forwardingFamilies = [];
     private bool _removed;
 
     public GatewayRoleReconciler(IFirewallBackend firewall, ForwardingSysctl forwarding)
@@ -48,8 +49,27 @@ public sealed class GatewayRoleReconciler
         await _firewall.ApplyAsync(plan, cancellationToken).ConfigureAwait(false);
         _removed = false;
         AddressFamily[] families = [.. new[] { AddressFamily.InterNetwork, AddressFamily.InterNetworkV6 }.Where(plan.NeedsForwarding)];
-        await _forwarding.EnsureAsync(families, cancellationToken).ConfigureAwait(false);
+        // Forwarding was set for these families by the last apply; a client or range change needs no sysctl.
+        if (_applied is null || !families.SequenceEqual(_forwardingFamilies))
+        {
+            await _forwarding.EnsureAsync(families, cancellationToken).ConfigureAwait(false);
+            _forwardingFamilies = families;
+        }
         _applied = plan;
+        return true;
+    }
+
+    /// <summary>
+    /// Reads the firewall back and re-applies the last plan when our rules are gone (another program flushed the
+    /// ruleset, a firewall reload, <c>iptables -F</c>); returns true when it had to. Only reads when all is in place.
+    /// </summary>
+    public async Task<bool> RepairAsync(CancellationToken cancellationToken = default)
+    {
+        if (_applied is not { } plan || await _firewall.IsIntactAsync(plan, cancellationToken).ConfigureAwait(false))
+        {
+            return false;
+        }
+        await _firewall.ApplyAsync(plan, cancellationToken).ConfigureAwait(false);
         return true;
     }
 

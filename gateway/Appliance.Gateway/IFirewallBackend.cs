@@ -20,4 +20,10 @@ public interface IFirewallBackend
 
     /// <summary>Reads the firewall back: whether any rule, chain or table of ours is installed.</summary>
     Task<bool> IsPresentAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Reads the firewall back: whether what <paramref name="plan"/> needs is still hooked in (our table, or our
+    /// chains with their jumps, or our fw4 sections); false after another program flushed or edited them away.
+    /// </summary>
+    Task<bool> IsIntactAsync(GatewayFirewallPlan plan, CancellationToken cancellationToken = default);
 }

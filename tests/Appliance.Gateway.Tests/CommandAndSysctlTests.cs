@@ -29,6 +29,11 @@ public sealed class CommandAndSysctlTests
     }
 
     [Fact]
+    public async Task Missing_program_is_a_firewall_command_error() =>
+        Assert.Contains("could not start no-such-firewall-tool",
+            (await Assert.ThrowsAsync<FirewallCommandException>(() => new ProcessCommandRunner().RunAsync("no-such-firewall-tool", []))).Message, StringComparison.Ordinal);
+
+    [Fact]
     public async Task Hung_command_times_out() =>
         await Assert.ThrowsAsync<TimeoutException>(() => new ProcessCommandRunner(timeout: TimeSpan.FromMilliseconds(300)).RunAsync("sleep", ["10"]));
 

@@ -13,7 +13,13 @@ internal sealed class FakeSysctl : ISysctl
 
     public List<string> Writes { get; } = [];
 
-    public Task<string> ReadAsync(string key, CancellationToken cancellationToken = default) => Task.FromResult(Values[key]);
+    public List<string> Reads { get; } = [];
+
+    public Task<string> ReadAsync(string key, CancellationToken cancellationToken = default)
+    {
+        Reads.Add(key);
+        return Task.FromResult(Values[key]);
+    }
 
     public Task WriteAsync(string key, string value, CancellationToken cancellationToken = default)
     {

@@ -250,4 +250,80 @@ public sealed class GatewayNetnsTests
         await AssertNothingOfOursAsync(g2);
         Assert.Equal("0", (await GatewayLab.ExecAsync(g1, "sysctl", "-n", ForwardingSysctl.Ipv4Key)).Trim());
     }
+
+    [Theory]
+    [InlineData("nftables")]
+    [InlineData("iptables-legacy")]
+    public async Task Ext_clients_and_mesh_nodes_talk_through_the_ingress_with_nat(string backend)
+    {
+        // The mesh "interface" is a bridge wg0 in the gateway with the mesh node and the ext-client device as ports:
+        // both sit behind wg0, as WireGuard peers do, so their traffic is routed in and out of wg0 by the gateway.
+        await using var lab = new GatewayLab();
+        using var dir = new TempDirectory("apgw-netns");
+        var m = await lab.AddNamespaceAsync("m");
+        var g = await lab.AddNamespaceAsync("g");
+        var e = await lab.AddNamespaceAsync("e");
+        await GatewayLab.Ip("-n", g, "link", "add", "wg0", "type", "bridge");
+        await GatewayLab.Ip("-n", g, "addr", "add", "10.10.0.1/24", "dev", "wg0");
+        await GatewayLab.Ip("-n", g, "link", "set", "wg0", "up");
+        foreach (var (ns, port) in new[] { (m, "pm"), (e, "pe") })
+        {
+            await GatewayLab.Ip("link", "add", "eth0", "netns", ns, "type", "veth", "peer", "name", port, "netns", g);
+            await GatewayLab.Ip("-n", g, "link", "set", port, "master", "wg0", "up");
+            await GatewayLab.Ip("-n", ns, "link", "set", "eth0", "up");
+            // No ICMP redirects: the peers must keep going through the gateway, as with WireGuard.
+            await GatewayLab.ExecAsync(ns, "sysctl", "-q", "-w", "net.ipv4.conf.all.accept_redirects=0");
+        }
+        await GatewayLab.ExecAsync(g, "sysctl", "-q", "-w", "net.ipv4.conf.all.send_redirects=0", "net.ipv4.conf.wg0.send_redirects=0");
+        await GatewayLab.Ip("-n", m, "addr", "add", Node + "/32", "dev", "eth0");
+        await GatewayLab.Ip("-n", e, "addr", "add", Enabled + "/32", "dev", "eth0");
+        await GatewayLab.Ip("-n", e, "addr", "add", Disabled + "/32", "dev", "eth0");
+        foreach (var ns in new[] { m, e })
+        {
+            await GatewayLab.Ip("-n", ns, "route", "add", "10.10.0.1/32", "dev", "eth0");
+            await GatewayLab.Ip("-n", ns, "route", "add", "10.10.0.0/24", "via", "10.10.0.1");
+        }
+        await GatewayLab.CountEchoSourcesAsync(m, "10.10.0.1", Enabled);
+        var r = Reconciler(backend, g, dir.Combine("fwd.state"));
+
+        await r.ApplyAsync(Spec(nat: true));
+        Assert.True(await GatewayLab.PingsAsync(e, Node, Enabled), "enabled ext client -> mesh node");
+        Assert.True(await GatewayLab.EchoCountAsync(m, "10.10.0.1") >= 2, "ingress NAT: the mesh node sees the gateway's mesh address");
+        Assert.Equal(0, await GatewayLab.EchoCountAsync(m, Enabled));
+        Assert.False(await GatewayLab.PingsAsync(e, Node, Disabled), "disabled ext client -> mesh node is dropped");
+
+        await r.ApplyAsync(Spec(nat: false));
+        Assert.True(await GatewayLab.PingsAsync(e, Node, Enabled), "routed ext client -> mesh node");
+        Assert.True(await GatewayLab.EchoCountAsync(m, Enabled) >= 2, "without NAT the mesh node sees the ext client's address");
+        Assert.True(await GatewayLab.PingsAsync(m, Enabled), "mesh node -> ext client");
+        Assert.False(await GatewayLab.PingsAsync(m, Disabled), "mesh node -> disabled ext client is dropped");
+
+        await r.RemoveAsync();
+        await AssertNothingOfOursAsync(g);
+    }
+
+    [Theory]
+    [InlineData("nftables", "nft delete table inet appliance")]
+    [InlineData("iptables-legacy", "iptables-legacy -F FORWARD")]
+    public async Task Repair_puts_back_rules_another_program_removed(string backend, string vandal)
+    {
+        await using var lab = new GatewayLab();
+        using var dir = new TempDirectory("apgw-netns");
+        var t = await BuildAsync(lab);
+        await GatewayLab.Ip("-n", t.Lan, "route", "add", "10.10.0.0/24", "via", GatewayLan);
+        var r = Reconciler(backend, t.Gateway, dir.Combine("fwd.state"));
+        await r.ApplyAsync(Spec(nat: false));
+        Assert.False(await r.RepairAsync());
+        Assert.False(await GatewayLab.PingsAsync(t.Mesh, LanHost, Disabled), "disabled ext client dropped");
+
+        await GatewayLab.ExecAsync(t.Gateway, vandal.Split(' '));
+        Assert.True(await GatewayLab.PingsAsync(t.Mesh, LanHost, Disabled), "with our rules gone the disabled client gets through");
+        Assert.True(await r.RepairAsync());
+        Assert.False(await GatewayLab.PingsAsync(t.Mesh, LanHost, Disabled), "dropped again after the repair");
+        Assert.True(await GatewayLab.PingsAsync(t.Mesh, LanHost, Node));
+        Assert.False(await r.RepairAsync());
+
+        await r.RemoveAsync();
+        await AssertNothingOfOursAsync(t.Gateway);
+    }
 }

@@ -51,8 +51,10 @@ public sealed class ReconcilerTests : IDisposable
         var r = Reconciler(runner);
         await r.ApplyAsync(Specs.Large(1000, 20));
         runner.Commands.Clear();
+        _sysctl.Reads.Clear();
         Assert.True(await r.ApplyAsync(Specs.Large(1000, 20, disabledOffset: 1)));
         Assert.Equal(["nft -f -"], runner.Lines);
+        Assert.Empty(_sysctl.Reads);
     }
 
     [Fact]
@@ -125,6 +127,25 @@ public sealed class ReconcilerTests : IDisposable
         fail = false;
         Assert.True(await r.ApplyAsync(Specs.DualStackNat()));
         Assert.Equal(2, runner.Commands.Count);
+    }
+
+    [Fact]
+    public async Task Repair_reapplies_only_when_our_rules_are_gone()
+    {
+        var tables = "table inet appliance\n";
+        var runner = new FakeCommandRunner((_, a, _) => FakeCommandRunner.Ok(a[0] == "list" ? tables : ""));
+        var r = Reconciler(runner);
+        Assert.False(await r.RepairAsync());
+        Assert.Empty(runner.Commands);
+        await r.ApplyAsync(Specs.DualStackNat());
+        runner.Commands.Clear();
+        Assert.False(await r.RepairAsync());
+        Assert.Equal(["nft list tables"], runner.Lines);
+
+        tables = "table inet other\n";
+        runner.Commands.Clear();
+        Assert.True(await r.RepairAsync());
+        Assert.Equal(["nft list tables", "nft -f -"], runner.Lines);
     }
 
     [Fact]

@@ -102,4 +102,19 @@ public sealed class RenderGoldenTests
         Assert.Equal(GatewayFirewallPlan.Create(a), GatewayFirewallPlan.Create(b));
         Assert.Equal(NftRulesetRenderer.Render(GatewayFirewallPlan.Create(a)), NftRulesetRenderer.Render(GatewayFirewallPlan.Create(b)));
     }
+
+    [Fact]
+    public void Iptables_intact_needs_our_chains_and_every_jump()
+    {
+        var plan = GatewayFirewallPlan.Create(Specs.RoutedV4());
+        const string Chain = "*filter\n:APPLIANCE-FWD - [0:0]\n";
+        Assert.True(IptablesRestoreRenderer.IsIntact(plan, AddressFamily.InterNetwork,
+            IptablesSaveState.Parse(Chain + "-A FORWARD -i wg-mesh -j APPLIANCE-FWD\n-A FORWARD -o wg-mesh -j APPLIANCE-FWD\nCOMMIT\n")));
+        Assert.False(IptablesRestoreRenderer.IsIntact(plan, AddressFamily.InterNetwork,
+            IptablesSaveState.Parse(Chain + "-A FORWARD -i wg-mesh -j APPLIANCE-FWD\nCOMMIT\n")));
+        // NAT on needs the nat chain and its jump as well.
+        var nat = GatewayFirewallPlan.Create(Specs.DualStackNat());
+        Assert.False(IptablesRestoreRenderer.IsIntact(nat, AddressFamily.InterNetwork,
+            IptablesSaveState.Parse(Chain + "-A FORWARD -i wg0 -j APPLIANCE-FWD\n-A FORWARD -o wg0 -j APPLIANCE-FWD\nCOMMIT\n")));
+    }
 }

@@ -43,7 +43,16 @@ public sealed class ProcessCommandRunner : ICommandRunner
         // Tools print translated messages otherwise; callers match nothing but exit codes, logs stay readable.
         psi.Environment["LC_ALL"] = "C";
 
-        using var process = Process.Start(psi) ?? throw new FirewallCommandException($"could not start {argv[0]}");
+        Process? started;
+        try
+        {
+            started = Process.Start(psi);
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new FirewallCommandException($"could not start {argv[0]} (for {program}): {e.Message}", e);
+        }
+        using var process = started ?? throw new FirewallCommandException($"could not start {argv[0]}");
         var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
         var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

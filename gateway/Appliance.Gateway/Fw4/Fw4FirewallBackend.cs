@@ -42,6 +42,10 @@ public sealed class Fw4FirewallBackend : IFirewallBackend
         (await ReadUciAsync(cancellationToken).ConfigureAwait(false)).Count > 0 ||
         await _nft.IsPresentAsync(cancellationToken).ConfigureAwait(false);
 
+    public async Task<bool> IsIntactAsync(GatewayFirewallPlan plan, CancellationToken cancellationToken = default) =>
+        await _nft.IsIntactAsync(plan, cancellationToken).ConfigureAwait(false) &&
+        (await ReadUciAsync(cancellationToken).ConfigureAwait(false)).SequenceEqual(Fw4UciRenderer.DesiredShowLines(plan, _options), StringComparer.Ordinal);
+
     private async Task SyncUciAsync(IReadOnlyList<string> desired, CancellationToken cancellationToken)
     {
         var present = await ReadUciAsync(cancellationToken).ConfigureAwait(false);

@@ -74,6 +74,19 @@ public sealed class IptablesFirewallBackend : IFirewallBackend
         return false;
     }
 
+    public async Task<bool> IsIntactAsync(GatewayFirewallPlan plan, CancellationToken cancellationToken = default)
+    {
+        foreach (var family in Families)
+        {
+            var current = await ReadAsync(family, cancellationToken).ConfigureAwait(false);
+            if (!IptablesRestoreRenderer.IsIntact(plan, family, current))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private static readonly AddressFamily[] Families = [AddressFamily.InterNetwork, AddressFamily.InterNetworkV6];
 
     private async Task<IptablesSaveState> ReadAsync(AddressFamily family, CancellationToken cancellationToken)

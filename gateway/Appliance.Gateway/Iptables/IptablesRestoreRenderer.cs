@@ -69,7 +69,7 @@ public static class IptablesRestoreRenderer
         }
         rules.Add("# Nothing else is forwarded to or from the mesh.");
         rules.Add($"-A {fwd} -j DROP");
-        Table(w, "filter", fwd, [$"-A FORWARD -i {iface} -j {fwd}", $"-A FORWARD -o {iface} -j {fwd}"], rules, current);
+        Table(w, "filter", fwd, ForwardJumps(plan), rules, current);
 
         var nat = new List<string>();
         if (plan.IngressNat && allowed.Count > 0)
@@ -94,9 +94,29 @@ public static class IptablesRestoreRenderer
                 }
             }
         }
-        Table(w, "nat", post, nat.Count > 0 ? [$"-A POSTROUTING -j {post}"] : [], nat.Count > 0 ? nat : null, current);
+        Table(w, "nat", post, nat.Count > 0 ? PostroutingJumps : [], nat.Count > 0 ? nat : null, current);
         return w.ToString();
     }
+
+    /// <summary>
+    /// Whether a dump still has what <paramref name="plan"/> needs for <paramref name="family"/>: our forward chain
+    /// with both jumps, and the nat chain with its jump when the plan masquerades anything (pure).
+    /// </summary>
+    public static bool IsIntact(GatewayFirewallPlan plan, AddressFamily family, IptablesSaveState current)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(current);
+        var filterOk = current.ChainsIn("filter").Contains(IptablesChains.Forward) && ForwardJumps(plan).All(current.JumpsIn("filter").Contains);
+        var needsNat = (plan.IngressNat && GatewayFirewallPlan.Of(plan.AllowedClients, family).Count > 0) ||
+            (plan.EgressNat && GatewayFirewallPlan.Of(plan.EgressRanges, family).Count > 0);
+        var natOk = !needsNat || (current.ChainsIn("nat").Contains(IptablesChains.Postrouting) && PostroutingJumps.All(current.JumpsIn("nat").Contains));
+        return filterOk && natOk;
+    }
+
+    private static string[] ForwardJumps(GatewayFirewallPlan plan) =>
+        [$"-A FORWARD -i {plan.MeshInterface} -j {IptablesChains.Forward}", $"-A FORWARD -o {plan.MeshInterface} -j {IptablesChains.Forward}"];
+
+    private static readonly string[] PostroutingJumps = [$"-A POSTROUTING -j {IptablesChains.Postrouting}"];
 
     /// <summary>Input that deletes our jumps and chains in every table the dump shows them in; empty when there is nothing.</summary>
     public static string RenderRemoval(IptablesSaveState current)

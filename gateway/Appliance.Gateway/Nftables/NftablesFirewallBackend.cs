@@ -31,6 +31,9 @@ public sealed class NftablesFirewallBackend : IFirewallBackend
         return ContainsOurTable(r.StdOut);
     }
 
+    /// <summary>The whole table is replaced atomically, so it is either there as loaded or gone.</summary>
+    public Task<bool> IsIntactAsync(GatewayFirewallPlan plan, CancellationToken cancellationToken = default) => IsPresentAsync(cancellationToken);
+
     /// <summary>Whether <c>nft list tables</c> output names our table.</summary>
     public static bool ContainsOurTable(string listTablesOutput) =>
         listTablesOutput.Split('\n').Any(l => l.Trim() == $"table {NftRulesetRenderer.Family} {NftRulesetRenderer.TableName}");
