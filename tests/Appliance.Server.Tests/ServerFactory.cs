@@ -15,9 +15,12 @@ namespace Appliance.Server.Tests;
 public sealed class ServerFactory : WebApplicationFactory<Program>
 {
     private readonly TempDirectory? _ownedDir;
+    private readonly IReadOnlyDictionary<string, string?> _settings;
 
-    public ServerFactory(string? dataDir = null, int addressHoldSeconds = 3600)
+    /// <param name="settings">Extra configuration keys (for example the Mqtt:* ones), applied after the defaults here.</param>
+    public ServerFactory(string? dataDir = null, int addressHoldSeconds = 3600, IReadOnlyDictionary<string, string?>? settings = null)
     {
+        _settings = settings ?? new Dictionary<string, string?>();
         if (dataDir is null)
         {
             _ownedDir = new TempDirectory("appliance-server");
@@ -37,6 +40,10 @@ public sealed class ServerFactory : WebApplicationFactory<Program>
         builder.UseSetting("PublicUrl", "https://appliance.test:8443");
         builder.UseSetting("Mqtt:Url", "mqtts://127.0.0.1:0");
         builder.UseSetting("AddressHoldSeconds", AddressHoldSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
     }
 
     public ServerContext Context => Services.GetRequiredService<ServerContext>();
