@@ -111,6 +111,8 @@ public sealed class MosquittoBrokerTests : IAsyncLifetime
             await Http.EnsureAsync(await admin.DeleteAsync($"/api/v1/nodes/{a.NodeId}"));
         }
         await Lab.RefusedAsync(a);
+        // Mosquitto 2 re-checks connected clients on reload: A's open connection is closed too.
+        await Lab.WaitUntilAsync(() => !ca.IsConnected, "A's open connection is closed", 10);
         Assert.DoesNotContain(a.NodeId, File.ReadAllText(Lab.PasswordFile), StringComparison.Ordinal);
         Assert.DoesNotContain(a.NodeId, File.ReadAllText(Lab.AclFile), StringComparison.Ordinal);
         await using (await Lab.ConnectAsync(b, subscribe: false))
