@@ -45,7 +45,7 @@ public sealed class MosquittoBrokerTests : IAsyncLifetime
         await using var client = await Lab.ConnectAsync(a);
 
         await client.PublishAsync(MeshTopics.Resync(a.NodeId), "{}", MqttQos.AtLeastOnce);
-        var snapshot = await MosquittoLab.NextAsync(client, a);
+        var snapshot = await SignedUpdates.NextAsync(client, a);
         Assert.True(snapshot.IsSnapshot);
         var mine = MeshDelta.Apply(null, snapshot);
         using (var self = Server.As(a.Credential))
@@ -54,7 +54,7 @@ public sealed class MosquittoBrokerTests : IAsyncLifetime
         }
 
         var b = await Server.JoinAsync(key, "b");
-        var joined = await MosquittoLab.NextAsync(client, a);
+        var joined = await SignedUpdates.NextAsync(client, a);
         Assert.Equal((MeshUpdate.DeltaKind, "b"), (joined.Kind, Assert.Single(joined.UpsertPeers).Name));
         Assert.Equal(b.NodeId, joined.UpsertPeers[0].NodeId);
 
@@ -86,7 +86,7 @@ public sealed class MosquittoBrokerTests : IAsyncLifetime
         await ca.SubscribeAsync("#");
 
         await cb.PublishAsync(MeshTopics.Resync(b.NodeId), "{}", MqttQos.AtLeastOnce);
-        Assert.True((await MosquittoLab.NextAsync(cb, b)).IsSnapshot);
+        Assert.True((await SignedUpdates.NextAsync(cb, b)).IsSnapshot);
         await Task.Delay(1000);
         Assert.False(ca.Messages.TryRead(out var leaked), $"A received {leaked?.Topic}");
 
@@ -145,7 +145,7 @@ public sealed class MosquittoBrokerTests : IAsyncLifetime
             await client.PublishAsync(MeshTopics.Resync(a.NodeId), "{}", MqttQos.AtLeastOnce);
             try
             {
-                snapshot = await MosquittoLab.NextAsync(client, a);
+                snapshot = await SignedUpdates.NextAsync(client, a);
             }
             catch (OperationCanceledException) when (DateTime.UtcNow < deadline)
             {

@@ -159,16 +159,6 @@ public sealed class MosquittoLab : IAsyncDisposable
         }
     }
 
-    /// <summary>The next signed update on the node's topic, verified with the key from its join.</summary>
-    public static async Task<MeshUpdate> NextAsync(MqttClient client, JoinResponse node)
-    {
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        var message = await client.Messages.ReadAsync(cts.Token);
-        Assert.Equal(MeshTopics.Updates(node.NodeId), message.Topic);
-        Assert.True(SignedEnvelope.TryOpen(message.Payload.Span, Convert.FromBase64String(node.SigningKey!), out var payload, out var error), error);
-        return JsonSerializer.Deserialize(payload, ApplianceJsonContext.Default.MeshUpdate)!;
-    }
-
     public async Task<NodeDto> NodeAsync(string id)
     {
         using var admin = Server!.Admin();

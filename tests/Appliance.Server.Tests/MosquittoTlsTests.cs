@@ -24,7 +24,7 @@ public sealed class MosquittoTlsTests : IAsyncLifetime
         Assert.Equal($"mqtts://appliance.test:{Lab.Port}", a.MqttUrl);
         await using var client = await Lab.ConnectAsync(a);
         await client.PublishAsync(MeshTopics.Resync(a.NodeId), "{}", MqttQos.AtLeastOnce);
-        Assert.True((await MosquittoLab.NextAsync(client, a)).IsSnapshot);
+        Assert.True((await SignedUpdates.NextAsync(client, a)).IsSnapshot);
     }
 
     [Fact]

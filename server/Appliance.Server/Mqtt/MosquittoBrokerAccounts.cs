@@ -57,11 +57,7 @@ public sealed class MosquittoBrokerAccounts : IBrokerAccounts
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            if (!_loaded)
-            {
-                await _provisioner.LoadAsync(cancellationToken);
-                _loaded = true;
-            }
+            await EnsureLoadedAsync(cancellationToken);
             var nodes = await _context.Store.ReadAsync(s => s.ListNodes(null).ToDictionary(n => n.Id, n => n.Network, StringComparer.Ordinal), cancellationToken);
             var plan = MosquittoAccountPlan.Reconcile(_provisioner.Users, nodes, ServerUser, ServerPassword);
             foreach (var gone in plan.Removed)
@@ -85,6 +81,8 @@ public sealed class MosquittoBrokerAccounts : IBrokerAccounts
         await _gate.WaitAsync(cancellationToken);
         try
         {
+            // Never write the files from an empty account list: that would log out every other node.
+            await EnsureLoadedAsync(cancellationToken);
             await ApplyAsync(() => _provisioner.SetUserAsync(nodeId, credential, MqttTopicAcl.ForNode(nodeId, [network]), cancellationToken));
         }
         finally
@@ -97,6 +95,15 @@ public sealed class MosquittoBrokerAccounts : IBrokerAccounts
     {
         // A full reconcile, not just this node: nodes removed with their network (force delete) go too.
         await ReconcileAsync(cancellationToken);
+    }
+
+    private async Task EnsureLoadedAsync(CancellationToken cancellationToken)
+    {
+        if (!_loaded)
+        {
+            await _provisioner.LoadAsync(cancellationToken);
+            _loaded = true;
+        }
     }
 
     private async Task ApplyAsync(Func<Task> change)
