@@ -1,11 +1,7 @@
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Security.Cryptography.X509Certificates;
-using System.Text.Json;
-using Appliance.Contracts;
 using Appliance.Contracts.Api;
-using Appliance.Contracts.Mesh;
-using Appliance.Crypto;
 using Appliance.Mqtt.Client;
 using Appliance.Mqtt.Packets;
 using Appliance.Mqtt.Transport;

@@ -7,6 +7,7 @@ using Appliance.Server.Hosting;
 using Appliance.TestSupport;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Appliance.Server.Tests;
@@ -33,6 +34,9 @@ public sealed class ServerFactory : WebApplicationFactory<Program>
     public string DataDir { get; }
     public int AddressHoldSeconds { get; }
 
+    /// <summary>Replaces services after the server's own registrations (for fakes).</summary>
+    public Action<IServiceCollection>? TestServices { get; init; }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseSetting("DataDir", DataDir);
@@ -43,6 +47,10 @@ public sealed class ServerFactory : WebApplicationFactory<Program>
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);
+        }
+        if (TestServices is { } configure)
+        {
+            builder.ConfigureTestServices(configure);
         }
     }
 
