@@ -86,4 +86,18 @@ public sealed class MosquittoAccountPlanTests
         await Assert.ThrowsAsync<MosquittoReloadException>(() => provisioner.RemoveUserAsync("n1", CancellationToken.None));
         Assert.Equal("", File.ReadAllText(dir.Combine("passwd")));
     }
+
+    [Fact]
+    public async Task A_pid_that_is_not_mosquitto_gets_no_signal()
+    {
+        using var dir = new TempDirectory("mosq-stale-pid");
+        // This test process: a SIGHUP would end it, so passing at all shows none was sent.
+        var provisioner = new MosquittoProvisioner(new MosquittoProvisionerOptions
+        {
+            PasswordFilePath = dir.Combine("passwd"), AclFilePath = dir.Combine("acl"), ProcessId = Environment.ProcessId,
+        });
+        var e = await Assert.ThrowsAsync<MosquittoReloadException>(() => provisioner.SetUserAsync("n1", "secret", MqttTopicAcl.ForNode("n1", ["lab"]), CancellationToken.None));
+        Assert.Contains("not mosquitto", e.Message, StringComparison.Ordinal);
+        Assert.StartsWith("n1:$7$", File.ReadAllText(dir.Combine("passwd")), StringComparison.Ordinal);
+    }
 }

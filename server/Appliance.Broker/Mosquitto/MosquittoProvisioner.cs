@@ -139,9 +139,28 @@ public sealed class MosquittoProvisioner
         {
             throw new InvalidOperationException("no Mosquitto pid: set ProcessId or PidFilePath");
         }
+        // A stale pid file may name some other process now; SIGHUP would stop most programs.
+        if (ProcessName(pid.Value) is { } name && !name.StartsWith("mosquitto", StringComparison.Ordinal))
+        {
+            throw new MosquittoReloadException($"pid {pid} is '{name}', not mosquitto; not sending SIGHUP (stale pid file?)");
+        }
         if (Interop.LibC.kill(pid.Value, SIGHUP) != 0)
         {
             throw new MosquittoReloadException($"SIGHUP to Mosquitto pid {pid} failed (errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()})");
+        }
+    }
+
+    /// <summary>The process's command name from /proc (Linux), or null where that cannot be read.</summary>
+    private static string? ProcessName(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/comm").Trim();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // No /proc (not Linux) or no such process: kill() reports the latter.
+            return null;
         }
     }
 
