@@ -34,6 +34,9 @@ public sealed class MosquittoLab : IAsyncDisposable
 
     public string AclFile => _dir.Combine("acl");
 
+    /// <summary>Mosquitto's pid_file; the TLS lab's server finds Mosquitto through it, the plain one by pid.</summary>
+    public string PidFile => _dir.Combine("mosquitto.pid");
+
     /// <summary>The data dir belongs to the lab, not the factory, so a second server can start on it.</summary>
     public string DataDir => _dir.Combine("data");
 
@@ -63,7 +66,7 @@ public sealed class MosquittoLab : IAsyncDisposable
             }
             lab._mosquitto = await MosquittoProcess.StartAsync(lab._dir.Path, lab.Port,
                 $"listener {lab.Port} 127.0.0.1\n{tlsLines}allow_anonymous false\npersistence false\nuse_username_as_clientid true\n" +
-                $"password_file {lab.PasswordFile}\nacl_file {lab.AclFile}\n");
+                $"password_file {lab.PasswordFile}\nacl_file {lab.AclFile}\npid_file {lab.PidFile}\n");
         }
         catch
         {
@@ -80,7 +83,8 @@ public sealed class MosquittoLab : IAsyncDisposable
         ["Mqtt:Mosquitto:Url"] = $"{(Tls ? "mqtts" : "mqtt")}://127.0.0.1:{Port}",
         ["Mqtt:Mosquitto:PasswordFile"] = PasswordFile,
         ["Mqtt:Mosquitto:AclFile"] = AclFile,
-        ["Mqtt:Mosquitto:Pid"] = Broker.Pid.ToString(CultureInfo.InvariantCulture),
+        ["Mqtt:Mosquitto:Pid"] = Tls ? null : Broker.Pid.ToString(CultureInfo.InvariantCulture),
+        ["Mqtt:Mosquitto:PidFile"] = Tls ? PidFile : null,
         ["Mqtt:Mosquitto:CaFile"] = Tls ? CaFile : null,
         ["Mqtt:PublicUrl"] = $"{(Tls ? "mqtts" : "mqtt")}://appliance.test:{Port}",
     };
