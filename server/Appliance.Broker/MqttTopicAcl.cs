@@ -39,6 +39,13 @@ public sealed class MqttTopicAcl
         return new MqttTopicAcl(read, [$"appliance/v1/report/{nodeId}/#"]);
     }
 
+    /// <summary>
+    /// The ACL of the server's own client on an external broker: it writes every node's downlink and network
+    /// topics and reads every node's reports, and nothing else (no "#" that would let it read other tenants' topics).
+    /// </summary>
+    public static MqttTopicAcl ForServer() =>
+        new(["appliance/v1/report/+/#"], ["appliance/v1/node/+/#", "appliance/v1/net/+/#"]);
+
     public bool CanPublish(string topic)
     {
         foreach (var p in PublishPatterns)

@@ -14,7 +14,7 @@ public sealed class DnsEntryApiTests
     [Fact]
     public async Task Entries_are_created_listed_sent_to_members_and_deleted()
     {
-        using var s = await GatewayScenario.CreateAsync(new Dictionary<string, string> { ["Dns:Suffix"] = "mesh.internal" });
+        using var s = await GatewayScenario.CreateAsync(new Dictionary<string, string?> { ["Dns:Suffix"] = "mesh.internal" });
         var a = await s.JoinAsync("a");
         var v0 = (await s.Admin.GetFromJsonAsync<NetworkDto>("/api/v1/networks/home"))!.Version;
         DnsEntryDto printer;
@@ -100,7 +100,7 @@ public sealed class DnsEntryApiTests
     {
         var e = Assert.Throws<InvalidOperationException>(() => ServerContext.ParseDnsSuffix(text));
         Assert.Contains("Dns:Suffix", e.Message, StringComparison.Ordinal);
-        using var server = new ServerFactory(settings: new Dictionary<string, string> { ["Dns:Suffix"] = text });
+        using var server = new ServerFactory(settings: new Dictionary<string, string?> { ["Dns:Suffix"] = text });
         Assert.Contains("Dns:Suffix", Assert.ThrowsAny<Exception>(() => server.Context).ToString(), StringComparison.Ordinal);
     }
 

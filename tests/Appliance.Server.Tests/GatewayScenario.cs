@@ -12,7 +12,7 @@ public sealed class GatewayScenario : IDisposable
     public HttpClient Admin { get; private set; } = null!;
     public EnrollmentKeyDto Key { get; private set; } = null!;
 
-    public static async Task<GatewayScenario> CreateAsync(IReadOnlyDictionary<string, string>? settings = null, bool ipv6 = true)
+    public static async Task<GatewayScenario> CreateAsync(IReadOnlyDictionary<string, string?>? settings = null, bool ipv6 = true)
     {
         var s = new GatewayScenario(new ServerFactory(settings: settings));
         await s.Server.CreateNetworkAsync("home", "10.10.0.0/24", ipv6 ? "fd10::/64" : null);

@@ -1,7 +1,5 @@
 using System.Net.Http.Json;
 using System.Security.Cryptography.X509Certificates;
-using System.Text.Json;
-using Appliance.Contracts;
 using Appliance.Contracts.Api;
 using Appliance.Contracts.Mesh;
 using Appliance.Crypto;
@@ -39,15 +37,6 @@ public sealed class MeshPublishTests : IDisposable
         return client;
     }
 
-    private static async Task<MeshUpdate> NextAsync(MqttClient client, JoinResponse node)
-    {
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        var message = await client.Messages.ReadAsync(cts.Token);
-        Assert.Equal(MeshTopics.Updates(node.NodeId), message.Topic);
-        Assert.True(SignedEnvelope.TryOpen(message.Payload.Span, Convert.FromBase64String(node.SigningKey!), out var payload, out var error), error);
-        return JsonSerializer.Deserialize(payload, ApplianceJsonContext.Default.MeshUpdate)!;
-    }
-
     private async Task<NodeConfigDto> HttpConfigAsync(JoinResponse node)
     {
         using var c = _server.As(node.Credential);
@@ -64,25 +53,25 @@ public sealed class MeshPublishTests : IDisposable
 
         // Ask for a snapshot the way an agent does after (re)connecting.
         await client.PublishAsync(MeshTopics.Resync(a.NodeId), "{}", MqttQos.AtLeastOnce);
-        var snapshot = await NextAsync(client, a);
+        var snapshot = await SignedUpdates.NextAsync(client, a);
         Assert.True(snapshot.IsSnapshot);
         var mine = MeshDelta.Apply(null, snapshot);
         Assert.True(MeshDelta.SameConfig(await HttpConfigAsync(a), mine));
 
         var b = await _server.JoinAsync(key, "b");
-        var joined = await NextAsync(client, a);
+        var joined = await SignedUpdates.NextAsync(client, a);
         Assert.Equal((MeshUpdate.DeltaKind, "b"), (joined.Kind, Assert.Single(joined.UpsertPeers).Name));
         mine = MeshDelta.Apply(mine, joined);
         Assert.True(MeshDelta.SameConfig(await HttpConfigAsync(a), mine));
 
         using var admin = _server.Admin();
         (await admin.PatchAsJsonAsync($"/api/v1/nodes/{b.NodeId}", new UpdateNodeRequest { ListenPort = 52000, Endpoints = ["198.51.100.9"] })).Dispose();
-        var moved = await NextAsync(client, a);
+        var moved = await SignedUpdates.NextAsync(client, a);
         Assert.Equal("198.51.100.9:52000", Assert.Single(moved.UpsertPeers).Endpoint);
         mine = MeshDelta.Apply(mine, moved);
 
         (await admin.DeleteAsync($"/api/v1/nodes/{b.NodeId}")).Dispose();
-        var deleted = await NextAsync(client, a);
+        var deleted = await SignedUpdates.NextAsync(client, a);
         Assert.Equal([b.NodeId], deleted.RemovePeers);
         mine = MeshDelta.Apply(mine, deleted);
         Assert.Empty(mine.Peers);

@@ -7,6 +7,7 @@ using Appliance.Server.Hosting;
 using Appliance.TestSupport;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Appliance.Server.Tests;
@@ -15,12 +16,12 @@ namespace Appliance.Server.Tests;
 public sealed class ServerFactory : WebApplicationFactory<Program>
 {
     private readonly TempDirectory? _ownedDir;
+    private readonly IReadOnlyDictionary<string, string?> _settings;
 
-    private readonly IReadOnlyDictionary<string, string> _settings;
-
-    public ServerFactory(string? dataDir = null, int addressHoldSeconds = 3600, IReadOnlyDictionary<string, string>? settings = null)
+    /// <param name="settings">Extra configuration keys (for example the Mqtt:* ones), applied after the defaults here.</param>
+    public ServerFactory(string? dataDir = null, int addressHoldSeconds = 3600, IReadOnlyDictionary<string, string?>? settings = null)
     {
-        _settings = settings ?? new Dictionary<string, string>();
+        _settings = settings ?? new Dictionary<string, string?>();
         if (dataDir is null)
         {
             _ownedDir = new TempDirectory("appliance-server");
@@ -33,6 +34,9 @@ public sealed class ServerFactory : WebApplicationFactory<Program>
     public string DataDir { get; }
     public int AddressHoldSeconds { get; }
 
+    /// <summary>Replaces services after the server's own registrations (for fakes).</summary>
+    public Action<IServiceCollection>? TestServices { get; init; }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseSetting("DataDir", DataDir);
@@ -43,6 +47,10 @@ public sealed class ServerFactory : WebApplicationFactory<Program>
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);
+        }
+        if (TestServices is { } configure)
+        {
+            builder.ConfigureTestServices(configure);
         }
     }
 

@@ -31,6 +31,32 @@ public sealed class MosquittoProvisioner
         }
     }
 
+    /// <summary>The accounts as they are now (a copy).</summary>
+    public IReadOnlyList<MosquittoUser> Users
+    {
+        get
+        {
+            lock (_users)
+            {
+                return [.. _users.Values];
+            }
+        }
+    }
+
+    /// <summary>Replaces every account at once (one write, one reload): for reconciling with the server's store.</summary>
+    public Task ReplaceAllAsync(IEnumerable<MosquittoUser> users, CancellationToken cancellationToken)
+    {
+        lock (_users)
+        {
+            _users.Clear();
+            foreach (var u in users)
+            {
+                _users[u.Name] = u;
+            }
+        }
+        return ApplyAsync(cancellationToken);
+    }
+
     /// <summary>Reads back the accounts already in the files (after a server restart).</summary>
     public async Task LoadAsync(CancellationToken cancellationToken)
     {
@@ -65,7 +91,11 @@ public sealed class MosquittoProvisioner
         return ApplyAsync(cancellationToken);
     }
 
-    /// <summary>Writes both files (each via a temp file and rename) and signals Mosquitto to reload.</summary>
+    /// <summary>
+    /// Writes both files (each via a temp file and rename) and signals Mosquitto to reload. When only the signal
+    /// fails, the files are already in place (Mosquitto reads them when it starts) and
+    /// <see cref="MosquittoReloadException"/> says so.
+    /// </summary>
     public async Task ApplyAsync(CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -92,16 +122,45 @@ public sealed class MosquittoProvisioner
         var pid = _options.ProcessId;
         if (pid is null && _options.PidFilePath is { } pidFile)
         {
-            var text = await File.ReadAllTextAsync(pidFile, cancellationToken).ConfigureAwait(false);
-            pid = int.Parse(text.Trim(), NumberStyles.None, CultureInfo.InvariantCulture);
+            string text;
+            try
+            {
+                text = await File.ReadAllTextAsync(pidFile, cancellationToken).ConfigureAwait(false);
+            }
+            catch (IOException e)
+            {
+                throw new MosquittoReloadException($"cannot read Mosquitto's pid file {pidFile}: {e.Message}", e);
+            }
+            pid = int.TryParse(text.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var p) && p > 0
+                ? p
+                : throw new MosquittoReloadException($"Mosquitto's pid file {pidFile} does not hold a process id");
         }
         if (pid is null)
         {
             throw new InvalidOperationException("no Mosquitto pid: set ProcessId or PidFilePath");
         }
+        // A stale pid file may name some other process now; SIGHUP would stop most programs.
+        if (ProcessName(pid.Value) is { } name && !name.StartsWith("mosquitto", StringComparison.Ordinal))
+        {
+            throw new MosquittoReloadException($"pid {pid} is '{name}', not mosquitto; not sending SIGHUP (stale pid file?)");
+        }
         if (Interop.LibC.kill(pid.Value, SIGHUP) != 0)
         {
-            throw new InvalidOperationException($"SIGHUP to Mosquitto pid {pid} failed (errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()})");
+            throw new MosquittoReloadException($"SIGHUP to Mosquitto pid {pid} failed (errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()})");
+        }
+    }
+
+    /// <summary>The process's command name from /proc (Linux), or null where that cannot be read.</summary>
+    private static string? ProcessName(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/comm").Trim();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // No /proc (not Linux) or no such process: kill() reports the latter.
+            return null;
         }
     }
 

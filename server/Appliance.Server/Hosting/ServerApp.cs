@@ -1,6 +1,7 @@
 using System.Security.Cryptography.X509Certificates;
 using Appliance.Contracts;
 using Appliance.Server.Api;
+using Appliance.Server.Mqtt;
 using Appliance.Server.Security;
 using Appliance.Server.Services;
 using Microsoft.AspNetCore.Authorization;
@@ -51,9 +52,7 @@ public static class ServerApp
         services.AddSingleton<GatewayService>();
         services.AddSingleton<ExtClientService>();
         services.AddSingleton<DnsEntryService>();
-        services.AddSingleton<Mqtt.NodeMqttAuthenticator>();
-        services.AddSingleton<Mqtt.BrokerHost>();
-        services.AddHostedService(sp => sp.GetRequiredService<Mqtt.BrokerHost>());
+        services.AddMeshBus();
         services.AddSingleton<Mesh.MeshPublisher>();
         services.AddHostedService(sp => sp.GetRequiredService<Mesh.MeshPublisher>());
         services.AddHostedService<Mesh.NodeReportListener>();

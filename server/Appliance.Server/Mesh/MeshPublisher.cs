@@ -12,14 +12,14 @@ using Appliance.Server.Services;
 namespace Appliance.Server.Mesh;
 
 /// <summary>
-/// Pushes each node its desired state over the embedded broker: a signed snapshot the first time (or on request),
+/// Pushes each node its desired state over the mesh bus (embedded broker or Mosquitto): a signed snapshot the first time (or on request),
 /// then signed deltas from the version it was last sent. Changes are queued per network; a lone change is sent
 /// at once, and changes that arrive while a round is being sent are coalesced into the next round.
 /// </summary>
 public sealed class MeshPublisher : BackgroundService
 {
     private readonly ServerContext _context;
-    private readonly BrokerHost _broker;
+    private readonly IMeshBus _bus;
     private readonly TimeProvider _clock;
     private readonly ILogger<MeshPublisher> _logger;
     private readonly Channel<Work> _work = Channel.CreateUnbounded<Work>(new UnboundedChannelOptions { SingleReader = true });
@@ -31,10 +31,10 @@ public sealed class MeshPublisher : BackgroundService
     private IDisposable? _resyncSubscription;
     private long _updates, _snapshots, _bytes, _rounds, _queued, _done;
 
-    public MeshPublisher(ServerContext context, BrokerHost broker, TimeProvider clock, ILogger<MeshPublisher> logger)
+    public MeshPublisher(ServerContext context, IMeshBus bus, TimeProvider clock, ILogger<MeshPublisher> logger)
     {
         _context = context;
-        _broker = broker;
+        _bus = bus;
         _clock = clock;
         _logger = logger;
     }
@@ -66,11 +66,11 @@ public sealed class MeshPublisher : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (!_broker.Enabled)
+        if (!_bus.Enabled)
         {
             return;
         }
-        _resyncSubscription = _broker.Broker.Subscribe(MeshTopics.ResyncFilter, m =>
+        _resyncSubscription = _bus.Subscribe(MeshTopics.ResyncFilter, m =>
         {
             if (MeshTopics.NodeOfReport(m.Topic) is { } node)
             {
@@ -138,7 +138,7 @@ public sealed class MeshPublisher : BackgroundService
                     // A member new to the view has nothing to apply a delta to: it gets a snapshot when it asks.
                     if (before.Members.ContainsKey(nodeId) && _followers.Contains(nodeId))
                     {
-                        Publish(after.DeltaFor(nodeId, before, changed, removed, now));
+                        await PublishAsync(after.DeltaFor(nodeId, before, changed, removed, now), ct);
                     }
                 }
                 foreach (var gone in removed)
@@ -170,12 +170,12 @@ public sealed class MeshPublisher : BackgroundService
                     var (changed, removed) = NetworkView.Diff(published, view);
                     foreach (var member in view.Members.Keys.Where(m => published.Members.ContainsKey(m) && _followers.Contains(m)))
                     {
-                        Publish(view.DeltaFor(member, published, changed, removed, now));
+                        await PublishAsync(view.DeltaFor(member, published, changed, removed, now), ct);
                     }
                 }
                 _views[node.Network] = view;
             }
-            Publish(view.Snapshot(nodeId, now));
+            await PublishAsync(view.Snapshot(nodeId, now), ct);
             _followers.Add(nodeId);
             Interlocked.Increment(ref _snapshots);
         }
@@ -188,11 +188,11 @@ public sealed class MeshPublisher : BackgroundService
             return net is null ? null : NetworkView.Build(NetworkState.Load(s, net, _context.DnsSuffix, _clock.GetUtcNow()));
         }, ct);
 
-    private void Publish(MeshUpdate update)
+    private async Task PublishAsync(MeshUpdate update, CancellationToken ct)
     {
         var json = JsonSerializer.SerializeToUtf8Bytes(update, ApplianceJsonContext.Default.MeshUpdate);
         var wire = SignedEnvelope.Seal(_context.SigningKey, json);
-        _broker.Broker.Publish(MeshTopics.Updates(update.NodeId), wire, MqttQos.AtLeastOnce);
+        await _bus.PublishAsync(MeshTopics.Updates(update.NodeId), wire, MqttQos.AtLeastOnce, cancellationToken: ct);
         Interlocked.Increment(ref _updates);
         Interlocked.Add(ref _bytes, wire.Length);
     }

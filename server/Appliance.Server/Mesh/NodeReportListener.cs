@@ -5,16 +5,16 @@ using Appliance.Server.Services;
 
 namespace Appliance.Server.Mesh;
 
-/// <summary>Reads the nodes' status reports off the embedded broker and records them.</summary>
-public sealed class NodeReportListener(BrokerHost broker, NodeService nodes, ILogger<NodeReportListener> logger) : IHostedService
+/// <summary>Reads the nodes' status reports off the mesh bus and records them.</summary>
+public sealed class NodeReportListener(IMeshBus bus, NodeService nodes, ILogger<NodeReportListener> logger) : IHostedService
 {
     private IDisposable? _subscription;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        if (broker.Enabled)
+        if (bus.Enabled)
         {
-            _subscription = broker.Broker.Subscribe(MeshTopics.StatusFilter, m =>
+            _subscription = bus.Subscribe(MeshTopics.StatusFilter, m =>
             {
                 if (MeshTopics.NodeOfReport(m.Topic) is not { } nodeId)
                 {

@@ -13,11 +13,15 @@ public sealed class BrokerHost : IHostedService, IAsyncDisposable
 {
     public const int DefaultPort = 8883;
     private readonly ILogger<BrokerHost> _logger;
+    private readonly ServerContext _context;
+    private readonly MqttSettings _settings;
 
-    public BrokerHost(ServerContext context, NodeMqttAuthenticator authenticator, IConfiguration configuration, ILogger<BrokerHost> logger)
+    public BrokerHost(ServerContext context, MqttSettings settings, NodeMqttAuthenticator authenticator, IConfiguration configuration, ILogger<BrokerHost> logger)
     {
         _logger = logger;
-        Enabled = !string.Equals(configuration["Mqtt:Enabled"], "false", StringComparison.OrdinalIgnoreCase);
+        _context = context;
+        _settings = settings;
+        Enabled = settings.Enabled;
         var url = configuration["Mqtt:Url"] is { Length: > 0 } u ? u : DefaultUrl(context);
         Url = new Uri(url);
         if (Url.Scheme is not ("mqtt" or "mqtts"))
@@ -54,10 +58,9 @@ public sealed class BrokerHost : IHostedService, IAsyncDisposable
     public Uri BoundUrl => Broker.BoundEndpoints.Count == 0 ? Url : new UriBuilder(Url) { Port = Broker.BoundEndpoints[0].Port }.Uri;
 
     /// <summary>The broker URL devices use: <c>Mqtt:PublicUrl</c>, else the server's public host with the bound port.</summary>
-    public string? PublicUrl(IConfiguration configuration, ServerContext context) =>
+    public string? PublicUrl =>
         !Enabled ? null
-        : configuration["Mqtt:PublicUrl"] is { Length: > 0 } p ? p
-        : $"{Url.Scheme}://{new Uri(context.PublicUrl).Host}:{BoundUrl.Port}";
+        : _settings.PublicUrl ?? $"{Url.Scheme}://{new Uri(_context.PublicUrl).Host}:{BoundUrl.Port}";
 
     private static string DefaultUrl(ServerContext context)
     {

@@ -13,7 +13,7 @@ namespace Appliance.Server.Services;
 /// all in one transaction, so a failure anywhere gives the use back and two racing joins on a
 /// single-use key get exactly one success.
 /// </summary>
-public sealed class JoinService(ServerContext context, TimeProvider clock, Mqtt.BrokerHost broker, IConfiguration configuration, Mesh.MeshPublisher mesh)
+public sealed class JoinService(ServerContext context, TimeProvider clock, Mqtt.IMeshBus bus, Mqtt.IBrokerAccounts brokerAccounts, Mesh.MeshPublisher mesh)
 {
     public async Task<JoinResponse> JoinAsync(JoinRequest request, CancellationToken ct)
     {
@@ -90,8 +90,10 @@ public sealed class JoinService(ServerContext context, TimeProvider clock, Mqtt.
                 node.Id, node.Name, credential,
                 Dtos.WithPrefix(ipv4, network.Ipv4Cidr),
                 network.Ipv6Cidr is { } n6 ? Dtos.WithPrefix(ipv6, n6) : null,
-                node.ListenPort, network.ToSettings(), broker.PublicUrl(configuration, context), context.SigningPublicKey);
+                node.ListenPort, network.ToSettings(), bus.DeviceUrl, context.SigningPublicKey);
         }, ct);
+        // The broker login needs the plaintext credential, which exists only here; not cancellable once committed.
+        await brokerAccounts.NodeJoinedAsync(joined.NodeId, joined.Network.Name, joined.Credential, CancellationToken.None);
         mesh.NetworkChanged(joined.Network.Name);
         return joined;
     }

@@ -7,7 +7,7 @@ using Appliance.Server.Hosting;
 namespace Appliance.Server.Services;
 
 /// <summary>Lists, changes and removes nodes, and computes a node's full desired state.</summary>
-public sealed class NodeService(ServerContext context, TimeProvider clock, Mesh.MeshPublisher mesh)
+public sealed class NodeService(ServerContext context, TimeProvider clock, Mesh.MeshPublisher mesh, Mqtt.IBrokerAccounts brokerAccounts)
 {
     public Task<List<NodeDto>> ListAsync(string network, CancellationToken ct) =>
         context.Store.ReadAsync(s =>
@@ -151,6 +151,7 @@ public sealed class NodeService(ServerContext context, TimeProvider clock, Mesh.
             s.BumpNetworkVersion(node.Network);
             return node.Network;
         }, ct);
+        await brokerAccounts.NodeRemovedAsync(id, CancellationToken.None);
         mesh.NetworkChanged(network);
     }
 

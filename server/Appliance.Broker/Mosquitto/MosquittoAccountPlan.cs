@@ -1,0 +1,43 @@
+namespace Appliance.Broker.Mosquitto;
+
+/// <summary>
+/// What the Mosquitto accounts should be, given what the files hold and which nodes the server's store knows.
+/// Pure apart from salting a new hash for the server's own account.
+/// </summary>
+/// <param name="Users">The accounts to write: the server's, and every known node that still has a login.</param>
+/// <param name="Removed">Accounts in the files with no node behind them (deleted while the server was down).</param>
+/// <param name="NodesWithoutLogin">
+/// Nodes in the store with no account in the files. Their Mosquitto hash cannot be rebuilt: the store holds only a
+/// SHA-256 of the credential and Mosquitto needs its own PBKDF2 hash of the plaintext, which only the join saw.
+/// </param>
+public sealed record MosquittoAccountPlan(IReadOnlyList<MosquittoUser> Users, IReadOnlyList<string> Removed, IReadOnlyList<string> NodesWithoutLogin)
+{
+    /// <param name="current">The accounts in the files now.</param>
+    /// <param name="nodeNetworks">Every node the server knows: node id to its network.</param>
+    /// <param name="serverUser">The server's own account name.</param>
+    /// <param name="serverPassword">Its password: the existing hash is kept when it still matches.</param>
+    public static MosquittoAccountPlan Reconcile(
+        IEnumerable<MosquittoUser> current, IReadOnlyDictionary<string, string> nodeNetworks, string serverUser, string serverPassword, int hashIterations = MosquittoPasswordHash.DefaultIterations)
+    {
+        var byName = current.ToDictionary(u => u.Name, StringComparer.Ordinal);
+        var serverHash = byName.TryGetValue(serverUser, out var existing) && MosquittoPasswordHash.Verify(serverPassword, existing.PasswordHash)
+            ? existing.PasswordHash
+            : MosquittoPasswordHash.Create(serverPassword, hashIterations);
+        var users = new List<MosquittoUser> { new(serverUser, serverHash, MqttTopicAcl.ForServer()) };
+        var removed = new List<string>();
+        foreach (var u in byName.Values.Where(u => u.Name != serverUser).OrderBy(u => u.Name, StringComparer.Ordinal))
+        {
+            if (nodeNetworks.TryGetValue(u.Name, out var network))
+            {
+                // The hash stays; the ACL is rebuilt, so a policy change reaches every node on the next start.
+                users.Add(u with { Acl = MqttTopicAcl.ForNode(u.Name, [network]) });
+            }
+            else
+            {
+                removed.Add(u.Name);
+            }
+        }
+        var missing = nodeNetworks.Keys.Where(id => !byName.ContainsKey(id)).Order(StringComparer.Ordinal).ToList();
+        return new MosquittoAccountPlan(users, removed, missing);
+    }
+}

@@ -1,0 +1,104 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Appliance.Contracts;
+using Appliance.Contracts.Api;
+using Appliance.Contracts.Mesh;
+using Appliance.Crypto;
+using Appliance.Mqtt.Packets;
+using Appliance.Server.Mesh;
+using Appliance.Server.Mqtt;
+using Appliance.TestSupport;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Appliance.Server.Tests;
+
+/// <summary>
+/// The server's mesh logic talks to the broker only through <see cref="IMeshBus"/>: with a fake bus and no broker,
+/// resync requests still get signed snapshots, changes get deltas, and status reports are recorded.
+/// </summary>
+[Trait("Category", TestCategories.Integration)]
+public sealed class MeshBusSeamTests : IDisposable
+{
+    private readonly FakeMeshBus _bus = new();
+    private readonly ServerFactory _server;
+
+    public MeshBusSeamTests()
+    {
+        _server = new ServerFactory { TestServices = s => s.AddSingleton<IMeshBus>(_bus) };
+    }
+
+    private async Task<MeshUpdate> NextUpdateAsync(JoinResponse node)
+    {
+        var (topic, payload, qos, retain) = await _bus.NextPublishedAsync();
+        Assert.Equal((MeshTopics.Updates(node.NodeId), MqttQos.AtLeastOnce, false), (topic, qos, retain));
+        Assert.True(SignedEnvelope.TryOpen(payload, Convert.FromBase64String(node.SigningKey!), out var json, out var error), error);
+        return JsonSerializer.Deserialize(json, ApplianceJsonContext.Default.MeshUpdate)!;
+    }
+
+    private async Task WaitForIdleAsync()
+    {
+        var publisher = _server.Services.GetRequiredService<MeshPublisher>();
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!publisher.IsIdle)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the publisher did not go idle");
+            await Task.Delay(20);
+        }
+    }
+
+    [Fact]
+    public async Task Mesh_publishing_and_report_reading_go_through_the_bus_only()
+    {
+        await _server.CreateNetworkAsync("home", "10.10.0.0/24");
+        var key = await _server.CreateKeyAsync("home");
+        var a = await _server.JoinAsync(key, "a");
+        Assert.True(_bus.Started);
+        Assert.Equal(_bus.DeviceUrl, a.MqttUrl);
+        Assert.Same(_bus, _server.Services.GetRequiredService<IMeshBus>());
+
+        // Before anyone asks, a join sends nothing (the node has no snapshot to apply a delta to).
+        await WaitForIdleAsync();
+        Assert.False(_bus.TryTakePublished(out var early), $"published {early.Topic} before any resync");
+        Assert.Equal(1, _bus.Deliver(MeshTopics.Resync(a.NodeId), "{}"u8.ToArray()));
+        var snapshot = await NextUpdateAsync(a);
+        Assert.True(snapshot.IsSnapshot);
+
+        var b = await _server.JoinAsync(key, "b");
+        var delta = await NextUpdateAsync(a);
+        Assert.Equal((MeshUpdate.DeltaKind, b.NodeId), (delta.Kind, Assert.Single(delta.UpsertPeers).NodeId));
+
+        var report = new NodeReport { ListenPort = 52222, Endpoints = ["198.51.100.8:52222"] };
+        Assert.Equal(1, _bus.Deliver(MeshTopics.Status(b.NodeId), JsonSerializer.SerializeToUtf8Bytes(report, ApplianceJsonContext.Default.NodeReport)));
+        using var admin = _server.Admin();
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while ((await admin.GetFromJsonAsync<NodeDto>($"/api/v1/nodes/{b.NodeId}"))!.ListenPort != 52222)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the report did not reach the store");
+            await Task.Delay(50);
+        }
+        // B's move reaches A as a delta.
+        var moved = await NextUpdateAsync(a);
+        Assert.Equal(["198.51.100.8:52222"], Assert.Single(moved.UpsertPeers).Endpoints);
+
+        // A topic the server does not read reaches nobody.
+        Assert.Equal(0, _bus.Deliver(MeshTopics.Updates(a.NodeId), "x"u8.ToArray()));
+        Assert.Equal(2, _bus.HandlerCount); // resync and status
+    }
+
+    [Fact]
+    public async Task Stopping_the_server_drops_its_subscriptions()
+    {
+        _ = _server.Services;
+        // The publisher subscribes when its loop starts.
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (_bus.HandlerCount < 2)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"{_bus.HandlerCount} subscriptions, expected 2");
+            await Task.Delay(20);
+        }
+        _server.Dispose();
+        Assert.Equal(0, _bus.HandlerCount);
+    }
+
+    public void Dispose() => _server.Dispose();
+}

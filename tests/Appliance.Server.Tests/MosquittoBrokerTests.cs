@@ -1,0 +1,196 @@
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Appliance.Contracts;
+using Appliance.Contracts.Api;
+using Appliance.Contracts.Mesh;
+using Appliance.Crypto;
+using Appliance.Mqtt.Client;
+using Appliance.Mqtt.Packets;
+using Appliance.Server.Mesh;
+using Appliance.Server.Mqtt;
+using Appliance.Server.Store;
+using Appliance.TestSupport;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Appliance.Server.Tests;
+
+/// <summary>
+/// The real server with <c>Mqtt:Broker=mosquitto</c> against a real Mosquitto that reads the password and ACL files
+/// the server writes: nodes log in with their join credential, get signed updates, report back, stay on their own
+/// topics, and lose their login when deleted.
+/// </summary>
+[Trait("Category", TestCategories.Interop)]
+public sealed class MosquittoBrokerTests : IAsyncLifetime
+{
+    private MosquittoLab? _lab;
+
+    private MosquittoLab Lab => _lab!;
+
+    private ServerFactory Server => Lab.Server!;
+
+    public async Task InitializeAsync()
+    {
+        _lab = await MosquittoLab.StartAsync();
+        await Lab.StartServerAsync();
+    }
+
+    [Fact]
+    public async Task A_node_gets_signed_updates_through_mosquitto_and_its_reports_reach_the_server()
+    {
+        await Server.CreateNetworkAsync("home", "10.10.0.0/24");
+        var key = await Server.CreateKeyAsync("home");
+        var a = await Server.JoinAsync(key, "a");
+        Assert.Equal($"mqtt://appliance.test:{Lab.Port}", a.MqttUrl);
+        await using var client = await Lab.ConnectAsync(a);
+
+        await client.PublishAsync(MeshTopics.Resync(a.NodeId), "{}", MqttQos.AtLeastOnce);
+        var snapshot = await SignedUpdates.NextAsync(client, a);
+        Assert.True(snapshot.IsSnapshot);
+        var mine = MeshDelta.Apply(null, snapshot);
+        using (var self = Server.As(a.Credential))
+        {
+            Assert.True(MeshDelta.SameConfig((await self.GetFromJsonAsync<NodeConfigDto>("/api/v1/node/config"))!, mine));
+        }
+
+        var b = await Server.JoinAsync(key, "b");
+        var joined = await SignedUpdates.NextAsync(client, a);
+        Assert.Equal((MeshUpdate.DeltaKind, "b"), (joined.Kind, Assert.Single(joined.UpsertPeers).Name));
+        Assert.Equal(b.NodeId, joined.UpsertPeers[0].NodeId);
+
+        var before = await Lab.NodeAsync(a.NodeId);
+        await Task.Delay(1100); // last-seen has one-second resolution at worst; make the move visible
+        var report = new NodeReport { ListenPort = 52111, Endpoints = ["198.51.100.7:52111"], AppliedVersion = joined.ToVersion, AgentVersion = "test" };
+        await client.PublishAsync(MeshTopics.Status(a.NodeId), JsonSerializer.SerializeToUtf8Bytes(report, ApplianceJsonContext.Default.NodeReport), MqttQos.AtLeastOnce);
+        NodeDto after = before;
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (after.ListenPort != 52111)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the status report did not reach the server");
+            await Task.Delay(100);
+            after = await Lab.NodeAsync(a.NodeId);
+        }
+        Assert.True(after.Online);
+        Assert.True(after.LastSeen > before.LastSeen, $"last seen {after.LastSeen:O} did not move past {before.LastSeen:O}");
+        Assert.Equal(["198.51.100.7:52111"], after.Endpoints);
+    }
+
+    [Fact]
+    public async Task Nodes_stay_on_their_own_topics_and_lose_their_login_when_deleted_or_leaving()
+    {
+        var (a, b) = await Lab.TwoNodesAsync();
+        await using var ca = await Lab.ConnectAsync(a);
+        await using var cb = await Lab.ConnectAsync(b);
+        // Mosquitto acknowledges any SUBSCRIBE and filters at delivery: A asks for B's topic and for everything.
+        await ca.SubscribeAsync(MeshTopics.Updates(b.NodeId));
+        await ca.SubscribeAsync("#");
+
+        await cb.PublishAsync(MeshTopics.Resync(b.NodeId), "{}", MqttQos.AtLeastOnce);
+        Assert.True((await SignedUpdates.NextAsync(cb, b)).IsSnapshot);
+        await Task.Delay(1000);
+        Assert.False(ca.Messages.TryRead(out var leaked), $"A received {leaked?.Topic}");
+
+        // A writing B's report or downlink topics is refused (5.0 PUBACK 0x87) and changes nothing.
+        var bBefore = await Lab.NodeAsync(b.NodeId);
+        var forged = JsonSerializer.SerializeToUtf8Bytes(new NodeReport { ListenPort = 40000, Endpoints = ["203.0.113.66:40000"] }, ApplianceJsonContext.Default.NodeReport);
+        var refused = await Assert.ThrowsAsync<MqttPublishRefusedException>(async () => await ca.PublishAsync(MeshTopics.Status(b.NodeId), forged, MqttQos.AtLeastOnce));
+        Assert.Equal(MqttReasonCode.NotAuthorized, refused.ReasonCode);
+        await Assert.ThrowsAsync<MqttPublishRefusedException>(async () => await ca.PublishAsync(MeshTopics.Updates(b.NodeId), "forged"u8.ToArray(), MqttQos.AtLeastOnce));
+        await Task.Delay(500);
+        var bAfter = await Lab.NodeAsync(b.NodeId);
+        Assert.Equal(bBefore.ListenPort, bAfter.ListenPort);
+        Assert.Equal(bBefore.Endpoints, bAfter.Endpoints);
+        Assert.Contains($"Denied PUBLISH from {a.NodeId}", Lab.Broker.Log, StringComparison.Ordinal);
+
+        // A wrong password for a real node is refused as well.
+        await Assert.ThrowsAsync<MqttConnectException>(() => Lab.ConnectAsync(a with { Credential = b.Credential }, subscribe: false));
+
+        // Admin delete: A's login is gone from the files and refused; B still logs in.
+        using (var admin = Server.Admin())
+        {
+            await Http.EnsureAsync(await admin.DeleteAsync($"/api/v1/nodes/{a.NodeId}"));
+        }
+        await Lab.RefusedAsync(a);
+        // Mosquitto 2 re-checks connected clients on reload: A's open connection is closed too.
+        await Lab.WaitUntilAsync(() => !ca.IsConnected, "A's open connection is closed", 10);
+        Assert.DoesNotContain(a.NodeId, File.ReadAllText(Lab.PasswordFile), StringComparison.Ordinal);
+        Assert.DoesNotContain(a.NodeId, File.ReadAllText(Lab.AclFile), StringComparison.Ordinal);
+        await using (await Lab.ConnectAsync(b, subscribe: false))
+        {
+        }
+
+        // Leave (the node deletes itself with its credential): the same.
+        using (var self = Server.As(b.Credential))
+        {
+            await Http.EnsureAsync(await self.DeleteAsync("/api/v1/node"));
+        }
+        await Lab.RefusedAsync(b);
+    }
+
+    [Fact]
+    public async Task The_server_resubscribes_after_mosquitto_restarts()
+    {
+        var (a, _) = await Lab.TwoNodesAsync();
+        var bus = Lab.Bus;
+        // persistence false: the restarted broker has no session for the server, so only a resubscribe brings reports back.
+        await Lab.Broker.RestartAsync();
+        await Lab.WaitUntilAsync(() => !bus.IsConnected, "the server notices the restart", 60);
+        await Lab.WaitUntilAsync(() => bus.IsConnected, "the server reconnects", 30);
+        await using var client = await Lab.ConnectAsync(a);
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        MeshUpdate? snapshot = null;
+        while (snapshot is null)
+        {
+            // The SUBSCRIBE goes out right after the CONNACK; ask again until the server hears it.
+            await client.PublishAsync(MeshTopics.Resync(a.NodeId), "{}", MqttQos.AtLeastOnce);
+            try
+            {
+                snapshot = await SignedUpdates.NextAsync(client, a);
+            }
+            catch (OperationCanceledException) when (DateTime.UtcNow < deadline)
+            {
+            }
+        }
+        Assert.True(snapshot.IsSnapshot);
+    }
+
+    [Fact]
+    public async Task A_restart_keeps_existing_logins_and_drops_nodes_deleted_while_down()
+    {
+        var (a, b) = await Lab.TwoNodesAsync();
+        var dataDir = Server.DataDir;
+        var secretFile = Path.Combine(dataDir, MosquittoBrokerAccounts.SecretFileName);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(secretFile));
+        var secret = File.ReadAllText(secretFile);
+        var lineOfA = File.ReadAllLines(Lab.PasswordFile).Single(l => l.StartsWith(a.NodeId + ":", StringComparison.Ordinal));
+
+        // Stop the server and delete B behind its back.
+        Server.Dispose();
+        Lab.Server = null;
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        using (var store = new SqliteStore(Path.Combine(dataDir, "appliance.db")))
+        {
+            await store.WriteAsync(s => { s.DeleteNode(b.NodeId); return 0; });
+        }
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+
+        await Lab.StartServerAsync();
+        var passwd = File.ReadAllLines(Lab.PasswordFile);
+        Assert.Contains(lineOfA, passwd);
+        Assert.DoesNotContain(passwd, l => l.StartsWith(b.NodeId + ":", StringComparison.Ordinal));
+        Assert.Contains(passwd, l => l.StartsWith(MosquittoSettings.DefaultUser + ":", StringComparison.Ordinal));
+        Assert.Equal(secret, File.ReadAllText(secretFile));
+        await using (await Lab.ConnectAsync(a, subscribe: false))
+        {
+        }
+        await Lab.RefusedAsync(b);
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_lab is not null)
+        {
+            await _lab.DisposeAsync();
+        }
+    }
+}
