@@ -21,32 +21,9 @@ public sealed class MeshPublishTests : IDisposable
 {
     private readonly ServerFactory _server = new();
 
-    private async Task<MqttClient> ConnectAsync(JoinResponse node)
-    {
-        var ca = X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(Path.Combine(_server.DataDir, "ca.crt")));
-        var client = new MqttClient(new MqttClientOptions
-        {
-            Host = "127.0.0.1",
-            Port = _server.Services.GetRequiredService<BrokerHost>().BoundUrl.Port,
-            ClientId = node.NodeId,
-            UserName = node.NodeId,
-            Password = node.Credential,
-            Tls = new MqttTlsOptions { TargetHost = "127.0.0.1", TrustedRoots = [ca] },
-            AutoReconnect = false,
-        });
-        await client.ConnectAsync(); // throws when refused; the result is "session present"
-        await client.SubscribeAsync(MeshTopics.Updates(node.NodeId));
-        return client;
-    }
+    private Task<MqttClient> ConnectAsync(JoinResponse node) => MeshFollower.ConnectAsync(_server, node);
 
-    private static async Task<MeshUpdate> NextAsync(MqttClient client, JoinResponse node)
-    {
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        var message = await client.Messages.ReadAsync(cts.Token);
-        Assert.Equal(MeshTopics.Updates(node.NodeId), message.Topic);
-        Assert.True(SignedEnvelope.TryOpen(message.Payload.Span, Convert.FromBase64String(node.SigningKey!), out var payload, out var error), error);
-        return JsonSerializer.Deserialize(payload, ApplianceJsonContext.Default.MeshUpdate)!;
-    }
+    private static Task<MeshUpdate> NextAsync(MqttClient client, JoinResponse node) => MeshFollower.NextAsync(client, node);
 
     private async Task<NodeConfigDto> HttpConfigAsync(JoinResponse node)
     {
