@@ -187,4 +187,26 @@ public sealed class GatewayApiTests
         // The range is free for another gateway now.
         await s.EgressAsync(a.NodeId, "192.168.1.0/24");
     }
+
+    [Fact]
+    public async Task Force_deleting_a_network_takes_its_gateways_clients_and_entries_along()
+    {
+        using var s = await GatewayScenario.CreateAsync();
+        var gw = await s.JoinAsync("gw");
+        await s.IngressAsync(gw.NodeId);
+        await s.EgressAsync(gw.NodeId, "192.168.1.0/24");
+        await s.ExtClientAsync(gw.NodeId, "phone");
+        using (var r = await s.Admin.PostAsJsonAsync("/api/v1/networks/home/dns", new CreateDnsEntryRequest { Name = "nas", Type = "A", Value = "192.168.1.2" }))
+        {
+            await Http.EnsureAsync(r);
+        }
+        using (var r = await s.Admin.DeleteAsync("/api/v1/networks/home?force=true"))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, r.StatusCode);
+        }
+        // A new network of the same name starts empty.
+        await s.Server.CreateNetworkAsync("home", "10.10.0.0/24");
+        Assert.Empty((await s.Admin.GetFromJsonAsync<List<DnsEntryDto>>("/api/v1/networks/home/dns"))!);
+        Assert.Empty((await s.Admin.GetFromJsonAsync<List<ExtClientDto>>("/api/v1/networks/home/ext-clients"))!);
+    }
 }

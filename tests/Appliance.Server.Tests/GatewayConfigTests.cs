@@ -19,16 +19,18 @@ public sealed class GatewayConfigTests
         IPAddress.Parse($"10.10.0.{i}"), IPAddress.Parse($"fd10::{i}"), 51821, [$"192.0.2.{i}"], "linux", "1", [], "hash", null,
         DateTimeOffset.UnixEpoch, null, internetGateway);
 
+    /// <summary>An ext client; one past its expiry has had the expiry published (the mesh state follows the store, not the clock).</summary>
     internal static ExtClientRecord Client(int i, string gateway, bool enabled = true, DateTimeOffset? expiresAt = null, string? privateKey = null) => new(
         $"ext-{i}", "home", $"phone{i}", gateway, Convert.ToBase64String(Enumerable.Repeat((byte)(100 + i), 32).ToArray()), privateKey,
-        IPAddress.Parse($"10.10.0.{50 + i}"), IPAddress.Parse($"fd10::{50 + i:x}"), enabled, expiresAt, DateTimeOffset.UnixEpoch);
+        IPAddress.Parse($"10.10.0.{50 + i}"), IPAddress.Parse($"fd10::{50 + i:x}"), enabled, expiresAt, DateTimeOffset.UnixEpoch,
+        ExpiryPublished: expiresAt <= Now);
 
     private static EgressRecord Egress(string node, params string[] ranges) =>
         new(node, "home", [.. ranges.Select(IPNetwork.Parse)], true, DateTimeOffset.UnixEpoch);
 
     private static NetworkState State(
         NodeRecord[] nodes, IngressRecord[]? ingress = null, EgressRecord[]? egress = null, ExtClientRecord[]? clients = null, DnsEntryRecord[]? dns = null) =>
-        new(Net, nodes, ingress ?? [], egress ?? [], clients ?? [], dns ?? [], "home.mesh.internal", Now);
+        new(Net, nodes, ingress ?? [], egress ?? [], clients ?? [], dns ?? [], "home.mesh.internal");
 
     [Fact]
     public void Egress_ranges_go_into_every_members_peer_record_but_default_routes_do_not()
@@ -105,9 +107,9 @@ public sealed class GatewayConfigTests
         var ingress = new IngressRecord("n2", "home", false, [], DateTimeOffset.UnixEpoch);
         var v1 = State(nodes, ingress: [ingress]);
         var v2 = new NetworkState(Net with { Version = 8 }, nodes, [ingress], [Egress("n3", "192.168.7.0/24")], [Client(1, "n2")],
-            [new DnsEntryRecord("dns-1", "home", "nas", "A", "192.168.7.2", DateTimeOffset.UnixEpoch)], "home.mesh.internal", Now);
+            [new DnsEntryRecord("dns-1", "home", "nas", "A", "192.168.7.2", DateTimeOffset.UnixEpoch)], "home.mesh.internal");
         var v3 = new NetworkState(Net with { Version = 9 }, nodes, [], [Egress("n3", "192.168.7.0/24")], [],
-            [new DnsEntryRecord("dns-1", "home", "nas", "A", "192.168.7.2", DateTimeOffset.UnixEpoch)], "home.mesh.internal", Now);
+            [new DnsEntryRecord("dns-1", "home", "nas", "A", "192.168.7.2", DateTimeOffset.UnixEpoch)], "home.mesh.internal");
         foreach (var (from, to) in new[] { (v1, v2), (v2, v3) })
         {
             var before = NetworkView.Build(from);

@@ -19,23 +19,7 @@ public sealed class MeshPublishTests : IDisposable
 {
     private readonly ServerFactory _server = new();
 
-    private async Task<MqttClient> ConnectAsync(JoinResponse node)
-    {
-        var ca = X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(Path.Combine(_server.DataDir, "ca.crt")));
-        var client = new MqttClient(new MqttClientOptions
-        {
-            Host = "127.0.0.1",
-            Port = _server.Services.GetRequiredService<BrokerHost>().BoundUrl.Port,
-            ClientId = node.NodeId,
-            UserName = node.NodeId,
-            Password = node.Credential,
-            Tls = new MqttTlsOptions { TargetHost = "127.0.0.1", TrustedRoots = [ca] },
-            AutoReconnect = false,
-        });
-        await client.ConnectAsync(); // throws when refused; the result is "session present"
-        await client.SubscribeAsync(MeshTopics.Updates(node.NodeId));
-        return client;
-    }
+    private Task<MqttClient> ConnectAsync(JoinResponse node) => MeshFollower.ConnectAsync(_server, node);
 
     private async Task<NodeConfigDto> HttpConfigAsync(JoinResponse node)
     {

@@ -72,6 +72,16 @@ public sealed class AdminClient : IDisposable
     public Task<T> PatchAsync<TBody, T>(string path, TBody body, JsonTypeInfo<TBody> bodyType, JsonTypeInfo<T> type) =>
         SendAsync(new HttpRequestMessage(HttpMethod.Patch, path.TrimStart('/')) { Content = JsonContent.Create(body, bodyType) }, type);
 
+    public Task<T> PutAsync<TBody, T>(string path, TBody body, JsonTypeInfo<TBody> bodyType, JsonTypeInfo<T> type) =>
+        SendAsync(new HttpRequestMessage(HttpMethod.Put, path.TrimStart('/')) { Content = JsonContent.Create(body, bodyType) }, type);
+
+    /// <summary>A non-JSON answer (a config file, an image) as bytes.</summary>
+    public async Task<byte[]> GetBytesAsync(string path)
+    {
+        using var response = await SendRawAsync(new HttpRequestMessage(HttpMethod.Get, path.TrimStart('/')));
+        return await response.Content.ReadAsByteArrayAsync();
+    }
+
     public async Task DeleteAsync(string path)
     {
         using var response = await SendRawAsync(new HttpRequestMessage(HttpMethod.Delete, path.TrimStart('/')));

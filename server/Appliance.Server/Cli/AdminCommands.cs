@@ -7,7 +7,7 @@ using Spectre.Console;
 
 namespace Appliance.Server.Cli;
 
-/// <summary>`appliance-server network|key|node ...`: the admin CLI, a client of the REST API.</summary>
+/// <summary>`appliance-server network|key|node|ext-client|dns ...`: the admin CLI, a client of the REST API.</summary>
 public static class AdminCommands
 {
     private static readonly Option<string?> Server = new("--server") { Description = "server URL (default APPLIANCE_SERVER or https://127.0.0.1:8443)", Recursive = true };
@@ -20,9 +20,11 @@ public static class AdminCommands
         yield return Networks(dataDir);
         yield return Keys(dataDir);
         yield return Nodes(dataDir);
+        yield return GatewayCommands.ExtClients(dataDir);
+        yield return GatewayCommands.DnsEntries(dataDir);
     }
 
-    private static Command WithClientOptions(Command c)
+    internal static Command WithClientOptions(Command c)
     {
         c.Options.Add(Server);
         c.Options.Add(Token);
@@ -31,7 +33,7 @@ public static class AdminCommands
         return c;
     }
 
-    private static Func<ParseResult, CancellationToken, Task<int>> Run(Option<string?> dataDir, Func<ParseResult, AdminClient, bool, Task> body) =>
+    internal static Func<ParseResult, CancellationToken, Task<int>> Run(Option<string?> dataDir, Func<ParseResult, AdminClient, bool, Task> body) =>
         async (pr, _) =>
         {
             try
@@ -49,7 +51,7 @@ public static class AdminCommands
             }
         };
 
-    private static void PrintJson<T>(T value, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type) =>
+    internal static void PrintJson<T>(T value, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type) =>
         Console.WriteLine(JsonSerializer.Serialize(value, type));
 
     private static Command Networks(Option<string?> dataDir)
@@ -170,7 +172,7 @@ public static class AdminCommands
         return key;
     }
 
-    private static DateTimeOffset? ParseExpiry(string? text)
+    internal static DateTimeOffset? ParseExpiry(string? text)
     {
         if (string.IsNullOrWhiteSpace(text))
         {
@@ -266,8 +268,9 @@ public static class AdminCommands
             Console.WriteLine($"deleted node {pr.GetValue(id)}");
         }));
         node.Subcommands.Add(delete);
+        GatewayCommands.AddNodeRoles(node, dataDir);
         return node;
     }
 
-    private static string N(long n) => n.ToString(CultureInfo.InvariantCulture);
+    internal static string N(long n) => n.ToString(CultureInfo.InvariantCulture);
 }

@@ -28,4 +28,11 @@ public sealed record ExtClientRecord(
 
     /// <summary>Enabled and not expired: the gateway accepts it.</summary>
     public bool IsActive(DateTimeOffset now) => Enabled && !IsExpired(now);
+
+    /// <summary>
+    /// Active as far as the mesh state goes: enabled, and no expiry published yet. The mesh state is a function of the
+    /// stored records only (one version, one state); between the expiry instant and its publication the gateway's own
+    /// ExpiresAt check already stops the client.
+    /// </summary>
+    public bool IsActiveInMesh => Enabled && !ExpiryPublished;
 }

@@ -185,7 +185,7 @@ public sealed class MeshPublisher : BackgroundService
         _context.Store.ReadAsync(s =>
         {
             var net = s.FindNetwork(network);
-            return net is null ? null : NetworkView.Build(NetworkState.Load(s, net, _context.DnsSuffix, _clock.GetUtcNow()));
+            return net is null ? null : NetworkView.Build(NetworkState.Load(s, net, _context.DnsSuffix));
         }, ct);
 
     private async Task PublishAsync(MeshUpdate update, CancellationToken ct)

@@ -5,7 +5,8 @@ namespace Appliance.Server.Services;
 
 /// <summary>
 /// Everything one network's desired state is computed from, read in one store session: the network, its nodes,
-/// their gateway roles, ext clients and custom DNS entries, the zone, and the instant expiries are judged at.
+/// their gateway roles, ext clients and custom DNS entries, and the zone. No clock: the state at one
+/// network version is always the same.
 /// </summary>
 public sealed class NetworkState
 {
@@ -16,8 +17,7 @@ public sealed class NetworkState
         IReadOnlyList<EgressRecord> egress,
         IReadOnlyList<ExtClientRecord> extClients,
         IReadOnlyList<DnsEntryRecord> dnsEntries,
-        string zone,
-        DateTimeOffset now)
+        string zone)
     {
         Network = network;
         Nodes = nodes;
@@ -28,7 +28,6 @@ public sealed class NetworkState
             .ToDictionary(g => g.Key, g => (IReadOnlyList<ExtClientRecord>)[.. g.OrderBy(c => c.Name, StringComparer.Ordinal)], StringComparer.Ordinal);
         DnsEntries = dnsEntries;
         Zone = zone;
-        Now = now;
     }
 
     public NetworkRecord Network { get; }
@@ -39,18 +38,17 @@ public sealed class NetworkState
     public IReadOnlyDictionary<string, IReadOnlyList<ExtClientRecord>> ClientsByGateway { get; }
     public IReadOnlyList<DnsEntryRecord> DnsEntries { get; }
     public string Zone { get; }
-    public DateTimeOffset Now { get; }
 
     public IReadOnlyList<ExtClientRecord> ClientsOf(string gatewayId) => ClientsByGateway.TryGetValue(gatewayId, out var list) ? list : [];
 
     /// <summary>Reads the whole state of <paramref name="network"/> in the caller's session.</summary>
-    public static NetworkState Load(IStoreSession s, NetworkRecord network, string? dnsSuffix, DateTimeOffset now) => new(
+    public static NetworkState Load(IStoreSession s, NetworkRecord network, string? dnsSuffix) => new(
         network, s.ListNodes(network.Name), s.ListIngress(network.Name), s.ListEgress(network.Name),
-        s.ListExtClients(network.Name), s.ListDnsEntries(network.Name), ZoneOf(network.Name, dnsSuffix), now);
+        s.ListExtClients(network.Name), s.ListDnsEntries(network.Name), ZoneOf(network.Name, dnsSuffix));
 
     /// <summary>A network of plain nodes: no gateway roles, ext clients or custom entries.</summary>
     public static NetworkState Plain(NetworkRecord network, IReadOnlyList<NodeRecord> nodes) =>
-        new(network, nodes, [], [], [], [], network.Name, DateTimeOffset.UnixEpoch);
+        new(network, nodes, [], [], [], [], network.Name);
 
     /// <summary>The zone names live in: <c>&lt;network&gt;</c>, or <c>&lt;network&gt;.&lt;suffix&gt;</c>.</summary>
     public static string ZoneOf(string network, string? suffix) => string.IsNullOrEmpty(suffix) ? network : $"{network}.{suffix}";

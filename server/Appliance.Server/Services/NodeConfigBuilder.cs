@@ -56,7 +56,7 @@ public static class NodeConfigBuilder
         }
         if (state.Ingress.TryGetValue(m.Id, out var ingress) && !ingress.Nat)
         {
-            allowed.AddRange(state.ClientsOf(m.Id).Where(c => c.IsActive(state.Now)).SelectMany(c => HostRoutes(c.Ipv4, c.Ipv6)));
+            allowed.AddRange(state.ClientsOf(m.Id).Where(c => c.IsActiveInMesh).SelectMany(c => HostRoutes(c.Ipv4, c.Ipv6)));
         }
         var endpoints = FormatEndpoints(m);
         return new PeerDto(m.Id, m.Name, m.PublicKey, allowed, endpoints.FirstOrDefault(), endpoints, state.Network.Keepalive);
@@ -84,7 +84,7 @@ public static class NodeConfigBuilder
                 Nat = ingress.Nat,
                 Dns = true,
                 Clients = [.. state.ClientsOf(node.Id).Select(c =>
-                    new ExtClientPeerDto(c.Id, c.Name, c.PublicKey, HostRoutes(c.Ipv4, c.Ipv6), c.IsActive(state.Now), c.ExpiresAt))],
+                    new ExtClientPeerDto(c.Id, c.Name, c.PublicKey, HostRoutes(c.Ipv4, c.Ipv6), c.IsActiveInMesh, c.ExpiresAt))],
             },
             Egress = egress is null ? null : new EgressRoleDto { Ranges = [.. egress.Ranges.Select(r => r.ToString())], Nat = egress.Nat },
             MeshRanges = MeshRanges(state.Network),

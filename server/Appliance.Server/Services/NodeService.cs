@@ -160,7 +160,7 @@ public sealed class NodeService(ServerContext context, TimeProvider clock, Mesh.
         context.Store.ReadAsync(s =>
         {
             var node = s.FindNode(nodeId) ?? throw ApiException.NotFound($"node '{nodeId}'");
-            var state = NetworkState.Load(s, s.FindNetwork(node.Network)!, context.DnsSuffix, clock.GetUtcNow());
+            var state = NetworkState.Load(s, s.FindNetwork(node.Network)!, context.DnsSuffix);
             return NodeConfigBuilder.Build(state, node);
         }, ct);
 
