@@ -186,6 +186,23 @@ public sealed class MosquittoBrokerTests : IAsyncLifetime
         await Lab.RefusedAsync(b);
     }
 
+    [Fact]
+    public async Task Force_deleting_a_network_takes_its_nodes_logins_along()
+    {
+        var (a, b) = await Lab.TwoNodesAsync();
+        await using (await Lab.ConnectAsync(a, subscribe: false))
+        {
+        }
+        using (var admin = Server.Admin())
+        {
+            await Http.EnsureAsync(await admin.DeleteAsync("/api/v1/networks/home?force=true"));
+        }
+        await Lab.RefusedAsync(a);
+        await Lab.RefusedAsync(b);
+        Assert.DoesNotContain(a.NodeId, File.ReadAllText(Lab.PasswordFile), StringComparison.Ordinal);
+        Assert.DoesNotContain(b.NodeId, File.ReadAllText(Lab.AclFile), StringComparison.Ordinal);
+    }
+
     public async Task DisposeAsync()
     {
         if (_lab is not null)

@@ -6,7 +6,7 @@ using Appliance.Server.Hosting;
 namespace Appliance.Server.Services;
 
 /// <summary>Creates, changes and removes networks; every check runs in the same transaction as its write.</summary>
-public sealed class NetworkService(ServerContext context, TimeProvider clock, Mesh.MeshPublisher mesh)
+public sealed class NetworkService(ServerContext context, TimeProvider clock, Mesh.MeshPublisher mesh, Mqtt.IBrokerAccounts brokerAccounts)
 {
     public Task<List<NetworkDto>> ListAsync(CancellationToken ct) =>
         context.Store.ReadAsync(s => s.ListNetworks().Select(n => n.ToDto(s.CountNodes(n.Name))).ToList(), ct);
@@ -88,9 +88,13 @@ public sealed class NetworkService(ServerContext context, TimeProvider clock, Me
         return updated;
     }
 
-    /// <summary>Deletes a network; one that still has nodes needs <paramref name="force"/>, which deletes them too.</summary>
-    public Task DeleteAsync(string name, bool force, CancellationToken ct) =>
-        context.Store.WriteAsync(s =>
+    /// <summary>
+    /// Deletes a network; one that still has nodes needs <paramref name="force"/>, which deletes them too (and their
+    /// broker logins, once the transaction is committed).
+    /// </summary>
+    public async Task DeleteAsync(string name, bool force, CancellationToken ct)
+    {
+        var removed = await context.Store.WriteAsync(s =>
         {
             _ = s.FindNetwork(name) ?? throw ApiException.NotFound($"network '{name}'");
             var nodes = s.ListNodes(name);
@@ -116,6 +120,11 @@ public sealed class NetworkService(ServerContext context, TimeProvider clock, Me
                 }
             }
             s.DeleteNetwork(name);
-            return 0;
+            return nodes.Select(n => n.Id).ToList();
         }, ct);
+        foreach (var id in removed)
+        {
+            await brokerAccounts.NodeRemovedAsync(id, CancellationToken.None);
+        }
+    }
 }
