@@ -1,9 +1,9 @@
 using Appliance.Gateway.Commands;
 
-namespace Appliance.Gateway.Tests;
+namespace Appliance.TestSupport;
 
 /// <summary>Records every command (program, arguments, stdin) and answers from a handler; no process is started.</summary>
-internal sealed class FakeCommandRunner : ICommandRunner
+public sealed class FakeCommandRunner : ICommandRunner
 {
     private readonly Func<string, IReadOnlyList<string>, string?, CommandResult> _handler;
 
@@ -26,7 +26,7 @@ internal sealed class FakeCommandRunner : ICommandRunner
     public IReadOnlyList<string> Lines => [.. Commands.Select(c => c.Line)];
 }
 
-internal sealed record RecordedCommand(string Program, IReadOnlyList<string> Arguments, string? Stdin)
+public sealed record RecordedCommand(string Program, IReadOnlyList<string> Arguments, string? Stdin)
 {
     public string Line => string.Join(' ', [Program, .. Arguments]).Trim();
 }

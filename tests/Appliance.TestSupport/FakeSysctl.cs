@@ -1,9 +1,9 @@
 using Appliance.Gateway.Sysctl;
 
-namespace Appliance.Gateway.Tests;
+namespace Appliance.TestSupport;
 
 /// <summary>Kernel parameters in a dictionary; counts writes.</summary>
-internal sealed class FakeSysctl : ISysctl
+public sealed class FakeSysctl : ISysctl
 {
     public Dictionary<string, string> Values { get; } = new(StringComparer.Ordinal)
     {
