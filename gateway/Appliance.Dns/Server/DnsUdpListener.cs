@@ -75,15 +75,16 @@ internal sealed class DnsUdpListener
                 try
                 {
                     pending = _handler.HandleAsync(request, response, ct);
+                    if (pending.IsCompletedSuccessfully)
+                    {
+                        Send(request, response, pending.Result, remote);
+                        continue;
+                    }
                 }
-                catch (Exception e)
+                catch (Exception e) when (e is not OperationCanceledException and not ObjectDisposedException)
                 {
+                    // One bad datagram never ends the loop.
                     HandlerFailed(e);
-                    continue;
-                }
-                if (pending.IsCompletedSuccessfully)
-                {
-                    await SendAsync(request, response, pending.Result, remote, ct).ConfigureAwait(false);
                     continue;
                 }
                 // Hand this loop's buffers to the pending query; carry on with fresh ones.
@@ -114,7 +115,7 @@ internal sealed class DnsUdpListener
         try
         {
             var length = await pending.ConfigureAwait(false);
-            await SendAsync(request, response, length, remote, ct).ConfigureAwait(false);
+            Send(request, response, length, remote);
         }
         catch (Exception e) when (e is not OperationCanceledException and not ObjectDisposedException)
         {
@@ -130,7 +131,7 @@ internal sealed class DnsUdpListener
         }
     }
 
-    private async ValueTask SendAsync(DnsRequest request, byte[] response, int length, SocketAddress remote, CancellationToken ct)
+    private void Send(DnsRequest request, byte[] response, int length, SocketAddress remote)
     {
         if (length <= 0)
         {
@@ -147,7 +148,8 @@ internal sealed class DnsUdpListener
         DnsQueryLogger.Log(_options.QueryLog, request, response.AsSpan(0, length), "udp");
         try
         {
-            await _socket.SendToAsync(response.AsMemory(0, length), SocketFlags.None, remote, ct).ConfigureAwait(false);
+            // A datagram send does not wait for the peer; the synchronous call avoids the async machinery per answer.
+            _socket.SendTo(response.AsSpan(0, length), SocketFlags.None, remote);
         }
         catch (SocketException)
         {
