@@ -142,6 +142,11 @@ public sealed class DnsServer : IAsyncDisposable
         }
         _hosts = hosts;
         Volatile.Write(ref _snapshot, snapshot);
+        if (_options.CompactAfterUpdateNames > 0 && snapshot.NameCount >= _options.CompactAfterUpdateNames)
+        {
+            // A rare bulk rebuild: give its temporary memory back now instead of keeping the heap grown.
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        }
     }
 
     private void BindPair(IPEndPoint ep)

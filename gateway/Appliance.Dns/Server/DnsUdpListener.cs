@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
 using Appliance.Dns.Wire;
@@ -13,6 +12,12 @@ namespace Appliance.Dns.Server;
 internal sealed class DnsUdpListener
 {
     private const int BufferSize = ushort.MaxValue;
+
+    // At most this many queries wait for an upstream per socket; beyond it a loop waits for its own query
+    // (backpressure into the kernel buffer), so buffers stay bounded under a flood of uncached names.
+    private const int MaxPending = 64;
+    private readonly System.Collections.Concurrent.ConcurrentBag<byte[]> _spare = [];
+    private int _pending;
     private readonly Socket _socket;
     private readonly IDnsRequestHandler _handler;
     private readonly DnsServerStatistics _stats;
@@ -53,8 +58,8 @@ internal sealed class DnsUdpListener
 
     private async Task ReceiveLoopAsync(CancellationToken ct)
     {
-        var query = ArrayPool<byte>.Shared.Rent(BufferSize);
-        var response = ArrayPool<byte>.Shared.Rent(BufferSize);
+        var query = Rent();
+        var response = Rent();
         var remote = new SocketAddress(_socket.AddressFamily);
         try
         {
@@ -87,10 +92,26 @@ internal sealed class DnsUdpListener
                     HandlerFailed(e);
                     continue;
                 }
+                if (Interlocked.Increment(ref _pending) > MaxPending)
+                {
+                    try
+                    {
+                        Send(request, response, await pending.ConfigureAwait(false), remote);
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException and not ObjectDisposedException)
+                    {
+                        HandlerFailed(e);
+                    }
+                    finally
+                    {
+                        Interlocked.Decrement(ref _pending);
+                    }
+                    continue;
+                }
                 // Hand this loop's buffers to the pending query; carry on with fresh ones.
-                _ = CompleteLaterAsync(pending, request, query, response, remote, ct);
-                query = ArrayPool<byte>.Shared.Rent(BufferSize);
-                response = ArrayPool<byte>.Shared.Rent(BufferSize);
+                _ = CompleteLaterAsync(pending, request, query, response, remote);
+                query = Rent();
+                response = Rent();
                 remote = new SocketAddress(_socket.AddressFamily);
             }
         }
@@ -105,12 +126,12 @@ internal sealed class DnsUdpListener
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(query);
-            ArrayPool<byte>.Shared.Return(response);
+            Return(query);
+            Return(response);
         }
     }
 
-    private async Task CompleteLaterAsync(ValueTask<int> pending, DnsRequest request, byte[] query, byte[] response, SocketAddress remote, CancellationToken ct)
+    private async Task CompleteLaterAsync(ValueTask<int> pending, DnsRequest request, byte[] query, byte[] response, SocketAddress remote)
     {
         try
         {
@@ -126,8 +147,19 @@ internal sealed class DnsUdpListener
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(query);
-            ArrayPool<byte>.Shared.Return(response);
+            Interlocked.Decrement(ref _pending);
+            Return(query);
+            Return(response);
+        }
+    }
+
+    private byte[] Rent() => _spare.TryTake(out var b) ? b : GC.AllocateUninitializedArray<byte>(BufferSize);
+
+    private void Return(byte[] buffer)
+    {
+        if (_spare.Count < MaxPending)
+        {
+            _spare.Add(buffer);
         }
     }
 
