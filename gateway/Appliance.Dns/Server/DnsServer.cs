@@ -68,7 +68,7 @@ public sealed class DnsServer : IAsyncDisposable
         }
         foreach (var u in _udp)
         {
-            u.Start(_options.UdpReceiveLoops, _stop.Token);
+            u.Start(_stop.Token);
         }
         foreach (var t in _tcp)
         {

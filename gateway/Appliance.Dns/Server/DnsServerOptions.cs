@@ -34,7 +34,7 @@ public sealed class DnsServerOptions
 
     public int MaxTcpConnections { get; set; } = 256;
 
-    /// <summary>Concurrent receive loops per UDP socket.</summary>
+    /// <summary>UDP sockets (SO_REUSEPORT, one receive loop each) per listen address.</summary>
     public int UdpReceiveLoops { get; set; } = Math.Max(2, Environment.ProcessorCount);
 
     /// <summary>

@@ -5,20 +5,23 @@ using Appliance.Dns.Wire;
 namespace Appliance.Dns.Server;
 
 /// <summary>
-/// One UDP socket with several receive loops, each owning its buffers and socket address (no allocation per
-/// datagram on the local path). A query that has to wait for an upstream takes the loop's buffers with it and the
+/// UDP on one address: several sockets bound to the same port with SO_REUSEPORT (the kernel spreads datagrams
+/// over them), one receive loop each owning its socket, buffers and socket address (no allocation per datagram on
+/// the local path). A query that has to wait for an upstream takes the loop's buffers with it and the
 /// loop rents new ones, so a slow upstream never stalls the socket.
 /// </summary>
 internal sealed class DnsUdpListener
 {
     private const int BufferSize = ushort.MaxValue;
 
-    // At most this many queries wait for an upstream per socket; beyond it a loop waits for its own query
+    // At most this many queries wait for an upstream per address; beyond it a loop waits for its own query
     // (backpressure into the kernel buffer), so buffers stay bounded under a flood of uncached names.
     private const int MaxPending = 64;
     private readonly System.Collections.Concurrent.ConcurrentBag<byte[]> _spare = [];
     private int _pending;
-    private readonly Socket _socket;
+    private const int SOL_SOCKET = 1;
+    private const int SO_REUSEPORT = 15;
+    private readonly List<Socket> _sockets = [];
     private readonly IDnsRequestHandler _handler;
     private readonly DnsServerStatistics _stats;
     private readonly DnsServerOptions _options;
@@ -29,38 +32,50 @@ internal sealed class DnsUdpListener
         _handler = handler;
         _stats = stats;
         _options = options;
-        _socket = new Socket(endpoint.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         try
         {
-            if (endpoint.AddressFamily == AddressFamily.InterNetworkV6)
+            // The first socket fixes the port (when 0 was asked for); the others join it.
+            for (var i = 0; i < Math.Max(1, options.UdpReceiveLoops); i++)
             {
-                _socket.DualMode = false;
+                var s = new Socket(endpoint.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+                _sockets.Add(s);
+                if (endpoint.AddressFamily == AddressFamily.InterNetworkV6)
+                {
+                    s.DualMode = false;
+                }
+                s.SetRawSocketOption(SOL_SOCKET, SO_REUSEPORT, BitConverter.GetBytes(1));
+                s.ReceiveBufferSize = 1 << 20;
+                s.Bind(i == 0 ? endpoint : _sockets[0].LocalEndPoint!);
             }
-            _socket.ReceiveBufferSize = 4 << 20;
-            _socket.Bind(endpoint);
         }
         catch
         {
-            _socket.Dispose();
+            Stop();
             throw;
         }
-        LocalEndpoint = (IPEndPoint)_socket.LocalEndPoint!;
+        LocalEndpoint = (IPEndPoint)_sockets[0].LocalEndPoint!;
     }
 
     public IPEndPoint LocalEndpoint { get; }
 
     public Task Completion => _completion;
 
-    public void Start(int loops, CancellationToken ct) =>
-        _completion = Task.WhenAll(Enumerable.Range(0, Math.Max(1, loops)).Select(_ => Task.Run(() => ReceiveLoopAsync(ct), CancellationToken.None)));
+    public void Start(CancellationToken ct) =>
+        _completion = Task.WhenAll(_sockets.Select(s => Task.Run(() => ReceiveLoopAsync(s, ct), CancellationToken.None)));
 
-    public void Stop() => _socket.Dispose();
+    public void Stop()
+    {
+        foreach (var s in _sockets)
+        {
+            s.Dispose();
+        }
+    }
 
-    private async Task ReceiveLoopAsync(CancellationToken ct)
+    private async Task ReceiveLoopAsync(Socket socket, CancellationToken ct)
     {
         var query = Rent();
         var response = Rent();
-        var remote = new SocketAddress(_socket.AddressFamily);
+        var remote = new SocketAddress(socket.AddressFamily);
         try
         {
             while (!ct.IsCancellationRequested)
@@ -68,7 +83,7 @@ internal sealed class DnsUdpListener
                 int n;
                 try
                 {
-                    n = await _socket.ReceiveFromAsync(query, SocketFlags.None, remote, ct).ConfigureAwait(false);
+                    n = await socket.ReceiveFromAsync(query, SocketFlags.None, remote, ct).ConfigureAwait(false);
                 }
                 catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionReset or SocketError.MessageSize)
                 {
@@ -82,7 +97,7 @@ internal sealed class DnsUdpListener
                     pending = _handler.HandleAsync(request, response, ct);
                     if (pending.IsCompletedSuccessfully)
                     {
-                        Send(request, response, pending.Result, remote);
+                        Send(socket, request, response, pending.Result, remote);
                         continue;
                     }
                 }
@@ -96,7 +111,7 @@ internal sealed class DnsUdpListener
                 {
                     try
                     {
-                        Send(request, response, await pending.ConfigureAwait(false), remote);
+                        Send(socket, request, response, await pending.ConfigureAwait(false), remote);
                     }
                     catch (Exception e) when (e is not OperationCanceledException and not ObjectDisposedException)
                     {
@@ -109,10 +124,10 @@ internal sealed class DnsUdpListener
                     continue;
                 }
                 // Hand this loop's buffers to the pending query; carry on with fresh ones.
-                _ = CompleteLaterAsync(pending, request, query, response, remote);
+                _ = CompleteLaterAsync(socket, pending, request, query, response, remote);
                 query = Rent();
                 response = Rent();
-                remote = new SocketAddress(_socket.AddressFamily);
+                remote = new SocketAddress(socket.AddressFamily);
             }
         }
         catch (OperationCanceledException)
@@ -131,12 +146,12 @@ internal sealed class DnsUdpListener
         }
     }
 
-    private async Task CompleteLaterAsync(ValueTask<int> pending, DnsRequest request, byte[] query, byte[] response, SocketAddress remote)
+    private async Task CompleteLaterAsync(Socket socket, ValueTask<int> pending, DnsRequest request, byte[] query, byte[] response, SocketAddress remote)
     {
         try
         {
             var length = await pending.ConfigureAwait(false);
-            Send(request, response, length, remote);
+            Send(socket, request, response, length, remote);
         }
         catch (Exception e) when (e is not OperationCanceledException and not ObjectDisposedException)
         {
@@ -163,7 +178,7 @@ internal sealed class DnsUdpListener
         }
     }
 
-    private void Send(DnsRequest request, byte[] response, int length, SocketAddress remote)
+    private void Send(Socket socket, DnsRequest request, byte[] response, int length, SocketAddress remote)
     {
         if (length <= 0)
         {
@@ -181,7 +196,7 @@ internal sealed class DnsUdpListener
         try
         {
             // A datagram send does not wait for the peer; the synchronous call avoids the async machinery per answer.
-            _socket.SendTo(response.AsSpan(0, length), SocketFlags.None, remote);
+            socket.SendTo(response.AsSpan(0, length), SocketFlags.None, remote);
         }
         catch (SocketException)
         {
