@@ -60,8 +60,34 @@ internal sealed class DnsUdpListener
 
     public Task Completion => _completion;
 
-    public void Start(CancellationToken ct) =>
-        _completion = Task.WhenAll(_sockets.Select(s => Task.Run(() => ReceiveLoopAsync(s, ct), CancellationToken.None)));
+    /// <summary>
+    /// One dedicated thread per socket doing blocking receives: a datagram costs one recvfrom and one sendto, with
+    /// no event-loop registration or thread-pool hop (the receive timeout lets the thread notice a stop).
+    /// </summary>
+    public void Start(CancellationToken ct)
+    {
+        var done = new List<Task>();
+        foreach (var s in _sockets)
+        {
+            var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            done.Add(finished.Task);
+            s.ReceiveTimeout = 500;
+            var thread = new Thread(() =>
+            {
+                try
+                {
+                    ReceiveLoop(s, ct);
+                }
+                finally
+                {
+                    finished.TrySetResult();
+                }
+            })
+            { IsBackground = true, Name = "dns-udp" };
+            thread.Start();
+        }
+        _completion = Task.WhenAll(done);
+    }
 
     public void Stop()
     {
@@ -71,7 +97,7 @@ internal sealed class DnsUdpListener
         }
     }
 
-    private async Task ReceiveLoopAsync(Socket socket, CancellationToken ct)
+    private void ReceiveLoop(Socket socket, CancellationToken ct)
     {
         var query = Rent();
         var response = Rent();
@@ -83,9 +109,10 @@ internal sealed class DnsUdpListener
                 int n;
                 try
                 {
-                    n = await socket.ReceiveFromAsync(query, SocketFlags.None, remote, ct).ConfigureAwait(false);
+                    n = socket.ReceiveFrom(query, SocketFlags.None, remote);
                 }
-                catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionReset or SocketError.MessageSize)
+                catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionReset or SocketError.MessageSize
+                    or SocketError.TimedOut or SocketError.WouldBlock or SocketError.Interrupted)
                 {
                     continue;
                 }
@@ -111,7 +138,7 @@ internal sealed class DnsUdpListener
                 {
                     try
                     {
-                        Send(socket, request, response, await pending.ConfigureAwait(false), remote);
+                        Send(socket, request, response, pending.AsTask().GetAwaiter().GetResult(), remote);
                     }
                     catch (Exception e) when (e is not OperationCanceledException and not ObjectDisposedException)
                     {
