@@ -21,6 +21,10 @@ have conntrack         || need+=(conntrack)
 have tcpdump           || need+=(tcpdump)
 have dig               || need+=(dnsutils)
 have kdig              || need+=(knot-dnsutils)
+# DNS interop and benchmark: dnsmasq (the binary only, no system service), unbound, dnsperf.
+have dnsmasq           || need+=(dnsmasq-base)
+have unbound           || need+=(unbound)
+have dnsperf           || need+=(dnsperf)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then echo "missing test prerequisites (${need[*]}) and not root to install them" >&2; exit 1; fi
   echo "installing test prerequisites: ${need[*]}"
@@ -28,3 +32,4 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 # Debian's mosquitto package may start a system broker on 1883; tests start their own on other ports.
+# The unbound package may start a system resolver on 53; the DNS tests start their own on free loopback ports.

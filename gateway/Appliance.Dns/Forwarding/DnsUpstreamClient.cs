@@ -29,7 +29,8 @@ public sealed class DnsUpstreamClient : IDnsUpstreamTransport
         using var s = new Socket(upstream.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         await s.ConnectAsync(upstream, ct).ConfigureAwait(false);
         await s.SendAsync(query, SocketFlags.None, ct).ConfigureAwait(false);
-        var buf = new byte[ushort.MaxValue];
+        // We advertise 1232 bytes upstream; anything bigger comes back truncated and is fetched over TCP.
+        var buf = new byte[4096];
         var id = DnsHeader.Id(query.Span);
         while (true)
         {

@@ -53,7 +53,8 @@ public sealed class DnsResponder : IDnsRequestHandler
         {
             return ValueTask.FromResult(Error(query, q, resp, DnsResponseCode.BadVers));
         }
-        Span<char> name = stackalloc char[DnsName.MaxPresentationLength];
+        // Room for every byte escaped as \DDD; sized to the name so the stack buffer stays small.
+        Span<char> name = stackalloc char[Math.Max(1, q.QNameLength * 4)];
         var nameLength = DnsName.WritePresentation(query.Slice(DnsHeader.Length, q.QNameLength), name);
         var local = AnswerLocally(snapshot, query, q, resp, name[..nameLength]);
         if (local > 0)

@@ -68,7 +68,7 @@ public sealed class DnsServer : IAsyncDisposable
         }
         foreach (var u in _udp)
         {
-            u.Start(_options.UdpReceiveLoops, _stop.Token);
+            u.Start(_stop.Token);
         }
         foreach (var t in _tcp)
         {
@@ -142,6 +142,11 @@ public sealed class DnsServer : IAsyncDisposable
         }
         _hosts = hosts;
         Volatile.Write(ref _snapshot, snapshot);
+        if (_options.CompactAfterUpdateNames > 0 && snapshot.NameCount >= _options.CompactAfterUpdateNames)
+        {
+            // A rare bulk rebuild: give its temporary memory back now instead of keeping the heap grown.
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        }
     }
 
     private void BindPair(IPEndPoint ep)

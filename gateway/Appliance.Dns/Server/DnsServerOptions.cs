@@ -34,8 +34,14 @@ public sealed class DnsServerOptions
 
     public int MaxTcpConnections { get; set; } = 256;
 
-    /// <summary>Concurrent receive loops per UDP socket.</summary>
+    /// <summary>UDP sockets (SO_REUSEPORT, one receive loop each) per listen address.</summary>
     public int UdpReceiveLoops { get; set; } = Math.Max(2, Environment.ProcessorCount);
+
+    /// <summary>
+    /// After an update that leaves at least this many names, run a compacting collection so the garbage of the
+    /// rebuild is returned to the system at once (a device keeps a small resident set). 0 disables it.
+    /// </summary>
+    public int CompactAfterUpdateNames { get; set; } = 2000;
 
     /// <summary>When set, one line per query in CoreDNS <c>log</c> style.</summary>
     public Action<string>? QueryLog { get; set; }

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
 using Appliance.Dns.Wire;
@@ -6,14 +5,23 @@ using Appliance.Dns.Wire;
 namespace Appliance.Dns.Server;
 
 /// <summary>
-/// One UDP socket with several receive loops, each owning its buffers and socket address (no allocation per
-/// datagram on the local path). A query that has to wait for an upstream takes the loop's buffers with it and the
+/// UDP on one address: several sockets bound to the same port with SO_REUSEPORT (the kernel spreads datagrams
+/// over them), one receive loop each owning its socket, buffers and socket address (no allocation per datagram on
+/// the local path). A query that has to wait for an upstream takes the loop's buffers with it and the
 /// loop rents new ones, so a slow upstream never stalls the socket.
 /// </summary>
 internal sealed class DnsUdpListener
 {
     private const int BufferSize = ushort.MaxValue;
-    private readonly Socket _socket;
+
+    // At most this many queries wait for an upstream per address; beyond it a loop waits for its own query
+    // (backpressure into the kernel buffer), so buffers stay bounded under a flood of uncached names.
+    private const int MaxPending = 64;
+    private readonly System.Collections.Concurrent.ConcurrentBag<byte[]> _spare = [];
+    private int _pending;
+    private const int SOL_SOCKET = 1;
+    private const int SO_REUSEPORT = 15;
+    private readonly List<Socket> _sockets = [];
     private readonly IDnsRequestHandler _handler;
     private readonly DnsServerStatistics _stats;
     private readonly DnsServerOptions _options;
@@ -24,38 +32,76 @@ internal sealed class DnsUdpListener
         _handler = handler;
         _stats = stats;
         _options = options;
-        _socket = new Socket(endpoint.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         try
         {
-            if (endpoint.AddressFamily == AddressFamily.InterNetworkV6)
+            // The first socket fixes the port (when 0 was asked for); the others join it.
+            for (var i = 0; i < Math.Max(1, options.UdpReceiveLoops); i++)
             {
-                _socket.DualMode = false;
+                var s = new Socket(endpoint.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+                _sockets.Add(s);
+                if (endpoint.AddressFamily == AddressFamily.InterNetworkV6)
+                {
+                    s.DualMode = false;
+                }
+                s.SetRawSocketOption(SOL_SOCKET, SO_REUSEPORT, BitConverter.GetBytes(1));
+                s.ReceiveBufferSize = 1 << 20;
+                s.Bind(i == 0 ? endpoint : _sockets[0].LocalEndPoint!);
             }
-            _socket.ReceiveBufferSize = 4 << 20;
-            _socket.Bind(endpoint);
         }
         catch
         {
-            _socket.Dispose();
+            Stop();
             throw;
         }
-        LocalEndpoint = (IPEndPoint)_socket.LocalEndPoint!;
+        LocalEndpoint = (IPEndPoint)_sockets[0].LocalEndPoint!;
     }
 
     public IPEndPoint LocalEndpoint { get; }
 
     public Task Completion => _completion;
 
-    public void Start(int loops, CancellationToken ct) =>
-        _completion = Task.WhenAll(Enumerable.Range(0, Math.Max(1, loops)).Select(_ => Task.Run(() => ReceiveLoopAsync(ct), CancellationToken.None)));
-
-    public void Stop() => _socket.Dispose();
-
-    private async Task ReceiveLoopAsync(CancellationToken ct)
+    /// <summary>
+    /// One dedicated thread per socket doing blocking receives: a datagram costs one recvfrom and one sendto, with
+    /// no event-loop registration or thread-pool hop (the receive timeout lets the thread notice a stop).
+    /// </summary>
+    public void Start(CancellationToken ct)
     {
-        var query = ArrayPool<byte>.Shared.Rent(BufferSize);
-        var response = ArrayPool<byte>.Shared.Rent(BufferSize);
-        var remote = new SocketAddress(_socket.AddressFamily);
+        var done = new List<Task>();
+        foreach (var s in _sockets)
+        {
+            var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            done.Add(finished.Task);
+            s.ReceiveTimeout = 500;
+            var thread = new Thread(() =>
+            {
+                try
+                {
+                    ReceiveLoop(s, ct);
+                }
+                finally
+                {
+                    finished.TrySetResult();
+                }
+            })
+            { IsBackground = true, Name = "dns-udp" };
+            thread.Start();
+        }
+        _completion = Task.WhenAll(done);
+    }
+
+    public void Stop()
+    {
+        foreach (var s in _sockets)
+        {
+            s.Dispose();
+        }
+    }
+
+    private void ReceiveLoop(Socket socket, CancellationToken ct)
+    {
+        var query = Rent();
+        var response = Rent();
+        var remote = new SocketAddress(socket.AddressFamily);
         try
         {
             while (!ct.IsCancellationRequested)
@@ -63,9 +109,10 @@ internal sealed class DnsUdpListener
                 int n;
                 try
                 {
-                    n = await _socket.ReceiveFromAsync(query, SocketFlags.None, remote, ct).ConfigureAwait(false);
+                    n = socket.ReceiveFrom(query, SocketFlags.None, remote);
                 }
-                catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionReset or SocketError.MessageSize)
+                catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionReset or SocketError.MessageSize
+                    or SocketError.TimedOut or SocketError.WouldBlock or SocketError.Interrupted)
                 {
                     continue;
                 }
@@ -75,22 +122,39 @@ internal sealed class DnsUdpListener
                 try
                 {
                     pending = _handler.HandleAsync(request, response, ct);
+                    if (pending.IsCompletedSuccessfully)
+                    {
+                        Send(socket, request, response, pending.Result, remote);
+                        continue;
+                    }
                 }
-                catch (Exception e)
+                catch (Exception e) when (e is not OperationCanceledException and not ObjectDisposedException)
                 {
+                    // One bad datagram never ends the loop.
                     HandlerFailed(e);
                     continue;
                 }
-                if (pending.IsCompletedSuccessfully)
+                if (Interlocked.Increment(ref _pending) > MaxPending)
                 {
-                    await SendAsync(request, response, pending.Result, remote, ct).ConfigureAwait(false);
+                    try
+                    {
+                        Send(socket, request, response, pending.AsTask().GetAwaiter().GetResult(), remote);
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException and not ObjectDisposedException)
+                    {
+                        HandlerFailed(e);
+                    }
+                    finally
+                    {
+                        Interlocked.Decrement(ref _pending);
+                    }
                     continue;
                 }
                 // Hand this loop's buffers to the pending query; carry on with fresh ones.
-                _ = CompleteLaterAsync(pending, request, query, response, remote, ct);
-                query = ArrayPool<byte>.Shared.Rent(BufferSize);
-                response = ArrayPool<byte>.Shared.Rent(BufferSize);
-                remote = new SocketAddress(_socket.AddressFamily);
+                _ = CompleteLaterAsync(socket, pending, request, query, response, remote);
+                query = Rent();
+                response = Rent();
+                remote = new SocketAddress(socket.AddressFamily);
             }
         }
         catch (OperationCanceledException)
@@ -104,17 +168,17 @@ internal sealed class DnsUdpListener
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(query);
-            ArrayPool<byte>.Shared.Return(response);
+            Return(query);
+            Return(response);
         }
     }
 
-    private async Task CompleteLaterAsync(ValueTask<int> pending, DnsRequest request, byte[] query, byte[] response, SocketAddress remote, CancellationToken ct)
+    private async Task CompleteLaterAsync(Socket socket, ValueTask<int> pending, DnsRequest request, byte[] query, byte[] response, SocketAddress remote)
     {
         try
         {
             var length = await pending.ConfigureAwait(false);
-            await SendAsync(request, response, length, remote, ct).ConfigureAwait(false);
+            Send(socket, request, response, length, remote);
         }
         catch (Exception e) when (e is not OperationCanceledException and not ObjectDisposedException)
         {
@@ -125,12 +189,23 @@ internal sealed class DnsUdpListener
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(query);
-            ArrayPool<byte>.Shared.Return(response);
+            Interlocked.Decrement(ref _pending);
+            Return(query);
+            Return(response);
         }
     }
 
-    private async ValueTask SendAsync(DnsRequest request, byte[] response, int length, SocketAddress remote, CancellationToken ct)
+    private byte[] Rent() => _spare.TryTake(out var b) ? b : GC.AllocateUninitializedArray<byte>(BufferSize);
+
+    private void Return(byte[] buffer)
+    {
+        if (_spare.Count < MaxPending)
+        {
+            _spare.Add(buffer);
+        }
+    }
+
+    private void Send(Socket socket, DnsRequest request, byte[] response, int length, SocketAddress remote)
     {
         if (length <= 0)
         {
@@ -147,7 +222,8 @@ internal sealed class DnsUdpListener
         DnsQueryLogger.Log(_options.QueryLog, request, response.AsSpan(0, length), "udp");
         try
         {
-            await _socket.SendToAsync(response.AsMemory(0, length), SocketFlags.None, remote, ct).ConfigureAwait(false);
+            // A datagram send does not wait for the peer; the synchronous call avoids the async machinery per answer.
+            socket.SendTo(response.AsSpan(0, length), SocketFlags.None, remote);
         }
         catch (SocketException)
         {

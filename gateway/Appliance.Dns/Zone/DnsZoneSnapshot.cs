@@ -177,17 +177,21 @@ internal sealed class DnsZoneSnapshot
         return b;
     }
 
+    // Collections are created on first use: most names have one address and no PTR, and a 10,000-name build
+    // should not leave hundreds of empty lists and sets behind for the GC.
     private sealed class NodeBuilder
     {
-        private readonly List<byte> _a = [];
-        private readonly List<byte> _aaaa = [];
-        private readonly List<byte> _ptr = [];
-        private readonly HashSet<IPAddress> _seen = [];
-        private readonly HashSet<string> _ptrSeen = new(StringComparer.OrdinalIgnoreCase);
+        private List<byte>? _a;
+        private List<byte>? _aaaa;
+        private List<byte>? _ptr;
+        private List<IPAddress>? _seen;
+        private List<string>? _ptrSeen;
 
         public DnsAuthority? Authority { get; set; }
 
         public IPAddress? ReverseOf { get; set; }
+
+        public byte PtrCount { get; private set; }
 
         public void Add(IPAddress address, uint ttl)
         {
@@ -195,12 +199,14 @@ internal sealed class DnsZoneSnapshot
             {
                 address = address.MapToIPv4();
             }
-            if (!_seen.Add(address))
+            _seen ??= new List<IPAddress>(1);
+            if (_seen.Contains(address))
             {
                 return;
             }
+            _seen.Add(address);
             var v4 = address.AddressFamily == AddressFamily.InterNetwork;
-            var list = v4 ? _a : _aaaa;
+            var list = v4 ? (_a ??= new List<byte>(DnsNameNode.ARecordLength)) : (_aaaa ??= new List<byte>(DnsNameNode.AaaaRecordLength));
             Span<byte> rr = stackalloc byte[DnsNameNode.AaaaRecordLength];
             var len = v4 ? 4 : 16;
             WriteRecordHeader(rr, v4 ? DnsRecordType.A : DnsRecordType.AAAA, ttl, len);
@@ -210,24 +216,24 @@ internal sealed class DnsZoneSnapshot
 
         public void AddPtr(string target, uint ttl)
         {
-            if (PtrCount == byte.MaxValue || !_ptrSeen.Add(target))
+            _ptrSeen ??= new List<string>(1);
+            if (PtrCount == byte.MaxValue || _ptrSeen.Contains(target, StringComparer.OrdinalIgnoreCase))
             {
                 return;
             }
+            _ptrSeen.Add(target);
             Span<byte> rr = stackalloc byte[12 + DnsName.MaxLength];
             var len = DnsName.Encode(target, rr[12..]);
             WriteRecordHeader(rr, DnsRecordType.PTR, ttl, len);
-            _ptr.AddRange(rr[..(12 + len)]);
+            (_ptr ??= new List<byte>(12 + len)).AddRange(rr[..(12 + len)]);
             PtrCount++;
         }
 
-        public byte PtrCount { get; private set; }
-
         public DnsNameNode Finish() => new()
         {
-            A = _a.Count > 0 ? [.. _a] : null,
-            Aaaa = _aaaa.Count > 0 ? [.. _aaaa] : null,
-            Ptr = _ptr.Count > 0 ? [.. _ptr] : null,
+            A = _a is { Count: > 0 } ? [.. _a] : null,
+            Aaaa = _aaaa is { Count: > 0 } ? [.. _aaaa] : null,
+            Ptr = _ptr is { Count: > 0 } ? [.. _ptr] : null,
             PtrCount = PtrCount,
             Authority = Authority,
         };

@@ -1,0 +1,92 @@
+using System.Net;
+using Appliance.Dns.Config;
+using Appliance.Dns.Server;
+using Appliance.Dns.Wire;
+using Appliance.TestSupport;
+
+namespace Appliance.Dns.Tests;
+
+/// <summary>A hosts file changed on disk is picked up within the reload interval while queries keep being answered.</summary>
+[Trait("Category", TestCategories.Integration)]
+public sealed class ReloadTests
+{
+    [Fact]
+    public async Task Hosts_file_change_is_served_within_the_interval_with_no_failed_query()
+    {
+        using var dir = new TempDirectory("dns-reload");
+        var path = dir.Combine("hosts");
+        await File.WriteAllTextAsync(path, "10.10.0.1 node1.mesh\n" + string.Concat(Enumerable.Range(1, 2000).Select(i => $"10.20.{i / 250}.{i % 250} filler{i}.mesh\n")));
+        var o = new DnsServerOptions();
+        o.Listen.Add(new IPEndPoint(IPAddress.Loopback, 0));
+        await using var server = new DnsServer(o);
+        var interval = TimeSpan.FromMilliseconds(250);
+        await using var watcher = new DnsHostsFileWatcher(server, path, interval);
+        watcher.Start();
+        await server.StartAsync();
+        var ep = server.LocalEndpoints[0];
+
+        using var stop = new CancellationTokenSource();
+        var failures = 0;
+        var answered = 0;
+        var hammer = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                var r = await DnsTestClient.UdpAsync(ep, "node1.mesh", DnsRecordType.A);
+                if (r.ResponseCode != DnsResponseCode.NoError || r.Answers.Count != 1)
+                {
+                    Interlocked.Increment(ref failures);
+                }
+                Interlocked.Increment(ref answered);
+            }
+        });
+        await Task.Delay(300);
+        var tmp = path + ".new";
+        await File.WriteAllTextAsync(tmp, "10.10.0.99 node1.mesh\n10.10.0.42 newcomer.mesh\n" + string.Concat(Enumerable.Range(1, 2000).Select(i => $"10.20.{i / 250}.{i % 250} filler{i}.mesh\n")));
+        File.Move(tmp, path, overwrite: true);
+        var changedAt = DateTime.UtcNow;
+        DnsMessage? seen = null;
+        while (DateTime.UtcNow - changedAt < TimeSpan.FromSeconds(5))
+        {
+            seen = await DnsTestClient.UdpAsync(ep, "newcomer.mesh", DnsRecordType.A);
+            if (seen.Answers.Count == 1)
+            {
+                break;
+            }
+            await Task.Delay(20);
+        }
+        var latency = DateTime.UtcNow - changedAt;
+        await Task.Delay(300);
+        await stop.CancelAsync();
+        await hammer;
+        Assert.Equal("10.10.0.42", seen!.Answers.Single().Data.ToString());
+        Assert.True(latency < interval * 3, $"new name served after {latency.TotalMilliseconds:F0} ms (interval {interval.TotalMilliseconds} ms)");
+        Assert.Equal("10.10.0.99", (await DnsTestClient.UdpAsync(ep, "node1.mesh", DnsRecordType.A)).Answers.Single().Data.ToString());
+        Assert.Equal(0, failures);
+        Assert.True(answered > 50, $"only {answered} queries during the reload");
+        Assert.Equal(2, watcher.Reloads);
+    }
+
+    [Fact]
+    public async Task Broken_hosts_file_keeps_the_previous_names()
+    {
+        using var dir = new TempDirectory("dns-reload");
+        var path = dir.Combine("hosts");
+        await File.WriteAllTextAsync(path, "10.10.0.1 node1.mesh\n");
+        var o = new DnsServerOptions();
+        await using var server = new DnsServer(o);
+        var log = new List<string>();
+        await using var watcher = new DnsHostsFileWatcher(server, path, TimeSpan.FromMilliseconds(100), log: m => { lock (log) { log.Add(m); } });
+        watcher.Start();
+        await File.WriteAllTextAsync(path, "10.10.0.1 node1.mesh\nnot-an-ip broken.mesh\n");
+        await Task.Delay(500);
+        Assert.Equal(1, watcher.Reloads);
+        lock (log)
+        {
+            Assert.Contains(log, l => l.Contains("line 2", StringComparison.Ordinal) && l.Contains("keeping the previous names", StringComparison.Ordinal));
+        }
+        var resp = new byte[512];
+        var n = await server.Handler.HandleAsync(DnsRequest.Create(DnsTestClient.Query("node1.mesh", DnsRecordType.A), DnsTransport.Udp, new IPEndPoint(IPAddress.Loopback, 1).Serialize()), resp, default);
+        Assert.Single(DnsMessage.Parse(resp.AsSpan(0, n)).Answers);
+    }
+}
