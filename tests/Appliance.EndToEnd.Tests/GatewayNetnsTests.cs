@@ -18,6 +18,7 @@ public sealed class GatewayNetnsTests : IAsyncLifetime
     private const string Lan2 = "192.168.202.0/24";
     private const string H1 = "192.168.201.10";
     private const string H2 = "192.168.202.10";
+    private const string Internet = "198.18.0.10";
     private MeshLab _lab = null!;
 
     public async Task InitializeAsync()
@@ -66,9 +67,14 @@ public sealed class GatewayNetnsTests : IAsyncLifetime
         var nodes = (await lab.ApiAsync<List<NodeDto>>("GET", "/api/v1/networks/mesh/nodes")).ToDictionary(n => n.Name);
         string Mesh(string n) => nodes[n].Ipv4Address!.Split('/')[0];
 
-        await lab.ApiAsync<EgressDto>("PUT", $"/api/v1/nodes/{nodes["g1"].Id}/egress", new EgressRequest { Ranges = [Lan1], Nat = true });
+        // Roles through the admin CLI (g1) and the API (g2).
+        (await lab.Cli("node", "egress", nodes["g1"].Id, "--range", Lan1)).EnsureSuccess("node egress");
         await lab.ApiAsync<EgressDto>("PUT", $"/api/v1/nodes/{nodes["g2"].Id}/egress", new EgressRequest { Ranges = [Lan2], Nat = true });
-        await lab.ApiAsync<IngressDto>("PUT", $"/api/v1/nodes/{nodes["g1"].Id}/ingress", new IngressRequest { Nat = false });
+        (await lab.Cli("node", "ingress", nodes["g1"].Id, "--no-nat")).EnsureSuccess("node ingress");
+        // A second gateway may not claim part of g1's LAN: a clear 409 naming the range, nothing changed.
+        var (clash, clashBody) = await lab.ApiAsync("PUT", $"/api/v1/nodes/{nodes["g2"].Id}/egress", "{\"ranges\":[\"192.168.201.0/25\"]}");
+        Assert.Equal(409, clash);
+        Assert.Contains("ranges[0]", clashBody, StringComparison.Ordinal);
 
         // A mesh node reaches the LAN-only host behind g1, which sees g1's LAN address (masquerade).
         await lab.WaitForAsync("a to reach the mesh", () => lab.PingAsync("a", Mesh("g1")), TimeSpan.FromSeconds(40));
@@ -79,10 +85,21 @@ public sealed class GatewayNetnsTests : IAsyncLifetime
         await lab.WaitForAsync("h1 to reach h2 site-to-site", () => lab.PingAsync("h1", H2), TimeSpan.FromSeconds(30));
         Assert.True(await lab.PingAsync("h2", H1), "h2 cannot reach h1");
 
+        // Internet gateway: g2 also routes 0.0.0.0/0 (its "internet" is a host behind h2); a sends its internet
+        // traffic through g2 and keeps talking to the server (later changes still reach it, below).
+        await MeshLab.Ip("-n", lab.Ns("h2"), "addr", "add", Internet + "/32", "dev", "lo");
+        await MeshLab.Ip("-n", lab.Ns("g2"), "route", "add", Internet + "/32", "via", H2);
+        await lab.ApiAsync<EgressDto>("PUT", $"/api/v1/nodes/{nodes["g2"].Id}/egress", new EgressRequest { Ranges = [Lan2, "0.0.0.0/0"], Nat = true });
+        Assert.False(await lab.PingAsync("a", Internet), "a reached the internet host before choosing a gateway");
+        await lab.ApiAsync<NodeDto>("PATCH", $"/api/v1/nodes/{nodes["a"].Id}", new UpdateNodeRequest { InternetGateway = nodes["g2"].Id });
+        await lab.WaitForAsync("a to reach the internet through g2", () => lab.PingAsync("a", Internet), TimeSpan.FromSeconds(30));
+        Assert.True(await lab.PingAsync("a", H1), "a lost g1's LAN when it chose g2 as internet gateway");
+
         // The ext client: its wg-quick file from the API, loaded by the real wg-quick (userspace wireguard-go).
-        var phone = await lab.ApiAsync<ExtClientDto>("POST", "/api/v1/networks/mesh/ext-clients", new CreateExtClientRequest { Name = "phone", Gateway = nodes["g1"].Id });
-        var (status, conf) = await lab.ApiAsync("GET", $"/api/v1/ext-clients/{phone.Id}/config");
-        Assert.Equal(200, status);
+        var phone = JsonSerializer.Deserialize<ExtClientDto>((await lab.Cli("ext-client", "create", "mesh", "--gateway", "g1", "--name", "phone", "--json"))
+            .EnsureSuccess("ext-client create").StdOut, MeshLab.Json)!;
+        var conf = (await lab.Cli("ext-client", "config", phone.Id)).EnsureSuccess("ext-client config").StdOut;
+        Assert.Contains("PrivateKey = ", conf, StringComparison.Ordinal);
         Assert.Contains($"DNS = {Mesh("g1")}", conf, StringComparison.Ordinal);
         await WgQuickUpAsync("c", conf);
         await lab.WaitForAsync("the ext client to reach a through g1", () => lab.PingAsync("c", Mesh("a")), TimeSpan.FromSeconds(40));
@@ -93,8 +110,12 @@ public sealed class GatewayNetnsTests : IAsyncLifetime
             (await lab.In("c", "getent", "hosts", "a.mesh")).StdOut.StartsWith(Mesh("a"), StringComparison.Ordinal), TimeSpan.FromSeconds(20));
         Assert.True(await lab.PingAsync("c", "a.mesh"), "the ext client cannot ping a by name");
 
+        // a (behind its internet gateway) still follows the server: the new client's name reached its hosts file.
+        await lab.WaitForAsync("a to learn the ext client's name", async () =>
+            (await File.ReadAllTextAsync(lab.Dir.Combine("hosts-a"))).Contains("phone.mesh", StringComparison.Ordinal), TimeSpan.FromSeconds(20));
+
         // Disabled it cannot; enabled again it can.
-        await lab.ApiAsync<ExtClientDto>("PATCH", $"/api/v1/ext-clients/{phone.Id}", new UpdateExtClientRequest { Enabled = false });
+        (await lab.Cli("ext-client", "disable", phone.Id)).EnsureSuccess("ext-client disable");
         await lab.WaitForAsync("the disabled ext client to be cut off", async () => !await lab.PingAsync("c", Mesh("a")), TimeSpan.FromSeconds(20));
         await lab.ApiAsync<ExtClientDto>("PATCH", $"/api/v1/ext-clients/{phone.Id}", new UpdateExtClientRequest { Enabled = true });
         await lab.WaitForAsync("the re-enabled ext client to reach a", () => lab.PingAsync("c", Mesh("a")), TimeSpan.FromSeconds(30));
@@ -125,13 +146,19 @@ public sealed class GatewayNetnsTests : IAsyncLifetime
         var dump = _lab.Start(lanHost, "tcpdump", "-l", "-n", "-i", "lan0", "-c", "1", "icmp[icmptype] == icmp-echo");
         await Task.Delay(1000); // tcpdump needs a moment to attach
         var source = default(string);
+        var pings = new List<bool>();
         for (var i = 0; i < 10 && source is null; i++)
         {
-            await _lab.PingAsync(from, to);
+            pings.Add(await _lab.PingAsync(from, to));
+            await Task.Delay(200); // tcpdump's line arrives a moment after the echo
             var line = dump.Log.Split('\n').FirstOrDefault(l => l.Contains("ICMP echo request", StringComparison.Ordinal));
             source = line?.Split(' ', StringSplitOptions.RemoveEmptyEntries).SkipWhile(w => w != "IP").Skip(1).FirstOrDefault();
         }
         await dump.StopAsync();
+        if (source is null)
+        {
+            return $"(nothing seen; pings {string.Join(",", pings)}; tcpdump said: {dump.Log.Trim()})";
+        }
         return source;
     }
 

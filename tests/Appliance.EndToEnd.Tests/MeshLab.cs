@@ -154,7 +154,8 @@ public sealed class MeshLab : IAsyncDisposable
         var sb = new System.Text.StringBuilder();
         foreach (var n in Agents.Keys)
         {
-            foreach (var cmd in new[] { new[] { "wg", "show", "all", "dump" }, ["ip", "-br", "addr"], ["ip", "route"], ["nft", "list", "ruleset"], ["iptables-legacy-save"] })
+            foreach (var cmd in new[] { new[] { "wg", "show", "all", "dump" }, ["ip", "-br", "addr"], ["ip", "route"], ["nft", "list", "ruleset"], ["iptables-legacy-save"],
+                         ["sh", "-c", "for p in $(ip netns pids \"$(ip netns identify)\"); do echo \"$p $(tr '\\0' ' ' < /proc/$p/cmdline)\"; done"] })
             {
                 var r = await In(n, cmd);
                 sb.Append("--- ").Append(n).Append(": ").AppendJoin(' ', cmd).Append('\n').Append(r.StdOut).Append(r.StdErr).Append('\n');

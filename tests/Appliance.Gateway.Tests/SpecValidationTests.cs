@@ -57,6 +57,7 @@ public sealed class SpecValidationTests
         { "dual stack with everything", Base },
         { "routed IPv4", Specs.RoutedV4() },
         { "internet gateway over the mesh range", Base with { RemoteRanges = [], Egress = new EgressSpec { Ranges = ["0.0.0.0/0", "::/0"] } } },
+        { "internet gateway with another site's LAN", Base with { RemoteRanges = ["192.168.50.0/24"], Egress = new EgressSpec { Ranges = ["0.0.0.0/0", "::/0"] } } },
         { "ingress only, no clients yet", new GatewayFirewallSpec { MeshInterface = "wg0", MeshRanges = ["10.1.0.0/24"], Ingress = new IngressSpec() } },
         { "IPv6-only mesh", new GatewayFirewallSpec { MeshInterface = "wg0", MeshRanges = ["fd20::/64"], Egress = new EgressSpec { Ranges = ["fd21::/64"] } } },
         { "1000 clients", Specs.Large(1000, 20) },

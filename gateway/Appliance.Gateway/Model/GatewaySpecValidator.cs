@@ -99,7 +99,8 @@ internal static class GatewaySpecValidator
         for (var i = 0; i < remote.Count; i++)
         {
             RequireMeshFamily(mesh, remote[i], $"remoteRanges[{i}]", spec.RemoteRanges[i]);
-            if (FirstOverlap([.. mesh, .. egress], remote[i]) is { } clash)
+            // A local default route (internet gateway) covers every remote range by definition; only a real LAN clashes.
+            if (FirstOverlap([.. mesh, .. egress.Where(e => e.PrefixLength > 0)], remote[i]) is { } clash)
             {
                 throw new GatewaySpecException($"remoteRanges[{i}]", spec.RemoteRanges[i], $"overlaps {clash}, which is a mesh or local egress range");
             }

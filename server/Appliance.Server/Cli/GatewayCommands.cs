@@ -100,7 +100,14 @@ public static class GatewayCommands
             {
                 Gateway = pr.GetValue(gateway), Name = pr.GetValue(name), PublicKey = pr.GetValue(publicKey), ExpiresAt = ParseExpiry(pr.GetValue(expires)),
             }, ApplianceJsonContext.Default.CreateExtClientRequest, ApplianceJsonContext.Default.ExtClientDto);
-            Show([dto], json);
+            if (json)
+            {
+                PrintJson(dto, ApplianceJsonContext.Default.ExtClientDto); // the one created, like the API's answer
+            }
+            else
+            {
+                Show([dto], json: false);
+            }
         }));
         cmd.Subcommands.Add(create);
 
