@@ -83,6 +83,33 @@ public sealed class NetworkView
         return (changed, removed);
     }
 
+    /// <summary>True when a member's own record (name, interface, gateway roles) differs from <paramref name="before"/>.</summary>
+    public bool OwnChanged(string nodeId, NetworkView before)
+    {
+        var (name, iface) = Members[nodeId];
+        return !before.Members.TryGetValue(nodeId, out var old) || old.Name != name || !MeshDelta.SameInterface(old.Interface, iface) ||
+            !MeshDelta.SameGateway(before.Gateways.GetValueOrDefault(nodeId), Gateways.GetValueOrDefault(nodeId));
+    }
+
+    /// <summary>
+    /// The delta from <paramref name="before"/> to this view for every member at once (each applies it minus its own
+    /// peer), except <paramref name="except"/>, whose own records changed and who get <see cref="DeltaFor"/> instead.
+    /// </summary>
+    public MeshUpdate NetworkDelta(NetworkView before, List<PeerDto> changed, List<string> removed, IReadOnlyList<string> except, DateTimeOffset now) => new()
+    {
+        Kind = MeshUpdate.NetworkDeltaKind,
+        NodeId = MeshUpdate.AnyMember,
+        Name = string.Empty,
+        Network = Network,
+        Except = except,
+        FromVersion = before.Version,
+        ToVersion = Version,
+        IssuedAt = now,
+        UpsertPeers = changed,
+        RemovePeers = removed,
+        Dns = MeshDelta.SameDns(before.Dns, Dns) ? null : Dns,
+    };
+
     /// <summary>One member's delta from <paramref name="before"/> to this view, given the network-wide diff.</summary>
     public MeshUpdate DeltaFor(string nodeId, NetworkView before, List<PeerDto> changed, List<string> removed, DateTimeOffset now)
     {
