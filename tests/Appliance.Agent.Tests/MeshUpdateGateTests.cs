@@ -76,6 +76,32 @@ public sealed class MeshUpdateGateTests
 
     [Fact]
     [Trait("Category", TestCategories.Unit)]
+    public void A_snapshot_in_parts_is_applied_once_every_part_is_here()
+    {
+        var whole = MeshDelta.Snapshot(Config(7, "a", "b", "c", "d", "e"), default);
+        MeshUpdate Part(int i, int from, int count) => whole with
+        {
+            Part = i, Parts = 3, UpsertPeers = [.. whole.UpsertPeers.Skip(from).Take(count)],
+            Interface = i == 0 ? whole.Interface : null,
+        };
+        var current = Config(5, "a");
+        Assert.Equal(MeshUpdateOutcome.Unchanged, _gate.Evaluate(Wire(Part(2, 4, 1)), current, out _, out var why));
+        Assert.Contains("part 3 of 3", why, StringComparison.Ordinal);
+        Assert.Equal(MeshUpdateOutcome.Unchanged, _gate.Evaluate(Wire(Part(0, 0, 2)), current, out _, out _));
+        // A part signed by someone else is not kept.
+        Assert.Equal(MeshUpdateOutcome.Rejected, _gate.Evaluate(Wire(Part(1, 2, 2), Ed25519.GeneratePrivateKey()), current, out _, out _));
+        Assert.Equal(MeshUpdateOutcome.Rejected, _gate.Evaluate(Wire(Part(1, 2, 2) with { Part = 3 }), current, out _, out why));
+        Assert.Contains("not a valid part", why, StringComparison.Ordinal);
+        Assert.Equal(MeshUpdateOutcome.Applied, _gate.Evaluate(Wire(Part(1, 2, 2)), current, out var next, out _));
+        Assert.True(MeshDelta.SameConfig(Config(7, "a", "b", "c", "d", "e"), next!));
+        // A part of an older snapshot is a replay.
+        Assert.Equal(MeshUpdateOutcome.Rejected, _gate.Evaluate(Wire(Part(0, 0, 2) with { ToVersion = 6 }), next, out _, out why));
+        Assert.Contains("replayed or stale", why, StringComparison.Ordinal);
+        Assert.Equal(3, _gate.Rejected);
+    }
+
+    [Fact]
+    [Trait("Category", TestCategories.Unit)]
     public void Snapshot_then_delta_apply()
     {
         var v1 = Config(1, "a");

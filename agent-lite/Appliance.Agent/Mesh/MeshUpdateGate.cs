@@ -19,10 +19,14 @@ public enum MeshUpdateOutcome
 /// Decides what an incoming message does to the node's desired state (pure apart from the signature check):
 /// unsigned or badly signed → rejected; for another node, or a network delta for another network, one that excludes
 /// this node, or one that removes it → rejected; older than what we have (replay) → rejected;
-/// a delta that does not start at our version → we need a snapshot; otherwise the new state.
+/// a delta that does not start at our version → we need a snapshot; a part of a snapshot sent in several messages →
+/// kept until all parts are here; otherwise the new state.
 /// </summary>
 public sealed class MeshUpdateGate(byte[] serverSigningKey, string nodeId)
 {
+    // Each part is checked like any update (signature, node, version) before it is kept.
+    private readonly MeshSnapshotAssembler _snapshotParts = new();
+
     public long Rejected { get; private set; }
 
     public MeshUpdateOutcome Evaluate(ReadOnlySpan<byte> wire, NodeConfigDto? current, out NodeConfigDto? next, out string reason)
@@ -66,6 +70,19 @@ public sealed class MeshUpdateGate(byte[] serverSigningKey, string nodeId)
         {
             reason = $"already at version {current.Version}";
             return MeshUpdateOutcome.Unchanged;
+        }
+        if (update.IsSnapshot && update.Parts is not null)
+        {
+            if (!_snapshotParts.TryAdd(update, out var whole, out var malformed, out reason))
+            {
+                if (malformed)
+                {
+                    Rejected++;
+                    return MeshUpdateOutcome.Rejected;
+                }
+                return MeshUpdateOutcome.Unchanged; // waiting for the other parts
+            }
+            update = whole!;
         }
         try
         {

@@ -41,6 +41,14 @@ public sealed record MeshUpdate
     /// <summary>Members of <see cref="Network"/> that must not apply this network delta (they get their own delta).</summary>
     public IReadOnlyList<string> Except { get; init; } = [];
 
+    /// <summary>
+    /// A snapshot of a large network comes in several messages (each under the MQTT client's packet limit): this one's
+    /// index from 0, of <see cref="Parts"/>. Part 0 carries the interface, gateway roles and names; every part carries
+    /// a share of the peers. Both null for a snapshot in one message.
+    /// </summary>
+    public int? Part { get; init; }
+    public int? Parts { get; init; }
+
     public bool IsSnapshot => Kind == SnapshotKind;
     public bool IsNetworkDelta => Kind == NetworkDeltaKind;
 }

@@ -165,7 +165,10 @@ public sealed class MeshPublisher : BackgroundService
                 }
                 _views[node.Network] = view;
             }
-            await PublishAsync(view.Snapshot(nodeId, now), ct);
+            foreach (var part in view.SnapshotParts(nodeId, now))
+            {
+                await PublishAsync(part, ct);
+            }
             _followers.Add(nodeId);
             Interlocked.Increment(ref _snapshots);
         }

@@ -57,11 +57,29 @@ public sealed class NetworkView
             NodeConfigBuilder.ToDns(state));
     }
 
-    /// <summary>The full desired state of one member, as a snapshot.</summary>
-    public MeshUpdate Snapshot(string nodeId, DateTimeOffset now)
+    /// <summary>
+    /// Peers per snapshot message: 1000 peers are ~240 KB of JSON, well under the device MQTT client's 1 MB packet
+    /// limit, so a network of up to 1001 nodes still gets its snapshot in one message.
+    /// </summary>
+    public const int PeersPerSnapshotPart = 1000;
+
+    // Every member's peer list in the order nodes keep it, built once per view instead of sorting N peers per snapshot.
+    private PeerDto[]? _sortedPeers;
+
+    private PeerDto[] SortedPeers => _sortedPeers ??= [.. Peers.Values.Order(Comparer<PeerDto>.Create(MeshDelta.PeerOrder))];
+
+    /// <summary>The full desired state of one member, as a snapshot in one message.</summary>
+    public MeshUpdate Snapshot(string nodeId, DateTimeOffset now) => SnapshotParts(nodeId, now, int.MaxValue)[0];
+
+    /// <summary>
+    /// The full desired state of one member, in parts of at most <paramref name="peersPerPart"/> peers (one part,
+    /// with no part numbers, when it fits). Part 0 carries the interface, gateway roles and names.
+    /// </summary>
+    public IReadOnlyList<MeshUpdate> SnapshotParts(string nodeId, DateTimeOffset now, int peersPerPart = PeersPerSnapshotPart)
     {
         var (name, iface) = Members[nodeId];
-        return new MeshUpdate
+        var peers = SortedPeers.Where(p => p.NodeId != nodeId).ToList();
+        var whole = new MeshUpdate
         {
             Kind = MeshUpdate.SnapshotKind,
             NodeId = nodeId,
@@ -69,10 +87,21 @@ public sealed class NetworkView
             ToVersion = Version,
             IssuedAt = now,
             Interface = iface,
-            UpsertPeers = [.. Peers.Where(p => p.Key != nodeId).Select(p => p.Value).OrderBy(p => p.Name, StringComparer.Ordinal)],
+            UpsertPeers = peers,
             Gateway = Gateways.GetValueOrDefault(nodeId),
             Dns = Dns,
         };
+        if (peers.Count <= peersPerPart)
+        {
+            return [whole];
+        }
+        var count = (peers.Count + peersPerPart - 1) / peersPerPart;
+        return [.. Enumerable.Range(0, count).Select(i => (i == 0 ? whole : whole with { Interface = null, Gateway = null, Dns = null }) with
+        {
+            Part = i,
+            Parts = count,
+            UpsertPeers = peers.GetRange(i * peersPerPart, Math.Min(peersPerPart, peers.Count - (i * peersPerPart))),
+        })];
     }
 
     /// <summary>The peers added or changed and the peers removed between two views of the network.</summary>

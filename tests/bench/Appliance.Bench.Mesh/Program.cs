@@ -53,7 +53,7 @@ static async Task RunAsync(int n, int changes, bool reconcile)
     using var stop = new CancellationTokenSource();
     var connectWatch = Stopwatch.StartNew();
     await Parallel.ForEachAsync(agents, new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (a, ct) => await a.StartAsync(stop.Token));
-    await WaitUntilAsync(() => agents.All(a => a.Config is { } c && c.Peers.Count == n - 1), TimeSpan.FromMinutes(5), "every agent's snapshot");
+    await WaitUntilAsync(() => agents.All(a => a.Config is { } c && c.Peers.Count == n - 1), TimeSpan.FromMinutes(Math.Max(5, n / 500)), "every agent's snapshot");
     Emit(new { bench = "mesh/initial-sync", n, seconds = Math.Round(connectWatch.Elapsed.TotalSeconds, 2), snapshot_bytes_total = agents.Sum(a => a.BytesReceived) });
 
     // K changes: one node added through the API each time; latency until every agent has applied it.
@@ -71,7 +71,7 @@ static async Task RunAsync(int n, int changes, bool reconcile)
         {
             a.Applied = (agent, config) =>
             {
-                if (config.Peers.Any(p => p.Name == name) && pending.TryAdd(agent, started.Elapsed.TotalMilliseconds) && pending.Count == agents.Count)
+                if (PeerPool.HasPeerNamed(config, name) && pending.TryAdd(agent, started.Elapsed.TotalMilliseconds) && pending.Count == agents.Count)
                 {
                     done.TrySetResult();
                 }
