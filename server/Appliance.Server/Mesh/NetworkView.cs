@@ -58,10 +58,11 @@ public sealed class NetworkView
     }
 
     /// <summary>
-    /// Peers per snapshot message: 1000 peers are ~240 KB of JSON, well under the device MQTT client's 1 MB packet
-    /// limit, so a network of up to 1001 nodes still gets its snapshot in one message.
+    /// Peers per snapshot message: 300 peers are ~72 KB of JSON, under the device MQTT client's 1 MB packet limit and
+    /// under .NET's 85 KB large-object threshold, so the JSON, the signed envelope and every broker frame of a snapshot
+    /// stay in the ordinary (compacted) heap instead of the large-object heap.
     /// </summary>
-    public const int PeersPerSnapshotPart = 1000;
+    public const int PeersPerSnapshotPart = 300;
 
     // Every member's peer list in the order nodes keep it, built once per view instead of sorting N peers per snapshot.
     private PeerDto[]? _sortedPeers;
