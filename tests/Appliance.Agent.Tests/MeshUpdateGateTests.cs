@@ -20,6 +20,86 @@ public sealed class MeshUpdateGateTests
     private static byte[] Wire(MeshUpdate u, byte[]? key = null) =>
         SignedEnvelope.Seal(key ?? ServerKey, JsonSerializer.SerializeToUtf8Bytes(u, ApplianceJsonContext.Default.MeshUpdate));
 
+    private static MeshUpdate NetworkDelta(long from, long to, string network = "home", string[]? except = null, params PeerDto[] upserts) => new()
+    {
+        Kind = MeshUpdate.NetworkDeltaKind,
+        NodeId = MeshUpdate.AnyMember,
+        Name = string.Empty,
+        Network = network,
+        Except = except ?? [],
+        FromVersion = from,
+        ToVersion = to,
+        UpsertPeers = upserts,
+    };
+
+    private static PeerDto Peer(string id, int i) =>
+        new(id, id, Convert.ToBase64String(new byte[32].Select(_ => (byte)(i + 1)).ToArray()), [$"10.0.0.{i + 2}/32"], null, [], 20);
+
+    [Fact]
+    [Trait("Category", TestCategories.Unit)]
+    public void A_network_delta_is_applied_minus_the_nodes_own_record()
+    {
+        var v5 = Config(5, "a", "c");
+        var mine = Peer("me", 9) with { Endpoint = "198.51.100.1:51821" }; // this node's own peer record changed
+        var wire = Wire(NetworkDelta(5, 6, upserts: [Peer("b", 7), mine]));
+        Assert.Equal(MeshUpdateOutcome.Applied, _gate.Evaluate(wire, v5, out var next, out var why));
+        Assert.Equal(["a", "b", "c"], next!.Peers.Select(p => p.NodeId));
+        Assert.Equal((6L, "me", v5.Interface), (next.Version, next.Name, next.Interface));
+        // The same message again is a replay: nothing changes.
+        Assert.Equal(MeshUpdateOutcome.Unchanged, _gate.Evaluate(wire, next, out _, out _));
+        Assert.Equal(MeshUpdateOutcome.Rejected, _gate.Evaluate(Wire(NetworkDelta(4, 5)), next, out _, out why));
+        Assert.Contains("replayed or stale", why, StringComparison.Ordinal);
+        // A node with nothing to apply it to needs a snapshot.
+        Assert.Equal(MeshUpdateOutcome.NeedsSnapshot, _gate.Evaluate(wire, null, out _, out _));
+        Assert.Equal(1, _gate.Rejected);
+    }
+
+    public static TheoryData<string, Func<byte[]>, string> BadNetworkDeltas => new()
+    {
+        { "another network", () => Wire(NetworkDelta(5, 6, network: "work", upserts: Peer("b", 7))), "another network" },
+        { "excludes this node", () => Wire(NetworkDelta(5, 6, except: ["x", "me"], upserts: Peer("b", 7))), "excluded" },
+        { "removes this node", () => Wire(NetworkDelta(5, 6) with { RemovePeers = ["me"] }), "removes this node" },
+        { "network delta addressed to a node", () => Wire(NetworkDelta(5, 6) with { NodeId = "me" }), "another node" },
+        { "badly signed network delta", () => Wire(NetworkDelta(5, 6, upserts: Peer("b", 7)), Ed25519.GeneratePrivateKey()), "bad signature" },
+    };
+
+    [Theory]
+    [Trait("Category", TestCategories.Unit)]
+    [MemberData(nameof(BadNetworkDeltas))]
+    public void Rejects_network_deltas_not_meant_for_this_node(string row, Func<byte[]> wire, string reason)
+    {
+        Assert.Equal(MeshUpdateOutcome.Rejected, _gate.Evaluate(wire(), Config(5, "a"), out var next, out var why));
+        Assert.True(why.Contains(reason, StringComparison.Ordinal), $"{row}: {why}");
+        Assert.Null(next);
+        Assert.Equal(1, _gate.Rejected);
+    }
+
+    [Fact]
+    [Trait("Category", TestCategories.Unit)]
+    public void A_snapshot_in_parts_is_applied_once_every_part_is_here()
+    {
+        var whole = MeshDelta.Snapshot(Config(7, "a", "b", "c", "d", "e"), default);
+        MeshUpdate Part(int i, int from, int count) => whole with
+        {
+            Part = i, Parts = 3, UpsertPeers = [.. whole.UpsertPeers.Skip(from).Take(count)],
+            Interface = i == 0 ? whole.Interface : null,
+        };
+        var current = Config(5, "a");
+        Assert.Equal(MeshUpdateOutcome.Unchanged, _gate.Evaluate(Wire(Part(2, 4, 1)), current, out _, out var why));
+        Assert.Contains("part 3 of 3", why, StringComparison.Ordinal);
+        Assert.Equal(MeshUpdateOutcome.Unchanged, _gate.Evaluate(Wire(Part(0, 0, 2)), current, out _, out _));
+        // A part signed by someone else is not kept.
+        Assert.Equal(MeshUpdateOutcome.Rejected, _gate.Evaluate(Wire(Part(1, 2, 2), Ed25519.GeneratePrivateKey()), current, out _, out _));
+        Assert.Equal(MeshUpdateOutcome.Rejected, _gate.Evaluate(Wire(Part(1, 2, 2) with { Part = 3 }), current, out _, out why));
+        Assert.Contains("not a valid part", why, StringComparison.Ordinal);
+        Assert.Equal(MeshUpdateOutcome.Applied, _gate.Evaluate(Wire(Part(1, 2, 2)), current, out var next, out _));
+        Assert.True(MeshDelta.SameConfig(Config(7, "a", "b", "c", "d", "e"), next!));
+        // A part of an older snapshot is a replay.
+        Assert.Equal(MeshUpdateOutcome.Rejected, _gate.Evaluate(Wire(Part(0, 0, 2) with { ToVersion = 6 }), next, out _, out why));
+        Assert.Contains("replayed or stale", why, StringComparison.Ordinal);
+        Assert.Equal(3, _gate.Rejected);
+    }
+
     [Fact]
     [Trait("Category", TestCategories.Unit)]
     public void Snapshot_then_delta_apply()

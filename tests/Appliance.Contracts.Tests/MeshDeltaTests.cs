@@ -91,6 +91,34 @@ public sealed class MeshDeltaTests
         }
     }
 
+    [Fact]
+    [Trait("Category", TestCategories.Unit)]
+    public void A_network_delta_reaches_the_same_config_as_a_per_node_delta_and_keeps_peers_in_order()
+    {
+        var rng = new Random(5);
+        var self = new PeerDto("self", "self", Peer(0).PublicKey, ["10.0.0.250/32"], null, [], 20);
+        var current = MeshDelta.Apply(null, MeshDelta.Snapshot(Config(0, Enumerable.Range(1, 300).Select(i => Peer(i))), T));
+        for (var step = 1; step <= 50; step++)
+        {
+            var peers = current.Peers.Where(_ => rng.Next(20) > 0).Select(p => rng.Next(10) == 0 ? p with { Endpoint = $"203.0.113.{step}:51821" } : p)
+                .Concat(Enumerable.Range(1000 + (step * 3), rng.Next(3)).Select(i => Peer(i)));
+            var next = Config(step, peers);
+            var own = MeshDelta.Compute(current, next, T);
+            // What the server sends every member: the network's change, the member's own peer record included.
+            var shared = own with
+            {
+                Kind = MeshUpdate.NetworkDeltaKind, NodeId = MeshUpdate.AnyMember, Name = string.Empty, Network = "home",
+                UpsertPeers = [.. own.UpsertPeers, self with { Endpoint = $"198.51.100.{step}:51821" }],
+            };
+            var wire = JsonSerializer.Deserialize(JsonSerializer.SerializeToUtf8Bytes(shared, ApplianceJsonContext.Default.MeshUpdate), ApplianceJsonContext.Default.MeshUpdate)!;
+            var applied = MeshDelta.Apply(current, wire);
+            Assert.True(MeshDelta.SameConfig(next, applied), $"step {step}");
+            Assert.True(MeshDelta.SameConfig(MeshDelta.Apply(current, own), applied), $"step {step}");
+            Assert.Equal(applied.Peers.Order(Comparer<PeerDto>.Create(MeshDelta.PeerOrder)), applied.Peers);
+            current = applied;
+        }
+    }
+
     private static GatewayRoleDto Role(bool ingress, bool egressNat, params string[] clients) => new()
     {
         Ingress = ingress ? new IngressRoleDto { Nat = true, Clients = [.. clients.Select((c, i) => new ExtClientPeerDto(c, c, Peer(100 + i).PublicKey, [$"10.0.9.{i + 1}/32"], true, null))] } : null,

@@ -62,6 +62,24 @@ public sealed class JoinApiTests : IDisposable
     }
 
     [Fact]
+    public async Task A_taken_name_gets_the_lowest_free_suffix_among_nodes_ext_clients_and_dns_names()
+    {
+        await _server.CreateNetworkAsync("home", "10.10.0.0/24");
+        var key = await _server.CreateKeyAsync("home");
+        using (var admin = _server.Admin())
+        {
+            // A DNS name takes "web-2" too: node names share the zone with DNS entries.
+            (await admin.PostAsJsonAsync("/api/v1/networks/home/dns", new CreateDnsEntryRequest { Name = "web-2", Type = "A", Value = "192.0.2.9" })).EnsureSuccessStatusCode();
+        }
+        var names = new List<string>();
+        foreach (var host in new[] { "web", "webby", "web-x", "web", "web", "we" })
+        {
+            names.Add((await _server.JoinAsync(key, host)).Name);
+        }
+        Assert.Equal(["web", "webby", "web-x", "web-3", "web-4", "we"], names);
+    }
+
+    [Fact]
     public async Task Single_use_key_gives_exactly_one_success_under_concurrent_joins()
     {
         await _server.CreateNetworkAsync("race", "10.60.0.0/24");

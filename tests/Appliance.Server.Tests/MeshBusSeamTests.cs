@@ -65,7 +65,7 @@ public sealed class MeshBusSeamTests : IDisposable
 
         var b = await _server.JoinAsync(key, "b");
         var delta = await NextUpdateAsync(a);
-        Assert.Equal((MeshUpdate.DeltaKind, b.NodeId), (delta.Kind, Assert.Single(delta.UpsertPeers).NodeId));
+        Assert.Equal((MeshUpdate.NetworkDeltaKind, b.NodeId), (delta.Kind, Assert.Single(delta.UpsertPeers).NodeId));
 
         var report = new NodeReport { ListenPort = 52222, Endpoints = ["198.51.100.8:52222"] };
         Assert.Equal(1, _bus.Deliver(MeshTopics.Status(b.NodeId), JsonSerializer.SerializeToUtf8Bytes(report, ApplianceJsonContext.Default.NodeReport)));

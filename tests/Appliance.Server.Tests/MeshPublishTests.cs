@@ -44,7 +44,7 @@ public sealed class MeshPublishTests : IDisposable
 
         var b = await _server.JoinAsync(key, "b");
         var joined = await SignedUpdates.NextAsync(client, a);
-        Assert.Equal((MeshUpdate.DeltaKind, "b"), (joined.Kind, Assert.Single(joined.UpsertPeers).Name));
+        Assert.Equal((MeshUpdate.NetworkDeltaKind, "b"), (joined.Kind, Assert.Single(joined.UpsertPeers).Name));
         mine = MeshDelta.Apply(mine, joined);
         Assert.True(MeshDelta.SameConfig(await HttpConfigAsync(a), mine));
 
@@ -60,6 +60,40 @@ public sealed class MeshPublishTests : IDisposable
         mine = MeshDelta.Apply(mine, deleted);
         Assert.Empty(mine.Peers);
         Assert.True(MeshDelta.SameConfig(await HttpConfigAsync(a), mine));
+    }
+
+    [Fact]
+    public async Task A_change_is_one_signed_network_delta_and_a_member_whose_own_settings_changed_gets_its_own()
+    {
+        await _server.CreateNetworkAsync("home", "10.10.0.0/24");
+        var key = await _server.CreateKeyAsync("home");
+        var a = await _server.JoinAsync(key, "a");
+        var b = await _server.JoinAsync(key, "b");
+        await using var ca = await ConnectAsync(a);
+        await using var cb = await ConnectAsync(b);
+        var configs = new Dictionary<string, NodeConfigDto>();
+        foreach (var (client, node) in new[] { (ca, a), (cb, b) })
+        {
+            await client.PublishAsync(MeshTopics.Resync(node.NodeId), "{}", MqttQos.AtLeastOnce);
+            configs[node.NodeId] = MeshDelta.Apply(null, await SignedUpdates.NextAsync(client, node));
+        }
+
+        // A new node: both members get the very same signed bytes.
+        await _server.JoinAsync(key, "c");
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var forA = await ca.Messages.ReadAsync(timeout.Token);
+        var forB = await cb.Messages.ReadAsync(timeout.Token);
+        Assert.Equal(forA.Payload.ToArray(), forB.Payload.ToArray());
+
+        // a's listen port is part of a's own interface: a gets its own delta, b the network delta that excludes a.
+        using var admin = _server.Admin();
+        (await admin.PatchAsJsonAsync($"/api/v1/nodes/{a.NodeId}", new UpdateNodeRequest { ListenPort = 52001 })).Dispose();
+        var own = await SignedUpdates.NextAsync(ca, a);
+        var shared = await SignedUpdates.NextAsync(cb, b);
+        Assert.Equal((MeshUpdate.DeltaKind, a.NodeId, 52001), (own.Kind, own.NodeId, own.Interface!.ListenPort));
+        Assert.Equal((MeshUpdate.NetworkDeltaKind, "home", a.NodeId), (shared.Kind, shared.Network, Assert.Single(shared.Except)));
+        Assert.Equal(a.NodeId, Assert.Single(shared.UpsertPeers).NodeId);
+        Assert.Equal(own.ToVersion, shared.ToVersion);
     }
 
     [Fact]

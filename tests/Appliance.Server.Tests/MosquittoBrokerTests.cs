@@ -55,7 +55,7 @@ public sealed class MosquittoBrokerTests : IAsyncLifetime
 
         var b = await Server.JoinAsync(key, "b");
         var joined = await SignedUpdates.NextAsync(client, a);
-        Assert.Equal((MeshUpdate.DeltaKind, "b"), (joined.Kind, Assert.Single(joined.UpsertPeers).Name));
+        Assert.Equal((MeshUpdate.NetworkDeltaKind, "b"), (joined.Kind, Assert.Single(joined.UpsertPeers).Name));
         Assert.Equal(b.NodeId, joined.UpsertPeers[0].NodeId);
 
         var before = await Lab.NodeAsync(a.NodeId);

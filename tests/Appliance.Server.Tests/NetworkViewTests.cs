@@ -49,4 +49,38 @@ public sealed class NetworkViewTests
         var fromView = MeshDelta.Apply(null, view.Snapshot("n2", default));
         Assert.True(MeshDelta.SameConfig(NodeConfigBuilder.Build(members[1], Net, members), fromView));
     }
+
+    [Fact]
+    [Trait("Category", TestCategories.Unit)]
+    public void The_network_delta_and_snapshot_parts_reach_the_same_configs()
+    {
+        var v1Members = Enumerable.Range(1, 9).Select(i => Node(i)).ToArray();
+        var v2Members = v1Members.Where(m => m.Id != "n3").Select(m => m.Id == "n2" ? Node(2, port: 52000) : m).Append(Node(20)).ToArray();
+        var before = NetworkView.Build(Net, v1Members);
+        var after = NetworkView.Build(Net with { Version = 2 }, v2Members);
+        var (changed, removed) = NetworkView.Diff(before, after);
+        // n2's listen port is its own interface: it is excluded from the shared delta and gets its own.
+        Assert.True(after.OwnChanged("n2", before));
+        Assert.False(after.OwnChanged("n1", before));
+        var shared = after.NetworkDelta(before, changed, removed, ["n2"], default);
+        foreach (var member in v2Members.Where(m => m.Id is not "n2" and not "n20"))
+        {
+            var old = NodeConfigBuilder.Build(v1Members.Single(m => m.Id == member.Id), Net, v1Members);
+            var expected = NodeConfigBuilder.Build(member, Net with { Version = 2 }, v2Members);
+            Assert.True(MeshDelta.SameConfig(expected, MeshDelta.Apply(old, shared)), member.Id);
+
+            // A snapshot in parts of 3 peers, put together the way the agent does, is the whole snapshot.
+            var parts = after.SnapshotParts(member.Id, default, peersPerPart: 3);
+            Assert.Equal([0, 1, 2], parts.Select(p => p.Part!.Value));
+            var assembler = new MeshSnapshotAssembler();
+            MeshUpdate? whole = null;
+            foreach (var part in parts.Reverse())
+            {
+                assembler.TryAdd(part, out whole, out var malformed, out _);
+                Assert.False(malformed);
+            }
+            Assert.True(MeshDelta.SameConfig(expected, MeshDelta.Apply(null, whole!)), member.Id);
+            Assert.Null(Assert.Single(after.SnapshotParts(member.Id, default)).Parts);
+        }
+    }
 }

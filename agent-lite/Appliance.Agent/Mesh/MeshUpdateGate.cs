@@ -17,11 +17,16 @@ public enum MeshUpdateOutcome
 
 /// <summary>
 /// Decides what an incoming message does to the node's desired state (pure apart from the signature check):
-/// unsigned or badly signed → rejected; for another node → rejected; older than what we have (replay) → rejected;
-/// a delta that does not start at our version → we need a snapshot; otherwise the new state.
+/// unsigned or badly signed → rejected; for another node, or a network delta for another network, one that excludes
+/// this node, or one that removes it → rejected; older than what we have (replay) → rejected;
+/// a delta that does not start at our version → we need a snapshot; a part of a snapshot sent in several messages →
+/// kept until all parts are here; otherwise the new state.
 /// </summary>
 public sealed class MeshUpdateGate(byte[] serverSigningKey, string nodeId)
 {
+    // Each part is checked like any update (signature, node, version) before it is kept.
+    private readonly MeshSnapshotAssembler _snapshotParts = new();
+
     public long Rejected { get; private set; }
 
     public MeshUpdateOutcome Evaluate(ReadOnlySpan<byte> wire, NodeConfigDto? current, out NodeConfigDto? next, out string reason)
@@ -43,10 +48,16 @@ public sealed class MeshUpdateGate(byte[] serverSigningKey, string nodeId)
             reason = "signed but not a mesh update: " + e.Message;
             return MeshUpdateOutcome.Rejected;
         }
-        if (update is null || update.NodeId != nodeId)
+        if (update is null || (update.IsNetworkDelta ? update.NodeId != MeshUpdate.AnyMember : update.NodeId != nodeId))
         {
             Rejected++;
             reason = $"an update for another node ({update?.NodeId})";
+            return MeshUpdateOutcome.Rejected;
+        }
+        if (update.IsNetworkDelta && ForeignNetworkDelta(update, current) is { } foreign)
+        {
+            Rejected++;
+            reason = foreign;
             return MeshUpdateOutcome.Rejected;
         }
         if (current is not null && update.ToVersion < current.Version)
@@ -60,6 +71,19 @@ public sealed class MeshUpdateGate(byte[] serverSigningKey, string nodeId)
             reason = $"already at version {current.Version}";
             return MeshUpdateOutcome.Unchanged;
         }
+        if (update.IsSnapshot && update.Parts is not null)
+        {
+            if (!_snapshotParts.TryAdd(update, out var whole, out var malformed, out reason))
+            {
+                if (malformed)
+                {
+                    Rejected++;
+                    return MeshUpdateOutcome.Rejected;
+                }
+                return MeshUpdateOutcome.Unchanged; // waiting for the other parts
+            }
+            update = whole!;
+        }
         try
         {
             next = MeshDelta.Apply(current, update);
@@ -69,7 +93,22 @@ public sealed class MeshUpdateGate(byte[] serverSigningKey, string nodeId)
             reason = e.Message;
             return MeshUpdateOutcome.NeedsSnapshot;
         }
-        reason = update.IsSnapshot ? $"snapshot v{update.ToVersion}" : $"delta v{update.FromVersion}→v{update.ToVersion}";
+        reason = update.IsSnapshot ? $"snapshot v{update.ToVersion}" : $"{update.Kind} v{update.FromVersion}→v{update.ToVersion}";
         return MeshUpdateOutcome.Applied;
+    }
+
+    // A network delta is signed once for all members of one network: it binds to this node through the network
+    // name, and the server lists in Except the members it sent their own delta for that step instead.
+    private string? ForeignNetworkDelta(MeshUpdate update, NodeConfigDto? current)
+    {
+        if (current is not null && update.Network != current.Interface.Network)
+        {
+            return $"a network delta for another network ({update.Network}, this node is in {current.Interface.Network})";
+        }
+        if (update.Except.Contains(nodeId, StringComparer.Ordinal))
+        {
+            return "a network delta this node is excluded from (it was sent its own delta for that version)";
+        }
+        return update.RemovePeers.Contains(nodeId, StringComparer.Ordinal) ? "a network delta that removes this node" : null;
     }
 }

@@ -52,7 +52,8 @@ public static class MeshDelta
 
     /// <summary>
     /// Applies an update. A snapshot replaces everything; a delta must start at the current version, otherwise
-    /// the node has missed something and needs a snapshot (<see cref="MeshVersionMismatchException"/>).
+    /// the node has missed something and needs a snapshot (<see cref="MeshVersionMismatchException"/>). A network
+    /// delta changes only the peers (never the node's own record) and the zone's names.
     /// </summary>
     public static NodeConfigDto Apply(NodeConfigDto? current, MeshUpdate update)
     {
@@ -62,23 +63,66 @@ public static class MeshDelta
                 update.Interface ?? throw new ArgumentException("a snapshot without an interface"), update.UpsertPeers,
                 update.Gateway is { IsEmpty: false } g ? g : null, update.Dns);
         }
-        if (current is null || current.Version != update.FromVersion || current.NodeId != update.NodeId)
+        if (current is null || current.Version != update.FromVersion || (!update.IsNetworkDelta && current.NodeId != update.NodeId))
         {
             throw new MeshVersionMismatchException(current?.Version, update.FromVersion);
         }
-        var peers = current.Peers.ToDictionary(p => p.NodeId, StringComparer.Ordinal);
-        foreach (var id in update.RemovePeers)
+        var peers = MergePeers(current.Peers, update.UpsertPeers, update.RemovePeers, current.NodeId);
+        if (update.IsNetworkDelta)
         {
-            peers.Remove(id);
+            return current with { Version = update.ToVersion, Peers = peers, Dns = update.Dns ?? current.Dns };
         }
-        foreach (var p in update.UpsertPeers)
-        {
-            peers[p.NodeId] = p;
-        }
-        return new NodeConfigDto(update.NodeId, update.Name, update.ToVersion, update.Interface ?? current.Interface,
-            peers.Values.OrderBy(p => p.Name, StringComparer.Ordinal).ThenBy(p => p.NodeId, StringComparer.Ordinal).ToList(),
+        return new NodeConfigDto(update.NodeId, update.Name, update.ToVersion, update.Interface ?? current.Interface, peers,
             update.Gateway is null ? current.Gateway : update.Gateway.IsEmpty ? null : update.Gateway,
             update.Dns ?? current.Dns);
+    }
+
+    /// <summary>Orders peers as a node keeps them: by name, then node id.</summary>
+    public static readonly Comparison<PeerDto> PeerOrder = (a, b) =>
+    {
+        var c = string.CompareOrdinal(a.Name, b.Name);
+        return c != 0 ? c : string.CompareOrdinal(a.NodeId, b.NodeId);
+    };
+
+    // The peer list after removing and upserting a few peers (never the node itself). A delta touches a handful of
+    // peers of thousands, so the sorted list is copied once and the upserts are inserted by binary search:
+    // O(N) copying instead of rebuilding a dictionary and sorting N peers on every update.
+    private static List<PeerDto> MergePeers(IReadOnlyList<PeerDto> current, IReadOnlyList<PeerDto> upserts, IReadOnlyList<string> removes, string self)
+    {
+        var touched = new HashSet<string>(removes, StringComparer.Ordinal);
+        foreach (var p in upserts)
+        {
+            touched.Add(p.NodeId);
+        }
+        var merged = new List<PeerDto>(current.Count + upserts.Count);
+        var sorted = true;
+        foreach (var p in current)
+        {
+            if (touched.Count == 0 || !touched.Contains(p.NodeId))
+            {
+                sorted = sorted && (merged.Count == 0 || PeerOrder(merged[^1], p) < 0);
+                merged.Add(p);
+            }
+        }
+        if (!sorted)
+        {
+            merged.Sort(PeerOrder);
+        }
+        var latest = new Dictionary<string, PeerDto>(StringComparer.Ordinal);
+        foreach (var p in upserts)
+        {
+            latest[p.NodeId] = p; // the last record of a peer listed twice wins
+        }
+        foreach (var p in latest.Values)
+        {
+            if (p.NodeId == self)
+            {
+                continue;
+            }
+            var at = merged.BinarySearch(p, Comparer<PeerDto>.Create(PeerOrder));
+            merged.Insert(at < 0 ? ~at : at, p);
+        }
+        return merged;
     }
 
     /// <summary>Field-by-field equality (the DTO records hold lists, which records compare by reference).</summary>

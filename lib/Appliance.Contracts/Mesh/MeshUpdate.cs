@@ -7,11 +7,18 @@ namespace Appliance.Contracts.Mesh;
 /// between <see cref="FromVersion"/> and <see cref="ToVersion"/>: peers added or changed (whole peer records),
 /// peers removed (by node id), and the interface when it changed. A single node joining an N-node network
 /// therefore costs each other node one peer record, O(N) bytes in total.
+/// A network delta (<see cref="NetworkDeltaKind"/>) is the same peer change addressed to every member of
+/// <see cref="Network"/> at once, so the server signs and serializes it once per change instead of once per member;
+/// a member applies it minus its own peer record and keeps its own name, interface and gateway roles. Members whose
+/// own settings changed in that step get a delta of their own instead and are listed in <see cref="Except"/>.
 /// </summary>
 public sealed record MeshUpdate
 {
     public const string SnapshotKind = "snapshot";
     public const string DeltaKind = "delta";
+    public const string NetworkDeltaKind = "network-delta";
+    /// <summary>The <see cref="NodeId"/> of a network delta, which is addressed to no single node.</summary>
+    public const string AnyMember = "*";
 
     public required string Kind { get; init; }
     public required string NodeId { get; init; }
@@ -29,5 +36,19 @@ public sealed record MeshUpdate
     /// <summary>The zone's extra names: always in a snapshot, in a delta only when they changed.</summary>
     public MeshDnsDto? Dns { get; init; }
 
+    /// <summary>The network a network delta is for (its members apply it); null otherwise.</summary>
+    public string? Network { get; init; }
+    /// <summary>Members of <see cref="Network"/> that must not apply this network delta (they get their own delta).</summary>
+    public IReadOnlyList<string> Except { get; init; } = [];
+
+    /// <summary>
+    /// A snapshot of a large network comes in several messages (each under the MQTT client's packet limit): this one's
+    /// index from 0, of <see cref="Parts"/>. Part 0 carries the interface, gateway roles and names; every part carries
+    /// a share of the peers. Both null for a snapshot in one message.
+    /// </summary>
+    public int? Part { get; init; }
+    public int? Parts { get; init; }
+
     public bool IsSnapshot => Kind == SnapshotKind;
+    public bool IsNetworkDelta => Kind == NetworkDeltaKind;
 }

@@ -13,7 +13,7 @@ namespace Appliance.Server.Mesh;
 
 /// <summary>
 /// Pushes each node its desired state over the mesh bus (embedded broker or Mosquitto): a signed snapshot the first time (or on request),
-/// then signed deltas from the version it was last sent. Changes are queued per network; a lone change is sent
+/// then signed deltas from the version it was last sent (one network delta per change, signed once, for all members). Changes are queued per network; a lone change is sent
 /// at once, and changes that arrive while a round is being sent are coalesced into the next round.
 /// </summary>
 public sealed class MeshPublisher : BackgroundService
@@ -123,6 +123,13 @@ public sealed class MeshPublisher : BackgroundService
         var now = _clock.GetUtcNow();
         foreach (var network in networks)
         {
+            if (_followers.Count == 0)
+            {
+                // Nobody to tell (nodes registering before any agent connected): skip the O(N) view; the first
+                // snapshot request loads a fresh one.
+                _views.Remove(network);
+                continue;
+            }
             var after = await LoadViewAsync(network, ct);
             if (after is null)
             {
@@ -131,20 +138,7 @@ public sealed class MeshPublisher : BackgroundService
             }
             if (_views.TryGetValue(network, out var before) && before.Version != after.Version)
             {
-                // One diff for the whole network; each member's delta is that diff minus itself: O(N) per change.
-                var (changed, removed) = NetworkView.Diff(before, after);
-                foreach (var nodeId in after.Members.Keys)
-                {
-                    // A member new to the view has nothing to apply a delta to: it gets a snapshot when it asks.
-                    if (before.Members.ContainsKey(nodeId) && _followers.Contains(nodeId))
-                    {
-                        await PublishAsync(after.DeltaFor(nodeId, before, changed, removed, now), ct);
-                    }
-                }
-                foreach (var gone in removed)
-                {
-                    _followers.Remove(gone);
-                }
+                await PublishStepAsync(before, after, now, ct);
             }
             // With no earlier view (the server just started) nothing is sent: agents ask for a snapshot when they
             // reconnect, and a node that missed versions asks as soon as a delta does not fit.
@@ -167,17 +161,41 @@ public sealed class MeshPublisher : BackgroundService
                 if (_views.TryGetValue(node.Network, out var published) && published.Version != view.Version)
                 {
                     // Newer than what the others were told: bring them along first, so every node stays on one version line.
-                    var (changed, removed) = NetworkView.Diff(published, view);
-                    foreach (var member in view.Members.Keys.Where(m => published.Members.ContainsKey(m) && _followers.Contains(m)))
-                    {
-                        await PublishAsync(view.DeltaFor(member, published, changed, removed, now), ct);
-                    }
+                    await PublishStepAsync(published, view, now, ct);
                 }
                 _views[node.Network] = view;
             }
-            await PublishAsync(view.Snapshot(nodeId, now), ct);
+            foreach (var part in view.SnapshotParts(nodeId, now))
+            {
+                await PublishAsync(part, ct);
+            }
             _followers.Add(nodeId);
             Interlocked.Increment(ref _snapshots);
+        }
+    }
+
+    // One diff for the whole network, sent as one network delta: serialized and signed once, the same bytes to every
+    // member that follows. Only members whose own record changed get a delta of their own (excluded from the shared one).
+    // A member new to the view has nothing to apply a delta to: it gets a snapshot when it asks.
+    private async Task PublishStepAsync(NetworkView before, NetworkView after, DateTimeOffset now, CancellationToken ct)
+    {
+        var (changed, removed) = NetworkView.Diff(before, after);
+        var recipients = after.Members.Keys.Where(m => before.Members.ContainsKey(m) && _followers.Contains(m)).ToList();
+        var own = recipients.Where(m => after.OwnChanged(m, before)).ToList();
+        byte[]? shared = null;
+        foreach (var nodeId in recipients)
+        {
+            if (own.Count > 0 && own.Contains(nodeId, StringComparer.Ordinal))
+            {
+                await PublishAsync(after.DeltaFor(nodeId, before, changed, removed, now), ct);
+                continue;
+            }
+            shared ??= Seal(after.NetworkDelta(before, changed, removed, own, now));
+            await PublishWireAsync(nodeId, shared, ct);
+        }
+        foreach (var gone in removed)
+        {
+            _followers.Remove(gone);
         }
     }
 
@@ -188,11 +206,14 @@ public sealed class MeshPublisher : BackgroundService
             return net is null ? null : NetworkView.Build(NetworkState.Load(s, net, _context.DnsSuffix));
         }, ct);
 
-    private async Task PublishAsync(MeshUpdate update, CancellationToken ct)
+    private Task PublishAsync(MeshUpdate update, CancellationToken ct) => PublishWireAsync(update.NodeId, Seal(update), ct);
+
+    private byte[] Seal(MeshUpdate update) =>
+        SignedEnvelope.Seal(_context.SigningKey, JsonSerializer.SerializeToUtf8Bytes(update, ApplianceJsonContext.Default.MeshUpdate));
+
+    private async Task PublishWireAsync(string nodeId, byte[] wire, CancellationToken ct)
     {
-        var json = JsonSerializer.SerializeToUtf8Bytes(update, ApplianceJsonContext.Default.MeshUpdate);
-        var wire = SignedEnvelope.Seal(_context.SigningKey, json);
-        await _bus.PublishAsync(MeshTopics.Updates(update.NodeId), wire, MqttQos.AtLeastOnce, cancellationToken: ct);
+        await _bus.PublishAsync(MeshTopics.Updates(nodeId), wire, MqttQos.AtLeastOnce, cancellationToken: ct);
         Interlocked.Increment(ref _updates);
         Interlocked.Add(ref _bytes, wire.Length);
     }

@@ -57,11 +57,30 @@ public sealed class NetworkView
             NodeConfigBuilder.ToDns(state));
     }
 
-    /// <summary>The full desired state of one member, as a snapshot.</summary>
-    public MeshUpdate Snapshot(string nodeId, DateTimeOffset now)
+    /// <summary>
+    /// Peers per snapshot message: 300 peers are ~72 KB of JSON, under the device MQTT client's 1 MB packet limit and
+    /// under .NET's 85 KB large-object threshold, so the JSON, the signed envelope and every broker frame of a snapshot
+    /// stay in the ordinary (compacted) heap instead of the large-object heap.
+    /// </summary>
+    public const int PeersPerSnapshotPart = 300;
+
+    // Every member's peer list in the order nodes keep it, built once per view instead of sorting N peers per snapshot.
+    private PeerDto[]? _sortedPeers;
+
+    private PeerDto[] SortedPeers => _sortedPeers ??= [.. Peers.Values.Order(Comparer<PeerDto>.Create(MeshDelta.PeerOrder))];
+
+    /// <summary>The full desired state of one member, as a snapshot in one message.</summary>
+    public MeshUpdate Snapshot(string nodeId, DateTimeOffset now) => SnapshotParts(nodeId, now, int.MaxValue)[0];
+
+    /// <summary>
+    /// The full desired state of one member, in parts of at most <paramref name="peersPerPart"/> peers (one part,
+    /// with no part numbers, when it fits). Part 0 carries the interface, gateway roles and names.
+    /// </summary>
+    public IReadOnlyList<MeshUpdate> SnapshotParts(string nodeId, DateTimeOffset now, int peersPerPart = PeersPerSnapshotPart)
     {
         var (name, iface) = Members[nodeId];
-        return new MeshUpdate
+        var peers = SortedPeers.Where(p => p.NodeId != nodeId).ToList();
+        var whole = new MeshUpdate
         {
             Kind = MeshUpdate.SnapshotKind,
             NodeId = nodeId,
@@ -69,10 +88,21 @@ public sealed class NetworkView
             ToVersion = Version,
             IssuedAt = now,
             Interface = iface,
-            UpsertPeers = [.. Peers.Where(p => p.Key != nodeId).Select(p => p.Value).OrderBy(p => p.Name, StringComparer.Ordinal)],
+            UpsertPeers = peers,
             Gateway = Gateways.GetValueOrDefault(nodeId),
             Dns = Dns,
         };
+        if (peers.Count <= peersPerPart)
+        {
+            return [whole];
+        }
+        var count = (peers.Count + peersPerPart - 1) / peersPerPart;
+        return [.. Enumerable.Range(0, count).Select(i => (i == 0 ? whole : whole with { Interface = null, Gateway = null, Dns = null }) with
+        {
+            Part = i,
+            Parts = count,
+            UpsertPeers = peers.GetRange(i * peersPerPart, Math.Min(peersPerPart, peers.Count - (i * peersPerPart))),
+        })];
     }
 
     /// <summary>The peers added or changed and the peers removed between two views of the network.</summary>
@@ -82,6 +112,33 @@ public sealed class NetworkView
         var removed = before.Peers.Keys.Where(id => !after.Peers.ContainsKey(id)).ToList();
         return (changed, removed);
     }
+
+    /// <summary>True when a member's own record (name, interface, gateway roles) differs from <paramref name="before"/>.</summary>
+    public bool OwnChanged(string nodeId, NetworkView before)
+    {
+        var (name, iface) = Members[nodeId];
+        return !before.Members.TryGetValue(nodeId, out var old) || old.Name != name || !MeshDelta.SameInterface(old.Interface, iface) ||
+            !MeshDelta.SameGateway(before.Gateways.GetValueOrDefault(nodeId), Gateways.GetValueOrDefault(nodeId));
+    }
+
+    /// <summary>
+    /// The delta from <paramref name="before"/> to this view for every member at once (each applies it minus its own
+    /// peer), except <paramref name="except"/>, whose own records changed and who get <see cref="DeltaFor"/> instead.
+    /// </summary>
+    public MeshUpdate NetworkDelta(NetworkView before, List<PeerDto> changed, List<string> removed, IReadOnlyList<string> except, DateTimeOffset now) => new()
+    {
+        Kind = MeshUpdate.NetworkDeltaKind,
+        NodeId = MeshUpdate.AnyMember,
+        Name = string.Empty,
+        Network = Network,
+        Except = except,
+        FromVersion = before.Version,
+        ToVersion = Version,
+        IssuedAt = now,
+        UpsertPeers = changed,
+        RemovePeers = removed,
+        Dns = MeshDelta.SameDns(before.Dns, Dns) ? null : Dns,
+    };
 
     /// <summary>One member's delta from <paramref name="before"/> to this view, given the network-wide diff.</summary>
     public MeshUpdate DeltaFor(string nodeId, NetworkView before, List<PeerDto> changed, List<string> removed, DateTimeOffset now)

@@ -78,7 +78,8 @@ public sealed class JoinService(ServerContext context, TimeProvider clock, Mqtt.
             var taken = s.TakenAddresses(networkName, now);
             var ipv4 = AddressAllocator.Allocate(network.Ipv4Cidr, taken);
             var ipv6 = network.Ipv6Cidr is { } v6 ? AddressAllocator.Allocate(v6, taken) : null;
-            var name = UniqueName(Names.ToDnsLabel(request.Hostname), s.NodeNames(networkName));
+            var label = Names.ToDnsLabel(request.Hostname);
+            var name = UniqueName(label, s.NamesLike(networkName, label));
             var node = new NodeRecord(
                 nodeId, networkName, name, request.Hostname!, request.PublicKey!, ipv4, ipv6,
                 request.ListenPort ?? network.ListenPort, endpoints.ToList(),

@@ -35,6 +35,11 @@ public interface IStoreSession
     /// namespace, since each becomes a name in the network's zone.
     /// </summary>
     HashSet<string> NodeNames(string network);
+    /// <summary>
+    /// The names of <see cref="NodeNames"/> that are <paramref name="label"/> or start with "label-" (the candidates
+    /// a unique name is picked from): an index range instead of every name in the network.
+    /// </summary>
+    HashSet<string> NamesLike(string network, string label);
     /// <summary>True when a node or an ext client of the network has this WireGuard public key.</summary>
     bool PublicKeyInUse(string network, string publicKey);
     void InsertNode(NodeRecord node);

@@ -153,6 +153,13 @@ internal sealed partial class SqliteSession(SqliteConnection connection, SqliteT
         [.. Query("SELECT name FROM nodes WHERE network = $n UNION SELECT name FROM ext_clients WHERE network = $n UNION SELECT name FROM dns_entries WHERE network = $n",
             r => r.GetString(0), ("$n", network))];
 
+    // "label-..." sorts between "label-" and "label." ('.' follows '-' in ASCII), so each table needs one index range.
+    public HashSet<string> NamesLike(string network, string label) =>
+        [.. Query("SELECT name FROM nodes WHERE network = $n AND (name = $l OR (name > $lo AND name < $hi)) " +
+            "UNION SELECT name FROM ext_clients WHERE network = $n AND (name = $l OR (name > $lo AND name < $hi)) " +
+            "UNION SELECT name FROM dns_entries WHERE network = $n AND (name = $l OR (name > $lo AND name < $hi))",
+            r => r.GetString(0), ("$n", network), ("$l", label), ("$lo", label + "-"), ("$hi", label + "."))];
+
     public bool PublicKeyInUse(string network, string publicKey) =>
         Query("SELECT 1 FROM nodes WHERE network = $n AND public_key = $k UNION ALL SELECT 1 FROM ext_clients WHERE network = $n AND public_key = $k",
             r => true, ("$n", network), ("$k", publicKey)).Count > 0;

@@ -53,11 +53,12 @@ public sealed class SimulatedAgent(AgentState state, X509Certificate2 ca, int po
             await foreach (var m in _client!.Messages.ReadAllAsync(ct))
             {
                 Interlocked.Add(ref BytesReceived, m.Payload.Length);
-                if (_gate.Evaluate(m.Payload.Span, Config, out var next, out _) != MeshUpdateOutcome.Applied)
+                if (_gate.Evaluate(m.Payload.Span, Config, out var next, out var what) != MeshUpdateOutcome.Applied)
                 {
                     continue;
                 }
-                Config = next!;
+                // Interned only after a snapshot: a delta's merge keeps the (shared) records it did not touch.
+                Config = what.StartsWith("snapshot", StringComparison.Ordinal) ? PeerPool.Intern(next!) : next!;
                 if (reconcile)
                 {
                     // What the agent does with each update: desired device, minimal plan against the current device.
