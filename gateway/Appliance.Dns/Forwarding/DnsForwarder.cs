@@ -40,12 +40,15 @@ public sealed class DnsForwarder
 
     internal ValueTask<int> ResolveAsync(ReadOnlyMemory<byte> query, DnsParsedQuery q, ReadOnlySpan<char> name, Memory<byte> response, CancellationToken ct)
     {
-        var key = new DnsCacheKey(LowerString(name), (ushort)q.QType, q.QClass, q.DnssecOk, q.CheckingDisabled);
-        if (_cache.TryGet(key, out var hit, out var age))
+        // A hit is looked up from the stack (names are at most 255 octets); the key object is made only on a miss.
+        Span<char> keyText = stackalloc char[name.Length + DnsCache.KeySuffixLength];
+        DnsCache.WriteKeyText(name, (ushort)q.QType, q.QClass, q.DnssecOk, q.CheckingDisabled, keyText);
+        if (_cache.TryGet(keyText, out var hit, out var age))
         {
             Interlocked.Increment(ref _stats._cacheHits);
             return ValueTask.FromResult(Write(query.Span, q, response.Span, hit, age));
         }
+        var key = new DnsCacheKey(LowerString(name), (ushort)q.QType, q.QClass, q.DnssecOk, q.CheckingDisabled);
         return ResolveSlowAsync(query, q, key, response, ct);
     }
 

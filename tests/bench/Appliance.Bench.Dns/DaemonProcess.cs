@@ -113,8 +113,8 @@ internal sealed class DaemonProcess : IDisposable
 
     private static async Task<DaemonProcess> StartAsync(string name, string exe, string[] args, int port)
     {
-        var psi = new ProcessStartInfo(exe) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args)
+        var psi = new ProcessStartInfo(Pinning.Program(exe, Pinning.ServerCpu)) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in Pinning.Arguments(exe, args, Pinning.ServerCpu))
         {
             psi.ArgumentList.Add(a);
         }

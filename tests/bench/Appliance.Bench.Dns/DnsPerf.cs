@@ -9,10 +9,10 @@ internal sealed partial record DnsPerfResult(double Qps, double P50Us, double P9
 {
     public static async Task<DnsPerfResult> RunAsync(int port, string queryFile, double seconds, int? maxQps = null)
     {
-        var psi = new ProcessStartInfo("dnsperf") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var psi = new ProcessStartInfo(Pinning.Program("dnsperf", Pinning.LoadCpu)) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         string[] args = ["-s", "127.0.0.1", "-p", port.ToString(CultureInfo.InvariantCulture), "-d", queryFile, "-l", seconds.ToString(CultureInfo.InvariantCulture),
             "-c", "4", "-T", "1", "-q", "200", "-t", "2", "-v"];
-        foreach (var a in args)
+        foreach (var a in Pinning.Arguments("dnsperf", args, Pinning.LoadCpu))
         {
             psi.ArgumentList.Add(a);
         }
