@@ -80,7 +80,11 @@ public sealed class ReloadTests
         await using var watcher = new DnsHostsFileWatcher(server, path, TimeSpan.FromMilliseconds(100), log: m => { lock (log) { log.Add(m); } });
         watcher.Start();
         await File.WriteAllTextAsync(path, "10.10.0.1 node1.mesh\nnot-an-ip broken.mesh\n");
-        await Task.Delay(500);
+        // Wait for the watcher to see the change (100 ms polls; a loaded machine may take longer than a few polls).
+        for (var waited = 0; waited < 10_000 && !Logged(); waited += 50)
+        {
+            await Task.Delay(50);
+        }
         Assert.Equal(1, watcher.Reloads);
         lock (log)
         {
@@ -89,5 +93,13 @@ public sealed class ReloadTests
         var resp = new byte[512];
         var n = await server.Handler.HandleAsync(DnsRequest.Create(DnsTestClient.Query("node1.mesh", DnsRecordType.A), DnsTransport.Udp, new IPEndPoint(IPAddress.Loopback, 1).Serialize()), resp, default);
         Assert.Single(DnsMessage.Parse(resp.AsSpan(0, n)).Answers);
+
+        bool Logged()
+        {
+            lock (log)
+            {
+                return log.Any(l => l.Contains("keeping the previous names", StringComparison.Ordinal));
+            }
+        }
     }
 }
