@@ -38,7 +38,7 @@ internal sealed class DnsDaemon : IDisposable
     /// <summary>dnsmasq serving <paramref name="hostsFile"/>, forwarding nothing unless <paramref name="extraArgs"/> says so.</summary>
     public static Task<DnsDaemon> DnsmasqAsync(string dir, string hostsFile, params string[] extraArgs)
     {
-        var port = FreeUdpTcpPort();
+        var port = Binaries.FreeUdpTcpPort();
         string[] args =
         [
             "--keep-in-foreground", "--log-facility=-", "--conf-file=/dev/null", $"--port={port}", "--listen-address=127.0.0.1",
@@ -51,7 +51,7 @@ internal sealed class DnsDaemon : IDisposable
     /// <summary>unbound forwarding <paramref name="zone"/> to <paramref name="target"/>.</summary>
     public static async Task<DnsDaemon> UnboundAsync(string dir, string zone, IPEndPoint target)
     {
-        var port = FreeUdpTcpPort();
+        var port = Binaries.FreeUdpTcpPort();
         var conf = Path.Combine(dir, $"unbound-{port}.conf");
         await File.WriteAllTextAsync(conf, $"""
             server:
@@ -151,26 +151,5 @@ internal sealed class DnsDaemon : IDisposable
         {
             _log.AppendLine(line);
         }
-    }
-
-    /// <summary>A port free for both UDP and TCP on 127.0.0.1 a moment ago.</summary>
-    public static int FreeUdpTcpPort()
-    {
-        for (var i = 0; i < 50; i++)
-        {
-            using var udp = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-            udp.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-            var port = ((IPEndPoint)udp.LocalEndPoint!).Port;
-            using var tcp = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            try
-            {
-                tcp.Bind(new IPEndPoint(IPAddress.Loopback, port));
-                return port;
-            }
-            catch (SocketException)
-            {
-            }
-        }
-        throw new InvalidOperationException("no free UDP+TCP port on loopback");
     }
 }

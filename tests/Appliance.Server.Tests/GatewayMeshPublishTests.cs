@@ -24,7 +24,7 @@ public sealed class GatewayMeshPublishTests
             var client = await MeshFollower.ConnectAsync(s.Server, node);
             await client.PublishAsync(MeshTopics.Resync(node.NodeId), "{}", MqttQos.AtLeastOnce);
             var f = new Follower(s, node, client);
-            var snapshot = await MeshFollower.NextAsync(client, node);
+            var snapshot = await SignedUpdates.NextAsync(client, node);
             Assert.True(snapshot.IsSnapshot);
             f.Config = MeshDelta.Apply(null, snapshot);
             await f.AssertMatchesApiAsync();
@@ -34,7 +34,7 @@ public sealed class GatewayMeshPublishTests
         /// <summary>Applies the next delta and checks the result equals GET /api/v1/node/config.</summary>
         public async Task<MeshUpdate> NextAsync()
         {
-            var update = await MeshFollower.NextAsync(client, node);
+            var update = await SignedUpdates.NextAsync(client, node);
             Assert.False(update.IsSnapshot);
             Config = MeshDelta.Apply(Config, update);
             await AssertMatchesApiAsync();

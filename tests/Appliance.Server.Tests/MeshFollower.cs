@@ -1,9 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
-using System.Text.Json;
-using Appliance.Contracts;
 using Appliance.Contracts.Api;
-using Appliance.Contracts.Mesh;
-using Appliance.Crypto;
 using Appliance.Mqtt.Client;
 using Appliance.Mqtt.Transport;
 using Appliance.Server.Mesh;
@@ -32,7 +28,4 @@ public static class MeshFollower
         await client.SubscribeAsync(MeshTopics.Updates(node.NodeId));
         return client;
     }
-
-    /// <summary>The next update for the node, its signature checked.</summary>
-    public static Task<MeshUpdate> NextAsync(MqttClient client, JoinResponse node) => SignedUpdates.NextAsync(client, node);
 }

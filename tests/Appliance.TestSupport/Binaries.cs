@@ -23,4 +23,25 @@ public static class Binaries
         l.Start();
         return ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
     }
+
+    /// <summary>A port free for both UDP and TCP on 127.0.0.1 a moment ago (DNS servers listen on both).</summary>
+    public static int FreeUdpTcpPort()
+    {
+        for (var i = 0; i < 50; i++)
+        {
+            using var udp = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Udp);
+            udp.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+            var port = ((System.Net.IPEndPoint)udp.LocalEndPoint!).Port;
+            using var tcp = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+            try
+            {
+                tcp.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, port));
+                return port;
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+            }
+        }
+        throw new InvalidOperationException("no free UDP+TCP port on loopback");
+    }
 }

@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Appliance.Dns.Wire;
+using Appliance.TestSupport;
 
 namespace Appliance.Bench.Dns;
 
@@ -28,7 +29,7 @@ internal sealed class DaemonProcess : IDisposable
 
     public static async Task<DaemonProcess> StartOursAsync(int port, string hosts, params string[] extra)
     {
-        var dll = Path.Combine(RepoRoot(), "gateway", "Appliance.Dns.Cli", "bin", "Release", "net10.0", "appliance-dns.dll");
+        var dll = RepoPaths.Combine("gateway", "Appliance.Dns.Cli", "bin", "Release", "net10.0", "appliance-dns.dll");
         if (!File.Exists(dll))
         {
             throw new FileNotFoundException($"build gateway/Appliance.Dns.Cli -c Release first: {dll}");
@@ -79,36 +80,6 @@ internal sealed class DaemonProcess : IDisposable
         {
         }
         _p.Dispose();
-    }
-
-    public static int FreePort()
-    {
-        for (var i = 0; i < 50; i++)
-        {
-            using var udp = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-            udp.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-            var port = ((IPEndPoint)udp.LocalEndPoint!).Port;
-            using var tcp = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            try
-            {
-                tcp.Bind(new IPEndPoint(IPAddress.Loopback, port));
-                return port;
-            }
-            catch (SocketException)
-            {
-            }
-        }
-        throw new InvalidOperationException("no free port");
-    }
-
-    public static string RepoRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Appliance.sln")))
-        {
-            dir = dir.Parent;
-        }
-        return dir?.FullName ?? throw new InvalidOperationException("Appliance.sln not found");
     }
 
     private static async Task<DaemonProcess> StartAsync(string name, string exe, string[] args, int port)

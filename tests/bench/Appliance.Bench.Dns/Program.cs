@@ -1,5 +1,6 @@
 using System.Globalization;
 using Appliance.Bench.Dns;
+using Appliance.TestSupport;
 
 // Usage: Appliance.Bench.Dns [seconds-per-run]
 // appliance-dns (the standalone runner of gateway/Appliance.Dns) and dnsmasq side by side, both serving the same
@@ -20,14 +21,14 @@ try
     await File.WriteAllLinesAsync(fwdQueries, Enumerable.Range(0, 1000).OrderBy(_ => rng.Next()).Select(i => $"ext{i}.test A"));
 
     // The shared upstream: answers ext*.test with a long TTL so both servers can cache them.
-    using var upstream = await DaemonProcess.StartDnsmasqAsync(dir, DaemonProcess.FreePort(), upstreamHosts, "--local-ttl=3600", "--local=/test/");
+    using var upstream = await DaemonProcess.StartDnsmasqAsync(dir, Binaries.FreeUdpTcpPort(), upstreamHosts, "--local-ttl=3600", "--local=/test/");
     var up = $"127.0.0.1:{upstream.Port}";
 
     foreach (var (scenario, file) in new[] { ("in-zone-a", zoneQueries), ("cached-forward-a", fwdQueries) })
     {
         foreach (var server in new[] { "appliance-dns", "dnsmasq" })
         {
-            var port = DaemonProcess.FreePort();
+            var port = Binaries.FreeUdpTcpPort();
             using var d = server == "appliance-dns"
                 ? await DaemonProcess.StartOursAsync(port, hosts, "--upstream", up, "--zone", "mesh")
                 : await DaemonProcess.StartDnsmasqAsync(dir, port, hosts, $"--server=127.0.0.1#{upstream.Port}", "--local=/mesh/");
@@ -54,7 +55,7 @@ try
             $"10.{20 + (i / 62500)}.{i / 250 % 250}.{(i % 250) + 1} name{i}.mesh" + (namesPerLine == 2 ? $" alias{i}.mesh" : "")));
         var rssQueries = Path.Combine(dir, $"rss-{label}.queries");
         await File.WriteAllLinesAsync(rssQueries, Enumerable.Range(0, Math.Min(lineCount, 1000)).Select(i => $"name{i}.mesh A"));
-        var port = DaemonProcess.FreePort();
+        var port = Binaries.FreeUdpTcpPort();
         using var d = await DaemonProcess.StartOursAsync(port, file, "--upstream", up);
         await DnsPerfResult.RunAsync(port, rssQueries, 2);
         await Task.Delay(1000);
@@ -62,7 +63,7 @@ try
         Emit(string.Create(CultureInfo.InvariantCulture, $"{{\"bench\":\"dns/rss\",\"server\":\"appliance-dns\",\"names\":{lineCount * namesPerLine},\"hosts_lines\":{lineCount},\"rss_mb\":{rss[label]:F1}}}"));
         if (label == "10000")
         {
-            var dp = DaemonProcess.FreePort();
+            var dp = Binaries.FreeUdpTcpPort();
             using var dm = await DaemonProcess.StartDnsmasqAsync(dir, dp, file);
             await DnsPerfResult.RunAsync(dp, rssQueries, 2);
             Emit(string.Create(CultureInfo.InvariantCulture, $"{{\"bench\":\"dns/rss\",\"server\":\"dnsmasq\",\"names\":{lineCount},\"hosts_lines\":{lineCount},\"rss_mb\":{dm.RssMb():F1}}}"));
