@@ -106,9 +106,9 @@ public sealed class FakeRouteNetlink : IRouteNetlink
         }
     }
 
-    public void Dispose()
-    {
-    }
+    public bool Disposed { get; private set; }
+
+    public void Dispose() => Disposed = true;
 
     private void Update(int index, Func<RtLink, RtLink> change)
     {

@@ -193,10 +193,10 @@ public sealed class UapiCodecTests
     [Trait("Category", TestCategories.Unit)]
     public void The_rtnetlink_client_is_disposed_only_when_the_backend_owns_it()
     {
-        var borrowed = new NullRoute();
+        var borrowed = new FakeRouteNetlink();
         new UserspaceWireGuardBackend(new FakeUapiTransport(_ => ""), null, borrowed).Dispose();
         Assert.False(borrowed.Disposed);
-        var owned = new NullRoute();
+        var owned = new FakeRouteNetlink();
         new UserspaceWireGuardBackend(new FakeUapiTransport(_ => ""), null, owned, ownsRoute: true).Dispose();
         Assert.True(owned.Disposed);
     }

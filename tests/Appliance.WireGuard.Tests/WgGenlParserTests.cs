@@ -112,7 +112,7 @@ public sealed class WgGenlParserTests
     {
         _ = name;
         using var kernel = new FakeGenlKernel((req, _) => [FakeGenlKernel.Error(req, errno)]);
-        using var backend = new KernelWireGuardBackend(kernel, new NullRoute(), 0x15, ownsSockets: false);
+        using var backend = new KernelWireGuardBackend(kernel, new FakeRouteNetlink(), 0x15, ownsSockets: false);
         var get = await Assert.ThrowsAnyAsync<WireGuardException>(() => backend.GetDeviceAsync("wg0"));
         Assert.IsType(expected, get);
         var set = await Assert.ThrowsAnyAsync<WireGuardException>(() => backend.ApplyAsync("wg0", new WgDevicePlan { ListenPort = 1 }));
@@ -129,7 +129,7 @@ public sealed class WgGenlParserTests
     public async Task Create_of_an_existing_non_wireguard_link_is_EEXIST()
     {
         using var kernel = new FakeGenlKernel((req, _) => []);
-        using var backend = new KernelWireGuardBackend(kernel, new NullRoute(new RtLink(3, "eth0", 1500, true, "veth")), 0x15, ownsSockets: false);
+        using var backend = new KernelWireGuardBackend(kernel, WithLink("eth0", "veth"), 0x15, ownsSockets: false);
         var e = await Assert.ThrowsAsync<WireGuardOperationException>(() => backend.EnsureInterfaceAsync("eth0"));
         Assert.Equal(Errno.EEXIST, e.Errno);
     }
@@ -142,7 +142,7 @@ public sealed class WgGenlParserTests
         using var kernel = new FakeGenlKernel((req, _) => req[16] == WgGenlConstants.WG_CMD_GET_DEVICE
             ? [FakeGenlKernel.Reply(req, reply), FakeGenlKernel.Done(req)]
             : [FakeGenlKernel.Error(req, Errno.None)]);
-        using var backend = new KernelWireGuardBackend(kernel, new NullRoute(), 0x15, ownsSockets: false, maxMessageSize: 4096);
+        using var backend = new KernelWireGuardBackend(kernel, new FakeRouteNetlink(), 0x15, ownsSockets: false, maxMessageSize: 4096);
         var d = await backend.GetDeviceAsync("wg0");
         Assert.Single(d.Peers);
         await backend.ApplyAsync("wg0", WgGenlChunkingTests.BigPlan(100));
@@ -177,7 +177,7 @@ public sealed class WgGenlParserTests
             }
             return name == "truncated ACK" ? [TruncatedAck(req)] : [];
         });
-        using var backend = new KernelWireGuardBackend(kernel, new NullRoute(), 0x15, ownsSockets: false, maxMessageSize: 4096);
+        using var backend = new KernelWireGuardBackend(kernel, new FakeRouteNetlink(), 0x15, ownsSockets: false, maxMessageSize: 4096);
         var big = WgGenlChunkingTests.BigPlan(100);
         var desired = new WgDeviceConfig(big.PrivateKey!.Value) { Peers = [.. big.Peers.Select(p => new WgPeerConfig(p.PublicKey) { AllowedIPs = p.AllowedIPs })] };
         var e = await Assert.ThrowsAnyAsync<WireGuardException>(() => new WireGuardConfigurator(backend).ApplyAsync("wg0", desired));
@@ -194,5 +194,12 @@ public sealed class WgGenlParserTests
         var b = FakeGenlKernel.Error(request, Errno.None)[..18];
         System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(b, 18);
         return b;
+    }
+
+    private static FakeRouteNetlink WithLink(string name, string kind)
+    {
+        var route = new FakeRouteNetlink();
+        route.CreateLink(name, kind);
+        return route;
     }
 }
