@@ -11,8 +11,10 @@ internal sealed record CliOptions
         usage: appliance-dns -conf COREFILE [-dns.port N]
                appliance-dns --listen IP:PORT [--listen ...] [--hosts FILE] [--zone ZONE]
                              [--upstream IP[:PORT] ...] [--allow CIDR ...] [--reload 5s] [--cache-ttl S] [--log]
+          (both forms)       [--udp-batch N]
           --zone      answer NXDOMAIN (with SOA) for names under ZONE missing from the hosts file (hosts without fallthrough)
           --upstream  default: the nameservers of /etc/resolv.conf
+          --udp-batch datagrams taken per receive call (recvmmsg), default 16; 1 = one recvfrom per query
           --allow     sources allowed to ask; default: loopback, 10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7
         """;
 
@@ -35,6 +37,8 @@ internal sealed record CliOptions
     public TimeSpan? CacheTtl { get; init; }
 
     public bool Log { get; init; }
+
+    public int? UdpBatch { get; init; }
 
     public static CliOptions Parse(string[] args)
     {
@@ -74,6 +78,10 @@ internal sealed record CliOptions
                     break;
                 case "--cache-ttl":
                     o = o with { CacheTtl = TimeSpan.FromSeconds(int.Parse(Value(), CultureInfo.InvariantCulture)) };
+                    break;
+                case "--udp-batch":
+                    var b = Value();
+                    o = o with { UdpBatch = int.TryParse(b, CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= 1024 ? n : throw new DnsConfigException($"--udp-batch: '{b}' is not a number from 1 to 1024") };
                     break;
                 case "--log":
                     o = o with { Log = true };

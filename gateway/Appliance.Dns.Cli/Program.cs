@@ -59,6 +59,7 @@ try
         reload = cli.Reload;
         template = new DnsHostsSource([]) { AuthoritativeZones = cli.Zones };
     }
+    options.UdpBatchSize = cli.UdpBatch ?? options.UdpBatchSize;
     foreach (var range in cli.Allow.Count > 0 ? cli.Allow : DefaultAllowed())
     {
         options.AllowedRanges.Add(range);

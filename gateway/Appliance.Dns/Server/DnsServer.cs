@@ -54,6 +54,10 @@ public sealed class DnsServer : IAsyncDisposable
         {
             throw new InvalidOperationException("DnsServerOptions.Listen is empty: give at least one address to listen on");
         }
+        if (_options.UdpBatchSize is < 1 or > 1024)
+        {
+            throw new InvalidOperationException($"DnsServerOptions.UdpBatchSize is {_options.UdpBatchSize}: give 1 to 1024 datagrams per receive");
+        }
         try
         {
             foreach (var ep in _options.Listen)

@@ -42,6 +42,13 @@ public sealed class DnsServerOptions
     public int UdpReceiveLoops { get; set; } = 1;
 
     /// <summary>
+    /// Datagrams a receive loop takes per recvmmsg(2), answered with one sendmmsg(2). Under load the two system
+    /// calls are shared by the whole batch; when queries come one at a time a batch is one datagram. 1 uses plain
+    /// recvfrom/sendto. Each slot costs 4 KB for the query and <see cref="MaxUdpPayload"/> for the answer.
+    /// </summary>
+    public int UdpBatchSize { get; set; } = 16;
+
+    /// <summary>
     /// After an update that leaves at least this many names, run a compacting collection so the garbage of the
     /// rebuild is returned to the system at once (a device keeps a small resident set). 0 disables it.
     /// </summary>

@@ -4,6 +4,7 @@ namespace Appliance.Dns.Server;
 public sealed class DnsServerStatistics
 {
     internal long _udpReceived;
+    internal long _udpReceiveCalls;
     internal long _tcpReceived;
     internal long _responses;
     internal long _dropped;
@@ -21,6 +22,9 @@ public sealed class DnsServerStatistics
     internal long _handlerErrors;
 
     public long UdpReceived => Interlocked.Read(ref _udpReceived);
+
+    /// <summary>System calls that took UDP datagrams: fewer than <see cref="UdpReceived"/> when queries were taken in batches.</summary>
+    public long UdpReceiveCalls => Interlocked.Read(ref _udpReceiveCalls);
 
     public long TcpReceived => Interlocked.Read(ref _tcpReceived);
 
@@ -59,7 +63,7 @@ public sealed class DnsServerStatistics
     public long HandlerErrors => Interlocked.Read(ref _handlerErrors);
 
     public override string ToString() =>
-        $"received={Received} (udp {UdpReceived}, tcp {TcpReceived}) responses={Responses} dropped={Dropped} local={AnsweredLocally} "
+        $"received={Received} (udp {UdpReceived} in {UdpReceiveCalls} calls, tcp {TcpReceived}) responses={Responses} dropped={Dropped} local={AnsweredLocally} "
         + $"cache_hits={CacheHits} upstream={UpstreamQueries} dedup={DedupJoins} formerr={FormErr} notimp={NotImp} refused={Refused} "
         + $"nxdomain={NXDomain} servfail={ServFail} truncated={Truncated} tcp_conns={TcpConnections} errors={HandlerErrors}";
 }

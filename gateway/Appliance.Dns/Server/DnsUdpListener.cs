@@ -5,19 +5,25 @@ using Appliance.Dns.Wire;
 namespace Appliance.Dns.Server;
 
 /// <summary>
-/// UDP on one address: several sockets bound to the same port with SO_REUSEPORT (the kernel spreads datagrams
-/// over them), one receive loop each owning its socket, buffers and socket address (no allocation per datagram on
-/// the local path). A query that has to wait for an upstream takes the loop's buffers with it and the
-/// loop rents new ones, so a slow upstream never stalls the socket.
+/// UDP on one address: one socket per receive loop, all bound to the same port with SO_REUSEPORT (the kernel
+/// spreads datagrams over them), each loop owning its socket, buffers and socket addresses (no allocation per
+/// datagram on the local path). A loop takes every queued datagram with one recvmmsg(2) and sends the answers with
+/// one sendmmsg(2) (<see cref="DnsServerOptions.UdpBatchSize"/>), so under load the system-call cost is shared by
+/// a batch. A query that has to wait for an upstream takes its buffers with it and the loop gets new ones, so a
+/// slow upstream never stalls the socket.
 /// </summary>
 internal sealed class DnsUdpListener
 {
     private const int BufferSize = ushort.MaxValue;
 
+    /// <summary>Largest query a batch slot takes (an EDNS query is far smaller); a longer datagram is dropped and counted.</summary>
+    internal const int BatchQuerySize = 4096;
+
     // At most this many queries wait for an upstream per address; beyond it a loop waits for its own query
     // (backpressure into the kernel buffer), so buffers stay bounded under a flood of uncached names.
     private const int MaxPending = 64;
     private readonly System.Collections.Concurrent.ConcurrentBag<byte[]> _spare = [];
+    private readonly System.Collections.Concurrent.ConcurrentBag<byte[]> _spareQueries = [];
     private int _pending;
     private const int SOL_SOCKET = 1;
     private const int SO_REUSEPORT = 15;
@@ -71,12 +77,21 @@ internal sealed class DnsUdpListener
         {
             var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             done.Add(finished.Task);
+            // Blocking calls with a receive timeout (SO_RCVTIMEO), which recvmmsg honours too.
+            s.Blocking = true;
             s.ReceiveTimeout = 500;
             var thread = new Thread(() =>
             {
                 try
                 {
-                    ReceiveLoop(s, ct);
+                    if (_options.UdpBatchSize > 1)
+                    {
+                        BatchReceiveLoop(s, ct);
+                    }
+                    else
+                    {
+                        ReceiveLoop(s, ct);
+                    }
                 }
                 finally
                 {
@@ -117,6 +132,7 @@ internal sealed class DnsUdpListener
                     continue;
                 }
                 Interlocked.Increment(ref _stats._udpReceived);
+                Interlocked.Increment(ref _stats._udpReceiveCalls);
                 var request = DnsRequest.Create(query.AsMemory(0, n), DnsTransport.Udp, remote);
                 ValueTask<int> pending;
                 try
@@ -173,6 +189,104 @@ internal sealed class DnsUdpListener
         }
     }
 
+    private void BatchReceiveLoop(Socket socket, CancellationToken ct)
+    {
+        var answerSize = Math.Max(512, (int)_options.MaxUdpPayload);
+        using var batch = new DnsUdpBatch(_options.UdpBatchSize, BatchQuerySize, answerSize, RentQuery);
+        // The handler writes into this scratch buffer (an answer may be larger than the client's limit before
+        // truncation); what is sent is copied into the batch's answer slot.
+        var scratch = Rent();
+        try
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                int n;
+                try
+                {
+                    n = batch.Receive(socket);
+                }
+                catch (SocketException e) when (!ct.IsCancellationRequested && e.SocketErrorCode is SocketError.ConnectionReset or SocketError.ConnectionRefused
+                    or SocketError.MessageSize or SocketError.NoBufferSpaceAvailable)
+                {
+                    continue;
+                }
+                if (n == 0)
+                {
+                    continue;
+                }
+                Interlocked.Add(ref _stats._udpReceived, n);
+                Interlocked.Increment(ref _stats._udpReceiveCalls);
+                for (var i = 0; i < n; i++)
+                {
+                    if (batch.WasTruncated(i))
+                    {
+                        // Longer than any sensible query: not read at all (a cut datagram would be misread).
+                        Interlocked.Increment(ref _stats._dropped);
+                        continue;
+                    }
+                    var remote = batch.Remote(i);
+                    var request = DnsRequest.Create(batch.Query(i), DnsTransport.Udp, remote);
+                    ValueTask<int> pending;
+                    try
+                    {
+                        pending = _handler.HandleAsync(request, scratch, ct);
+                        if (pending.IsCompletedSuccessfully)
+                        {
+                            var length = Finish(request, scratch, pending.Result);
+                            if (length > 0)
+                            {
+                                scratch.AsSpan(0, length).CopyTo(batch.Answer(i));
+                                batch.SetAnswerLength(i, length);
+                            }
+                            continue;
+                        }
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException and not ObjectDisposedException)
+                    {
+                        HandlerFailed(e);
+                        continue;
+                    }
+                    // Waits for an upstream: the query, its address and the scratch buffer go with it; this loop
+                    // carries on with new ones (bounded: past MaxPending it waits, pushing back into the kernel buffer).
+                    var (queryBuffer, queryRemote) = batch.TakeQuery(i);
+                    if (Interlocked.Increment(ref _pending) > MaxPending)
+                    {
+                        try
+                        {
+                            Send(socket, request, scratch, pending.AsTask().GetAwaiter().GetResult(), queryRemote);
+                        }
+                        catch (Exception e) when (e is not OperationCanceledException and not ObjectDisposedException)
+                        {
+                            HandlerFailed(e);
+                        }
+                        finally
+                        {
+                            Interlocked.Decrement(ref _pending);
+                            Return(queryBuffer);
+                        }
+                        continue;
+                    }
+                    _ = CompleteLaterAsync(socket, pending, request, queryBuffer, scratch, queryRemote);
+                    scratch = Rent();
+                }
+                batch.Send(socket, n);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+        catch (SocketException) when (ct.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            Return(scratch);
+        }
+    }
+
     private async Task CompleteLaterAsync(Socket socket, ValueTask<int> pending, DnsRequest request, byte[] query, byte[] response, SocketAddress remote)
     {
         try
@@ -197,19 +311,24 @@ internal sealed class DnsUdpListener
 
     private byte[] Rent() => _spare.TryTake(out var b) ? b : GC.AllocateUninitializedArray<byte>(BufferSize);
 
+    // Batch query slots are pinned (the kernel writes into them through the native headers).
+    private byte[] RentQuery() => _spareQueries.TryTake(out var b) ? b : GC.AllocateUninitializedArray<byte>(BatchQuerySize, pinned: true);
+
     private void Return(byte[] buffer)
     {
-        if (_spare.Count < MaxPending)
+        var pool = buffer.Length == BatchQuerySize ? _spareQueries : _spare;
+        if (pool.Count < MaxPending)
         {
-            _spare.Add(buffer);
+            pool.Add(buffer);
         }
     }
 
-    private void Send(Socket socket, DnsRequest request, byte[] response, int length, SocketAddress remote)
+    /// <summary>Truncates an answer to the client's limit, counts and logs it; returns the length to send (0: nothing).</summary>
+    private int Finish(in DnsRequest request, byte[] response, int length)
     {
         if (length <= 0)
         {
-            return;
+            return 0;
         }
         // RFC 1035 4.2.1 / RFC 6891 7: the server, not the handler, cuts what does not fit the client's limit.
         var limit = request.Parsed.UdpLimit(_options.MaxUdpPayload);
@@ -220,6 +339,16 @@ internal sealed class DnsUdpListener
         }
         Interlocked.Increment(ref _stats._responses);
         DnsQueryLogger.Log(_options.QueryLog, request, response.AsSpan(0, length), "udp");
+        return length;
+    }
+
+    private void Send(Socket socket, DnsRequest request, byte[] response, int length, SocketAddress remote)
+    {
+        length = Finish(request, response, length);
+        if (length == 0)
+        {
+            return;
+        }
         try
         {
             // A datagram send does not wait for the peer; the synchronous call avoids the async machinery per answer.
