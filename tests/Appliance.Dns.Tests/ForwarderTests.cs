@@ -149,7 +149,7 @@ public sealed class ForwarderTests
     }
 
     [Fact]
-    public void Cache_is_bounded_and_evicts_least_recently_used()
+    public void Cache_is_bounded_and_keeps_a_recently_used_entry_when_full()
     {
         var cache = new Appliance.Dns.Forwarding.DnsCache(2, _clock);
         var q = DnsTestClient.Query("x", DnsRecordType.A);
@@ -166,5 +166,31 @@ public sealed class ForwarderTests
         Assert.Equal(2, cache.Count);
         Assert.False(cache.TryGet(k2, out _, out _));
         Assert.True(cache.TryGet(k1, out _, out _));
+    }
+
+    [Fact]
+    public void Cache_gives_the_slot_of_an_expired_entry_to_the_next_one_and_sweeps_over_used_entries()
+    {
+        var cache = new Appliance.Dns.Forwarding.DnsCache(3, _clock);
+        var q = DnsTestClient.Query("x", DnsRecordType.A);
+        var shortLived = Appliance.Dns.Forwarding.DnsCacheEntry.TryCreate(q, 19, FakeUpstream.Reply(DnsMessage.Parse(q), 10, "192.0.2.1").ToArray(), TimeSpan.FromHours(1), TimeSpan.FromHours(1))!;
+        var longLived = Appliance.Dns.Forwarding.DnsCacheEntry.TryCreate(q, 19, FakeUpstream.Reply(DnsMessage.Parse(q), 600, "192.0.2.1").ToArray(), TimeSpan.FromHours(1), TimeSpan.FromHours(1))!;
+        var k = new Appliance.Dns.Forwarding.DnsCacheKey("a", 1, 1, false, false);
+        cache.Set(k, shortLived);
+        cache.Set(k with { Name = "b" }, longLived);
+        cache.Set(k with { Name = "c" }, longLived);
+        _clock.Advance(TimeSpan.FromSeconds(11));
+        Assert.False(cache.TryGet(k, out _, out _)); // expired: removed on sight
+        Assert.Equal(2, cache.Count);
+        cache.Set(k with { Name = "d" }, longLived); // takes a's slot, nothing live is dropped
+        Assert.True(cache.TryGet(k with { Name = "b" }, out _, out var age));
+        Assert.Equal(TimeSpan.FromSeconds(11), age);
+        Assert.True(cache.TryGet(k with { Name = "c" }, out _, out _));
+        Assert.True(cache.TryGet(k with { Name = "d" }, out _, out _));
+        // Full and all three used since the hand last passed: one sweep clears them, the next entry takes the first.
+        cache.Set(k with { Name = "e" }, longLived);
+        Assert.Equal(3, cache.Count);
+        Assert.True(cache.TryGet(k with { Name = "e" }, out _, out _));
+        Assert.Equal(2, new[] { "b", "c", "d" }.Count(n => cache.TryGet(k with { Name = n }, out _, out _)));
     }
 }

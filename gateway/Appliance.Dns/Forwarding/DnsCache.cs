@@ -1,24 +1,32 @@
 namespace Appliance.Dns.Forwarding;
 
 /// <summary>
-/// A bounded least-recently-used cache of upstream answers; an entry expires after its own lifetime measured
-/// with the given <see cref="TimeProvider"/> (tests use a fake clock).
+/// A bounded cache of upstream answers; an entry expires after its own lifetime measured with the given
+/// <see cref="TimeProvider"/> (tests use a fake clock; the system clock is read at its coarse, cheap resolution,
+/// plenty for TTLs in seconds). When full, the entry to drop is chosen by the CLOCK algorithm (second chance): a
+/// hit only sets a flag, so a lookup moves nothing; the sweep skips (and clears) flagged entries and drops the
+/// first one not used since the hand last passed it.
 /// </summary>
 public sealed class DnsCache
 {
     private readonly int _capacity;
     private readonly TimeProvider _time;
+    private readonly bool _systemClock;
     // Keyed by the composed text of a DnsCacheKey, so a hit can be looked up from a stack span (no allocation per query).
-    private readonly Dictionary<string, LinkedListNode<Slot>> _map = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, LinkedListNode<Slot>>.AlternateLookup<ReadOnlySpan<char>> _byText;
-    private readonly LinkedList<Slot> _lru = new();
+    private readonly Dictionary<string, int> _map = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _byText;
+    private readonly Stack<int> _free = new();
     private readonly Lock _lock = new();
+    private Slot[] _slots = [];
+    private int _used;
+    private int _hand;
 
     public DnsCache(int capacity, TimeProvider time)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(capacity);
         _capacity = capacity;
         _time = time ?? throw new ArgumentNullException(nameof(time));
+        _systemClock = ReferenceEquals(time, TimeProvider.System);
         _byText = _map.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
@@ -62,21 +70,20 @@ public sealed class DnsCache
     /// <summary>The live entry stored under <paramref name="keyText"/> (see <see cref="WriteKeyText"/>).</summary>
     public bool TryGet(ReadOnlySpan<char> keyText, out DnsCacheEntry entry, out TimeSpan age)
     {
-        var now = _time.GetTimestamp();
+        var now = NowMs();
         lock (_lock)
         {
-            if (_byText.TryGetValue(keyText, out var node))
+            if (_byText.TryGetValue(keyText, out var i))
             {
-                age = _time.GetElapsedTime(node.Value.StoredAt, now);
-                if (age < node.Value.Entry.Lifetime)
+                ref var slot = ref _slots[i];
+                if (now < slot.ExpiresAtMs)
                 {
-                    _lru.Remove(node);
-                    _lru.AddFirst(node);
-                    entry = node.Value.Entry;
+                    slot.Referenced = true;
+                    entry = slot.Entry!;
+                    age = TimeSpan.FromMilliseconds(now - slot.StoredAtMs);
                     return true;
                 }
-                _lru.Remove(node);
-                _map.Remove(node.Value.KeyText);
+                Remove(i);
             }
         }
         entry = null!;
@@ -92,21 +99,73 @@ public sealed class DnsCache
             return;
         }
         var text = KeyText(key);
-        var slot = new Slot(text, entry, _time.GetTimestamp());
+        var now = NowMs();
+        var slot = new Slot { KeyText = text, Entry = entry, StoredAtMs = now, ExpiresAtMs = now + (long)entry.Lifetime.TotalMilliseconds };
         lock (_lock)
         {
-            if (_map.Remove(text, out var old))
+            if (!_map.TryGetValue(text, out var i))
             {
-                _lru.Remove(old);
+                i = Allocate();
+                _map[text] = i;
             }
-            while (_map.Count >= _capacity && _lru.Last is { } last)
-            {
-                _lru.RemoveLast();
-                _map.Remove(last.Value.KeyText);
-            }
-            _map[text] = _lru.AddFirst(slot);
+            _slots[i] = slot;
         }
     }
 
-    private readonly record struct Slot(string KeyText, DnsCacheEntry Entry, long StoredAt);
+    private long NowMs()
+    {
+        if (_systemClock)
+        {
+            return Environment.TickCount64;
+        }
+        var ts = _time.GetTimestamp();
+        return (long)(ts * (1000.0 / _time.TimestampFrequency));
+    }
+
+    // Under the lock: a free slot, a new one while below capacity, else the CLOCK victim's.
+    private int Allocate()
+    {
+        if (_free.TryPop(out var i))
+        {
+            return i;
+        }
+        if (_used < _capacity)
+        {
+            if (_used == _slots.Length)
+            {
+                Array.Resize(ref _slots, Math.Min(_capacity, Math.Max(16, _slots.Length * 2)));
+            }
+            return _used++;
+        }
+        while (true)
+        {
+            ref var candidate = ref _slots[_hand];
+            var index = _hand;
+            _hand = (_hand + 1) % _used;
+            if (candidate.Referenced)
+            {
+                candidate.Referenced = false;
+                continue;
+            }
+            _map.Remove(candidate.KeyText!);
+            candidate = default;
+            return index;
+        }
+    }
+
+    private void Remove(int i)
+    {
+        _map.Remove(_slots[i].KeyText!);
+        _slots[i] = default;
+        _free.Push(i);
+    }
+
+    private struct Slot
+    {
+        public string? KeyText;
+        public DnsCacheEntry? Entry;
+        public long StoredAtMs;
+        public long ExpiresAtMs;
+        public bool Referenced;
+    }
 }
