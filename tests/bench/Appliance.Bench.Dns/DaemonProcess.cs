@@ -34,7 +34,9 @@ internal sealed class DaemonProcess : IDisposable
         {
             throw new FileNotFoundException($"build gateway/Appliance.Dns.Cli -c Release first: {dll}");
         }
-        return await StartAsync("appliance-dns", "dotnet", [dll, "--listen", $"127.0.0.1:{port}", "--hosts", hosts, .. extra], port);
+        // BENCH_DNS_UDP_BATCH=N runs ours with --udp-batch N (1 = one recvfrom/sendto per query, to see what batching brings).
+        string[] batch = Environment.GetEnvironmentVariable("BENCH_DNS_UDP_BATCH") is { Length: > 0 } b ? ["--udp-batch", b] : [];
+        return await StartAsync("appliance-dns", "dotnet", [dll, "--listen", $"127.0.0.1:{port}", "--hosts", hosts, .. batch, .. extra], port);
     }
 
     public static Task<DaemonProcess> StartDnsmasqAsync(string dir, int port, string hosts, params string[] extra) =>
