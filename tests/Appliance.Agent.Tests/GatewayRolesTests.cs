@@ -49,14 +49,6 @@ public sealed class GatewayRolesTests : IDisposable
     }
 
     [Fact]
-    public void An_internet_gateways_default_route_stands_for_its_family_in_the_firewall()
-    {
-        Assert.Equal(["0.0.0.0/0", "fd10:1::/64"], GatewayTranslator.EffectiveRanges(["192.168.1.0/24", "0.0.0.0/0", "fd10:1::/64"]));
-        Assert.Equal(["192.168.1.0/24", "::/0"], GatewayTranslator.EffectiveRanges(["192.168.1.0/24", "::/0", "fd10:1::/64"]));
-        Assert.Equal(["192.168.1.0/24", "bogus"], GatewayTranslator.EffectiveRanges(["192.168.1.0/24", "bogus"]));
-    }
-
-    [Fact]
     public void The_dns_zone_has_nodes_ext_clients_entries_and_cnames_resolved_in_zone()
     {
         var role = new GatewayRoleDto { Ingress = new IngressRoleDto(), MeshRanges = ["10.10.0.0/24"] };

@@ -72,6 +72,23 @@ public sealed class SpecValidationTests
     }
 
     [Fact]
+    public void An_internet_gateways_default_route_stands_for_its_family()
+    {
+        // The server lets an internet gateway also name its LAN; the default route covers it (and a LAN that
+        // would clash with the mesh), the other family keeps its ranges.
+        var plan = GatewayFirewallPlan.Create(Base with { RemoteRanges = [], Egress = new EgressSpec { Ranges = ["192.168.1.0/24", "10.0.0.0/8", "0.0.0.0/0", "fd10:1::/64"] } });
+        Assert.Equal(["0.0.0.0/0", "fd10:1::/64"], plan.EgressRanges.Select(r => r.ToString()));
+        var v6 = GatewayFirewallPlan.Create(Base with { RemoteRanges = [], Egress = new EgressSpec { Ranges = ["192.168.1.0/24", "::/0", "fd10:1::/64"] } });
+        Assert.Equal(["192.168.1.0/24", "::/0"], v6.EgressRanges.Select(r => r.ToString()));
+        // Ranges left out still have to be well-formed, and kept ones are named by their place in the spec.
+        var bad = Assert.Throws<GatewaySpecException>(() => GatewayFirewallPlan.Create(Base with { Egress = new EgressSpec { Ranges = ["0.0.0.0/0", "lan"] } }));
+        Assert.Equal("egress.ranges[1]", bad.Field);
+        var clash = Assert.Throws<GatewaySpecException>(() => GatewayFirewallPlan.Create(Base with { RemoteRanges = [], Egress = new EgressSpec { Ranges = ["0.0.0.0/0", "fd10:1::/64", "fd10:1::/80"] } }));
+        Assert.Equal("egress.ranges[2]", clash.Field);
+        Assert.Contains("overlaps egress.ranges[1]", clash.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Disabled_clients_are_split_from_allowed()
     {
         var plan = GatewayFirewallPlan.Create(Specs.Large(1000, 20));

@@ -26,21 +26,9 @@ public static class GatewayTranslator
                 // Disabled and expired clients stay in the spec so their traffic is dropped, not merely unrouted.
                 Clients = [.. ingress.Clients.Select(c => new ExtClientSpec { Name = c.Name, Addresses = c.Addresses, Allowed = MeshTranslator.IsActive(c, now) })],
             } : null,
-            Egress = role.Egress is { } egress ? new EgressSpec { Ranges = EffectiveRanges(egress.Ranges), Nat = egress.Nat } : null,
+            Egress = role.Egress is { } egress ? new EgressSpec { Ranges = egress.Ranges, Nat = egress.Nat } : null,
             RemoteRanges = role.Egress is null ? [] : role.RemoteRanges,
         };
-    }
-
-    /// <summary>
-    /// An internet gateway may also name its LAN (the server allows it, so nodes route the LAN to it); for the
-    /// firewall a default route of a family already covers that family's other ranges, so only it is kept.
-    /// </summary>
-    public static IReadOnlyList<string> EffectiveRanges(IReadOnlyList<string> ranges)
-    {
-        var parsed = ranges.Select(r => (Text: r, Net: IPNetwork.TryParse(r, out var n) ? n : (IPNetwork?)null)).ToList();
-        var defaults = parsed.Where(p => p.Net is { PrefixLength: 0 }).Select(p => p.Net!.Value.BaseAddress.AddressFamily).ToHashSet();
-        // Unparsable text is passed through for the gateway library to reject with the field named.
-        return [.. parsed.Where(p => p.Net is not { } n || n.PrefixLength == 0 || !defaults.Contains(n.BaseAddress.AddressFamily)).Select(p => p.Text)];
     }
 
     /// <summary>Where the DNS server for ext clients listens: the node's mesh IPv4 address, when its ingress role asks for DNS.</summary>

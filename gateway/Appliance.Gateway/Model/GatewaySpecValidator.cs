@@ -77,15 +77,23 @@ internal static class GatewaySpecValidator
                 throw new GatewaySpecException("egress.ranges", "", "an egress gateway needs at least one range");
             }
             egress = ParseList(eg.Ranges, "egress.ranges");
-            RequireNoOverlap(egress, "egress.ranges");
             for (var i = 0; i < egress.Count; i++)
             {
-                var r = egress[i];
-                RequireMeshFamily(mesh, r, $"egress.ranges[{i}]", eg.Ranges[i]);
-                // A default route (internet gateway) covers the mesh by definition; the rules exclude the mesh interface.
+                RequireMeshFamily(mesh, egress[i], $"egress.ranges[{i}]", eg.Ranges[i]);
+            }
+            // An internet gateway may also name its LAN (nodes route the LAN to it): for the firewall, a family's
+            // default route already covers that family's other ranges, so only the default route is kept.
+            var defaults = egress.Where(r => r.PrefixLength == 0).Select(r => r.BaseAddress.AddressFamily).ToHashSet();
+            var kept = Enumerable.Range(0, egress.Count).Where(i => egress[i].PrefixLength == 0 || !defaults.Contains(egress[i].BaseAddress.AddressFamily)).ToList();
+            egress = [.. kept.Select(i => egress[i])];
+            RequireNoOverlap(egress, "egress.ranges", kept);
+            for (var k = 0; k < egress.Count; k++)
+            {
+                var r = egress[k];
+                // A default route covers the mesh by definition; the rules exclude the mesh interface.
                 if (r.PrefixLength != 0 && FirstOverlap(mesh, r) is { } m)
                 {
-                    throw new GatewaySpecException($"egress.ranges[{i}]", eg.Ranges[i], $"overlaps the mesh range {m}");
+                    throw new GatewaySpecException($"egress.ranges[{kept[k]}]", eg.Ranges[kept[k]], $"overlaps the mesh range {m}");
                 }
             }
         }
@@ -191,7 +199,8 @@ internal static class GatewaySpecValidator
         return list;
     }
 
-    private static void RequireNoOverlap(IReadOnlyList<IPNetwork> list, string field)
+    /// <param name="positions">Where each range stood in the spec (when some were left out), for the error's field name.</param>
+    private static void RequireNoOverlap(IReadOnlyList<IPNetwork> list, string field, IReadOnlyList<int>? positions = null)
     {
         for (var i = 0; i < list.Count; i++)
         {
@@ -199,7 +208,8 @@ internal static class GatewaySpecValidator
             {
                 if (Overlaps(list[i], list[j]))
                 {
-                    throw new GatewaySpecException($"{field}[{i}]", list[i].ToString(), $"overlaps {field}[{j}] {list[j]}");
+                    int pi = positions?[i] ?? i, pj = positions?[j] ?? j;
+                    throw new GatewaySpecException($"{field}[{pi}]", list[i].ToString(), $"overlaps {field}[{pj}] {list[j]}");
                 }
             }
         }
