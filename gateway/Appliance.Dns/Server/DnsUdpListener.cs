@@ -150,24 +150,13 @@ internal sealed class DnsUdpListener
                     HandlerFailed(e);
                     continue;
                 }
-                if (Interlocked.Increment(ref _pending) > MaxPending)
+                var waiting = pending.AsTask();
+                if (WaitedForIt(socket, waiting, request, response, remote))
                 {
-                    try
-                    {
-                        Send(socket, request, response, pending.AsTask().GetAwaiter().GetResult(), remote);
-                    }
-                    catch (Exception e) when (e is not OperationCanceledException and not ObjectDisposedException)
-                    {
-                        HandlerFailed(e);
-                    }
-                    finally
-                    {
-                        Interlocked.Decrement(ref _pending);
-                    }
                     continue;
                 }
                 // Hand this loop's buffers to the pending query; carry on with fresh ones.
-                _ = CompleteLaterAsync(socket, pending, request, query, response, remote);
+                _ = CompleteLaterAsync(socket, waiting, request, query, response, remote);
                 query = Rent();
                 response = Rent();
                 remote = new SocketAddress(socket.AddressFamily);
@@ -246,27 +235,15 @@ internal sealed class DnsUdpListener
                         HandlerFailed(e);
                         continue;
                     }
-                    // Waits for an upstream: the query, its address and the scratch buffer go with it; this loop
-                    // carries on with new ones (bounded: past MaxPending it waits, pushing back into the kernel buffer).
-                    var (queryBuffer, queryRemote) = batch.TakeQuery(i);
-                    if (Interlocked.Increment(ref _pending) > MaxPending)
+                    var waiting = pending.AsTask();
+                    if (WaitedForIt(socket, waiting, request, scratch, remote))
                     {
-                        try
-                        {
-                            Send(socket, request, scratch, pending.AsTask().GetAwaiter().GetResult(), queryRemote);
-                        }
-                        catch (Exception e) when (e is not OperationCanceledException and not ObjectDisposedException)
-                        {
-                            HandlerFailed(e);
-                        }
-                        finally
-                        {
-                            Interlocked.Decrement(ref _pending);
-                            Return(queryBuffer);
-                        }
                         continue;
                     }
-                    _ = CompleteLaterAsync(socket, pending, request, queryBuffer, scratch, queryRemote);
+                    // Waits for an upstream: the query, its address and the scratch buffer go with it; this loop
+                    // carries on with new ones.
+                    var (queryBuffer, queryRemote) = batch.TakeQuery(i);
+                    _ = CompleteLaterAsync(socket, waiting, request, queryBuffer, scratch, queryRemote);
                     scratch = Rent();
                 }
                 batch.Send(socket, n);
@@ -287,7 +264,32 @@ internal sealed class DnsUdpListener
         }
     }
 
-    private async Task CompleteLaterAsync(Socket socket, ValueTask<int> pending, DnsRequest request, byte[] query, byte[] response, SocketAddress remote)
+    /// <summary>
+    /// Counts a query that waits for an upstream; past <see cref="MaxPending"/> the loop waits for it itself
+    /// (back-pressure into the kernel buffer) and answers it: true when it did.
+    /// </summary>
+    private bool WaitedForIt(Socket socket, Task<int> pending, in DnsRequest request, byte[] response, SocketAddress remote)
+    {
+        if (Interlocked.Increment(ref _pending) <= MaxPending)
+        {
+            return false;
+        }
+        try
+        {
+            Send(socket, request, response, pending.GetAwaiter().GetResult(), remote);
+        }
+        catch (Exception e) when (e is not OperationCanceledException and not ObjectDisposedException)
+        {
+            HandlerFailed(e);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _pending);
+        }
+        return true;
+    }
+
+    private async Task CompleteLaterAsync(Socket socket, Task<int> pending, DnsRequest request, byte[] query, byte[] response, SocketAddress remote)
     {
         try
         {
