@@ -14,7 +14,7 @@ namespace Appliance.Dns.Tests;
 public sealed class InteropTests : IAsyncLifetime
 {
     private readonly TempDirectory _dir = new("dns-interop");
-    private DnsDaemon? _upstream;
+    private DnsProcess? _upstream;
     private DnsServer? _server;
     private string _ip = "";
     private string _port = "";

@@ -11,6 +11,8 @@ internal static class Pinning
 
     public static bool Enabled => Environment.GetEnvironmentVariable("BENCH_PIN") == "1";
 
+    public static int? ServerCpuOrNull => Enabled ? ServerCpu : null;
+
     public static string Program(string exe, int cpu) => Enabled ? "taskset" : exe;
 
     public static IEnumerable<string> Arguments(string exe, IEnumerable<string> args, int cpu) =>
