@@ -157,12 +157,15 @@ internal sealed partial class SqliteSession(SqliteConnection connection, SqliteT
         [.. Query("SELECT name FROM nodes WHERE network = $n UNION SELECT name FROM ext_clients WHERE network = $n UNION SELECT name FROM dns_entries WHERE network = $n",
             r => r.GetString(0), ("$n", network))];
 
-    // "label-..." sorts between "label-" and "label." ('.' follows '-' in ASCII), so each table needs one index range.
+    // "label" and "label-..." sort in [label, "label.") ('.' follows '-' in ASCII), so each table needs one index range.
+    // The range must be a plain AND of bounds: with "name = $l OR (...)" alone SQLite walks every name of the network.
+    private const string NameRange = "network = $n AND name >= $l AND name < $hi AND (name = $l OR name > $lo)";
+
+    internal const string NamesLikeSql =
+        $"SELECT name FROM nodes WHERE {NameRange} UNION SELECT name FROM ext_clients WHERE {NameRange} UNION SELECT name FROM dns_entries WHERE {NameRange}";
+
     public HashSet<string> NamesLike(string network, string label) =>
-        [.. Query("SELECT name FROM nodes WHERE network = $n AND (name = $l OR (name > $lo AND name < $hi)) " +
-            "UNION SELECT name FROM ext_clients WHERE network = $n AND (name = $l OR (name > $lo AND name < $hi)) " +
-            "UNION SELECT name FROM dns_entries WHERE network = $n AND (name = $l OR (name > $lo AND name < $hi))",
-            r => r.GetString(0), ("$n", network), ("$l", label), ("$lo", label + "-"), ("$hi", label + "."))];
+        [.. Query(NamesLikeSql, r => r.GetString(0), ("$n", network), ("$l", label), ("$lo", label + "-"), ("$hi", label + "."))];
 
     public bool PublicKeyInUse(string network, string publicKey) =>
         Query("SELECT 1 FROM nodes WHERE network = $n AND public_key = $k UNION ALL SELECT 1 FROM ext_clients WHERE network = $n AND public_key = $k",
