@@ -39,6 +39,8 @@ public sealed class SimulatedAgent(AgentState state, X509Certificate2 ca, int po
             KeepAliveSeconds = 120,
             CleanSession = true,
             AutoReconnect = false,
+            // N agents connect 32 at a time over TLS on a shared 2-core machine: the 10 s default gave up under load.
+            ConnectTimeout = TimeSpan.FromSeconds(60),
         });
         await _client.ConnectAsync(ct);
         await _client.SubscribeAsync($"appliance/v1/node/{state.NodeId}/mesh", MqttQos.AtLeastOnce, ct);
