@@ -6,19 +6,15 @@ namespace Appliance.Server.Ipam;
 /// <summary>
 /// Picks the lowest free host address of a range (pure). IPv4 never yields the network or broadcast
 /// address; IPv6 never yields the subnet-router anycast address (RFC 4291 2.6.1), i.e. the all-zero host.
+/// <see cref="Allocate"/> scans a taken set (O(N)); the store keeps an <see cref="AddressPool"/> per network instead,
+/// which gives the same answer without the scan.
 /// </summary>
 public static class AddressAllocator
 {
     public static IPAddress Allocate(IPNetwork range, IReadOnlySet<IPAddress> taken)
     {
-        var hostBits = (range.BaseAddress.AddressFamily == AddressFamily.InterNetwork ? 32 : 128) - range.PrefixLength;
         var first = ToNumber(range.BaseAddress) + 1;
-        // IPv4: the last address is broadcast; IPv6: every address after the anycast one is usable.
-        var count = hostBits >= 127 ? UInt128.MaxValue : (UInt128.One << hostBits) - 1;
-        if (range.BaseAddress.AddressFamily == AddressFamily.InterNetwork)
-        {
-            count = count == 0 ? 0 : count - 1;
-        }
+        var count = HostCount(range);
         // At most |taken| + 1 candidates need a look: the rest are free by pigeonhole.
         var limit = (UInt128)taken.Count + 1;
         for (UInt128 i = 0; i < count && i < limit; i++)
@@ -30,6 +26,17 @@ public static class AddressAllocator
             }
         }
         throw new IpamExhaustedException(range);
+    }
+
+    /// <summary>
+    /// How many candidates follow the network address: all of them for IPv6 (capped at 2^128-1), all but the
+    /// broadcast address for IPv4.
+    /// </summary>
+    internal static UInt128 HostCount(IPNetwork range)
+    {
+        var hostBits = (range.BaseAddress.AddressFamily == AddressFamily.InterNetwork ? 32 : 128) - range.PrefixLength;
+        var count = hostBits >= 127 ? UInt128.MaxValue : (UInt128.One << hostBits) - 1;
+        return range.BaseAddress.AddressFamily == AddressFamily.InterNetwork && count > 0 ? count - 1 : count;
     }
 
     /// <summary>Usable host addresses in a range (for messages and tests).</summary>

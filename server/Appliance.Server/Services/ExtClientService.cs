@@ -4,7 +4,6 @@ using Appliance.Contracts.Mesh;
 using Appliance.Server.Api;
 using Appliance.Server.Domain;
 using Appliance.Server.Hosting;
-using Appliance.Server.Ipam;
 using Appliance.Server.Store;
 
 namespace Appliance.Server.Services;
@@ -79,9 +78,8 @@ public sealed class ExtClientService(ServerContext context, TimeProvider clock, 
             {
                 throw ApiException.Conflict("publicKey", $"a node or ext client with this public key is already in network '{network}'");
             }
-            var addresses = s.TakenAddresses(network, now);
-            var ipv4 = AddressAllocator.Allocate(net.Ipv4Cidr, addresses);
-            var ipv6 = net.Ipv6Cidr is { } v6 ? AddressAllocator.Allocate(v6, addresses) : null;
+            var ipv4 = s.NextFreeAddress(network, net.Ipv4Cidr, now);
+            var ipv6 = net.Ipv6Cidr is { } v6 ? s.NextFreeAddress(network, v6, now) : null;
             var record = new ExtClientRecord(
                 id, network, request.Name ?? JoinService.UniqueName("client", taken), gateway.Id, publicKey,
                 request.PublicKey is null ? privateKey : null, ipv4, ipv6, request.Enabled ?? true,

@@ -3,7 +3,6 @@ using Appliance.Contracts.Api;
 using Appliance.Server.Api;
 using Appliance.Server.Domain;
 using Appliance.Server.Hosting;
-using Appliance.Server.Ipam;
 using Appliance.Server.Security;
 
 namespace Appliance.Server.Services;
@@ -75,9 +74,8 @@ public sealed class JoinService(ServerContext context, TimeProvider clock, Mqtt.
                 throw ApiException.Forbidden("the enrollment key has no uses left");
             }
 
-            var taken = s.TakenAddresses(networkName, now);
-            var ipv4 = AddressAllocator.Allocate(network.Ipv4Cidr, taken);
-            var ipv6 = network.Ipv6Cidr is { } v6 ? AddressAllocator.Allocate(v6, taken) : null;
+            var ipv4 = s.NextFreeAddress(networkName, network.Ipv4Cidr, now);
+            var ipv6 = network.Ipv6Cidr is { } v6 ? s.NextFreeAddress(networkName, v6, now) : null;
             var label = Names.ToDnsLabel(request.Hostname);
             var name = UniqueName(label, s.NamesLike(networkName, label));
             var node = new NodeRecord(

@@ -49,8 +49,13 @@ public interface IStoreSession
 
     /// <summary>Keeps addresses of a deleted node from being handed out again until <paramref name="until"/>.</summary>
     void HoldAddresses(string network, IEnumerable<IPAddress> addresses, DateTimeOffset until);
-    /// <summary>Addresses in use by nodes or ext clients or held after a delete (holds that ended before <paramref name="now"/> excluded).</summary>
-    HashSet<IPAddress> TakenAddresses(string network, DateTimeOffset now);
+    /// <summary>
+    /// The lowest host address of <paramref name="range"/> that no node or ext client of the network uses and no hold
+    /// keeps back (holds that ended at or before <paramref name="now"/> are over). Nothing is reserved: the address is
+    /// taken when a node or ext client with it is inserted in this session. O(log N): write sessions only.
+    /// </summary>
+    /// <exception cref="Ipam.IpamExhaustedException">Every host address of the range is taken.</exception>
+    IPAddress NextFreeAddress(string network, IPNetwork range, DateTimeOffset now);
 
     IReadOnlyList<IngressRecord> ListIngress(string network);
     IngressRecord? FindIngress(string nodeId);

@@ -74,11 +74,15 @@ internal sealed partial class SqliteSession
     public ExtClientRecord? FindExtClient(string id) =>
         Query($"SELECT {ExtClientColumns} FROM ext_clients WHERE id = $id", MapExtClient, ("$id", id)).FirstOrDefault();
 
-    public void InsertExtClient(ExtClientRecord c) => Execute(
-        $"INSERT INTO ext_clients ({ExtClientColumns}) VALUES ($id, $n, $name, $g, $pk, $sk, $v4, $v6, $en, $exp, $c, NULL, NULL, NULL, $pub)",
-        ("$id", c.Id), ("$n", c.Network), ("$name", c.Name), ("$g", c.Gateway), ("$pk", c.PublicKey), ("$sk", c.PrivateKey),
-        ("$v4", c.Ipv4?.ToString()), ("$v6", c.Ipv6?.ToString()), ("$en", c.Enabled ? 1 : 0), ("$exp", Time(c.ExpiresAt)),
-        ("$c", Time(c.CreatedAt)), ("$pub", c.ExpiryPublished ? 1 : 0));
+    public void InsertExtClient(ExtClientRecord c)
+    {
+        Execute(
+            $"INSERT INTO ext_clients ({ExtClientColumns}) VALUES ($id, $n, $name, $g, $pk, $sk, $v4, $v6, $en, $exp, $c, NULL, NULL, NULL, $pub)",
+            ("$id", c.Id), ("$n", c.Network), ("$name", c.Name), ("$g", c.Gateway), ("$pk", c.PublicKey), ("$sk", c.PrivateKey),
+            ("$v4", c.Ipv4?.ToString()), ("$v6", c.Ipv6?.ToString()), ("$en", c.Enabled ? 1 : 0), ("$exp", Time(c.ExpiresAt)),
+            ("$c", Time(c.CreatedAt)), ("$pub", c.ExpiryPublished ? 1 : 0));
+        UseAddresses(c.Network, c.Ipv4, c.Ipv6);
+    }
 
     public void UpdateExtClient(ExtClientRecord c) => Execute(
         "UPDATE ext_clients SET name = $name, enabled = $en, expires_at = $exp, expiry_published = $pub WHERE id = $id",
@@ -88,7 +92,11 @@ internal sealed partial class SqliteSession
         "UPDATE ext_clients SET rx_bytes = $rx, tx_bytes = $tx, last_handshake = $hs WHERE id = $id",
         ("$id", id), ("$rx", rxBytes), ("$tx", txBytes), ("$hs", Time(lastHandshake)));
 
-    public bool DeleteExtClient(string id) => Execute("DELETE FROM ext_clients WHERE id = $id", ("$id", id)) == 1;
+    public bool DeleteExtClient(string id)
+    {
+        ReleaseAddressesOfRows("SELECT network, ipv4, ipv6 FROM ext_clients WHERE id = $id", ("$id", id));
+        return Execute("DELETE FROM ext_clients WHERE id = $id", ("$id", id)) == 1;
+    }
 
     // Times are stored as round-trip UTC text of one fixed width, so text order is time order.
     public IReadOnlyList<ExtClientRecord> ListUnpublishedExpiries(DateTimeOffset now) =>

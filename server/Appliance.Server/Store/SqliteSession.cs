@@ -6,8 +6,11 @@ using Microsoft.Data.Sqlite;
 
 namespace Appliance.Server.Store;
 
-/// <summary>The SQL behind <see cref="IStoreSession"/> for SQLite; lists are stored as JSON arrays.</summary>
-internal sealed partial class SqliteSession(SqliteConnection connection, SqliteTransaction transaction) : IStoreSession
+/// <summary>
+/// The SQL behind <see cref="IStoreSession"/> for SQLite; lists are stored as JSON arrays. A write session also keeps
+/// the store's <see cref="AddressBook"/> in step with what it writes (null in read sessions).
+/// </summary>
+internal sealed partial class SqliteSession(SqliteConnection connection, SqliteTransaction transaction, AddressBook? addresses = null) : IStoreSession
 {
     private SqliteCommand Command(string sql, params (string Name, object? Value)[] parameters)
     {
@@ -82,6 +85,7 @@ internal sealed partial class SqliteSession(SqliteConnection connection, SqliteT
 
     public void DeleteNetwork(string name)
     {
+        ForgetAddresses(name);
         Execute("DELETE FROM address_holds WHERE network = $n", ("$n", name));
         Execute("DELETE FROM dns_entries WHERE network = $n", ("$n", name));
         Execute("DELETE FROM networks WHERE name = $n", ("$n", name));
@@ -153,25 +157,39 @@ internal sealed partial class SqliteSession(SqliteConnection connection, SqliteT
         [.. Query("SELECT name FROM nodes WHERE network = $n UNION SELECT name FROM ext_clients WHERE network = $n UNION SELECT name FROM dns_entries WHERE network = $n",
             r => r.GetString(0), ("$n", network))];
 
-    // "label-..." sorts between "label-" and "label." ('.' follows '-' in ASCII), so each table needs one index range.
+    // "label" and "label-..." sort in [label, "label.") ('.' follows '-' in ASCII), so each table needs one index range.
+    // The range must be a plain AND of bounds: with "name = $l OR (...)" alone SQLite walks every name of the network.
+    private const string NameRange = "network = $n AND name >= $l AND name < $hi AND (name = $l OR name > $lo)";
+
+    internal const string NamesLikeSql =
+        $"SELECT name FROM nodes WHERE {NameRange} UNION SELECT name FROM ext_clients WHERE {NameRange} UNION SELECT name FROM dns_entries WHERE {NameRange}";
+
     public HashSet<string> NamesLike(string network, string label) =>
-        [.. Query("SELECT name FROM nodes WHERE network = $n AND (name = $l OR (name > $lo AND name < $hi)) " +
-            "UNION SELECT name FROM ext_clients WHERE network = $n AND (name = $l OR (name > $lo AND name < $hi)) " +
-            "UNION SELECT name FROM dns_entries WHERE network = $n AND (name = $l OR (name > $lo AND name < $hi))",
-            r => r.GetString(0), ("$n", network), ("$l", label), ("$lo", label + "-"), ("$hi", label + "."))];
+        [.. Query(NamesLikeSql, r => r.GetString(0), ("$n", network), ("$l", label), ("$lo", label + "-"), ("$hi", label + "."))];
 
     public bool PublicKeyInUse(string network, string publicKey) =>
         Query("SELECT 1 FROM nodes WHERE network = $n AND public_key = $k UNION ALL SELECT 1 FROM ext_clients WHERE network = $n AND public_key = $k",
             r => true, ("$n", network), ("$k", publicKey)).Count > 0;
 
-    public void InsertNode(NodeRecord n) => Execute(
-        $"INSERT INTO nodes ({NodeColumns}) VALUES ($id, $net, $name, $host, $pk, $v4, $v6, $port, $ep, $os, $ver, $tags, $cred, $key, $c, $seen, $igw)",
-        NodeParameters(n));
+    public void InsertNode(NodeRecord n)
+    {
+        Execute(
+            $"INSERT INTO nodes ({NodeColumns}) VALUES ($id, $net, $name, $host, $pk, $v4, $v6, $port, $ep, $os, $ver, $tags, $cred, $key, $c, $seen, $igw)",
+            NodeParameters(n));
+        UseAddresses(n.Network, n.Ipv4, n.Ipv6);
+    }
 
-    public void UpdateNode(NodeRecord n) => Execute(
-        "UPDATE nodes SET name = $name, hostname = $host, public_key = $pk, ipv4 = $v4, ipv6 = $v6, listen_port = $port, endpoints = $ep, " +
-        "os = $os, version = $ver, tags = $tags, credential_hash = $cred, last_seen = $seen, internet_gateway = $igw WHERE id = $id",
-        NodeParameters(n));
+    public void UpdateNode(NodeRecord n)
+    {
+        // Addresses never change after a join today; if a caller ever changes them, the pools follow.
+        ReleaseAddressesOfRows("SELECT network, ipv4, ipv6 FROM nodes WHERE id = $id AND (ipv4 IS NOT $v4 OR ipv6 IS NOT $v6)",
+            ("$id", n.Id), ("$v4", n.Ipv4?.ToString()), ("$v6", n.Ipv6?.ToString()));
+        Execute(
+            "UPDATE nodes SET name = $name, hostname = $host, public_key = $pk, ipv4 = $v4, ipv6 = $v6, listen_port = $port, endpoints = $ep, " +
+            "os = $os, version = $ver, tags = $tags, credential_hash = $cred, last_seen = $seen, internet_gateway = $igw WHERE id = $id",
+            NodeParameters(n));
+        UseAddresses(n.Network, n.Ipv4, n.Ipv6);
+    }
 
     private static (string, object?)[] NodeParameters(NodeRecord n) =>
     [
@@ -184,6 +202,8 @@ internal sealed partial class SqliteSession(SqliteConnection connection, SqliteT
     /// <summary>Deletes the node with its gateway roles and ext clients; nodes routing their internet traffic through it go back to their own.</summary>
     public void DeleteNode(string id)
     {
+        ReleaseAddressesOfRows(
+            "SELECT network, ipv4, ipv6 FROM nodes WHERE id = $id UNION ALL SELECT network, ipv4, ipv6 FROM ext_clients WHERE gateway = $id", ("$id", id));
         Execute("DELETE FROM ext_clients WHERE gateway = $id", ("$id", id));
         Execute("DELETE FROM ingress_gateways WHERE node_id = $id", ("$id", id));
         Execute("DELETE FROM egress_gateways WHERE node_id = $id", ("$id", id));
@@ -201,20 +221,7 @@ internal sealed partial class SqliteSession(SqliteConnection connection, SqliteT
             Execute(
                 "INSERT INTO address_holds (network, address, until) VALUES ($n, $a, $u) ON CONFLICT(network, address) DO UPDATE SET until = excluded.until",
                 ("$n", network), ("$a", a.ToString()), ("$u", Time(until)));
+            HoldAddress(network, a, until);
         }
-    }
-
-    public HashSet<IPAddress> TakenAddresses(string network, DateTimeOffset now)
-    {
-        Execute("DELETE FROM address_holds WHERE until <= $now", ("$now", Time(now)));
-        var taken = new HashSet<IPAddress>();
-        foreach (var a in Query(
-            "SELECT ipv4 FROM nodes WHERE network = $n AND ipv4 IS NOT NULL UNION ALL SELECT ipv6 FROM nodes WHERE network = $n AND ipv6 IS NOT NULL " +
-            "UNION ALL SELECT ipv4 FROM ext_clients WHERE network = $n AND ipv4 IS NOT NULL UNION ALL SELECT ipv6 FROM ext_clients WHERE network = $n AND ipv6 IS NOT NULL " +
-            "UNION ALL SELECT address FROM address_holds WHERE network = $n", r => r.GetString(0), ("$n", network)))
-        {
-            taken.Add(IPAddress.Parse(a));
-        }
-        return taken;
     }
 }

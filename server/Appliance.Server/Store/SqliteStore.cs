@@ -4,12 +4,15 @@ namespace Appliance.Server.Store;
 
 /// <summary>
 /// The embedded store: one SQLite file in WAL mode. Writes are serialized in-process and each runs
-/// in a BEGIN IMMEDIATE transaction, so a failed write leaves nothing behind.
+/// in a BEGIN IMMEDIATE transaction, so a failed write leaves nothing behind (in memory either: the address pools
+/// a failed write touched are dropped and loaded again). The database must have no other writer than this store.
 /// </summary>
 public sealed class SqliteStore : IApplianceStore, IDisposable
 {
     private readonly string _connectionString;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
+    // Each network's taken addresses, for write sessions only (they run one at a time under _writeLock).
+    private readonly AddressBook _addresses = new();
 
     public SqliteStore(string databasePath)
     {
@@ -48,9 +51,22 @@ public sealed class SqliteStore : IApplianceStore, IDisposable
         {
             using var connection = Open();
             using var tx = connection.BeginTransaction(deferred: false); // BEGIN IMMEDIATE
-            var result = work(new SqliteSession(connection, tx));
-            tx.Commit();
-            return result;
+            var session = new SqliteSession(connection, tx, _addresses);
+            try
+            {
+                var result = work(session);
+                tx.Commit();
+                return result;
+            }
+            catch
+            {
+                // Rolled back: the pools it loaded or changed may not match the database any more.
+                foreach (var network in session.TouchedNetworks)
+                {
+                    _addresses.Forget(network);
+                }
+                throw;
+            }
         }
         finally
         {

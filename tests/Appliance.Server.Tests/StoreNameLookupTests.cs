@@ -1,0 +1,73 @@
+using System.Net;
+using Appliance.Server.Domain;
+using Appliance.Server.Store;
+using Appliance.TestSupport;
+using Microsoft.Data.Sqlite;
+
+namespace Appliance.Server.Tests;
+
+/// <summary>The unique-name lookup of a join: the right candidates, read from an index range (not every name of the network).</summary>
+[Trait("Category", TestCategories.Integration)]
+public sealed class StoreNameLookupTests : IDisposable
+{
+    private static readonly DateTimeOffset T0 = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+    private readonly TempDirectory _dir = new("appliance-store-names");
+    private readonly SqliteStore _store;
+
+    public StoreNameLookupTests()
+    {
+        _store = new SqliteStore(_dir.Combine("appliance.db"));
+    }
+
+    public void Dispose()
+    {
+        _store.Dispose();
+        _dir.Dispose();
+    }
+
+    [Fact]
+    public async Task Names_like_a_label_are_the_label_and_its_dash_suffixes_across_nodes_ext_clients_and_dns_entries()
+    {
+        var names = await _store.WriteAsync(s =>
+        {
+            s.InsertNetwork(new NetworkRecord("home", IPNetwork.Parse("10.30.0.0/24"), null, 51820, 1420, 20, 1, T0));
+            s.InsertNetwork(new NetworkRecord("other", IPNetwork.Parse("10.31.0.0/24"), null, 51820, 1420, 20, 1, T0));
+            var i = 0;
+            foreach (var (network, name) in new[] { ("home", "web"), ("home", "web-2"), ("home", "webby"), ("home", "web2"), ("home", "we"), ("other", "web-3") })
+            {
+                i++;
+                s.InsertNode(new NodeRecord($"n{i}", network, name, name, $"pk{i}", null, null, 51820, [], "", "", [], "h", null, T0, null));
+            }
+            s.InsertExtClient(new ExtClientRecord("ext-1", "home", "web-phone", "n1", "cpk", null, null, null, true, null, T0));
+            s.InsertDnsEntry(new DnsEntryRecord("d1", "home", "web-4", "A", "192.0.2.1", T0));
+            s.InsertDnsEntry(new DnsEntryRecord("d2", "home", "web.sub", "A", "192.0.2.2", T0));
+            return s.NamesLike("home", "web");
+        });
+        Assert.Equal(new[] { "web", "web-2", "web-4", "web-phone" }, names.Order(StringComparer.Ordinal));
+        Assert.Equal("web-3", Services.JoinService.UniqueName("web", names));
+    }
+
+    [Fact]
+    public void The_lookup_reads_one_index_range_per_table()
+    {
+        using var connection = new SqliteConnection($"Data Source={_dir.Combine("appliance.db")}");
+        connection.Open();
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "EXPLAIN QUERY PLAN " + SqliteSession.NamesLikeSql;
+        foreach (var (p, v) in new[] { ("$n", "home"), ("$l", "web"), ("$lo", "web-"), ("$hi", "web.") })
+        {
+            cmd.Parameters.AddWithValue(p, v);
+        }
+        var plan = new List<string>();
+        using (var reader = cmd.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                plan.Add(reader.GetString(3));
+            }
+        }
+        var searches = plan.Where(l => l.StartsWith("SEARCH", StringComparison.Ordinal)).ToList();
+        Assert.True(searches.Count == 3, "plan: " + string.Join(" | ", plan));
+        Assert.All(searches, l => Assert.Contains("name>? AND name<?", l, StringComparison.Ordinal));
+    }
+}
