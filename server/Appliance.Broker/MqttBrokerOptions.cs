@@ -48,6 +48,12 @@ public sealed class MqttBrokerOptions
     /// </summary>
     public bool ReleaseTlsBuffersWhenIdle { get; set; } = true;
 
+    /// <summary>
+    /// After a burst (snapshots to many members), once the process is quiet and the GC holds 32 MB or more of committed
+    /// but free memory, run one aggressive collection (at most every 30 s) so the memory goes back to the system.
+    /// </summary>
+    public bool TrimMemoryWhenQuiet { get; set; } = true;
+
     /// <summary>Receives log lines; null discards them.</summary>
     public Action<MqttBrokerLogLevel, string>? Log { get; set; }
 }

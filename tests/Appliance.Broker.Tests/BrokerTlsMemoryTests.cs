@@ -102,3 +102,65 @@ public sealed class BrokerTlsMemoryTests
         }
     }
 }
+
+/// <summary>When the broker gives free GC memory back: only a large surplus, only when quiet, at most every 30 s.</summary>
+[Trait("Category", TestCategories.Unit)]
+public sealed class MqttMemoryTrimTests
+{
+    private const long MB = 1024 * 1024;
+
+    [Theory]
+    [InlineData("burst over, 120 MB free, quiet", 150 * MB, 30 * MB, 0, 60_000, true)]
+    [InlineData("exactly the free threshold", 62 * MB, 30 * MB, 0, 60_000, true)]
+    [InlineData("little free memory", 40 * MB, 30 * MB, 0, 60_000, false)]
+    [InlineData("still allocating (burst going on)", 150 * MB, 30 * MB, 50 * MB, 60_000, false)]
+    [InlineData("just below the quiet limit", 150 * MB, 30 * MB, 2 * MB - 1, 60_000, true)]
+    [InlineData("trimmed 10 s ago", 150 * MB, 30 * MB, 0, 10_000, false)]
+    [InlineData("trimmed exactly 30 s ago", 150 * MB, 30 * MB, 0, 30_000, true)]
+    public void ShouldTrim(string name, long committed, long heap, long allocated, long msSinceTrim, bool expected)
+    {
+        _ = name;
+        Assert.Equal(expected, MqttMemoryTrim.ShouldTrim(committed, heap, allocated, msSinceTrim));
+    }
+}
+
+/// <summary>A real trim in this process: garbage left behind by a burst is returned. Alone, so no other test allocates meanwhile.</summary>
+[Collection(nameof(MqttMemoryTrimProcessTests))]
+[CollectionDefinition(nameof(MqttMemoryTrimProcessTests), DisableParallelization = true)]
+[Trait("Category", TestCategories.Integration)]
+public sealed class MqttMemoryTrimProcessTests
+{
+    [Fact]
+    public async Task After_a_burst_a_quiet_tick_returns_the_free_committed_memory()
+    {
+        // A burst: ~300 MB of 72 KB frames, up to 64 MB of them alive at a time, like snapshot parts in flight.
+        var live = new Queue<byte[]>();
+        for (var i = 0; i < 4000; i++)
+        {
+            live.Enqueue(new byte[72 * 1024]);
+            if (live.Count > 900)
+            {
+                live.Dequeue();
+            }
+        }
+        live.Clear();
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        var before = GC.GetGCMemoryInfo();
+
+        var trim = new MqttMemoryTrim();
+        var trimmed = false;
+        for (var tick = 0; tick < 20 && !trimmed; tick++)
+        {
+            await Task.Delay(100);
+            trimmed = trim.Tick(Environment.TickCount64);
+        }
+        var after = GC.GetGCMemoryInfo();
+        Assert.True(before.TotalCommittedBytes - before.HeapSizeBytes >= MqttMemoryTrim.MinFreeCommittedBytes,
+            $"the burst should leave free committed memory: committed {before.TotalCommittedBytes}, heap {before.HeapSizeBytes}");
+        Assert.True(trimmed, "a quiet tick after the burst should trim");
+        Assert.Equal(1, trim.Trims);
+        Assert.True(after.TotalCommittedBytes < before.TotalCommittedBytes - MqttMemoryTrim.MinFreeCommittedBytes / 2,
+            $"committed {before.TotalCommittedBytes} -> {after.TotalCommittedBytes}");
+        Assert.False(trim.Tick(Environment.TickCount64), "not again within the interval");
+    }
+}

@@ -50,6 +50,10 @@ internal static class TlsHostMode
                     GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
                     Console.WriteLine(Stats());
                     break;
+                case "gc-aggressive":
+                    GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+                    Console.WriteLine(Stats());
+                    break;
                 case "track":
                     CryptoNative_EnableMemoryTracking(1);
                     Console.WriteLine(Stats());
@@ -101,7 +105,7 @@ internal static class TlsHostMode
         sb.Append(CultureInfo.InvariantCulture, $"\"rss_mb\":{rssKb / 1024.0:F1},\"anon_mb\":{anonKb / 1024.0:F1},");
         sb.Append(CultureInfo.InvariantCulture, $"\"gc_heap_mb\":{info.HeapSizeBytes / 1048576.0:F1},\"gc_committed_mb\":{info.TotalCommittedBytes / 1048576.0:F1},\"gc_fragmented_mb\":{info.FragmentedBytes / 1048576.0:F1},");
         sb.Append(CultureInfo.InvariantCulture, $"\"gen0_mb\":{gens[0].SizeAfterBytes / 1048576.0:F1},\"gen1_mb\":{gens[1].SizeAfterBytes / 1048576.0:F1},\"gen2_mb\":{gens[2].SizeAfterBytes / 1048576.0:F1},\"loh_mb\":{gens[3].SizeAfterBytes / 1048576.0:F1},\"poh_mb\":{gens[4].SizeAfterBytes / 1048576.0:F1},");
-        sb.Append(CultureInfo.InvariantCulture, $"\"openssl_mb\":{OpenSslAllocatedBytes() / 1048576.0:F1},\"gc_count\":{GC.CollectionCount(0)}");
+        sb.Append(CultureInfo.InvariantCulture, $"\"openssl_mb\":{OpenSslAllocatedBytes() / 1048576.0:F1},\"gc_count\":{GC.CollectionCount(0)},\"cpu_s\":{ProcStat.CpuSeconds(Environment.ProcessId):F2}");
         return "{" + sb + "}";
     }
 

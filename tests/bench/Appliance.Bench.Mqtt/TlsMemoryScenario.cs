@@ -104,6 +104,7 @@ internal static class TlsMemoryScenario
             await Task.Delay(5000);
             await Emit("after-traffic-5s");
             await Emit("after-traffic-gc", "gc");
+            await Emit("after-traffic-gc-aggressive", "gc-aggressive");
             if (env.Contains("DOTNET_OPENSSL_MEMORY_DEBUG=1"))
             {
                 await host.StandardInput.WriteLineAsync("tracked");
