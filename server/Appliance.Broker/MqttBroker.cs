@@ -21,6 +21,7 @@ public sealed class MqttBroker : IAsyncDisposable
     private readonly List<IPEndPoint> _boundEndpoints = [];
     private readonly MqttConnectionRateLimiter _rateLimiter;
     private readonly Lock _stopLock = new();
+    private readonly MqttMemoryTrim _memoryTrim = new();
     private CancellationTokenSource? _stopping;
     private Task? _stopTask;
 
@@ -357,6 +358,10 @@ public sealed class MqttBroker : IAsyncDisposable
             while (await timer.WaitForNextTickAsync(stopping).ConfigureAwait(false))
             {
                 var now = Environment.TickCount64;
+                if (Options.TrimMemoryWhenQuiet && _memoryTrim.Tick(now))
+                {
+                    LogLine(MqttBrokerLogLevel.Debug, "quiet after a burst: returned free GC memory to the system");
+                }
                 foreach (var c in _connections.Keys)
                 {
                     // 3.1.1 section 3.1.2.10: nothing received for 1.5 x keepalive means the client is gone.

@@ -118,7 +118,12 @@ static async Task RunAsync(int n, int changes, bool reconcile)
         bytes_per_change_per_node = Math.Round(bytesPerChange.Average() / n, 1),
         server_cpu_s_per_change = Math.Round(cpu / changes, 3),
     });
-    Emit(new { bench = "mesh/server-memory", n, rss_mb = Math.Round(rss, 1), peak_rss_mb = Math.Round(peak, 1), goal = n >= 5000 ? "<= 300 MB" : "-" });
+    var (anon, fileAndShared) = server.MemorySplitMb();
+    Emit(new
+    {
+        bench = "mesh/server-memory", n, rss_mb = Math.Round(rss, 1), peak_rss_mb = Math.Round(peak, 1), goal = n >= 5000 ? "<= 300 MB" : "-",
+        rss_anon_mb = Math.Round(anon, 1), rss_file_and_shmem_mb = Math.Round(fileAndShared, 1),
+    });
     await stop.CancelAsync();
     foreach (var a in agents)
     {

@@ -58,6 +58,27 @@ public sealed class ServerUnderTest : IAsyncDisposable
         return (rss, peak);
     }
 
+    /// <summary>The resident set split as /proc/&lt;pid&gt;/status does: anonymous (heaps, OpenSSL) and file-backed + shared (runtime images, JIT code), in MB.</summary>
+    public (double Anon, double FileAndShared) MemorySplitMb()
+    {
+        double anon = 0, other = 0;
+        foreach (var line in File.ReadLines($"/proc/{Pid}/status"))
+        {
+            var kb = line.StartsWith("RssAnon:", StringComparison.Ordinal) || line.StartsWith("RssFile:", StringComparison.Ordinal) || line.StartsWith("RssShmem:", StringComparison.Ordinal)
+                ? long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0
+                : 0;
+            if (line.StartsWith("RssAnon:", StringComparison.Ordinal))
+            {
+                anon = kb;
+            }
+            else
+            {
+                other += kb;
+            }
+        }
+        return (anon, other);
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (!_process.HasExited)

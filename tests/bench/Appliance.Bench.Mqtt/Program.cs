@@ -6,11 +6,20 @@ using Appliance.Mqtt.Packets;
 // Usage:
 //   Appliance.Bench.Mqtt run [seconds]   both brokers side by side, one JSON line per figure, then ratios
 //   Appliance.Bench.Mqtt host <port>     our broker alone in this process (used by "run")
+//   Appliance.Bench.Mqtt tls-memory N [COUNT BYTES] [ENV=VALUE ...]   our broker's memory with N TLS clients, before/after traffic
 //   Appliance.Bench.Mqtt micro           BenchmarkDotNet codec micro-benchmarks
 var mode = args.Length > 0 ? args[0] : "run";
 if (mode == "host")
 {
     return await HostMode.RunAsync(int.Parse(args[1], CultureInfo.InvariantCulture));
+}
+if (mode == "host-tls")
+{
+    return await TlsHostMode.RunAsync(int.Parse(args[1], CultureInfo.InvariantCulture), args[2]);
+}
+if (mode == "tls-memory")
+{
+    return await TlsMemoryScenario.RunAsync(args[1..]);
 }
 if (mode == "micro")
 {
