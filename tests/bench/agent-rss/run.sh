@@ -30,7 +30,7 @@ for i in $(seq "$PEERS"); do
   $C -d "{\"key\":\"$SECRET\",\"publicKey\":\"$PUB\",\"hostname\":\"peer$i\",\"endpoints\":[\"192.0.2.$(( i % 250 + 1 ))\"]}" https://127.0.0.1:8443/api/v1/join >/dev/null
 done
 ip netns exec "$NS" "$W/agent/appliance-agent" join --token "$TOKEN" --state-dir "$W/state" --interface "aprss$$" --hostname agent >/dev/null
-# The environment the systemd unit gives the agent (its Environment= lines), plus AGENT_ENV.
+# The environment the systemd unit gives the agent (its Environment= lines, if any), plus AGENT_ENV.
 UNIT_ENV=$(sed -n 's/^Environment=//p' "$ROOT/agent-lite/packaging/appliance-agent.service" | tr '\n' ' ')
 ip netns exec "$NS" env $UNIT_ENV ${AGENT_ENV:-} "$W/agent/appliance-agent" run --state-dir "$W/state" \
   --hosts-file "$W/hosts" --backend userspace > "$W/agent.log" 2>&1 & AGENT=$!
