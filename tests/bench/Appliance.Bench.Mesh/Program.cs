@@ -124,6 +124,15 @@ static async Task RunAsync(int n, int changes, bool reconcile)
         bench = "mesh/server-memory", n, rss_mb = Math.Round(rss, 1), peak_rss_mb = Math.Round(peak, 1), goal = n >= 5000 ? "<= 300 MB" : "-",
         rss_anon_mb = Math.Round(anon, 1), rss_file_and_shmem_mb = Math.Round(fileAndShared, 1),
     });
+    // The same N agents stay connected and nothing changes for 40 s (the broker gives memory back once it is quiet).
+    await Task.Delay(TimeSpan.FromSeconds(40));
+    var (idleRss, idlePeak) = server.MemoryMb();
+    var (idleAnon, idleFile) = server.MemorySplitMb();
+    Emit(new
+    {
+        bench = "mesh/server-memory-idle", n, connected = agents.Count, idle_s = 40, rss_mb = Math.Round(idleRss, 1), peak_rss_mb = Math.Round(idlePeak, 1),
+        goal = n >= 5000 ? "<= 300 MB" : "-", rss_anon_mb = Math.Round(idleAnon, 1), rss_file_and_shmem_mb = Math.Round(idleFile, 1),
+    });
     await stop.CancelAsync();
     foreach (var a in agents)
     {
