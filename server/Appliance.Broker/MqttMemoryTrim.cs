@@ -24,9 +24,14 @@ internal sealed class MqttMemoryTrim
     /// <summary>Number of trims done, for metrics and tests.</summary>
     public int Trims { get; private set; }
 
-    /// <summary>The decision, without reading any clock or GC state.</summary>
-    public static bool ShouldTrim(long committedBytes, long heapBytes, long allocatedSinceLastTick, long msSinceLastTrim) =>
-        committedBytes - heapBytes >= MinFreeCommittedBytes
+    /// <summary>
+    /// The decision, without reading any clock or GC state: quiet, not trimmed lately, and either much committed
+    /// memory is free or the heap has grown by as much since the last full collection (objects that died in gen2,
+    /// such as replaced network views, stay counted in the heap until a full collection, which a quiet process
+    /// never triggers).
+    /// </summary>
+    public static bool ShouldTrim(long committedBytes, long heapBytes, long heapAfterLastFullGc, long allocatedSinceLastTick, long msSinceLastTrim) =>
+        (committedBytes - heapBytes >= MinFreeCommittedBytes || heapBytes - heapAfterLastFullGc >= MinFreeCommittedBytes)
         && allocatedSinceLastTick < MaxQuietAllocatedBytes
         && msSinceLastTrim >= MinIntervalMs;
 
@@ -46,7 +51,8 @@ internal sealed class MqttMemoryTrim
         var since = allocated - _lastAllocated;
         _lastAllocated = allocated;
         var info = GC.GetGCMemoryInfo();
-        var collect = ShouldTrim(info.TotalCommittedBytes, info.HeapSizeBytes, since, nowMs - _lastTrimMs);
+        var lastFull = GC.GetGCMemoryInfo(GCKind.FullBlocking);
+        var collect = ShouldTrim(info.TotalCommittedBytes, info.HeapSizeBytes, lastFull.Index == 0 ? 0 : lastFull.HeapSizeBytes, since, nowMs - _lastTrimMs);
         if (collect)
         {
             GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
