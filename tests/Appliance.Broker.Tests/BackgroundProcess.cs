@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using System.Text;
+using Appliance.TestSupport;
 
 namespace Appliance.Broker.Tests;
 
@@ -7,7 +7,7 @@ namespace Appliance.Broker.Tests;
 internal sealed class BackgroundProcess : IDisposable
 {
     private readonly Process _process;
-    private readonly StringBuilder _out = new();
+    private readonly ProcessOutput _out;
 
     public BackgroundProcess(string file, IEnumerable<string> args)
     {
@@ -17,22 +17,10 @@ internal sealed class BackgroundProcess : IDisposable
             psi.ArgumentList.Add(a);
         }
         _process = Process.Start(psi) ?? throw new InvalidOperationException("could not start " + file);
-        _process.OutputDataReceived += (_, e) => Append(e.Data);
-        _process.ErrorDataReceived += (_, e) => Append(e.Data);
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
+        _out = ProcessOutput.Capture(_process);
     }
 
-    public string Output
-    {
-        get
-        {
-            lock (_out)
-            {
-                return _out.ToString();
-            }
-        }
-    }
+    public string Output => _out.Text;
 
     public async Task WaitForOutputAsync(string text, TimeSpan wait)
     {
@@ -69,17 +57,5 @@ internal sealed class BackgroundProcess : IDisposable
         {
         }
         _process.Dispose();
-    }
-
-    private void Append(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-        lock (_out)
-        {
-            _out.AppendLine(line);
-        }
     }
 }

@@ -1,12 +1,11 @@
 using System.Diagnostics;
-using System.Text;
 
 namespace Appliance.EndToEnd.Tests;
 
 /// <summary>A process that runs until the test stops it (a server, an agent daemon); its output is kept for failure messages.</summary>
 public sealed class LongRunningProcess : IAsyncDisposable
 {
-    private readonly StringBuilder _log = new();
+    private readonly Appliance.TestSupport.ProcessOutput _output;
     private readonly Process _process;
 
     public LongRunningProcess(string file, IEnumerable<string> args)
@@ -17,13 +16,10 @@ public sealed class LongRunningProcess : IAsyncDisposable
             psi.ArgumentList.Add(a);
         }
         _process = Process.Start(psi) ?? throw new InvalidOperationException("could not start " + file);
-        _process.OutputDataReceived += (_, e) => { lock (_log) { _log.AppendLine(e.Data); } };
-        _process.ErrorDataReceived += (_, e) => { lock (_log) { _log.AppendLine(e.Data); } };
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
+        _output = Appliance.TestSupport.ProcessOutput.Capture(_process);
     }
 
-    public string Log { get { lock (_log) { return _log.ToString(); } } }
+    public string Log => _output.Text;
 
     public bool HasExited => _process.HasExited;
 

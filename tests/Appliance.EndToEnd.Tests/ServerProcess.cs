@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text;
 using Appliance.TestSupport;
 
 namespace Appliance.EndToEnd.Tests;
@@ -7,7 +6,7 @@ namespace Appliance.EndToEnd.Tests;
 /// <summary>The real appliance-server process on loopback with a throwaway data dir; killed on dispose.</summary>
 public sealed class ServerProcess : IAsyncDisposable
 {
-    private readonly StringBuilder _log = new();
+    private readonly ProcessOutput _output = new();
     private Process? _process;
 
     private readonly IReadOnlyList<string> _extraArgs;
@@ -27,7 +26,7 @@ public sealed class ServerProcess : IAsyncDisposable
     public int Port { get; }
     public string Url { get; }
     public int MqttPort { get; }
-    public string Log { get { lock (_log) { return _log.ToString(); } } }
+    public string Log => _output.Text;
 
     public static async Task<ServerProcess> StartAsync(string dataDir, string scheme = "https", IReadOnlyList<string>? extraArgs = null, IDictionary<string, string>? env = null)
     {
@@ -57,10 +56,7 @@ public sealed class ServerProcess : IAsyncDisposable
             psi.Environment[k] = v;
         }
         _process = Process.Start(psi)!;
-        _process.OutputDataReceived += (_, e) => { lock (_log) { _log.AppendLine(e.Data); } };
-        _process.ErrorDataReceived += (_, e) => { lock (_log) { _log.AppendLine(e.Data); } };
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
+        _output.Attach(_process);
 
         using var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, _, _, _) => true };
         using var http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(2) };

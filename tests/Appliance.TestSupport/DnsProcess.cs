@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using System.Text;
 
 namespace Appliance.TestSupport;
 
@@ -14,11 +13,12 @@ namespace Appliance.TestSupport;
 public sealed class DnsProcess : IDisposable
 {
     private readonly Process _process;
-    private readonly StringBuilder _log = new();
+    private readonly ProcessOutput _output;
 
     private DnsProcess(Process process, string name, int port)
     {
         _process = process;
+        _output = ProcessOutput.Capture(process);
         Name = name;
         Endpoint = new IPEndPoint(IPAddress.Loopback, port);
     }
@@ -31,16 +31,7 @@ public sealed class DnsProcess : IDisposable
 
     public int Pid => _process.Id;
 
-    public string Log
-    {
-        get
-        {
-            lock (_log)
-            {
-                return _log.ToString();
-            }
-        }
-    }
+    public string Log => _output.Text;
 
     /// <summary>
     /// The built standalone server (gateway/Appliance.Dns.Cli), run with <c>dotnet</c>: the copy beside the running
@@ -91,10 +82,6 @@ public sealed class DnsProcess : IDisposable
         }
         var p = Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {exe}");
         var d = new DnsProcess(p, name, port);
-        p.OutputDataReceived += (_, e) => d.Append(e.Data);
-        p.ErrorDataReceived += (_, e) => d.Append(e.Data);
-        p.BeginOutputReadLine();
-        p.BeginErrorReadLine();
         try
         {
             await d.WaitReadyAsync(TimeSpan.FromSeconds(20));
@@ -177,17 +164,5 @@ public sealed class DnsProcess : IDisposable
             }
         }
         throw new TimeoutException($"{Name} did not answer on {Endpoint} within {timeout.TotalSeconds:F0} s:\n{Log}");
-    }
-
-    private void Append(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-        lock (_log)
-        {
-            _log.AppendLine(line);
-        }
     }
 }

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using System.Text;
 
 namespace Appliance.TestSupport;
 
@@ -12,7 +11,7 @@ namespace Appliance.TestSupport;
 public sealed class MosquittoProcess : IAsyncDisposable
 {
     private readonly string _configPath;
-    private readonly StringBuilder _log = new();
+    private readonly ProcessOutput _output = new();
     private Process? _process;
 
     private MosquittoProcess(string configPath, int port)
@@ -25,16 +24,7 @@ public sealed class MosquittoProcess : IAsyncDisposable
 
     public int Pid => _process?.Id ?? 0;
 
-    public string Log
-    {
-        get
-        {
-            lock (_log)
-            {
-                return _log.ToString();
-            }
-        }
-    }
+    public string Log => _output.Text;
 
     /// <summary>A TCP port on 127.0.0.1 that was free a moment ago.</summary>
     public static int FreePort()
@@ -112,10 +102,7 @@ public sealed class MosquittoProcess : IAsyncDisposable
         psi.ArgumentList.Add(_configPath);
         psi.ArgumentList.Add("-v");
         var p = Process.Start(psi) ?? throw new InvalidOperationException("could not start mosquitto");
-        p.ErrorDataReceived += (_, e) => Append(e.Data);
-        p.OutputDataReceived += (_, e) => Append(e.Data);
-        p.BeginErrorReadLine();
-        p.BeginOutputReadLine();
+        _output.Attach(p);
         _process = p;
         var deadline = DateTime.UtcNow.AddSeconds(10);
         while (DateTime.UtcNow < deadline)
@@ -136,17 +123,5 @@ public sealed class MosquittoProcess : IAsyncDisposable
             }
         }
         throw new TimeoutException($"mosquitto did not listen on {Port} within 10 s:\n{Log}");
-    }
-
-    private void Append(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-        lock (_log)
-        {
-            _log.AppendLine(line);
-        }
     }
 }
