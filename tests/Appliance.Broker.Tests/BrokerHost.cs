@@ -58,6 +58,15 @@ internal sealed class BrokerHost : IAsyncDisposable
         ReconnectMaxDelay = TimeSpan.FromSeconds(1),
     };
 
+    /// <summary>A client of the TLS listener (started with <c>tlsCertificate</c>) that pins <paramref name="certificate"/>.</summary>
+    public MqttClientOptions TlsOptions(string clientId, X509Certificate2 certificate)
+    {
+        var options = Options(clientId);
+        options.Port = Broker.BoundEndpoints[1].Port;
+        options.Tls = new Appliance.Mqtt.Transport.MqttTlsOptions { PinnedSha256 = Appliance.Mqtt.Transport.MqttCertificatePin.Sha256Hex(certificate) };
+        return options;
+    }
+
     public MqttClient Own(MqttClient client)
     {
         _owned.Add(client);

@@ -229,10 +229,7 @@ public sealed class BrokerLimitTests
         using var ca = new TestCertificateAuthority();
         using var cert = ca.IssueServerCertificate();
         await using var host = await BrokerHost.StartAsync(tlsCertificate: cert);
-        var options = host.Options("tls-client");
-        options.Port = host.Broker.BoundEndpoints[1].Port;
-        options.Tls = new Appliance.Mqtt.Transport.MqttTlsOptions { PinnedSha256 = Appliance.Mqtt.Transport.MqttCertificatePin.Sha256Hex(cert) };
-        var c = host.Own(new MqttClient(options));
+        var c = host.Own(new MqttClient(host.TlsOptions("tls-client", cert)));
         await c.ConnectAsync();
         await c.SubscribeAsync("s/#");
         await c.PublishAsync("s/1", "over tls", MqttQos.AtLeastOnce).AsTask().WaitAsync(BrokerHost.Wait);

@@ -5,7 +5,6 @@ using System.Security.Cryptography;
 using Appliance.Broker.Interop;
 using Appliance.Mqtt.Client;
 using Appliance.Mqtt.Packets;
-using Appliance.Mqtt.Transport;
 using Appliance.TestSupport;
 
 namespace Appliance.Broker.Tests;
@@ -57,10 +56,7 @@ public sealed class BrokerTlsMemoryTests
         using var ca = new TestCertificateAuthority();
         using var cert = ca.IssueServerCertificate();
         await using var host = await BrokerHost.StartAsync(tlsCertificate: cert);
-        var options = host.Options("tls-big");
-        options.Port = host.Broker.BoundEndpoints[1].Port;
-        options.Tls = new MqttTlsOptions { PinnedSha256 = MqttCertificatePin.Sha256Hex(cert) };
-        var c = host.Own(new MqttClient(options));
+        var c = host.Own(new MqttClient(host.TlsOptions("tls-big", cert)));
         await c.ConnectAsync().WaitAsync(BrokerHost.Wait);
         await c.SubscribeAsync("big/#").WaitAsync(BrokerHost.Wait);
 

@@ -21,7 +21,7 @@ try
     await File.WriteAllLinesAsync(fwdQueries, Enumerable.Range(0, 1000).OrderBy(_ => rng.Next()).Select(i => $"ext{i}.test A"));
 
     // The shared upstream: answers ext*.test with a long TTL so both servers can cache them.
-    using var upstream = await DaemonProcess.StartDnsmasqAsync(dir, Binaries.FreeUdpTcpPort(), upstreamHosts, "--local-ttl=3600", "--local=/test/");
+    using var upstream = await ServersUnderTest.StartDnsmasqAsync(dir, Binaries.FreeUdpTcpPort(), upstreamHosts, "--local-ttl=3600", "--local=/test/");
     var up = $"127.0.0.1:{upstream.Port}";
 
     foreach (var (scenario, file) in new[] { ("in-zone-a", zoneQueries), ("cached-forward-a", fwdQueries) })
@@ -30,8 +30,8 @@ try
         {
             var port = Binaries.FreeUdpTcpPort();
             using var d = server == "appliance-dns"
-                ? await DaemonProcess.StartOursAsync(port, hosts, "--upstream", up, "--zone", "mesh")
-                : await DaemonProcess.StartDnsmasqAsync(dir, port, hosts, $"--server=127.0.0.1#{upstream.Port}", "--local=/mesh/");
+                ? await ServersUnderTest.StartOursAsync(port, hosts, "--upstream", up, "--zone", "mesh")
+                : await ServersUnderTest.StartDnsmasqAsync(dir, port, hosts, $"--server=127.0.0.1#{upstream.Port}", "--local=/mesh/");
             // Warm-up: fills the caches (forwarded names) and lets the JIT settle.
             await DnsPerfResult.RunAsync(port, file, 3);
             var cpu0 = d.CpuSeconds();
@@ -56,7 +56,7 @@ try
         var rssQueries = Path.Combine(dir, $"rss-{label}.queries");
         await File.WriteAllLinesAsync(rssQueries, Enumerable.Range(0, Math.Min(lineCount, 1000)).Select(i => $"name{i}.mesh A"));
         var port = Binaries.FreeUdpTcpPort();
-        using var d = await DaemonProcess.StartOursAsync(port, file, "--upstream", up);
+        using var d = await ServersUnderTest.StartOursAsync(port, file, "--upstream", up);
         await DnsPerfResult.RunAsync(port, rssQueries, 2);
         await Task.Delay(1000);
         rss[label] = d.RssMb();
@@ -64,7 +64,7 @@ try
         if (label == "10000")
         {
             var dp = Binaries.FreeUdpTcpPort();
-            using var dm = await DaemonProcess.StartDnsmasqAsync(dir, dp, file);
+            using var dm = await ServersUnderTest.StartDnsmasqAsync(dir, dp, file);
             await DnsPerfResult.RunAsync(dp, rssQueries, 2);
             Emit(string.Create(CultureInfo.InvariantCulture, $"{{\"bench\":\"dns/rss\",\"server\":\"dnsmasq\",\"names\":{lineCount},\"hosts_lines\":{lineCount},\"rss_mb\":{dm.RssMb():F1}}}"));
         }

@@ -3,7 +3,7 @@ using Appliance.TestSupport;
 namespace Appliance.Bench.Dns;
 
 /// <summary>The two servers under test as TestSupport <see cref="DnsProcess"/>es, on the server CPU when pinned.</summary>
-internal static class DaemonProcess
+internal static class ServersUnderTest
 {
     public static Task<DnsProcess> StartOursAsync(int port, string hosts, params string[] extra)
     {
