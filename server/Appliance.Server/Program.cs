@@ -4,10 +4,6 @@ using Appliance.Server.Hosting;
 
 // appliance-server [serve] [--data-dir DIR] [--urls URLS] [--config FILE] [--public-url URL]
 // appliance-server network|key|node ...   (admin CLI, talks to the REST API)
-// One malloc arena per core instead of glibc's eight: the broker's TLS connections allocate from every thread-pool
-// thread, and each arena keeps its own freed memory (issue #5: server RSS with 5000 connected nodes).
-Appliance.Broker.NativeHeap.LimitArenas(Math.Max(2, Environment.ProcessorCount));
-
 var dataDir = new Option<string?>("--data-dir") { Description = "data directory (default ./appliance-data)", Recursive = true };
 var urls = new Option<string?>("--urls") { Description = "listen URLs, ';'-separated (default https://0.0.0.0:8443; http:// only when asked for)" };
 var config = new Option<string?>("--config") { Description = "JSON config file (keys: DataDir, Urls, PublicUrl, AddressHoldSeconds)" };
@@ -45,6 +41,10 @@ async Task<int> Serve(ParseResult pr, CancellationToken ct)
         ["Config"] = pr.GetValue(config),
         ["Mqtt:Url"] = pr.GetValue(mqttUrl),
     };
+    // One malloc arena per core instead of glibc's eight: the broker's TLS connections allocate from every thread-pool
+    // thread, and each arena keeps its own freed memory (issue #5: server RSS with 5000 connected nodes). Only the
+    // serving process needs it, set before its thread pool grows.
+    Appliance.Broker.NativeHeap.LimitArenas(Math.Max(2, Environment.ProcessorCount));
     try
     {
         var app = ServerApp.Build(passThrough, overrides);
