@@ -100,6 +100,58 @@ public sealed class MeshUpdateGateTests
         Assert.Equal(3, _gate.Rejected);
     }
 
+    // A snapshot the way the server sends a big network's: this node's own head (part 0, no peers), then parts shared
+    // by every member of the network, which list all members including this one.
+    private static (MeshUpdate Head, MeshUpdate[] Shared) SharedSnapshot(long version, string network = "home")
+    {
+        var head = MeshDelta.Snapshot(Config(version), default) with { Part = 0, Parts = 3 };
+        MeshUpdate Shared(int i, params PeerDto[] peers) => new()
+        {
+            Kind = MeshUpdate.SnapshotKind, NodeId = MeshUpdate.AnyMember, Name = string.Empty, Network = network,
+            ToVersion = version, Part = i, Parts = 3, UpsertPeers = peers,
+        };
+        return (head, [Shared(1, Peer("a", 1), Peer("b", 2)), Shared(2, Peer("me", 0), Peer("c", 3))]);
+    }
+
+    [Fact]
+    [Trait("Category", TestCategories.Unit)]
+    public void A_snapshot_with_parts_shared_by_the_network_is_applied_without_the_nodes_own_record()
+    {
+        var (head, shared) = SharedSnapshot(7);
+        Assert.Equal(MeshUpdateOutcome.Unchanged, _gate.Evaluate(Wire(shared[1]), null, out _, out _));
+        Assert.Equal(MeshUpdateOutcome.Unchanged, _gate.Evaluate(Wire(head), null, out _, out _));
+        Assert.Equal(MeshUpdateOutcome.Applied, _gate.Evaluate(Wire(shared[0]), null, out var next, out _));
+        Assert.Equal(["a", "b", "c"], next!.Peers.Select(p => p.NodeId));
+        Assert.Equal((7L, "me", "home"), (next.Version, next.NodeId, next.Interface.Network));
+        Assert.Equal(0, _gate.Rejected);
+    }
+
+    [Fact]
+    [Trait("Category", TestCategories.Unit)]
+    public void Rejects_shared_snapshot_parts_not_meant_for_this_node()
+    {
+        var current = Config(5, "a");
+        // Of another network: refused on arrival when the node knows its network...
+        var (_, work) = SharedSnapshot(7, network: "work");
+        Assert.Equal(MeshUpdateOutcome.Rejected, _gate.Evaluate(Wire(work[0]), current, out _, out var why));
+        Assert.Contains("another network", why, StringComparison.Ordinal);
+        // ...and, for a node with no state yet, when the parts meet this node's own part 0 (which names its network).
+        var (head, _) = SharedSnapshot(7);
+        Assert.Equal(MeshUpdateOutcome.Unchanged, _gate.Evaluate(Wire(head), null, out _, out _));
+        Assert.Equal(MeshUpdateOutcome.Unchanged, _gate.Evaluate(Wire(work[0]), null, out _, out _));
+        Assert.Equal(MeshUpdateOutcome.Rejected, _gate.Evaluate(Wire(work[1]), null, out var next, out why));
+        Assert.Contains("network work, not me in home", why, StringComparison.Ordinal);
+        Assert.Null(next);
+        // A shared message is never a whole snapshot, nor part 0 (which must carry the node's own record).
+        var (_, home) = SharedSnapshot(8);
+        Assert.Equal(MeshUpdateOutcome.Rejected, _gate.Evaluate(Wire(home[0] with { Part = null, Parts = null }), current, out _, out why));
+        Assert.Contains("after the node's own part 0", why, StringComparison.Ordinal);
+        Assert.Equal(MeshUpdateOutcome.Rejected, _gate.Evaluate(Wire(home[0] with { Part = 0 }), current, out _, out _));
+        // Signed by someone else.
+        Assert.Equal(MeshUpdateOutcome.Rejected, _gate.Evaluate(Wire(home[1], Ed25519.GeneratePrivateKey()), current, out _, out _));
+        Assert.Equal(5, _gate.Rejected);
+    }
+
     [Fact]
     [Trait("Category", TestCategories.Unit)]
     public void Snapshot_then_delta_apply()

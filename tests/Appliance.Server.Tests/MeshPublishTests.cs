@@ -97,6 +97,48 @@ public sealed class MeshPublishTests : IDisposable
     }
 
     [Fact]
+    public async Task A_big_networks_snapshot_is_a_head_of_the_nodes_own_then_parts_every_member_shares()
+    {
+        await _server.CreateNetworkAsync("big", "10.30.0.0/22");
+        var key = await _server.CreateKeyAsync("big");
+        var a = await _server.JoinAsync(key, "a");
+        var b = await _server.JoinAsync(key, "b");
+        for (var i = 0; i < NetworkView.PeersPerSnapshotPart; i++)
+        {
+            await _server.JoinAsync(key, $"n{i}");
+        }
+        await using var ca = await ConnectAsync(a);
+        await using var cb = await ConnectAsync(b);
+        var wires = new Dictionary<string, List<byte[]>>();
+        foreach (var (client, node) in new[] { (ca, a), (cb, b) })
+        {
+            await client.PublishAsync(MeshTopics.Resync(node.NodeId), "{}", MqttQos.AtLeastOnce);
+            // 302 members: each node has 301 peers, over one part's 300, so: its head, then 302 records in 2 shared parts.
+            var assembler = new MeshSnapshotAssembler();
+            var received = new List<byte[]>();
+            MeshUpdate? whole = null;
+            for (var i = 0; i < 3; i++)
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+                var message = await client.Messages.ReadAsync(timeout.Token);
+                received.Add(message.Payload.ToArray());
+                Assert.True(SignedEnvelope.TryOpen(message.Payload.Span, Convert.FromBase64String(node.SigningKey!), out var payload, out var error), error);
+                var part = System.Text.Json.JsonSerializer.Deserialize(payload, Appliance.Contracts.ApplianceJsonContext.Default.MeshUpdate)!;
+                Assert.Equal((i, 3), (part.Part, part.Parts));
+                Assert.Equal(i == 0 ? node.NodeId : MeshUpdate.AnyMember, part.NodeId);
+                Assert.Equal(i == 0 ? 0 : i == 1 ? 300 : 2, part.UpsertPeers.Count);
+                Assert.Equal(i == 2, assembler.TryAdd(part, out whole, out var malformed, out _));
+                Assert.False(malformed);
+            }
+            Assert.True(MeshDelta.SameConfig(await HttpConfigAsync(node), MeshDelta.Apply(null, whole!)), node.Name);
+            wires[node.NodeId] = received;
+        }
+        // The shared parts are the very same signed bytes for both members; the heads are each node's own.
+        Assert.NotEqual(wires[a.NodeId][0], wires[b.NodeId][0]);
+        Assert.Equal(wires[a.NodeId].Skip(1), wires[b.NodeId].Skip(1));
+    }
+
+    [Fact]
     public async Task One_join_into_a_network_of_n_costs_o_n_bytes()
     {
         await _server.CreateNetworkAsync("big", "10.20.0.0/22");

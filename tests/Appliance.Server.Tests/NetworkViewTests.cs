@@ -69,9 +69,13 @@ public sealed class NetworkViewTests
             var expected = NodeConfigBuilder.Build(member, Net with { Version = 2 }, v2Members);
             Assert.True(MeshDelta.SameConfig(expected, MeshDelta.Apply(old, shared)), member.Id);
 
-            // A snapshot in parts of 3 peers, put together the way the agent does, is the whole snapshot.
+            // A snapshot in parts of 3 peers, put together the way the agent does, is the whole snapshot: the member's
+            // own head, then the parts every member shares (all 9 members, this one included).
             var parts = after.SnapshotParts(member.Id, default, peersPerPart: 3);
-            Assert.Equal([0, 1, 2], parts.Select(p => p.Part!.Value));
+            Assert.Equal([0, 1, 2, 3], parts.Select(p => p.Part!.Value));
+            Assert.Empty(parts[0].UpsertPeers);
+            Assert.All(parts.Skip(1), p => Assert.Equal((MeshUpdate.AnyMember, "home", 4), (p.NodeId, p.Network, p.Parts)));
+            Assert.Equal(v2Members.Select(m => m.Id).Order(), parts.SelectMany(p => p.UpsertPeers).Select(p => p.NodeId).Order());
             var assembler = new MeshSnapshotAssembler();
             MeshUpdate? whole = null;
             foreach (var part in parts.Reverse())

@@ -17,8 +17,8 @@ public enum MeshUpdateOutcome
 
 /// <summary>
 /// Decides what an incoming message does to the node's desired state (pure apart from the signature check):
-/// unsigned or badly signed → rejected; for another node, or a network delta for another network, one that excludes
-/// this node, or one that removes it → rejected; older than what we have (replay) → rejected;
+/// unsigned or badly signed → rejected; for another node, or a network delta or shared snapshot part for another
+/// network, a network delta that excludes this node or removes it → rejected; older than what we have (replay) → rejected;
 /// a delta that does not start at our version → we need a snapshot; a part of a snapshot sent in several messages →
 /// kept until all parts are here; otherwise the new state.
 /// </summary>
@@ -48,13 +48,13 @@ public sealed class MeshUpdateGate(byte[] serverSigningKey, string nodeId)
             reason = "signed but not a mesh update: " + e.Message;
             return MeshUpdateOutcome.Rejected;
         }
-        if (update is null || (update.IsNetworkDelta ? update.NodeId != MeshUpdate.AnyMember : update.NodeId != nodeId))
+        if (update is null || (update.IsNetworkDelta || update.IsSharedSnapshotPart ? update.NodeId != MeshUpdate.AnyMember : update.NodeId != nodeId))
         {
             Rejected++;
             reason = $"an update for another node ({update?.NodeId})";
             return MeshUpdateOutcome.Rejected;
         }
-        if (update.IsNetworkDelta && ForeignNetworkDelta(update, current) is { } foreign)
+        if ((update.IsNetworkDelta ? ForeignNetworkDelta(update, current) : update.IsSharedSnapshotPart ? ForeignSharedPart(update, current) : null) is { } foreign)
         {
             Rejected++;
             reason = foreign;
@@ -95,6 +95,19 @@ public sealed class MeshUpdateGate(byte[] serverSigningKey, string nodeId)
         }
         reason = update.IsSnapshot ? $"snapshot v{update.ToVersion}" : $"{update.Kind} v{update.FromVersion}→v{update.ToVersion}";
         return MeshUpdateOutcome.Applied;
+    }
+
+    // A shared snapshot part is signed once for all members of one network: it is only ever one of several parts,
+    // and the assembler checks it against the network named by this node's own part 0.
+    private static string? ForeignSharedPart(MeshUpdate update, NodeConfigDto? current)
+    {
+        if (update.Parts is null || update.Part is null or 0)
+        {
+            return "a snapshot for any member must be a part after the node's own part 0";
+        }
+        return current is not null && update.Network != current.Interface.Network
+            ? $"a shared snapshot part for another network ({update.Network}, this node is in {current.Interface.Network})"
+            : null;
     }
 
     // A network delta is signed once for all members of one network: it binds to this node through the network

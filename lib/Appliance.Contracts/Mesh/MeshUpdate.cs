@@ -17,7 +17,7 @@ public sealed record MeshUpdate
     public const string SnapshotKind = "snapshot";
     public const string DeltaKind = "delta";
     public const string NetworkDeltaKind = "network-delta";
-    /// <summary>The <see cref="NodeId"/> of a network delta, which is addressed to no single node.</summary>
+    /// <summary>The <see cref="NodeId"/> of a network delta or a shared snapshot part, addressed to no single node.</summary>
     public const string AnyMember = "*";
 
     public required string Kind { get; init; }
@@ -36,19 +36,23 @@ public sealed record MeshUpdate
     /// <summary>The zone's extra names: always in a snapshot, in a delta only when they changed.</summary>
     public MeshDnsDto? Dns { get; init; }
 
-    /// <summary>The network a network delta is for (its members apply it); null otherwise.</summary>
+    /// <summary>The network a network delta or shared snapshot part is for (its members apply it); null otherwise.</summary>
     public string? Network { get; init; }
     /// <summary>Members of <see cref="Network"/> that must not apply this network delta (they get their own delta).</summary>
     public IReadOnlyList<string> Except { get; init; } = [];
 
     /// <summary>
     /// A snapshot of a large network comes in several messages (each under the MQTT client's packet limit): this one's
-    /// index from 0, of <see cref="Parts"/>. Part 0 carries the interface, gateway roles and names; every part carries
-    /// a share of the peers. Both null for a snapshot in one message.
+    /// index from 0, of <see cref="Parts"/>. Part 0 is the node's own (its interface, gateway roles and names); every
+    /// other part carries a share of the peers and is either the node's own too or shared by the whole network
+    /// (<see cref="NodeId"/> <see cref="AnyMember"/>, <see cref="Network"/> set, every member's record including the
+    /// receiver's, which it leaves out), signed once for all members. Both null for a snapshot in one message.
     /// </summary>
     public int? Part { get; init; }
     public int? Parts { get; init; }
 
     public bool IsSnapshot => Kind == SnapshotKind;
     public bool IsNetworkDelta => Kind == NetworkDeltaKind;
+    /// <summary>A part of a snapshot signed once for every member of <see cref="Network"/>.</summary>
+    public bool IsSharedSnapshotPart => IsSnapshot && NodeId == AnyMember;
 }

@@ -12,7 +12,8 @@ using Appliance.Server.Services;
 namespace Appliance.Server.Mesh;
 
 /// <summary>
-/// Pushes each node its desired state over the mesh bus (embedded broker or Mosquitto): a signed snapshot the first time (or on request),
+/// Pushes each node its desired state over the mesh bus (embedded broker or Mosquitto): a signed snapshot the first time (or on request; in a big network the peers go in parts
+/// signed once per version and shared by all members, after a small head of the node's own),
 /// then signed deltas from the version it was last sent (one network delta per change, signed once, for all members). Changes are queued per network; a lone change is sent
 /// at once, and changes that arrive while a round is being sent are coalesced into the next round.
 /// </summary>
@@ -28,6 +29,8 @@ public sealed class MeshPublisher : BackgroundService
     // Nodes following updates: those that asked for a snapshot since this server started (an agent asks on every
     // connect). Only they can apply a delta, so only they are sent one; registering many nodes costs no messages.
     private readonly HashSet<string> _followers = new(StringComparer.Ordinal);
+    // Per network: the sealed shared snapshot parts of one version (see SealedSharedParts).
+    private readonly Dictionary<string, (long Version, byte[][] Parts)> _sharedParts = new(StringComparer.Ordinal);
     private IDisposable? _resyncSubscription;
     private long _updates, _snapshots, _bytes, _rounds, _queued, _done;
 
@@ -128,12 +131,14 @@ public sealed class MeshPublisher : BackgroundService
                 // Nobody to tell (nodes registering before any agent connected): skip the O(N) view; the first
                 // snapshot request loads a fresh one.
                 _views.Remove(network);
+                _sharedParts.Remove(network);
                 continue;
             }
             var after = await LoadViewAsync(network, ct);
             if (after is null)
             {
                 _views.Remove(network);
+                _sharedParts.Remove(network);
                 continue;
             }
             if (_views.TryGetValue(network, out var before) && before.Version != after.Version)
@@ -143,6 +148,10 @@ public sealed class MeshPublisher : BackgroundService
             // With no earlier view (the server just started) nothing is sent: agents ask for a snapshot when they
             // reconnect, and a node that missed versions asks as soon as a delta does not fit.
             _views[network] = after;
+            if (_sharedParts.TryGetValue(network, out var stale) && stale.Version != after.Version)
+            {
+                _sharedParts.Remove(network);
+            }
         }
         foreach (var nodeId in resyncs)
         {
@@ -165,9 +174,18 @@ public sealed class MeshPublisher : BackgroundService
                 }
                 _views[node.Network] = view;
             }
-            foreach (var part in view.SnapshotParts(nodeId, now))
+            if (view.SnapshotInParts())
             {
-                await PublishAsync(part, ct);
+                var shared = SealedSharedParts(view, now);
+                await PublishAsync(view.SnapshotHead(nodeId, shared.Length + 1, now), ct);
+                foreach (var part in shared)
+                {
+                    await PublishWireAsync(nodeId, part, ct);
+                }
+            }
+            else
+            {
+                await PublishAsync(view.Snapshot(nodeId, now), ct);
             }
             _followers.Add(nodeId);
             Interlocked.Increment(ref _snapshots);
@@ -197,6 +215,19 @@ public sealed class MeshPublisher : BackgroundService
         {
             _followers.Remove(gone);
         }
+    }
+
+    // The shared parts of the snapshots at the view's version, sealed on the first snapshot request and reused for
+    // every member that asks at that version (an agent fleet reconnecting asks all at once).
+    private byte[][] SealedSharedParts(NetworkView view, DateTimeOffset now)
+    {
+        if (_sharedParts.TryGetValue(view.Network, out var cached) && cached.Version == view.Version)
+        {
+            return cached.Parts;
+        }
+        var parts = view.SharedSnapshotParts(now).Select(Seal).ToArray();
+        _sharedParts[view.Network] = (view.Version, parts);
+        return parts;
     }
 
     private Task<NetworkView?> LoadViewAsync(string network, CancellationToken ct) =>
