@@ -42,6 +42,29 @@ public sealed class NetworkViewTests
 
     [Fact]
     [Trait("Category", TestCategories.Unit)]
+    public void A_view_built_on_the_previous_one_shares_its_unchanged_records()
+    {
+        var v1Members = new[] { Node(1), Node(2), Node(3) };
+        var v2Members = new[] { Node(1), Node(2, port: 52000), Node(4) };
+        var before = NetworkView.Build(Net, v1Members);
+        var after = NetworkView.Build(Net with { Version = 2 }, v2Members, before);
+        Assert.Same(before.Peers["n1"], after.Peers["n1"]);
+        Assert.Same(before.Members["n1"].Interface, after.Members["n1"].Interface);
+        Assert.Same(before.Dns, after.Dns);
+        Assert.NotSame(before.Peers["n2"], after.Peers["n2"]);
+        Assert.Equal("192.0.2.2:52000", after.Peers["n2"].Endpoint);
+        Assert.Equal(52000, after.Members["n2"].Interface.ListenPort);
+        // Sharing changes nothing a member is told.
+        var fresh = NetworkView.Build(Net with { Version = 2 }, v2Members);
+        Assert.Equal(NetworkView.Diff(before, fresh).Changed.Select(p => p.NodeId), NetworkView.Diff(before, after).Changed.Select(p => p.NodeId));
+        foreach (var m in v2Members)
+        {
+            Assert.True(MeshDelta.SameConfig(MeshDelta.Apply(null, fresh.Snapshot(m.Id, default)), MeshDelta.Apply(null, after.Snapshot(m.Id, default))), m.Id);
+        }
+    }
+
+    [Fact]
+    [Trait("Category", TestCategories.Unit)]
     public void Snapshot_equals_the_config_the_api_serves()
     {
         var members = new[] { Node(1), Node(2), Node(3) };

@@ -230,12 +230,16 @@ public sealed class MeshPublisher : BackgroundService
         return parts;
     }
 
-    private Task<NetworkView?> LoadViewAsync(string network, CancellationToken ct) =>
-        _context.Store.ReadAsync(s =>
+    // Built on the view last sent, whose unchanged records it shares.
+    private Task<NetworkView?> LoadViewAsync(string network, CancellationToken ct)
+    {
+        var previous = _views.GetValueOrDefault(network);
+        return _context.Store.ReadAsync(s =>
         {
             var net = s.FindNetwork(network);
-            return net is null ? null : NetworkView.Build(NetworkState.Load(s, net, _context.DnsSuffix));
+            return net is null ? null : NetworkView.Build(NetworkState.Load(s, net, _context.DnsSuffix), previous);
         }, ct);
+    }
 
     private Task PublishAsync(MeshUpdate update, CancellationToken ct) => PublishWireAsync(update.NodeId, Seal(update), ct);
 

@@ -36,25 +36,35 @@ public sealed class NetworkView
     public IReadOnlyDictionary<string, GatewayRoleDto> Gateways { get; }
     public MeshDnsDto Dns { get; }
 
-    public static NetworkView Build(NetworkRecord network, IReadOnlyList<NodeRecord> members) => Build(NetworkState.Plain(network, members));
+    public static NetworkView Build(NetworkRecord network, IReadOnlyList<NodeRecord> members, NetworkView? previous = null) =>
+        Build(NetworkState.Plain(network, members), previous);
 
-    public static NetworkView Build(NetworkState state)
+    /// <summary>
+    /// The view of <paramref name="state"/>. Records equal to <paramref name="previous"/>'s are taken from it, so a
+    /// change to one node of thousands leaves only the new dictionaries and that node's records behind, instead of a
+    /// whole second set of long-lived records for the collector to find in its oldest generation.
+    /// </summary>
+    public static NetworkView Build(NetworkState state, NetworkView? previous = null)
     {
         var gateways = new Dictionary<string, GatewayRoleDto>(StringComparer.Ordinal);
+        var peers = new Dictionary<string, PeerDto>(state.Nodes.Count, StringComparer.Ordinal);
+        var members = new Dictionary<string, (string Name, NodeInterfaceDto Interface)>(state.Nodes.Count, StringComparer.Ordinal);
         foreach (var m in state.Nodes)
         {
             if (NodeConfigBuilder.ToGateway(state, m) is { } role)
             {
                 gateways[m.Id] = role;
             }
+            var peer = NodeConfigBuilder.ToPeer(state, m);
+            peers.Add(m.Id, previous is not null && previous.Peers.TryGetValue(m.Id, out var oldPeer) && MeshDelta.SamePeer(oldPeer, peer) ? oldPeer : peer);
+            var iface = NodeConfigBuilder.ToInterface(m, state.Network);
+            members.Add(m.Id, previous is not null && previous.Members.TryGetValue(m.Id, out var old) && old.Name == m.Name && MeshDelta.SameInterface(old.Interface, iface)
+                ? old
+                : (m.Name, iface));
         }
-        return new(
-            state.Network.Name,
-            state.Network.Version,
-            state.Nodes.ToDictionary(m => m.Id, m => NodeConfigBuilder.ToPeer(state, m), StringComparer.Ordinal),
-            state.Nodes.ToDictionary(m => m.Id, m => (m.Name, NodeConfigBuilder.ToInterface(m, state.Network)), StringComparer.Ordinal),
-            gateways,
-            NodeConfigBuilder.ToDns(state));
+        var dns = NodeConfigBuilder.ToDns(state);
+        return new(state.Network.Name, state.Network.Version, peers, members, gateways,
+            previous is not null && MeshDelta.SameDns(previous.Dns, dns) ? previous.Dns : dns);
     }
 
     /// <summary>
@@ -153,7 +163,7 @@ public sealed class NetworkView
     /// <summary>The peers added or changed and the peers removed between two views of the network.</summary>
     public static (List<PeerDto> Changed, List<string> Removed) Diff(NetworkView before, NetworkView after)
     {
-        var changed = after.Peers.Values.Where(p => !before.Peers.TryGetValue(p.NodeId, out var old) || !MeshDelta.SamePeer(old, p)).ToList();
+        var changed = after.Peers.Values.Where(p => !before.Peers.TryGetValue(p.NodeId, out var old) || (!ReferenceEquals(old, p) && !MeshDelta.SamePeer(old, p))).ToList();
         var removed = before.Peers.Keys.Where(id => !after.Peers.ContainsKey(id)).ToList();
         return (changed, removed);
     }

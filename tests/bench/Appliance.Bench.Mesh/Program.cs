@@ -57,6 +57,7 @@ static async Task RunAsync(int n, int changes, bool reconcile)
     var agents = states.Select(s => new SimulatedAgent(s, ca, server.MqttPort, reconcile)).ToList();
     using var stop = new CancellationTokenSource();
     var retriesBefore = Interlocked.Read(ref SimulatedAgent.ConnectRetries);
+    var syncCpu = server.CpuSeconds();
     var connectWatch = Stopwatch.StartNew();
     await Parallel.ForEachAsync(agents, new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (a, ct) => await a.StartAsync(stop.Token));
     await WaitUntilAsync(() => agents.All(a => a.Config is { } c && c.Peers.Count == n - 1), TimeSpan.FromMinutes(Math.Max(5, n / 500)), "every agent's snapshot");
@@ -64,7 +65,7 @@ static async Task RunAsync(int n, int changes, bool reconcile)
     Emit(new
     {
         bench = "mesh/initial-sync", n, seconds = Math.Round(connectWatch.Elapsed.TotalSeconds, 2), snapshot_bytes_total = agents.Sum(a => a.BytesReceived),
-        server_rss_mb = Math.Round(syncedRss, 1), server_peak_rss_mb = Math.Round(syncedPeak, 1),
+        server_cpu_s = Math.Round(server.CpuSeconds() - syncCpu, 1), server_rss_mb = Math.Round(syncedRss, 1), server_peak_rss_mb = Math.Round(syncedPeak, 1),
         connect_retries = Interlocked.Read(ref SimulatedAgent.ConnectRetries) - retriesBefore,
     });
 
