@@ -122,15 +122,29 @@ public sealed class MqttBroker : IAsyncDisposable
         stopping.Dispose();
     }
 
-    /// <summary>Publishes from inside the server process, without a socket and without ACL checks.</summary>
-    public void Publish(string topic, ReadOnlyMemory<byte> payload, MqttQos qos = MqttQos.AtMostOnce, bool retain = false, MqttProperties? properties = null)
+    /// <summary>Publishes from inside the server process, without a socket and without ACL checks. The payload is copied.</summary>
+    public void Publish(string topic, ReadOnlyMemory<byte> payload, MqttQos qos = MqttQos.AtMostOnce, bool retain = false, MqttProperties? properties = null) =>
+        PublishLocal(topic, payload.ToArray(), qos, retain, properties);
+
+    /// <summary>
+    /// Publishes from inside the server process like <see cref="Publish"/>, but keeps <paramref name="payload"/> by
+    /// reference instead of copying it: every subscriber's queued PUBLISH, the retained store (with
+    /// <paramref name="retain"/>) and in-process subscribers all read these same bytes, for as long as the message is
+    /// queued or retained. For one payload fanned out to many topics and subscribers (the mesh publisher's signed
+    /// documents), this saves a copy per publish and per delivery.
+    /// </summary>
+    /// <remarks>The caller hands the bytes over: it must never change them afterwards (nor reuse a pooled buffer).</remarks>
+    public void PublishShared(string topic, ReadOnlyMemory<byte> payload, MqttQos qos = MqttQos.AtMostOnce, bool retain = false, MqttProperties? properties = null) =>
+        PublishLocal(topic, payload, qos, retain, properties);
+
+    private void PublishLocal(string topic, ReadOnlyMemory<byte> payload, MqttQos qos, bool retain, MqttProperties? properties)
     {
         if (!Mqtt.Formatter.MqttTopic.IsValidTopicName(topic))
         {
             throw new ArgumentException("invalid topic name: " + topic, nameof(topic));
         }
         Metrics.MessageReceived();
-        Route(new MqttBrokerMessage(topic, payload.ToArray(), qos > MqttQos.AtLeastOnce ? MqttQos.AtLeastOnce : qos, retain, properties, null, Environment.TickCount64));
+        Route(new MqttBrokerMessage(topic, payload, qos > MqttQos.AtLeastOnce ? MqttQos.AtLeastOnce : qos, retain, properties, null, Environment.TickCount64));
     }
 
     /// <summary>

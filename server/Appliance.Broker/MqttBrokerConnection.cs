@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Text;
@@ -10,6 +9,7 @@ using Appliance.Mqtt.Transport;
 namespace Appliance.Broker;
 
 /// <summary>One client socket: reads and dispatches packets, and writes queued frames from a single writer task.</summary>
+/// <remarks>A queued PUBLISH is a small header plus the message's payload by reference (<see cref="MqttOutgoingFrame"/>).</remarks>
 internal sealed class MqttBrokerConnection
 {
     private const int WriteBatchSize = 64 * 1024;
@@ -26,7 +26,7 @@ internal sealed class MqttBrokerConnection
     private readonly MqttBroker _broker;
     private readonly Socket _socket;
     private readonly MqttBrokerListenerOptions _listener;
-    private readonly Channel<byte[]> _outgoing = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<MqttOutgoingFrame> _outgoing = Channel.CreateUnbounded<MqttOutgoingFrame>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _cts = new();
     private int _pendingWrites;
     private int _keepAliveExpired;
@@ -76,7 +76,8 @@ internal sealed class MqttBrokerConnection
     }
 
     /// <summary>Queues a frame; a client that lets more than <see cref="MqttBrokerOptions.MaxPendingBytesPerClient"/> pile up is disconnected.</summary>
-    public bool Enqueue(byte[] frame)
+    /// <remarks>Counts the bytes the frame puts on the wire, its shared payload included: the limit is about what this socket owes.</remarks>
+    public bool Enqueue(MqttOutgoingFrame frame)
     {
         var pending = Interlocked.Add(ref _pendingBytes, frame.Length);
 
@@ -97,7 +98,7 @@ internal sealed class MqttBrokerConnection
     }
 
     /// <summary>Enqueues a QoS 0 frame unless the socket is already far behind (then it is dropped and counted).</summary>
-    public bool EnqueueDroppable(byte[] frame)
+    public bool EnqueueDroppable(MqttOutgoingFrame frame)
     {
         if (frame.Length > MaxOutgoingPacketSize)
         {
@@ -112,7 +113,7 @@ internal sealed class MqttBrokerConnection
         return Enqueue(frame);
     }
 
-    public void Send(MqttPacket packet) => Enqueue(MqttPacketEncoder.Encode(packet, Version));
+    public void Send(MqttPacket packet) => Enqueue(MqttOutgoingFrame.Encode(packet, Version));
 
     /// <summary>Sends what is queued (plus a 5.0 DISCONNECT with <paramref name="reason"/>), then closes.</summary>
     public void CloseAfterFlush(MqttReasonCode? reason)
@@ -477,41 +478,19 @@ internal sealed class MqttBrokerConnection
     private async Task WriteLoopAsync(Stream stream, int chunkSize, CancellationToken token)
     {
         var reader = _outgoing.Reader;
+        using var batch = new MqttFrameBatchWriter(stream, WriteBatchSize, chunkSize);
         try
         {
             while (await reader.WaitToReadAsync(token).ConfigureAwait(false))
             {
-                var batch = ArrayPool<byte>.Shared.Rent(WriteBatchSize);
-                try
+                while (reader.TryRead(out var frame))
                 {
-                    var used = 0;
-                    while (reader.TryRead(out var frame))
-                    {
-                        Interlocked.Decrement(ref _pendingWrites);
-                        Interlocked.Add(ref _pendingBytes, -frame.Length);
-                        if (used + frame.Length > batch.Length)
-                        {
-                            await WriteChunkedAsync(stream, batch.AsMemory(0, used), chunkSize, token).ConfigureAwait(false);
-                            used = 0;
-                            if (frame.Length > batch.Length)
-                            {
-                                await WriteChunkedAsync(stream, frame, chunkSize, token).ConfigureAwait(false);
-                                continue;
-                            }
-                        }
-                        frame.CopyTo(batch, used);
-                        used += frame.Length;
-                    }
-                    if (used > 0)
-                    {
-                        await WriteChunkedAsync(stream, batch.AsMemory(0, used), chunkSize, token).ConfigureAwait(false);
-                    }
-                    await stream.FlushAsync(token).ConfigureAwait(false);
+                    Interlocked.Decrement(ref _pendingWrites);
+                    Interlocked.Add(ref _pendingBytes, -frame.Length);
+                    await batch.AppendAsync(frame.Head, token).ConfigureAwait(false);
+                    await batch.AppendAsync(frame.Payload, token).ConfigureAwait(false);
                 }
-                finally
-                {
-                    ArrayPool<byte>.Shared.Return(batch);
-                }
+                await batch.FlushAsync(token).ConfigureAwait(false);
             }
             // Completed: everything queued is out; close so the peer sees EOF after our last packet.
             Abort();
@@ -520,16 +499,5 @@ internal sealed class MqttBrokerConnection
         {
             Abort();
         }
-    }
-
-    /// <summary>Writes <paramref name="data"/> in pieces of at most <paramref name="chunkSize"/> bytes.</summary>
-    internal static async ValueTask WriteChunkedAsync(Stream stream, ReadOnlyMemory<byte> data, int chunkSize, CancellationToken token)
-    {
-        while (data.Length > chunkSize)
-        {
-            await stream.WriteAsync(data[..chunkSize], token).ConfigureAwait(false);
-            data = data[chunkSize..];
-        }
-        await stream.WriteAsync(data, token).ConfigureAwait(false);
     }
 }

@@ -3,11 +3,15 @@ using Appliance.Mqtt.Packets;
 
 namespace Appliance.Broker;
 
-/// <summary>An application message inside the broker: what was published, when, and cached QoS 0 encodings for fan-out.</summary>
+/// <summary>An application message inside the broker: what was published, when, and cached QoS 0 headers for fan-out.</summary>
+/// <remarks>
+/// <see cref="Payload"/> is shared, never copied per delivery: every queued PUBLISH, the retained store and in-process
+/// subscribers refer to the same bytes, so nobody may change them after the message is made.
+/// </remarks>
 internal sealed class MqttBrokerMessage
 {
-    private byte[]? _qos0V311;
-    private byte[]? _qos0V500;
+    private byte[]? _qos0HeadV311;
+    private byte[]? _qos0HeadV500;
 
     public MqttBrokerMessage(string topic, ReadOnlyMemory<byte> payload, MqttQos qos, bool retain, MqttProperties? properties, string? publisherClientId, long receivedAtMs)
     {
@@ -50,13 +54,15 @@ internal sealed class MqttBrokerMessage
         return new MqttPublishPacket { Topic = Topic, Payload = Payload, Qos = qos, Retain = retainFlag, PacketId = packetId, Duplicate = duplicate, Properties = props };
     }
 
-    /// <summary>QoS 0, retain flag clear: identical for every subscriber of one protocol version, so encoded once.</summary>
-    public byte[] GetQos0Frame(MqttProtocolVersion version, long nowMs)
+    /// <summary>QoS 0, retain flag clear: identical for every subscriber of one protocol version, so the header is encoded once.</summary>
+    public MqttOutgoingFrame GetQos0Frame(MqttProtocolVersion version, long nowMs)
     {
-        if (version == MqttProtocolVersion.V500)
-        {
-            return _qos0V500 ??= MqttPacketEncoder.Encode(ToPacket(MqttQos.AtMostOnce, false, 0, false, version, nowMs), version);
-        }
-        return _qos0V311 ??= MqttPacketEncoder.Encode(ToPacket(MqttQos.AtMostOnce, false, 0, false, version, nowMs), version);
+        var head = version == MqttProtocolVersion.V500
+            ? _qos0HeadV500 ??= EncodeQos0Head(version, nowMs)
+            : _qos0HeadV311 ??= EncodeQos0Head(version, nowMs);
+        return new MqttOutgoingFrame(head, Payload);
     }
+
+    private byte[] EncodeQos0Head(MqttProtocolVersion version, long nowMs) =>
+        MqttPacketEncoder.EncodePublishHeader(ToPacket(MqttQos.AtMostOnce, false, 0, false, version, nowMs), version);
 }

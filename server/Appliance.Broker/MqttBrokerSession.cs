@@ -1,4 +1,3 @@
-using Appliance.Mqtt.Formatter;
 using Appliance.Mqtt.Packets;
 
 namespace Appliance.Broker;
@@ -69,7 +68,7 @@ internal sealed class MqttBrokerSession
                 return false;
             }
             var frame = retainFlag
-                ? MqttPacketEncoder.Encode(message.ToPacket(qos, true, 0, false, connection.Version, nowMs), connection.Version)
+                ? MqttOutgoingFrame.Publish(message.ToPacket(qos, true, 0, false, connection.Version, nowMs), connection.Version)
                 : message.GetQos0Frame(connection.Version, nowMs);
             return connection.EnqueueDroppable(frame);
         }
@@ -111,7 +110,7 @@ internal sealed class MqttBrokerSession
             Connection = connection;
             foreach (var (id, item) in _inflight.OrderBy(kv => kv.Value.Sequence))
             {
-                connection.Enqueue(MqttPacketEncoder.Encode(item.Message.ToPacket(item.Qos, item.RetainFlag, id, true, connection.Version, nowMs), connection.Version));
+                connection.Enqueue(MqttOutgoingFrame.Publish(item.Message.ToPacket(item.Qos, item.RetainFlag, id, true, connection.Version, nowMs), connection.Version));
             }
             FillWindow(nowMs);
         }
@@ -160,7 +159,7 @@ internal sealed class MqttBrokerSession
 
     private void Send(MqttBrokerConnection connection, Outgoing item, ushort packetId, bool duplicate, long nowMs)
     {
-        var frame = MqttPacketEncoder.Encode(item.Message.ToPacket(item.Qos, item.RetainFlag, packetId, duplicate, connection.Version, nowMs), connection.Version);
+        var frame = MqttOutgoingFrame.Publish(item.Message.ToPacket(item.Qos, item.RetainFlag, packetId, duplicate, connection.Version, nowMs), connection.Version);
         if (frame.Length > connection.MaxOutgoingPacketSize)
         {
             // 5.0 section 3.1.2.11.4: a message too large for the client is discarded as if delivered.

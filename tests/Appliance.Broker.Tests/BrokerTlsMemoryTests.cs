@@ -40,7 +40,7 @@ public sealed class BrokerTlsMemoryTests
         var received = new byte[payload.Length];
         for (var round = 0; round < 3; round++)
         {
-            var write = MqttBrokerConnection.WriteChunkedAsync(server, payload, MqttBrokerConnection.TlsWriteChunkSize, CancellationToken.None).AsTask();
+            var write = MqttFrameBatchWriter.WriteChunkedAsync(server, payload, MqttBrokerConnection.TlsWriteChunkSize, CancellationToken.None).AsTask();
             await client.ReadExactlyAsync(received).AsTask().WaitAsync(BrokerHost.Wait);
             await write;
             Assert.Equal(payload, received);
@@ -60,7 +60,7 @@ public sealed class BrokerTlsMemoryTests
         await c.ConnectAsync().WaitAsync(BrokerHost.Wait);
         await c.SubscribeAsync("big/#").WaitAsync(BrokerHost.Wait);
 
-        // 200 KB: more than the 64 KB write batch, so it goes out on its own, in 8 KB TLS writes; then a small one after it.
+        // 200 KB: more than the 64 KB write batch, so it goes out in several batches of 4 KB TLS writes; then a small one after it.
         var payload = RandomNumberGenerator.GetBytes(200 * 1024);
         host.Broker.Publish("big/1", payload, MqttQos.AtLeastOnce);
         host.Broker.Publish("big/2", "after"u8.ToArray(), MqttQos.AtLeastOnce);
@@ -81,21 +81,9 @@ public sealed class BrokerTlsMemoryTests
         _ = name;
         var data = RandomNumberGenerator.GetBytes(length);
         using var recorder = new RecordingStream();
-        await MqttBrokerConnection.WriteChunkedAsync(recorder, data, 8192, CancellationToken.None);
+        await MqttFrameBatchWriter.WriteChunkedAsync(recorder, data, 8192, CancellationToken.None);
         Assert.Equal(expectedWrites, recorder.Writes);
         Assert.Equal(data, recorder.ToArray());
-    }
-
-    /// <summary>A memory stream that remembers the size of every write.</summary>
-    private sealed class RecordingStream : MemoryStream
-    {
-        public List<int> Writes { get; } = [];
-
-        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
-        {
-            Writes.Add(buffer.Length);
-            return base.WriteAsync(buffer, cancellationToken);
-        }
     }
 }
 

@@ -38,6 +38,67 @@ public static class MqttPacketEncoder
         return bytes;
     }
 
+    /// <summary>
+    /// Size of a PUBLISH up to its payload: fixed header, remaining length, topic, packet id and (5.0) properties.
+    /// Adding the payload length gives <see cref="GetSize"/>.
+    /// </summary>
+    public static int GetPublishHeaderSize(MqttPublishPacket packet, MqttProtocolVersion version)
+    {
+        var variableHeaderLength = MeasurePublishVariableHeader(packet, version);
+        return 1 + MqttVarInt.GetSize(variableHeaderLength + packet.Payload.Length) + variableHeaderLength;
+    }
+
+    /// <summary>
+    /// Writes a PUBLISH without its payload to the front of <paramref name="dst"/> and returns the byte count. The
+    /// remaining length counts the payload, so these bytes followed by <see cref="MqttPublishPacket.Payload"/> are
+    /// exactly what <see cref="Encode(MqttPacket, MqttProtocolVersion)"/> gives: a sender that fans one payload out
+    /// to many connections keeps one payload and a small header per connection.
+    /// </summary>
+    public static int EncodePublishHeader(Span<byte> dst, MqttPublishPacket packet, MqttProtocolVersion version)
+    {
+        var variableHeaderLength = MeasurePublishVariableHeader(packet, version);
+        var remainingLength = variableHeaderLength + packet.Payload.Length;
+        var total = 1 + MqttVarInt.GetSize(remainingLength) + variableHeaderLength;
+        if (dst.Length < total)
+        {
+            throw new ArgumentException($"destination holds {dst.Length} bytes, PUBLISH header needs {total}", nameof(dst));
+        }
+        dst[0] = (byte)(((byte)packet.Type << 4) | FixedHeaderFlags(packet));
+        var fixedHeaderLength = 1 + MqttVarInt.Write(dst[1..], remainingLength);
+        var w = new MqttSpanWriter(dst.Slice(fixedHeaderLength, variableHeaderLength));
+        WritePublishVariableHeader(ref w, packet, version == MqttProtocolVersion.V500);
+        return total;
+    }
+
+    /// <inheritdoc cref="EncodePublishHeader(Span{byte}, MqttPublishPacket, MqttProtocolVersion)"/>
+    public static byte[] EncodePublishHeader(MqttPublishPacket packet, MqttProtocolVersion version)
+    {
+        var bytes = new byte[GetPublishHeaderSize(packet, version)];
+        EncodePublishHeader(bytes, packet, version);
+        return bytes;
+    }
+
+    private static int MeasurePublishVariableHeader(MqttPublishPacket packet, MqttProtocolVersion version)
+    {
+        var m = MqttSpanWriter.Measuring();
+        WritePublishVariableHeader(ref m, packet, version == MqttProtocolVersion.V500);
+        return m.Position;
+    }
+
+    // 3.1.1 section 3.3.2, 5.0 section 3.3.2: topic name, packet id (QoS 1 and 2 only), properties (5.0 only).
+    private static void WritePublishVariableHeader(ref MqttSpanWriter w, MqttPublishPacket p, bool v5)
+    {
+        w.WriteString(p.Topic);
+        if (p.Qos > MqttQos.AtMostOnce)
+        {
+            w.WriteUInt16(p.PacketId);
+        }
+        if (v5)
+        {
+            MqttPropertiesCodec.Write(ref w, p.Properties);
+        }
+    }
+
     private static byte FixedHeaderFlags(MqttPacket packet) => packet switch
     {
         MqttPublishPacket p => (byte)((p.Duplicate ? 0x08 : 0) | ((byte)p.Qos << 1) | (p.Retain ? 0x01 : 0)),
@@ -64,15 +125,7 @@ public static class MqttPacketEncoder
                 }
                 break;
             case MqttPublishPacket p:
-                w.WriteString(p.Topic);
-                if (p.Qos > MqttQos.AtMostOnce)
-                {
-                    w.WriteUInt16(p.PacketId);
-                }
-                if (v5)
-                {
-                    MqttPropertiesCodec.Write(ref w, p.Properties);
-                }
+                WritePublishVariableHeader(ref w, p, v5);
                 w.WriteBytes(p.Payload.Span);
                 break;
             case MqttAcknowledgementPacket ack:

@@ -9,9 +9,10 @@ public sealed class EmbeddedMeshBus(BrokerHost host) : IMeshBus
 
     public string? DeviceUrl => host.PublicUrl;
 
+    /// <summary>Hands the payload to the broker by reference (no copy): see <see cref="IMeshBus.PublishAsync"/>.</summary>
     public ValueTask PublishAsync(string topic, ReadOnlyMemory<byte> payload, MqttQos qos, bool retain = false, CancellationToken cancellationToken = default)
     {
-        host.Broker.Publish(topic, payload, qos, retain);
+        host.Broker.PublishShared(topic, payload, qos, retain);
         return ValueTask.CompletedTask;
     }
 

@@ -19,6 +19,10 @@ public interface IMeshBus : IHostedService
     /// Hands a message to the broker. Completes when the bus has taken it (not when a subscriber has it); QoS 1 is
     /// redelivered across reconnects. Waits only when the bus holds too many unacknowledged messages.
     /// </summary>
+    /// <remarks>
+    /// The bus may keep <paramref name="payload"/> by reference (the embedded broker queues and retains it without a
+    /// copy, to send one payload to thousands of nodes): the caller must never change those bytes after the call.
+    /// </remarks>
     ValueTask PublishAsync(string topic, ReadOnlyMemory<byte> payload, MqttQos qos, bool retain = false, CancellationToken cancellationToken = default);
 
     /// <summary>Calls <paramref name="handler"/> for every message matching <paramref name="filter"/> until disposed.</summary>
