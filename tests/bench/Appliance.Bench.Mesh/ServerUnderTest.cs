@@ -19,6 +19,12 @@ public sealed class ServerUnderTest : IAsyncDisposable
         {
             psi.ArgumentList.Add(a);
         }
+        // BENCH_SERVER_ENV="KEY=VALUE ...": extra environment for the server only (runtime knobs to compare).
+        foreach (var kv in (Environment.GetEnvironmentVariable("BENCH_SERVER_ENV") ?? string.Empty).Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var eq = kv.IndexOf('=', StringComparison.Ordinal);
+            psi.Environment[kv[..eq]] = kv[(eq + 1)..];
+        }
         _process = Process.Start(psi)!;
         _process.OutputDataReceived += (_, _) => { };
         _process.ErrorDataReceived += (_, _) => { };
