@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
 using Appliance.Mqtt.Packets;
 
@@ -323,6 +324,9 @@ public sealed class MqttBroker : IAsyncDisposable
 
     private async Task AcceptLoopAsync(Socket listenSocket, MqttBrokerListenerOptions listener, CancellationToken stopping)
     {
+        // One certificate context (the certificate and its chain, built once) for every connection of the listener,
+        // instead of one built by each handshake and kept by each connection.
+        var tls = listener.Certificate is { } certificate ? SslStreamCertificateContext.Create(certificate, additionalCertificates: null, offline: true) : null;
         while (!stopping.IsCancellationRequested)
         {
             Socket socket;
@@ -351,7 +355,7 @@ public sealed class MqttBroker : IAsyncDisposable
             socket.NoDelay = true;
             Metrics.ConnectionAccepted();
             Metrics.ConnectionOpened();
-            var connection = new MqttBrokerConnection(this, socket, listener);
+            var connection = new MqttBrokerConnection(this, socket, tls);
             var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             _connections[connection] = RunConnectionAsync(connection, started.Task, stopping);
             started.SetResult();

@@ -1,7 +1,6 @@
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Text;
-using System.Threading.Channels;
 using Appliance.Mqtt.Formatter;
 using Appliance.Mqtt.Packets;
 using Appliance.Mqtt.Transport;
@@ -25,8 +24,8 @@ internal sealed class MqttBrokerConnection
 
     private readonly MqttBroker _broker;
     private readonly Socket _socket;
-    private readonly MqttBrokerListenerOptions _listener;
-    private readonly Channel<MqttOutgoingFrame> _outgoing = Channel.CreateUnbounded<MqttOutgoingFrame>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly SslStreamCertificateContext? _tls;
+    private readonly MqttOutgoingQueue _outgoing = new();
     private readonly CancellationTokenSource _cts = new();
     private int _pendingWrites;
     private int _keepAliveExpired;
@@ -35,11 +34,12 @@ internal sealed class MqttBrokerConnection
     private bool _takenOver;
     private bool _graceful;
 
-    public MqttBrokerConnection(MqttBroker broker, Socket socket, MqttBrokerListenerOptions listener)
+    /// <param name="tls">The listener's certificate context; null for plain TCP.</param>
+    public MqttBrokerConnection(MqttBroker broker, Socket socket, SslStreamCertificateContext? tls)
     {
         _broker = broker;
         _socket = socket;
-        _listener = listener;
+        _tls = tls;
         LastActivityMs = Environment.TickCount64;
         Endpoint = socket.RemoteEndPoint?.ToString() ?? "?";
     }
@@ -94,7 +94,7 @@ internal sealed class MqttBrokerConnection
             return false;
         }
         Interlocked.Increment(ref _pendingWrites);
-        return _outgoing.Writer.TryWrite(frame);
+        return _outgoing.TryWrite(frame);
     }
 
     /// <summary>Enqueues a QoS 0 frame unless the socket is already far behind (then it is dropped and counted).</summary>
@@ -122,7 +122,7 @@ internal sealed class MqttBrokerConnection
         {
             Send(new MqttDisconnectPacket { ReasonCode = r });
         }
-        _outgoing.Writer.TryComplete();
+        _outgoing.Complete();
     }
 
     /// <summary>True once per connection: the housekeeping loop may see a closing connection again before it is removed.</summary>
@@ -153,11 +153,11 @@ internal sealed class MqttBrokerConnection
             using (var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(token))
             {
                 connectTimeout.CancelAfter(_broker.Options.ConnectTimeout);
-                if (_listener.Certificate is { } certificate)
+                if (_tls is { } certificate)
                 {
                     var ssl = new SslStream(stream, leaveInnerStreamOpen: false);
                     stream = ssl;
-                    await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = certificate }, connectTimeout.Token).ConfigureAwait(false);
+                    await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificateContext = certificate }, connectTimeout.Token).ConfigureAwait(false);
                     if (_broker.Options.ReleaseTlsBuffersWhenIdle)
                     {
                         // Before the reader and writer start: nothing else touches the SSL* now.
@@ -190,10 +190,10 @@ internal sealed class MqttBrokerConnection
                 }
                 Version = connect.ProtocolVersion;
                 reader.ProtocolVersion = Version;
-                writer = WriteLoopAsync(stream, _listener.Certificate is null ? int.MaxValue : TlsWriteChunkSize, token);
+                writer = WriteLoopAsync(stream, _tls is null ? int.MaxValue : TlsWriteChunkSize, token);
                 if (!await HandleConnectAsync(connect, connectTimeout.Token).ConfigureAwait(false))
                 {
-                    _outgoing.Writer.TryComplete();
+                    _outgoing.Complete();
                     await writer.ConfigureAwait(false);
                     return;
                 }
@@ -242,7 +242,7 @@ internal sealed class MqttBrokerConnection
         }
         finally
         {
-            _outgoing.Writer.TryComplete();
+            _outgoing.Complete();
             Abort();
             if (writer is not null)
             {
@@ -477,13 +477,15 @@ internal sealed class MqttBrokerConnection
 
     private async Task WriteLoopAsync(Stream stream, int chunkSize, CancellationToken token)
     {
-        var reader = _outgoing.Reader;
+        var queue = _outgoing;
         using var batch = new MqttFrameBatchWriter(stream, WriteBatchSize, chunkSize);
+        // Cancelled (closing at once): the queue drops what waits and the loop ends.
+        using var cancelled = token.UnsafeRegister(static q => ((MqttOutgoingQueue)q!).Cancel(), queue);
         try
         {
-            while (await reader.WaitToReadAsync(token).ConfigureAwait(false))
+            while (await queue.WaitToReadAsync().ConfigureAwait(false))
             {
-                while (reader.TryRead(out var frame))
+                while (queue.TryRead(out var frame))
                 {
                     Interlocked.Decrement(ref _pendingWrites);
                     Interlocked.Add(ref _pendingBytes, -frame.Length);

@@ -10,6 +10,7 @@ internal sealed class MqttBrokerSession
 {
     private readonly MqttBrokerOptions _options;
     private readonly MqttBrokerMetrics _metrics;
+    private const int KeptInflightCapacity = 8;
     private readonly Dictionary<ushort, Outgoing> _inflight = [];
     private readonly Queue<Outgoing> _pending = new();
     private ushort _lastPacketId;
@@ -98,6 +99,12 @@ internal sealed class MqttBrokerSession
             if (_inflight.Remove(packetId))
             {
                 FillWindow(nowMs);
+                if (_inflight.Count == 0 && _inflight.Capacity > KeptInflightCapacity)
+                {
+                    // A burst (a snapshot in parts) grew the table to the whole window; thousands of idle sessions
+                    // should not each keep that (about 1 KB at a window of 32).
+                    _inflight.TrimExcess();
+                }
             }
         }
     }
