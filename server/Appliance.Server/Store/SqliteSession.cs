@@ -24,6 +24,17 @@ internal sealed partial class SqliteSession(SqliteConnection connection, SqliteT
         return cmd;
     }
 
+    /// <summary>The value of a connection setting (<c>PRAGMA name</c>), for tests and diagnostics.</summary>
+    internal long Pragma(string name)
+    {
+        if (name.Length == 0 || !name.All(c => char.IsAsciiLetterLower(c) || c == '_'))
+        {
+            throw new ArgumentException($"not a pragma name: '{name}'", nameof(name));
+        }
+        using var cmd = Command("PRAGMA " + name + ";");
+        return Convert.ToInt64(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     private int Execute(string sql, params (string, object?)[] parameters)
     {
         using var cmd = Command(sql, parameters);

@@ -9,6 +9,13 @@ namespace Appliance.Server.Store;
 /// </summary>
 public sealed class SqliteStore : IApplianceStore, IDisposable
 {
+    /// <summary>
+    /// SQLite's page cache per connection, in KiB (its default is 2000). The pool keeps a connection per concurrent
+    /// reader, each filling its own cache with the nodes table; the kernel caches the file once for all of them, so a
+    /// small cache costs a read syscall per page at most (issue #5: about 8 MB less at 5000 nodes, same latency).
+    /// </summary>
+    public const int PageCacheKiB = 256;
+
     private readonly string _connectionString;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     // Each network's taken addresses, for write sessions only (they run one at a time under _writeLock).
@@ -79,7 +86,7 @@ public sealed class SqliteStore : IApplianceStore, IDisposable
         var connection = new SqliteConnection(_connectionString);
         connection.Open();
         using var pragma = connection.CreateCommand();
-        pragma.CommandText = "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;";
+        pragma.CommandText = $"PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-{PageCacheKiB};";
         pragma.ExecuteNonQuery();
         return connection;
     }

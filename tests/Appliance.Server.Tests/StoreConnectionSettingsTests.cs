@@ -1,0 +1,26 @@
+using Appliance.Server.Store;
+using Appliance.TestSupport;
+
+namespace Appliance.Server.Tests;
+
+/// <summary>Every connection the store opens, read or write, runs with the store's settings.</summary>
+[Trait("Category", TestCategories.Integration)]
+public sealed class StoreConnectionSettingsTests : IDisposable
+{
+    private readonly TempDirectory _dir = new("appliance-store-settings");
+
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public async Task Reads_and_writes_use_a_small_page_cache_and_foreign_keys()
+    {
+        using var store = new SqliteStore(_dir.Combine("appliance.db"));
+        // Several readers at once, so the pool opens several connections; each is set up the same way.
+        var reads = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() =>
+            store.ReadAsync(s => (((SqliteSession)s).Pragma("cache_size"), ((SqliteSession)s).Pragma("foreign_keys"))))));
+        Assert.All(reads, r => Assert.Equal((-(long)SqliteStore.PageCacheKiB, 1L), r));
+        var write = await store.WriteAsync(s => ((SqliteSession)s).Pragma("cache_size"));
+        Assert.Equal(-SqliteStore.PageCacheKiB, write);
+        Assert.Throws<ArgumentException>(() => store.ReadAsync(s => ((SqliteSession)s).Pragma("cache_size; DROP TABLE nodes")).GetAwaiter().GetResult());
+    }
+}
