@@ -96,22 +96,7 @@ public sealed class NetworkView
             var shared = SharedSnapshotParts(now, peersPerPart);
             return [SnapshotHead(nodeId, shared.Count + 1, now), .. shared];
         }
-        var (name, iface) = Members[nodeId];
-        return
-        [
-            new MeshUpdate
-            {
-                Kind = MeshUpdate.SnapshotKind,
-                NodeId = nodeId,
-                Name = name,
-                ToVersion = Version,
-                IssuedAt = now,
-                Interface = iface,
-                UpsertPeers = [.. SortedPeers.Where(p => p.NodeId != nodeId)],
-                Gateway = Gateways.GetValueOrDefault(nodeId),
-                Dns = Dns,
-            },
-        ];
+        return [SnapshotHead(nodeId, 1, now) with { Part = null, Parts = null, UpsertPeers = [.. SortedPeers.Where(p => p.NodeId != nodeId)] }];
     }
 
     /// <summary>
