@@ -52,5 +52,24 @@ public sealed class ConfigurationTests : IDisposable
         Assert.Contains(message, r.StdErr, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task The_server_writes_nothing_outside_its_data_dir()
+    {
+        // ASP.NET's data protection, which bearer tokens do not need, used to write a key ring to ~/.aspnet at start-up.
+        var home = _dir.Combine("home");
+        Directory.CreateDirectory(home);
+        await using (var server = await ServerProcess.StartAsync(_dir.Combine("data-home"), env: new Dictionary<string, string> { ["HOME"] = home }))
+        {
+            (await server.CliAsync("network", "create", "h", "--ipv4", "10.91.0.0/24")).EnsureSuccess("network create");
+            using var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, _, _, _) => true };
+            using var http = new HttpClient(handler);
+            Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await http.GetAsync(server.Url + "/api/v1/networks")).StatusCode);
+            using var admin = new HttpRequestMessage(HttpMethod.Get, server.Url + "/api/v1/networks");
+            admin.Headers.Authorization = new("Bearer", (await File.ReadAllTextAsync(Path.Combine(server.DataDir, "admin.token"))).Trim());
+            Assert.Contains("\"h\"", await (await http.SendAsync(admin)).EnsureSuccessStatusCode().Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+        Assert.Empty(Directory.EnumerateFileSystemEntries(home));
+    }
+
     public void Dispose() => _dir.Dispose();
 }

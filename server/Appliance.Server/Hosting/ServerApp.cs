@@ -39,7 +39,6 @@ public static class ServerApp
 
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
-        builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 
         var services = builder.Services;
@@ -61,8 +60,14 @@ public static class ServerApp
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ApplianceJsonContext.Default));
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddOpenApi();
-        services.AddAuthentication(BearerAuthenticationHandler.SchemeName)
-            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, BearerAuthenticationHandler>(BearerAuthenticationHandler.SchemeName, null);
+        // Bearer tokens only: the authentication core without AddAuthentication's data protection, whose start-up
+        // service writes a key ring to ~/.aspnet (outside the data dir) and loads the XML stack for nothing.
+        services.AddAuthenticationCore(o =>
+        {
+            o.DefaultScheme = BearerAuthenticationHandler.SchemeName;
+            o.AddScheme<BearerAuthenticationHandler>(BearerAuthenticationHandler.SchemeName, displayName: null);
+        });
+        services.AddWebEncoders();
         var admin = new AuthorizationPolicyBuilder(BearerAuthenticationHandler.SchemeName).RequireRole(BearerAuthenticationHandler.AdminRole).Build();
         services.AddAuthorizationBuilder()
             .AddPolicy(AdminPolicy, admin)
