@@ -7,11 +7,13 @@ namespace Appliance.Server.Tests;
 public sealed class RuntimeSettingsTests
 {
     [Fact]
-    public void Runtimeconfig_caps_gen0_and_maps_jit_code_once()
+    public void Runtimeconfig_caps_gen0_uses_small_regions_and_maps_jit_code_once()
     {
         var config = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "appliance-server.runtimeconfig.json"));
         Assert.Contains("\"System.GC.Gen0MaxBudget\": 16777216", config, StringComparison.Ordinal);
         Assert.Contains("\"System.Runtime.EnableWriteXorExecute\": false", config, StringComparison.Ordinal);
         Assert.Contains("\"System.GC.Server\": false", config, StringComparison.Ordinal);
+        Assert.Contains("\"System.GC.RegionSize\": 1048576", config, StringComparison.Ordinal);
+        Assert.Contains("\"System.Runtime.TieredPGO\": false", config, StringComparison.Ordinal);
     }
 }
