@@ -35,6 +35,19 @@ public sealed class MeshDeltaTests
 
     [Fact]
     [Trait("Category", TestCategories.Unit)]
+    public void Derived_flags_stay_off_the_wire_and_the_kind_survives_a_round_trip()
+    {
+        var update = MeshDelta.Snapshot(Config(3, [Peer(1)]), T) with { NodeId = MeshUpdate.AnyMember, Network = "home", Part = 1, Parts = 2 };
+        var json = JsonSerializer.Serialize(update, ApplianceJsonContext.Default.MeshUpdate);
+        Assert.DoesNotContain("isSnapshot", json, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("isNetworkDelta", json, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("isSharedSnapshotPart", json, StringComparison.OrdinalIgnoreCase);
+        var back = JsonSerializer.Deserialize(json, ApplianceJsonContext.Default.MeshUpdate)!;
+        Assert.Equal((true, false, true), (back.IsSnapshot, back.IsNetworkDelta, back.IsSharedSnapshotPart));
+    }
+
+    [Fact]
+    [Trait("Category", TestCategories.Unit)]
     public void Changed_removed_and_interface_changes_are_carried()
     {
         var before = Config(1, [Peer(1), Peer(2), Peer(3)]);

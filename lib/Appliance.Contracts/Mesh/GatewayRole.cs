@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Appliance.Contracts.Mesh;
 
 /// <summary>
@@ -13,6 +15,7 @@ public sealed record GatewayRoleDto
     /// <summary>Other gateways' egress ranges in this network (site-to-site: this gateway's LAN reaches them through the mesh).</summary>
     public IReadOnlyList<string> RemoteRanges { get; init; } = [];
 
+    [JsonIgnore]
     public bool IsEmpty => Ingress is null && Egress is null;
 
     public static GatewayRoleDto None { get; } = new();

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Appliance.Contracts.Api;
 
 namespace Appliance.Contracts.Mesh;
@@ -51,8 +52,14 @@ public sealed record MeshUpdate
     public int? Part { get; init; }
     public int? Parts { get; init; }
 
+    // Derived from the fields above, so never on the wire (each would add ~25 bytes to every message).
+    [JsonIgnore]
     public bool IsSnapshot => Kind == SnapshotKind;
+
+    [JsonIgnore]
     public bool IsNetworkDelta => Kind == NetworkDeltaKind;
+
     /// <summary>A part of a snapshot signed once for every member of <see cref="Network"/>.</summary>
+    [JsonIgnore]
     public bool IsSharedSnapshotPart => IsSnapshot && NodeId == AnyMember;
 }
