@@ -78,39 +78,39 @@ public sealed class MeshUpdateGateTests
     [Trait("Category", TestCategories.Unit)]
     public void A_snapshot_in_parts_is_applied_once_every_part_is_here()
     {
-        var whole = MeshDelta.Snapshot(Config(7, "a", "b", "c", "d", "e"), default);
-        MeshUpdate Part(int i, int from, int count) => whole with
-        {
-            Part = i, Parts = 3, UpsertPeers = [.. whole.UpsertPeers.Skip(from).Take(count)],
-            Interface = i == 0 ? whole.Interface : null,
-        };
+        var (head, shared) = SharedSnapshot(7);
         var current = Config(5, "a");
-        Assert.Equal(MeshUpdateOutcome.Unchanged, _gate.Evaluate(Wire(Part(2, 4, 1)), current, out _, out var why));
+        Assert.Equal(MeshUpdateOutcome.Unchanged, _gate.Evaluate(Wire(shared[1]), current, out _, out var why));
         Assert.Contains("part 3 of 3", why, StringComparison.Ordinal);
-        Assert.Equal(MeshUpdateOutcome.Unchanged, _gate.Evaluate(Wire(Part(0, 0, 2)), current, out _, out _));
+        Assert.Equal(MeshUpdateOutcome.Unchanged, _gate.Evaluate(Wire(head), current, out _, out _));
         // A part signed by someone else is not kept.
-        Assert.Equal(MeshUpdateOutcome.Rejected, _gate.Evaluate(Wire(Part(1, 2, 2), Ed25519.GeneratePrivateKey()), current, out _, out _));
-        Assert.Equal(MeshUpdateOutcome.Rejected, _gate.Evaluate(Wire(Part(1, 2, 2) with { Part = 3 }), current, out _, out why));
+        Assert.Equal(MeshUpdateOutcome.Rejected, _gate.Evaluate(Wire(shared[0], Ed25519.GeneratePrivateKey()), current, out _, out _));
+        Assert.Equal(MeshUpdateOutcome.Rejected, _gate.Evaluate(Wire(shared[0] with { Part = 3 }), current, out _, out why));
         Assert.Contains("not a valid part", why, StringComparison.Ordinal);
-        Assert.Equal(MeshUpdateOutcome.Applied, _gate.Evaluate(Wire(Part(1, 2, 2)), current, out var next, out _));
-        Assert.True(MeshDelta.SameConfig(Config(7, "a", "b", "c", "d", "e"), next!));
+        Assert.Equal(MeshUpdateOutcome.Applied, _gate.Evaluate(Wire(shared[0]), current, out var next, out _));
+        Assert.True(MeshDelta.SameConfig(Config(7, "a", "b", "c"), next!));
         // A part of an older snapshot is a replay.
-        Assert.Equal(MeshUpdateOutcome.Rejected, _gate.Evaluate(Wire(Part(0, 0, 2) with { ToVersion = 6 }), next, out _, out why));
+        Assert.Equal(MeshUpdateOutcome.Rejected, _gate.Evaluate(Wire(head with { ToVersion = 6 }), next, out _, out why));
         Assert.Contains("replayed or stale", why, StringComparison.Ordinal);
         Assert.Equal(3, _gate.Rejected);
     }
 
     // A snapshot the way the server sends a big network's: this node's own head (part 0, no peers), then parts shared
     // by every member of the network, which list all members including this one.
-    private static (MeshUpdate Head, MeshUpdate[] Shared) SharedSnapshot(long version, string network = "home")
+    // The head lists the digests of the signed shared parts. Peers match Config's (the same keys and addresses).
+    private static (MeshUpdate Head, MeshUpdate[] Shared) SharedSnapshot(long version, string network = "home", string lastPeer = "c")
     {
-        var head = MeshDelta.Snapshot(Config(version), default) with { Part = 0, Parts = 3 };
         MeshUpdate Shared(int i, params PeerDto[] peers) => new()
         {
             Kind = MeshUpdate.SnapshotKind, NodeId = MeshUpdate.AnyMember, Name = string.Empty, Network = network,
             ToVersion = version, Part = i, Parts = 3, UpsertPeers = peers,
         };
-        return (head, [Shared(1, Peer("a", 1), Peer("b", 2)), Shared(2, Peer("me", 0), Peer("c", 3))]);
+        MeshUpdate[] shared = [Shared(1, Peer("a", 0), Peer("b", 1)), Shared(2, Peer("me", 9), Peer(lastPeer, 2))];
+        var head = MeshDelta.Snapshot(Config(version), default) with
+        {
+            Part = 0, Parts = 3, PartDigests = [.. shared.Select(p => MeshSnapshotAssembler.Digest(Wire(p)))],
+        };
+        return (head, shared);
     }
 
     [Fact]
@@ -140,7 +140,7 @@ public sealed class MeshUpdateGateTests
         Assert.Equal(MeshUpdateOutcome.Unchanged, _gate.Evaluate(Wire(head), null, out _, out _));
         Assert.Equal(MeshUpdateOutcome.Unchanged, _gate.Evaluate(Wire(work[0]), null, out _, out _));
         Assert.Equal(MeshUpdateOutcome.Rejected, _gate.Evaluate(Wire(work[1]), null, out var next, out why));
-        Assert.Contains("network work, not me in home", why, StringComparison.Ordinal);
+        Assert.Contains("is for network work, not the network of me (home)", why, StringComparison.Ordinal);
         Assert.Null(next);
         // A shared message is never a whole snapshot, nor part 0 (which must carry the node's own record).
         var (_, home) = SharedSnapshot(8);
@@ -149,7 +149,22 @@ public sealed class MeshUpdateGateTests
         Assert.Equal(MeshUpdateOutcome.Rejected, _gate.Evaluate(Wire(home[0] with { Part = 0 }), current, out _, out _));
         // Signed by someone else.
         Assert.Equal(MeshUpdateOutcome.Rejected, _gate.Evaluate(Wire(home[1], Ed25519.GeneratePrivateKey()), current, out _, out _));
-        Assert.Equal(5, _gate.Rejected);
+        // Authentic, of this network's name and version, but not the part this node's head lists (another network of
+        // the same name, deleted and created again; an older database): the head's digests tell them apart.
+        var (homeHead, _) = SharedSnapshot(9);
+        var (_, other) = SharedSnapshot(9, lastPeer: "intruder");
+        Assert.Equal(MeshUpdateOutcome.Unchanged, _gate.Evaluate(Wire(homeHead), current, out _, out _));
+        Assert.Equal(MeshUpdateOutcome.Unchanged, _gate.Evaluate(Wire(other[0]), current, out _, out _));
+        Assert.Equal(MeshUpdateOutcome.Rejected, _gate.Evaluate(Wire(other[1]), current, out next, out why));
+        Assert.Contains("is not the part this node's own part 0 lists", why, StringComparison.Ordinal);
+        Assert.Null(next);
+        // A head without digests is not a snapshot in parts.
+        var (bare, homeParts) = SharedSnapshot(10);
+        _gate.Evaluate(Wire(bare with { PartDigests = null }), current, out _, out _);
+        _gate.Evaluate(Wire(homeParts[0]), current, out _, out _);
+        Assert.Equal(MeshUpdateOutcome.Rejected, _gate.Evaluate(Wire(homeParts[1]), current, out _, out why));
+        Assert.Contains("must list the digests", why, StringComparison.Ordinal);
+        Assert.Equal(7, _gate.Rejected);
     }
 
     [Fact]

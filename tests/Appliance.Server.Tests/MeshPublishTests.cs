@@ -112,30 +112,43 @@ public sealed class MeshPublishTests : IDisposable
         var wires = new Dictionary<string, List<byte[]>>();
         foreach (var (client, node) in new[] { (ca, a), (cb, b) })
         {
-            await client.PublishAsync(MeshTopics.Resync(node.NodeId), "{}", MqttQos.AtLeastOnce);
             // 302 members: each node has 301 peers, over one part's 300, so: its head, then 302 records in 2 shared parts.
-            var assembler = new MeshSnapshotAssembler();
-            var received = new List<byte[]>();
-            MeshUpdate? whole = null;
-            for (var i = 0; i < 3; i++)
-            {
-                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-                var message = await client.Messages.ReadAsync(timeout.Token);
-                received.Add(message.Payload.ToArray());
-                Assert.True(SignedEnvelope.TryOpen(message.Payload.Span, Convert.FromBase64String(node.SigningKey!), out var payload, out var error), error);
-                var part = System.Text.Json.JsonSerializer.Deserialize(payload, Appliance.Contracts.ApplianceJsonContext.Default.MeshUpdate)!;
-                Assert.Equal((i, 3), (part.Part, part.Parts));
-                Assert.Equal(i == 0 ? node.NodeId : MeshUpdate.AnyMember, part.NodeId);
-                Assert.Equal(i == 0 ? 0 : i == 1 ? 300 : 2, part.UpsertPeers.Count);
-                Assert.Equal(i == 2, assembler.TryAdd(part, out whole, out var malformed, out _));
-                Assert.False(malformed);
-            }
-            Assert.True(MeshDelta.SameConfig(await HttpConfigAsync(node), MeshDelta.Apply(null, whole!)), node.Name);
-            wires[node.NodeId] = received;
+            wires[node.NodeId] = await ResyncInPartsAsync(client, node, lastPartPeers: 2);
         }
         // The shared parts are the very same signed bytes for both members; the heads are each node's own.
         Assert.NotEqual(wires[a.NodeId][0], wires[b.NodeId][0]);
         Assert.Equal(wires[a.NodeId].Skip(1), wires[b.NodeId].Skip(1));
+
+        // After a change the server seals new parts: a resync gets the new version, not the cached parts.
+        await _server.JoinAsync(key, "late");
+        await SignedUpdates.NextAsync(ca, a); // the network delta for the join
+        var again = await ResyncInPartsAsync(ca, a, lastPartPeers: 3);
+        Assert.NotEqual(wires[a.NodeId][1], again[1]);
+    }
+
+    // Asks for a snapshot and reads the 3 messages of a snapshot in parts, checking each and the whole against the
+    // config the HTTP API serves; returns the signed messages.
+    private async Task<List<byte[]>> ResyncInPartsAsync(MqttClient client, JoinResponse node, int lastPartPeers)
+    {
+        await client.PublishAsync(MeshTopics.Resync(node.NodeId), "{}", MqttQos.AtLeastOnce);
+        var assembler = new MeshSnapshotAssembler();
+        var received = new List<byte[]>();
+        MeshUpdate? whole = null;
+        for (var i = 0; i < 3; i++)
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            var message = await client.Messages.ReadAsync(timeout.Token);
+            received.Add(message.Payload.ToArray());
+            Assert.True(SignedEnvelope.TryOpen(message.Payload.Span, Convert.FromBase64String(node.SigningKey!), out var payload, out var error), error);
+            var part = System.Text.Json.JsonSerializer.Deserialize(payload, Appliance.Contracts.ApplianceJsonContext.Default.MeshUpdate)!;
+            Assert.Equal((i, 3), (part.Part, part.Parts));
+            Assert.Equal(i == 0 ? node.NodeId : MeshUpdate.AnyMember, part.NodeId);
+            Assert.Equal(i == 0 ? 0 : i == 1 ? 300 : lastPartPeers, part.UpsertPeers.Count);
+            Assert.Equal(i == 2, assembler.TryAdd(part, message.Payload.Span, out whole, out var malformed, out var why));
+            Assert.False(malformed, why);
+        }
+        Assert.True(MeshDelta.SameConfig(await HttpConfigAsync(node), MeshDelta.Apply(null, whole!)), node.Name);
+        return received;
     }
 
     [Fact]

@@ -1,4 +1,7 @@
 using System.Net;
+using System.Text.Json;
+using Appliance.Contracts;
+using Appliance.Crypto;
 using Appliance.Contracts.Mesh;
 using Appliance.Server.Domain;
 using Appliance.Server.Mesh;
@@ -10,6 +13,11 @@ namespace Appliance.Server.Tests;
 public sealed class NetworkViewTests
 {
     private static readonly NetworkRecord Net = new("home", IPNetwork.Parse("10.10.0.0/24"), null, 51821, 1420, 20, 1, DateTimeOffset.UnixEpoch);
+
+    private static readonly byte[] Key = Ed25519.GeneratePrivateKey();
+
+    private static byte[] Sealed(MeshUpdate update) =>
+        SignedEnvelope.Seal(Key, JsonSerializer.SerializeToUtf8Bytes(update, ApplianceJsonContext.Default.MeshUpdate));
 
     private static NodeRecord Node(int i, int port = 51821) => new(
         $"n{i}", "home", $"node{i}", $"node{i}", Convert.ToBase64String(Enumerable.Repeat((byte)i, 32).ToArray()),
@@ -93,21 +101,26 @@ public sealed class NetworkViewTests
             Assert.True(MeshDelta.SameConfig(expected, MeshDelta.Apply(old, shared)), member.Id);
 
             // A snapshot in parts of 3 peers, put together the way the agent does, is the whole snapshot: the member's
-            // own head, then the parts every member shares (all 9 members, this one included).
-            var parts = after.SnapshotParts(member.Id, default, peersPerPart: 3);
-            Assert.Equal([0, 1, 2, 3], parts.Select(p => p.Part!.Value));
-            Assert.Empty(parts[0].UpsertPeers);
-            Assert.All(parts.Skip(1), p => Assert.Equal((MeshUpdate.AnyMember, "home", 4), (p.NodeId, p.Network, p.Parts)));
-            Assert.Equal(v2Members.Select(m => m.Id).Order(), parts.SelectMany(p => p.UpsertPeers).Select(p => p.NodeId).Order());
+            // own head listing the digests of the signed shared parts, then the parts every member shares (all 9
+            // members, this one included).
+            var sharedParts = after.SharedSnapshotParts(default, peersPerPart: 3);
+            Assert.Equal([1, 2, 3], sharedParts.Select(p => p.Part!.Value));
+            Assert.All(sharedParts, p => Assert.Equal((MeshUpdate.AnyMember, "home", 4), (p.NodeId, p.Network, p.Parts)));
+            Assert.Equal(v2Members.Select(m => m.Id).Order(), sharedParts.SelectMany(p => p.UpsertPeers).Select(p => p.NodeId).Order());
+            var wires = sharedParts.Select(Sealed).ToList();
+            var head = after.SnapshotHead(member.Id, [.. wires.Select(w => MeshSnapshotAssembler.Digest(w))], default);
+            Assert.Equal((0, 4), (head.Part, head.Parts));
+            Assert.Empty(head.UpsertPeers);
             var assembler = new MeshSnapshotAssembler();
             MeshUpdate? whole = null;
-            foreach (var part in parts.Reverse())
+            foreach (var (part, wire) in sharedParts.Zip(wires).Reverse().Append((head, Sealed(head))))
             {
-                assembler.TryAdd(part, out whole, out var malformed, out _);
-                Assert.False(malformed);
+                assembler.TryAdd(part, wire, out whole, out var malformed, out var why);
+                Assert.False(malformed, why);
             }
             Assert.True(MeshDelta.SameConfig(expected, MeshDelta.Apply(null, whole!)), member.Id);
-            Assert.Null(Assert.Single(after.SnapshotParts(member.Id, default)).Parts);
+            Assert.False(after.SnapshotInParts());
+            Assert.True(MeshDelta.SameConfig(expected, MeshDelta.Apply(null, after.Snapshot(member.Id, default))), member.Id);
         }
     }
 }

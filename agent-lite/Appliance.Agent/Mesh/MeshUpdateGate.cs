@@ -73,7 +73,7 @@ public sealed class MeshUpdateGate(byte[] serverSigningKey, string nodeId)
         }
         if (update.IsSnapshot && update.Parts is not null)
         {
-            if (!_snapshotParts.TryAdd(update, out var whole, out var malformed, out reason))
+            if (!_snapshotParts.TryAdd(update, wire, out var whole, out var malformed, out reason))
             {
                 if (malformed)
                 {

@@ -52,6 +52,14 @@ public sealed record MeshUpdate
     public int? Part { get; init; }
     public int? Parts { get; init; }
 
+    /// <summary>
+    /// In part 0 of a snapshot whose other parts are shared: the digest (<see cref="MeshSnapshotAssembler.Digest"/>)
+    /// of each shared part's signed message, in order. The node's own signed part names exactly the shared parts
+    /// that make its state, so no other authentic part (another network that had the same name, an older database)
+    /// can be mixed in.
+    /// </summary>
+    public IReadOnlyList<string>? PartDigests { get; init; }
+
     // Derived from the fields above, so never on the wire (each would add ~25 bytes to every message).
     [JsonIgnore]
     public bool IsSnapshot => Kind == SnapshotKind;

@@ -29,8 +29,8 @@ public sealed class MeshPublisher : BackgroundService
     // Nodes following updates: those that asked for a snapshot since this server started (an agent asks on every
     // connect). Only they can apply a delta, so only they are sent one; registering many nodes costs no messages.
     private readonly HashSet<string> _followers = new(StringComparer.Ordinal);
-    // Per network: the sealed shared snapshot parts of one version (see SealedSharedParts).
-    private readonly Dictionary<string, (long Version, byte[][] Parts)> _sharedParts = new(StringComparer.Ordinal);
+    // Per network: the sealed shared snapshot parts of one view (see SealedSharedParts).
+    private readonly Dictionary<string, (NetworkView View, byte[][] Parts, string[] Digests)> _sharedParts = new(StringComparer.Ordinal);
     private IDisposable? _resyncSubscription;
     private long _updates, _snapshots, _bytes, _rounds, _queued, _done;
 
@@ -148,7 +148,7 @@ public sealed class MeshPublisher : BackgroundService
             // With no earlier view (the server just started) nothing is sent: agents ask for a snapshot when they
             // reconnect, and a node that missed versions asks as soon as a delta does not fit.
             _views[network] = after;
-            if (_sharedParts.TryGetValue(network, out var stale) && stale.Version != after.Version)
+            if (_sharedParts.TryGetValue(network, out var stale) && !ReferenceEquals(stale.View, after))
             {
                 _sharedParts.Remove(network);
             }
@@ -176,9 +176,9 @@ public sealed class MeshPublisher : BackgroundService
             }
             if (view.SnapshotInParts())
             {
-                var shared = SealedSharedParts(view, now);
-                await PublishAsync(view.SnapshotHead(nodeId, shared.Length + 1, now), ct);
-                foreach (var part in shared)
+                var (parts, digests) = SealedSharedParts(view, now);
+                await PublishAsync(view.SnapshotHead(nodeId, digests, now), ct);
+                foreach (var part in parts)
                 {
                     await PublishWireAsync(nodeId, part, ct);
                 }
@@ -217,17 +217,20 @@ public sealed class MeshPublisher : BackgroundService
         }
     }
 
-    // The shared parts of the snapshots at the view's version, sealed on the first snapshot request and reused for
-    // every member that asks at that version (an agent fleet reconnecting asks all at once).
-    private byte[][] SealedSharedParts(NetworkView view, DateTimeOffset now)
+    // The shared parts of the view's snapshots and their digests, sealed on the first snapshot request and reused for
+    // every member that asks while the view is current (an agent fleet reconnecting asks all at once). Keyed on the
+    // view itself, not its version: a network deleted and created again under its name restarts at version 1. The
+    // parts keep the time of that first request as IssuedAt (agents order by version, not by time).
+    private (byte[][] Parts, string[] Digests) SealedSharedParts(NetworkView view, DateTimeOffset now)
     {
-        if (_sharedParts.TryGetValue(view.Network, out var cached) && cached.Version == view.Version)
+        if (_sharedParts.TryGetValue(view.Network, out var cached) && ReferenceEquals(cached.View, view))
         {
-            return cached.Parts;
+            return (cached.Parts, cached.Digests);
         }
         var parts = view.SharedSnapshotParts(now).Select(Seal).ToArray();
-        _sharedParts[view.Network] = (view.Version, parts);
-        return parts;
+        var digests = parts.Select(p => MeshSnapshotAssembler.Digest(p)).ToArray();
+        _sharedParts[view.Network] = (view, parts, digests);
+        return (parts, digests);
     }
 
     // Built on the view last sent, whose unchanged records it shares.

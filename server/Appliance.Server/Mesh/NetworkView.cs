@@ -80,30 +80,20 @@ public sealed class NetworkView
     private PeerDto[] SortedPeers => _sortedPeers ??= [.. Peers.Values.Order(Comparer<PeerDto>.Create(MeshDelta.PeerOrder))];
 
     /// <summary>The full desired state of one member, as a snapshot in one message.</summary>
-    public MeshUpdate Snapshot(string nodeId, DateTimeOffset now) => SnapshotParts(nodeId, now, int.MaxValue)[0];
+    public MeshUpdate Snapshot(string nodeId, DateTimeOffset now) => Own(nodeId, now) with { UpsertPeers = [.. SortedPeers.Where(p => p.NodeId != nodeId)] };
 
     /// <summary>True when a member's snapshot is too big for one message and goes as <see cref="SnapshotHead"/> plus <see cref="SharedSnapshotParts"/>.</summary>
     public bool SnapshotInParts(int peersPerPart = PeersPerSnapshotPart) => Peers.Count - 1 > peersPerPart;
 
     /// <summary>
-    /// The full desired state of one member: one message when its peers fit in <paramref name="peersPerPart"/>,
-    /// otherwise its own head (part 0) followed by the network's shared parts.
+    /// Part 0 of a snapshot in parts: the member's own name, interface, gateway roles and the zone's names, no peers,
+    /// and the digest of each signed shared part (<see cref="MeshSnapshotAssembler.Digest"/>), which the member
+    /// takes and nothing else.
     /// </summary>
-    public IReadOnlyList<MeshUpdate> SnapshotParts(string nodeId, DateTimeOffset now, int peersPerPart = PeersPerSnapshotPart)
-    {
-        if (SnapshotInParts(peersPerPart))
-        {
-            var shared = SharedSnapshotParts(now, peersPerPart);
-            return [SnapshotHead(nodeId, shared.Count + 1, now), .. shared];
-        }
-        return [SnapshotHead(nodeId, 1, now) with { Part = null, Parts = null, UpsertPeers = [.. SortedPeers.Where(p => p.NodeId != nodeId)] }];
-    }
+    public MeshUpdate SnapshotHead(string nodeId, IReadOnlyList<string> sharedPartDigests, DateTimeOffset now) =>
+        Own(nodeId, now) with { Part = 0, Parts = sharedPartDigests.Count + 1, PartDigests = sharedPartDigests };
 
-    /// <summary>
-    /// Part 0 of a snapshot in <paramref name="parts"/> parts: the member's own name, interface, gateway roles and
-    /// the zone's names, and no peers (those come in the shared parts).
-    /// </summary>
-    public MeshUpdate SnapshotHead(string nodeId, int parts, DateTimeOffset now)
+    private MeshUpdate Own(string nodeId, DateTimeOffset now)
     {
         var (name, iface) = Members[nodeId];
         return new MeshUpdate
@@ -116,8 +106,6 @@ public sealed class NetworkView
             Interface = iface,
             Gateway = Gateways.GetValueOrDefault(nodeId),
             Dns = Dns,
-            Part = 0,
-            Parts = parts,
         };
     }
 

@@ -126,5 +126,8 @@ public sealed class NetworkService(ServerContext context, TimeProvider clock, Me
         {
             await brokerAccounts.NodeRemovedAsync(id, CancellationToken.None);
         }
+        // The publisher drops what it kept of the network (its view, sealed snapshot parts): a network created later
+        // under the same name starts at version 1 again and must not be served any of it.
+        mesh.NetworkChanged(name);
     }
 }
