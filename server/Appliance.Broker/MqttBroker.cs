@@ -69,13 +69,18 @@ public sealed class MqttBroker : IAsyncDisposable
         }
         foreach (var listener in Options.Listeners)
         {
+            // One certificate context (the certificate and its chain, built once, before binding so a bad certificate
+            // fails the start) for every connection of the listener, instead of one built by each handshake and kept
+            // by each connection. Offline: the chain is the certificate and what it carries (the server's own CA
+            // issues it); no intermediate is fetched.
+            var tls = listener.Certificate is { } certificate ? SslStreamCertificateContext.Create(certificate, additionalCertificates: null, offline: true) : null;
             var socket = new Socket(listener.EndPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
             socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
             socket.Bind(listener.EndPoint);
             socket.Listen(1024);
             _listenSockets.Add(socket);
             _boundEndpoints.Add((IPEndPoint)socket.LocalEndPoint!);
-            _loops.Add(AcceptLoopAsync(socket, listener, _stopping.Token));
+            _loops.Add(AcceptLoopAsync(socket, tls, _stopping.Token));
             LogLine(MqttBrokerLogLevel.Information, $"listening on {socket.LocalEndPoint}{(listener.Certificate is null ? "" : " (TLS)")}");
         }
         _loops.Add(HousekeepingLoopAsync(_stopping.Token));
@@ -322,11 +327,8 @@ public sealed class MqttBroker : IAsyncDisposable
         public void Dispose() => Interlocked.Exchange(ref _remove, null)?.Invoke();
     }
 
-    private async Task AcceptLoopAsync(Socket listenSocket, MqttBrokerListenerOptions listener, CancellationToken stopping)
+    private async Task AcceptLoopAsync(Socket listenSocket, SslStreamCertificateContext? tls, CancellationToken stopping)
     {
-        // One certificate context (the certificate and its chain, built once) for every connection of the listener,
-        // instead of one built by each handshake and kept by each connection.
-        var tls = listener.Certificate is { } certificate ? SslStreamCertificateContext.Create(certificate, additionalCertificates: null, offline: true) : null;
         while (!stopping.IsCancellationRequested)
         {
             Socket socket;

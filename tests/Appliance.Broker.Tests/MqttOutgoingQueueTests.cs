@@ -57,6 +57,13 @@ public sealed class MqttOutgoingQueueTests
         cancelled.Cancel();
         Assert.Empty(await DrainAsync(cancelled));
         Assert.False(cancelled.HoldsArray);
+
+        var cancelledWhileWaiting = new MqttOutgoingQueue();
+        var waiting = cancelledWhileWaiting.WaitToReadAsync();
+        Assert.False(waiting.IsCompleted);
+        cancelledWhileWaiting.Cancel();
+        Assert.False(await waiting.AsTask().WaitAsync(TimeSpan.FromSeconds(5)));
+        Assert.False(cancelledWhileWaiting.TryWrite(Frame(2)));
     }
 
     [Fact]

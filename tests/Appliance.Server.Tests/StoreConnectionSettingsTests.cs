@@ -15,9 +15,14 @@ public sealed class StoreConnectionSettingsTests : IDisposable
     public async Task Reads_and_writes_use_a_small_page_cache_and_foreign_keys()
     {
         using var store = new SqliteStore(_dir.Combine("appliance.db"));
-        // Several readers at once, so the pool opens several connections; each is set up the same way.
-        var reads = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() =>
-            store.ReadAsync(s => (((SqliteSession)s).Pragma("cache_size"), ((SqliteSession)s).Pragma("foreign_keys"))))));
+        // Four readers holding their sessions open together, so the pool opens four connections; each is set up the
+        // same way.
+        using var together = new Barrier(4);
+        var reads = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => store.ReadAsync(s =>
+        {
+            Assert.True(together.SignalAndWait(TimeSpan.FromSeconds(30)), "four readers at once");
+            return (((SqliteSession)s).Pragma("cache_size"), ((SqliteSession)s).Pragma("foreign_keys"));
+        }))));
         Assert.All(reads, r => Assert.Equal((-(long)SqliteStore.PageCacheKiB, 1L), r));
         var write = await store.WriteAsync(s => ((SqliteSession)s).Pragma("cache_size"));
         Assert.Equal(-SqliteStore.PageCacheKiB, write);

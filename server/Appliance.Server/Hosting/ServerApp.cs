@@ -68,6 +68,7 @@ public static class ServerApp
             o.AddScheme<BearerAuthenticationHandler>(BearerAuthenticationHandler.SchemeName, displayName: null);
         });
         services.AddWebEncoders();
+        services.AddTransient<BearerAuthenticationHandler>();
         var admin = new AuthorizationPolicyBuilder(BearerAuthenticationHandler.SchemeName).RequireRole(BearerAuthenticationHandler.AdminRole).Build();
         services.AddAuthorizationBuilder()
             .AddPolicy(AdminPolicy, admin)
