@@ -73,6 +73,24 @@ public sealed class NetworkViewTests
 
     [Fact]
     [Trait("Category", TestCategories.Unit)]
+    public void A_view_seals_its_shared_parts_once()
+    {
+        var view = NetworkView.Build(Net, [.. Enumerable.Range(1, 9).Select(i => Node(i))]);
+        var seals = 0;
+        byte[] Counted(MeshUpdate u)
+        {
+            seals++;
+            return Sealed(u);
+        }
+        var first = view.SealedSharedParts(Counted, default);
+        var again = view.SealedSharedParts(Counted, DateTimeOffset.UnixEpoch.AddHours(1));
+        Assert.Same(first.Parts, again.Parts);
+        Assert.Equal(first.Parts.Select(p => MeshSnapshotAssembler.Digest(p)), first.Digests);
+        Assert.Equal(view.SharedSnapshotParts(default).Count, seals);
+    }
+
+    [Fact]
+    [Trait("Category", TestCategories.Unit)]
     public void Snapshot_equals_the_config_the_api_serves()
     {
         var members = new[] { Node(1), Node(2), Node(3) };

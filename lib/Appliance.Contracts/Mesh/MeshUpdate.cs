@@ -44,8 +44,8 @@ public sealed record MeshUpdate
 
     /// <summary>
     /// A snapshot of a large network comes in several messages (each under the MQTT client's packet limit): this one's
-    /// index from 0, of <see cref="Parts"/>. Part 0 is the node's own (its interface, gateway roles and names); every
-    /// other part carries a share of the peers and is either the node's own too or shared by the whole network
+    /// index from 0, of <see cref="Parts"/>. Part 0 is the node's own (its interface, gateway roles and names, and
+    /// <see cref="PartDigests"/>); every other part carries a share of the peers and is shared by the whole network
     /// (<see cref="NodeId"/> <see cref="AnyMember"/>, <see cref="Network"/> set, every member's record including the
     /// receiver's, which it leaves out), signed once for all members. Both null for a snapshot in one message.
     /// </summary>

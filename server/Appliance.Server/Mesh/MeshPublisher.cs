@@ -29,8 +29,6 @@ public sealed class MeshPublisher : BackgroundService
     // Nodes following updates: those that asked for a snapshot since this server started (an agent asks on every
     // connect). Only they can apply a delta, so only they are sent one; registering many nodes costs no messages.
     private readonly HashSet<string> _followers = new(StringComparer.Ordinal);
-    // Per network: the sealed shared snapshot parts of one view (see SealedSharedParts).
-    private readonly Dictionary<string, (NetworkView View, byte[][] Parts, string[] Digests)> _sharedParts = new(StringComparer.Ordinal);
     private IDisposable? _resyncSubscription;
     private long _updates, _snapshots, _bytes, _rounds, _queued, _done;
 
@@ -131,14 +129,12 @@ public sealed class MeshPublisher : BackgroundService
                 // Nobody to tell (nodes registering before any agent connected): skip the O(N) view; the first
                 // snapshot request loads a fresh one.
                 _views.Remove(network);
-                _sharedParts.Remove(network);
                 continue;
             }
             var after = await LoadViewAsync(network, ct);
             if (after is null)
             {
                 _views.Remove(network);
-                _sharedParts.Remove(network);
                 continue;
             }
             if (_views.TryGetValue(network, out var before) && before.Version != after.Version)
@@ -148,10 +144,6 @@ public sealed class MeshPublisher : BackgroundService
             // With no earlier view (the server just started) nothing is sent: agents ask for a snapshot when they
             // reconnect, and a node that missed versions asks as soon as a delta does not fit.
             _views[network] = after;
-            if (_sharedParts.TryGetValue(network, out var stale) && !ReferenceEquals(stale.View, after))
-            {
-                _sharedParts.Remove(network);
-            }
         }
         foreach (var nodeId in resyncs)
         {
@@ -176,7 +168,7 @@ public sealed class MeshPublisher : BackgroundService
             }
             if (view.SnapshotInParts())
             {
-                var (parts, digests) = SealedSharedParts(view, now);
+                var (parts, digests) = view.SealedSharedParts(Seal, now);
                 await PublishAsync(view.SnapshotHead(nodeId, digests, now), ct);
                 foreach (var part in parts)
                 {
@@ -215,22 +207,6 @@ public sealed class MeshPublisher : BackgroundService
         {
             _followers.Remove(gone);
         }
-    }
-
-    // The shared parts of the view's snapshots and their digests, sealed on the first snapshot request and reused for
-    // every member that asks while the view is current (an agent fleet reconnecting asks all at once). Keyed on the
-    // view itself, not its version: a network deleted and created again under its name restarts at version 1. The
-    // parts keep the time of that first request as IssuedAt (agents order by version, not by time).
-    private (byte[][] Parts, string[] Digests) SealedSharedParts(NetworkView view, DateTimeOffset now)
-    {
-        if (_sharedParts.TryGetValue(view.Network, out var cached) && ReferenceEquals(cached.View, view))
-        {
-            return (cached.Parts, cached.Digests);
-        }
-        var parts = view.SharedSnapshotParts(now).Select(Seal).ToArray();
-        var digests = parts.Select(p => MeshSnapshotAssembler.Digest(p)).ToArray();
-        _sharedParts[view.Network] = (view, parts, digests);
-        return (parts, digests);
     }
 
     // Built on the view last sent, whose unchanged records it shares.

@@ -109,6 +109,28 @@ public sealed class NetworkView
         };
     }
 
+    // The shared parts signed, and their digests: made on the first snapshot request, then reused for every member
+    // that asks while this view is current (an agent fleet reconnecting asks all at once). They go with the view,
+    // so a change (a new view) or a deleted network (no view) leaves nothing stale behind.
+    private (byte[][] Parts, string[] Digests)? _sealedSharedParts;
+
+    /// <summary>
+    /// <see cref="SharedSnapshotParts"/> sealed by <paramref name="seal"/> (signed messages) with their digests
+    /// (<see cref="MeshSnapshotAssembler.Digest"/>), made once per view: later calls return the first call's messages,
+    /// IssuedAt included (agents order by version, not by time).
+    /// </summary>
+    public (byte[][] Parts, string[] Digests) SealedSharedParts(Func<MeshUpdate, byte[]> seal, DateTimeOffset now)
+    {
+        if (_sealedSharedParts is { } made)
+        {
+            return made;
+        }
+        var parts = SharedSnapshotParts(now).Select(seal).ToArray();
+        var sealedParts = (parts, parts.Select(p => MeshSnapshotAssembler.Digest(p)).ToArray());
+        _sealedSharedParts = sealedParts;
+        return sealedParts;
+    }
+
     /// <summary>
     /// Parts 1.. of every member's snapshot at this version: all members' peer records, <paramref name="peersPerPart"/>
     /// a part, addressed to any member of the network (<see cref="MeshUpdate.AnyMember"/>). They are the same for every
