@@ -153,11 +153,11 @@ internal sealed class MqttBrokerConnection
             using (var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(token))
             {
                 connectTimeout.CancelAfter(_broker.Options.ConnectTimeout);
-                if (_tls is { } certificate)
+                if (_tls is { } tls)
                 {
                     var ssl = new SslStream(stream, leaveInnerStreamOpen: false);
                     stream = ssl;
-                    await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificateContext = certificate }, connectTimeout.Token).ConfigureAwait(false);
+                    await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificateContext = tls }, connectTimeout.Token).ConfigureAwait(false);
                     if (_broker.Options.ReleaseTlsBuffersWhenIdle)
                     {
                         // Before the reader and writer start: nothing else touches the SSL* now.
