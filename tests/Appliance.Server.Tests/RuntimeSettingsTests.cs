@@ -9,11 +9,11 @@ public sealed class RuntimeSettingsTests
     [Fact]
     public void Runtimeconfig_caps_gen0_uses_small_regions_and_maps_jit_code_once()
     {
-        var config = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "appliance-server.runtimeconfig.json"));
-        Assert.Contains("\"System.GC.Gen0MaxBudget\": 16777216", config, StringComparison.Ordinal);
-        Assert.Contains("\"System.Runtime.EnableWriteXorExecute\": false", config, StringComparison.Ordinal);
-        Assert.Contains("\"System.GC.Server\": false", config, StringComparison.Ordinal);
-        Assert.Contains("\"System.GC.RegionSize\": 1048576", config, StringComparison.Ordinal);
-        Assert.Contains("\"System.Runtime.TieredPGO\": false", config, StringComparison.Ordinal);
+        var config = RuntimeConfig.Properties("appliance-server");
+        Assert.Equal("16777216", config["System.GC.Gen0MaxBudget"]);
+        Assert.Equal("false", config["System.Runtime.EnableWriteXorExecute"]);
+        Assert.Equal("false", config["System.GC.Server"]);
+        Assert.Equal("1048576", config["System.GC.RegionSize"]);
+        Assert.Equal("false", config["System.Runtime.TieredPGO"]);
     }
 }
