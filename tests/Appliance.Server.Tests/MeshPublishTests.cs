@@ -136,15 +136,12 @@ public sealed class MeshPublishTests : IDisposable
         MeshUpdate? whole = null;
         for (var i = 0; i < 3; i++)
         {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-            var message = await client.Messages.ReadAsync(timeout.Token);
-            received.Add(message.Payload.ToArray());
-            Assert.True(SignedEnvelope.TryOpen(message.Payload.Span, Convert.FromBase64String(node.SigningKey!), out var payload, out var error), error);
-            var part = System.Text.Json.JsonSerializer.Deserialize(payload, Appliance.Contracts.ApplianceJsonContext.Default.MeshUpdate)!;
+            var (part, wire) = await SignedUpdates.NextWithWireAsync(client, node);
+            received.Add(wire);
             Assert.Equal((i, 3), (part.Part, part.Parts));
             Assert.Equal(i == 0 ? node.NodeId : MeshUpdate.AnyMember, part.NodeId);
             Assert.Equal(i == 0 ? 0 : i == 1 ? 300 : lastPartPeers, part.UpsertPeers.Count);
-            Assert.Equal(i == 2, assembler.TryAdd(part, message.Payload.Span, out whole, out var malformed, out var why));
+            Assert.Equal(i == 2, assembler.TryAdd(part, wire, out whole, out var malformed, out var why));
             Assert.False(malformed, why);
         }
         Assert.True(MeshDelta.SameConfig(await HttpConfigAsync(node), MeshDelta.Apply(null, whole!)), node.Name);
