@@ -8,9 +8,10 @@ namespace Appliance.Broker;
 /// </summary>
 internal sealed class MqttBrokerSession
 {
+    // Above this many slots, an in-flight table that drained gives its arrays back.
+    private const int KeptInflightCapacity = 8;
     private readonly MqttBrokerOptions _options;
     private readonly MqttBrokerMetrics _metrics;
-    private const int KeptInflightCapacity = 8;
     private readonly Dictionary<ushort, Outgoing> _inflight = [];
     private readonly Queue<Outgoing> _pending = new();
     private ushort _lastPacketId;
