@@ -16,6 +16,22 @@ public sealed class MeshApplierTests : IDisposable
     public void Dispose() => _dir.Dispose();
 
     [Fact]
+    public async Task A_desired_state_that_repeats_a_peer_still_applies_every_other_peer()
+    {
+        var route = new FakeRouteNetlink();
+        route.CreateLink("appliance0", "wireguard");
+        var wg = new FakeWireGuardBackend();
+        var applier = new MeshApplier(wg, route, _dir.Combine("hosts"));
+        var repeated = X25519.GenerateKeyPair().PublicKey.ToString();
+        var config = MeshTranslatorTests.RepeatingConfig(repeated);
+
+        await applier.ApplyAsync(JoinCommandTests.SampleState(), config, default);
+        var device = wg.TryGet("appliance0")!;
+        Assert.Equal(3, device.Peers.Count);
+        Assert.Equal(["10.10.0.3/32"], device.Peers.Single(p => p.PublicKey.ToString() == repeated).AllowedIPs.Select(a => a.ToString()));
+    }
+
+    [Fact]
     public async Task An_internet_gateway_takes_the_default_route_but_the_server_and_endpoints_bypass_it_and_it_all_goes_away()
     {
         var route = new FakeRouteNetlink();

@@ -81,4 +81,39 @@ public sealed class MeshDaemonTests : IDisposable
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
         }
     }
+    [Fact]
+    public async Task A_desired_state_that_repeats_a_peer_is_applied_without_the_repeat_which_is_logged()
+    {
+        var store = new StateStore(_dir.Combine("state"));
+        store.SaveState(JoinCommandTests.SampleState() with
+        {
+            MqttUrl = $"mqtt://127.0.0.1:{Binaries.FreeTcpPort()}",
+            SigningKey = Convert.ToBase64String(Ed25519.PublicKeyOf(Ed25519.GeneratePrivateKey())),
+        });
+        var twice = Peer("a", "10.10.0.2");
+        store.SaveDesired(Config(5, [twice, Peer("b", "10.10.0.3"), twice with { NodeId = "c", Name = "c", AllowedIps = ["10.10.0.4/32"] }]));
+        _route.CreateLink("appliance0", "wireguard");
+        var log = new StringWriter();
+        var daemon = new MeshDaemon(store, new MeshApplier(_wg, _route, _dir.Combine("hosts")), TextWriter.Synchronized(log));
+        using var cts = new CancellationTokenSource();
+        var run = daemon.RunAsync(cts.Token);
+        try
+        {
+            await WaitForAsync("the restored state", () => PeerAddresses().SequenceEqual(["10.10.0.2/32", "10.10.0.3/32"]), log);
+            await WaitForAsync("the skip in the log", () => log.ToString().Contains("skipped peer node 'c' (c): it repeats public key", StringComparison.Ordinal), log);
+            Assert.DoesNotContain("could not apply", log.ToString(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            await cts.CancelAsync();
+            try
+            {
+                await run;
+            }
+            catch (Exception) when (cts.IsCancellationRequested)
+            {
+                // How the daemon ends while it still retries the broker is another test's business (#13 item 8).
+            }
+        }
+    }
 }

@@ -36,6 +36,44 @@ public sealed class MeshTranslatorTests
 
     private static readonly DateTimeOffset Now = new(2026, 11, 22, 12, 0, 0, TimeSpan.Zero);
 
+    /// <summary>The same 32 bytes in base64 with the two unused low bits of the last character set differently.</summary>
+    internal static string OtherSpelling(string canonical)
+    {
+        const string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        return canonical[..42] + alphabet[alphabet.IndexOf(canonical[42], StringComparison.Ordinal) ^ 1] + "=";
+    }
+
+    /// <summary>A gateway whose desired state repeats one key three times: two peer nodes (two spellings) and an ext client.</summary>
+    internal static NodeConfigDto RepeatingConfig(string repeated)
+    {
+        var config = Gateway(new ExtClientPeerDto("ext-1", "phone", repeated, ["10.10.0.50/32"], true, null), Client("ext-2", "10.10.0.51/32"));
+        return config with
+        {
+            Peers = [.. config.Peers,
+                new PeerDto("p2", "first", repeated, ["10.10.0.3/32"], "192.0.2.3:51821", ["192.0.2.3:51821"], 25),
+                new PeerDto("p3", "again", OtherSpelling(repeated), ["10.10.0.4/32"], "192.0.2.4:51821", ["192.0.2.4:51821"], 25)],
+        };
+    }
+
+    [Fact]
+    [Trait("Category", TestCategories.Unit)]
+    public void A_repeated_public_key_is_applied_once_and_each_repeat_is_named()
+    {
+        var repeated = X25519.GenerateKeyPair().PublicKey.ToString();
+        var config = RepeatingConfig(repeated);
+        var device = MeshTranslator.ToDevice(JoinCommandTests.SampleState(), config, Now);
+        // beta, first (the repeated key's first holder), the other ext client; "again" and "phone" are left out.
+        Assert.Equal(["10.10.0.2/32", "10.10.0.3/32", "10.10.0.51/32"], device.Peers.Select(p => p.AllowedIPs.Single().ToString()));
+        Assert.Equal(device.Peers.Count, device.Peers.Select(p => p.PublicKey).Distinct().Count());
+
+        var repeats = MeshTranslator.RepeatedPeers(config, Now);
+        Assert.Equal(2, repeats.Count);
+        Assert.Contains("peer node 'again' (p3)", repeats[0], StringComparison.Ordinal);
+        Assert.Contains("peer node 'first' (p2)", repeats[0], StringComparison.Ordinal);
+        Assert.Contains("ext client 'phone' (ext-1)", repeats[1], StringComparison.Ordinal);
+        Assert.Empty(MeshTranslator.RepeatedPeers(Gateway(Client("ext-2", "10.10.0.51/32")), Now));
+    }
+
     private static ExtClientPeerDto Client(string id, string address, bool enabled = true, DateTimeOffset? expires = null) =>
         new(id, id, X25519.GenerateKeyPair().PublicKey.ToString(), [address], enabled, expires);
 

@@ -28,6 +28,9 @@ public sealed class ServerProcess : IAsyncDisposable
     public int MqttPort { get; }
     public string Log => _output.Text;
 
+    /// <summary>The server's process id (for reading its /proc entries).</summary>
+    public int Pid => _process?.Id ?? throw new InvalidOperationException("the server is not running");
+
     public static async Task<ServerProcess> StartAsync(string dataDir, string scheme = "https", IReadOnlyList<string>? extraArgs = null, IDictionary<string, string>? env = null)
     {
         var server = new ServerProcess(dataDir, scheme, extraArgs, env);

@@ -246,6 +246,10 @@ public sealed class MeshDaemon(StateStore store, MeshApplier applier, TextWriter
     {
         try
         {
+            foreach (var repeat in MeshTranslator.RepeatedPeers(config, _clock.GetUtcNow()))
+            {
+                log.WriteLine($"v{config.Version}: {repeat}");
+            }
             var plan = await applier.ApplyAsync(state, config, ct);
             log.WriteLine($"applied v{config.Version} ({why}): {config.Peers.Count} peers, {(plan.IsEmpty ? "WireGuard unchanged" : "WireGuard updated")}");
         }

@@ -16,22 +16,65 @@ public static class MeshTranslator
     /// <summary>
     /// The WireGuard device: every peer node (the internet gateway's peer also carries the default routes of the
     /// families this node has), and on an ingress gateway every ext client that is enabled and not expired at
-    /// <paramref name="now"/>.
+    /// <paramref name="now"/>. A public key the desired state repeats is taken once, by its first peer (see
+    /// <see cref="RepeatedPeers"/>): one bad entry must not stop every other peer from being applied.
     /// </summary>
     public static WgDeviceConfig ToDevice(AgentState state, NodeConfigDto config, DateTimeOffset now) => new(WgKey.Parse(state.PrivateKey))
     {
         ListenPort = config.Interface.ListenPort,
-        Peers = [.. config.Peers
-            .Where(p => WgKey.TryParse(p.PublicKey, out _))
-            .Select(p => new WgPeerConfig(WgKey.Parse(p.PublicKey))
+        Peers = [.. DistinctPeers(config, now, repeats: null)],
+    };
+
+    /// <summary>
+    /// The peers of the desired state that repeat a public key an earlier peer (node or ext client) already has, each
+    /// as a line for the log naming both; <see cref="ToDevice"/> leaves them out.
+    /// </summary>
+    public static IReadOnlyList<string> RepeatedPeers(NodeConfigDto config, DateTimeOffset now)
+    {
+        var repeats = new List<string>();
+        _ = DistinctPeers(config, now, repeats);
+        return repeats;
+    }
+
+    private static List<WgPeerConfig> DistinctPeers(NodeConfigDto config, DateTimeOffset now, List<string>? repeats)
+    {
+        var peers = new List<WgPeerConfig>();
+        var owners = new Dictionary<WgKey, string>();
+        foreach (var (who, peer) in Candidates(config, now))
+        {
+            // Keys compare as their 32 bytes, so two base64 spellings of one key are a repeat too.
+            if (owners.TryGetValue(peer.PublicKey, out var first))
+            {
+                repeats?.Add($"skipped {who}: it repeats public key {peer.PublicKey} of {first}");
+                continue;
+            }
+            owners.Add(peer.PublicKey, who);
+            peers.Add(peer);
+        }
+        return peers;
+    }
+
+    /// <summary>Every peer the desired state names, in order (nodes, then active ext clients), with what it is.</summary>
+    private static IEnumerable<(string Who, WgPeerConfig Peer)> Candidates(NodeConfigDto config, DateTimeOffset now)
+    {
+        foreach (var p in config.Peers)
+        {
+            if (!WgKey.TryParse(p.PublicKey, out var key))
+            {
+                continue;
+            }
+            yield return ($"peer node '{p.Name}' ({p.NodeId})", new WgPeerConfig(key)
             {
                 Endpoint = p.Endpoint is not null && IPEndPoint.TryParse(p.Endpoint, out var ep) && ep.Port != 0 ? ep : null,
                 PersistentKeepalive = p.PersistentKeepalive,
                 AllowedIPs = [.. p.AllowedIps.Select(IPNetwork.Parse), .. p.NodeId == config.Interface.InternetGateway ? InternetFamilies(config) : []],
-            }),
-            .. ActiveExtClients(config, now)
-            .Select(c => new WgPeerConfig(WgKey.Parse(c.PublicKey)) { AllowedIPs = [.. c.Addresses.Select(IPNetwork.Parse)] })],
-    };
+            });
+        }
+        foreach (var c in ActiveExtClients(config, now))
+        {
+            yield return ($"ext client '{c.Name}' ({c.Id})", new WgPeerConfig(WgKey.Parse(c.PublicKey)) { AllowedIPs = [.. c.Addresses.Select(IPNetwork.Parse)] });
+        }
+    }
 
     /// <summary>The ext clients this gateway accepts now: enabled on the server, not expired, with a well-formed key.</summary>
     public static IEnumerable<ExtClientPeerDto> ActiveExtClients(NodeConfigDto config, DateTimeOffset now) =>

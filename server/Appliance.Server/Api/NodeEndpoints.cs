@@ -28,7 +28,8 @@ public static class NodeEndpoints
     {
         api.MapPost("/join", (JoinRequest body, JoinService svc, CancellationToken ct) => svc.JoinAsync(body, ct))
             .WithTags("Join")
-            .AllowAnonymous();
+            .AllowAnonymous()
+            .WithMetadata(new RequestBodyLimits.Limit(RequestBodyLimits.Join));
         return api;
     }
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Appliance.Server.Ipam;
+using Microsoft.AspNetCore.WebUtilities;
 
 namespace Appliance.Server.Api;
 
@@ -11,6 +12,14 @@ public sealed class ProblemMiddleware(RequestDelegate next, ILogger<ProblemMiddl
         try
         {
             await next(context);
+            // Refusals the framework writes empty (routing's 404 and 405, a bare status result) get a problem body
+            // too, so every error a client sees is problem+json.
+            if (context.Response is { HasStarted: false, StatusCode: >= 400, ContentType: null, ContentLength: null or 0 })
+            {
+                var status = context.Response.StatusCode;
+                var allow = context.Response.Headers.Allow; // a 405 keeps naming the methods the route takes
+                await WriteAsync(context, status, ReasonPhrases.GetReasonPhrase(status), EmptyDetail(context, status), null, allow);
+            }
         }
         catch (ApiException e)
         {
@@ -23,7 +32,13 @@ public sealed class ProblemMiddleware(RequestDelegate next, ILogger<ProblemMiddl
         catch (BadHttpRequestException e)
         {
             var detail = e.InnerException is JsonException je ? "the request body is not valid JSON: " + je.Message : e.Message;
-            await WriteAsync(context, e.StatusCode, "Invalid request", detail, null);
+            var title = e.StatusCode switch
+            {
+                StatusCodes.Status413PayloadTooLarge => "Request body too large",
+                StatusCodes.Status415UnsupportedMediaType => "Unsupported media type",
+                _ => "Invalid request",
+            };
+            await WriteAsync(context, e.StatusCode, title, detail, null);
         }
         catch (Exception e) when (!context.Response.HasStarted && e is not OperationCanceledException)
         {
@@ -32,10 +47,24 @@ public sealed class ProblemMiddleware(RequestDelegate next, ILogger<ProblemMiddl
         }
     }
 
-    public static Task WriteAsync(HttpContext context, int status, string title, string detail, IReadOnlyDictionary<string, string[]>? errors)
+    private static string EmptyDetail(HttpContext context, int status) => status switch
     {
+        StatusCodes.Status404NotFound => $"no route {context.Request.Path}",
+        StatusCodes.Status405MethodNotAllowed => $"{context.Request.Path} does not take {context.Request.Method}",
+        _ => ReasonPhrases.GetReasonPhrase(status),
+    };
+
+    public static Task WriteAsync(HttpContext context, int status, string title, string detail, IReadOnlyDictionary<string, string[]>? errors,
+        Microsoft.Extensions.Primitives.StringValues allow = default)
+    {
+        var connection = context.Response.Headers.Connection;
         context.Response.Clear();
         context.Response.StatusCode = status;
+        context.Response.Headers.Connection = connection;
+        if (allow.Count > 0)
+        {
+            context.Response.Headers.Allow = allow;
+        }
         var problem = new Microsoft.AspNetCore.Mvc.ProblemDetails
         {
             Status = status,

@@ -36,6 +36,13 @@ public static class AdminCommands
     internal static Func<ParseResult, CancellationToken, Task<int>> Run(Option<string?> dataDir, Func<ParseResult, AdminClient, bool, Task> body) =>
         async (pr, _) =>
         {
+            // The root lets unmatched tokens through for the web host's "--key=value" settings; an admin command has
+            // none, so anything it did not understand is a mistake to name, not to ignore.
+            if (Unrecognised(pr) is { } what)
+            {
+                Console.Error.WriteLine($"error: {what}; see '{CommandPath(pr)} --help'");
+                return 2;
+            }
             try
             {
                 using var client = AdminClient.Create(pr.GetValue(Server), pr.GetValue(Token), pr.GetValue(Fingerprint),
@@ -50,6 +57,22 @@ public static class AdminCommands
                 return 1;
             }
         };
+
+    /// <summary>The tokens a command did not understand, named ("unknown option '--mttu', unexpected argument '1300'"), or null.</summary>
+    internal static string? Unrecognised(ParseResult pr) =>
+        pr.UnmatchedTokens.Count == 0 ? null
+        : string.Join(", ", pr.UnmatchedTokens.Select(t => t.StartsWith('-') && t.Length > 1 && !double.TryParse(t, CultureInfo.InvariantCulture, out _)
+            ? $"unknown option '{t}'" : $"unexpected argument '{t}'"));
+
+    private static string CommandPath(ParseResult pr)
+    {
+        var names = new List<string>();
+        for (var r = pr.CommandResult; r is not null; r = r.Parent as System.CommandLine.Parsing.CommandResult)
+        {
+            names.Insert(0, r.Parent is null ? "appliance-server" : r.Command.Name);
+        }
+        return string.Join(' ', names);
+    }
 
     internal static void PrintJson<T>(T value, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type) =>
         Console.WriteLine(JsonSerializer.Serialize(value, type));
@@ -124,7 +147,8 @@ public static class AdminCommands
     {
         var key = WithClientOptions(new Command("key", "manage enrollment keys"));
 
-        var networks = new Option<string[]>("--network") { Description = "network the key joins (repeatable)", Required = true, AllowMultipleArgumentsPerToken = true };
+        // One value per --network (and --range): taking several per token would swallow a mistyped option after it.
+        var networks = new Option<string[]>("--network") { Description = "network the key joins (repeatable)", Required = true };
         var uses = new Option<int?>("--uses") { Description = "how many joins (default unlimited)" };
         var expires = new Option<string?>("--expires") { Description = "ISO 8601 time, or a duration like 30m, 12h, 7d" };
         var tags = new Option<string[]>("--tag") { Description = "tag given to joining nodes (repeatable)" };
@@ -241,13 +265,16 @@ public static class AdminCommands
         var newName = new Option<string?>("--name") { Description = "new name (a DNS label)" };
         var listenPort = new Option<int?>("--listen-port") { Description = "new WireGuard listen port" };
         var endpoints = new Option<string[]>("--endpoint") { Description = "endpoint IP[:port] (repeatable; replaces the list)" };
-        var update = new Command("update", "change a node's name, listen port or endpoints") { updateId, newName, listenPort, endpoints };
+        var tags = new Option<string[]>("--tag") { Description = "tag (repeatable; replaces the node's tags)" };
+        var update = new Command("update", "change a node's name, listen port, endpoints or tags") { updateId, newName, listenPort, endpoints, tags };
         update.SetAction(Run(dataDir, async (pr, c, json) =>
         {
             var eps = pr.GetValue(endpoints);
+            var t = pr.GetValue(tags);
             var dto = await c.PatchAsync($"api/v1/nodes/{Uri.EscapeDataString(pr.GetValue(updateId)!)}", new UpdateNodeRequest
             {
                 Name = pr.GetValue(newName), ListenPort = pr.GetValue(listenPort), Endpoints = eps is { Length: > 0 } ? eps : null,
+                Tags = t is { Length: > 0 } ? t : null,
             }, ApplianceJsonContext.Default.UpdateNodeRequest, ApplianceJsonContext.Default.NodeDto);
             if (json)
             {
@@ -255,7 +282,7 @@ public static class AdminCommands
             }
             else
             {
-                Console.WriteLine($"updated node {dto.Name} ({dto.Id}): listen port {dto.ListenPort}, endpoints {string.Join(" ", dto.Endpoints)}");
+                Console.WriteLine($"updated node {dto.Name} ({dto.Id}): listen port {dto.ListenPort}, endpoints {string.Join(" ", dto.Endpoints)}, tags {string.Join(",", dto.Tags)}");
             }
         }));
         node.Subcommands.Add(update);

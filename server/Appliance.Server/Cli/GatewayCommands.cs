@@ -42,7 +42,7 @@ public static class GatewayCommands
         node.Subcommands.Add(ingress);
 
         var eid = new Argument<string>("id") { Description = "node id" };
-        var ranges = new Option<string[]>("--range") { Description = "CIDR behind the node (repeatable; 0.0.0.0/0 or ::/0 = internet gateway)", AllowMultipleArgumentsPerToken = true };
+        var ranges = new Option<string[]>("--range") { Description = "CIDR behind the node (repeatable; 0.0.0.0/0 or ::/0 = internet gateway)" };
         var eNoNat = new Option<bool>("--no-nat") { Description = "route without masquerading (the LAN needs a route back to the mesh)" };
         var eRemove = new Option<bool>("--remove") { Description = "take the role away" };
         var egress = new Command("egress", "route the mesh to ranges behind a node (or --remove)") { eid, ranges, eNoNat, eRemove };

@@ -10,6 +10,9 @@ namespace Appliance.Server.Services;
 /// <summary>Issues enrollment keys (shown once, inside a ready join token) and lists or revokes them.</summary>
 public sealed class EnrollmentKeyService(ServerContext context, TimeProvider clock)
 {
+    /// <summary>The most networks one key may grant.</summary>
+    public const int MaxNetworks = 32;
+
     public Task<List<EnrollmentKeyDto>> ListAsync(CancellationToken ct) =>
         context.Store.ReadAsync(s => s.ListEnrollmentKeys().Select(k => k.ToDto()).ToList(), ct);
 
@@ -20,6 +23,20 @@ public sealed class EnrollmentKeyService(ServerContext context, TimeProvider clo
         if (request.Networks is null || request.Networks.Count == 0)
         {
             errors.Add("networks", "name at least one network");
+        }
+        else if (request.Networks.Count > MaxNetworks)
+        {
+            errors.Add("networks", $"at most {MaxNetworks} networks, got {request.Networks.Count}");
+        }
+        else
+        {
+            for (var i = 0; i < request.Networks.Count; i++)
+            {
+                if (!Names.IsDnsLabel(request.Networks[i]))
+                {
+                    errors.Add($"networks[{i}]", "must be a network name (a DNS label: 1-63 of a-z, 0-9 and '-')");
+                }
+            }
         }
         if (request.Uses is { } uses && uses < 1)
         {

@@ -16,6 +16,9 @@ public sealed class ExtClientService(ServerContext context, TimeProvider clock, 
 {
     public const string IdPrefix = "ext-";
 
+    /// <summary>The most ext-client entries one gateway report may carry; a longer list is ignored whole.</summary>
+    public const int MaxClientReports = 4096;
+
     public Task<List<ExtClientDto>> ListAsync(string network, CancellationToken ct) =>
         context.Store.ReadAsync(s =>
         {
@@ -173,7 +176,11 @@ public sealed class ExtClientService(ServerContext context, TimeProvider clock, 
     /// </summary>
     public static void RecordCounters(IStoreSession s, string gatewayId, IReadOnlyList<ExtClientReport>? reports)
     {
-        foreach (var r in reports ?? [])
+        if (reports is null || reports.Count > MaxClientReports)
+        {
+            return; // more clients than any gateway can have: not a report to trust
+        }
+        foreach (var r in reports)
         {
             if (r.RxBytes >= 0 && r.TxBytes >= 0 && s.FindExtClient(r.Id) is { } c && c.Gateway == gatewayId)
             {

@@ -14,6 +14,9 @@ namespace Appliance.Server.Services;
 /// </summary>
 public sealed class JoinService(ServerContext context, TimeProvider clock, Mqtt.IMeshBus bus, Mqtt.IBrokerAccounts brokerAccounts, Mesh.MeshPublisher mesh)
 {
+    /// <summary>Far above an enrollment key's length ("apk." and 43 characters of base64url); bounds what gets hashed.</summary>
+    public const int MaxKeyLength = 256;
+
     public async Task<JoinResponse> JoinAsync(JoinRequest request, CancellationToken ct)
     {
         var errors = new ValidationErrors();
@@ -21,30 +24,32 @@ public sealed class JoinService(ServerContext context, TimeProvider clock, Mqtt.
         {
             errors.Add("key", "is required");
         }
+        else if (request.Key.Length > MaxKeyLength)
+        {
+            errors.Add("key", $"is longer than {MaxKeyLength} characters, so it is no enrollment key");
+        }
         if (!WgKey.TryParse(request.PublicKey, out var publicKey) || publicKey.IsZero)
         {
             errors.Add("publicKey", "must be a WireGuard public key (44 characters of base64)");
         }
-        if (string.IsNullOrWhiteSpace(request.Hostname) || request.Hostname.Length > 253)
-        {
-            errors.Add("hostname", "is required (1-253 characters)");
-        }
+        FieldRules.Text("hostname", request.Hostname, 253, errors, required: true);
         if (request.ListenPort is { } port && port is < 1 or > 65535)
         {
             errors.Add("listenPort", "must be 1-65535");
         }
         var endpoints = request.Endpoints ?? [];
         FieldRules.Endpoints(endpoints, errors);
-        if (request.Os?.Length > 64)
+        FieldRules.Text("os", request.Os, 64, errors);
+        FieldRules.Text("version", request.Version, 64, errors);
+        if (request.Network is not null && !Names.IsDnsLabel(request.Network))
         {
-            errors.Add("os", "must be at most 64 characters");
-        }
-        if (request.Version?.Length > 64)
-        {
-            errors.Add("version", "must be at most 64 characters");
+            errors.Add("network", "must be a network name (a DNS label: 1-63 of a-z, 0-9 and '-')");
         }
         errors.ThrowIfAny();
 
+        // Stored and compared in canonical base64: two spellings of one key (differing only in the unused low bits of
+        // the last character) are one key, so the second join with the other spelling is a conflict, not a new node.
+        var canonicalKey = publicKey.ToString();
         var keyHash = Secrets.Hash(request.Key!);
         var nodeId = Guid.NewGuid().ToString("N");
         var credential = Secrets.NewNodeCredential(nodeId);
@@ -65,7 +70,7 @@ public sealed class JoinService(ServerContext context, TimeProvider clock, Mqtt.
             }
             var network = s.FindNetwork(networkName)
                 ?? throw ApiException.Conflict("network", $"network '{networkName}' named by the key no longer exists");
-            if (s.PublicKeyInUse(networkName, request.PublicKey!))
+            if (s.PublicKeyInUse(networkName, canonicalKey))
             {
                 throw ApiException.Conflict("publicKey", $"a node with this public key is already in network '{networkName}'");
             }
@@ -79,7 +84,7 @@ public sealed class JoinService(ServerContext context, TimeProvider clock, Mqtt.
             var label = Names.ToDnsLabel(request.Hostname);
             var name = UniqueName(label, s.NamesLike(networkName, label));
             var node = new NodeRecord(
-                nodeId, networkName, name, request.Hostname!, request.PublicKey!, ipv4, ipv6,
+                nodeId, networkName, name, request.Hostname!, canonicalKey, ipv4, ipv6,
                 request.ListenPort ?? network.ListenPort, endpoints.ToList(),
                 request.Os ?? string.Empty, request.Version ?? string.Empty, key.Tags,
                 Secrets.Hash(credential), key.Id, now, now);

@@ -51,7 +51,13 @@ public sealed class NodeService(ServerContext context, TimeProvider clock, Mesh.
     /// </summary>
     public async Task ReportAsync(string nodeId, Contracts.Mesh.NodeReport report, CancellationToken ct)
     {
-        var valid = report.ListenPort is >= 1 and <= 65535 && report.Endpoints.Count <= 16 && report.Endpoints.All(e => Endpoints.TryParse(e, 51820, out _));
+        // The same endpoint rule as join and PATCH: a report that breaks it still shows the node alive, changes nothing else.
+        // A JSON null list is no list: invalid, like any other broken one.
+        IReadOnlyList<string>? reported = report.Endpoints;
+        var reportErrors = new ValidationErrors();
+        FieldRules.Endpoints(reported, reportErrors);
+        var valid = report.ListenPort is >= 1 and <= 65535 && reported is not null && !reportErrors.Any;
+        reported ??= [];
         var changedNetwork = await context.Store.WriteAsync(s =>
         {
             var node = s.FindNode(nodeId);
@@ -61,11 +67,11 @@ public sealed class NodeService(ServerContext context, TimeProvider clock, Mesh.
             }
             s.TouchNode(nodeId, clock.GetUtcNow());
             ExtClientService.RecordCounters(s, nodeId, report.ExtClients);
-            if (!valid || (node.ListenPort == report.ListenPort && node.Endpoints.SequenceEqual(report.Endpoints)))
+            if (!valid || (node.ListenPort == report.ListenPort && node.Endpoints.SequenceEqual(reported)))
             {
                 return null;
             }
-            s.UpdateNode(node with { ListenPort = report.ListenPort, Endpoints = report.Endpoints.ToList(), LastSeen = clock.GetUtcNow() });
+            s.UpdateNode(node with { ListenPort = report.ListenPort, Endpoints = reported.ToList(), LastSeen = clock.GetUtcNow() });
             s.BumpNetworkVersion(node.Network);
             return node.Network;
         }, ct);
@@ -90,6 +96,7 @@ public sealed class NodeService(ServerContext context, TimeProvider clock, Mesh.
         FieldRules.Endpoints(endpoints, errors);
         var tags = request.Tags;
         FieldRules.Tags(tags, errors);
+        FieldRules.Text("internetGateway", request.InternetGateway, 64, errors);
         errors.ThrowIfAny();
 
         var updated = await context.Store.WriteAsync(s =>
