@@ -116,4 +116,14 @@ public sealed class MeshDaemonTests : IDisposable
             }
         }
     }
+    [Fact]
+    public void Ext_client_counters_are_matched_to_peers_by_key_whatever_its_spelling()
+    {
+        var key = X25519.GenerateKeyPair().PublicKey;
+        var spelled = MeshTranslatorTests.OtherSpelling(key.ToString());
+        var config = Config(1, [], new ExtClientPeerDto("x1", "phone", spelled, ["10.10.0.50/32"], true, null));
+        var device = new Appliance.WireGuard.WgDevice("appliance0") { Peers = [new Appliance.WireGuard.WgPeer(key) { RxBytes = 7, TxBytes = 9 }] };
+        var report = Assert.Single(MeshDaemon.ExtClientReports(config, device)!);
+        Assert.Equal(("x1", 7L, 9L), (report.Id, report.RxBytes, report.TxBytes));
+    }
 }

@@ -28,4 +28,18 @@ public sealed class WgKeyTests
         Assert.False(k.IsZero);
         Assert.True(default(WgKey).IsZero);
     }
+    [Theory]
+    [Trait("Category", TestCategories.Unit)]
+    // 32 bytes are 256 bits; 43 base64 characters carry 258, so the last character has two unused low bits.
+    [InlineData("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAB=")]
+    [InlineData("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAD=")]
+    [InlineData("//////////////////////////////////////////8=", "//////////////////////////////////////////9=")]
+    [InlineData("//////////////////////////////////////////8=", "//////////////////////////////////////////+=")]
+    public void Two_spellings_of_one_key_are_one_key_printed_canonically(string canonical, string other)
+    {
+        Assert.True(WgKey.TryParse(other, out var fromOther));
+        Assert.Equal(WgKey.Parse(canonical), fromOther);
+        Assert.Equal(canonical, fromOther.ToString()); // what the server stores and compares
+        Assert.Equal(WgKey.Parse(canonical).GetHashCode(), fromOther.GetHashCode());
+    }
 }

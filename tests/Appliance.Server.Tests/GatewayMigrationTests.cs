@@ -26,10 +26,38 @@ public sealed class GatewayMigrationTests
             cmd.ExecuteNonQuery();
         }
         using var store = new SqliteStore(path);
-        Assert.Equal(2, store.SchemaVersion);
+        Assert.Equal(SqliteMigrations.All[^1].Version, store.SchemaVersion);
         var (node, clients, names) = await store.ReadAsync(s => (s.FindNode("n1"), s.ListExtClients("home"), s.NodeNames("home")));
         Assert.Equal(("a", null), (node!.Name, node.InternetGateway));
         Assert.Empty(clients);
         Assert.Equal(["a"], names);
+    }
+
+    [Fact]
+    public async Task Keys_stored_in_another_spelling_are_made_canonical()
+    {
+        using var dir = new TempDirectory("appliance-migrate");
+        var path = Path.Combine(dir.Path, "appliance.db");
+        // "...AQF=" is "...AQE=" with a low bit of the last character set: the same 32 bytes.
+        using (var db = new SqliteConnection($"Data Source={path};Pooling=false"))
+        {
+            db.Open();
+            using var cmd = db.CreateCommand();
+            cmd.CommandText = "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at TEXT NOT NULL);" +
+                SqliteMigrations.All[0].Sql + SqliteMigrations.All[1].Sql +
+                "INSERT INTO schema_version VALUES (1, 'v1', '2026-01-01T00:00:00.0000000+00:00');" +
+                "INSERT INTO schema_version VALUES (2, 'v2', '2026-01-01T00:00:00.0000000+00:00');" +
+                "INSERT INTO networks VALUES ('home', '10.10.0.0/24', NULL, 51821, 1420, 20, 3, '2026-01-01T00:00:00.0000000+00:00');" +
+                "INSERT INTO nodes (id, network, name, hostname, public_key, ipv4, ipv6, listen_port, endpoints, os, version, tags, credential_hash, enrollment_key_id, created_at, last_seen) " +
+                "VALUES ('n1', 'home', 'a', 'a', 'AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQF=', '10.10.0.1', NULL, 51821, '[]', 'linux', '1', '[]', 'h', NULL, '2026-01-01T00:00:00.0000000+00:00', NULL);" +
+                "INSERT INTO nodes (id, network, name, hostname, public_key, ipv4, ipv6, listen_port, endpoints, os, version, tags, credential_hash, enrollment_key_id, created_at, last_seen) " +
+                "VALUES ('n2', 'home', 'b', 'b', '//////////////////////////////////////////9=', '10.10.0.2', NULL, 51821, '[]', 'linux', '1', '[]', 'h', NULL, '2026-01-01T00:00:00.0000000+00:00', NULL);";
+            cmd.ExecuteNonQuery();
+        }
+        using var store = new SqliteStore(path);
+        var (a, b, inUse) = await store.ReadAsync(s => (s.FindNode("n1")!, s.FindNode("n2")!, s.PublicKeyInUse("home", "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=")));
+        Assert.Equal("AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=", a.PublicKey);
+        Assert.Equal("//////////////////////////////////////////8=", b.PublicKey);
+        Assert.True(inUse);
     }
 }

@@ -267,11 +267,12 @@ public sealed class MeshDaemon(StateStore store, MeshApplier applier, TextWriter
         {
             return null;
         }
-        var peers = device.Peers.ToDictionary(p => p.PublicKey.ToString(), StringComparer.Ordinal);
+        // By key, not by text: any base64 spelling of a client's key finds its peer.
+        var peers = device.Peers.ToDictionary(p => p.PublicKey);
         var reports = new List<Contracts.Mesh.ExtClientReport>();
         foreach (var c in ingress.Clients)
         {
-            if (peers.TryGetValue(c.PublicKey, out var p))
+            if (Contracts.WgKey.TryParse(c.PublicKey, out var key) && peers.TryGetValue(key, out var p))
             {
                 reports.Add(new Contracts.Mesh.ExtClientReport(c.Id, (long)p.RxBytes, (long)p.TxBytes, p.LastHandshake));
             }

@@ -14,7 +14,9 @@ namespace Appliance.Server.Api;
 /// <item>routes that take no body (GET, DELETE): <see cref="NoBody"/>, 0.</item>
 /// <item>requests no route takes (routing's 404, 405, 415): <see cref="Json"/>, 64 KiB.</item>
 /// </list>
-/// A route can name its own with <see cref="Limit"/> metadata.
+/// A route can name its own with <see cref="Limit"/> metadata. It runs after authorization: a caller without the
+/// route's credential gets 401/403 whatever its body (Kestrel's server-wide limit, the same 64 KiB, bounds what is
+/// drained of it); the anonymous join meets the limit first.
 /// </summary>
 public sealed class RequestBodyLimits(RequestDelegate next)
 {

@@ -79,6 +79,9 @@ public static class ServerApp
         builder.WebHost.ConfigureKestrel((_, kestrel) =>
         {
             kestrel.AddServerHeader = false;
+            // The server-wide ceiling until a route's own limit applies (RequestBodyLimits): a refused caller's body is
+            // never drained past it.
+            kestrel.Limits.MaxRequestBodySize = RequestBodyLimits.Json;
             kestrel.ConfigureHttpsDefaults(https =>
             {
                 var certs = kestrel.ApplicationServices.GetRequiredService<ServerContext>().Certificates
@@ -91,9 +94,10 @@ public static class ServerApp
 
         var app = builder.Build();
         app.UseMiddleware<ProblemMiddleware>();
-        app.UseMiddleware<RequestBodyLimits>();
         app.UseAuthentication();
         app.UseAuthorization();
+        // After authorization, so a caller without the right credential learns only that (401/403), body or not.
+        app.UseMiddleware<RequestBodyLimits>();
 
         app.MapGet("/healthz", () => TypedResults.Ok(new HealthDto("ok"))).AllowAnonymous().WithTags("Health");
         app.MapOpenApi().AllowAnonymous();

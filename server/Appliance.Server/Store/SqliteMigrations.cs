@@ -109,5 +109,20 @@ internal static class SqliteMigrations
             );
             CREATE UNIQUE INDEX dns_entries_network_record ON dns_entries(network, name, type, value);
             """),
+        // 32 bytes fill 43 base64 characters but for the last one's two low bits; a key stored before joins compared
+        // keys canonically may have them set. The canonical last character is the one whose alphabet index has those
+        // bits clear (the second string maps index i to i & ~3). OR IGNORE: two spellings of one key already in one
+        // network stay as they are rather than stop the server (the unique (network, public_key) index could not hold
+        // both once canonical).
+        (3, "WireGuard public keys in canonical base64", """
+            UPDATE OR IGNORE nodes SET public_key = substr(public_key, 1, 42)
+                || substr('AAAAEEEEIIIIMMMMQQQQUUUUYYYYccccggggkkkkoooosssswwww000044448888',
+                    instr('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/', substr(public_key, 43, 1)), 1) || '='
+                WHERE length(public_key) = 44 AND substr(public_key, 44, 1) = '=';
+            UPDATE OR IGNORE ext_clients SET public_key = substr(public_key, 1, 42)
+                || substr('AAAAEEEEIIIIMMMMQQQQUUUUYYYYccccggggkkkkoooosssswwww000044448888',
+                    instr('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/', substr(public_key, 43, 1)), 1) || '='
+                WHERE length(public_key) = 44 AND substr(public_key, 44, 1) = '=';
+            """),
     ];
 }
