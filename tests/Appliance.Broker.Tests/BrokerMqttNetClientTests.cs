@@ -100,6 +100,7 @@ public sealed class BrokerMqttNetClientTests : IAsyncLifetime
         Assert.False(first.IsSessionPresent);
         await SubscribeAsync(node, "appliance/v1/node/n1/#", MqttQualityOfServiceLevel.AtLeastOnce);
         await node.DisconnectAsync();
+        await BrokerHost.WaitUntilAsync(() => _host.Broker.Metrics.ConnectionsCurrent == 0, "the broker to see the client go");
 
         for (var i = 0; i < 3; i++)
         {
