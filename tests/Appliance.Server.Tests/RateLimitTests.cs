@@ -83,6 +83,30 @@ public sealed class RateLimitTests : IDisposable
     }
 
     [Fact]
+    public void A_bad_rate_limit_setting_stops_the_server_at_build_naming_the_key()
+    {
+        using var dir = new TempDirectory("rate-limit-startup");
+        var settings = new Dictionary<string, string?> { ["DataDir"] = dir.Path, ["urls"] = "http://127.0.0.1:0", ["RateLimits:JoinsPerMinute"] = "lots" };
+        var e = Assert.Throws<InvalidOperationException>(() => Hosting.ServerApp.Build([], settings));
+        Assert.Contains("RateLimits:JoinsPerMinute", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_bad_broker_connection_rate_stops_the_server_at_start_naming_the_key()
+    {
+        using var dir = new TempDirectory("rate-limit-startup");
+        var settings = new Dictionary<string, string?>
+        {
+            ["DataDir"] = dir.Path, ["urls"] = "http://127.0.0.1:0", ["Mqtt:Url"] = "mqtt://127.0.0.1:0", ["Mqtt:ConnectionsPerSecondPerAddress"] = "fast",
+        };
+        // As Program does: build, then start; the broker is made at start and its settings are checked there.
+        await using var app = Hosting.ServerApp.Build([], settings);
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => app.StartAsync());
+        Assert.Contains("Mqtt:ConnectionsPerSecondPerAddress", e.Message, StringComparison.Ordinal);
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+    }
+
+    [Fact]
     [Trait("Category", TestCategories.Unit)]
     public void Rate_limit_settings_default_and_zero_turns_a_limit_off()
     {

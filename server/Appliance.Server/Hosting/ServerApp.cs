@@ -1,10 +1,10 @@
 using System.Security.Cryptography.X509Certificates;
+using System.Threading.RateLimiting;
 using Appliance.Contracts;
 using Appliance.Server.Api;
 using Appliance.Server.Mqtt;
 using Appliance.Server.Security;
 using Appliance.Server.Services;
-using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Configuration.Memory;
@@ -110,6 +110,8 @@ public static class ServerApp
         });
 
         var app = builder.Build();
+        // Parsed now, not at the first request: a bad RateLimits:* value stops the start naming the key.
+        app.Services.GetRequiredService<RateLimitSettings>();
         app.UseMiddleware<ProblemMiddleware>();
         // Before authentication and before any body is read: a refused join costs no store lookup and no parsing.
         app.UseRateLimiter();
