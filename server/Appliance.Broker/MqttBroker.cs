@@ -174,16 +174,32 @@ public sealed class MqttBroker : IAsyncDisposable
     /// <summary>
     /// Ends a client's session for good (its node was deleted): a live connection gets a 5.0 DISCONNECT (Not
     /// authorized) after what is already queued and is closed, and the session with its subscriptions and queued
-    /// messages is dropped, so nothing is kept for a client that may not come back. True when there was a session.
+    /// messages is dropped, so nothing is kept for a client that may not come back; a connection of that client
+    /// whose login is still being checked is closed too. True when there was a session or such a connection.
     /// </summary>
     public bool DisconnectClient(string clientId)
     {
+        // A login of this client still being checked (it may have passed before its node was deleted) would
+        // otherwise make a new session right after this: close it before it gets one.
+        var pending = false;
+        foreach (var c in _connections.Keys)
+        {
+            if (c.Session is null && c.ClientId == clientId)
+            {
+                pending = true;
+                c.Abort();
+            }
+        }
         MqttBrokerSession? session;
         lock (_sessionsLock)
         {
             if (!_sessions.Remove(clientId, out session))
             {
-                return false;
+                if (pending)
+                {
+                    Metrics.AdministrativeDisconnect();
+                }
+                return pending;
             }
             DropSubscriptions(session);
         }

@@ -79,6 +79,27 @@ public sealed class BrokerHardeningTests
 
     [Fact]
     [Trait("Category", TestCategories.Integration)]
+    public async Task DisconnectClient_closes_a_connection_whose_login_is_still_being_checked()
+    {
+        // The login passed the store check just before the node was deleted: it must not become a session after.
+        var auth = new GateAuthenticator();
+        var options = new MqttBrokerOptions();
+        options.Listeners.Add(new MqttBrokerListenerOptions(new IPEndPoint(IPAddress.Loopback, 0)));
+        await using var broker = new MqttBroker(options, auth);
+        await broker.StartAsync(CancellationToken.None);
+        using var raw = await RawMqttSocket.ConnectAsync(broker.BoundEndpoints[0].Port);
+        await raw.SendAsync(new MqttConnectPacket { ClientId = "n1", UserName = "n1", Password = "n1-secret"u8.ToArray(), CleanSession = false });
+        await auth.Entered.Task.WaitAsync(BrokerHost.Wait);
+
+        Assert.True(broker.DisconnectClient("n1"));
+        auth.Release.SetResult();
+
+        Assert.True(await raw.ClosedByBrokerAsync());
+        Assert.Equal(0, broker.SessionCount);
+    }
+
+    [Fact]
+    [Trait("Category", TestCategories.Integration)]
     public async Task A_flood_of_bad_connections_from_one_address_does_not_starve_a_known_node_reconnecting_from_another()
     {
         // Broker-wide 20 new connections a second; one address may open 5. The flood from 127.0.0.2 runs until the
@@ -145,6 +166,21 @@ public sealed class BrokerHardeningTests
         Assert.Equal(1, limiter.TrackedSources);
         limiter.Prune(2000);
         Assert.Equal(0, limiter.TrackedSources);
+    }
+
+    // Holds every login until released, then allows it.
+    private sealed class GateAuthenticator : IMqttAuthenticator
+    {
+        public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public async ValueTask<MqttAuthResult> AuthenticateAsync(string clientId, string? userName, string? password, CancellationToken cancellationToken)
+        {
+            Entered.TrySetResult();
+            await Release.Task.WaitAsync(cancellationToken);
+            return MqttAuthResult.Allow(new MqttPrincipal(clientId, MqttTopicAcl.AllowAll));
+        }
     }
 
     private static async Task<bool> ConnectPersistentAsync(RawMqttSocket raw, string clientId, uint? maximumPacketSize, string user = "server")
