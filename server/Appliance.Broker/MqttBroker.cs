@@ -21,6 +21,7 @@ public sealed class MqttBroker : IAsyncDisposable
     private readonly List<Task> _loops = [];
     private readonly List<IPEndPoint> _boundEndpoints = [];
     private readonly MqttConnectionRateLimiter _rateLimiter;
+    private readonly MqttSourceRateLimiter _sourceRateLimiter;
     private readonly Lock _stopLock = new();
     private readonly MqttMemoryTrim _memoryTrim = new();
     private CancellationTokenSource? _stopping;
@@ -31,6 +32,7 @@ public sealed class MqttBroker : IAsyncDisposable
         Options = options;
         Authenticator = authenticator;
         _rateLimiter = new MqttConnectionRateLimiter(options.MaxNewConnectionsPerSecond, Environment.TickCount64);
+        _sourceRateLimiter = new MqttSourceRateLimiter(options.MaxNewConnectionsPerSecondPerAddress, options.MaxTrackedSourceAddresses, Environment.TickCount64);
     }
 
     public MqttBrokerOptions Options { get; }
@@ -167,6 +169,49 @@ public sealed class MqttBroker : IAsyncDisposable
         var session = new MqttBrokerSession("$local/" + Guid.NewGuid().ToString("N"), Options, Metrics) { LocalHandler = handler };
         _index.Add(filter, session, new MqttTopicFilter(filter, MqttQos.AtLeastOnce));
         return new LocalSubscription(() => _index.Remove(filter, session));
+    }
+
+    /// <summary>
+    /// Ends a client's session for good (its node was deleted): a live connection gets a 5.0 DISCONNECT (Not
+    /// authorized) after what is already queued and is closed, and the session with its subscriptions and queued
+    /// messages is dropped, so nothing is kept for a client that may not come back; a connection of that client
+    /// whose login is still being checked is closed too. True when there was a session or such a connection.
+    /// </summary>
+    public bool DisconnectClient(string clientId)
+    {
+        // A login of this client still being checked (it may have passed before its node was deleted) would
+        // otherwise make a new session right after this: close it before it gets one.
+        var pending = false;
+        foreach (var c in _connections.Keys)
+        {
+            if (c.Session is null && c.ClientId == clientId)
+            {
+                pending = true;
+                c.Abort();
+            }
+        }
+        MqttBrokerSession? session;
+        lock (_sessionsLock)
+        {
+            if (!_sessions.Remove(clientId, out session))
+            {
+                if (pending)
+                {
+                    Metrics.AdministrativeDisconnect();
+                }
+                return pending;
+            }
+            DropSubscriptions(session);
+        }
+        Metrics.AdministrativeDisconnect();
+        if (session.Connection is { } connection)
+        {
+            LogLine(MqttBrokerLogLevel.Information, $"disconnecting '{clientId}' ({connection.Endpoint}): its session was ended by the server");
+            connection.CloseAfterFlush(MqttReasonCode.NotAuthorized);
+            // A client that stopped reading would never let the flush finish: close it anyway.
+            _ = Task.Delay(TimeSpan.FromSeconds(1), CancellationToken.None).ContinueWith(_ => connection.Abort(), TaskScheduler.Default);
+        }
+        return true;
     }
 
     /// <summary>Number of queued (not yet in flight) QoS 1 messages for a client id, or -1 when it has no session.</summary>
@@ -347,7 +392,11 @@ public sealed class MqttBroker : IAsyncDisposable
                 await Task.Delay(100, CancellationToken.None).ConfigureAwait(false);
                 continue;
             }
-            if (_connections.Count >= Options.MaxConnections || !_rateLimiter.TryAcquire(Environment.TickCount64))
+            // The source's own budget first: a flooding address is refused before it can take broker-wide tokens.
+            var now = Environment.TickCount64;
+            if (_connections.Count >= Options.MaxConnections
+                || !_sourceRateLimiter.TryAcquire((socket.RemoteEndPoint as IPEndPoint)?.Address, now)
+                || !_rateLimiter.TryAcquire(now))
             {
                 Metrics.ConnectionRefused();
                 LogLine(MqttBrokerLogLevel.Warning, $"refusing {socket.RemoteEndPoint}: connection limit or rate reached");
@@ -378,6 +427,7 @@ public sealed class MqttBroker : IAsyncDisposable
             while (await timer.WaitForNextTickAsync(stopping).ConfigureAwait(false))
             {
                 var now = Environment.TickCount64;
+                _sourceRateLimiter.Prune(now);
                 if (Options.TrimMemoryWhenQuiet && _memoryTrim.Tick(now))
                 {
                     LogLine(MqttBrokerLogLevel.Debug, "quiet after a burst: returned free GC memory to the system");

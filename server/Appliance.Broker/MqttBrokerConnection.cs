@@ -102,6 +102,8 @@ internal sealed class MqttBrokerConnection
     {
         if (frame.Length > MaxOutgoingPacketSize)
         {
+            // 5.0 section 3.1.2.11.4: discarded as if delivered.
+            _broker.Metrics.OversizeDrop();
             return false;
         }
         if (Volatile.Read(ref _pendingWrites) >= _broker.Options.MaxPendingWritesPerClient

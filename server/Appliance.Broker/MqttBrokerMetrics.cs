@@ -19,6 +19,8 @@ public sealed class MqttBrokerMetrics
     private long _packetsDecoded;
     private long _slowConsumerDisconnects;
     private long _retainedRefusals;
+    private long _oversizeDrops;
+    private long _administrativeDisconnects;
 
     /// <summary>Sockets accepted and past the connection limits.</summary>
     public long ConnectionsAccepted => Interlocked.Read(ref _connectionsAccepted);
@@ -67,6 +69,19 @@ public sealed class MqttBrokerMetrics
     public long RetainedRefusals => Interlocked.Read(ref _retainedRefusals);
 
     internal void RetainedRefusal() => Interlocked.Increment(ref _retainedRefusals);
+
+    /// <summary>
+    /// Messages dropped for one client because they were larger than the Maximum Packet Size its 5.0 CONNECT announced
+    /// (5.0 section 3.1.2.11.4): never sent, and never kept in its persistent session.
+    /// </summary>
+    public long OversizeDrops => Interlocked.Read(ref _oversizeDrops);
+
+    internal void OversizeDrop() => Interlocked.Increment(ref _oversizeDrops);
+
+    /// <summary>Sessions ended by the server through <see cref="MqttBroker.DisconnectClient"/> (a deleted node).</summary>
+    public long AdministrativeDisconnects => Interlocked.Read(ref _administrativeDisconnects);
+
+    internal void AdministrativeDisconnect() => Interlocked.Increment(ref _administrativeDisconnects);
 
     internal void InternalError() => Interlocked.Increment(ref _internalErrors);
 

@@ -18,6 +18,16 @@ public sealed class MqttBrokerOptions
     /// <summary>New connections accepted per second (token bucket with this burst); excess sockets are closed at once.</summary>
     public int MaxNewConnectionsPerSecond { get; set; } = 1000;
 
+    /// <summary>
+    /// New connections accepted per second from one source address (token bucket with this burst), checked before
+    /// <see cref="MaxNewConnectionsPerSecond"/>: one address flooding the listener is refused from its own budget and
+    /// cannot use up the broker-wide one, so nodes reconnecting from elsewhere still get in.
+    /// </summary>
+    public int MaxNewConnectionsPerSecondPerAddress { get; set; } = 50;
+
+    /// <summary>Source addresses tracked at once for <see cref="MaxNewConnectionsPerSecondPerAddress"/>; beyond it new addresses share one bucket.</summary>
+    public int MaxTrackedSourceAddresses { get; set; } = 100_000;
+
     /// <summary>QoS 1 messages held per session beyond the in-flight window; when full the oldest is dropped and counted.</summary>
     public int MaxQueuedMessagesPerClient { get; set; } = 1000;
 

@@ -42,6 +42,14 @@ internal sealed class MqttBrokerSession
 
     public long DetachedAtMs { get; private set; }
 
+    /// <summary>
+    /// The Maximum Packet Size the client announced on its last CONNECT (5.0; unlimited otherwise). Kept while the
+    /// client is offline, so a message it could never take is dropped on arrival instead of waiting in the queue.
+    /// </summary>
+    public int ClientMaxPacketSize { get; private set; } = int.MaxValue;
+
+    private MqttProtocolVersion _clientVersion = MqttProtocolVersion.V311;
+
     public int QueuedCount
     {
         get
@@ -76,6 +84,13 @@ internal sealed class MqttBrokerSession
         }
         lock (Gate)
         {
+            if (TooLargeForClient(message, qos, retainFlag, nowMs))
+            {
+                // 5.0 section 3.1.2.11.4: discarded as if delivered. Queued, it would only wait for a client that can
+                // never take it (and push good messages out of a full queue).
+                _metrics.OversizeDrop();
+                return false;
+            }
             var item = new Outgoing(message, qos, retainFlag);
             if (Connection is { } c && _inflight.Count < InflightLimit(c))
             {
@@ -116,8 +131,17 @@ internal sealed class MqttBrokerSession
         lock (Gate)
         {
             Connection = connection;
-            foreach (var (id, item) in _inflight.OrderBy(kv => kv.Value.Sequence))
+            ClientMaxPacketSize = connection.MaxOutgoingPacketSize;
+            _clientVersion = connection.Version;
+            foreach (var (id, item) in _inflight.OrderBy(kv => kv.Value.Sequence).ToList())
             {
+                if (TooLargeForClient(item.Message, item.Qos, item.RetainFlag, nowMs))
+                {
+                    // The client reconnected announcing a smaller maximum than when this was sent.
+                    _inflight.Remove(id);
+                    _metrics.OversizeDrop();
+                    continue;
+                }
                 connection.Enqueue(MqttOutgoingFrame.Publish(item.Message.ToPacket(item.Qos, item.RetainFlag, id, true, connection.Version, nowMs), connection.Version));
             }
             FillWindow(nowMs);
@@ -171,11 +195,18 @@ internal sealed class MqttBrokerSession
         if (frame.Length > connection.MaxOutgoingPacketSize)
         {
             // 5.0 section 3.1.2.11.4: a message too large for the client is discarded as if delivered.
+            _metrics.OversizeDrop();
             return;
         }
         _inflight[packetId] = item;
         connection.Enqueue(frame);
     }
+
+    // Only 5.0 clients announce a maximum; everyone else costs nothing here.
+    private bool TooLargeForClient(MqttBrokerMessage message, MqttQos qos, bool retainFlag, long nowMs) =>
+        ClientMaxPacketSize != int.MaxValue
+        && (message.Payload.Length > ClientMaxPacketSize
+            || MqttOutgoingFrame.Publish(message.ToPacket(qos, retainFlag, 1, false, _clientVersion, nowMs), _clientVersion).Length > ClientMaxPacketSize);
 
     private ushort NextPacketId()
     {

@@ -19,8 +19,7 @@ internal sealed class MqttConnectionRateLimiter
     {
         lock (_lock)
         {
-            _tokens = Math.Min(_perSecond, _tokens + ((nowMs - _lastMs) * _perSecond / 1000.0));
-            _lastMs = nowMs;
+            Refill(nowMs);
             if (_tokens < 1)
             {
                 return false;
@@ -28,5 +27,21 @@ internal sealed class MqttConnectionRateLimiter
             _tokens -= 1;
             return true;
         }
+    }
+
+    /// <summary>True when the bucket has refilled to its burst: it remembers nothing and may be forgotten.</summary>
+    public bool IsFull(long nowMs)
+    {
+        lock (_lock)
+        {
+            Refill(nowMs);
+            return _tokens >= _perSecond;
+        }
+    }
+
+    private void Refill(long nowMs)
+    {
+        _tokens = Math.Min(_perSecond, _tokens + (Math.Max(0, nowMs - _lastMs) * _perSecond / 1000.0));
+        _lastMs = nowMs;
     }
 }

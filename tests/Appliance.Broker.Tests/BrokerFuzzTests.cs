@@ -24,6 +24,7 @@ public sealed class BrokerFuzzTests
         await using var host = await BrokerHost.StartAsync(o =>
         {
             o.MaxNewConnectionsPerSecond = 100_000;
+            o.MaxNewConnectionsPerSecondPerAddress = 100_000;
             o.ConnectTimeout = TimeSpan.FromSeconds(2);
             o.MaxPacketSize = 4096;
         });

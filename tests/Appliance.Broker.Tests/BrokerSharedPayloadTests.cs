@@ -100,7 +100,11 @@ public sealed class BrokerSharedPayloadTests(ITestOutputHelper output)
     public async Task Allocation_for_one_72_KB_message_to_1000_qos1_subscribers()
     {
         const int count = 1000;
-        await using var host = await BrokerHost.StartAsync(o => o.MaxNewConnectionsPerSecond = 100_000);
+        await using var host = await BrokerHost.StartAsync(o =>
+        {
+            o.MaxNewConnectionsPerSecond = 100_000;
+            o.MaxNewConnectionsPerSecondPerAddress = 100_000;
+        });
         var subscribers = new List<RawMqttSocket>();
         try
         {

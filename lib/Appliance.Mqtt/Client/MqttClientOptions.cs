@@ -34,7 +34,11 @@ public sealed class MqttClientOptions
     public TimeSpan ReconnectMinDelay { get; set; } = TimeSpan.FromMilliseconds(500);
     public TimeSpan ReconnectMaxDelay { get; set; } = TimeSpan.FromSeconds(30);
 
-    public int MaxPacketSize { get; set; } = 1024 * 1024;
+    /// <summary>The default <see cref="MaxPacketSize"/>, which devices run with: servers keep what they send under it.</summary>
+    public const int DefaultMaxPacketSize = 1024 * 1024;
+
+    /// <summary>Largest packet read from the broker; a larger one closes the connection.</summary>
+    public int MaxPacketSize { get; set; } = DefaultMaxPacketSize;
 
     /// <summary>QoS 1 messages awaiting PUBACK; PublishAsync throws <see cref="MqttClientQueueFullException"/> beyond this.</summary>
     public int MaxInflight { get; set; } = 1000;

@@ -24,12 +24,16 @@ public static class NodeEndpoints
         return api;
     }
 
+    /// <summary>The rate-limiter policy of the join route (<see cref="Security.RateLimitSettings.JoinsPerMinute"/> per source address).</summary>
+    public const string JoinRateLimitPolicy = "join";
+
     public static RouteGroupBuilder MapJoin(this RouteGroupBuilder api)
     {
         api.MapPost("/join", (JoinRequest body, JoinService svc, CancellationToken ct) => svc.JoinAsync(body, ct))
             .WithTags("Join")
             .AllowAnonymous()
-            .WithMetadata(new RequestBodyLimits.Limit(RequestBodyLimits.Join));
+            .WithMetadata(new RequestBodyLimits.Limit(RequestBodyLimits.Join))
+            .RequireRateLimiting(JoinRateLimitPolicy);
         return api;
     }
 

@@ -1,10 +1,12 @@
 using System.Security.Cryptography.X509Certificates;
+using System.Threading.RateLimiting;
 using Appliance.Contracts;
 using Appliance.Server.Api;
 using Appliance.Server.Mqtt;
 using Appliance.Server.Security;
 using Appliance.Server.Services;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Configuration.Memory;
 
 namespace Appliance.Server.Hosting;
@@ -69,6 +71,24 @@ public static class ServerApp
         });
         services.AddWebEncoders();
         services.AddTransient<BearerAuthenticationHandler>();
+        services.AddSingleton(sp => RateLimitSettings.Parse(sp.GetRequiredService<IConfiguration>()));
+        services.AddSingleton<AuthFailureLimiter>();
+        services.AddRateLimiter(o =>
+        {
+            // Joins per source address (the route is anonymous and each join writes to the store).
+            o.AddPolicy(NodeEndpoints.JoinRateLimitPolicy, http =>
+            {
+                var perMinute = http.RequestServices.GetRequiredService<RateLimitSettings>().JoinsPerMinute;
+                var source = http.Connection.RemoteIpAddress is { } a ? (a.IsIPv4MappedToIPv6 ? a.MapToIPv4() : a).ToString() : "";
+                return perMinute == 0
+                    ? RateLimitPartition.GetNoLimiter(source)
+                    : RateLimitPartition.GetFixedWindowLimiter(source, _ => new FixedWindowRateLimiterOptions { PermitLimit = perMinute, Window = RateLimitSettings.Window, QueueLimit = 0 });
+            });
+            o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            o.OnRejected = (rejected, _) => new ValueTask(TooManyRequests.WriteAsync(rejected.HttpContext,
+                rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : RateLimitSettings.Window,
+                "too many joins from this address"));
+        });
         var admin = new AuthorizationPolicyBuilder(BearerAuthenticationHandler.SchemeName).RequireRole(BearerAuthenticationHandler.AdminRole).Build();
         services.AddAuthorizationBuilder()
             .AddPolicy(AdminPolicy, admin)
@@ -93,7 +113,11 @@ public static class ServerApp
         });
 
         var app = builder.Build();
+        // Parsed now, not at the first request: a bad RateLimits:* value stops the start naming the key.
+        app.Services.GetRequiredService<RateLimitSettings>();
         app.UseMiddleware<ProblemMiddleware>();
+        // Before authentication and before any body is read: a refused join costs no store lookup and no parsing.
+        app.UseRateLimiter();
         app.UseAuthentication();
         app.UseAuthorization();
         // After authorization, so a caller without the right credential learns only that (401/403), body or not.

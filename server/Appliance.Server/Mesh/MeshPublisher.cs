@@ -4,6 +4,7 @@ using Appliance.Contracts;
 using Appliance.Contracts.Api;
 using Appliance.Contracts.Mesh;
 using Appliance.Crypto;
+using Appliance.Mqtt.Client;
 using Appliance.Mqtt.Packets;
 using Appliance.Server.Hosting;
 using Appliance.Server.Mqtt;
@@ -30,7 +31,7 @@ public sealed class MeshPublisher : BackgroundService
     // connect). Only they can apply a delta, so only they are sent one; registering many nodes costs no messages.
     private readonly HashSet<string> _followers = new(StringComparer.Ordinal);
     private IDisposable? _resyncSubscription;
-    private long _updates, _snapshots, _bytes, _rounds, _queued, _done;
+    private long _updates, _snapshots, _bytes, _rounds, _queued, _done, _refused, _deltasAsSnapshots;
 
     public MeshPublisher(ServerContext context, IMeshBus bus, TimeProvider clock, ILogger<MeshPublisher> logger)
     {
@@ -46,6 +47,26 @@ public sealed class MeshPublisher : BackgroundService
     public long SnapshotsPublished => Interlocked.Read(ref _snapshots);
     public long BytesPublished => Interlocked.Read(ref _bytes);
     public long Rounds => Interlocked.Read(ref _rounds);
+
+    /// <summary>Snapshots not sent because a message of them would be over <see cref="MaxUpdateBytes"/> (each logged as an error).</summary>
+    public long UpdatesRefused => Interlocked.Read(ref _refused);
+
+    /// <summary>Members sent a snapshot instead of a delta that was over <see cref="MaxUpdateBytes"/>.</summary>
+    public long DeltasSentAsSnapshots => Interlocked.Read(ref _deltasAsSnapshots);
+
+    /// <summary>
+    /// The largest signed update sent: the device MQTT client's packet limit (<see cref="MqttClientOptions.DefaultMaxPacketSize"/>,
+    /// which agents run with) less room for the PUBLISH header, topic and properties. A bigger delta goes as a snapshot
+    /// in parts; a part still bigger is refused and logged, since the member's client would refuse it and the broker
+    /// would keep offering it.
+    /// </summary>
+    public const int DefaultMaxUpdateBytes = MqttClientOptions.DefaultMaxPacketSize - 1024;
+
+    /// <summary><see cref="DefaultMaxUpdateBytes"/>; tests lower it to reach the limit with small networks.</summary>
+    internal int MaxUpdateBytes { get; set; } = DefaultMaxUpdateBytes;
+
+    /// <summary>Peers per shared snapshot part (<see cref="NetworkView.PeersPerSnapshotPart"/>); tests lower it with <see cref="MaxUpdateBytes"/>.</summary>
+    internal int PeersPerSnapshotPart { get; set; } = NetworkView.PeersPerSnapshotPart;
 
     /// <summary>True when every change reported so far has been published (for tests and diagnostics).</summary>
     public bool IsIdle => Interlocked.Read(ref _done) == Interlocked.Read(ref _queued);
@@ -166,22 +187,45 @@ public sealed class MeshPublisher : BackgroundService
                 }
                 _views[node.Network] = view;
             }
-            if (view.SnapshotInParts())
+            if (await PublishSnapshotAsync(view, nodeId, now, ct))
             {
-                var (parts, digests) = view.SealedSharedParts(Seal, now);
-                await PublishAsync(view.SnapshotHead(nodeId, digests, now), ct);
-                foreach (var part in parts)
-                {
-                    await PublishWireAsync(nodeId, part, ct);
-                }
+                _followers.Add(nodeId);
             }
-            else
-            {
-                await PublishAsync(view.Snapshot(nodeId, now), ct);
-            }
-            _followers.Add(nodeId);
-            Interlocked.Increment(ref _snapshots);
         }
+    }
+
+    // A member's snapshot in one message, or as its head plus the shared parts when the peers are too many (or one
+    // message would be over what the member can take). A message that still does not fit is refused, not sent.
+    private async Task<bool> PublishSnapshotAsync(NetworkView view, string nodeId, DateTimeOffset now, CancellationToken ct)
+    {
+        if (!view.SnapshotInParts(PeersPerSnapshotPart))
+        {
+            var whole = Seal(view.Snapshot(nodeId, now));
+            if (whole.Length <= MaxUpdateBytes)
+            {
+                await PublishWireAsync(nodeId, whole, ct);
+                Interlocked.Increment(ref _snapshots);
+                return true;
+            }
+        }
+        var (parts, digests) = view.SealedSharedParts(Seal, now, PeersPerSnapshotPart);
+        var head = Seal(view.SnapshotHead(nodeId, digests, now));
+        var largest = Math.Max(head.Length, parts.Length == 0 ? 0 : parts.Max(p => p.Length));
+        if (largest > MaxUpdateBytes)
+        {
+            Interlocked.Increment(ref _refused);
+            _logger.LogError(
+                "not sending node {Node} its snapshot of network {Network} v{Version}: a message of it is {Bytes} bytes, over the {Max} a member's MQTT client takes; the network's settings (DNS names, gateway ranges) must shrink",
+                nodeId, view.Network, view.Version, largest, MaxUpdateBytes);
+            return false;
+        }
+        await PublishWireAsync(nodeId, head, ct);
+        foreach (var part in parts)
+        {
+            await PublishWireAsync(nodeId, part, ct);
+        }
+        Interlocked.Increment(ref _snapshots);
+        return true;
     }
 
     // One diff for the whole network, sent as one network delta: serialized and signed once, the same bytes to every
@@ -192,16 +236,34 @@ public sealed class MeshPublisher : BackgroundService
         var (changed, removed) = NetworkView.Diff(before, after);
         var recipients = after.Members.Keys.Where(m => before.Members.ContainsKey(m) && _followers.Contains(m)).ToList();
         var own = recipients.Where(m => after.OwnChanged(m, before)).ToList();
+        var tooBigLogged = false;
         byte[]? shared = null;
         foreach (var nodeId in recipients)
         {
+            byte[] wire;
             if (own.Count > 0 && own.Contains(nodeId, StringComparer.Ordinal))
             {
-                await PublishAsync(after.DeltaFor(nodeId, before, changed, removed, now), ct);
+                wire = Seal(after.DeltaFor(nodeId, before, changed, removed, now));
+            }
+            else
+            {
+                wire = shared ??= Seal(after.NetworkDelta(before, changed, removed, own, now));
+            }
+            if (wire.Length > MaxUpdateBytes)
+            {
+                // A delta the member's client cannot take would be refused by it (and kept for it by the broker):
+                // the member gets the new version as a snapshot, which goes in parts that fit.
+                if (!tooBigLogged)
+                {
+                    tooBigLogged = true;
+                    _logger.LogWarning("the delta v{From}->v{To} of network {Network} is {Bytes} bytes, over the {Max} a member's MQTT client takes; sending snapshots instead",
+                        before.Version, after.Version, after.Network, wire.Length, MaxUpdateBytes);
+                }
+                Interlocked.Increment(ref _deltasAsSnapshots);
+                await PublishSnapshotAsync(after, nodeId, now, ct);
                 continue;
             }
-            shared ??= Seal(after.NetworkDelta(before, changed, removed, own, now));
-            await PublishWireAsync(nodeId, shared, ct);
+            await PublishWireAsync(nodeId, wire, ct);
         }
         foreach (var gone in removed)
         {
@@ -219,8 +281,6 @@ public sealed class MeshPublisher : BackgroundService
             return net is null ? null : NetworkView.Build(NetworkState.Load(s, net, _context.DnsSuffix), previous);
         }, ct);
     }
-
-    private Task PublishAsync(MeshUpdate update, CancellationToken ct) => PublishWireAsync(update.NodeId, Seal(update), ct);
 
     private byte[] Seal(MeshUpdate update) =>
         SignedEnvelope.Seal(_context.SigningKey, JsonSerializer.SerializeToUtf8Bytes(update, ApplianceJsonContext.Default.MeshUpdate));

@@ -119,13 +119,13 @@ public sealed class NetworkView
     /// (<see cref="MeshSnapshotAssembler.Digest"/>), made once per view: later calls return the first call's messages,
     /// IssuedAt included (agents order by version, not by time).
     /// </summary>
-    public (byte[][] Parts, string[] Digests) SealedSharedParts(Func<MeshUpdate, byte[]> seal, DateTimeOffset now)
+    public (byte[][] Parts, string[] Digests) SealedSharedParts(Func<MeshUpdate, byte[]> seal, DateTimeOffset now, int peersPerPart = PeersPerSnapshotPart)
     {
         if (_sealedSharedParts is { } made)
         {
             return made;
         }
-        var parts = SharedSnapshotParts(now).Select(seal).ToArray();
+        var parts = SharedSnapshotParts(now, peersPerPart).Select(seal).ToArray();
         var sealedParts = (parts, parts.Select(p => MeshSnapshotAssembler.Digest(p)).ToArray());
         _sealedSharedParts = sealedParts;
         return sealedParts;

@@ -5,9 +5,21 @@ using Appliance.Server.Services;
 
 namespace Appliance.Server.Mesh;
 
-/// <summary>Reads the nodes' status reports off the mesh bus and records them.</summary>
-public sealed class NodeReportListener(IMeshBus bus, NodeService nodes, ILogger<NodeReportListener> logger) : IHostedService
+/// <summary>
+/// Reads the nodes' status reports off the mesh bus and records them, at most one per node per
+/// <see cref="ReportWindow"/>: reports that arrive within a node's window wait, and only the latest of them is
+/// recorded when it ends. A node whose endpoint flaps thousands of times costs the network one version (and one
+/// delta to every member) per window, not one per flap.
+/// </summary>
+public sealed class NodeReportListener(IMeshBus bus, NodeService nodes, TimeProvider clock, ILogger<NodeReportListener> logger) : IHostedService
 {
+    /// <summary>How often one node's reports are recorded at most.</summary>
+    public static readonly TimeSpan ReportWindow = TimeSpan.FromSeconds(5);
+
+    // Nodes inside a window (recorded less than ReportWindow ago). A slot goes when its window ends with nothing
+    // waiting, so the table holds only nodes that reported recently.
+    private readonly Dictionary<string, Slot> _slots = new(StringComparer.Ordinal);
+    private readonly Lock _lock = new();
     private IDisposable? _subscription;
 
     public Task StartAsync(CancellationToken cancellationToken)
@@ -32,11 +44,51 @@ public sealed class NodeReportListener(IMeshBus bus, NodeService nodes, ILogger<
                 }
                 if (report is not null)
                 {
-                    _ = RecordAsync(nodeId, report);
+                    Received(nodeId, report);
                 }
             });
         }
         return Task.CompletedTask;
+    }
+
+    private void Received(string nodeId, Contracts.Mesh.NodeReport report)
+    {
+        lock (_lock)
+        {
+            if (_slots.TryGetValue(nodeId, out var slot))
+            {
+                // Inside the window: keep only the latest; the window's end records it.
+                slot.Waiting = report;
+                return;
+            }
+            slot = new Slot();
+            _slots.Add(nodeId, slot);
+            slot.Timer = clock.CreateTimer(_ => WindowEnded(nodeId), null, ReportWindow, Timeout.InfiniteTimeSpan);
+        }
+        _ = RecordAsync(nodeId, report);
+    }
+
+    private void WindowEnded(string nodeId)
+    {
+        Contracts.Mesh.NodeReport? waiting;
+        lock (_lock)
+        {
+            if (!_slots.TryGetValue(nodeId, out var slot))
+            {
+                return;
+            }
+            waiting = slot.Waiting;
+            slot.Waiting = null;
+            if (waiting is null)
+            {
+                slot.Timer?.Dispose();
+                _slots.Remove(nodeId);
+                return;
+            }
+            // Recording the waiting report opens the node's next window.
+            slot.Timer?.Change(ReportWindow, Timeout.InfiniteTimeSpan);
+        }
+        _ = RecordAsync(nodeId, waiting);
     }
 
     private async Task RecordAsync(string nodeId, Contracts.Mesh.NodeReport report)
@@ -54,6 +106,21 @@ public sealed class NodeReportListener(IMeshBus bus, NodeService nodes, ILogger<
     public Task StopAsync(CancellationToken cancellationToken)
     {
         _subscription?.Dispose();
+        lock (_lock)
+        {
+            foreach (var slot in _slots.Values)
+            {
+                slot.Timer?.Dispose();
+            }
+            _slots.Clear();
+        }
         return Task.CompletedTask;
+    }
+
+    private sealed class Slot
+    {
+        public ITimer? Timer { get; set; }
+
+        public Contracts.Mesh.NodeReport? Waiting { get; set; }
     }
 }

@@ -34,6 +34,7 @@ public sealed class BrokerHost : IHostedService, IAsyncDisposable
         }
         var options = new MqttBrokerOptions
         {
+            MaxNewConnectionsPerSecondPerAddress = PerAddressRate(configuration),
             Log = (level, line) => _logger.Log(level switch
             {
                 MqttBrokerLogLevel.Warning => LogLevel.Warning,
@@ -61,6 +62,27 @@ public sealed class BrokerHost : IHostedService, IAsyncDisposable
     public string? PublicUrl =>
         !Enabled ? null
         : _settings.PublicUrl ?? $"{Url.Scheme}://{new Uri(_context.PublicUrl).Host}:{BoundUrl.Port}";
+
+    /// <summary>
+    /// <c>Mqtt:ConnectionsPerSecondPerAddress</c>: new broker connections accepted per second from one source address
+    /// (default <see cref="DefaultConnectionsPerSecondPerAddress"/>; 0 = no per-address limit, for fleets behind one NAT).
+    /// </summary>
+    private static int PerAddressRate(IConfiguration configuration)
+    {
+        const string key = "Mqtt:ConnectionsPerSecondPerAddress";
+        var text = configuration[key];
+        if (string.IsNullOrEmpty(text))
+        {
+            return DefaultConnectionsPerSecondPerAddress;
+        }
+        if (!int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n))
+        {
+            throw new InvalidOperationException($"{key} must be a whole number of connections per second (0 for no limit), not '{text}'");
+        }
+        return n == 0 ? int.MaxValue : n;
+    }
+
+    public const int DefaultConnectionsPerSecondPerAddress = 50;
 
     private static string DefaultUrl(ServerContext context)
     {

@@ -15,7 +15,7 @@ public static class MeshBusServiceCollectionExtensions
             : new EmbeddedMeshBus(sp.GetRequiredService<BrokerHost>()));
         services.AddSingleton<IBrokerAccounts>(sp => sp.GetRequiredService<MqttSettings>().UsesMosquitto
             ? sp.GetRequiredService<MosquittoBrokerAccounts>()
-            : new EmbeddedBrokerAccounts());
+            : new EmbeddedBrokerAccounts(sp.GetRequiredService<BrokerHost>()));
         services.AddHostedService(sp => sp.GetRequiredService<IMeshBus>());
         return services;
     }

@@ -19,6 +19,9 @@ public sealed class ServerUnderTest : IAsyncDisposable
         {
             psi.ArgumentList.Add(a);
         }
+        // Thousands of simulated nodes join and connect from loopback, one source address: no per-address limits.
+        psi.Environment["APPLIANCE_RateLimits__JoinsPerMinute"] = "0";
+        psi.Environment["APPLIANCE_Mqtt__ConnectionsPerSecondPerAddress"] = "0";
         // BENCH_SERVER_ENV="KEY=VALUE ...": extra environment for the server only (runtime knobs to compare).
         foreach (var kv in (Environment.GetEnvironmentVariable("BENCH_SERVER_ENV") ?? string.Empty).Split(' ', StringSplitOptions.RemoveEmptyEntries))
         {

@@ -13,6 +13,7 @@ internal static class HostMode
         {
             MaxConnections = 19_000,
             MaxNewConnectionsPerSecond = 1_000_000,
+            MaxNewConnectionsPerSecondPerAddress = 1_000_000,
             MaxPendingWritesPerClient = 100_000,
         };
         options.Listeners.Add(new MqttBrokerListenerOptions(new IPEndPoint(IPAddress.Loopback, port)));

@@ -32,6 +32,7 @@ internal static class TlsHostMode
         {
             MaxConnections = 19_000,
             MaxNewConnectionsPerSecond = 1_000_000,
+            MaxNewConnectionsPerSecondPerAddress = 1_000_000,
             MaxPendingWritesPerClient = 100_000,
             ReleaseTlsBuffersWhenIdle = Environment.GetEnvironmentVariable("BENCH_RELEASE_TLS_BUFFERS") != "0",
         };
