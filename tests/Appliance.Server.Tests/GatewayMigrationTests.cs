@@ -26,7 +26,7 @@ public sealed class GatewayMigrationTests
             cmd.ExecuteNonQuery();
         }
         using var store = new SqliteStore(path);
-        Assert.Equal(2, store.SchemaVersion);
+        Assert.Equal(3, store.SchemaVersion);
         var (node, clients, names) = await store.ReadAsync(s => (s.FindNode("n1"), s.ListExtClients("home"), s.NodeNames("home")));
         Assert.Equal(("a", null), (node!.Name, node.InternetGateway));
         Assert.Empty(clients);

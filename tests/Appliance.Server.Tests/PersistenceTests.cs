@@ -52,7 +52,7 @@ public sealed class PersistenceTests
             node = await first.JoinAsync(key, "keeper");
             token = first.AdminToken;
             fingerprint = first.Context.Certificates!.CaFingerprint;
-            Assert.Equal(2, first.Context.Store.SchemaVersion);
+            Assert.Equal(3, first.Context.Store.SchemaVersion);
         }
         using var second = new ServerFactory(dir.Path);
         Assert.Equal(token, second.AdminToken);

@@ -109,5 +109,15 @@ internal static class SqliteMigrations
             );
             CREATE UNIQUE INDEX dns_entries_network_record ON dns_entries(network, name, type, value);
             """),
+        (3, "network epochs, the signing-key chain", """
+            ALTER TABLE networks ADD COLUMN epoch TEXT NOT NULL DEFAULT '';
+            UPDATE networks SET epoch = lower(hex(randomblob(16)));
+            CREATE TABLE signing_keys (
+                seq          INTEGER PRIMARY KEY,
+                public_key   TEXT NOT NULL UNIQUE,
+                announcement BLOB,
+                created_at   TEXT NOT NULL
+            );
+            """),
     ];
 }
