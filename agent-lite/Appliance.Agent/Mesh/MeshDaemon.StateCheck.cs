@@ -33,17 +33,18 @@ public sealed partial class MeshDaemon
     {
         using var source = StateSource?.Invoke(state) ?? DefaultSource(state);
         var chain = await source.GetSigningKeysAsync(ct);
-        foreach (var announcement in chain.Announcements)
-        {
-            if (gate.TryFollowAnnouncement(Convert.FromBase64String(announcement), out var why))
-            {
-                FollowSigningKey(state, gate, check, why + " (from the chain over HTTPS)");
-            }
-        }
         var pulled = await source.GetConfigAsync(ct);
+        // Under the apply lock, like every message: the gate and the state are changed by one task at a time.
         await _applying.WaitAsync(ct);
         try
         {
+            foreach (var announcement in chain.Announcements)
+            {
+                if (gate.TryFollowAnnouncement(Convert.FromBase64String(announcement), out var why))
+                {
+                    FollowSigningKey(state, gate, check, why + " (from the chain over HTTPS)");
+                }
+            }
             if (pulled.NodeId == state.NodeId && MeshStateCheck.ShouldTake(_current, pulled))
             {
                 SaveDesired(pulled);

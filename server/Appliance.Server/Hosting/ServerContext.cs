@@ -42,9 +42,10 @@ public sealed class ServerContext : IDisposable
         EnsureAdminToken(logger);
         SigningKeys = SigningKeyRing.Open(DataDir, Store, DateTimeOffset.UtcNow);
         (ServerId, var madeId) = ServerIdentity.LoadOrCreate(DataDir, Store);
-        if (madeId)
+        if (madeId is not null)
         {
-            logger.LogInformation("server id {ServerId}: agents take this server's snapshots as a new lineage", ServerId);
+            logger.Log(madeId == ServerIdentity.FirstStart ? LogLevel.Information : LogLevel.Warning,
+                "new server id {ServerId} ({Why}): agents take this server's snapshots as a new lineage", ServerId, madeId);
         }
         // Last, so the files made above (the store's -wal and -shm among them) are owner-only too.
         DataDirPermissions.Enforce(DataDir);
