@@ -11,7 +11,7 @@ const string Usage = """
       pull   [--json] [--state-dir DIR]       fetch this node's desired state from the server
       leave  [--force] [--state-dir DIR] [--hosts-file PATH]   deregister and remove the interface, hosts entries, state
       run    [--state-dir DIR] [--hosts-file PATH] [--backend auto|kernel|userspace]
-             [--firewall auto|nftables|iptables|iptables-legacy|iptables-nft|fw4]
+             [--firewall auto|nftables|iptables|iptables-legacy|iptables-nft|fw4] [--state-check-after SECONDS]
              follow the server's updates and keep WireGuard, addresses, routes, hosts and gateway roles in step
       version
     """;
@@ -21,7 +21,7 @@ var values = new Dictionary<string, IReadOnlySet<string>>
     ["join"] = new HashSet<string> { "--token", "--interface", "--state-dir", "--hostname", "--listen-port", "--endpoint", "--network" },
     ["status"] = new HashSet<string> { "--state-dir" },
     ["pull"] = new HashSet<string> { "--state-dir" },
-    ["run"] = new HashSet<string> { "--state-dir", "--hosts-file", "--backend", "--firewall" },
+    ["run"] = new HashSet<string> { "--state-dir", "--hosts-file", "--backend", "--firewall", "--state-check-after" },
     ["leave"] = new HashSet<string> { "--state-dir", "--hosts-file" },
     ["version"] = new HashSet<string>(),
 };
@@ -66,7 +66,8 @@ try
             await PullCommand.RunAsync(new StateStore(stateDir), cl.Flag("--json"), Console.Out, cts.Token);
             return 0;
         case "run":
-            return await RunCommand.RunAsync(new StateStore(stateDir), cl.Value("--hosts-file") ?? "/etc/hosts", cl.Value("--backend") ?? "auto", cl.Value("--firewall"), cts.Token);
+            return await RunCommand.RunAsync(new StateStore(stateDir), cl.Value("--hosts-file") ?? "/etc/hosts", cl.Value("--backend") ?? "auto", cl.Value("--firewall"), cts.Token,
+                cl.IntValue("--state-check-after", 1, 86_400) is { } after ? TimeSpan.FromSeconds(after) : null);
         case "leave":
             await LeaveCommand.RunAsync(new StateStore(stateDir), cl.Value("--hosts-file") ?? "/etc/hosts", cl.Flag("--force"), Console.Out, cts.Token);
             return 0;

@@ -10,7 +10,7 @@ using Appliance.Crypto;
 namespace Appliance.Agent;
 
 /// <summary>The agent's calls to the coordination server over HTTPS pinned to the server's CA.</summary>
-public sealed class ServerApi : IDisposable
+public sealed class ServerApi : Mesh.INodeStateSource
 {
     private readonly HttpClient _http;
 
@@ -56,6 +56,9 @@ public sealed class ServerApi : IDisposable
 
     public Task<NodeConfigDto> GetConfigAsync(CancellationToken ct) =>
         SendAsync(HttpMethod.Get, "api/v1/node/config", null, ApplianceJsonContext.Default.NodeConfigDto, "config pull", ct);
+
+    public Task<SigningKeyChainDto> GetSigningKeysAsync(CancellationToken ct) =>
+        SendAsync(HttpMethod.Get, "api/v1/node/signing-keys", null, ApplianceJsonContext.Default.SigningKeyChainDto, "signing-key chain", ct);
 
     /// <summary>Removes this node from the server (its credential stops working).</summary>
     public Task LeaveAsync(CancellationToken ct) =>

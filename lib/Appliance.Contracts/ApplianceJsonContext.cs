@@ -38,4 +38,6 @@ namespace Appliance.Contracts;
 [JsonSerializable(typeof(CreateDnsEntryRequest))]
 [JsonSerializable(typeof(DnsEntryDto))]
 [JsonSerializable(typeof(List<DnsEntryDto>))]
+[JsonSerializable(typeof(SigningKeyChainDto))]
+[JsonSerializable(typeof(SigningKeyDto))]
 public sealed partial class ApplianceJsonContext : JsonSerializerContext;

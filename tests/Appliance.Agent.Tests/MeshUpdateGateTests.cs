@@ -13,9 +13,14 @@ public sealed class MeshUpdateGateTests
     private static readonly byte[] ServerKey = Ed25519.GeneratePrivateKey();
     private readonly MeshUpdateGate _gate = new(Ed25519.PublicKeyOf(ServerKey), "me");
 
+    // The lineage every update here counts its versions in, unless a test says otherwise.
+    private const string Epoch = "e1";
+    private const string Server = "s1";
+
     private static NodeConfigDto Config(long v, params string[] peers) =>
         new("me", "me", v, new NodeInterfaceDto("home", ["10.0.0.1/24"], 51821, 1420),
-            [.. peers.Select((p, i) => new PeerDto(p, p, Convert.ToBase64String(new byte[32].Select(_ => (byte)(i + 1)).ToArray()), [$"10.0.0.{i + 2}/32"], null, [], 20))]);
+            [.. peers.Select((p, i) => new PeerDto(p, p, Convert.ToBase64String(new byte[32].Select(_ => (byte)(i + 1)).ToArray()), [$"10.0.0.{i + 2}/32"], null, [], 20))],
+            Epoch: Epoch, ServerId: Server);
 
     private static byte[] Wire(MeshUpdate u, byte[]? key = null) =>
         SignedEnvelope.Seal(key ?? ServerKey, JsonSerializer.SerializeToUtf8Bytes(u, ApplianceJsonContext.Default.MeshUpdate));
@@ -30,6 +35,8 @@ public sealed class MeshUpdateGateTests
         FromVersion = from,
         ToVersion = to,
         UpsertPeers = upserts,
+        Epoch = Epoch,
+        ServerId = Server,
     };
 
     private static PeerDto Peer(string id, int i) =>
@@ -98,15 +105,15 @@ public sealed class MeshUpdateGateTests
     // A snapshot the way the server sends a big network's: this node's own head (part 0, no peers), then parts shared
     // by every member of the network, which list all members including this one.
     // The head lists the digests of the signed shared parts. Peers match Config's (the same keys and addresses).
-    private static (MeshUpdate Head, MeshUpdate[] Shared) SharedSnapshot(long version, string network = "home", string lastPeer = "c")
+    private static (MeshUpdate Head, MeshUpdate[] Shared) SharedSnapshot(long version, string network = "home", string lastPeer = "c", string epoch = Epoch)
     {
         MeshUpdate Shared(int i, params PeerDto[] peers) => new()
         {
             Kind = MeshUpdate.SnapshotKind, NodeId = MeshUpdate.AnyMember, Name = string.Empty, Network = network,
-            ToVersion = version, Part = i, Parts = 3, UpsertPeers = peers,
+            ToVersion = version, Part = i, Parts = 3, UpsertPeers = peers, Epoch = epoch, ServerId = Server,
         };
         MeshUpdate[] shared = [Shared(1, Peer("a", 0), Peer("b", 1)), Shared(2, Peer("me", 9), Peer(lastPeer, 2))];
-        var head = MeshDelta.Snapshot(Config(version), default) with
+        var head = MeshDelta.Snapshot(Config(version) with { Epoch = epoch }, default) with
         {
             Part = 0, Parts = 3, PartDigests = [.. shared.Select(p => MeshSnapshotAssembler.Digest(Wire(p)))],
         };

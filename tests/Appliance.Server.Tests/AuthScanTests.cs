@@ -11,7 +11,7 @@ namespace Appliance.Server.Tests;
 public sealed partial class AuthScanTests : IDisposable
 {
     private static readonly HashSet<string> Public = ["/healthz", "/openapi/{documentName}.json", "/api/v1/join", "/ca.crt"];
-    private static readonly HashSet<string> NodeRoutes = ["/api/v1/node/config", "/api/v1/node"];
+    private static readonly HashSet<string> NodeRoutes = ["/api/v1/node/config", "/api/v1/node", "/api/v1/node/signing-keys"];
 
     private readonly ServerFactory _server = new();
 

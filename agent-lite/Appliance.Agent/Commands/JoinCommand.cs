@@ -75,6 +75,9 @@ public static class JoinCommand
                 Network = options.Network,
             }, ct);
 
+            // A new membership starts from nothing: the desired state of an earlier one (its peers, version and
+            // lineage) must not be restored by `run` or shown by `status` under the new identity.
+            store.DeleteDesired();
             var state = new AgentState
             {
                 Server = token.Server,

@@ -8,7 +8,7 @@ namespace Appliance.Agent.Commands;
 /// <summary>`appliance-agent run`: the daemon, in the foreground (systemd and procd supervise it), logging to stdout.</summary>
 public static class RunCommand
 {
-    public static async Task<int> RunAsync(StateStore store, string hostsFile, string backendName, string? firewall, CancellationToken ct)
+    public static async Task<int> RunAsync(StateStore store, string hostsFile, string backendName, string? firewall, CancellationToken ct, TimeSpan? stateCheckAfter = null)
     {
         var kind = backendName switch
         {
@@ -21,7 +21,10 @@ public static class RunCommand
         using var route = RouteNetlinkClient.Open();
         Console.Out.WriteLine($"appliance-agent {JoinCommand.AgentVersion}: WireGuard backend {backend.Kind}, state in {store.Directory}");
         await using var roles = new Gateway.GatewayRoles(store.Directory, firewall, Console.Out);
-        var daemon = new MeshDaemon(store, new MeshApplier(backend, route, hostsFile, roles), Console.Out);
+        var daemon = new MeshDaemon(store, new MeshApplier(backend, route, hostsFile, roles), Console.Out)
+        {
+            StateCheckAfter = stateCheckAfter ?? MeshStateCheck.DefaultAfter,
+        };
         return await daemon.RunAsync(ct);
     }
 }

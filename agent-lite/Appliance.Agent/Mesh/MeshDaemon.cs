@@ -11,7 +11,7 @@ namespace Appliance.Agent.Mesh;
 /// `appliance-agent run`: restores the last applied state at once (the server may be down), then follows the
 /// server's signed updates over MQTT, persisting each new state before applying it. Reconnects by itself.
 /// </summary>
-public sealed class MeshDaemon(StateStore store, MeshApplier applier, TextWriter log, TimeProvider? clock = null)
+public sealed partial class MeshDaemon(StateStore store, MeshApplier applier, TextWriter log, TimeProvider? clock = null)
 {
     private readonly SemaphoreSlim _applying = new(1, 1);
     private NodeConfigDto? _current;
@@ -25,7 +25,7 @@ public sealed class MeshDaemon(StateStore store, MeshApplier applier, TextWriter
         {
             throw new AgentException("the server gave no MQTT broker or signing key at join; join again with a newer server");
         }
-        _current = store.LoadDesired();
+        _current = LoadOwnDesired(state);
         _desiredStamp = DesiredStamp();
         if (_current is not null)
         {
@@ -63,6 +63,8 @@ public sealed class MeshDaemon(StateStore store, MeshApplier applier, TextWriter
         await client.PublishAsync(ResyncTopic(state), "{}", MqttQos.AtLeastOnce, cancellationToken: ct);
         using var reporting = CancellationTokenSource.CreateLinkedTokenSource(background);
         var reporter = ReportLoopAsync(client, state, () => _current, reporting.Token);
+        var check = new MeshStateCheck(_clock, StateCheckAfter);
+        var checker = check.RunAsync(() => client.IsConnected, c => CheckOverHttpsAsync(state, gate, check, c), log, reporting.Token);
 
         try
         {
@@ -87,6 +89,10 @@ public sealed class MeshDaemon(StateStore store, MeshApplier applier, TextWriter
                 switch (outcome)
                 {
                     case MeshUpdateOutcome.Applied:
+                        check.HeardNews();
+                        break;
+                    case MeshUpdateOutcome.SigningKeyChanged:
+                        FollowSigningKey(state, gate, check, reason);
                         break;
                     case MeshUpdateOutcome.NeedsSnapshot:
                         log.WriteLine($"{reason}; asking for a snapshot");
@@ -94,6 +100,8 @@ public sealed class MeshDaemon(StateStore store, MeshApplier applier, TextWriter
                         break;
                     case MeshUpdateOutcome.Rejected:
                         log.WriteLine($"rejected a message ({gate.Rejected} so far): {reason}");
+                        // Perhaps signed by a key announced while this node was away: the chain is one HTTPS call.
+                        check.CheckSoon();
                         break;
                     case MeshUpdateOutcome.Unchanged:
                         break;
@@ -105,6 +113,7 @@ public sealed class MeshDaemon(StateStore store, MeshApplier applier, TextWriter
         }
         await reporting.CancelAsync();
         await reporter;
+        await checker;
     }
 
     /// <summary>Interval between status reports (liveness); a change of port or endpoints is reported at the next tick.</summary>
@@ -178,7 +187,7 @@ public sealed class MeshDaemon(StateStore store, MeshApplier applier, TextWriter
                 if (DesiredStamp() is var stamp && stamp != _desiredStamp)
                 {
                     _desiredStamp = stamp;
-                    if (TryLoadPulled() is { } pulled && (_current is null || pulled.Version > _current.Version))
+                    if (TryLoadPulled() is { } pulled && MeshStateCheck.ShouldTake(_current, pulled))
                     {
                         _current = pulled;
                         await ApplyLoggedAsync(state, pulled, "picked up a pulled config", ct);

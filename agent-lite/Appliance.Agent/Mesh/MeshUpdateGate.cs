@@ -13,14 +13,20 @@ public enum MeshUpdateOutcome
     Unchanged,
     Rejected,
     NeedsSnapshot,
+    /// <summary>An announcement signed by the key the gate held named a new key; the gate now holds that one.</summary>
+    SigningKeyChanged,
 }
 
 /// <summary>
 /// Decides what an incoming message does to the node's desired state (pure apart from the signature check):
 /// unsigned or badly signed → rejected; for another node, or a network delta or shared snapshot part for another
-/// network, a network delta that excludes this node or removes it → rejected; older than what we have (replay) → rejected;
-/// a delta that does not start at our version → we need a snapshot; a part of a snapshot sent in several messages →
-/// kept until all parts are here; otherwise the new state.
+/// network, a network delta that excludes this node or removes it → rejected; without a lineage (network epoch and
+/// server id) → rejected; a delta of another lineage than ours (a network deleted and created again, a restored or
+/// another database) → rejected, while a snapshot of another lineage replaces ours whatever its version; within our
+/// lineage, older than what we have (replay) → rejected; a delta that does not start at our version → we need a
+/// snapshot; a part of a snapshot sent in several messages → kept until all parts are here; otherwise the new state.
+/// A signing-key announcement verified with the key held makes its new key the one held
+/// (<see cref="MeshUpdateOutcome.SigningKeyChanged"/>): from then on only that key's signatures count.
 /// </summary>
 public sealed class MeshUpdateGate(byte[] serverSigningKey, string nodeId)
 {
@@ -29,10 +35,13 @@ public sealed class MeshUpdateGate(byte[] serverSigningKey, string nodeId)
 
     public long Rejected { get; private set; }
 
+    /// <summary>The server's Ed25519 public key the gate verifies with: the one learnt at join, or the last announced.</summary>
+    public byte[] SigningKey { get; private set; } = serverSigningKey;
+
     public MeshUpdateOutcome Evaluate(ReadOnlySpan<byte> wire, NodeConfigDto? current, out NodeConfigDto? next, out string reason)
     {
         next = null;
-        if (!SignedEnvelope.TryOpen(wire, serverSigningKey, out var payload, out reason))
+        if (!SignedEnvelope.TryOpen(wire, SigningKey, out var payload, out reason))
         {
             Rejected++;
             return MeshUpdateOutcome.Rejected;
@@ -48,6 +57,15 @@ public sealed class MeshUpdateGate(byte[] serverSigningKey, string nodeId)
             reason = "signed but not a mesh update: " + e.Message;
             return MeshUpdateOutcome.Rejected;
         }
+        if (update is { IsSigningKeyAnnouncement: true })
+        {
+            if (Adopt(update, out reason))
+            {
+                return MeshUpdateOutcome.SigningKeyChanged;
+            }
+            Rejected++;
+            return MeshUpdateOutcome.Rejected;
+        }
         if (update is null || (update.IsNetworkDelta || update.IsSharedSnapshotPart ? update.NodeId != MeshUpdate.AnyMember : update.NodeId != nodeId))
         {
             Rejected++;
@@ -60,13 +78,28 @@ public sealed class MeshUpdateGate(byte[] serverSigningKey, string nodeId)
             reason = foreign;
             return MeshUpdateOutcome.Rejected;
         }
-        if (current is not null && update.ToVersion < current.Version)
+        if (string.IsNullOrEmpty(update.Epoch) || string.IsNullOrEmpty(update.ServerId))
+        {
+            Rejected++;
+            reason = "an update without a network epoch and server id (from an older server)";
+            return MeshUpdateOutcome.Rejected;
+        }
+        // Versions count within one lineage only: a snapshot of a new lineage replaces the state even when its
+        // number is lower; a delta of another lineage has nothing here to apply to.
+        var newLineage = current is not null && !current.SameLineage(update);
+        if (newLineage && !update.IsSnapshot)
+        {
+            Rejected++;
+            reason = $"a {update.Kind} of another lineage (epoch {update.Epoch} of server {update.ServerId}; this node follows epoch {current!.Epoch ?? "-"} of server {current.ServerId ?? "-"})";
+            return MeshUpdateOutcome.Rejected;
+        }
+        if (!newLineage && current is not null && update.ToVersion < current.Version)
         {
             Rejected++;
             reason = $"replayed or stale: version {update.ToVersion} is older than {current.Version}";
             return MeshUpdateOutcome.Rejected;
         }
-        if (current is not null && update.ToVersion == current.Version)
+        if (!newLineage && current is not null && update.ToVersion == current.Version)
         {
             reason = $"already at version {current.Version}";
             return MeshUpdateOutcome.Unchanged;
@@ -93,8 +126,57 @@ public sealed class MeshUpdateGate(byte[] serverSigningKey, string nodeId)
             reason = e.Message;
             return MeshUpdateOutcome.NeedsSnapshot;
         }
-        reason = update.IsSnapshot ? $"snapshot v{update.ToVersion}" : $"{update.Kind} v{update.FromVersion}→v{update.ToVersion}";
+        reason = update.IsSnapshot
+            ? $"snapshot v{update.ToVersion}{(newLineage ? $" of a new lineage (epoch {update.Epoch})" : string.Empty)}"
+            : $"{update.Kind} v{update.FromVersion}→v{update.ToVersion}";
         return MeshUpdateOutcome.Applied;
+    }
+
+    /// <summary>
+    /// Follows one announcement of the server's chain (fetched over pinned HTTPS): true when it is signed by the key
+    /// held and names a new one, which is then held. An announcement of an older key (earlier in the chain) is simply
+    /// false and not counted as rejected.
+    /// </summary>
+    public bool TryFollowAnnouncement(ReadOnlySpan<byte> wire, out string reason)
+    {
+        if (!SignedEnvelope.TryOpen(wire, SigningKey, out var payload, out reason))
+        {
+            return false;
+        }
+        try
+        {
+            return JsonSerializer.Deserialize(payload, ApplianceJsonContext.Default.MeshUpdate) is { IsSigningKeyAnnouncement: true } update && Adopt(update, out reason);
+        }
+        catch (JsonException e)
+        {
+            reason = "signed but not an announcement: " + e.Message;
+            return false;
+        }
+    }
+
+    private bool Adopt(MeshUpdate announcement, out string reason)
+    {
+        byte[]? next = null;
+        try
+        {
+            next = announcement.NextSigningKey is { } text ? Convert.FromBase64String(text) : null;
+        }
+        catch (FormatException)
+        {
+        }
+        if (announcement.NodeId != MeshUpdate.AnyMember || next is not { Length: Ed25519.PublicKeySize })
+        {
+            reason = "a signing-key announcement without a 32-byte Ed25519 key for every member";
+            return false;
+        }
+        if (next.AsSpan().SequenceEqual(SigningKey))
+        {
+            reason = "a signing-key announcement of the key already held";
+            return false;
+        }
+        SigningKey = next;
+        reason = $"the server's signing key is now {announcement.NextSigningKey}";
+        return true;
     }
 
     // A shared snapshot part is signed once for all members of one network: it is only ever one of several parts,

@@ -22,6 +22,9 @@ public sealed class StateStore(string directory)
 
     public void SaveDesired(NodeConfigDto config) => Save(DesiredPath, config, AgentJsonContext.Default.NodeConfigDto);
 
+    /// <summary>Forgets the desired state (desired.json) of the node, for example of an earlier membership.</summary>
+    public void DeleteDesired() => File.Delete(DesiredPath);
+
     /// <summary>Forgets the node: removes state.json and desired.json.</summary>
     public void Delete()
     {

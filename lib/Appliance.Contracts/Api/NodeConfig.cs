@@ -3,6 +3,8 @@ namespace Appliance.Contracts.Api;
 /// <summary>
 /// GET /api/v1/node/config: the full desired state of the calling node. <see cref="Gateway"/> is present only on a
 /// node with gateway roles; <see cref="Dns"/> carries the zone's names beyond the nodes (ext clients, custom entries).
+/// <see cref="Epoch"/> (the network's, fixed at its creation) and <see cref="ServerId"/> name the lineage
+/// <see cref="Version"/> counts in (<see cref="Mesh.MeshUpdate.Epoch"/>).
 /// </summary>
 public sealed record NodeConfigDto(
     string NodeId,
@@ -11,7 +13,18 @@ public sealed record NodeConfigDto(
     NodeInterfaceDto Interface,
     IReadOnlyList<PeerDto> Peers,
     Mesh.GatewayRoleDto? Gateway = null,
-    Mesh.MeshDnsDto? Dns = null);
+    Mesh.MeshDnsDto? Dns = null,
+    string? Epoch = null,
+    string? ServerId = null)
+{
+    /// <summary>True when <paramref name="update"/> counts its versions in this state's lineage (same epoch, same server).</summary>
+    public bool SameLineage(Mesh.MeshUpdate update) =>
+        string.Equals(Epoch, update.Epoch, StringComparison.Ordinal) && string.Equals(ServerId, update.ServerId, StringComparison.Ordinal);
+
+    /// <summary>True when <paramref name="other"/> counts its versions in this state's lineage.</summary>
+    public bool SameLineage(NodeConfigDto other) =>
+        string.Equals(Epoch, other.Epoch, StringComparison.Ordinal) && string.Equals(ServerId, other.ServerId, StringComparison.Ordinal);
+}
 
 /// <summary>
 /// The node's own WireGuard interface: addresses in CIDR form, listen port, MTU. <see cref="InternetGateway"/>: the

@@ -16,6 +16,8 @@ public static class MeshDelta
         UpsertPeers = config.Peers,
         Gateway = config.Gateway,
         Dns = config.Dns,
+        Epoch = config.Epoch,
+        ServerId = config.ServerId,
     };
 
     /// <summary>The smallest update that turns <paramref name="from"/> into <paramref name="to"/>.</summary>
@@ -42,6 +44,8 @@ public static class MeshDelta
             RemovePeers = removes,
             Gateway = SameGateway(from.Gateway, to.Gateway) ? null : to.Gateway ?? GatewayRoleDto.None,
             Dns = SameDns(from.Dns, to.Dns) ? null : to.Dns,
+            Epoch = to.Epoch,
+            ServerId = to.ServerId,
         };
     }
 
@@ -61,9 +65,10 @@ public static class MeshDelta
         {
             return new NodeConfigDto(update.NodeId, update.Name, update.ToVersion,
                 update.Interface ?? throw new ArgumentException("a snapshot without an interface"), update.UpsertPeers,
-                update.Gateway is { IsEmpty: false } g ? g : null, update.Dns);
+                update.Gateway is { IsEmpty: false } g ? g : null, update.Dns, update.Epoch, update.ServerId);
         }
-        if (current is null || current.Version != update.FromVersion || (!update.IsNetworkDelta && current.NodeId != update.NodeId))
+        // A delta of another lineage (a network created again, another database) does not apply whatever its numbers.
+        if (current is null || current.Version != update.FromVersion || !current.SameLineage(update) || (!update.IsNetworkDelta && current.NodeId != update.NodeId))
         {
             throw new MeshVersionMismatchException(current?.Version, update.FromVersion);
         }
@@ -74,7 +79,7 @@ public static class MeshDelta
         }
         return new NodeConfigDto(update.NodeId, update.Name, update.ToVersion, update.Interface ?? current.Interface, peers,
             update.Gateway is null ? current.Gateway : update.Gateway.IsEmpty ? null : update.Gateway,
-            update.Dns ?? current.Dns);
+            update.Dns ?? current.Dns, current.Epoch, current.ServerId);
     }
 
     /// <summary>Orders peers as a node keeps them: by name, then node id.</summary>
@@ -128,7 +133,7 @@ public static class MeshDelta
     /// <summary>Field-by-field equality (the DTO records hold lists, which records compare by reference).</summary>
     public static bool SameConfig(NodeConfigDto a, NodeConfigDto b)
     {
-        if (a.NodeId != b.NodeId || a.Name != b.Name || a.Version != b.Version || !SameInterface(a.Interface, b.Interface) || a.Peers.Count != b.Peers.Count ||
+        if (a.NodeId != b.NodeId || a.Name != b.Name || a.Version != b.Version || !a.SameLineage(b) || !SameInterface(a.Interface, b.Interface) || a.Peers.Count != b.Peers.Count ||
             !SameGateway(a.Gateway, b.Gateway) || !SameDns(a.Dns, b.Dns))
         {
             return false;

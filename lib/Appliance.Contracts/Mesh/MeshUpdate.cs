@@ -12,12 +12,17 @@ namespace Appliance.Contracts.Mesh;
 /// <see cref="Network"/> at once, so the server signs and serializes it once per change instead of once per member;
 /// a member applies it minus its own peer record and keeps its own name, interface and gateway roles. Members whose
 /// own settings changed in that step get a delta of their own instead and are listed in <see cref="Except"/>.
+/// Every update names its lineage: the network's <see cref="Epoch"/> and the <see cref="ServerId"/>; versions are
+/// compared only within one lineage. A signing-key announcement (<see cref="SigningKeyKind"/>) is the one message
+/// that is not an update: signed by the server's current key, it names the key that replaces it.
 /// </summary>
 public sealed record MeshUpdate
 {
     public const string SnapshotKind = "snapshot";
     public const string DeltaKind = "delta";
     public const string NetworkDeltaKind = "network-delta";
+    /// <summary>A signing-key announcement: <see cref="NextSigningKey"/>, signed by the key it replaces.</summary>
+    public const string SigningKeyKind = "signing-key";
     /// <summary>The <see cref="NodeId"/> of a network delta or a shared snapshot part, addressed to no single node.</summary>
     public const string AnyMember = "*";
 
@@ -60,12 +65,27 @@ public sealed record MeshUpdate
     /// </summary>
     public IReadOnlyList<string>? PartDigests { get; init; }
 
+    /// <summary>
+    /// The network's epoch: random, fixed when the network was created. A network deleted and created again under the
+    /// same name has a new one, so versions of the old network are never compared with versions of the new.
+    /// </summary>
+    public string? Epoch { get; init; }
+
+    /// <summary>The id the server made on its first start (its store's): updates of another server or database are another lineage.</summary>
+    public string? ServerId { get; init; }
+
+    /// <summary>In a signing-key announcement: the server's new Ed25519 public key (base64), which signs everything from then on.</summary>
+    public string? NextSigningKey { get; init; }
+
     // Derived from the fields above, so never on the wire (each would add ~25 bytes to every message).
     [JsonIgnore]
     public bool IsSnapshot => Kind == SnapshotKind;
 
     [JsonIgnore]
     public bool IsNetworkDelta => Kind == NetworkDeltaKind;
+
+    [JsonIgnore]
+    public bool IsSigningKeyAnnouncement => Kind == SigningKeyKind;
 
     /// <summary>A part of a snapshot signed once for every member of <see cref="Network"/>.</summary>
     [JsonIgnore]

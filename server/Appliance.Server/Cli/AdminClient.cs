@@ -69,6 +69,9 @@ public sealed class AdminClient : IDisposable
     public Task<T> PostAsync<TBody, T>(string path, TBody body, JsonTypeInfo<TBody> bodyType, JsonTypeInfo<T> type) =>
         SendAsync(new HttpRequestMessage(HttpMethod.Post, path.TrimStart('/')) { Content = JsonContent.Create(body, bodyType) }, type);
 
+    /// <summary>A POST with no body (an action such as a key rotation).</summary>
+    public Task<T> PostAsync<T>(string path, JsonTypeInfo<T> type) => SendAsync(new HttpRequestMessage(HttpMethod.Post, path.TrimStart('/')), type);
+
     public Task<T> PatchAsync<TBody, T>(string path, TBody body, JsonTypeInfo<TBody> bodyType, JsonTypeInfo<T> type) =>
         SendAsync(new HttpRequestMessage(HttpMethod.Patch, path.TrimStart('/')) { Content = JsonContent.Create(body, bodyType) }, type);
 

@@ -2,7 +2,11 @@ using System.Net;
 
 namespace Appliance.Server.Domain;
 
-/// <summary>A stored mesh network. <see cref="Version"/> grows with every change that alters any member's desired state.</summary>
+/// <summary>
+/// A stored mesh network. <see cref="Version"/> grows with every change that alters any member's desired state;
+/// <see cref="Epoch"/> is random and fixed at creation, so a network created again under the same name counts its
+/// versions in a new lineage.
+/// </summary>
 public sealed record NetworkRecord(
     string Name,
     IPNetwork Ipv4Cidr,
@@ -11,4 +15,10 @@ public sealed record NetworkRecord(
     int Mtu,
     int Keepalive,
     long Version,
-    DateTimeOffset CreatedAt);
+    DateTimeOffset CreatedAt)
+{
+    public string Epoch { get; init; } = string.Empty;
+
+    /// <summary>A new random epoch (128 bits, hex).</summary>
+    public static string NewEpoch() => Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+}

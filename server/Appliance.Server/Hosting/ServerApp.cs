@@ -53,6 +53,7 @@ public static class ServerApp
         services.AddSingleton<GatewayService>();
         services.AddSingleton<ExtClientService>();
         services.AddSingleton<DnsEntryService>();
+        services.AddSingleton<SigningKeyService>();
         services.AddMeshBus();
         services.AddSingleton<Mesh.MeshPublisher>();
         services.AddHostedService(sp => sp.GetRequiredService<Mesh.MeshPublisher>());
@@ -133,6 +134,7 @@ public static class ServerApp
         var api = app.MapGroup("/api/v1");
         api.MapJoin();
         api.MapNodeSelf();
+        api.MapNodeSigningKeys();
         var adminApi = api.MapGroup(string.Empty).RequireAuthorization(AdminPolicy);
         adminApi.MapNetworks();
         adminApi.MapEnrollmentKeys();
@@ -140,6 +142,7 @@ public static class ServerApp
         adminApi.MapGateways();
         adminApi.MapExtClients();
         adminApi.MapDnsEntries();
+        adminApi.MapSigningKey();
         return app;
     }
 

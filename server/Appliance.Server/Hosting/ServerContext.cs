@@ -21,7 +21,7 @@ public sealed class ServerContext : IDisposable
     public ServerContext(IConfiguration configuration, ILogger<ServerContext> logger)
     {
         DataDir = Path.GetFullPath(configuration["DataDir"] is { Length: > 0 } d ? d : DefaultDataDir);
-        Directory.CreateDirectory(DataDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        DataDirPermissions.Enforce(DataDir);
         Urls = (configuration["urls"] is { Length: > 0 } u ? u : DefaultUrls).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         AddressHold = TimeSpan.FromSeconds(Seconds(configuration, "AddressHoldSeconds", 3600));
         OfflineAfter = TimeSpan.FromSeconds(Seconds(configuration, "OfflineAfterSeconds", 120));
@@ -40,27 +40,28 @@ public sealed class ServerContext : IDisposable
         }
         AdminTokenPath = Path.Combine(DataDir, "admin.token");
         EnsureAdminToken(logger);
-        SigningKey = LoadOrCreateSigningKey(Path.Combine(DataDir, "signing.key"));
-        SigningPublicKey = Convert.ToBase64String(Crypto.Ed25519.PublicKeyOf(SigningKey));
-    }
-
-    /// <summary>The Ed25519 key that signs what the server pushes to nodes (made on first start, 0600).</summary>
-    internal byte[] SigningKey { get; }
-
-    /// <summary>Its public half, base64: nodes learn it at join and accept only updates it verifies.</summary>
-    public string SigningPublicKey { get; }
-
-    private static byte[] LoadOrCreateSigningKey(string path)
-    {
-        if (File.Exists(path))
+        SigningKeys = SigningKeyRing.Open(DataDir, Store, DateTimeOffset.UtcNow);
+        (ServerId, var madeId) = ServerIdentity.LoadOrCreate(DataDir, Store);
+        if (madeId is not null)
         {
-            var key = Convert.FromBase64String(File.ReadAllText(path).Trim());
-            return key.Length == Crypto.Ed25519.PrivateKeySize ? key : throw new InvalidOperationException($"{path} does not hold a 32-byte Ed25519 key");
+            logger.Log(madeId == ServerIdentity.FirstStart ? LogLevel.Information : LogLevel.Warning,
+                "new server id {ServerId} ({Why}): agents take this server's snapshots as a new lineage", ServerId, madeId);
         }
-        var fresh = Crypto.Ed25519.GeneratePrivateKey();
-        AtomicFile.Write(path, Convert.ToBase64String(fresh) + "\n", secret: true);
-        return fresh;
+        // Last, so the files made above (the store's -wal and -shm among them) are owner-only too.
+        DataDirPermissions.Enforce(DataDir);
     }
+
+    /// <summary>The Ed25519 key that signs what the server pushes to nodes (signing.key, 0600) and the chain of earlier keys.</summary>
+    public SigningKeyRing SigningKeys { get; }
+
+    /// <summary>The private key in use.</summary>
+    internal byte[] SigningKey => SigningKeys.PrivateKey;
+
+    /// <summary>Its public half, base64: nodes learn it at join and accept only updates it verifies (or announces).</summary>
+    public string SigningPublicKey => SigningKeys.Current.PublicKey;
+
+    /// <summary>The server's id (<see cref="ServerIdentity"/>): every update carries it.</summary>
+    public string ServerId { get; }
 
     public string DataDir { get; }
     public IReadOnlyList<string> Urls { get; }

@@ -31,6 +31,9 @@ public sealed class MeshPublisher : BackgroundService
     // connect). Only they can apply a delta, so only they are sent one; registering many nodes costs no messages.
     private readonly HashSet<string> _followers = new(StringComparer.Ordinal);
     private IDisposable? _resyncSubscription;
+    // The key updates are sealed with: changed only by the publishing loop, right after it sends a rotation's
+    // announcement, so every node gets the announcement before anything the new key signs.
+    private byte[]? _sealKey;
     private long _updates, _snapshots, _bytes, _rounds, _queued, _done, _refused, _deltasAsSnapshots;
 
     public MeshPublisher(ServerContext context, IMeshBus bus, TimeProvider clock, ILogger<MeshPublisher> logger)
@@ -41,7 +44,10 @@ public sealed class MeshPublisher : BackgroundService
         _logger = logger;
     }
 
-    private readonly record struct Work(string? Network, string? ResyncNode);
+    private readonly record struct Work(string? Network, string? ResyncNode, SigningKeyRotation? Rotation = null);
+
+    /// <summary>A new signing key and its announcement, sealed by the key it replaces.</summary>
+    public sealed record SigningKeyRotation(byte[] Announcement, byte[] PrivateKey);
 
     public long UpdatesPublished => Interlocked.Read(ref _updates);
     public long SnapshotsPublished => Interlocked.Read(ref _snapshots);
@@ -77,6 +83,9 @@ public sealed class MeshPublisher : BackgroundService
     /// <summary>A node asks for a full snapshot (it missed updates or restarted).</summary>
     public void ResyncRequested(string nodeId) => Enqueue(new Work(null, nodeId));
 
+    /// <summary>The signing key was rotated: every node gets the announcement, then updates signed by the new key.</summary>
+    public void SigningKeyRotated(SigningKeyRotation rotation) => Enqueue(new Work(null, null, rotation));
+
     private void Enqueue(Work work)
     {
         Interlocked.Increment(ref _queued);
@@ -101,12 +110,14 @@ public sealed class MeshPublisher : BackgroundService
         });
         var networks = new HashSet<string>(StringComparer.Ordinal);
         var resyncs = new HashSet<string>(StringComparer.Ordinal);
+        var rotations = new List<SigningKeyRotation>();
         try
         {
             while (await _work.Reader.WaitToReadAsync(stoppingToken))
             {
                 networks.Clear();
                 resyncs.Clear();
+                rotations.Clear();
                 var taken = 0;
                 while (_work.Reader.TryRead(out var w))
                 {
@@ -119,9 +130,17 @@ public sealed class MeshPublisher : BackgroundService
                     {
                         resyncs.Add(w.ResyncNode);
                     }
+                    if (w.Rotation is not null)
+                    {
+                        rotations.Add(w.Rotation);
+                    }
                 }
                 try
                 {
+                    foreach (var rotation in rotations)
+                    {
+                        await AnnounceSigningKeyAsync(rotation, stoppingToken);
+                    }
                     await PublishRoundAsync(networks, resyncs, stoppingToken);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
@@ -282,8 +301,26 @@ public sealed class MeshPublisher : BackgroundService
         }, ct);
     }
 
+    // Every update names the server it comes from (with the network's epoch, its lineage).
     private byte[] Seal(MeshUpdate update) =>
-        SignedEnvelope.Seal(_context.SigningKey, JsonSerializer.SerializeToUtf8Bytes(update, ApplianceJsonContext.Default.MeshUpdate));
+        SignedEnvelope.Seal(_sealKey ??= _context.SigningKey, JsonSerializer.SerializeToUtf8Bytes(update with { ServerId = _context.ServerId }, ApplianceJsonContext.Default.MeshUpdate));
+
+    // Every node of the store gets the announcement (a node offline now finds it queued in its persistent session, or
+    // fetches the chain over HTTPS); the shared snapshot parts sealed with the old key are sealed again when next asked for.
+    private async Task AnnounceSigningKeyAsync(SigningKeyRotation rotation, CancellationToken ct)
+    {
+        _sealKey = rotation.PrivateKey;
+        foreach (var view in _views.Values)
+        {
+            view.ForgetSealedParts();
+        }
+        var nodes = await _context.Store.ReadAsync(s => s.ListNodes(null).Select(n => n.Id).ToList(), ct);
+        foreach (var nodeId in nodes)
+        {
+            await PublishWireAsync(nodeId, rotation.Announcement, ct);
+        }
+        _logger.LogInformation("announced the new signing key to {Nodes} nodes", nodes.Count);
+    }
 
     private async Task PublishWireAsync(string nodeId, byte[] wire, CancellationToken ct)
     {

@@ -18,9 +18,11 @@ public sealed class NetworkView
         Dictionary<string, PeerDto> peers,
         Dictionary<string, (string Name, NodeInterfaceDto Interface)> members,
         Dictionary<string, GatewayRoleDto> gateways,
-        MeshDnsDto dns)
+        MeshDnsDto dns,
+        string epoch)
     {
         Network = network;
+        Epoch = epoch;
         Version = version;
         Peers = peers;
         Members = members;
@@ -29,6 +31,8 @@ public sealed class NetworkView
     }
 
     public string Network { get; }
+    /// <summary>The network's epoch (fixed at its creation): every update of this view carries it.</summary>
+    public string Epoch { get; }
     public long Version { get; }
     public IReadOnlyDictionary<string, PeerDto> Peers { get; }
     public IReadOnlyDictionary<string, (string Name, NodeInterfaceDto Interface)> Members { get; }
@@ -64,7 +68,7 @@ public sealed class NetworkView
         }
         var dns = NodeConfigBuilder.ToDns(state);
         return new(state.Network.Name, state.Network.Version, peers, members, gateways,
-            previous is not null && MeshDelta.SameDns(previous.Dns, dns) ? previous.Dns : dns);
+            previous is not null && MeshDelta.SameDns(previous.Dns, dns) ? previous.Dns : dns, state.Network.Epoch);
     }
 
     /// <summary>
@@ -106,6 +110,7 @@ public sealed class NetworkView
             Interface = iface,
             Gateway = Gateways.GetValueOrDefault(nodeId),
             Dns = Dns,
+            Epoch = Epoch,
         };
     }
 
@@ -113,6 +118,9 @@ public sealed class NetworkView
     // that asks while this view is current (an agent fleet reconnecting asks all at once). They go with the view,
     // so a change (a new view) or a deleted network (no view) leaves nothing stale behind.
     private (byte[][] Parts, string[] Digests)? _sealedSharedParts;
+
+    /// <summary>Drops the shared parts sealed so far (the signing key changed: they are sealed again with the new one).</summary>
+    public void ForgetSealedParts() => _sealedSharedParts = null;
 
     /// <summary>
     /// <see cref="SharedSnapshotParts"/> sealed by <paramref name="seal"/> (signed messages) with their digests
@@ -152,6 +160,7 @@ public sealed class NetworkView
             UpsertPeers = new ArraySegment<PeerDto>(peers, i * peersPerPart, Math.Min(peersPerPart, peers.Length - (i * peersPerPart))),
             Part = i + 1,
             Parts = count + 1,
+            Epoch = Epoch,
         })];
     }
 
@@ -188,6 +197,7 @@ public sealed class NetworkView
         UpsertPeers = changed,
         RemovePeers = removed,
         Dns = MeshDelta.SameDns(before.Dns, Dns) ? null : Dns,
+        Epoch = Epoch,
     };
 
     /// <summary>One member's delta from <paramref name="before"/> to this view, given the network-wide diff.</summary>
@@ -210,6 +220,7 @@ public sealed class NetworkView
             // A role that went away is sent as the empty role, which the node reads as "removed".
             Gateway = MeshDelta.SameGateway(before.Gateways.GetValueOrDefault(nodeId), gateway) ? null : gateway ?? GatewayRoleDto.None,
             Dns = MeshDelta.SameDns(before.Dns, Dns) ? null : Dns,
+            Epoch = Epoch,
         };
     }
 }

@@ -38,7 +38,10 @@ public sealed class NetworkService(ServerContext context, TimeProvider clock, Me
                 request.Mtu ?? NetworkValidation.DefaultMtu,
                 request.Keepalive ?? NetworkValidation.DefaultKeepalive,
                 Version: 1,
-                clock.GetUtcNow());
+                clock.GetUtcNow())
+            {
+                Epoch = NetworkRecord.NewEpoch(),
+            };
             s.InsertNetwork(record);
             return record.ToDto(0);
         }, ct);

@@ -21,7 +21,7 @@ public static class NodeConfigBuilder
             .Select(m => ToPeer(state, m))
             .ToList();
         return new NodeConfigDto(node.Id, node.Name, state.Network.Version, ToInterface(node, state.Network), peers,
-            ToGateway(state, node), ToDns(state));
+            ToGateway(state, node), ToDns(state), state.Network.Epoch);
     }
 
     /// <summary>The node's own interface: its addresses with the network's prefix, its listen port, the network MTU, its internet gateway.</summary>

@@ -168,7 +168,7 @@ public sealed class NodeService(ServerContext context, TimeProvider clock, Mesh.
         {
             var node = s.FindNode(nodeId) ?? throw ApiException.NotFound($"node '{nodeId}'");
             var state = NetworkState.Load(s, s.FindNetwork(node.Network)!, context.DnsSuffix);
-            return NodeConfigBuilder.Build(state, node);
+            return NodeConfigBuilder.Build(state, node) with { ServerId = context.ServerId };
         }, ct);
 
     /// <summary>Records that the node called in (its last-seen time).</summary>

@@ -9,6 +9,15 @@ public interface IStoreSession
     string? GetSetting(string key);
     void SetSetting(string key, string value);
 
+    /// <summary>True when any network has a node (a node knows the signing key: it must not change silently).</summary>
+    bool AnyNodes();
+
+    /// <summary>The server's signing keys, oldest first: the last is the one in use; each later one has its announcement.</summary>
+    IReadOnlyList<SigningKeyRecord> ListSigningKeys();
+    void InsertSigningKey(SigningKeyRecord key);
+    /// <summary>Forgets the chain (only when no node knows any of its keys).</summary>
+    void DeleteSigningKeys();
+
     IReadOnlyList<NetworkRecord> ListNetworks();
     NetworkRecord? FindNetwork(string name);
     void InsertNetwork(NetworkRecord network);

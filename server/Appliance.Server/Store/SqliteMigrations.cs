@@ -124,5 +124,15 @@ internal static class SqliteMigrations
                     instr('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/', substr(public_key, 43, 1)), 1) || '='
                 WHERE length(public_key) = 44 AND substr(public_key, 44, 1) = '=';
             """),
+        (4, "network epochs, the signing-key chain", """
+            ALTER TABLE networks ADD COLUMN epoch TEXT NOT NULL DEFAULT '';
+            UPDATE networks SET epoch = lower(hex(randomblob(16)));
+            CREATE TABLE signing_keys (
+                seq          INTEGER PRIMARY KEY,
+                public_key   TEXT NOT NULL UNIQUE,
+                announcement BLOB,
+                created_at   TEXT NOT NULL
+            );
+            """),
     ];
 }

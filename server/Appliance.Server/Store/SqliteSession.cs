@@ -66,7 +66,7 @@ internal sealed partial class SqliteSession(SqliteConnection connection, SqliteT
     public void SetSetting(string key, string value) =>
         Execute("INSERT INTO settings (key, value) VALUES ($k, $v) ON CONFLICT(key) DO UPDATE SET value = excluded.value", ("$k", key), ("$v", value));
 
-    private const string NetworkColumns = "name, ipv4_cidr, ipv6_cidr, listen_port, mtu, keepalive, version, created_at";
+    private const string NetworkColumns = "name, ipv4_cidr, ipv6_cidr, listen_port, mtu, keepalive, version, created_at, epoch";
 
     private static NetworkRecord MapNetwork(SqliteDataReader r) => new(
         r.GetString(0),
@@ -76,7 +76,10 @@ internal sealed partial class SqliteSession(SqliteConnection connection, SqliteT
         r.GetInt32(4),
         r.GetInt32(5),
         r.GetInt64(6),
-        ParseTime(r.GetString(7)));
+        ParseTime(r.GetString(7)))
+    {
+        Epoch = r.GetString(8),
+    };
 
     public IReadOnlyList<NetworkRecord> ListNetworks() =>
         Query($"SELECT {NetworkColumns} FROM networks ORDER BY name", MapNetwork);
@@ -85,14 +88,28 @@ internal sealed partial class SqliteSession(SqliteConnection connection, SqliteT
         Query($"SELECT {NetworkColumns} FROM networks WHERE name = $n", MapNetwork, ("$n", name)).FirstOrDefault();
 
     public void InsertNetwork(NetworkRecord n) => Execute(
-        $"INSERT INTO networks ({NetworkColumns}) VALUES ($n, $v4, $v6, $p, $m, $k, $ver, $c)",
+        $"INSERT INTO networks ({NetworkColumns}) VALUES ($n, $v4, $v6, $p, $m, $k, $ver, $c, $e)",
         ("$n", n.Name), ("$v4", n.Ipv4Cidr.ToString()), ("$v6", n.Ipv6Cidr?.ToString()), ("$p", n.ListenPort),
-        ("$m", n.Mtu), ("$k", n.Keepalive), ("$ver", n.Version), ("$c", Time(n.CreatedAt)));
+        ("$m", n.Mtu), ("$k", n.Keepalive), ("$ver", n.Version), ("$c", Time(n.CreatedAt)),
+        // A record made without one (tests, tools) still gets a lineage of its own.
+        ("$e", n.Epoch.Length > 0 ? n.Epoch : NetworkRecord.NewEpoch()));
 
     public void UpdateNetwork(NetworkRecord n) => Execute(
         "UPDATE networks SET ipv4_cidr = $v4, ipv6_cidr = $v6, listen_port = $p, mtu = $m, keepalive = $k, version = $ver WHERE name = $n",
         ("$n", n.Name), ("$v4", n.Ipv4Cidr.ToString()), ("$v6", n.Ipv6Cidr?.ToString()), ("$p", n.ListenPort),
         ("$m", n.Mtu), ("$k", n.Keepalive), ("$ver", n.Version));
+
+    public bool AnyNodes() => Query("SELECT 1 FROM nodes LIMIT 1", r => true).Count > 0;
+
+    public IReadOnlyList<SigningKeyRecord> ListSigningKeys() => Query(
+        "SELECT seq, public_key, announcement, created_at FROM signing_keys ORDER BY seq",
+        r => new SigningKeyRecord(r.GetInt64(0), r.GetString(1), r.IsDBNull(2) ? null : (byte[])r.GetValue(2), ParseTime(r.GetString(3))));
+
+    public void InsertSigningKey(SigningKeyRecord key) => Execute(
+        "INSERT INTO signing_keys (seq, public_key, announcement, created_at) VALUES ($s, $k, $a, $c)",
+        ("$s", key.Sequence), ("$k", key.PublicKey), ("$a", key.Announcement), ("$c", Time(key.CreatedAt)));
+
+    public void DeleteSigningKeys() => Execute("DELETE FROM signing_keys");
 
     public void DeleteNetwork(string name)
     {

@@ -1,0 +1,50 @@
+using System.Net;
+using System.Text.Json;
+using Appliance.Agent.Commands;
+using Appliance.Agent.State;
+using Appliance.Contracts;
+using Appliance.Contracts.Api;
+using Appliance.TestSupport;
+
+namespace Appliance.Agent.Tests;
+
+/// <summary>`join --force` over an earlier membership: the new identity starts from no desired state.</summary>
+[Trait("Category", TestCategories.Integration)]
+public sealed class JoinForceTests : IDisposable
+{
+    private readonly TempDirectory _dir = new("appliance-join-force");
+
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public async Task Join_force_leaves_nothing_of_the_earlier_memberships_desired_state()
+    {
+        var store = new StateStore(_dir.Path);
+        store.SaveState(JoinCommandTests.SampleState());
+        store.SaveDesired(new NodeConfigDto("n1", "dev", 41, new NodeInterfaceDto("home", ["10.10.0.1/24"], 51821, 1420),
+            [new PeerDto("old", "old", "zELrwNGE5V6gOwMKJiLXJsMWlp4ZRPOEbRjQFzRCOF0=", ["10.10.0.9/32"], null, [], 20)], Epoch: "e-old", ServerId: "s1"));
+
+        // A plain-http join server on loopback (as a server started with an http:// URL answers): one join.
+        var port = Binaries.FreeTcpPort();
+        using var listener = new HttpListener();
+        listener.Prefixes.Add($"http://127.0.0.1:{port}/");
+        listener.Start();
+        var serve = Task.Run(async () =>
+        {
+            var context = await listener.GetContextAsync();
+            Assert.Equal("/api/v1/join", context.Request.Url!.AbsolutePath);
+            var body = JsonSerializer.SerializeToUtf8Bytes(new JoinResponse("n2", "dev", "apn.n2.secret", "10.20.0.5", null, 51821,
+                new NetworkSettingsDto("work", "10.20.0.0/24", null, 51821, 1420, 20), null, Convert.ToBase64String(new byte[32])), ApplianceJsonContext.Default.JoinResponse);
+            context.Response.ContentType = "application/json";
+            await context.Response.OutputStream.WriteAsync(body);
+            context.Response.Close();
+        });
+        var token = new JoinToken($"http://127.0.0.1:{port}", "apk.x", null).Encode();
+        await JoinCommand.RunAsync(new JoinCommand.Options(token, _dir.Path, "appliance0", "dev", null, ["192.0.2.7"], null, Force: true), TimeProvider.System, TextWriter.Null, default);
+        await serve;
+
+        Assert.Equal(("n2", "work"), (store.LoadState()!.NodeId, store.LoadState()!.Network.Name));
+        Assert.Null(store.LoadDesired());
+        Assert.False(File.Exists(store.DesiredPath));
+    }
+}
