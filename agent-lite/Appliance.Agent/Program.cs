@@ -77,6 +77,11 @@ try
             throw new AgentException($"unknown command '{cl.Command}'", 2);
     }
 }
+catch (OperationCanceledException) when (cts.IsCancellationRequested)
+{
+    // SIGTERM or Ctrl-C, in whatever state the command was (connecting, applying, waiting): a clean stop.
+    return 0;
+}
 catch (AgentException e)
 {
     Console.Error.WriteLine("error: " + e.Message);

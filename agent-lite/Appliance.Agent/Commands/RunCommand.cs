@@ -17,6 +17,8 @@ public static class RunCommand
             "userspace" => WireGuardBackendKind.Userspace,
             _ => throw new AgentException($"--backend must be auto, kernel or userspace, not '{backendName}'", 2),
         };
+        // One daemon per state dir: two would take the MQTT session over from each other in a loop.
+        using var instance = InstanceLock.Acquire(store.Directory);
         using var backend = WireGuardBackendSelector.Create(kind);
         using var route = RouteNetlinkClient.Open();
         Console.Out.WriteLine($"appliance-agent {JoinCommand.AgentVersion}: WireGuard backend {backend.Kind}, state in {store.Directory}");

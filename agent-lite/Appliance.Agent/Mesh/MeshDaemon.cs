@@ -38,6 +38,10 @@ public sealed class MeshDaemon(StateStore store, MeshApplier applier, TextWriter
         {
             await FollowServerAsync(state, background.Token, ct);
         }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // Stopped (SIGTERM) in any state, also while still retrying an unreachable broker: a clean exit.
+        }
         finally
         {
             await background.CancelAsync();
