@@ -190,7 +190,7 @@ internal static class GatewaySpecValidator
             var host = net.BaseAddress.AddressFamily == AddressFamily.InterNetwork ? 32 : 128;
             if (net.PrefixLength != host)
             {
-                throw new GatewaySpecException(field, text, $"a single host address here (/{host})");
+                throw new GatewaySpecException(field, text, $"must be a single host (/{host})");
             }
             return net.BaseAddress;
         }
