@@ -8,7 +8,8 @@ namespace Appliance.Agent.Commands;
 /// <summary>`appliance-agent run`: the daemon, in the foreground (systemd and procd supervise it), logging to stdout.</summary>
 public static class RunCommand
 {
-    public static async Task<int> RunAsync(StateStore store, string hostsFile, string backendName, string? firewall, CancellationToken ct)
+    /// <param name="firewallCheck">How often a gateway's firewall rules are read back and repaired (zero: never).</param>
+    public static async Task<int> RunAsync(StateStore store, string hostsFile, string backendName, string? firewall, TimeSpan firewallCheck, CancellationToken ct)
     {
         var kind = backendName switch
         {
@@ -23,7 +24,7 @@ public static class RunCommand
         using var route = RouteNetlinkClient.Open();
         Console.Out.WriteLine($"appliance-agent {JoinCommand.AgentVersion}: WireGuard backend {backend.Kind}, state in {store.Directory}");
         await using var roles = new Gateway.GatewayRoles(store.Directory, firewall, Console.Out);
-        var daemon = new MeshDaemon(store, new MeshApplier(backend, route, hostsFile, roles), Console.Out);
+        var daemon = new MeshDaemon(store, new MeshApplier(backend, route, hostsFile, roles), Console.Out) { FirewallRepairInterval = firewallCheck };
         return await daemon.RunAsync(ct);
     }
 }

@@ -63,6 +63,9 @@ public sealed class MeshApplier(IWireGuardBackend backend, IRouteNetlink route, 
         return plan;
     }
 
+    /// <summary>Puts the gateway's firewall rules back if other software removed them; true when it had to.</summary>
+    public Task<bool> RepairFirewallAsync(CancellationToken ct) => roles is null ? Task.FromResult(false) : roles.RepairAsync(ct);
+
     /// <summary>The device as WireGuard has it, or null when the interface does not exist.</summary>
     public async Task<WgDevice?> TryReadDeviceAsync(string interfaceName, CancellationToken ct)
     {
