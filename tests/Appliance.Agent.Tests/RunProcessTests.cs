@@ -10,9 +10,9 @@ namespace Appliance.Agent.Tests;
 /// The real `appliance-agent run` process against a state dir whose broker is unreachable (a closed loopback port):
 /// SIGTERM while it is still retrying ends it with exit code 0 (no unhandled exception, no SIGABRT), a second `run`
 /// on the same state dir refuses naming the first one's pid, and a pid file left by a killed agent does not block a
-/// restart. No interface is created: the state dir has no desired state.
+/// restart; SIGTERM while connected to a broker (Mosquitto) exits 0 as well. No interface is created: the state dir
+/// has no desired state.
 /// </summary>
-[Trait("Category", TestCategories.Integration)]
 public sealed class RunProcessTests : IDisposable
 {
     private readonly TempDirectory _dir = new("appliance-run");
@@ -39,12 +39,12 @@ public sealed class RunProcessTests : IDisposable
         _dir.Dispose();
     }
 
-    private string StateDir()
+    private string StateDir(int? brokerPort = null)
     {
         var store = new StateStore(_dir.Combine("state"));
         store.SaveState(JoinCommandTests.SampleState() with
         {
-            MqttUrl = $"mqtt://127.0.0.1:{Binaries.FreeTcpPort()}",
+            MqttUrl = $"mqtt://127.0.0.1:{brokerPort ?? Binaries.FreeTcpPort()}",
             SigningKey = Convert.ToBase64String(Ed25519.PublicKeyOf(Ed25519.GeneratePrivateKey())),
         });
         return store.Directory;
@@ -93,6 +93,7 @@ public sealed class RunProcessTests : IDisposable
     }
 
     [Fact]
+    [Trait("Category", TestCategories.Integration)]
     public async Task Sigterm_while_retrying_an_unreachable_broker_exits_0()
     {
         var (p, output) = StartRun(StateDir());
@@ -104,6 +105,21 @@ public sealed class RunProcessTests : IDisposable
     }
 
     [Fact]
+    [Trait("Category", TestCategories.Interop)]
+    public async Task Sigterm_while_connected_to_the_broker_exits_0()
+    {
+        Prerequisites.RequireProgram("mosquitto");
+        var port = MosquittoProcess.FreePort();
+        await using var broker = await MosquittoProcess.StartAsync(_dir.Path, port, $"listener {port} 127.0.0.1\nallow_anonymous true\n");
+        var (p, output) = StartRun(StateDir(port));
+        await WaitForLogAsync(p, output, "connected to the broker");
+        var code = await TerminateAsync(p, output);
+        Assert.True(code == 0, $"exit code {code}:\n{output.Text}");
+        Assert.DoesNotContain("Unhandled exception", output.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    [Trait("Category", TestCategories.Integration)]
     public async Task A_second_run_on_the_same_state_dir_refuses_naming_the_first_and_a_killed_one_does_not_block()
     {
         var state = StateDir();
