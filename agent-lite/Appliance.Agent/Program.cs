@@ -11,8 +11,12 @@ const string Usage = """
       pull   [--json] [--state-dir DIR]       fetch this node's desired state from the server
       leave  [--force] [--state-dir DIR] [--hosts-file PATH]   deregister and remove the interface, hosts entries, state
       run    [--state-dir DIR] [--hosts-file PATH] [--backend auto|kernel|userspace]
-             [--firewall auto|nftables|iptables|iptables-legacy|iptables-nft|fw4] [--state-check-after SECONDS]
-             follow the server's updates and keep WireGuard, addresses, routes, hosts and gateway roles in step
+             [--firewall auto|nftables|iptables|iptables-legacy|iptables-nft|fw4] [--firewall-check SECONDS]
+             [--state-check-after SECONDS]
+             follow the server's updates and keep WireGuard, addresses, routes, hosts and gateway roles in step;
+             a gateway's firewall rules are read back every --firewall-check seconds (default 5, 0: never) and
+             put back when a firewall reload or other software removed them; after --state-check-after seconds
+             (default 600) connected with nothing newer, the state is checked over pinned HTTPS
       version
     """;
 
@@ -21,7 +25,7 @@ var values = new Dictionary<string, IReadOnlySet<string>>
     ["join"] = new HashSet<string> { "--token", "--interface", "--state-dir", "--hostname", "--listen-port", "--endpoint", "--network" },
     ["status"] = new HashSet<string> { "--state-dir" },
     ["pull"] = new HashSet<string> { "--state-dir" },
-    ["run"] = new HashSet<string> { "--state-dir", "--hosts-file", "--backend", "--firewall", "--state-check-after" },
+    ["run"] = new HashSet<string> { "--state-dir", "--hosts-file", "--backend", "--firewall", "--firewall-check", "--state-check-after" },
     ["leave"] = new HashSet<string> { "--state-dir", "--hosts-file" },
     ["version"] = new HashSet<string>(),
 };
@@ -66,7 +70,8 @@ try
             await PullCommand.RunAsync(new StateStore(stateDir), cl.Flag("--json"), Console.Out, cts.Token);
             return 0;
         case "run":
-            return await RunCommand.RunAsync(new StateStore(stateDir), cl.Value("--hosts-file") ?? "/etc/hosts", cl.Value("--backend") ?? "auto", cl.Value("--firewall"), cts.Token,
+            return await RunCommand.RunAsync(new StateStore(stateDir), cl.Value("--hosts-file") ?? "/etc/hosts", cl.Value("--backend") ?? "auto", cl.Value("--firewall"),
+                TimeSpan.FromSeconds(cl.IntValue("--firewall-check", 0, 3600) ?? 5), cts.Token,
                 cl.IntValue("--state-check-after", 1, 86_400) is { } after ? TimeSpan.FromSeconds(after) : null);
         case "leave":
             await LeaveCommand.RunAsync(new StateStore(stateDir), cl.Value("--hosts-file") ?? "/etc/hosts", cl.Flag("--force"), Console.Out, cts.Token);
@@ -77,6 +82,11 @@ try
         default:
             throw new AgentException($"unknown command '{cl.Command}'", 2);
     }
+}
+catch (OperationCanceledException) when (cts.IsCancellationRequested)
+{
+    // SIGTERM or Ctrl-C, in whatever state the command was (connecting, applying, waiting): a clean stop.
+    return 0;
 }
 catch (AgentException e)
 {

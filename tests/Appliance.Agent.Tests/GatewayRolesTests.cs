@@ -37,6 +37,9 @@ public sealed class GatewayRolesTests : IDisposable
         };
         var spec = GatewayTranslator.ToFirewallSpec("appliance0", Node(role), Now)!;
         Assert.Equal("appliance0", spec.MeshInterface);
+        // The gateway's own mesh address and port: the only things on it the mesh may reach (DNS, WireGuard).
+        Assert.Equal(["10.10.0.1"], spec.MeshAddresses);
+        Assert.Equal(Node(role).Interface.ListenPort, spec.ListenPort);
         Assert.Equal([("on", true), ("off", false), ("old", false)], spec.Ingress!.Clients.Select(c => (c.Name, c.Allowed)));
         Assert.Equal(["192.168.1.0/24"], spec.Egress!.Ranges);
         Assert.False(spec.Egress.Nat);

@@ -44,7 +44,8 @@ public sealed class MeshApplierTests : IDisposable
         var state = JoinCommandTests.SampleState() with { Server = "https://203.0.113.9:8443", MqttUrl = "mqtts://203.0.113.9:8883" };
         var config = new NodeConfigDto("n1", "dev", 3, new NodeInterfaceDto("home", ["10.10.0.1/24"], 51821, 1420, InternetGateway: "gw"),
         [
-            new PeerDto("gw", "exit", X25519.GenerateKeyPair().PublicKey.ToString(), ["10.10.0.2/32"], "198.51.100.2:51821", ["198.51.100.2:51821"], 25),
+            // gw also reported an address it is not reached at: that one stays in the tunnel.
+            new PeerDto("gw", "exit", X25519.GenerateKeyPair().PublicKey.ToString(), ["10.10.0.2/32"], "198.51.100.2:51821", ["198.51.100.2:51821", "198.51.100.99:51821"], 25),
             new PeerDto("p3", "near", X25519.GenerateKeyPair().PublicKey.ToString(), ["10.10.0.3/32"], "192.0.2.50:51821", ["192.0.2.50:51821"], 25),
         ]);
 

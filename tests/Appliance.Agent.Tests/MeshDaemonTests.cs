@@ -78,7 +78,58 @@ public sealed class MeshDaemonTests : IDisposable
         finally
         {
             await cts.CancelAsync();
-            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+            // Stopped while still retrying the broker: a clean return, not an exception (the process exits 0).
+            Assert.Equal(0, await run);
+        }
+    }
+
+    [Fact]
+    public async Task A_gateway_firewall_removed_by_other_software_is_put_back_within_the_check_interval()
+    {
+        var store = new StateStore(_dir.Combine("state"));
+        store.SaveState(JoinCommandTests.SampleState() with
+        {
+            MqttUrl = $"mqtt://127.0.0.1:{Binaries.FreeTcpPort()}",
+            SigningKey = Convert.ToBase64String(Ed25519.PublicKeyOf(Ed25519.GeneratePrivateKey())),
+        });
+        var egress = new GatewayRoleDto { Egress = new EgressRoleDto { Ranges = ["192.168.1.0/24"] }, MeshRanges = ["10.10.0.0/24"] };
+        store.SaveDesired(Config(5, [Peer("a", "10.10.0.2")]) with { Gateway = egress });
+        _route.CreateLink("appliance0", "wireguard");
+        // nft as the kernel would answer: our table is listed once loaded, until "someone else" flushes the ruleset.
+        var tablePresent = false;
+        var runner = new FakeCommandRunner((program, args, _) =>
+        {
+            if (program == "nft" && args is ["-f", "-"])
+            {
+                Volatile.Write(ref tablePresent, true);
+            }
+            return FakeCommandRunner.Ok(program == "nft" && args is ["list", "tables"] && Volatile.Read(ref tablePresent) ? "table inet appliance\n" : "");
+        });
+        int Loads() => runner.Commands.ToArray().Count(c => c.Line == "nft -f -");
+        var log = new StringWriter();
+        await using var roles = new Gateway.GatewayRoles(_dir.Combine("state"), "nftables", TextWriter.Synchronized(log), runner, new FakeSysctl());
+        var daemon = new MeshDaemon(store, new MeshApplier(_wg, _route, _dir.Combine("hosts"), roles), TextWriter.Synchronized(log))
+        {
+            FirewallRepairInterval = TimeSpan.FromMilliseconds(100),
+        };
+        using var cts = new CancellationTokenSource();
+        var run = daemon.RunAsync(cts.Token);
+        try
+        {
+            await WaitForAsync("the gateway rules", () => Loads() == 1, log);
+            // Checked and intact: read back, not loaded again.
+            await WaitForAsync("a check of the intact rules", () => runner.Commands.ToArray().Count(c => c.Line == "nft list tables") >= 2, log);
+            Assert.Equal(1, Loads());
+
+            Volatile.Write(ref tablePresent, false); // `nft flush ruleset`, an fw4 reload...
+            await WaitForAsync("the rules put back", () => Loads() == 2, log);
+            Assert.Contains("rules were gone", log.ToString(), StringComparison.Ordinal);
+            Assert.Contains("192.168.1.0/24", runner.Commands.ToArray().Last(c => c.Line == "nft -f -").Stdin, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await cts.CancelAsync();
+            Assert.Equal(0, await run);
         }
     }
     [Fact]

@@ -133,8 +133,21 @@ public sealed class MeshTranslatorTests
         // IPv4 only: this node has no IPv6 address, so ::/0 is not taken over.
         Assert.Equal(["10.10.0.2/32", "0.0.0.0/0"], device.Peers.Single(p => p.PublicKey.ToString() == gwKey).AllowedIPs.Select(a => a.ToString()));
         Assert.Equal(["0.0.0.0/1", "128.0.0.0/1"], MeshTranslator.Routes(config).Select(r => r.ToString()));
-        Assert.Equal(["192.0.2.10", "203.0.113.9", "198.51.100.2", "192.0.2.2", "198.51.100.3"],
+        // The server, the broker and each peer's endpoint in use; gw's other reported endpoint (192.0.2.2) gets no route.
+        Assert.Equal(["192.0.2.10", "203.0.113.9", "198.51.100.2", "198.51.100.3"],
             MeshTranslator.BypassHosts(state, config, host => host == "server.example" ? [IPAddress.Parse("192.0.2.10")] : []).Select(a => a.ToString()));
+        // A peer that roamed: where WireGuard reaches it now needs the route too.
+        var roamed = new Dictionary<string, IPEndPoint> { [gwKey] = IPEndPoint.Parse("192.0.2.77:40000") };
+        Assert.Equal(["192.0.2.10", "203.0.113.9", "198.51.100.2", "192.0.2.77", "198.51.100.3"],
+            MeshTranslator.BypassHosts(state, config, host => host == "server.example" ? [IPAddress.Parse("192.0.2.10")] : [], roamed).Select(a => a.ToString()));
+
+        // Endpoints no peer can be at are never pulled out of the tunnel, whatever a node reported.
+        var odd = config with
+        {
+            Peers = [.. new[] { "0.0.0.0:51821", "[::]:51821", "255.255.255.255:51821", "224.0.0.1:51821", "[ff02::1]:51821", "127.0.0.1:51821", "[::ffff:224.0.0.1]:51821" }
+                .Select((e, i) => new PeerDto("x" + i, "x" + i, X25519.GenerateKeyPair().PublicKey.ToString(), [$"10.10.0.{10 + i}/32"], e, [e], 25)), config.Peers[0]],
+        };
+        Assert.Equal(["203.0.113.9", "198.51.100.2"], MeshTranslator.BypassHosts(state, odd, _ => []).Select(a => a.ToString()));
 
         var plain = config with { Interface = config.Interface with { InternetGateway = null } };
         Assert.Empty(MeshTranslator.Routes(plain));

@@ -18,6 +18,22 @@ public sealed class PackagingTests
 
     [Fact]
     [Trait("Category", TestCategories.Unit)]
+    public void Systemd_unit_lets_the_gateway_dns_bind_port_53()
+    {
+        var unit = File.ReadAllLines(RepoPaths.Combine("agent-lite", "packaging", "appliance-agent.service"));
+        string[] Caps(string key) => unit.Single(l => l.StartsWith(key + "=", StringComparison.Ordinal))[(key.Length + 1)..].Split(' ');
+        foreach (var key in new[] { "AmbientCapabilities", "CapabilityBoundingSet" })
+        {
+            Assert.Contains("CAP_NET_BIND_SERVICE", Caps(key));
+            Assert.Contains("CAP_NET_ADMIN", Caps(key));
+        }
+        // procd starts it as root with every capability unless the script narrows them: it must not, or port 53 fails.
+        Assert.DoesNotContain(File.ReadAllLines(RepoPaths.Combine("agent-lite", "packaging", "appliance-agent.init")),
+            l => l.Trim().StartsWith("procd_set_param capabilities", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    [Trait("Category", TestCategories.Unit)]
     public void The_low_memory_runtime_settings_come_with_the_binary_not_the_service_files()
     {
         // Measured in docs/BENCHMARKS.md ("Agent memory"); in the runtimeconfig, a hand-started agent has them too.

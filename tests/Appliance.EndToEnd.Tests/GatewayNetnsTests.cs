@@ -9,7 +9,8 @@ namespace Appliance.EndToEnd.Tests;
 /// wg-quick file came from the API (loaded by the real wg-quick into wireguard-go) reaches the mesh through an
 /// ingress gateway and resolves mesh names with the gateway's DNS server; LAN-only hosts behind egress gateways
 /// answer the mesh (masqueraded, or with the original source when NAT is off); two LANs reach each other
-/// site-to-site; after `leave` nothing of ours is left in the gateway's firewall.
+/// site-to-site; rules flushed by other software under a running agent come back within seconds; after `leave`
+/// nothing of ours is left in the gateway's firewall.
 /// </summary>
 [Trait("Category", TestCategories.Netns)]
 public sealed class GatewayNetnsTests : IAsyncLifetime
@@ -80,6 +81,25 @@ public sealed class GatewayNetnsTests : IAsyncLifetime
         await lab.WaitForAsync("a to reach the mesh", () => lab.PingAsync("a", Mesh("g1")), TimeSpan.FromSeconds(40));
         await lab.WaitForAsync("a to reach h1 behind g1", () => lab.PingAsync("a", H1), TimeSpan.FromSeconds(30));
         Assert.Equal("192.168.201.1", await EchoSourceSeenAsync("h1", from: "a", to: H1));
+
+        // Another program flushes g1's firewall under the running agent (what an fw4 or firewalld reload does): the
+        // agent's periodic check puts its rules back within seconds, and the LAN behind g1 is reachable again.
+        async Task<bool> G1RulesPresent() => backend == "nftables"
+            ? (await lab.In("g1", "nft", "list", "tables")).StdOut.Contains("table inet appliance", StringComparison.Ordinal)
+            : (await lab.In("g1", "iptables-legacy-save")).StdOut.Contains("-j APPLIANCE-FWD", StringComparison.Ordinal);
+        Assert.True(await G1RulesPresent(), "g1's rules before the flush");
+        if (backend == "nftables")
+        {
+            (await lab.In("g1", "nft", "flush", "ruleset")).EnsureSuccess("nft flush ruleset");
+        }
+        else
+        {
+            (await lab.In("g1", "iptables-legacy", "-F")).EnsureSuccess("iptables -F");
+            (await lab.In("g1", "iptables-legacy", "-X")).EnsureSuccess("iptables -X");
+        }
+        Assert.False(await G1RulesPresent(), "the flush removed g1's rules");
+        await lab.WaitForAsync("g1's rules to come back after the flush", G1RulesPresent, TimeSpan.FromSeconds(10));
+        await lab.WaitForAsync("a to reach h1 behind g1 again", () => lab.PingAsync("a", H1), TimeSpan.FromSeconds(10));
 
         // Site to site: each LAN host reaches the other through both gateways and the mesh.
         await lab.WaitForAsync("h1 to reach h2 site-to-site", () => lab.PingAsync("h1", H2), TimeSpan.FromSeconds(30));

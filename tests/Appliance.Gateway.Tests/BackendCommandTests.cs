@@ -70,14 +70,41 @@ public sealed class BackendCommandTests
         await new Fw4FirewallBackend(runner).ApplyAsync(Plan);
         Assert.Equal(["nft -f -", "uci show firewall", "uci batch", "fw4 -q reload"], runner.Lines);
         Assert.Equal(NftRulesetRenderer.Render(Plan), runner.Commands[0].Stdin);
-        // The uci batch: a zone for the mesh interface, forwarding to the LAN (egress) and back (site-to-site).
+        // The uci batch: a zone for the mesh interface closed for input but DNS to the gateway's mesh addresses,
+        // WireGuard and ping; forwarding to the LAN (egress) and back (site-to-site).
         Assert.Equal("""
             set firewall.appliance_zone=zone
             set firewall.appliance_zone.name='appliance'
             set firewall.appliance_zone.device='wg0'
-            set firewall.appliance_zone.input='ACCEPT'
+            set firewall.appliance_zone.input='DROP'
             set firewall.appliance_zone.output='ACCEPT'
             set firewall.appliance_zone.forward='ACCEPT'
+            set firewall.appliance_dns_v4=rule
+            set firewall.appliance_dns_v4.name='appliance-dns-v4'
+            set firewall.appliance_dns_v4.src='appliance'
+            set firewall.appliance_dns_v4.proto='tcp udp'
+            set firewall.appliance_dns_v4.dest_ip='10.10.0.1'
+            set firewall.appliance_dns_v4.dest_port='53'
+            set firewall.appliance_dns_v4.target='ACCEPT'
+            set firewall.appliance_dns_v6=rule
+            set firewall.appliance_dns_v6.name='appliance-dns-v6'
+            set firewall.appliance_dns_v6.src='appliance'
+            set firewall.appliance_dns_v6.proto='tcp udp'
+            set firewall.appliance_dns_v6.dest_ip='fd10::1'
+            set firewall.appliance_dns_v6.dest_port='53'
+            set firewall.appliance_dns_v6.target='ACCEPT'
+            set firewall.appliance_wireguard=rule
+            set firewall.appliance_wireguard.name='appliance-wireguard'
+            set firewall.appliance_wireguard.src='appliance'
+            set firewall.appliance_wireguard.proto='udp'
+            set firewall.appliance_wireguard.dest_port='51820'
+            set firewall.appliance_wireguard.target='ACCEPT'
+            set firewall.appliance_ping=rule
+            set firewall.appliance_ping.name='appliance-ping'
+            set firewall.appliance_ping.src='appliance'
+            set firewall.appliance_ping.proto='icmp'
+            set firewall.appliance_ping.icmp_type='echo-request'
+            set firewall.appliance_ping.target='ACCEPT'
             set firewall.appliance_to_lan=forwarding
             set firewall.appliance_to_lan.src='appliance'
             set firewall.appliance_to_lan.dest='lan'

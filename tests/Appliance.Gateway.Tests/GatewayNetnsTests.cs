@@ -303,6 +303,78 @@ public sealed class GatewayNetnsTests
     }
 
     [Theory]
+    [InlineData("nftables")]
+    [InlineData("iptables-legacy")]
+    [InlineData("iptables-nft")]
+    public async Task The_mesh_reaches_only_dns_on_the_gateway_itself_while_forwarding_still_works(string backend)
+    {
+        Prerequisites.RequireProgram("dig");
+        await using var lab = new GatewayLab();
+        using var dir = new TempDirectory("apgw-netns");
+        var t = await BuildAsync(lab);
+        await File.WriteAllTextAsync(dir.Combine("hosts"), Node + " node.mesh\n");
+        // One appliance-dns in the gateway: DNS on its mesh address (port 53), and the same server on another port
+        // and on the gateway's LAN address standing in for any other service the gateway runs.
+        var dns = new System.Diagnostics.ProcessStartInfo("ip") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { "netns", "exec", t.Gateway, "dotnet", DnsProcess.OurDll(), "--listen", "10.10.0.1:53", "--listen", "10.10.0.1:8053",
+            "--listen", GatewayLan + ":53", "--hosts", dir.Combine("hosts"), "--zone", "mesh", "--allow", "0.0.0.0/0" })
+        {
+            dns.ArgumentList.Add(a);
+        }
+        using var server = System.Diagnostics.Process.Start(dns)!;
+        var serverLog = ProcessOutput.Capture(server);
+        try
+        {
+            var r = Reconciler(backend, t.Gateway, dir.Combine("fwd.state"));
+            async Task<bool> Resolves(string from, string to, int port, bool tcp) =>
+                (await ProcessRunner.RunAsync("ip", ["netns", "exec", from, "dig", "+short", "+tries=1", "+time=1", tcp ? "+tcp" : "+notcp",
+                    "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "@" + to, "node.mesh"], timeout: TimeSpan.FromSeconds(20))).StdOut.Trim() == Node;
+            var deadline = DateTime.UtcNow.AddSeconds(20);
+            while (!await Resolves(t.Mesh, "10.10.0.1", 53, tcp: false))
+            {
+                Assert.True(DateTime.UtcNow < deadline, "appliance-dns did not answer in the gateway:\n" + serverLog.Text);
+                await Task.Delay(100);
+            }
+            // Before our rules, everything on the gateway answers the mesh.
+            Assert.True(await Resolves(t.Mesh, "10.10.0.1", 8053, tcp: true), "before: another service on the mesh address");
+
+            await r.ApplyAsync(Spec(nat: true) with { MeshAddresses = ["10.10.0.1"], ListenPort = 51820 });
+            foreach (var tcp in new[] { false, true })
+            {
+                Assert.True(await Resolves(t.Mesh, "10.10.0.1", 53, tcp), $"mesh node -> DNS on the gateway's mesh address (tcp={tcp})");
+                Assert.False(await Resolves(t.Mesh, "10.10.0.1", 8053, tcp), $"mesh node -> another service on the mesh address (tcp={tcp})");
+                Assert.False(await Resolves(t.Mesh, GatewayLan, 53, tcp), $"mesh node -> the gateway's LAN address (tcp={tcp})");
+            }
+            // Ext clients sit behind the same interface: the same holds for them.
+            Assert.True(await ResolvesFromAsync(t.Mesh, Enabled, 53), "ext client -> DNS on the gateway");
+            Assert.False(await ResolvesFromAsync(t.Mesh, Enabled, 8053), "ext client -> another service on the gateway");
+            // Forwarding to the egress range still works, and the gateway still answers ping.
+            Assert.True(await GatewayLab.PingsAsync(t.Mesh, LanHost, Node), "mesh node -> LAN host through the gateway");
+            Assert.True(await GatewayLab.PingsAsync(t.Mesh, "10.10.0.1", Node), "mesh node -> ping the gateway");
+            // The LAN side is not ours to close: the LAN host still reaches the gateway's services.
+            Assert.True(await Resolves(t.Lan, GatewayLan, 53, tcp: true), "LAN host -> gateway DNS on its LAN address");
+
+            await r.RemoveAsync();
+            await AssertNothingOfOursAsync(t.Gateway);
+            Assert.True(await Resolves(t.Mesh, "10.10.0.1", 8053, tcp: true), "after removal the gateway is as it was");
+        }
+        finally
+        {
+            // Only the server this test started, by its own handle.
+            if (!server.HasExited)
+            {
+                server.Kill();
+            }
+            await server.WaitForExitAsync();
+        }
+    }
+
+    /// <summary>A UDP query from an ext client's address (bound as the source) to the gateway's mesh address.</summary>
+    private static async Task<bool> ResolvesFromAsync(string ns, string source, int port) =>
+        (await ProcessRunner.RunAsync("ip", ["netns", "exec", ns, "dig", "+short", "+tries=1", "+time=1", "-b", source,
+            "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "@10.10.0.1", "node.mesh"], timeout: TimeSpan.FromSeconds(20))).StdOut.Trim() == Node;
+
+    [Theory]
     [InlineData("nftables", "nft delete table inet appliance")]
     [InlineData("iptables-legacy", "iptables-legacy -F FORWARD")]
     public async Task Repair_puts_back_rules_another_program_removed(string backend, string vandal)

@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using Appliance.Gateway.Fw4;
 using Appliance.Gateway.Iptables;
 using Appliance.Gateway.Model;
 using Appliance.Gateway.Nftables;
@@ -20,6 +21,11 @@ public sealed class RenderGoldenTests
     [Fact]
     public void Nft_ipv4_routed_without_nat() =>
         GoldenFile.AssertMatches("routed-v4.nft", NftRulesetRenderer.Render(GatewayFirewallPlan.Create(Specs.RoutedV4())));
+
+    [Fact]
+    public void Fw4_dual_stack_zone_rules_and_forwardings() =>
+        GoldenFile.AssertMatches("dualstack-nat.fw4",
+            string.Concat(Fw4UciRenderer.DesiredShowLines(GatewayFirewallPlan.Create(Specs.DualStackNat()), new Fw4Options()).Select(l => l + "\n")));
 
     [Fact]
     public void Nft_removal_deletes_only_our_table() =>
@@ -79,7 +85,7 @@ public sealed class RenderGoldenTests
             "*filter\n:FORWARD ACCEPT [0:0]\n:APPLIANCE-FWD - [0:0]\n-A FORWARD -i wg0 -j APPLIANCE-FWD\n-A FORWARD -i eth0 -j ACCEPT\n-A APPLIANCE-FWD -j DROP\nCOMMIT\n" +
             "*nat\n:APPLIANCE-POST - [0:0]\n-A POSTROUTING -j APPLIANCE-POST\nCOMMIT\n");
         Assert.Equal(
-            "*filter\n:APPLIANCE-FWD - [0:0]\n-D FORWARD -i wg0 -j APPLIANCE-FWD\n-X APPLIANCE-FWD\nCOMMIT\n" +
+            "*filter\n:APPLIANCE-FWD - [0:0]\n:APPLIANCE-IN - [0:0]\n-D FORWARD -i wg0 -j APPLIANCE-FWD\n-X APPLIANCE-FWD\n-X APPLIANCE-IN\nCOMMIT\n" +
             "*nat\n:APPLIANCE-POST - [0:0]\n-D POSTROUTING -j APPLIANCE-POST\n-X APPLIANCE-POST\nCOMMIT\n",
             IptablesRestoreRenderer.RenderRemoval(current));
         Assert.Equal("", IptablesRestoreRenderer.RenderRemoval(IptablesSaveState.Parse("*filter\n:FORWARD ACCEPT [0:0]\n-A FORWARD -i eth0 -j ACCEPT\nCOMMIT\n")));
@@ -90,7 +96,7 @@ public sealed class RenderGoldenTests
     {
         var text = NftRulesetRenderer.Render(GatewayFirewallPlan.Create(Specs.Large(1000, 20)));
         var ruleLines = text.Split('\n').Count(l => l.Contains(" accept", StringComparison.Ordinal) || l.Contains(" drop", StringComparison.Ordinal) || l.Contains("masquerade", StringComparison.Ordinal));
-        Assert.InRange(ruleLines, 5, 12);
+        Assert.InRange(ruleLines, 5, 16); // forward and NAT rules, plus the gateway's own input chain; none per client
         Assert.Contains("\t\t\t10.100.7.250\n", text, StringComparison.Ordinal);
     }
 
@@ -108,8 +114,12 @@ public sealed class RenderGoldenTests
     {
         var plan = GatewayFirewallPlan.Create(Specs.RoutedV4());
         const string Chain = "*filter\n:APPLIANCE-FWD - [0:0]\n";
+        const string Input = ":APPLIANCE-IN - [0:0]\n-A INPUT -i wg-mesh -j APPLIANCE-IN\n";
         Assert.True(IptablesRestoreRenderer.IsIntact(plan, AddressFamily.InterNetwork,
-            IptablesSaveState.Parse(Chain + "-A FORWARD -i wg-mesh -j APPLIANCE-FWD\n-A FORWARD -o wg-mesh -j APPLIANCE-FWD\nCOMMIT\n")));
+            IptablesSaveState.Parse(Chain + Input + "-A FORWARD -i wg-mesh -j APPLIANCE-FWD\n-A FORWARD -o wg-mesh -j APPLIANCE-FWD\nCOMMIT\n")));
+        // The gateway's own protection counts too: without the INPUT jump it is not intact.
+        Assert.False(IptablesRestoreRenderer.IsIntact(plan, AddressFamily.InterNetwork,
+            IptablesSaveState.Parse(Chain + ":APPLIANCE-IN - [0:0]\n-A FORWARD -i wg-mesh -j APPLIANCE-FWD\n-A FORWARD -o wg-mesh -j APPLIANCE-FWD\nCOMMIT\n")));
         Assert.False(IptablesRestoreRenderer.IsIntact(plan, AddressFamily.InterNetwork,
             IptablesSaveState.Parse(Chain + "-A FORWARD -i wg-mesh -j APPLIANCE-FWD\nCOMMIT\n")));
         // NAT on needs the nat chain and its jump as well.

@@ -5,11 +5,13 @@ namespace Appliance.Gateway.Tests;
 /// <summary>The gateway specs the golden, reconciler and netns tests share.</summary>
 internal static class Specs
 {
-    /// <summary>Dual-stack ingress + egress with NAT on, one disabled client, a site-to-site remote range.</summary>
+    /// <summary>Dual-stack ingress + egress with NAT on, one disabled client, a site-to-site remote range; the gateway is 10.10.0.1 and fd10::1, WireGuard on 51820.</summary>
     public static GatewayFirewallSpec DualStackNat() => new()
     {
         MeshInterface = "wg0",
         MeshRanges = ["10.10.0.0/24", "fd10::/64"],
+        MeshAddresses = ["10.10.0.1", "fd10::1"],
+        ListenPort = 51820,
         Ingress = new IngressSpec
         {
             Nat = true,
@@ -23,11 +25,12 @@ internal static class Specs
         RemoteRanges = ["192.168.50.0/24"],
     };
 
-    /// <summary>IPv4 only, NAT off both ways (routed: LAN hosts need a route back to the mesh).</summary>
+    /// <summary>IPv4 only, NAT off both ways (routed: LAN hosts need a route back to the mesh); the gateway is 10.20.0.1, no listen port given.</summary>
     public static GatewayFirewallSpec RoutedV4() => new()
     {
         MeshInterface = "wg-mesh",
         MeshRanges = ["10.20.0.0/16"],
+        MeshAddresses = ["10.20.0.1"],
         Ingress = new IngressSpec { Nat = false, Clients = [new ExtClientSpec { Name = "tablet", Addresses = ["10.20.0.5"] }] },
         Egress = new EgressSpec { Ranges = ["172.16.0.0/12"], Nat = false },
     };

@@ -8,7 +8,9 @@ namespace Appliance.Agent.Commands;
 /// <summary>`appliance-agent run`: the daemon, in the foreground (systemd and procd supervise it), logging to stdout.</summary>
 public static class RunCommand
 {
-    public static async Task<int> RunAsync(StateStore store, string hostsFile, string backendName, string? firewall, CancellationToken ct, TimeSpan? stateCheckAfter = null)
+    /// <param name="firewallCheck">How often a gateway's firewall rules are read back and repaired (zero: never).</param>
+    /// <param name="stateCheckAfter">Connected time with nothing newer after which the state is checked over HTTPS.</param>
+    public static async Task<int> RunAsync(StateStore store, string hostsFile, string backendName, string? firewall, TimeSpan firewallCheck, CancellationToken ct, TimeSpan? stateCheckAfter = null)
     {
         var kind = backendName switch
         {
@@ -17,6 +19,8 @@ public static class RunCommand
             "userspace" => WireGuardBackendKind.Userspace,
             _ => throw new AgentException($"--backend must be auto, kernel or userspace, not '{backendName}'", 2),
         };
+        // One daemon per state dir: two would take the MQTT session over from each other in a loop.
+        using var instance = InstanceLock.Acquire(store.Directory);
         using var backend = WireGuardBackendSelector.Create(kind);
         using var route = RouteNetlinkClient.Open();
         Console.Out.WriteLine($"appliance-agent {JoinCommand.AgentVersion}: WireGuard backend {backend.Kind}, state in {store.Directory}");
@@ -24,6 +28,7 @@ public static class RunCommand
         var daemon = new MeshDaemon(store, new MeshApplier(backend, route, hostsFile, roles), Console.Out)
         {
             StateCheckAfter = stateCheckAfter ?? MeshStateCheck.DefaultAfter,
+            FirewallRepairInterval = firewallCheck,
         };
         return await daemon.RunAsync(ct);
     }

@@ -63,6 +63,16 @@ public sealed class GatewayRoles : IGatewayRoles
         await ReconcileDnsAsync(config, ct);
     }
 
+    public async Task<bool> RepairAsync(CancellationToken ct)
+    {
+        if (_reconciler is null || !await _reconciler.RepairAsync(ct))
+        {
+            return false;
+        }
+        _log.WriteLine($"gateway: {_reconciler.Firewall.Name} rules were gone (a firewall reload or flush by other software); put back");
+        return true;
+    }
+
     public async Task RemoveAsync(AgentState state, CancellationToken ct)
     {
         await StopDnsAsync();

@@ -20,6 +20,10 @@ public static class GatewayTranslator
         {
             MeshInterface = meshInterface,
             MeshRanges = role.MeshRanges,
+            // The gateway's own side of the mesh: DNS there (and WireGuard, ping) is all the mesh may reach on it.
+            MeshAddresses = [.. MeshTranslator.Addresses(config).Select(a => a.Address)
+                .Where(a => role.MeshRanges.Any(r => IPNetwork.TryParse(r, out var n) && n.Contains(a))).Select(a => a.ToString())],
+            ListenPort = config.Interface.ListenPort,
             Ingress = role.Ingress is { } ingress ? new IngressSpec
             {
                 Nat = ingress.Nat,

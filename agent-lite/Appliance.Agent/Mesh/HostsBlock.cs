@@ -34,31 +34,41 @@ public static class HostsBlock
         return sb.ToString();
     }
 
+    /// <summary>
+    /// The file without the network's complete blocks: a begin marker, then its end marker with no other begin marker
+    /// in between. A marker without its partner (a begin never ended, an end before any begin, a begin followed by
+    /// another begin) is kept as it is, with every line after it: a damaged file loses nothing that is not ours.
+    /// </summary>
     public static string Remove(string existing, string network)
     {
         var begin = Begin(network);
         var end = End(network);
+        var lines = existing.Split('\n');
         var sb = new StringBuilder();
-        var inside = false;
-        foreach (var line in existing.Split('\n'))
+        for (var i = 0; i < lines.Length; i++)
         {
-            if (line == begin)
+            if (lines[i] == begin && NextMarker(lines, i + 1, begin, end) is var j && j >= 0 && lines[j] == end)
             {
-                inside = true;
+                i = j; // the whole block, both markers included
                 continue;
             }
-            if (inside)
-            {
-                if (line == end)
-                {
-                    inside = false;
-                }
-                continue;
-            }
-            sb.Append(line).Append('\n');
+            sb.Append(lines[i]).Append('\n');
         }
         // Split leaves one empty piece after a final newline; do not add a line that was not there.
         var text = sb.ToString();
         return existing.EndsWith('\n') || existing.Length == 0 ? text[..^1] : text.TrimEnd('\n');
+    }
+
+    /// <summary>The index of the first begin or end marker at or after <paramref name="from"/>, or -1.</summary>
+    private static int NextMarker(string[] lines, int from, string begin, string end)
+    {
+        for (var i = from; i < lines.Length; i++)
+        {
+            if (lines[i] == begin || lines[i] == end)
+            {
+                return i;
+            }
+        }
+        return -1;
     }
 }

@@ -12,6 +12,12 @@ public interface IGatewayRoles : IAsyncDisposable
     /// <summary>Brings the roles to what <paramref name="config"/> asks (no role: removes them). Idempotent.</summary>
     Task ApplyAsync(AgentState state, NodeConfigDto config, DateTimeOffset now, CancellationToken ct);
 
+    /// <summary>
+    /// Reads the firewall back and puts the last applied rules back when another program removed them (a firewall
+    /// reload, a flushed ruleset); true when it had to. Does nothing on a node without roles.
+    /// </summary>
+    Task<bool> RepairAsync(CancellationToken ct);
+
     /// <summary>Removes every rule, setting and listener the roles added.</summary>
     Task RemoveAsync(AgentState state, CancellationToken ct);
 }

@@ -53,7 +53,10 @@ public sealed class MeshApplier(IWireGuardBackend backend, IRouteNetlink route, 
             route.SetLinkUp(link.Index, true);
         }
         // The bypass routes go in before the split default routes so the server never becomes unreachable.
-        ReconcileBypassRoutes(link.Index, MeshTranslator.BypassHosts(state, config, Resolve));
+        // Only endpoints in use get a bypass route: the desired ones, and where WireGuard has a peer now (it roams).
+        var current = MeshTranslator.InternetFamilies(config).Count == 0 ? null : (await TryReadDeviceAsync(state.Interface, ct))?.Peers
+            .Where(p => p.Endpoint is not null).ToDictionary(p => p.PublicKey.ToString(), p => p.Endpoint!, StringComparer.Ordinal);
+        ReconcileBypassRoutes(link.Index, MeshTranslator.BypassHosts(state, config, Resolve, current));
         ReconcileRoutes(link.Index, MeshTranslator.Routes(config));
         WriteHosts(config.Interface.Network, MeshTranslator.HostNames(config));
         if (roles is not null)
@@ -62,6 +65,9 @@ public sealed class MeshApplier(IWireGuardBackend backend, IRouteNetlink route, 
         }
         return plan;
     }
+
+    /// <summary>Puts the gateway's firewall rules back if other software removed them; true when it had to.</summary>
+    public Task<bool> RepairFirewallAsync(CancellationToken ct) => roles is null ? Task.FromResult(false) : roles.RepairAsync(ct);
 
     /// <summary>The device as WireGuard has it, or null when the interface does not exist.</summary>
     public async Task<WgDevice?> TryReadDeviceAsync(string interfaceName, CancellationToken ct)

@@ -34,14 +34,20 @@ public sealed partial class MeshDaemon(StateStore store, MeshApplier applier, Te
         // Expiry and pulled configs are handled from the start: the broker may stay unreachable for a long time.
         using var background = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var housekeeping = HousekeepingLoopAsync(state, background.Token);
+        var firewallRepair = FirewallRepairLoopAsync(background.Token);
         try
         {
             await FollowServerAsync(state, background.Token, ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // Stopped (SIGTERM) in any state, also while still retrying an unreachable broker: a clean exit.
         }
         finally
         {
             await background.CancelAsync();
             await housekeeping;
+            await firewallRepair;
         }
         return 0;
     }
@@ -202,6 +208,51 @@ public sealed partial class MeshDaemon(StateStore store, MeshApplier applier, Te
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
                 return;
+            }
+            finally
+            {
+                _applying.Release();
+            }
+        }
+    }
+
+    /// <summary>How often the gateway's firewall rules are read back and put back if gone; zero or less: never.</summary>
+    public TimeSpan FirewallRepairInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Every <see cref="FirewallRepairInterval"/>: other software (an fw4 or firewalld reload, <c>nft flush ruleset</c>,
+    /// <c>iptables -F</c>) may remove the gateway's rules at any time, leaving the mesh unfiltered or cut off; they are
+    /// read back and re-applied within one interval. Runs under the apply lock (the gateway reconciler is not thread-safe).
+    /// </summary>
+    private async Task FirewallRepairLoopAsync(CancellationToken ct)
+    {
+        if (FirewallRepairInterval <= TimeSpan.Zero)
+        {
+            return;
+        }
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(FirewallRepairInterval, _clock, ct);
+                await _applying.WaitAsync(ct);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            try
+            {
+                await applier.RepairFirewallAsync(ct);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // A failed read or re-apply is tried again at the next interval.
+                log.WriteLine($"gateway firewall check failed: {e.Message}");
             }
             finally
             {

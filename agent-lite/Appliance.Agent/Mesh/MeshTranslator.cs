@@ -121,9 +121,14 @@ public static class MeshTranslator
 
     /// <summary>
     /// Hosts that must stay reachable outside the tunnel when the node sends its internet traffic through a gateway:
-    /// the server, the broker, and every peer's endpoint (WireGuard's own packets must not enter WireGuard).
+    /// the server, the broker, and the endpoint each peer is actually reached at (WireGuard's own packets must not
+    /// enter WireGuard): the desired one, and the one WireGuard currently has when the peer roamed elsewhere
+    /// (<paramref name="currentEndpoints"/>, by public key). The other endpoints a peer reported get no route: a host
+    /// route for each would let any node pull arbitrary addresses out of the tunnel. Addresses no peer can be at
+    /// (unspecified, broadcast, multicast, loopback) are skipped.
     /// </summary>
-    public static IReadOnlyList<IPAddress> BypassHosts(AgentState state, NodeConfigDto config, Func<string, IEnumerable<IPAddress>> resolve)
+    public static IReadOnlyList<IPAddress> BypassHosts(AgentState state, NodeConfigDto config, Func<string, IEnumerable<IPAddress>> resolve,
+        IReadOnlyDictionary<string, IPEndPoint>? currentEndpoints = null)
     {
         if (InternetFamilies(config).Count == 0)
         {
@@ -139,16 +144,23 @@ public static class MeshTranslator
         }
         foreach (var p in config.Peers)
         {
-            foreach (var e in p.Endpoints.Append(p.Endpoint).OfType<string>())
+            if (p.Endpoint is not null && IPEndPoint.TryParse(p.Endpoint, out var desired))
             {
-                if (IPEndPoint.TryParse(e, out var ep))
-                {
-                    hosts.Add(ep.Address);
-                }
+                hosts.Add(desired.Address);
+            }
+            if (currentEndpoints is not null && currentEndpoints.TryGetValue(p.PublicKey, out var current))
+            {
+                hosts.Add(current.Address);
             }
         }
-        return [.. hosts.Where(h => !IPAddress.IsLoopback(h)).Distinct()];
+        return [.. hosts.Where(IsUnicastHost).Distinct()];
     }
+
+    /// <summary>Whether a peer or server can be at <paramref name="a"/>: not unspecified, broadcast, multicast or loopback.</summary>
+    public static bool IsUnicastHost(IPAddress a) =>
+        !IPAddress.IsLoopback(a) && !a.Equals(IPAddress.Any) && !a.Equals(IPAddress.IPv6Any) && !a.Equals(IPAddress.Broadcast) &&
+        !a.IsIPv6Multicast && !(a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && (a.GetAddressBytes()[0] & 0xF0) == 0xE0) &&
+        !(a.IsIPv4MappedToIPv6 && !IsUnicastHost(a.MapToIPv4()));
 
     /// <summary>The zone mesh names live in: the server's (network, or network.suffix), else the network's name.</summary>
     public static string Zone(NodeConfigDto config) => config.Dns?.Zone ?? config.Interface.Network;

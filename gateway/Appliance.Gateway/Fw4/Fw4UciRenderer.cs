@@ -3,8 +3,9 @@ using Appliance.Gateway.Model;
 namespace Appliance.Gateway.Fw4;
 
 /// <summary>
-/// The fw4 (OpenWRT) side of a gateway, as uci (pure): a zone holding the mesh interface and forwardings from it
-/// to the LAN zone (egress), to the WAN zone (internet gateway) and from the LAN back into it (site-to-site).
+/// The fw4 (OpenWRT) side of a gateway, as uci (pure): a zone holding the mesh interface, closed for input but for
+/// DNS on the gateway's mesh address, WireGuard and ping, and forwardings from it to the LAN zone (egress), to the
+/// WAN zone (internet gateway) and from the LAN back into it (site-to-site).
 /// fw4 then lets that traffic through its own drop policies; the fine-grained rules (which ranges, which
 /// ext clients, masquerade) stay in our own nftables table.
 /// </summary>
@@ -24,11 +25,23 @@ public static class Fw4UciRenderer
             $"{z}=zone",
             $"{z}.name='{options.ZoneName}'",
             $"{z}.device='{plan.MeshInterface}'",
-            $"{z}.input='ACCEPT'",
+            // The gateway itself is closed to the mesh and ext clients but for the rules below (fw4 lets replies in
+            // first); our own table drops the same traffic, so neither firewall alone opens it.
+            $"{z}.input='DROP'",
             $"{z}.output='ACCEPT'",
             // Mesh <-> ext clients is forwarding within the zone; our table narrows it down.
             $"{z}.forward='ACCEPT'",
         };
+        foreach (var address in plan.MeshAddresses)
+        {
+            var family = address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? "v4" : "v6";
+            Rule(lines, "dns_" + family, options.ZoneName, "tcp udp", [$"dest_ip='{address}'", "dest_port='53'"]);
+        }
+        if (plan.ListenPort > 0)
+        {
+            Rule(lines, "wireguard", options.ZoneName, "udp", [$"dest_port='{plan.ListenPort}'"]);
+        }
+        Rule(lines, "ping", options.ZoneName, "icmp", ["icmp_type='echo-request'"]);
         if (plan.HasEgress)
         {
             Forwarding(lines, "to_lan", options.ZoneName, options.LanZone);
@@ -65,6 +78,18 @@ public static class Fw4UciRenderer
         }
         w.Append("commit firewall\n");
         return w.ToString();
+    }
+
+    /// <summary>An input rule: traffic from <paramref name="src"/> zone to this device that fw4 accepts.</summary>
+    private static void Rule(List<string> lines, string name, string src, string proto, IEnumerable<string> match)
+    {
+        var s = SectionPrefix + name;
+        lines.Add($"{s}=rule");
+        lines.Add($"{s}.name='appliance-{name.Replace('_', '-')}'");
+        lines.Add($"{s}.src='{src}'");
+        lines.Add($"{s}.proto='{proto}'");
+        lines.AddRange(match.Select(m => $"{s}.{m}"));
+        lines.Add($"{s}.target='ACCEPT'");
     }
 
     private static void Forwarding(List<string> lines, string name, string src, string dest)

@@ -6,9 +6,9 @@ using Appliance.Gateway.Model;
 namespace Appliance.Gateway.Iptables;
 
 /// <summary>
-/// Renders <c>iptables-restore --noflush</c> input for one address family (pure). Per table it declares our chain
-/// (which flushes it), fixes the jumps from the built-in chain against what <see cref="IptablesSaveState"/> shows
-/// (inserted once at the top, stale ones deleted), and refills the chain; iptables-restore commits each table
+/// Renders <c>iptables-restore --noflush</c> input for one address family (pure). Per table it declares our chains
+/// (which flushes them), fixes the jumps from the built-in chains against what <see cref="IptablesSaveState"/> shows
+/// (inserted once at the top, stale ones deleted), and refills the chains; iptables-restore commits each table
 /// as a whole, so a table is never half-applied and other chains are left as they are.
 /// </summary>
 public static class IptablesRestoreRenderer
@@ -69,7 +69,7 @@ public static class IptablesRestoreRenderer
         }
         rules.Add("# Nothing else is forwarded to or from the mesh.");
         rules.Add($"-A {fwd} -j DROP");
-        Table(w, "filter", fwd, ForwardJumps(plan), rules, current);
+        Table(w, "filter", [(fwd, rules), (IptablesChains.Input, InputRules(plan, family))], FilterJumps(plan), current);
 
         var nat = new List<string>();
         if (plan.IngressNat && allowed.Count > 0)
@@ -94,8 +94,37 @@ public static class IptablesRestoreRenderer
                 }
             }
         }
-        Table(w, "nat", post, nat.Count > 0 ? PostroutingJumps : [], nat.Count > 0 ? nat : null, current);
+        Table(w, "nat", [(post, nat.Count > 0 ? nat : null)], nat.Count > 0 ? PostroutingJumps : [], current);
         return w.ToString();
+    }
+
+    /// <summary>What the mesh interface (mesh nodes, ext clients) may reach on the gateway itself.</summary>
+    private static List<string> InputRules(GatewayFirewallPlan plan, AddressFamily family)
+    {
+        var chain = IptablesChains.Input;
+        var rules = new List<string> { $"-A {chain} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT" };
+        var self = GatewayFirewallPlan.Of(plan.MeshAddresses, family);
+        if (self.Count > 0)
+        {
+            rules.Add("# DNS for the mesh and ext clients, on this gateway's mesh address only.");
+        }
+        foreach (var a in self)
+        {
+            rules.Add($"-A {chain} -d {Host(a)} -p udp --dport 53 -j ACCEPT");
+            rules.Add($"-A {chain} -d {Host(a)} -p tcp --dport 53 -j ACCEPT");
+        }
+        if (plan.ListenPort > 0)
+        {
+            rules.Add("# WireGuard's own port.");
+            rules.Add($"-A {chain} -p udp --dport {plan.ListenPort} -j ACCEPT");
+        }
+        rules.Add("# Ping, so the mesh can tell the gateway is up (errors for our own traffic are related, above).");
+        rules.Add(family == AddressFamily.InterNetwork
+            ? $"-A {chain} -p icmp --icmp-type echo-request -j ACCEPT"
+            : $"-A {chain} -p ipv6-icmp --icmpv6-type echo-request -j ACCEPT");
+        rules.Add("# Nothing else on the gateway itself is reachable from the mesh.");
+        rules.Add($"-A {chain} -j DROP");
+        return rules;
     }
 
     /// <summary>
@@ -106,15 +135,20 @@ public static class IptablesRestoreRenderer
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(current);
-        var filterOk = current.ChainsIn("filter").Contains(IptablesChains.Forward) && ForwardJumps(plan).All(current.JumpsIn("filter").Contains);
+        var filterOk = current.ChainsIn("filter").Contains(IptablesChains.Forward) && current.ChainsIn("filter").Contains(IptablesChains.Input) &&
+            FilterJumps(plan).All(current.JumpsIn("filter").Contains);
         var needsNat = (plan.IngressNat && GatewayFirewallPlan.Of(plan.AllowedClients, family).Count > 0) ||
             (plan.EgressNat && GatewayFirewallPlan.Of(plan.EgressRanges, family).Count > 0);
         var natOk = !needsNat || (current.ChainsIn("nat").Contains(IptablesChains.Postrouting) && PostroutingJumps.All(current.JumpsIn("nat").Contains));
         return filterOk && natOk;
     }
 
-    private static string[] ForwardJumps(GatewayFirewallPlan plan) =>
-        [$"-A FORWARD -i {plan.MeshInterface} -j {IptablesChains.Forward}", $"-A FORWARD -o {plan.MeshInterface} -j {IptablesChains.Forward}"];
+    private static string[] FilterJumps(GatewayFirewallPlan plan) =>
+    [
+        $"-A FORWARD -i {plan.MeshInterface} -j {IptablesChains.Forward}",
+        $"-A FORWARD -o {plan.MeshInterface} -j {IptablesChains.Forward}",
+        $"-A INPUT -i {plan.MeshInterface} -j {IptablesChains.Input}",
+    ];
 
     private static readonly string[] PostroutingJumps = [$"-A POSTROUTING -j {IptablesChains.Postrouting}"];
 
@@ -123,23 +157,27 @@ public static class IptablesRestoreRenderer
     {
         ArgumentNullException.ThrowIfNull(current);
         var w = new StringBuilder();
-        Table(w, "filter", IptablesChains.Forward, [], null, current);
-        Table(w, "nat", IptablesChains.Postrouting, [], null, current);
+        Table(w, "filter", [(IptablesChains.Forward, null), (IptablesChains.Input, null)], [], current);
+        Table(w, "nat", [(IptablesChains.Postrouting, null)], [], current);
         return w.ToString();
     }
 
-    /// <summary>One table's section; <paramref name="rules"/> null means our chain must not exist.</summary>
-    private static void Table(StringBuilder w, string table, string chain, IReadOnlyList<string> desiredJumps, IReadOnlyList<string>? rules, IptablesSaveState current)
+    /// <summary>One table's section; a chain whose rules are null must not exist (it is deleted after its jumps).</summary>
+    private static void Table(StringBuilder w, string table, IReadOnlyList<(string Chain, IReadOnlyList<string>? Rules)> chains, IReadOnlyList<string> desiredJumps, IptablesSaveState current)
     {
         var present = current.JumpsIn(table);
-        var chainExists = current.ChainsIn(table).Contains(chain);
-        if (rules is null && !chainExists && present.Count == 0)
+        var existing = current.ChainsIn(table);
+        // Nothing to write when no chain of ours is wanted, none exists and nothing jumps to one.
+        if (chains.All(c => c.Rules is null && !existing.Contains(c.Chain)) && present.Count == 0)
         {
             return;
         }
         w.Append('*').Append(table).Append('\n');
         // With --noflush, declaring an existing user chain flushes it; a new one is created.
-        w.Append(':').Append(chain).Append(" - [0:0]\n");
+        foreach (var (chain, _) in chains)
+        {
+            w.Append(':').Append(chain).Append(" - [0:0]\n");
+        }
         foreach (var stale in present.Where(j => !desiredJumps.Contains(j)))
         {
             w.Append("-D").Append(stale.AsSpan(2)).Append('\n');
@@ -150,12 +188,13 @@ public static class IptablesRestoreRenderer
             var parts = missing.Split(' ', 3);
             w.Append($"-I {parts[1]} 1 {parts[2]}\n");
         }
-        if (rules is null)
+        foreach (var (chain, rules) in chains)
         {
-            w.Append("-X ").Append(chain).Append('\n');
-        }
-        else
-        {
+            if (rules is null)
+            {
+                w.Append("-X ").Append(chain).Append('\n');
+                continue;
+            }
             foreach (var r in rules)
             {
                 w.Append(r).Append('\n');

@@ -13,6 +13,8 @@ public sealed class GatewayFirewallPlan : IEquatable<GatewayFirewallPlan>
     internal GatewayFirewallPlan(
         string meshInterface,
         IReadOnlyList<IPNetwork> meshRanges,
+        IReadOnlyList<IPAddress> meshAddresses,
+        int listenPort,
         bool hasIngress,
         bool ingressNat,
         IReadOnlyList<IPAddress> allowedClients,
@@ -24,6 +26,8 @@ public sealed class GatewayFirewallPlan : IEquatable<GatewayFirewallPlan>
     {
         MeshInterface = meshInterface;
         MeshRanges = meshRanges;
+        MeshAddresses = meshAddresses;
+        ListenPort = listenPort;
         HasIngress = hasIngress;
         IngressNat = ingressNat;
         AllowedClients = allowedClients;
@@ -41,6 +45,12 @@ public sealed class GatewayFirewallPlan : IEquatable<GatewayFirewallPlan>
     public string MeshInterface { get; }
 
     public IReadOnlyList<IPNetwork> MeshRanges { get; }
+
+    /// <summary>This gateway's own mesh addresses: DNS to them is the one service the mesh and ext clients may reach.</summary>
+    public IReadOnlyList<IPAddress> MeshAddresses { get; }
+
+    /// <summary>This gateway's WireGuard listen port (0: none), also open to the mesh interface.</summary>
+    public int ListenPort { get; }
 
     public bool HasIngress { get; }
 
@@ -85,6 +95,7 @@ public sealed class GatewayFirewallPlan : IEquatable<GatewayFirewallPlan>
         var sb = new StringBuilder();
         sb.Append("iface=").Append(MeshInterface).Append('\n');
         sb.Append("mesh=").AppendJoin(',', MeshRanges).Append('\n');
+        sb.Append("self=").AppendJoin(',', MeshAddresses).Append(" port=").Append(ListenPort).Append('\n');
         sb.Append("ingress=").Append(HasIngress).Append(" nat=").Append(IngressNat).Append('\n');
         sb.Append("allowed=").AppendJoin(',', AllowedClients).Append('\n');
         sb.Append("denied=").AppendJoin(',', DeniedClients).Append('\n');

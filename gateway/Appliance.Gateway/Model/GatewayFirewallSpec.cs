@@ -12,6 +12,15 @@ public sealed record GatewayFirewallSpec
     /// <summary>The mesh network's own ranges (one IPv4 CIDR, optionally one IPv6 CIDR), e.g. 10.10.0.0/24.</summary>
     public IReadOnlyList<string> MeshRanges { get; init; } = [];
 
+    /// <summary>
+    /// This node's own addresses on the mesh ("10.10.0.1", "fd10::1", from the mesh ranges): the only addresses the
+    /// mesh and ext clients may reach on the gateway itself, and only for DNS (port 53).
+    /// </summary>
+    public IReadOnlyList<string> MeshAddresses { get; init; } = [];
+
+    /// <summary>This node's WireGuard listen port, left open to the mesh interface like DNS; 0 for none.</summary>
+    public int ListenPort { get; init; }
+
     /// <summary>Ingress role (ext clients reach the mesh through this node); null when the node is not an ingress.</summary>
     public IngressSpec? Ingress { get; init; }
 

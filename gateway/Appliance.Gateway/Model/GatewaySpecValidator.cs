@@ -34,6 +34,26 @@ internal static class GatewaySpecValidator
             }
         }
 
+        var self = new List<IPAddress>();
+        for (var i = 0; i < spec.MeshAddresses.Count; i++)
+        {
+            var field = $"meshAddresses[{i}]";
+            var address = ParseHostAddress(spec.MeshAddresses[i], field);
+            if (!mesh.Any(m => m.Contains(address)))
+            {
+                throw new GatewaySpecException(field, spec.MeshAddresses[i], $"this node's mesh address is outside the mesh ranges ({string.Join(", ", mesh)})");
+            }
+            if (self.Contains(address))
+            {
+                throw new GatewaySpecException(field, spec.MeshAddresses[i], "listed twice");
+            }
+            self.Add(address);
+        }
+        if (spec.ListenPort is < 0 or > 65535)
+        {
+            throw new GatewaySpecException("listenPort", spec.ListenPort.ToString(CultureInfo.InvariantCulture), "a port is 0..65535 (0: none)");
+        }
+
         var allowed = new List<IPAddress>();
         var denied = new List<IPAddress>();
         if (spec.Ingress is { } ingress)
@@ -59,6 +79,10 @@ internal static class GatewaySpecValidator
                     {
                         throw new GatewaySpecException(addrField, client.Addresses[j],
                             $"ext client '{client.Name}' address is outside the mesh ranges ({string.Join(", ", mesh)})");
+                    }
+                    if (self.Contains(address))
+                    {
+                        throw new GatewaySpecException(addrField, client.Addresses[j], $"ext client '{client.Name}' has this gateway's own mesh address");
                     }
                     if (!seen.TryAdd(address, client.Name))
                     {
@@ -117,6 +141,8 @@ internal static class GatewaySpecValidator
         return new GatewayFirewallPlan(
             iface,
             Sorted(mesh),
+            Sorted(self),
+            spec.ListenPort,
             spec.Ingress is not null,
             spec.Ingress?.Nat ?? false,
             Sorted(allowed),
@@ -164,7 +190,7 @@ internal static class GatewaySpecValidator
             var host = net.BaseAddress.AddressFamily == AddressFamily.InterNetwork ? 32 : 128;
             if (net.PrefixLength != host)
             {
-                throw new GatewaySpecException(field, text, $"an ext client address is a single host (/{host})");
+                throw new GatewaySpecException(field, text, $"must be a single host (/{host})");
             }
             return net.BaseAddress;
         }

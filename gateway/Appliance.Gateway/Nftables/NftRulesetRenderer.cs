@@ -32,6 +32,7 @@ public static class NftRulesetRenderer
         foreach (var f in fams)
         {
             Set(w, $"mesh_{f.Suffix}", f.Type, interval: true, GatewayFirewallPlan.Of(plan.MeshRanges, f.Family).Select(n => n.ToString()));
+            Set(w, $"self_{f.Suffix}", f.Type, interval: false, GatewayFirewallPlan.Of(plan.MeshAddresses, f.Family).Select(a => a.ToString()));
             Set(w, $"ext_allowed_{f.Suffix}", f.Type, interval: false, GatewayFirewallPlan.Of(plan.AllowedClients, f.Family).Select(a => a.ToString()));
             Set(w, $"ext_denied_{f.Suffix}", f.Type, interval: false, GatewayFirewallPlan.Of(plan.DeniedClients, f.Family).Select(a => a.ToString()));
             Set(w, $"egress_{f.Suffix}", f.Type, interval: true, GatewayFirewallPlan.Of(plan.EgressRanges, f.Family).Select(n => n.ToString()));
@@ -64,6 +65,24 @@ public static class NftRulesetRenderer
             fams.Where(f => GatewayFirewallPlan.Of(plan.EgressRanges, f.Family).Count > 0 && GatewayFirewallPlan.Of(plan.RemoteRanges, f.Family).Count > 0)
                 .Select(f => $"iifname != {iface} oifname {iface} {f.Match} saddr @egress_{f.Suffix} {f.Match} daddr @remote_{f.Suffix} accept"));
         w.Append("\t\t# Nothing else is forwarded to or from the mesh.\n");
+        w.Append("\t\tdrop\n");
+        w.Append("\t}\n");
+
+        w.Append("\tchain input {\n");
+        w.Append("\t\ttype filter hook input priority filter; policy accept;\n");
+        w.Append("\t\t# Traffic from the mesh interface (mesh nodes and ext clients) to this gateway itself, any of its addresses.\n");
+        w.Append($"\t\tiifname {iface} jump mesh_input\n");
+        w.Append("\t}\n");
+
+        w.Append("\tchain mesh_input {\n");
+        w.Append("\t\tct state established,related accept\n");
+        Group(w, "DNS for the mesh and ext clients, on this gateway's mesh address only.",
+            fams.Where(f => GatewayFirewallPlan.Of(plan.MeshAddresses, f.Family).Count > 0)
+                .SelectMany(f => new[] { "udp", "tcp" }.Select(proto => $"{f.Match} daddr @self_{f.Suffix} {proto} dport 53 accept")));
+        Group(w, "WireGuard's own port.", plan.ListenPort > 0 ? [$"udp dport {plan.ListenPort} accept"] : []);
+        Group(w, "Ping, so the mesh can tell the gateway is up (errors for our own traffic are related, above).",
+            ["icmp type echo-request accept", "icmpv6 type echo-request accept"]);
+        w.Append("\t\t# Nothing else on the gateway itself is reachable from the mesh.\n");
         w.Append("\t\tdrop\n");
         w.Append("\t}\n");
 
