@@ -52,19 +52,26 @@ public sealed class RequestLimitTests : IDisposable
             Assert.True(elapsed < TimeSpan.FromSeconds(5), $"the 413 took {elapsed}");
         }
         Assert.True(peak - idle < 50 * 1024, $"RSS went from {idle} KiB idle to {peak} KiB under the flood ({stopwatch.Elapsed})");
+
+        // Without a Content-Length (chunked), Kestrel cuts the body off at the route's limit while it is read.
+        var (chunkedHead, chunkedSent, _) = await SendAsync(uri, BodySize, TimeSpan.FromSeconds(20), chunked: true);
+        Assert.StartsWith("HTTP/1.1 413", chunkedHead, StringComparison.Ordinal);
+        Assert.Contains("content-type: application/problem+json", chunkedHead.ToLowerInvariant(), StringComparison.Ordinal);
+        Assert.True(chunkedSent < BodySize / 2, $"{chunkedSent} of {BodySize} chunked bytes were sent before the 413");
     }
 
     /// <summary>
     /// Sends a join request declaring <paramref name="size"/> bytes of body and streams it while reading the answer;
     /// returns the answer's head, how much body went out before it, and how long it took.
     /// </summary>
-    private static async Task<(string Head, long Sent, TimeSpan Elapsed)> SendAsync(Uri server, long size, TimeSpan timeout)
+    private static async Task<(string Head, long Sent, TimeSpan Elapsed)> SendAsync(Uri server, long size, TimeSpan timeout, bool chunked = false)
     {
         using var cts = new CancellationTokenSource(timeout);
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         await socket.ConnectAsync(server.Host, server.Port, cts.Token);
         var stopwatch = Stopwatch.StartNew();
-        var header = $"POST /api/v1/join HTTP/1.1\r\nHost: {server.Authority}\r\nContent-Type: application/json\r\nContent-Length: {size.ToString(CultureInfo.InvariantCulture)}\r\n\r\n";
+        var length = chunked ? "Transfer-Encoding: chunked" : $"Content-Length: {size.ToString(CultureInfo.InvariantCulture)}";
+        var header = $"POST /api/v1/join HTTP/1.1\r\nHost: {server.Authority}\r\nContent-Type: application/json\r\n{length}\r\n\r\n";
         await socket.SendAsync(Encoding.ASCII.GetBytes(header), SocketFlags.None, cts.Token);
         long sent = 0;
         var answered = false;
@@ -95,7 +102,15 @@ public sealed class RequestLimitTests : IDisposable
             while (sent < size && !Volatile.Read(ref answered))
             {
                 var n = (int)Math.Min(chunk.Length, size - sent);
+                if (chunked)
+                {
+                    await socket.SendAsync(Encoding.ASCII.GetBytes(n.ToString("x", CultureInfo.InvariantCulture) + "\r\n"), SocketFlags.None, cts.Token);
+                }
                 sent += await socket.SendAsync(chunk.AsMemory(0, n), SocketFlags.None, cts.Token);
+                if (chunked)
+                {
+                    await socket.SendAsync("\r\n"u8.ToArray(), SocketFlags.None, cts.Token);
+                }
             }
         }
         catch (SocketException)

@@ -199,6 +199,20 @@ public sealed class InputBoundsApiTests : IDisposable
     }
 
     [Fact]
+    public async Task Ext_client_and_node_fields_refuse_control_characters_naming_the_field()
+    {
+        using var s = await GatewayScenario.CreateAsync();
+        var gw = await s.JoinAsync("gw", "198.51.100.7");
+        await s.IngressAsync(gw.NodeId);
+        var created = await s.ProblemAsync(s.Admin.PostAsJsonAsync("/api/v1/networks/home/ext-clients", new CreateExtClientRequest { Gateway = "gw\u001b[2J" }), 400);
+        Assert.Contains("control characters", created.Errors!["gateway"][0], StringComparison.Ordinal);
+        var named = await s.ProblemAsync(s.Admin.PostAsJsonAsync("/api/v1/networks/home/ext-clients", new CreateExtClientRequest { Gateway = gw.NodeId, Name = "phone\n" }), 400);
+        Assert.Contains("name", named.Errors!.Keys);
+        var patched = await s.ProblemAsync(s.Admin.PatchAsJsonAsync($"/api/v1/nodes/{gw.NodeId}", new UpdateNodeRequest { Tags = ["ok", "bad\u0007"] }), 400);
+        Assert.Contains("tags[1]", patched.Errors!.Keys);
+    }
+
+    [Fact]
     public async Task Every_list_in_a_request_has_a_cap()
     {
         await _server.CreateNetworkAsync("home", "10.10.0.0/24");

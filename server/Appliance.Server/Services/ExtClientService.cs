@@ -42,6 +42,10 @@ public sealed class ExtClientService(ServerContext context, TimeProvider clock, 
         {
             errors.Add("gateway", "is required: the id (or name) of an ingress gateway node of the network");
         }
+        else
+        {
+            FieldRules.Text("gateway", request.Gateway, 64, errors);
+        }
         if (request.PublicKey is not null && (!WgKey.TryParse(request.PublicKey, out var supplied) || supplied.IsZero))
         {
             errors.Add("publicKey", "must be a WireGuard public key (44 characters of base64), or left out for a server-generated pair");
