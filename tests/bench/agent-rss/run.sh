@@ -40,8 +40,8 @@ for b in "${BUILDS[@]}"; do
   if [ -n "$reuse" ]; then cp -r "$reuse" "${DIR[$b]}"; else
     dotnet publish "$ROOT/agent-lite/Appliance.Agent" -c Release -r linux-x64 "${props[@]}" \
       --artifacts-path "$W/artifacts" -o "${DIR[$b]}" -nologo -v q >/dev/null
-    rm -f "${DIR[$b]}"/*.dbg "${DIR[$b]}"/*.pdb
   fi
+  rm -f "${DIR[$b]}"/*.dbg "${DIR[$b]}"/*.pdb   # symbols do not ship
 done
 dotnet build "$ROOT/server/Appliance.Server" -c Release -nologo -v q >/dev/null
 ip netns add "$NS"; ip -n "$NS" link set lo up

@@ -8,8 +8,9 @@ Prints one JSON line, sizes in MB (Rss of each mapping):
                 runtime's .so files and the framework and agent assemblies)
   libs_mb       other file-backed mappings, and libs: the same per library (libcrypto, libssl, libc, ...)
   anon_mb       everything not file-backed, split into
-    gc_heap_mb      the GC's reservation: the one anonymous range of GC_RANGE_MIN or more that is not a malloc arena
-                    (the GC reserves its whole region range at start and commits inside it)
+    binary_data_mb  the binary's .bss and, for NativeAOT, its .hydrated data (anonymous, right after its file mappings)
+    gc_heap_mb      the GC's reservation: an anonymous range of GC_RANGE_MIN or more that is not a malloc arena (the GC
+                    reserves its region range and bookkeeping at start and commits inside it)
     native_heap_mb  malloc: [heap] (the main arena) and the 64 MB-aligned thread arenas glibc maps
     stacks_mb       [stack] and thread stacks (an anonymous range right after a PROT_NONE guard page, not in the above)
     jit_code_mb     executable anonymous mappings and the W^X double mapping (memfd:doublemapper), JIT build only
@@ -44,25 +45,38 @@ def main():
     extra = json.loads(sys.argv[5]) if len(sys.argv) > 5 else {}
     maps = list(mappings(pid))
     mb = lambda b: round(b / 1048576, 1)
-    out = {"binary": 0, "libs": 0, "gc_heap": 0, "native_heap": 0, "stacks": 0, "jit_code": 0, "other_anon": 0}
+    out = {"binary": 0, "libs": 0, "binary_data": 0, "gc_heap": 0, "native_heap": 0, "stacks": 0, "jit_code": 0, "other_anon": 0}
     libs = {}
     anon = [m for m in maps if not m["path"].startswith("/") and m["path"] != "[vdso]" and m["path"] != "[vvar]"]
+    plain = sorted((m for m in anon if m["path"] == ""), key=lambda m: m["start"])
+    # A malloc thread arena: a 64 MB-aligned reservation, used from its start (rw-p) with the rest PROT_NONE; arenas
+    # are often adjacent, so they are found one by one before anything else is grouped.
+    kind = {}
+    # The binary's .bss (for NativeAOT also its .hydrated data, 2.2 MB written at start) right after its file mappings.
+    ends = {m["end"] for m in maps if m["path"].startswith(bindir)}
+    for m in plain:
+        if m["start"] in ends:
+            kind[m["start"]] = "binary_data"
+    for i, m in enumerate(plain):
+        if m["start"] % ARENA == 0 and m["perms"].startswith("rw"):
+            n = plain[i + 1] if i + 1 < len(plain) else None
+            if m["end"] - m["start"] == ARENA or (n and n["start"] == m["end"] and n["perms"] == "---p" and n["end"] == m["start"] + ARENA):
+                kind[m["start"]] = "native_heap"
+                if n and n["end"] == m["start"] + ARENA:
+                    kind[n["start"]] = "native_heap"
     # Contiguous anonymous ranges (mprotect splits one reservation into several mappings).
     blocks, block = [], []
-    for m in sorted((m for m in anon if m["path"] == ""), key=lambda m: m["start"]):
+    for m in (m for m in plain if m["start"] not in kind):
         if block and block[-1]["end"] != m["start"]:
             blocks.append(block)
             block = []
         block.append(m)
     if block:
         blocks.append(block)
-    kind = {}
     for b in blocks:
         size = b[-1]["end"] - b[0]["start"]
         if any("x" in m["perms"] for m in b):
             k = "jit_code"
-        elif b[0]["start"] % ARENA == 0 and size == ARENA and b[0]["perms"].startswith("rw"):
-            k = "native_heap"
         elif size >= GC_RANGE_MIN:
             k = "gc_heap"
         elif len(b) >= 2 and b[0]["perms"] == "---p" and b[0]["end"] - b[0]["start"] <= 64 << 10 and b[1]["perms"].startswith("rw"):
@@ -95,12 +109,12 @@ def main():
         else:
             out["other_anon"] += m["rss"]
     status = {l.split(":")[0]: int(l.split()[1]) for l in open(f"/proc/{pid}/status") if l.startswith(("VmRSS", "VmHWM", "RssAnon", "RssFile", "RssShmem"))}
-    anon_total = sum(out[k] for k in ("gc_heap", "native_heap", "stacks", "jit_code", "other_anon"))
+    anon_total = sum(out[k] for k in ("binary_data", "gc_heap", "native_heap", "stacks", "jit_code", "other_anon"))
     line = {"bench": "agent/rss", "build": build, "seconds": seconds, **extra,
             "rss_mb": mb(status["VmRSS"] * 1024), "peak_rss_mb": mb(status["VmHWM"] * 1024),
             "anon_mb": mb(status["RssAnon"] * 1024), "file_mb": mb(status["RssFile"] * 1024),
             "binary_mb": mb(out["binary"]), "libs_mb": mb(out["libs"]),
-            "gc_heap_mb": mb(out["gc_heap"]), "native_heap_mb": mb(out["native_heap"]), "stacks_mb": mb(out["stacks"]),
+            "binary_data_mb": mb(out["binary_data"]), "gc_heap_mb": mb(out["gc_heap"]), "native_heap_mb": mb(out["native_heap"]), "stacks_mb": mb(out["stacks"]),
             "jit_code_mb": mb(out["jit_code"]), "other_anon_mb": mb(out["other_anon"]), "smaps_anon_mb": mb(anon_total),
             "wx_double_mapped": wx,
             "libs": {k: mb(v) for k, v in sorted(libs.items(), key=lambda kv: -kv[1]) if v >= 65536}}
