@@ -65,7 +65,7 @@ public sealed partial class AotPublishTests(AotPublishFixture fixture, ITestOutp
         var binary = Path.Combine(fixture.Output(rid), "appliance-agent");
         Assert.True(File.Exists(binary), $"no native binary at {binary}:\n{log}");
         // A NativeAOT binary stands alone: no runtime or assemblies beside it (symbols go to a separate .dbg file).
-        Assert.Empty(Directory.GetFiles(fixture.Output(rid)).Where(f => f.EndsWith(".dll", StringComparison.Ordinal) || f.EndsWith(".json", StringComparison.Ordinal)));
+        Assert.DoesNotContain(Directory.GetFiles(fixture.Output(rid)), f => f.EndsWith(".dll", StringComparison.Ordinal) || f.EndsWith(".json", StringComparison.Ordinal));
         var header = (await ProcessRunner.RunAsync(Prerequisites.RequireProgram("readelf"), "-h", binary)).EnsureSuccess("readelf -h");
         Assert.Contains(elfMachine, header.StdOut, StringComparison.Ordinal);
 
