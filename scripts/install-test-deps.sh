@@ -25,6 +25,13 @@ have kdig              || need+=(knot-dnsutils)
 have dnsmasq           || need+=(dnsmasq-base)
 have unbound           || need+=(unbound)
 have dnsperf           || need+=(dnsperf)
+# The NativeAOT agent (AotPublishTests, docs/BENCHMARKS.md "Agent memory"): clang links it; the arm64 cross linker,
+# binutils and C library link the linux-arm64 build; qemu-user runs that binary here.
+have clang             || need+=(clang)
+have aarch64-linux-gnu-gcc     || need+=(gcc-aarch64-linux-gnu)
+have aarch64-linux-gnu-objcopy || need+=(binutils-aarch64-linux-gnu)
+[ -f /usr/aarch64-linux-gnu/lib/crt1.o ] || need+=(libc6-dev-arm64-cross)
+have qemu-aarch64      || need+=(qemu-user)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then echo "missing test prerequisites (${need[*]}) and not root to install them" >&2; exit 1; fi
   echo "installing test prerequisites: ${need[*]}"

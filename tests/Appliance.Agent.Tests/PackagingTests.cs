@@ -43,6 +43,8 @@ public sealed class PackagingTests
         Assert.Equal("false", config["System.Runtime.TieredCompilation"]);
         Assert.Equal("false", config["System.GC.Concurrent"]);
         Assert.Equal("false", config["System.GC.Server"]);
+        // The JIT build (`dotnet run`, the trimmed publish) without the W^X double mapping of its code, as the server.
+        Assert.Equal("false", config["System.Runtime.EnableWriteXorExecute"]);
         // One place only: the service files do not override them.
         Assert.DoesNotContain("DOTNET_", File.ReadAllText(RepoPaths.Combine("agent-lite", "packaging", "appliance-agent.service")), StringComparison.Ordinal);
         Assert.DoesNotContain("DOTNET_", File.ReadAllText(RepoPaths.Combine("agent-lite", "packaging", "appliance-agent.init")), StringComparison.Ordinal);

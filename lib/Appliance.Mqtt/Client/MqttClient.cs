@@ -286,11 +286,25 @@ public sealed class MqttClient : IAsyncDisposable
         _sentUnacked++;
     }
 
+    /// <summary>One connection attempt within <see cref="MqttClientOptions.ConnectTimeout"/>; a timeout is a <see cref="TimeoutException"/>.</summary>
     private async Task<(MqttClientConnection, bool)> OpenAsync(CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _lifetime.Token);
         timeout.CancelAfter(_options.ConnectTimeout);
-        var stream = await _transport.ConnectAsync(timeout.Token).ConfigureAwait(false);
+        try
+        {
+            return await OpenWithinAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && !_lifetime.IsCancellationRequested)
+        {
+            // Our own deadline, not the caller's cancellation: a failed attempt the caller may retry, not a cancel.
+            throw new TimeoutException($"no CONNACK from the broker within {_options.ConnectTimeout.TotalSeconds:0.#} s");
+        }
+    }
+
+    private async Task<(MqttClientConnection, bool)> OpenWithinAsync(CancellationToken deadline)
+    {
+        var stream = await _transport.ConnectAsync(deadline).ConfigureAwait(false);
         var reader = new MqttFrameReader(stream, _options.MaxPacketSize, releaseBufferWhenIdle: false) { ProtocolVersion = _options.ProtocolVersion };
         try
         {
@@ -307,8 +321,8 @@ public sealed class MqttClient : IAsyncDisposable
                     ? new MqttProperties { SessionExpiryInterval = _options.SessionExpirySeconds }
                     : null,
             };
-            await MqttFrameWriter.WriteAsync(stream, connect, _options.ProtocolVersion, timeout.Token).ConfigureAwait(false);
-            var answer = await reader.ReadAsync(timeout.Token).ConfigureAwait(false);
+            await MqttFrameWriter.WriteAsync(stream, connect, _options.ProtocolVersion, deadline).ConfigureAwait(false);
+            var answer = await reader.ReadAsync(deadline).ConfigureAwait(false);
             if (answer is not MqttConnAckPacket ack)
             {
                 throw new MqttProtocolException($"expected CONNACK, got {answer?.Type.ToString() ?? "end of stream"}");

@@ -13,6 +13,19 @@ public sealed class MqttClientFakeTransportTests
 
     [Fact]
     [Trait("Category", TestCategories.Unit)]
+    public async Task A_broker_that_never_answers_connect_is_a_timeout_not_a_cancellation()
+    {
+        // The agent retries a failed connect but stops on cancellation: a slow broker (or a slow start under load)
+        // used to surface as TaskCanceledException and end the daemon.
+        var transport = new FakeMqttTransport();
+        await using var client = new MqttClient(new MqttClientOptions { ClientId = "silent", KeepAliveSeconds = 0, ConnectTimeout = TimeSpan.FromMilliseconds(200) }, transport);
+        var e = await Assert.ThrowsAsync<TimeoutException>(() => client.ConnectAsync().WaitAsync(Wait));
+        Assert.Contains("no CONNACK", e.Message, StringComparison.Ordinal);
+        Assert.Equal(1, transport.Connects);
+    }
+
+    [Fact]
+    [Trait("Category", TestCategories.Unit)]
     public async Task Sends_pingreq_when_idle_and_reconnects_when_no_pingresp_comes()
     {
         var transport = new FakeMqttTransport();

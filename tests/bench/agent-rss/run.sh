@@ -1,20 +1,48 @@
 #!/usr/bin/env bash
-# Agent memory benchmark (issue #5): RSS of the trimmed self-contained `appliance-agent run` with PEERS peers after
-# DURATION seconds, next to the wireguard-go it drives. Server and agent run in one throwaway network namespace;
-# the peers are registered through the API (keys from `wg genkey`). Prints one JSON line per figure. Needs root.
-#   tests/bench/agent-rss/run.sh [DURATION=600] [PEERS=100]
-# AGENT_ENV="DOTNET_X=1 ..." adds runtime settings to the agent's own (to try a tuning); AGENT_DIR=<dir> reuses a
-# trimmed publish from an earlier run instead of publishing again.
+# Agent memory benchmark (issues #5, #15): resident memory of `appliance-agent run` following a server with PEERS peers,
+# the JIT build (trimmed self-contained) and the NativeAOT build side by side in one run, next to the wireguard-go each
+# drives. Server and agents run in one throwaway network namespace; the other peers are registered through the API
+# (keys from `wg genkey`), so each agent has PEERS peers (the other agent is one of them). Every SAMPLE seconds it
+# prints, per build, one JSON line with the RSS breakdown from /proc/PID/smaps (smaps.py says what each figure is);
+# the lines with "final":true are the figures after DURATION seconds. Needs root.
+#   tests/bench/agent-rss/run.sh [DURATION=600] [PEERS=100] [SAMPLE=30]
+# BUILDS="jit aot" (the default) picks the builds; JIT_DIR=<dir> / AOT_DIR=<dir> reuse a publish from an earlier run;
+# AGENT_ENV="DOTNET_X=1 ..." adds runtime settings to the agents' own (to try a tuning).
+# Stops only what it started, by pid: the server, the agents, and the wireguard-go children of those agents.
 set -euo pipefail
-DURATION=${1:-600}; PEERS=${2:-100}
+DURATION=${1:-600}; PEERS=${2:-100}; SAMPLE=${3:-30}
+read -r -a BUILDS <<< "${BUILDS:-jit aot}"
 ROOT=$(cd "$(dirname "$0")/../../.." && pwd)
+HERE=$(cd "$(dirname "$0")" && pwd)
 W=$(mktemp -d /tmp/appliance-rss.XXXXXX); NS=aprss$$
-cleanup() { rc=$?; set +e; [ $rc -ne 0 ] && { echo "--- agent.log"; cat "$W/agent.log"; echo "--- server.log"; tail -5 "$W/server.log"; } >&2; [ -n "${AGENT:-}" ] && kill "$AGENT" 2>/dev/null; [ -n "${SERVER:-}" ] && kill "$SERVER" 2>/dev/null; sleep 1
-            pkill -f "wireguard-go -f aprss$$" 2>/dev/null; ip netns del "$NS" 2>/dev/null; rm -rf "$W"; }
+declare -A AGENT=() DIR=() WG=()
+SERVER=
+# Kills a pid we started, only if it still runs the program we started there (pids are reused).
+stop() { local pid=$1 what=$2; [ -n "$pid" ] && grep -qa -- "$what" "/proc/$pid/cmdline" 2>/dev/null && kill "$pid" 2>/dev/null || true; }
+cleanup() {
+  rc=$?; set +e
+  [ $rc -ne 0 ] && { for b in "${BUILDS[@]}"; do echo "--- agent-$b.log"; tail -20 "$W/agent-$b.log"; done; echo "--- server.log"; tail -5 "$W/server.log"; } >&2
+  for b in "${!AGENT[@]}"; do WG[$b]="${WG[$b]:-} $(pgrep -P "${AGENT[$b]}" 2>/dev/null | tr '\n' ' ')"; stop "${AGENT[$b]}" appliance-agent; done
+  stop "$SERVER" appliance-server
+  for _ in $(seq 50); do alive=0; for b in "${!AGENT[@]}"; do [ -d "/proc/${AGENT[$b]}" ] && alive=1; done; [ $alive = 0 ] && break; sleep 0.1; done
+  for b in "${!WG[@]}"; do for p in ${WG[$b]}; do stop "$p" wireguard-go; done; done
+  ip netns del "$NS" 2>/dev/null; rm -rf "$W"
+}
 trap cleanup EXIT
-if [ -n "${AGENT_DIR:-}" ]; then cp -r "$AGENT_DIR" "$W/agent"; else
-dotnet publish "$ROOT/agent-lite/Appliance.Agent" -c Release -r linux-x64 --self-contained -p:PublishTrimmed=true \
-  --artifacts-path "$W/artifacts" -o "$W/agent" -nologo -v q >/dev/null; fi
+
+for b in "${BUILDS[@]}"; do
+  case $b in
+    jit) reuse=${JIT_DIR:-}; props=(-p:PublishAot=false --self-contained -p:PublishTrimmed=true) ;;
+    aot) reuse=${AOT_DIR:-}; props=(-p:PublishAot=true) ;;
+    *) echo "unknown build '$b' (jit, aot)" >&2; exit 2 ;;
+  esac
+  DIR[$b]=$W/agent-$b
+  if [ -n "$reuse" ]; then cp -r "$reuse" "${DIR[$b]}"; else
+    dotnet publish "$ROOT/agent-lite/Appliance.Agent" -c Release -r linux-x64 "${props[@]}" \
+      --artifacts-path "$W/artifacts" -o "${DIR[$b]}" -nologo -v q >/dev/null
+  fi
+  rm -f "${DIR[$b]}"/*.dbg "${DIR[$b]}"/*.pdb   # symbols do not ship
+done
 dotnet build "$ROOT/server/Appliance.Server" -c Release -nologo -v q >/dev/null
 ip netns add "$NS"; ip -n "$NS" link set lo up
 ip netns exec "$NS" dotnet "$ROOT/server/Appliance.Server/bin/Release/net10.0/appliance-server.dll" serve --data-dir "$W/data" \
@@ -25,21 +53,33 @@ $C -H "Authorization: Bearer $T" -d '{"name":"rss","ipv4Cidr":"10.88.0.0/22"}' h
 KEYJSON=$($C -H "Authorization: Bearer $T" -d '{"networks":["rss"]}' https://127.0.0.1:8443/api/v1/enrollment-keys)
 TOKEN=$(echo "$KEYJSON" | python3 -c 'import json,sys;print(json.load(sys.stdin)["token"])')
 SECRET=$(echo "$TOKEN" | python3 -c 'import sys,base64,json;t=sys.stdin.read().strip();print(json.loads(base64.urlsafe_b64decode(t+"="*(-len(t)%4)))["key"])')
-for i in $(seq "$PEERS"); do
+for i in $(seq $(( PEERS - ${#BUILDS[@]} + 1 ))); do
   PUB=$(wg genkey | wg pubkey)
   $C -d "{\"key\":\"$SECRET\",\"publicKey\":\"$PUB\",\"hostname\":\"peer$i\",\"endpoints\":[\"192.0.2.$(( i % 250 + 1 ))\"]}" https://127.0.0.1:8443/api/v1/join >/dev/null
 done
-ip netns exec "$NS" "$W/agent/appliance-agent" join --token "$TOKEN" --state-dir "$W/state" --interface "aprss$$" --hostname agent >/dev/null
 # The environment the systemd unit gives the agent (its Environment= lines, if any), plus AGENT_ENV.
 UNIT_ENV=$(sed -n 's/^Environment=//p' "$ROOT/agent-lite/packaging/appliance-agent.service" | tr '\n' ' ')
-ip netns exec "$NS" env $UNIT_ENV ${AGENT_ENV:-} "$W/agent/appliance-agent" run --state-dir "$W/state" \
-  --hosts-file "$W/hosts" --backend userspace > "$W/agent.log" 2>&1 & AGENT=$!
-for _ in $(seq 100); do grep -q "peers" "$W/agent.log" 2>/dev/null && break; sleep 0.3; done
-sleep "$DURATION"
-APID=$(pgrep -P "$AGENT" -f appliance-agent || echo "$AGENT")   # ip netns exec execs, so usually the same pid
-WGPID=$(pgrep -f "wireguard-go -f aprss$$" | head -1)
-kb() { awk -v k="$2:" '$1==k{print $2}' "/proc/$1/status"; }
-PEERS_APPLIED=$(ip netns exec "$NS" wg show "aprss$$" peers | wc -l)
-printf '{"bench":"agent/rss-after-run","env":"%s","peers":%s,"peers_applied":%s,"seconds":%s,"agent_rss_mb":%.1f,"agent_peak_rss_mb":%.1f,"agent_anon_mb":%.1f,"wireguard_go_rss_mb":%.1f,"agent_disk_mb":%.1f}\n' \
-  "${AGENT_ENV:-}" "$PEERS" "$PEERS_APPLIED" "$DURATION" "$(echo "$(kb "$APID" VmRSS)/1024" | bc -l)" "$(echo "$(kb "$APID" VmHWM)/1024" | bc -l)" \
-  "$(echo "$(kb "$APID" RssAnon)/1024" | bc -l)" "$(echo "$(kb "$WGPID" VmRSS)/1024" | bc -l)" "$(du -sm "$W/agent" | cut -f1)"
+for b in "${BUILDS[@]}"; do
+  ip netns exec "$NS" "${DIR[$b]}/appliance-agent" join --token "$TOKEN" --state-dir "$W/state-$b" --interface "$NS$b" --hostname "agent-$b" >/dev/null
+done
+for b in "${BUILDS[@]}"; do
+  # ip netns exec execs the agent, so $! is the agent's own pid.
+  ip netns exec "$NS" env $UNIT_ENV ${AGENT_ENV:-} "${DIR[$b]}/appliance-agent" run --state-dir "$W/state-$b" \
+    --hosts-file "$W/hosts-$b" --backend userspace > "$W/agent-$b.log" 2>&1 & AGENT[$b]=$!
+done
+for b in "${BUILDS[@]}"; do for _ in $(seq 200); do grep -q "peers" "$W/agent-$b.log" 2>/dev/null && break; sleep 0.3; done; done
+START=$(date +%s)
+sample() {   # sample SECONDS FINAL
+  for b in "${BUILDS[@]}"; do
+    [ -d "/proc/${AGENT[$b]}" ] || { echo "agent-$b exited" >&2; exit 1; }
+    local wg; wg=$(pgrep -P "${AGENT[$b]}" | head -1); WG[$b]="${WG[$b]:-} $wg"
+    local applied; applied=$(ip netns exec "$NS" wg show "$NS$b" peers | wc -l)
+    local wgrss=null; [ -n "$wg" ] && wgrss=$(awk '$1=="VmRSS:"{printf "%.1f", $2/1024}' "/proc/$wg/status")
+    python3 "$HERE/smaps.py" "${AGENT[$b]}" "${DIR[$b]}" "$b" "$1" \
+      "{\"final\":$2,\"env\":\"${AGENT_ENV:-}\",\"peers\":$PEERS,\"peers_applied\":$applied,\"disk_mb\":$(du -sk "${DIR[$b]}" | awk '{printf "%.1f", $1/1024}'),\"load\":\"$(cut -d' ' -f1-3 /proc/loadavg)\",\"wireguard_go_rss_mb\":$wgrss}"
+  done
+}
+for (( t = SAMPLE; t < DURATION; t += SAMPLE )); do
+  sleep $(( START + t - $(date +%s) > 0 ? START + t - $(date +%s) : 0 )); sample "$t" false
+done
+sleep $(( START + DURATION - $(date +%s) > 0 ? START + DURATION - $(date +%s) : 0 )); sample "$DURATION" true
