@@ -33,6 +33,7 @@ public static class RunCommand
         var trace = Environment.GetEnvironmentVariable(Diagnostics.GcTrace.Variable);
         using var traceStop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var tracing = string.IsNullOrEmpty(trace) ? Task.CompletedTask : Diagnostics.GcTrace.RunAsync(Console.Out, TimeSpan.FromSeconds(30), trace == "collect", traceStop.Token);
+        var trimming = Diagnostics.HeapTrim.RunAsync(Diagnostics.HeapTrim.DefaultInterval, TimeProvider.System, Diagnostics.HeapTrim.Collect, traceStop.Token);
         try
         {
             return await daemon.RunAsync(ct);
@@ -41,6 +42,7 @@ public static class RunCommand
         {
             await traceStop.CancelAsync();
             await tracing;
+            await trimming;
         }
     }
 }
