@@ -30,6 +30,19 @@ public static class RunCommand
             StateCheckAfter = stateCheckAfter ?? MeshStateCheck.DefaultAfter,
             FirewallRepairInterval = firewallCheck,
         };
-        return await daemon.RunAsync(ct);
+        var trace = Environment.GetEnvironmentVariable(Diagnostics.GcTrace.Variable);
+        using var traceStop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var tracing = string.IsNullOrEmpty(trace) ? Task.CompletedTask : Diagnostics.GcTrace.RunAsync(Console.Out, TimeSpan.FromSeconds(30), trace == "collect", traceStop.Token);
+        var trimming = Diagnostics.HeapTrim.RunAsync(Diagnostics.HeapTrim.DefaultInterval, TimeProvider.System, Diagnostics.HeapTrim.Collect, traceStop.Token);
+        try
+        {
+            return await daemon.RunAsync(ct);
+        }
+        finally
+        {
+            await traceStop.CancelAsync();
+            await tracing;
+            await trimming;
+        }
     }
 }

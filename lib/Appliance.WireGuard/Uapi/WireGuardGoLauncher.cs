@@ -40,9 +40,12 @@ public sealed class WireGuardGoLauncher : IUserspaceLauncher
         psi.Environment["WG_PROCESS_FOREGROUND"] = "1";
 
         var process = Process.Start(psi) ?? throw new WireGuardException($"could not start {_options.Executable}");
-        var output = new System.Text.StringBuilder();
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (output) { output.AppendLine(e.Data); } } };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (output) { output.AppendLine(e.Data); } } };
+        // Its output is read for as long as it runs (a full pipe would block it), but only a bounded tail is kept: with
+        // LOG_LEVEL=error it logs a line per failed handshake, and keeping all of it grew the agent's heap by ~4 KB/s
+        // with 100 unreachable peers (docs/BENCHMARKS.md "Agent memory", issue #15).
+        var output = new OutputTail();
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { output.AppendLine(e.Data); } };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { output.AppendLine(e.Data); } };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         lock (_lock)
@@ -60,11 +63,7 @@ public sealed class WireGuardGoLauncher : IUserspaceLauncher
                 {
                     _processes.Remove(interfaceName);
                 }
-                string log;
-                lock (output)
-                {
-                    log = output.ToString();
-                }
+                var log = output.ToString();
                 throw new WireGuardException($"{_options.Executable} for '{interfaceName}' exited with {process.ExitCode}: {log.Trim()}");
             }
             if (File.Exists(socketPath) && CanConnect(socketPath))

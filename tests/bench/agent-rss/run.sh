@@ -7,7 +7,8 @@
 # the lines with "final":true are the figures after DURATION seconds. Needs root.
 #   tests/bench/agent-rss/run.sh [DURATION=600] [PEERS=100] [SAMPLE=30]
 # BUILDS="jit aot" (the default) picks the builds; JIT_DIR=<dir> / AOT_DIR=<dir> reuse a publish from an earlier run;
-# AGENT_ENV="DOTNET_X=1 ..." adds runtime settings to the agents' own (to try a tuning).
+# AGENT_ENV="DOTNET_X=1 ..." adds runtime settings to the agents' own (to try a tuning); KEEP_LOGS=<dir> keeps the
+# agents' logs there (with AGENT_ENV=APPLIANCE_GC_TRACE=1 they hold the GC's own figures every 30 s).
 # Stops only what it started, by pid: the server, the agents, and the wireguard-go children of those agents.
 set -euo pipefail
 DURATION=${1:-600}; PEERS=${2:-100}; SAMPLE=${3:-30}
@@ -26,6 +27,7 @@ cleanup() {
   stop "$SERVER" appliance-server
   for _ in $(seq 50); do alive=0; for b in "${!AGENT[@]}"; do [ -d "/proc/${AGENT[$b]}" ] && alive=1; done; [ $alive = 0 ] && break; sleep 0.1; done
   for b in "${!WG[@]}"; do for p in ${WG[$b]}; do stop "$p" wireguard-go; done; done
+  [ -n "${KEEP_LOGS:-}" ] && mkdir -p "$KEEP_LOGS" && cp "$W"/agent-*.log "$KEEP_LOGS"/
   ip netns del "$NS" 2>/dev/null; rm -rf "$W"
 }
 trap cleanup EXIT
@@ -45,7 +47,8 @@ for b in "${BUILDS[@]}"; do
 done
 dotnet build "$ROOT/server/Appliance.Server" -c Release -nologo -v q >/dev/null
 ip netns add "$NS"; ip -n "$NS" link set lo up
-ip netns exec "$NS" dotnet "$ROOT/server/Appliance.Server/bin/Release/net10.0/appliance-server.dll" serve --data-dir "$W/data" \
+# Its per-address join limit (30 a minute) is off: every registration here comes from 127.0.0.1.
+ip netns exec "$NS" env RateLimits__JoinsPerMinute=0 dotnet "$ROOT/server/Appliance.Server/bin/Release/net10.0/appliance-server.dll" serve --data-dir "$W/data" \
   --urls https://127.0.0.1:8443 --mqtt-url mqtts://127.0.0.1:8883 > "$W/server.log" 2>&1 & SERVER=$!
 for _ in $(seq 100); do [ -f "$W/data/admin.token" ] && ip netns exec "$NS" curl -sf --cacert "$W/data/ca.crt" https://127.0.0.1:8443/healthz >/dev/null && break; sleep 0.3; done
 T=$(cat "$W/data/admin.token"); C="ip netns exec $NS curl -sf --cacert $W/data/ca.crt -H Content-Type:application/json"
