@@ -174,10 +174,15 @@ public sealed class MeshLab : IAsyncDisposable
         {
             await Server.DisposeAsync();
         }
-        // wireguard-go processes started for our interfaces, should any have outlived their agents.
-        await ProcessRunner.RunAsync("pkill", "-f", "wireguard-go " + Prefix);
         foreach (var ns in _namespaces)
         {
+            // Whatever still runs in a namespace this lab made (a wireguard-go that outlived its agent) was started by
+            // the lab: stopped by pid, found through the namespace, never by a name another test could share.
+            var left = await ProcessRunner.RunAsync("ip", "netns", "pids", ns);
+            foreach (var pid in left.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                await ProcessRunner.RunAsync("kill", pid);
+            }
             await ProcessRunner.RunAsync("ip", "netns", "del", ns);
             if (Directory.Exists("/etc/netns/" + ns))
             {
