@@ -5,6 +5,7 @@ using Appliance.Contracts.Api;
 using Appliance.Contracts.Mesh;
 using Appliance.Server.Mesh;
 using Appliance.Server.Mqtt;
+using Appliance.Server.Services;
 using Appliance.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;

@@ -57,7 +57,7 @@ public static class ServerApp
         services.AddMeshBus();
         services.AddSingleton<Mesh.MeshPublisher>();
         services.AddHostedService(sp => sp.GetRequiredService<Mesh.MeshPublisher>());
-        services.AddHostedService<Mesh.NodeReportListener>();
+        services.AddHostedService<NodeReportListener>();
         services.AddSingleton<Mesh.ExtClientExpiryWatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<Mesh.ExtClientExpiryWatcher>());
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ApplianceJsonContext.Default));

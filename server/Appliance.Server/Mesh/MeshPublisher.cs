@@ -8,7 +8,6 @@ using Appliance.Mqtt.Client;
 using Appliance.Mqtt.Packets;
 using Appliance.Server.Hosting;
 using Appliance.Server.Mqtt;
-using Appliance.Server.Services;
 
 namespace Appliance.Server.Mesh;
 

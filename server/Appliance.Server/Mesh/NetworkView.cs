@@ -1,7 +1,6 @@
 using Appliance.Contracts.Api;
 using Appliance.Contracts.Mesh;
 using Appliance.Server.Domain;
-using Appliance.Server.Services;
 
 namespace Appliance.Server.Mesh;
 

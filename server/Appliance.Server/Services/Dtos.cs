@@ -1,6 +1,6 @@
-using System.Net;
 using Appliance.Contracts.Api;
 using Appliance.Server.Domain;
+using Appliance.Server.Mesh;
 
 namespace Appliance.Server.Services;
 
@@ -18,7 +18,7 @@ public static class Dtos
 
     public static NodeDto ToDto(this NodeRecord n, NetworkRecord network, DateTimeOffset? onlineSince = null) =>
         new(n.Id, n.Network, n.Name, n.Hostname, n.PublicKey,
-            WithPrefix(n.Ipv4, network.Ipv4Cidr), n.Ipv6 is null || network.Ipv6Cidr is null ? null : WithPrefix(n.Ipv6, network.Ipv6Cidr.Value),
+            NodeConfigBuilder.WithPrefix(n.Ipv4, network.Ipv4Cidr), n.Ipv6 is null || network.Ipv6Cidr is null ? null : NodeConfigBuilder.WithPrefix(n.Ipv6, network.Ipv6Cidr.Value),
             n.ListenPort, n.Endpoints, n.Os, n.Version, n.Tags, n.CreatedAt, n.LastSeen,
             Online: onlineSince is { } since && n.LastSeen is { } seen && seen >= since,
             InternetGateway: n.InternetGateway);
@@ -33,7 +33,4 @@ public static class Dtos
             c.IsActive(now), c.PrivateKey is not null, c.CreatedAt, c.RxBytes, c.TxBytes, c.LastHandshake);
 
     public static DnsEntryDto ToDto(this DnsEntryRecord d) => new(d.Id, d.Network, d.Name, d.Type, d.Value);
-
-    /// <summary>"10.10.0.2/24": the address with its network's prefix length, as interfaces are configured.</summary>
-    public static string? WithPrefix(IPAddress? address, IPNetwork network) => address is null ? null : $"{address}/{network.PrefixLength}";
 }

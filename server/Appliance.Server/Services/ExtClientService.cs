@@ -4,6 +4,7 @@ using Appliance.Contracts.Mesh;
 using Appliance.Server.Api;
 using Appliance.Server.Domain;
 using Appliance.Server.Hosting;
+using Appliance.Server.Mesh;
 using Appliance.Server.Store;
 
 namespace Appliance.Server.Services;

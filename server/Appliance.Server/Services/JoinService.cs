@@ -3,6 +3,7 @@ using Appliance.Contracts.Api;
 using Appliance.Server.Api;
 using Appliance.Server.Domain;
 using Appliance.Server.Hosting;
+using Appliance.Server.Mesh;
 using Appliance.Server.Security;
 
 namespace Appliance.Server.Services;
@@ -92,8 +93,8 @@ public sealed class JoinService(ServerContext context, TimeProvider clock, Mqtt.
             s.BumpNetworkVersion(networkName);
             return new JoinResponse(
                 node.Id, node.Name, credential,
-                Dtos.WithPrefix(ipv4, network.Ipv4Cidr),
-                network.Ipv6Cidr is { } n6 ? Dtos.WithPrefix(ipv6, n6) : null,
+                NodeConfigBuilder.WithPrefix(ipv4, network.Ipv4Cidr),
+                network.Ipv6Cidr is { } n6 ? NodeConfigBuilder.WithPrefix(ipv6, n6) : null,
                 node.ListenPort, network.ToSettings(), bus.DeviceUrl, context.SigningPublicKey);
         }, ct);
         // The broker login needs the plaintext credential, which exists only here; not cancellable once committed.

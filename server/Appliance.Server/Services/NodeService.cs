@@ -3,6 +3,7 @@ using Appliance.Contracts.Api;
 using Appliance.Server.Api;
 using Appliance.Server.Domain;
 using Appliance.Server.Hosting;
+using Appliance.Server.Mesh;
 
 namespace Appliance.Server.Services;
 

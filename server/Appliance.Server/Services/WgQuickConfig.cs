@@ -1,5 +1,6 @@
 using System.Text;
 using Appliance.Server.Domain;
+using Appliance.Server.Mesh;
 
 namespace Appliance.Server.Services;
 

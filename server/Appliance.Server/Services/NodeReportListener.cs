@@ -1,9 +1,9 @@
 using System.Text.Json;
 using Appliance.Contracts;
+using Appliance.Server.Mesh;
 using Appliance.Server.Mqtt;
-using Appliance.Server.Services;
 
-namespace Appliance.Server.Mesh;
+namespace Appliance.Server.Services;
 
 /// <summary>
 /// Reads the nodes' status reports off the mesh bus and records them, at most one per node per

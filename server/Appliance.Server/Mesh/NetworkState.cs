@@ -1,7 +1,7 @@
 using Appliance.Server.Domain;
 using Appliance.Server.Store;
 
-namespace Appliance.Server.Services;
+namespace Appliance.Server.Mesh;
 
 /// <summary>
 /// Everything one network's desired state is computed from, read in one store session: the network, its nodes,

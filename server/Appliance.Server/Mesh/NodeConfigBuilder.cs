@@ -4,7 +4,7 @@ using Appliance.Contracts.Api;
 using Appliance.Contracts.Mesh;
 using Appliance.Server.Domain;
 
-namespace Appliance.Server.Services;
+namespace Appliance.Server.Mesh;
 
 /// <summary>Computes a node's desired state from the store's records (pure).</summary>
 public static class NodeConfigBuilder
@@ -28,11 +28,11 @@ public static class NodeConfigBuilder
     public static NodeInterfaceDto ToInterface(NodeRecord node, NetworkRecord network)
     {
         var addresses = new List<string>();
-        if (Dtos.WithPrefix(node.Ipv4, network.Ipv4Cidr) is { } a4)
+        if (WithPrefix(node.Ipv4, network.Ipv4Cidr) is { } a4)
         {
             addresses.Add(a4);
         }
-        if (network.Ipv6Cidr is { } v6 && Dtos.WithPrefix(node.Ipv6, v6) is { } a6)
+        if (network.Ipv6Cidr is { } v6 && WithPrefix(node.Ipv6, v6) is { } a6)
         {
             addresses.Add(a6);
         }
@@ -115,6 +115,9 @@ public static class NodeConfigBuilder
     /// <summary>The network's own ranges, IPv4 first.</summary>
     public static IReadOnlyList<string> MeshRanges(NetworkRecord network) =>
         network.Ipv6Cidr is { } v6 ? [network.Ipv4Cidr.ToString(), v6.ToString()] : [network.Ipv4Cidr.ToString()];
+
+    /// <summary>"10.10.0.2/24": the address with its network's prefix length, as interfaces are configured.</summary>
+    public static string? WithPrefix(IPAddress? address, IPNetwork network) => address is null ? null : $"{address}/{network.PrefixLength}";
 
     /// <summary>Addresses as host routes (/32, /128), as allowed IPs carry them.</summary>
     public static List<string> HostRoutes(IPAddress? v4, IPAddress? v6)
