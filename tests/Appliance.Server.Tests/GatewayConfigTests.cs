@@ -2,7 +2,6 @@ using System.Net;
 using Appliance.Contracts.Mesh;
 using Appliance.Server.Domain;
 using Appliance.Server.Mesh;
-using Appliance.Server.Services;
 using Appliance.TestSupport;
 
 namespace Appliance.Server.Tests;
@@ -114,26 +113,29 @@ public sealed class GatewayConfigTests
         {
             var before = NetworkView.Build(from);
             var after = NetworkView.Build(to);
-            var (changed, removed) = NetworkView.Diff(before, after);
+            var step = NetworkViewStep.Between(before, after);
+            var peers = step.PeerChanges(after);
             foreach (var node in nodes)
             {
-                var delta = after.DeltaFor(node.Id, before, changed, removed, default);
+                var delta = after.MemberDelta(node.Id, step, peers, default);
                 var expected = NodeConfigBuilder.Build(to, node);
                 Assert.True(MeshDelta.SameConfig(expected, MeshDelta.Apply(NodeConfigBuilder.Build(from, node), delta)), $"{node.Id} v{to.Network.Version}");
                 Assert.True(MeshDelta.SameConfig(expected, MeshDelta.Apply(null, after.Snapshot(node.Id, default))), $"{node.Id} snapshot");
             }
         }
         // v1 -> v2: n3 becomes an egress gateway and the zone gains names; n1 gets no role.
-        var d12 = NetworkView.Build(v2).DeltaFor("n1", NetworkView.Build(v1), [.. NetworkView.Diff(NetworkView.Build(v1), NetworkView.Build(v2)).Changed], [], default);
+        var (view1, view2) = (NetworkView.Build(v1), NetworkView.Build(v2));
+        var step12 = NetworkViewStep.Between(view1, view2);
+        var d12 = view2.MemberDelta("n1", step12, step12.PeerChanges(view2), default);
         Assert.Null(d12.Gateway);
         Assert.Equal(["nas", "phone1", "phone1"], d12.Dns!.Records.Select(r => r.Name).Order());
         // v2 -> v3: n2 loses its ingress role: the delta says so with the empty role; the zone did not change.
         var before3 = NetworkView.Build(v2);
         var after3 = NetworkView.Build(v3);
-        var (c3, r3) = NetworkView.Diff(before3, after3);
-        var d23 = after3.DeltaFor("n2", before3, c3, r3, default);
+        var step23 = NetworkViewStep.Between(before3, after3);
+        var d23 = after3.MemberDelta("n2", step23, step23.PeerChanges(after3), default);
         Assert.True(d23.Gateway!.IsEmpty);
         Assert.Equal(["nas"], d23.Dns!.Records.Select(r => r.Name)); // the deleted client left the zone
-        Assert.Null(after3.DeltaFor("n3", before3, c3, r3, default).Gateway); // n3's role is unchanged
+        Assert.Null(after3.MemberDelta("n3", step23, step23.PeerChanges(after3), default).Gateway); // n3's role is unchanged
     }
 }

@@ -5,7 +5,6 @@ using Appliance.Crypto;
 using Appliance.Contracts.Mesh;
 using Appliance.Server.Domain;
 using Appliance.Server.Mesh;
-using Appliance.Server.Services;
 using Appliance.TestSupport;
 
 namespace Appliance.Server.Tests;
@@ -31,21 +30,22 @@ public sealed class NetworkViewTests
         var v2Members = new[] { Node(1), Node(2, port: 52000), Node(4) }; // 2 changes port, 3 leaves, 4 joins
         var before = NetworkView.Build(Net, v1Members);
         var after = NetworkView.Build(Net with { Version = 2 }, v2Members);
-        var (changed, removed) = NetworkView.Diff(before, after);
-        Assert.Equal(["n2", "n4"], changed.Select(p => p.NodeId).Order());
-        Assert.Equal(["n3"], removed);
+        var step = NetworkViewStep.Between(before, after);
+        var peers = step.PeerChanges(after);
+        Assert.Equal(["n2", "n4"], peers.Upserts.Select(p => p.NodeId));
+        Assert.Equal(["n3"], peers.Removes);
 
         foreach (var member in new[] { "n1", "n2" })
         {
-            var delta = after.DeltaFor(member, before, changed, removed, default);
+            var delta = after.MemberDelta(member, step, peers, default);
             Assert.DoesNotContain(delta.UpsertPeers, p => p.NodeId == member);
             var old = NodeConfigBuilder.Build(v1Members.Single(m => m.Id == member), Net, v1Members);
             var expected = NodeConfigBuilder.Build(v2Members.Single(m => m.Id == member), Net with { Version = 2 }, v2Members);
             Assert.True(MeshDelta.SameConfig(expected, MeshDelta.Apply(old, delta)), member);
         }
         // Only node 2's own interface changed (its listen port).
-        Assert.NotNull(after.DeltaFor("n2", before, changed, removed, default).Interface);
-        Assert.Null(after.DeltaFor("n1", before, changed, removed, default).Interface);
+        Assert.NotNull(after.MemberDelta("n2", step, peers, default).Interface);
+        Assert.Null(after.MemberDelta("n1", step, peers, default).Interface);
     }
 
     [Fact]
@@ -64,7 +64,7 @@ public sealed class NetworkViewTests
         Assert.Equal(52000, after.Members["n2"].Interface.ListenPort);
         // Sharing changes nothing a member is told.
         var fresh = NetworkView.Build(Net with { Version = 2 }, v2Members);
-        Assert.Equal(NetworkView.Diff(before, fresh).Changed.Select(p => p.NodeId), NetworkView.Diff(before, after).Changed.Select(p => p.NodeId));
+        Assert.Equal(NetworkViewStep.Between(before, fresh).PeerChanges(fresh).Upserts.Select(p => p.NodeId), NetworkViewStep.Between(before, after).PeerChanges(after).Upserts.Select(p => p.NodeId));
         foreach (var m in v2Members)
         {
             Assert.True(MeshDelta.SameConfig(MeshDelta.Apply(null, fresh.Snapshot(m.Id, default)), MeshDelta.Apply(null, after.Snapshot(m.Id, default))), m.Id);
@@ -107,11 +107,10 @@ public sealed class NetworkViewTests
         var v2Members = v1Members.Where(m => m.Id != "n3").Select(m => m.Id == "n2" ? Node(2, port: 52000) : m).Append(Node(20)).ToArray();
         var before = NetworkView.Build(Net, v1Members);
         var after = NetworkView.Build(Net with { Version = 2 }, v2Members);
-        var (changed, removed) = NetworkView.Diff(before, after);
+        var step = NetworkViewStep.Between(before, after);
         // n2's listen port is its own interface: it is excluded from the shared delta and gets its own.
-        Assert.True(after.OwnChanged("n2", before));
-        Assert.False(after.OwnChanged("n1", before));
-        var shared = after.NetworkDelta(before, changed, removed, ["n2"], default);
+        Assert.Equal(["n2"], step.OwnChanged(after));
+        var shared = after.NetworkDelta(step, step.PeerChanges(after), ["n2"], default);
         foreach (var member in v2Members.Where(m => m.Id is not "n2" and not "n20"))
         {
             var old = NodeConfigBuilder.Build(v1Members.Single(m => m.Id == member.Id), Net, v1Members);

@@ -27,27 +27,65 @@ public static class MeshDelta
         {
             throw new ArgumentException($"a delta joins two configs of one node, not {from.NodeId} and {to.NodeId}");
         }
-        var before = from.Peers.ToDictionary(p => p.NodeId, StringComparer.Ordinal);
-        var after = to.Peers.ToDictionary(p => p.NodeId, StringComparer.Ordinal);
-        var upserts = to.Peers.Where(p => !before.TryGetValue(p.NodeId, out var old) || !SamePeer(old, p)).ToList();
-        var removes = from.Peers.Where(p => !after.ContainsKey(p.NodeId)).Select(p => p.NodeId).ToList();
-        return new MeshUpdate
-        {
-            Kind = MeshUpdate.DeltaKind,
-            NodeId = to.NodeId,
-            Name = to.Name,
-            FromVersion = from.Version,
-            ToVersion = to.Version,
-            IssuedAt = issuedAt,
-            Interface = SameInterface(from.Interface, to.Interface) ? null : to.Interface,
-            UpsertPeers = upserts,
-            RemovePeers = removes,
-            Gateway = SameGateway(from.Gateway, to.Gateway) ? null : to.Gateway ?? GatewayRoleDto.None,
-            Dns = SameDns(from.Dns, to.Dns) ? null : to.Dns,
-            Epoch = to.Epoch,
-            ServerId = to.ServerId,
-        };
+        return MemberDelta(from, to, DiffPeers(from.Peers, to.Peers), issuedAt);
     }
+
+    /// <summary>The peers of <paramref name="to"/> that are new or changed (in its order) and those of <paramref name="from"/> that are gone (in its order).</summary>
+    public static MeshPeerChanges DiffPeers(IReadOnlyList<PeerDto> from, IReadOnlyList<PeerDto> to)
+    {
+        var before = from.ToDictionary(p => p.NodeId, StringComparer.Ordinal);
+        var after = to.ToDictionary(p => p.NodeId, StringComparer.Ordinal);
+        var upserts = to.Where(p => !before.TryGetValue(p.NodeId, out var old) || !SamePeer(old, p)).ToList();
+        var removes = from.Where(p => !after.ContainsKey(p.NodeId)).Select(p => p.NodeId).ToList();
+        return new MeshPeerChanges(upserts, removes);
+    }
+
+    /// <summary>
+    /// One member's delta from <paramref name="from"/> to <paramref name="to"/> given the network's peer changes
+    /// (<paramref name="peers"/>, of which the member's own record is left out): its interface, gateway roles and the
+    /// zone's names only when they changed. The peer lists of the two configs are not read, so the server can pass
+    /// the member's own records alone; <see cref="Compute"/> passes whole configs and their <see cref="DiffPeers"/>.
+    /// </summary>
+    public static MeshUpdate MemberDelta(NodeConfigDto from, NodeConfigDto to, MeshPeerChanges peers, DateTimeOffset issuedAt) => new()
+    {
+        Kind = MeshUpdate.DeltaKind,
+        NodeId = to.NodeId,
+        Name = to.Name,
+        FromVersion = from.Version,
+        ToVersion = to.Version,
+        IssuedAt = issuedAt,
+        Interface = SameInterface(from.Interface, to.Interface) ? null : to.Interface,
+        UpsertPeers = peers.Upserts.Any(p => p.NodeId == to.NodeId) ? [.. peers.Upserts.Where(p => p.NodeId != to.NodeId)] : peers.Upserts,
+        RemovePeers = peers.Removes.Contains(to.NodeId, StringComparer.Ordinal) ? [.. peers.Removes.Where(id => id != to.NodeId)] : peers.Removes,
+        // A role that went away is sent as the empty role, which the node reads as "removed".
+        Gateway = SameGateway(from.Gateway, to.Gateway) ? null : to.Gateway ?? GatewayRoleDto.None,
+        Dns = SameDns(from.Dns, to.Dns) ? null : to.Dns,
+        Epoch = to.Epoch,
+        ServerId = to.ServerId,
+    };
+
+    /// <summary>
+    /// The delta of a whole network from <paramref name="fromVersion"/> to <paramref name="toVersion"/>, one message
+    /// for every member (each applies it minus its own peer record and keeps its own settings), except the members in
+    /// <paramref name="except"/>, whose own settings changed and who get a <see cref="MemberDelta"/> instead.
+    /// </summary>
+    public static MeshUpdate NetworkDelta(
+        string network, long fromVersion, long toVersion, MeshDnsDto? fromDns, MeshDnsDto? toDns, MeshPeerChanges peers,
+        IReadOnlyList<string> except, string? epoch, DateTimeOffset issuedAt) => new()
+    {
+        Kind = MeshUpdate.NetworkDeltaKind,
+        NodeId = MeshUpdate.AnyMember,
+        Name = string.Empty,
+        Network = network,
+        Except = except,
+        FromVersion = fromVersion,
+        ToVersion = toVersion,
+        IssuedAt = issuedAt,
+        UpsertPeers = peers.Upserts,
+        RemovePeers = peers.Removes,
+        Dns = SameDns(fromDns, toDns) ? null : toDns,
+        Epoch = epoch,
+    };
 
     /// <summary>True when the delta changes nothing (only the version moved).</summary>
     public static bool IsEmpty(MeshUpdate update) =>

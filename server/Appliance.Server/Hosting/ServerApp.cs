@@ -57,14 +57,16 @@ public static class ServerApp
         services.AddMeshBus();
         services.AddSingleton(sp =>
         {
-            var publisher = ActivatorUtilities.CreateInstance<Mesh.MeshPublisher>(sp);
+            var context = sp.GetRequiredService<ServerContext>();
+            var publisher = new Mesh.MeshPublisher(context.Store, sp.GetRequiredService<IMeshBus>(), context.SigningKeys,
+                new Mesh.MeshSettings(context.ServerId, context.DnsSuffix), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<Mesh.MeshPublisher>>());
             // The store hands it what every committed write changed.
-            sp.GetRequiredService<ServerContext>().Store.AddChangeSink(publisher);
+            context.Store.AddChangeSink(publisher);
             return publisher;
         });
         services.AddHostedService(sp => sp.GetRequiredService<Mesh.MeshPublisher>());
         services.AddHostedService<NodeReportListener>();
-        services.AddSingleton<Mesh.ExtClientExpiryWatcher>();
+        services.AddSingleton(sp => new Mesh.ExtClientExpiryWatcher(sp.GetRequiredService<ServerContext>().Store, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<Mesh.ExtClientExpiryWatcher>>()));
         services.AddHostedService(sp => sp.GetRequiredService<Mesh.ExtClientExpiryWatcher>());
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ApplianceJsonContext.Default));
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);

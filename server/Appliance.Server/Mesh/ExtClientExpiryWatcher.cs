@@ -1,15 +1,16 @@
 using System.Threading.Channels;
-using Appliance.Server.Hosting;
+using Appliance.Server.Store;
 
 namespace Appliance.Server.Mesh;
 
 /// <summary>
-/// Publishes ext-client expiries: when a client's expiry passes, its network's version is bumped once so the gateway
-/// is sent a delta with the client disabled (and, in routing mode, every member loses its address). The gateway also
+/// Publishes ext-client expiries: when a client's expiry passes, its published flag is written, and that write's change
+/// set (the store's: one version per network, the client as committed) sends the gateway a delta with the client
+/// disabled (and, in routing mode, every member loses its address). The gateway also
 /// enforces the expiry itself, so this only has to be prompt, not exact; it sleeps until the next expiry (at most a
 /// minute) and is woken early when a client is created or its expiry changes.
 /// </summary>
-public sealed class ExtClientExpiryWatcher(ServerContext context, TimeProvider clock, MeshPublisher mesh, ILogger<ExtClientExpiryWatcher> logger)
+public sealed class ExtClientExpiryWatcher(IApplianceStore store, TimeProvider clock, ILogger<ExtClientExpiryWatcher> logger)
     : BackgroundService
 {
     private static readonly TimeSpan MaxSleep = TimeSpan.FromMinutes(1);
@@ -18,29 +19,19 @@ public sealed class ExtClientExpiryWatcher(ServerContext context, TimeProvider c
     /// <summary>An expiry was set or changed: look again now.</summary>
     public void Poke() => _poke.Writer.TryWrite(true);
 
-    /// <summary>Bumps the version of every network with a client whose expiry passed unpublished; returns them and the next expiry.</summary>
+    /// <summary>Marks every client whose expiry passed as published; returns their networks and the next expiry.</summary>
     public async Task<(List<string> Networks, DateTimeOffset? Next)> PublishDueAsync(CancellationToken ct)
     {
         var now = clock.GetUtcNow();
-        var (networks, next) = await context.Store.WriteAsync(s =>
+        return await store.WriteAsync(s =>
         {
             var due = s.ListUnpublishedExpiries(now);
             foreach (var c in due)
             {
                 s.UpdateExtClient(c with { ExpiryPublished = true });
             }
-            var changed = due.Select(c => c.Network).Distinct(StringComparer.Ordinal).ToList();
-            foreach (var n in changed)
-            {
-                s.BumpNetworkVersion(n);
-            }
-            return (changed, s.NextUnpublishedExpiry());
+            return (due.Select(c => c.Network).Distinct(StringComparer.Ordinal).ToList(), s.NextUnpublishedExpiry());
         }, ct);
-        foreach (var n in networks)
-        {
-            mesh.NetworkChanged(n);
-        }
-        return (networks, next);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using System.Threading.Channels;
 using Appliance.Contracts;
@@ -6,20 +7,25 @@ using Appliance.Contracts.Mesh;
 using Appliance.Crypto;
 using Appliance.Mqtt.Client;
 using Appliance.Mqtt.Packets;
-using Appliance.Server.Hosting;
 using Appliance.Server.Mqtt;
+using Appliance.Server.Security;
+using Appliance.Server.Store;
 
 namespace Appliance.Server.Mesh;
 
 /// <summary>
 /// Pushes each node its desired state over the mesh bus (embedded broker or Mosquitto): a signed snapshot the first time (or on request; in a big network the peers go in parts
 /// signed once per version and shared by all members, after a small head of the node's own),
-/// then signed deltas from the version it was last sent (one network delta per change, signed once, for all members). Changes are queued per network; a lone change is sent
-/// at once, and changes that arrive while a round is being sent are coalesced into the next round.
+/// then signed deltas from the version it was last sent (one network delta per change, signed once, for all members). It is
+/// the store's <see cref="IStoreChangeSink"/>: each committed change set is queued, and applied to the network's view
+/// record by record (<see cref="NetworkView.TryApply"/>), so a change costs what it changed, not the network's size; a
+/// lone change is sent at once, and changes that arrive while a round is being sent are coalesced into the next round.
 /// </summary>
-public sealed class MeshPublisher : BackgroundService, Store.IStoreChangeSink
+public sealed class MeshPublisher : BackgroundService, IStoreChangeSink
 {
-    private readonly ServerContext _context;
+    private readonly IApplianceStore _store;
+    private readonly SigningKeyRing _signingKeys;
+    private readonly MeshSettings _settings;
     private readonly IMeshBus _bus;
     private readonly TimeProvider _clock;
     private readonly ILogger<MeshPublisher> _logger;
@@ -33,17 +39,19 @@ public sealed class MeshPublisher : BackgroundService, Store.IStoreChangeSink
     // The key updates are sealed with: changed only by the publishing loop, right after it sends a rotation's
     // announcement, so every node gets the announcement before anything the new key signs.
     private byte[]? _sealKey;
-    private long _updates, _snapshots, _bytes, _rounds, _queued, _done, _refused, _deltasAsSnapshots;
+    private long _updates, _snapshots, _bytes, _rounds, _queued, _done, _refused, _deltasAsSnapshots, _computeTicks, _reloads;
 
-    public MeshPublisher(ServerContext context, IMeshBus bus, TimeProvider clock, ILogger<MeshPublisher> logger)
+    public MeshPublisher(IApplianceStore store, IMeshBus bus, SigningKeyRing signingKeys, MeshSettings settings, TimeProvider clock, ILogger<MeshPublisher> logger)
     {
-        _context = context;
+        _store = store;
+        _signingKeys = signingKeys;
+        _settings = settings;
         _bus = bus;
         _clock = clock;
         _logger = logger;
     }
 
-    private readonly record struct Work(string? Network, string? ResyncNode, SigningKeyRotation? Rotation = null);
+    private readonly record struct Work(IReadOnlyList<NetworkChangeSet>? Changes, string? ResyncNode, SigningKeyRotation? Rotation = null);
 
     /// <summary>A new signing key and its announcement, sealed by the key it replaces.</summary>
     public sealed record SigningKeyRotation(byte[] Announcement, byte[] PrivateKey);
@@ -73,18 +81,24 @@ public sealed class MeshPublisher : BackgroundService, Store.IStoreChangeSink
     /// <summary>Peers per shared snapshot part (<see cref="NetworkView.PeersPerSnapshotPart"/>); tests lower it with <see cref="MaxUpdateBytes"/>.</summary>
     internal int PeersPerSnapshotPart { get; set; } = NetworkView.PeersPerSnapshotPart;
 
+    /// <summary>
+    /// Time spent computing what to send for changes (applying change sets to views and making the peer changes),
+    /// without serializing, signing or publishing: the part of a change that must not grow with the network.
+    /// </summary>
+    public TimeSpan ComputeTime => Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _computeTicks));
+
+    /// <summary>Networks read again whole from the store for a change (their settings changed, or a change set could not be applied by itself).</summary>
+    public long Reloads => Interlocked.Read(ref _reloads);
+
     /// <summary>True when every change reported so far has been published (for tests and diagnostics).</summary>
     public bool IsIdle => Interlocked.Read(ref _done) == Interlocked.Read(ref _queued);
 
-    /// <summary>Something in this network changed: its members get updates.</summary>
-    public void NetworkChanged(string network) => Enqueue(new Work(network, null));
-
-    /// <summary>What committed writes changed (from the store, in commit order): each network's members get updates.</summary>
-    public void Committed(IReadOnlyList<Store.NetworkChangeSet> changes)
+    /// <summary>A write committed: the members of each network it changed get updates. Queues and returns.</summary>
+    public void Committed(IReadOnlyList<NetworkChangeSet> changes)
     {
-        foreach (var change in changes)
+        if (changes.Count > 0)
         {
-            NetworkChanged(change.Network);
+            Enqueue(new Work(changes, null));
         }
     }
 
@@ -116,7 +130,7 @@ public sealed class MeshPublisher : BackgroundService, Store.IStoreChangeSink
                 ResyncRequested(node);
             }
         });
-        var networks = new HashSet<string>(StringComparer.Ordinal);
+        var networks = new Dictionary<string, List<NetworkChangeSet>>(StringComparer.Ordinal);
         var resyncs = new HashSet<string>(StringComparer.Ordinal);
         var rotations = new List<SigningKeyRotation>();
         try
@@ -130,9 +144,13 @@ public sealed class MeshPublisher : BackgroundService, Store.IStoreChangeSink
                 while (_work.Reader.TryRead(out var w))
                 {
                     taken++;
-                    if (w.Network is not null)
+                    foreach (var set in w.Changes ?? [])
                     {
-                        networks.Add(w.Network);
+                        if (!networks.TryGetValue(set.Network, out var sets))
+                        {
+                            networks[set.Network] = sets = [];
+                        }
+                        sets.Add(set);
                     }
                     if (w.ResyncNode is not null)
                     {
@@ -166,51 +184,83 @@ public sealed class MeshPublisher : BackgroundService, Store.IStoreChangeSink
         }
     }
 
-    private async Task PublishRoundAsync(HashSet<string> networks, HashSet<string> resyncs, CancellationToken ct)
+    private async Task PublishRoundAsync(Dictionary<string, List<NetworkChangeSet>> networks, HashSet<string> resyncs, CancellationToken ct)
     {
         Interlocked.Increment(ref _rounds);
         var now = _clock.GetUtcNow();
-        foreach (var network in networks)
+        foreach (var (network, sets) in networks)
         {
             if (_followers.Count == 0)
             {
-                // Nobody to tell (nodes registering before any agent connected): skip the O(N) view; the first
-                // snapshot request loads a fresh one.
+                // Nobody to tell (nodes registering before any agent connected): drop the view; the first snapshot
+                // request loads a fresh one.
                 _views.Remove(network);
                 continue;
             }
-            var after = await LoadViewAsync(network, ct);
-            if (after is null)
+            if (!_views.TryGetValue(network, out var view))
+            {
+                // No view (the server just started, or nobody asked yet): nothing to send a delta from. Agents ask for
+                // a snapshot when they connect, and that reads the network whole.
+                continue;
+            }
+            var started = Stopwatch.GetTimestamp();
+            var step = new NetworkViewStep(view);
+            var reload = false;
+            foreach (var set in sets)
+            {
+                if (set.NetworkRemoved)
+                {
+                    view = null;
+                    break;
+                }
+                // A set at or below the view's version is in it already (the view was read after that write).
+                if (set.Version > view.Version && !view.TryApply(set, step))
+                {
+                    reload = true;
+                    break;
+                }
+            }
+            Interlocked.Add(ref _computeTicks, Stopwatch.GetTimestamp() - started);
+            if (view is not null && reload)
+            {
+                Interlocked.Increment(ref _reloads);
+                var loaded = await LoadViewAsync(network, view, ct);
+                if (loaded is not null)
+                {
+                    step.Cover(view, loaded);
+                }
+                view = loaded;
+            }
+            if (view is null)
             {
                 _views.Remove(network);
                 continue;
             }
-            if (_views.TryGetValue(network, out var before) && before.Version != after.Version)
+            _views[network] = view;
+            if (step.FromVersion != view.Version)
             {
-                await PublishStepAsync(before, after, now, ct);
+                await PublishStepAsync(view, step, now, ct);
             }
-            // With no earlier view (the server just started) nothing is sent: agents ask for a snapshot when they
-            // reconnect, and a node that missed versions asks as soon as a delta does not fit.
-            _views[network] = after;
         }
         foreach (var nodeId in resyncs)
         {
-            var node = await _context.Store.ReadAsync(s => s.FindNode(nodeId), ct);
+            var node = await _store.ReadAsync(s => s.FindNode(nodeId), ct);
             if (node is null)
             {
                 continue;
             }
             if (!_views.TryGetValue(node.Network, out var view) || !view.Members.ContainsKey(nodeId))
             {
-                view = await LoadViewAsync(node.Network, ct);
+                var published = _views.GetValueOrDefault(node.Network);
+                view = await LoadViewAsync(node.Network, published, ct);
                 if (view is null || !view.Members.ContainsKey(nodeId))
                 {
                     continue;
                 }
-                if (_views.TryGetValue(node.Network, out var published) && published.Version != view.Version)
+                if (published is not null && published.Version != view.Version)
                 {
                     // Newer than what the others were told: bring them along first, so every node stays on one version line.
-                    await PublishStepAsync(published, view, now, ct);
+                    await PublishStepAsync(view, NetworkViewStep.Between(published, view), now, ct);
                 }
                 _views[node.Network] = view;
             }
@@ -255,26 +305,32 @@ public sealed class MeshPublisher : BackgroundService, Store.IStoreChangeSink
         return true;
     }
 
-    // One diff for the whole network, sent as one network delta: serialized and signed once, the same bytes to every
+    // One step for the whole network, sent as one network delta: serialized and signed once, the same bytes to every
     // member that follows. Only members whose own record changed get a delta of their own (excluded from the shared one).
-    // A member new to the view has nothing to apply a delta to: it gets a snapshot when it asks.
-    private async Task PublishStepAsync(NetworkView before, NetworkView after, DateTimeOffset now, CancellationToken ct)
+    // A member new to the view has nothing to apply a delta to: it gets a snapshot when it asks. Computing the step is
+    // O(changed); sending it is one publish per member, O(N) by nature.
+    private async Task PublishStepAsync(NetworkView after, NetworkViewStep step, DateTimeOffset now, CancellationToken ct)
     {
-        var (changed, removed) = NetworkView.Diff(before, after);
-        var recipients = after.Members.Keys.Where(m => before.Members.ContainsKey(m) && _followers.Contains(m)).ToList();
-        var own = recipients.Where(m => after.OwnChanged(m, before)).ToList();
+        var started = Stopwatch.GetTimestamp();
+        var peers = step.PeerChanges(after);
+        var own = step.OwnChanged(after).Where(_followers.Contains).ToList();
+        Interlocked.Add(ref _computeTicks, Stopwatch.GetTimestamp() - started);
         var tooBigLogged = false;
         byte[]? shared = null;
-        foreach (var nodeId in recipients)
+        foreach (var nodeId in after.Members.Keys)
         {
+            if (!_followers.Contains(nodeId) || !step.WasMember(nodeId, after))
+            {
+                continue;
+            }
             byte[] wire;
             if (own.Count > 0 && own.Contains(nodeId, StringComparer.Ordinal))
             {
-                wire = Seal(after.DeltaFor(nodeId, before, changed, removed, now));
+                wire = Seal(after.MemberDelta(nodeId, step, peers, now));
             }
             else
             {
-                wire = shared ??= Seal(after.NetworkDelta(before, changed, removed, own, now));
+                wire = shared ??= Seal(after.NetworkDelta(step, peers, own, now));
             }
             if (wire.Length > MaxUpdateBytes)
             {
@@ -284,7 +340,7 @@ public sealed class MeshPublisher : BackgroundService, Store.IStoreChangeSink
                 {
                     tooBigLogged = true;
                     _logger.LogWarning("the delta v{From}->v{To} of network {Network} is {Bytes} bytes, over the {Max} a member's MQTT client takes; sending snapshots instead",
-                        before.Version, after.Version, after.Network, wire.Length, MaxUpdateBytes);
+                        step.FromVersion, after.Version, after.Network, wire.Length, MaxUpdateBytes);
                 }
                 Interlocked.Increment(ref _deltasAsSnapshots);
                 await PublishSnapshotAsync(after, nodeId, now, ct);
@@ -292,26 +348,24 @@ public sealed class MeshPublisher : BackgroundService, Store.IStoreChangeSink
             }
             await PublishWireAsync(nodeId, wire, ct);
         }
-        foreach (var gone in removed)
+        foreach (var gone in peers.Removes)
         {
             _followers.Remove(gone);
         }
     }
 
-    // Built on the view last sent, whose unchanged records it shares.
-    private Task<NetworkView?> LoadViewAsync(string network, CancellationToken ct)
-    {
-        var previous = _views.GetValueOrDefault(network);
-        return _context.Store.ReadAsync(s =>
+    // The network read whole from the store (O(N)): the first time it is needed, or when a change set cannot be
+    // applied by itself. Built on the view last sent, whose unchanged records it shares.
+    private Task<NetworkView?> LoadViewAsync(string network, NetworkView? previous, CancellationToken ct) =>
+        _store.ReadAsync(s =>
         {
             var net = s.FindNetwork(network);
-            return net is null ? null : NetworkView.Build(NetworkState.Load(s, net, _context.DnsSuffix), previous);
+            return net is null ? null : NetworkView.Build(NetworkState.Load(s, net, _settings.DnsSuffix), previous);
         }, ct);
-    }
 
     // Every update names the server it comes from (with the network's epoch, its lineage).
     private byte[] Seal(MeshUpdate update) =>
-        SignedEnvelope.Seal(_sealKey ??= _context.SigningKey, JsonSerializer.SerializeToUtf8Bytes(update with { ServerId = _context.ServerId }, ApplianceJsonContext.Default.MeshUpdate));
+        SignedEnvelope.Seal(_sealKey ??= _signingKeys.PrivateKey, JsonSerializer.SerializeToUtf8Bytes(update with { ServerId = _settings.ServerId }, ApplianceJsonContext.Default.MeshUpdate));
 
     // Every node of the store gets the announcement (a node offline now finds it queued in its persistent session, or
     // fetches the chain over HTTPS); the shared snapshot parts sealed with the old key are sealed again when next asked for.
@@ -322,7 +376,7 @@ public sealed class MeshPublisher : BackgroundService, Store.IStoreChangeSink
         {
             view.ForgetSealedParts();
         }
-        var nodes = await _context.Store.ReadAsync(s => s.ListNodes(null).Select(n => n.Id).ToList(), ct);
+        var nodes = await _store.ReadAsync(s => s.ListNodes(null).Select(n => n.Id).ToList(), ct);
         foreach (var nodeId in nodes)
         {
             await PublishWireAsync(nodeId, rotation.Announcement, ct);

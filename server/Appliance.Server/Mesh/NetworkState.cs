@@ -4,12 +4,20 @@ using Appliance.Server.Store;
 namespace Appliance.Server.Mesh;
 
 /// <summary>
-/// Everything one network's desired state is computed from, read in one store session: the network, its nodes,
-/// their gateway roles, ext clients and custom DNS entries, and the zone. No clock: the state at one
-/// network version is always the same.
+/// Everything one network's desired state is computed from: the network, its nodes, their gateway roles, ext clients
+/// and custom DNS entries, and the zone. Read whole in one store session the first time it is needed
+/// (<see cref="Load"/>), then kept current record by record from the committed change sets (the Set methods, used by
+/// <see cref="NetworkView"/>). No clock: the state at one network version is always the same.
 /// </summary>
 public sealed class NetworkState
 {
+    private readonly Dictionary<string, NodeRecord> _nodes;
+    private readonly Dictionary<string, IngressRecord> _ingress;
+    private readonly Dictionary<string, EgressRecord> _egress;
+    private readonly Dictionary<string, ExtClientRecord> _extClients;
+    // Each gateway's clients ordered by name, as its ingress role and its peer's allowed IPs list them.
+    private readonly Dictionary<string, List<ExtClientRecord>> _clientsByGateway = new(StringComparer.Ordinal);
+
     public NetworkState(
         NetworkRecord network,
         IReadOnlyList<NodeRecord> nodes,
@@ -20,26 +28,29 @@ public sealed class NetworkState
         string zone)
     {
         Network = network;
-        Nodes = nodes;
-        Ingress = ingress.ToDictionary(i => i.NodeId, StringComparer.Ordinal);
-        Egress = egress.ToDictionary(e => e.NodeId, StringComparer.Ordinal);
-        ExtClients = extClients;
-        ClientsByGateway = extClients.GroupBy(c => c.Gateway, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => (IReadOnlyList<ExtClientRecord>)[.. g.OrderBy(c => c.Name, StringComparer.Ordinal)], StringComparer.Ordinal);
+        _nodes = nodes.ToDictionary(n => n.Id, StringComparer.Ordinal);
+        _ingress = ingress.ToDictionary(i => i.NodeId, StringComparer.Ordinal);
+        _egress = egress.ToDictionary(e => e.NodeId, StringComparer.Ordinal);
+        _extClients = extClients.ToDictionary(c => c.Id, StringComparer.Ordinal);
+        foreach (var c in extClients)
+        {
+            AddToGateway(c);
+        }
         DnsEntries = dnsEntries;
         Zone = zone;
     }
 
-    public NetworkRecord Network { get; }
-    public IReadOnlyList<NodeRecord> Nodes { get; }
-    public IReadOnlyDictionary<string, IngressRecord> Ingress { get; }
-    public IReadOnlyDictionary<string, EgressRecord> Egress { get; }
-    public IReadOnlyList<ExtClientRecord> ExtClients { get; }
-    public IReadOnlyDictionary<string, IReadOnlyList<ExtClientRecord>> ClientsByGateway { get; }
-    public IReadOnlyList<DnsEntryRecord> DnsEntries { get; }
+    public NetworkRecord Network { get; private set; }
+    public IReadOnlyCollection<NodeRecord> Nodes => _nodes.Values;
+    public IReadOnlyDictionary<string, NodeRecord> NodesById => _nodes;
+    public IReadOnlyDictionary<string, IngressRecord> Ingress => _ingress;
+    public IReadOnlyDictionary<string, EgressRecord> Egress => _egress;
+    public IReadOnlyCollection<ExtClientRecord> ExtClients => _extClients.Values;
+    public IReadOnlyList<DnsEntryRecord> DnsEntries { get; private set; }
     public string Zone { get; }
 
-    public IReadOnlyList<ExtClientRecord> ClientsOf(string gatewayId) => ClientsByGateway.TryGetValue(gatewayId, out var list) ? list : [];
+    /// <summary>The gateway's ext clients, ordered by name.</summary>
+    public IReadOnlyList<ExtClientRecord> ClientsOf(string gatewayId) => _clientsByGateway.TryGetValue(gatewayId, out var list) ? list : [];
 
     /// <summary>Reads the whole state of <paramref name="network"/> in the caller's session.</summary>
     public static NetworkState Load(IStoreSession s, NetworkRecord network, string? dnsSuffix) => new(
@@ -52,4 +63,63 @@ public sealed class NetworkState
 
     /// <summary>The zone names live in: <c>&lt;network&gt;</c>, or <c>&lt;network&gt;.&lt;suffix&gt;</c>.</summary>
     public static string ZoneOf(string network, string? suffix) => string.IsNullOrEmpty(suffix) ? network : $"{network}.{suffix}";
+
+    /// <summary>The network's record as committed (its version, and settings that did not change).</summary>
+    public void SetNetwork(NetworkRecord network) => Network = network;
+
+    /// <summary>Sets or (null) removes a node.</summary>
+    public void SetNode(string id, NodeRecord? node) => Set(_nodes, id, node);
+
+    /// <summary>Sets or (null) removes a node's ingress role.</summary>
+    public void SetIngress(string nodeId, IngressRecord? ingress) => Set(_ingress, nodeId, ingress);
+
+    /// <summary>Sets or (null) removes a node's egress role.</summary>
+    public void SetEgress(string nodeId, EgressRecord? egress) => Set(_egress, nodeId, egress);
+
+    /// <summary>Sets or (null) removes an ext client; returns the record it replaces (its gateway may be another).</summary>
+    public ExtClientRecord? SetExtClient(string id, ExtClientRecord? client)
+    {
+        if (_extClients.Remove(id, out var old))
+        {
+            var list = _clientsByGateway[old.Gateway];
+            list.RemoveAt(list.FindIndex(c => c.Id == id));
+            if (list.Count == 0)
+            {
+                _clientsByGateway.Remove(old.Gateway);
+            }
+        }
+        if (client is not null)
+        {
+            _extClients[id] = client;
+            AddToGateway(client);
+        }
+        return old;
+    }
+
+    /// <summary>Replaces the network's custom DNS entries (the store hands the whole list when any changed).</summary>
+    public void SetDnsEntries(IReadOnlyList<DnsEntryRecord> entries) => DnsEntries = entries;
+
+    private void AddToGateway(ExtClientRecord client)
+    {
+        if (!_clientsByGateway.TryGetValue(client.Gateway, out var list))
+        {
+            _clientsByGateway[client.Gateway] = list = [];
+        }
+        // Names are unique in a network (one zone): the ordinal position is the one a full load's name order gives.
+        var at = list.FindIndex(c => string.CompareOrdinal(c.Name, client.Name) > 0);
+        list.Insert(at < 0 ? list.Count : at, client);
+    }
+
+    private static void Set<T>(Dictionary<string, T> map, string id, T? value)
+        where T : class
+    {
+        if (value is null)
+        {
+            map.Remove(id);
+        }
+        else
+        {
+            map[id] = value;
+        }
+    }
 }

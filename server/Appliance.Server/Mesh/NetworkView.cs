@@ -1,74 +1,223 @@
 using Appliance.Contracts.Api;
 using Appliance.Contracts.Mesh;
 using Appliance.Server.Domain;
+using Appliance.Server.Store;
+using Member = (string Name, Appliance.Contracts.Api.NodeInterfaceDto Interface);
 
 namespace Appliance.Server.Mesh;
 
 /// <summary>
-/// What the members of one network were last told, at one version: every member as a peer, each member's own
-/// interface, name and gateway roles, and the zone's extra names. A node's desired state is this view minus itself,
-/// so deltas for all N members come from one O(N) diff of two views instead of N full configs.
+/// What the members of one network are told, at one version: every member as a peer, each member's own interface,
+/// name and gateway roles, and the zone's extra names. A node's desired state is this view minus itself. The view is
+/// built once from the network's whole state (<see cref="Build(NetworkState, NetworkView?)"/>), then kept current in
+/// place from the committed change sets (<see cref="TryApply"/>): a change recomputes only the records it touches and
+/// notes their earlier values in a <see cref="NetworkViewStep"/>, from which the deltas for all N members come.
+/// Touched only by the publishing loop.
 /// </summary>
 public sealed class NetworkView
 {
-    private NetworkView(
-        string network,
-        long version,
-        Dictionary<string, PeerDto> peers,
-        Dictionary<string, (string Name, NodeInterfaceDto Interface)> members,
-        Dictionary<string, GatewayRoleDto> gateways,
-        MeshDnsDto dns,
-        string epoch)
+    private readonly NetworkState _state;
+    private readonly Dictionary<string, PeerDto> _peers;
+    private readonly Dictionary<string, Member> _members;
+    private readonly Dictionary<string, GatewayRoleDto> _gateways = new(StringComparer.Ordinal);
+
+    private NetworkView(NetworkState state, MeshDnsDto dns)
     {
-        Network = network;
-        Epoch = epoch;
-        Version = version;
-        Peers = peers;
-        Members = members;
-        Gateways = gateways;
+        _state = state;
+        _peers = new(state.Nodes.Count, StringComparer.Ordinal);
+        _members = new(state.Nodes.Count, StringComparer.Ordinal);
+        Network = state.Network.Name;
+        Epoch = state.Network.Epoch;
+        Version = state.Network.Version;
         Dns = dns;
     }
 
     public string Network { get; }
     /// <summary>The network's epoch (fixed at its creation): every update of this view carries it.</summary>
     public string Epoch { get; }
-    public long Version { get; }
-    public IReadOnlyDictionary<string, PeerDto> Peers { get; }
-    public IReadOnlyDictionary<string, (string Name, NodeInterfaceDto Interface)> Members { get; }
+    public long Version { get; private set; }
+    public IReadOnlyDictionary<string, PeerDto> Peers => _peers;
+    public IReadOnlyDictionary<string, Member> Members => _members;
     /// <summary>The gateway roles of the members that have any.</summary>
-    public IReadOnlyDictionary<string, GatewayRoleDto> Gateways { get; }
-    public MeshDnsDto Dns { get; }
+    public IReadOnlyDictionary<string, GatewayRoleDto> Gateways => _gateways;
+    public MeshDnsDto Dns { get; private set; }
 
     public static NetworkView Build(NetworkRecord network, IReadOnlyList<NodeRecord> members, NetworkView? previous = null) =>
         Build(NetworkState.Plain(network, members), previous);
 
     /// <summary>
-    /// The view of <paramref name="state"/>. Records equal to <paramref name="previous"/>'s are taken from it, so a
-    /// change to one node of thousands leaves only the new dictionaries and that node's records behind, instead of a
-    /// whole second set of long-lived records for the collector to find in its oldest generation.
+    /// The view of <paramref name="state"/> (which it keeps and changes from then on). Records equal to
+    /// <paramref name="previous"/>'s are taken from it, so reading a network again leaves only the changed records
+    /// behind, instead of a whole second set of long-lived records for the collector to find in its oldest generation.
     /// </summary>
     public static NetworkView Build(NetworkState state, NetworkView? previous = null)
     {
-        var gateways = new Dictionary<string, GatewayRoleDto>(StringComparer.Ordinal);
-        var peers = new Dictionary<string, PeerDto>(state.Nodes.Count, StringComparer.Ordinal);
-        var members = new Dictionary<string, (string Name, NodeInterfaceDto Interface)>(state.Nodes.Count, StringComparer.Ordinal);
+        var dns = NodeConfigBuilder.ToDns(state);
+        var view = new NetworkView(state, previous is not null && MeshDelta.SameDns(previous.Dns, dns) ? previous.Dns : dns);
         foreach (var m in state.Nodes)
         {
-            if (NodeConfigBuilder.ToGateway(state, m) is { } role)
-            {
-                gateways[m.Id] = role;
-            }
-            var peer = NodeConfigBuilder.ToPeer(state, m);
-            peers.Add(m.Id, previous is not null && previous.Peers.TryGetValue(m.Id, out var oldPeer) && MeshDelta.SamePeer(oldPeer, peer) ? oldPeer : peer);
-            var iface = NodeConfigBuilder.ToInterface(m, state.Network);
-            members.Add(m.Id, previous is not null && previous.Members.TryGetValue(m.Id, out var old) && old.Name == m.Name && MeshDelta.SameInterface(old.Interface, iface)
-                ? old
-                : (m.Name, iface));
+            view.RefreshPeer(m.Id, previous);
+            view.RefreshMember(m.Id, previous);
+            view.RefreshGateway(m.Id);
         }
-        var dns = NodeConfigBuilder.ToDns(state);
-        return new(state.Network.Name, state.Network.Version, peers, members, gateways,
-            previous is not null && MeshDelta.SameDns(previous.Dns, dns) ? previous.Dns : dns, state.Network.Epoch);
+        return view;
     }
+
+    /// <summary>
+    /// Applies one committed change set in place and notes in <paramref name="step"/> the earlier value of every
+    /// record it touches: O(records changed), plus the gateways' remote ranges when an egress role changed. False
+    /// (and nothing changed) when the set cannot be applied record by record: the network's own settings changed (every
+    /// peer changes), a version was skipped, or a record is missing; the caller then reads the network again.
+    /// </summary>
+    public bool TryApply(NetworkChangeSet set, NetworkViewStep step)
+    {
+        if (set.Network != Network || set.Settings is not { } settings || set.Version != Version + 1 || settings.Epoch != Epoch || !Complete(set))
+        {
+            return false;
+        }
+        _state.SetNetwork(settings);
+        var peers = new HashSet<string>(StringComparer.Ordinal);
+        var members = new HashSet<string>(StringComparer.Ordinal);
+        var gateways = new HashSet<string>(StringComparer.Ordinal);
+        var dns = false;
+        var remoteRanges = false;
+        foreach (var change in set.Changes)
+        {
+            var id = change.Id;
+            switch (change.Kind)
+            {
+                case ChangeKind.Node:
+                    _state.SetNode(id, set.Nodes[id]);
+                    peers.Add(id);
+                    members.Add(id);
+                    gateways.Add(id);
+                    break;
+                case ChangeKind.Ingress:
+                    _state.SetIngress(id, set.Ingress[id]);
+                    peers.Add(id);
+                    gateways.Add(id);
+                    break;
+                case ChangeKind.Egress:
+                    _state.SetEgress(id, set.Egress[id]);
+                    peers.Add(id);
+                    gateways.Add(id);
+                    remoteRanges = true;
+                    break;
+                case ChangeKind.ExtClient:
+                    var client = set.ExtClients[id];
+                    // Its gateway's peer (routed clients' addresses) and ingress role change, and the zone's names.
+                    foreach (var gateway in new[] { _state.SetExtClient(id, client)?.Gateway, client?.Gateway })
+                    {
+                        if (gateway is not null)
+                        {
+                            peers.Add(gateway);
+                            gateways.Add(gateway);
+                        }
+                    }
+                    dns = true;
+                    break;
+                case ChangeKind.DnsEntries:
+                    _state.SetDnsEntries(set.DnsEntries!);
+                    dns = true;
+                    break;
+            }
+        }
+        if (remoteRanges)
+        {
+            // Every gateway routes the others' site ranges (its role's remote ranges): a handful of nodes, not N.
+            gateways.UnionWith(_state.Ingress.Keys);
+            gateways.UnionWith(_state.Egress.Keys);
+            gateways.UnionWith(_gateways.Keys);
+        }
+        foreach (var id in peers)
+        {
+            step.Remember(id, _peers.GetValueOrDefault(id));
+            RefreshPeer(id, this);
+        }
+        foreach (var id in members)
+        {
+            step.Remember(id, _members.TryGetValue(id, out var m) ? m : (Member?)null);
+            RefreshMember(id, this);
+        }
+        foreach (var id in gateways)
+        {
+            step.RememberGateway(id, _gateways.GetValueOrDefault(id));
+            RefreshGateway(id);
+        }
+        if (dns)
+        {
+            var now = NodeConfigBuilder.ToDns(_state);
+            Dns = MeshDelta.SameDns(Dns, now) ? Dns : now;
+        }
+        Version = set.Version;
+        _sortedPeers = null;
+        _sealedSharedParts = null;
+        return true;
+    }
+
+    // Every changed record is in the set (null: removed); a set that lacks one is not applied by halves.
+    private static bool Complete(NetworkChangeSet set) => set.Changes.All(c => c.Kind switch
+    {
+        ChangeKind.Node => set.Nodes.ContainsKey(c.Id),
+        ChangeKind.Ingress => set.Ingress.ContainsKey(c.Id),
+        ChangeKind.Egress => set.Egress.ContainsKey(c.Id),
+        ChangeKind.ExtClient => set.ExtClients.ContainsKey(c.Id),
+        ChangeKind.DnsEntries => set.DnsEntries is not null,
+        _ => false,
+    });
+
+    // A member's peer record as every other member sees it; an equal record of `share` is kept, so unchanged peers
+    // stay the same objects (and compare by reference).
+    private void RefreshPeer(string id, NetworkView? share)
+    {
+        if (!_state.NodesById.TryGetValue(id, out var node))
+        {
+            _peers.Remove(id);
+            return;
+        }
+        var peer = NodeConfigBuilder.ToPeer(_state, node);
+        _peers[id] = share is not null && share._peers.TryGetValue(id, out var old) && MeshDelta.SamePeer(old, peer) ? old : peer;
+    }
+
+    private void RefreshMember(string id, NetworkView? share)
+    {
+        if (!_state.NodesById.TryGetValue(id, out var node))
+        {
+            _members.Remove(id);
+            return;
+        }
+        var iface = NodeConfigBuilder.ToInterface(node, _state.Network);
+        _members[id] = share is not null && share._members.TryGetValue(id, out var old) && old.Name == node.Name && MeshDelta.SameInterface(old.Interface, iface)
+            ? old
+            : (node.Name, iface);
+    }
+
+    private void RefreshGateway(string id)
+    {
+        if (_state.NodesById.TryGetValue(id, out var node) && NodeConfigBuilder.ToGateway(_state, node) is { } role)
+        {
+            _gateways[id] = role;
+        }
+        else
+        {
+            _gateways.Remove(id);
+        }
+    }
+
+    /// <summary>A member's desired state at this view's version with <paramref name="peers"/> as its peers.</summary>
+    public NodeConfigDto Config(string nodeId, IReadOnlyList<PeerDto> peers)
+    {
+        var (name, iface) = _members[nodeId];
+        return new NodeConfigDto(nodeId, name, Version, iface, peers, _gateways.GetValueOrDefault(nodeId), Dns, Epoch);
+    }
+
+    /// <summary>A member's own delta for <paramref name="step"/> (<see cref="MeshDelta.MemberDelta"/>).</summary>
+    public MeshUpdate MemberDelta(string nodeId, NetworkViewStep step, MeshPeerChanges peers, DateTimeOffset now) =>
+        MeshDelta.MemberDelta(step.ConfigBefore(nodeId, this), Config(nodeId, []), peers, now);
+
+    /// <summary>The delta of <paramref name="step"/> for every member but <paramref name="except"/> (<see cref="MeshDelta.NetworkDelta"/>).</summary>
+    public MeshUpdate NetworkDelta(NetworkViewStep step, MeshPeerChanges peers, IReadOnlyList<string> except, DateTimeOffset now) =>
+        MeshDelta.NetworkDelta(Network, step.FromVersion, Version, step.FromDns, Dns, peers, except, Epoch, now);
 
     /// <summary>
     /// Peers per snapshot message: 300 peers are ~72 KB of JSON, under the device MQTT client's 1 MB packet limit and
@@ -83,7 +232,7 @@ public sealed class NetworkView
     private PeerDto[] SortedPeers => _sortedPeers ??= [.. Peers.Values.Order(Comparer<PeerDto>.Create(MeshDelta.PeerOrder))];
 
     /// <summary>The full desired state of one member, as a snapshot in one message.</summary>
-    public MeshUpdate Snapshot(string nodeId, DateTimeOffset now) => Own(nodeId, now) with { UpsertPeers = [.. SortedPeers.Where(p => p.NodeId != nodeId)] };
+    public MeshUpdate Snapshot(string nodeId, DateTimeOffset now) => MeshDelta.Snapshot(Config(nodeId, [.. SortedPeers.Where(p => p.NodeId != nodeId)]), now);
 
     /// <summary>True when a member's snapshot is too big for one message and goes as <see cref="SnapshotHead"/> plus <see cref="SharedSnapshotParts"/>.</summary>
     public bool SnapshotInParts(int peersPerPart = PeersPerSnapshotPart) => Peers.Count - 1 > peersPerPart;
@@ -94,24 +243,7 @@ public sealed class NetworkView
     /// takes and nothing else.
     /// </summary>
     public MeshUpdate SnapshotHead(string nodeId, IReadOnlyList<string> sharedPartDigests, DateTimeOffset now) =>
-        Own(nodeId, now) with { Part = 0, Parts = sharedPartDigests.Count + 1, PartDigests = sharedPartDigests };
-
-    private MeshUpdate Own(string nodeId, DateTimeOffset now)
-    {
-        var (name, iface) = Members[nodeId];
-        return new MeshUpdate
-        {
-            Kind = MeshUpdate.SnapshotKind,
-            NodeId = nodeId,
-            Name = name,
-            ToVersion = Version,
-            IssuedAt = now,
-            Interface = iface,
-            Gateway = Gateways.GetValueOrDefault(nodeId),
-            Dns = Dns,
-            Epoch = Epoch,
-        };
-    }
+        MeshDelta.Snapshot(Config(nodeId, []), now) with { Part = 0, Parts = sharedPartDigests.Count + 1, PartDigests = sharedPartDigests };
 
     // The shared parts signed, and their digests: made on the first snapshot request, then reused for every member
     // that asks while this view is current (an agent fleet reconnecting asks all at once). They go with the view,
@@ -161,65 +293,5 @@ public sealed class NetworkView
             Parts = count + 1,
             Epoch = Epoch,
         })];
-    }
-
-    /// <summary>The peers added or changed and the peers removed between two views of the network.</summary>
-    public static (List<PeerDto> Changed, List<string> Removed) Diff(NetworkView before, NetworkView after)
-    {
-        var changed = after.Peers.Values.Where(p => !before.Peers.TryGetValue(p.NodeId, out var old) || (!ReferenceEquals(old, p) && !MeshDelta.SamePeer(old, p))).ToList();
-        var removed = before.Peers.Keys.Where(id => !after.Peers.ContainsKey(id)).ToList();
-        return (changed, removed);
-    }
-
-    /// <summary>True when a member's own record (name, interface, gateway roles) differs from <paramref name="before"/>.</summary>
-    public bool OwnChanged(string nodeId, NetworkView before)
-    {
-        var (name, iface) = Members[nodeId];
-        return !before.Members.TryGetValue(nodeId, out var old) || old.Name != name || !MeshDelta.SameInterface(old.Interface, iface) ||
-            !MeshDelta.SameGateway(before.Gateways.GetValueOrDefault(nodeId), Gateways.GetValueOrDefault(nodeId));
-    }
-
-    /// <summary>
-    /// The delta from <paramref name="before"/> to this view for every member at once (each applies it minus its own
-    /// peer), except <paramref name="except"/>, whose own records changed and who get <see cref="DeltaFor"/> instead.
-    /// </summary>
-    public MeshUpdate NetworkDelta(NetworkView before, List<PeerDto> changed, List<string> removed, IReadOnlyList<string> except, DateTimeOffset now) => new()
-    {
-        Kind = MeshUpdate.NetworkDeltaKind,
-        NodeId = MeshUpdate.AnyMember,
-        Name = string.Empty,
-        Network = Network,
-        Except = except,
-        FromVersion = before.Version,
-        ToVersion = Version,
-        IssuedAt = now,
-        UpsertPeers = changed,
-        RemovePeers = removed,
-        Dns = MeshDelta.SameDns(before.Dns, Dns) ? null : Dns,
-        Epoch = Epoch,
-    };
-
-    /// <summary>One member's delta from <paramref name="before"/> to this view, given the network-wide diff.</summary>
-    public MeshUpdate DeltaFor(string nodeId, NetworkView before, List<PeerDto> changed, List<string> removed, DateTimeOffset now)
-    {
-        var (name, iface) = Members[nodeId];
-        var interfaceChanged = !before.Members.TryGetValue(nodeId, out var old) || !MeshDelta.SameInterface(old.Interface, iface);
-        var gateway = Gateways.GetValueOrDefault(nodeId);
-        return new MeshUpdate
-        {
-            Kind = MeshUpdate.DeltaKind,
-            NodeId = nodeId,
-            Name = name,
-            FromVersion = before.Version,
-            ToVersion = Version,
-            IssuedAt = now,
-            Interface = interfaceChanged ? iface : null,
-            UpsertPeers = changed.Count == 0 ? [] : [.. changed.Where(p => p.NodeId != nodeId)],
-            RemovePeers = removed.Count == 0 ? [] : [.. removed.Where(id => id != nodeId)],
-            // A role that went away is sent as the empty role, which the node reads as "removed".
-            Gateway = MeshDelta.SameGateway(before.Gateways.GetValueOrDefault(nodeId), gateway) ? null : gateway ?? GatewayRoleDto.None,
-            Dns = MeshDelta.SameDns(before.Dns, Dns) ? null : Dns,
-            Epoch = Epoch,
-        };
     }
 }

@@ -12,7 +12,7 @@ namespace Appliance.Server.Services;
 /// Custom names in a network's zone (A, AAAA, CNAME). They reach every member with the mesh state, so a change
 /// bumps the network version like any other.
 /// </summary>
-public sealed class DnsEntryService(ServerContext context, TimeProvider clock, Mesh.MeshPublisher mesh)
+public sealed class DnsEntryService(ServerContext context, TimeProvider clock)
 {
     public static readonly IReadOnlyList<string> Types = ["A", "AAAA", "CNAME"];
 
@@ -50,7 +50,6 @@ public sealed class DnsEntryService(ServerContext context, TimeProvider clock, M
             s.BumpNetworkVersion(network);
             return record.ToDto();
         }, ct);
-        mesh.NetworkChanged(network);
         return created;
     }
 
@@ -66,7 +65,6 @@ public sealed class DnsEntryService(ServerContext context, TimeProvider clock, M
             s.BumpNetworkVersion(network);
             return 0;
         }, ct);
-        mesh.NetworkChanged(network);
     }
 
     /// <summary>

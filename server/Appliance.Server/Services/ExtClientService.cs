@@ -13,7 +13,7 @@ namespace Appliance.Server.Services;
 /// Ext clients: plain WireGuard peers of an ingress gateway. Their addresses come from the network's ranges through
 /// the same allocator as nodes; their names share the network's namespace with nodes and DNS entries.
 /// </summary>
-public sealed class ExtClientService(ServerContext context, TimeProvider clock, Mesh.MeshPublisher mesh, Mesh.ExtClientExpiryWatcher expiries)
+public sealed class ExtClientService(ServerContext context, TimeProvider clock, Mesh.ExtClientExpiryWatcher expiries)
 {
     public const string IdPrefix = "ext-";
 
@@ -206,7 +206,6 @@ public sealed class ExtClientService(ServerContext context, TimeProvider clock, 
 
     private void Changed(string network, bool expiryChanged)
     {
-        mesh.NetworkChanged(network);
         if (expiryChanged)
         {
             expiries.Poke();

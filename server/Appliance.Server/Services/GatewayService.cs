@@ -10,7 +10,7 @@ namespace Appliance.Server.Services;
 /// reaches ranges behind the node). Every check runs in the write's transaction, and every change bumps the
 /// network version, so members get the new allowed IPs and the gateway its role in one delta.
 /// </summary>
-public sealed class GatewayService(ServerContext context, TimeProvider clock, Mesh.MeshPublisher mesh)
+public sealed class GatewayService(ServerContext context, TimeProvider clock)
 {
     public async Task<IngressDto> PutIngressAsync(string nodeId, IngressRequest request, CancellationToken ct)
     {
@@ -25,7 +25,6 @@ public sealed class GatewayService(ServerContext context, TimeProvider clock, Me
             s.BumpNetworkVersion(node.Network);
             return (node.Network, record.ToDto(s.ListExtClientsOfGateway(node.Id).Count));
         }, ct);
-        mesh.NetworkChanged(network);
         return dto;
     }
 
@@ -53,7 +52,6 @@ public sealed class GatewayService(ServerContext context, TimeProvider clock, Me
             s.BumpNetworkVersion(node.Network);
             return node.Network;
         }, ct);
-        mesh.NetworkChanged(network);
     }
 
     public async Task<EgressDto> PutEgressAsync(string nodeId, EgressRequest request, CancellationToken ct)
@@ -81,7 +79,6 @@ public sealed class GatewayService(ServerContext context, TimeProvider clock, Me
             s.BumpNetworkVersion(node.Network);
             return (node.Network, record.ToDto());
         }, ct);
-        mesh.NetworkChanged(network);
         return dto;
     }
 
@@ -99,7 +96,6 @@ public sealed class GatewayService(ServerContext context, TimeProvider clock, Me
             s.BumpNetworkVersion(node.Network);
             return node.Network;
         }, ct);
-        mesh.NetworkChanged(network);
     }
 
 }

@@ -6,7 +6,7 @@ using Appliance.Server.Hosting;
 namespace Appliance.Server.Services;
 
 /// <summary>Creates, changes and removes networks; every check runs in the same transaction as its write.</summary>
-public sealed class NetworkService(ServerContext context, TimeProvider clock, Mesh.MeshPublisher mesh, Mqtt.IBrokerAccounts brokerAccounts)
+public sealed class NetworkService(ServerContext context, TimeProvider clock, Mqtt.IBrokerAccounts brokerAccounts)
 {
     public Task<List<NetworkDto>> ListAsync(CancellationToken ct) =>
         context.Store.ReadAsync(s => s.ListNetworks().Select(n => n.ToDto(s.CountNodes(n.Name))).ToList(), ct);
@@ -87,7 +87,6 @@ public sealed class NetworkService(ServerContext context, TimeProvider clock, Me
             next = next with { Version = s.BumpNetworkVersion(name) };
             return next.ToDto(nodes);
         }, ct);
-        mesh.NetworkChanged(name);
         return updated;
     }
 
@@ -129,8 +128,5 @@ public sealed class NetworkService(ServerContext context, TimeProvider clock, Me
         {
             await brokerAccounts.NodeRemovedAsync(id, CancellationToken.None);
         }
-        // The publisher drops what it kept of the network (its view, sealed snapshot parts): a network created later
-        // under the same name starts at version 1 again and must not be served any of it.
-        mesh.NetworkChanged(name);
     }
 }

@@ -8,7 +8,7 @@ using Appliance.Server.Mesh;
 namespace Appliance.Server.Services;
 
 /// <summary>Lists, changes and removes nodes, and computes a node's full desired state.</summary>
-public sealed class NodeService(ServerContext context, TimeProvider clock, Mesh.MeshPublisher mesh, Mqtt.IBrokerAccounts brokerAccounts)
+public sealed class NodeService(ServerContext context, TimeProvider clock, Mqtt.IBrokerAccounts brokerAccounts)
 {
     public Task<List<NodeDto>> ListAsync(string network, CancellationToken ct) =>
         context.Store.ReadAsync(s =>
@@ -59,7 +59,7 @@ public sealed class NodeService(ServerContext context, TimeProvider clock, Mesh.
         FieldRules.Endpoints(reported, reportErrors);
         var valid = report.ListenPort is >= 1 and <= 65535 && reported is not null && !reportErrors.Any;
         reported ??= [];
-        var changedNetwork = await context.Store.WriteAsync(s =>
+        await context.Store.WriteAsync(s =>
         {
             var node = s.FindNode(nodeId);
             if (node is null)
@@ -76,10 +76,6 @@ public sealed class NodeService(ServerContext context, TimeProvider clock, Mesh.
             s.BumpNetworkVersion(node.Network);
             return node.Network;
         }, ct);
-        if (changedNetwork is not null)
-        {
-            mesh.NetworkChanged(changedNetwork);
-        }
     }
 
     public async Task<NodeDto> UpdateAsync(string id, UpdateNodeRequest request, CancellationToken ct)
@@ -122,7 +118,6 @@ public sealed class NodeService(ServerContext context, TimeProvider clock, Mesh.
             s.BumpNetworkVersion(node.Network);
             return WithRoles(s, s.FindNetwork(node.Network)!, [next])[0];
         }, ct);
-        mesh.NetworkChanged(updated.Network);
         return updated;
     }
 
@@ -160,7 +155,6 @@ public sealed class NodeService(ServerContext context, TimeProvider clock, Mesh.
             return node.Network;
         }, ct);
         await brokerAccounts.NodeRemovedAsync(id, CancellationToken.None);
-        mesh.NetworkChanged(network);
     }
 
     /// <summary>The node's full desired state: its interface and every other node of its network as a peer.</summary>
