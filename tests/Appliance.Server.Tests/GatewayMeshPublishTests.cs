@@ -7,6 +7,7 @@ using Appliance.Mqtt.Client;
 using Appliance.Mqtt.Packets;
 using Appliance.Server.Mesh;
 using Appliance.TestSupport;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Appliance.Server.Tests;
 
@@ -118,6 +119,19 @@ public sealed class GatewayMeshPublishTests
         await fa.NextAsync();
         Assert.True((await fg.NextAsync()).Gateway!.IsEmpty); // the empty role: "removed"
         Assert.Null(fg.Config.Gateway);
+
+        // Every change above was applied to the network's view record by record, from the store's change sets: the
+        // network was read whole only for the first snapshot. A settings change reaches every peer and reads it again.
+        var publisher = s.Server.Services.GetRequiredService<MeshPublisher>();
+        Assert.Equal(0, publisher.Reloads);
+        using (var r = await s.Admin.PatchAsJsonAsync("/api/v1/networks/home", new UpdateNetworkRequest { Keepalive = 25 }))
+        {
+            await Http.EnsureAsync(r);
+        }
+        await fa.NextAsync();
+        await fg.NextAsync();
+        Assert.Equal(25, Assert.Single(fa.Config.Peers).PersistentKeepalive);
+        Assert.Equal(1, publisher.Reloads);
     }
 
     [Fact]

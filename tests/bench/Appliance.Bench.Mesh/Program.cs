@@ -15,9 +15,19 @@ using Appliance.TestSupport;
 // signature/replay gate, delta apply and WireGuard reconciler against an in-memory device — against the real server
 // process and its embedded broker on loopback. Prints one JSON line per figure.
 //   dotnet Appliance.Bench.Mesh.dll [N ...] [--changes K] [--no-reconcile]
+// With --compute: the server's computation per change alone, in this process (no server, bus or agents).
+//   dotnet Appliance.Bench.Mesh.dll --compute [N ...] [--changes K]
 var sizes = args.Where((a, i) => int.TryParse(a, out _) && (i == 0 || args[i - 1] != "--changes")).Select(int.Parse).DefaultIfEmpty(100).ToList();
 var changes = args.SkipWhile(a => a != "--changes").Skip(1).Select(int.Parse).FirstOrDefault(20);
 var reconcile = !args.Contains("--no-reconcile");
+if (args.Contains("--compute"))
+{
+    foreach (var n in sizes)
+    {
+        ComputeBench.Run(n, Math.Max(changes, 100));
+    }
+    return 0;
+}
 foreach (var n in sizes)
 {
     await RunAsync(n, changes, reconcile);
