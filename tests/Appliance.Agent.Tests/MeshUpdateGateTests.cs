@@ -25,19 +25,9 @@ public sealed class MeshUpdateGateTests
     private static byte[] Wire(MeshUpdate u, byte[]? key = null) =>
         SignedEnvelope.Seal(key ?? ServerKey, JsonSerializer.SerializeToUtf8Bytes(u, ApplianceJsonContext.Default.MeshUpdate));
 
-    private static MeshUpdate NetworkDelta(long from, long to, string network = "home", string[]? except = null, params PeerDto[] upserts) => new()
-    {
-        Kind = MeshUpdate.NetworkDeltaKind,
-        NodeId = MeshUpdate.AnyMember,
-        Name = string.Empty,
-        Network = network,
-        Except = except ?? [],
-        FromVersion = from,
-        ToVersion = to,
-        UpsertPeers = upserts,
-        Epoch = Epoch,
-        ServerId = Server,
-    };
+    // Made by the algorithm the server sends network deltas with.
+    private static MeshUpdate NetworkDelta(long from, long to, string network = "home", string[]? except = null, params PeerDto[] upserts) =>
+        MeshDelta.NetworkDelta(network, from, to, null, null, new MeshPeerChanges(upserts, []), except ?? [], Epoch, default) with { ServerId = Server };
 
     private static PeerDto Peer(string id, int i) =>
         new(id, id, Convert.ToBase64String(new byte[32].Select(_ => (byte)(i + 1)).ToArray()), [$"10.0.0.{i + 2}/32"], null, [], 20);

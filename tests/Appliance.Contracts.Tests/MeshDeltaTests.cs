@@ -48,6 +48,33 @@ public sealed class MeshDeltaTests
 
     [Fact]
     [Trait("Category", TestCategories.Unit)]
+    public void A_network_delta_of_the_peer_changes_takes_each_member_where_its_member_delta_does()
+    {
+        // Three members see each other; n2 moves, n3 leaves, n4 joins. The network's peer changes are every member's
+        // record (each member leaves its own out), as the server keeps them.
+        PeerDto[] v1 = [Peer(1), Peer(2), Peer(3)];
+        PeerDto[] v2 = [Peer(1), Peer(2, "198.51.100.2:40000"), Peer(4)];
+        var peers = MeshDelta.DiffPeers(v1, v2);
+        Assert.Equal(["n2", "n4"], peers.Upserts.Select(p => p.NodeId));
+        Assert.Equal(["n3"], peers.Removes);
+        var shared = MeshDelta.NetworkDelta("home", 1, 2, null, null, peers, [], "e", T);
+        foreach (var self in new[] { 1, 2 })
+        {
+            NodeConfigDto Of(long version, PeerDto[] all) =>
+                new($"n{self}", $"node{self}", version, new NodeInterfaceDto("home", ["10.0.0.250/16"], 51821, 1420), [.. all.Where(p => p.NodeId != $"n{self}")], Epoch: "e");
+            var (from, to) = (Of(1, v1), Of(2, v2));
+            var own = MeshDelta.MemberDelta(from, to, peers, T);
+            Assert.Equal(
+                JsonSerializer.Serialize(MeshDelta.Compute(from, to, T), ApplianceJsonContext.Default.MeshUpdate),
+                JsonSerializer.Serialize(own, ApplianceJsonContext.Default.MeshUpdate));
+            Assert.DoesNotContain(own.UpsertPeers, p => p.NodeId == $"n{self}");
+            Assert.True(MeshDelta.SameConfig(to, MeshDelta.Apply(from, own)));
+            Assert.True(MeshDelta.SameConfig(to, MeshDelta.Apply(from, shared)));
+        }
+    }
+
+    [Fact]
+    [Trait("Category", TestCategories.Unit)]
     public void Changed_removed_and_interface_changes_are_carried()
     {
         var before = Config(1, [Peer(1), Peer(2), Peer(3)]);
