@@ -5,8 +5,10 @@ using Appliance.Contracts.Api;
 using Appliance.Contracts.Mesh;
 using Appliance.Crypto;
 using Appliance.Mqtt.Packets;
+using Appliance.Server.Domain;
 using Appliance.Server.Mesh;
 using Appliance.Server.Mqtt;
+using Appliance.Server.Store;
 using Appliance.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -83,6 +85,48 @@ public sealed class MeshBusSeamTests : IDisposable
         // A topic the server does not read reaches nobody.
         Assert.Equal(0, _bus.Deliver(MeshTopics.Updates(a.NodeId), "x"u8.ToArray()));
         Assert.Equal(2, _bus.HandlerCount); // resync and status
+    }
+
+    [Fact]
+    public async Task A_change_set_the_view_has_is_skipped_and_one_after_a_missing_version_reads_the_network_again()
+    {
+        await _server.CreateNetworkAsync("home", "10.10.0.0/24");
+        var key = await _server.CreateKeyAsync("home");
+        var a = await _server.JoinAsync(key, "a");
+        var b = await _server.JoinAsync(key, "b");
+        Assert.Equal(1, _bus.Deliver(MeshTopics.Resync(a.NodeId), "{}"u8.ToArray()));
+        var snapshot = await NextUpdateAsync(a);
+        var publisher = _server.Services.GetRequiredService<MeshPublisher>();
+        var store = _server.Context.Store;
+        var network = (await store.ReadAsync(s => s.FindNetwork("home")))!;
+        var nodeB = (await store.ReadAsync(s => s.FindNode(b.NodeId)))!;
+        Assert.Equal(network.Version, snapshot.ToVersion);
+        NetworkChangeSet Moved(long version) => new()
+        {
+            Network = "home",
+            Version = version,
+            Settings = network with { Version = version },
+            Changes = [new StoreChange(ChangeKind.Node, b.NodeId)],
+            Nodes = new Dictionary<string, NodeRecord?> { [b.NodeId] = nodeB with { Endpoints = ["203.0.113.9"] } },
+        };
+
+        // A set at the view's version is in it already (the view was read after that write): nothing is sent.
+        publisher.Committed([Moved(network.Version)]);
+        await WaitForIdleAsync();
+        Assert.False(_bus.TryTakePublished(out var sent), $"published {sent.Topic} for a set the view had");
+
+        // A set after a version the publisher never saw is not applied by itself: the network is read again (here the
+        // store is where the view is, so nothing is sent), and what follows goes out from the version the members have.
+        publisher.Committed([Moved(network.Version + 2)]);
+        await WaitForIdleAsync();
+        Assert.Equal(1, publisher.Reloads);
+        Assert.False(_bus.TryTakePublished(out sent), $"published {sent.Topic} for a set the store does not have");
+        using var admin = _server.Admin();
+        (await admin.PatchAsJsonAsync($"/api/v1/nodes/{b.NodeId}", new UpdateNodeRequest { ListenPort = 52000 })).Dispose();
+        var delta = await NextUpdateAsync(a);
+        Assert.Equal((snapshot.ToVersion, snapshot.ToVersion + 1), (delta.FromVersion, delta.ToVersion));
+        // b's record as the store has it (the sets above were never applied).
+        Assert.Equal("192.0.2.10:52000", Assert.Single(delta.UpsertPeers).Endpoint);
     }
 
     [Fact]
