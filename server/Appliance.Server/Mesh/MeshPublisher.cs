@@ -24,14 +24,13 @@ namespace Appliance.Server.Mesh;
 public sealed class MeshPublisher : BackgroundService, IStoreChangeSink
 {
     private readonly IApplianceStore _store;
+    private readonly NetworkViews _views;
     private readonly SigningKeyRing _signingKeys;
     private readonly MeshSettings _settings;
     private readonly IMeshBus _bus;
     private readonly TimeProvider _clock;
     private readonly ILogger<MeshPublisher> _logger;
     private readonly Channel<Work> _work = Channel.CreateUnbounded<Work>(new UnboundedChannelOptions { SingleReader = true });
-    // What each network's members were last told; deltas are computed from it. Touched only by the publishing loop.
-    private readonly Dictionary<string, NetworkView> _views = new(StringComparer.Ordinal);
     // Nodes following updates: those that asked for a snapshot since this server started (an agent asks on every
     // connect). Only they can apply a delta, so only they are sent one; registering many nodes costs no messages.
     private readonly HashSet<string> _followers = new(StringComparer.Ordinal);
@@ -39,11 +38,12 @@ public sealed class MeshPublisher : BackgroundService, IStoreChangeSink
     // The key updates are sealed with: changed only by the publishing loop, right after it sends a rotation's
     // announcement, so every node gets the announcement before anything the new key signs.
     private byte[]? _sealKey;
-    private long _updates, _snapshots, _bytes, _rounds, _queued, _done, _refused, _deltasAsSnapshots, _computeTicks, _reloads;
+    private long _updates, _snapshots, _bytes, _rounds, _queued, _done, _refused, _deltasAsSnapshots, _computeTicks;
 
     public MeshPublisher(IApplianceStore store, IMeshBus bus, SigningKeyRing signingKeys, MeshSettings settings, TimeProvider clock, ILogger<MeshPublisher> logger)
     {
         _store = store;
+        _views = new NetworkViews(store, settings);
         _signingKeys = signingKeys;
         _settings = settings;
         _bus = bus;
@@ -85,10 +85,10 @@ public sealed class MeshPublisher : BackgroundService, IStoreChangeSink
     /// Time spent computing what to send for changes (applying change sets to views and making the peer changes),
     /// without serializing, signing or publishing: the part of a change that must not grow with the network.
     /// </summary>
-    public TimeSpan ComputeTime => Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _computeTicks));
+    public TimeSpan ComputeTime => Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _computeTicks)) + _views.ComputeTime;
 
     /// <summary>Networks read again whole from the store for a change (their settings changed, or a change set could not be applied by itself).</summary>
-    public long Reloads => Interlocked.Read(ref _reloads);
+    public long Reloads => _views.Reloads;
 
     /// <summary>True when every change reported so far has been published (for tests and diagnostics).</summary>
     public bool IsIdle => Interlocked.Read(ref _done) == Interlocked.Read(ref _queued);
@@ -194,52 +194,12 @@ public sealed class MeshPublisher : BackgroundService, IStoreChangeSink
             {
                 // Nobody to tell (nodes registering before any agent connected): drop the view; the first snapshot
                 // request loads a fresh one.
-                _views.Remove(network);
+                _views.Forget(network);
                 continue;
             }
-            if (!_views.TryGetValue(network, out var view))
+            if (await _views.ApplyAsync(network, sets, ct) is { } applied && applied.Step.FromVersion != applied.View.Version)
             {
-                // No view (the server just started, or nobody asked yet): nothing to send a delta from. Agents ask for
-                // a snapshot when they connect, and that reads the network whole.
-                continue;
-            }
-            var started = Stopwatch.GetTimestamp();
-            var step = new NetworkViewStep(view);
-            var reload = false;
-            foreach (var set in sets)
-            {
-                if (set.NetworkRemoved)
-                {
-                    view = null;
-                    break;
-                }
-                // A set at or below the view's version is in it already (the view was read after that write).
-                if (set.Version > view.Version && !view.TryApply(set, step))
-                {
-                    reload = true;
-                    break;
-                }
-            }
-            Interlocked.Add(ref _computeTicks, Stopwatch.GetTimestamp() - started);
-            if (view is not null && reload)
-            {
-                Interlocked.Increment(ref _reloads);
-                var loaded = await LoadViewAsync(network, view, ct);
-                if (loaded is not null)
-                {
-                    step.Cover(view, loaded);
-                }
-                view = loaded;
-            }
-            if (view is null)
-            {
-                _views.Remove(network);
-                continue;
-            }
-            _views[network] = view;
-            if (step.FromVersion != view.Version)
-            {
-                await PublishStepAsync(view, step, now, ct);
+                await PublishStepAsync(applied.View, applied.Step, now, ct);
             }
         }
         foreach (var nodeId in resyncs)
@@ -249,20 +209,15 @@ public sealed class MeshPublisher : BackgroundService, IStoreChangeSink
             {
                 continue;
             }
-            if (!_views.TryGetValue(node.Network, out var view) || !view.Members.ContainsKey(nodeId))
+            if (await _views.ForMemberAsync(node.Network, nodeId, ct) is not { } found)
             {
-                var published = _views.GetValueOrDefault(node.Network);
-                view = await LoadViewAsync(node.Network, published, ct);
-                if (view is null || !view.Members.ContainsKey(nodeId))
-                {
-                    continue;
-                }
-                if (published is not null && published.Version != view.Version)
-                {
-                    // Newer than what the others were told: bring them along first, so every node stays on one version line.
-                    await PublishStepAsync(view, NetworkViewStep.Between(published, view), now, ct);
-                }
-                _views[node.Network] = view;
+                continue;
+            }
+            var (view, catchUp) = found;
+            if (catchUp is not null)
+            {
+                // Newer than what the others were told: bring them along first, so every node stays on one version line.
+                await PublishStepAsync(view, catchUp, now, ct);
             }
             if (await PublishSnapshotAsync(view, nodeId, now, ct))
             {
@@ -354,15 +309,6 @@ public sealed class MeshPublisher : BackgroundService, IStoreChangeSink
         }
     }
 
-    // The network read whole from the store (O(N)): the first time it is needed, or when a change set cannot be
-    // applied by itself. Built on the view last sent, whose unchanged records it shares.
-    private Task<NetworkView?> LoadViewAsync(string network, NetworkView? previous, CancellationToken ct) =>
-        _store.ReadAsync(s =>
-        {
-            var net = s.FindNetwork(network);
-            return net is null ? null : NetworkView.Build(NetworkState.Load(s, net, _settings.DnsSuffix), previous);
-        }, ct);
-
     // Every update names the server it comes from (with the network's epoch, its lineage).
     private byte[] Seal(MeshUpdate update) =>
         SignedEnvelope.Seal(_sealKey ??= _signingKeys.PrivateKey, JsonSerializer.SerializeToUtf8Bytes(update with { ServerId = _settings.ServerId }, ApplianceJsonContext.Default.MeshUpdate));
@@ -372,7 +318,7 @@ public sealed class MeshPublisher : BackgroundService, IStoreChangeSink
     private async Task AnnounceSigningKeyAsync(SigningKeyRotation rotation, CancellationToken ct)
     {
         _sealKey = rotation.PrivateKey;
-        foreach (var view in _views.Values)
+        foreach (var view in _views.All)
         {
             view.ForgetSealedParts();
         }
