@@ -1,6 +1,7 @@
 using System.Security.Cryptography.X509Certificates;
 using Appliance.Agent.State;
 using Appliance.Contracts.Api;
+using Appliance.Contracts.Mesh;
 using Appliance.Mqtt.Client;
 using Appliance.Mqtt.Packets;
 using Appliance.Mqtt.Transport;
@@ -61,12 +62,12 @@ public sealed partial class MeshDaemon(StateStore store, MeshApplier applier, Te
             log.WriteLine(up ? "connected to the broker; asking for a snapshot" : "lost the broker; keeping the current state and retrying");
             if (up)
             {
-                _ = client.PublishAsync(ResyncTopic(state), "{}", MqttQos.AtLeastOnce).AsTask();
+                _ = client.PublishAsync(MeshTopics.Resync(state.NodeId), "{}", MqttQos.AtLeastOnce).AsTask();
             }
         };
         await ConnectUntilUpAsync(client, state, ct);
-        await client.SubscribeAsync($"appliance/v1/node/{state.NodeId}/mesh", MqttQos.AtLeastOnce, ct);
-        await client.PublishAsync(ResyncTopic(state), "{}", MqttQos.AtLeastOnce, cancellationToken: ct);
+        await client.SubscribeAsync(MeshTopics.Updates(state.NodeId), MqttQos.AtLeastOnce, ct);
+        await client.PublishAsync(MeshTopics.Resync(state.NodeId), "{}", MqttQos.AtLeastOnce, cancellationToken: ct);
         using var reporting = CancellationTokenSource.CreateLinkedTokenSource(background);
         var reporter = ReportLoopAsync(client, state, () => _current, reporting.Token);
         var check = new MeshStateCheck(_clock, StateCheckAfter);
@@ -102,7 +103,7 @@ public sealed partial class MeshDaemon(StateStore store, MeshApplier applier, Te
                         break;
                     case MeshUpdateOutcome.NeedsSnapshot:
                         log.WriteLine($"{reason}; asking for a snapshot");
-                        await client.PublishAsync(ResyncTopic(state), "{}", MqttQos.AtLeastOnce, cancellationToken: ct);
+                        await client.PublishAsync(MeshTopics.Resync(state.NodeId), "{}", MqttQos.AtLeastOnce, cancellationToken: ct);
                         break;
                     case MeshUpdateOutcome.Rejected:
                         log.WriteLine($"rejected a message ({gate.Rejected} so far): {reason}");
@@ -148,7 +149,7 @@ public sealed partial class MeshDaemon(StateStore store, MeshApplier applier, Te
                 var facts = $"{report.ListenPort}|{string.Join(",", report.Endpoints)}|{report.AppliedVersion}";
                 if (client.IsConnected && (facts != last || sinceFull >= ReportInterval))
                 {
-                    await client.PublishAsync($"appliance/v1/report/{state.NodeId}/status", json, MqttQos.AtMostOnce, cancellationToken: ct);
+                    await client.PublishAsync(MeshTopics.Status(state.NodeId), json, MqttQos.AtMostOnce, cancellationToken: ct);
                     last = facts;
                     sinceFull = TimeSpan.Zero;
                 }
@@ -358,8 +359,6 @@ public sealed partial class MeshDaemon(StateStore store, MeshApplier applier, Te
             }
         }
     }
-
-    private static string ResyncTopic(AgentState state) => $"appliance/v1/report/{state.NodeId}/resync";
 
     private static MqttClientOptions ClientOptions(AgentState state)
     {
