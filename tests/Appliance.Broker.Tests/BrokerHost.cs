@@ -38,8 +38,8 @@ internal sealed class BrokerHost : IAsyncDisposable
         configure?.Invoke(options);
         var auth = new InMemoryMqttAuthenticator();
         auth.Set("server", "server-secret", MqttTopicAcl.AllowAll);
-        auth.Set("n1", "n1-secret", MqttTopicAcl.ForNode("n1", ["lab"]));
-        auth.Set("n2", "n2-secret", MqttTopicAcl.ForNode("n2", ["lab"]));
+        auth.Set("n1", "n1-secret", MeshAcls.Node("n1", "lab"));
+        auth.Set("n2", "n2-secret", MeshAcls.Node("n2", "lab"));
         var host = new BrokerHost(new MqttBroker(options, auth), auth);
         options.Log = (level, line) => host.Log.Enqueue($"{level}: {line}");
         await host.Broker.StartAsync(CancellationToken.None);

@@ -100,7 +100,7 @@ public sealed class BrokerSecurityTests
     [Trait("Category", TestCategories.Unit)]
     public void Node_acl_is_a_pure_object()
     {
-        var acl = MqttTopicAcl.ForNode("n7", ["lab", "prod"]);
+        var acl = MeshAcls.Node("n7", "lab", "prod");
         Assert.True(acl.CanSubscribe("appliance/v1/node/n7/#"));
         Assert.True(acl.CanSubscribe("appliance/v1/net/prod/peers"));
         Assert.False(acl.CanSubscribe("appliance/v1/net/+/peers"));

@@ -1,4 +1,5 @@
 using Appliance.Contracts.Api;
+using Appliance.Contracts.Mesh;
 using Appliance.Mqtt.Packets;
 using Appliance.Server.Mesh;
 using Appliance.TestSupport;

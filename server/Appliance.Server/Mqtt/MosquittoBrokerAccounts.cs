@@ -8,7 +8,7 @@ namespace Appliance.Server.Mqtt;
 
 /// <summary>
 /// Keeps an external Mosquitto's password and ACL files in step with the store: the server's own account, and one
-/// account per node with <see cref="MqttTopicAcl.ForNode"/> (the embedded broker's policy). Files are written
+/// account per node with <see cref="MeshBrokerAcl.ForNode"/> (the embedded broker's policy). Files are written
 /// atomically and Mosquitto is sent SIGHUP. If only the signal fails the files are still right, so that is a warning.
 /// </summary>
 public sealed class MosquittoBrokerAccounts : IBrokerAccounts
@@ -58,8 +58,9 @@ public sealed class MosquittoBrokerAccounts : IBrokerAccounts
         try
         {
             await EnsureLoadedAsync(cancellationToken);
-            var nodes = await _context.Store.ReadAsync(s => s.ListNodes(null).ToDictionary(n => n.Id, n => n.Network, StringComparer.Ordinal), cancellationToken);
-            var plan = MosquittoAccountPlan.Reconcile(_provisioner.Users, nodes, ServerUser, ServerPassword);
+            var acls = await _context.Store.ReadAsync(
+                s => s.ListNodes(null).ToDictionary(n => n.Id, n => MeshBrokerAcl.ForNode(n.Id, [n.Network]), StringComparer.Ordinal), cancellationToken);
+            var plan = MosquittoAccountPlan.Reconcile(_provisioner.Users, acls, ServerUser, ServerPassword, MeshBrokerAcl.ForServer());
             foreach (var gone in plan.Removed)
             {
                 _logger.LogInformation("mosquitto: removing the login of node {Node}, which no longer exists", gone);
@@ -83,7 +84,7 @@ public sealed class MosquittoBrokerAccounts : IBrokerAccounts
         {
             // Never write the files from an empty account list: that would log out every other node.
             await EnsureLoadedAsync(cancellationToken);
-            await ApplyAsync(() => _provisioner.SetUserAsync(nodeId, credential, MqttTopicAcl.ForNode(nodeId, [network]), cancellationToken));
+            await ApplyAsync(() => _provisioner.SetUserAsync(nodeId, credential, MeshBrokerAcl.ForNode(nodeId, [network]), cancellationToken));
         }
         finally
         {

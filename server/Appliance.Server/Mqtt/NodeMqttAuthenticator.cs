@@ -30,6 +30,6 @@ public sealed class NodeMqttAuthenticator(ServerContext context) : IMqttAuthenti
         {
             return MqttAuthResult.Deny($"unknown node or wrong credential for '{userName}'");
         }
-        return MqttAuthResult.Allow(new MqttPrincipal("node " + node.Name + "." + node.Network, MqttTopicAcl.ForNode(node.Id, [node.Network])));
+        return MqttAuthResult.Allow(new MqttPrincipal("node " + node.Name + "." + node.Network, MeshBrokerAcl.ForNode(node.Id, [node.Network])));
     }
 }
