@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Appliance.Contracts;
 using Appliance.Contracts.Api;
-using Appliance.Server.Api;
+using Appliance.Server.Services.Validation;
 using Appliance.Server.Domain;
 using Appliance.Server.Hosting;
 
@@ -19,7 +19,7 @@ public sealed class DnsEntryService(ServerContext context, TimeProvider clock, M
     public Task<List<DnsEntryDto>> ListAsync(string network, CancellationToken ct) =>
         context.Store.ReadAsync(s =>
         {
-            _ = s.FindNetwork(network) ?? throw ApiException.NotFound($"network '{network}'");
+            _ = s.FindNetwork(network) ?? throw DomainException.NotFound($"network '{network}'");
             return s.ListDnsEntries(network).Select(d => d.ToDto()).ToList();
         }, ct);
 
@@ -30,20 +30,20 @@ public sealed class DnsEntryService(ServerContext context, TimeProvider clock, M
         errors.ThrowIfAny();
         var created = await context.Store.WriteAsync(s =>
         {
-            _ = s.FindNetwork(network) ?? throw ApiException.NotFound($"network '{network}'");
+            _ = s.FindNetwork(network) ?? throw DomainException.NotFound($"network '{network}'");
             var existing = s.ListDnsEntries(network).Where(d => d.Name == name).ToList();
             if (existing.Count == 0 && s.NodeNames(network).Contains(name))
             {
-                throw ApiException.Conflict("name", $"'{name}' is already a node or ext client of network '{network}'");
+                throw DomainException.Conflict("name", $"'{name}' is already a node or ext client of network '{network}'");
             }
             if (existing.Any(d => d.Type == type && d.Value == value))
             {
-                throw ApiException.Conflict("name", $"'{name}' {type} {value} already exists");
+                throw DomainException.Conflict("name", $"'{name}' {type} {value} already exists");
             }
             // RFC 1034 3.6.2: a name with a CNAME has no other data.
             if (existing.Count > 0 && (type == "CNAME" || existing.Any(d => d.Type == "CNAME")))
             {
-                throw ApiException.Conflict("type", $"'{name}' already has {string.Join(", ", existing.Select(d => d.Type).Distinct())} records; a CNAME cannot share its name with other records");
+                throw DomainException.Conflict("type", $"'{name}' already has {string.Join(", ", existing.Select(d => d.Type).Distinct())} records; a CNAME cannot share its name with other records");
             }
             var record = new DnsEntryRecord("dns-" + Guid.NewGuid().ToString("N")[..16], network, name, type, value, clock.GetUtcNow());
             s.InsertDnsEntry(record);
@@ -58,10 +58,10 @@ public sealed class DnsEntryService(ServerContext context, TimeProvider clock, M
     {
         await context.Store.WriteAsync(s =>
         {
-            _ = s.FindNetwork(network) ?? throw ApiException.NotFound($"network '{network}'");
+            _ = s.FindNetwork(network) ?? throw DomainException.NotFound($"network '{network}'");
             if (!s.DeleteDnsEntry(network, id))
             {
-                throw ApiException.NotFound($"DNS entry '{id}' in network '{network}'");
+                throw DomainException.NotFound($"DNS entry '{id}' in network '{network}'");
             }
             s.BumpNetworkVersion(network);
             return 0;

@@ -1,6 +1,6 @@
 using Appliance.Contracts;
 using Appliance.Contracts.Api;
-using Appliance.Server.Api;
+using Appliance.Server.Services.Validation;
 using Appliance.Server.Domain;
 using Appliance.Server.Hosting;
 using Appliance.Server.Security;
@@ -72,5 +72,5 @@ public sealed class EnrollmentKeyService(ServerContext context, TimeProvider clo
     }
 
     public Task DeleteAsync(string id, CancellationToken ct) =>
-        context.Store.WriteAsync(s => s.DeleteEnrollmentKey(id) ? 0 : throw ApiException.NotFound($"enrollment key '{id}'"), ct);
+        context.Store.WriteAsync(s => s.DeleteEnrollmentKey(id) ? 0 : throw DomainException.NotFound($"enrollment key '{id}'"), ct);
 }

@@ -1,7 +1,7 @@
 using Appliance.Contracts;
 using Appliance.Contracts.Api;
 using Appliance.Contracts.Mesh;
-using Appliance.Server.Api;
+using Appliance.Server.Services.Validation;
 using Appliance.Server.Domain;
 using Appliance.Server.Hosting;
 using Appliance.Server.Store;
@@ -22,7 +22,7 @@ public sealed class ExtClientService(ServerContext context, TimeProvider clock, 
     public Task<List<ExtClientDto>> ListAsync(string network, CancellationToken ct) =>
         context.Store.ReadAsync(s =>
         {
-            _ = s.FindNetwork(network) ?? throw ApiException.NotFound($"network '{network}'");
+            _ = s.FindNetwork(network) ?? throw DomainException.NotFound($"network '{network}'");
             var now = clock.GetUtcNow();
             return s.ListExtClients(network).Select(c => c.ToDto(now)).ToList();
         }, ct);
@@ -67,23 +67,23 @@ public sealed class ExtClientService(ServerContext context, TimeProvider clock, 
         var id = IdPrefix + Guid.NewGuid().ToString("N")[..16];
         var created = await context.Store.WriteAsync(s =>
         {
-            var net = s.FindNetwork(network) ?? throw ApiException.NotFound($"network '{network}'");
+            var net = s.FindNetwork(network) ?? throw DomainException.NotFound($"network '{network}'");
             var gateway = s.FindNode(request.Gateway!) is { } byId && byId.Network == network
                 ? byId
                 : s.ListNodes(network).FirstOrDefault(n => n.Name == request.Gateway)
-                    ?? throw ApiException.Invalid("gateway", $"no node '{request.Gateway}' in network '{network}'");
+                    ?? throw DomainException.Invalid("gateway", $"no node '{request.Gateway}' in network '{network}'");
             if (s.FindIngress(gateway.Id) is null)
             {
-                throw ApiException.Conflict("gateway", $"node '{gateway.Name}' is not an ingress gateway (PUT /api/v1/nodes/{gateway.Id}/ingress first)");
+                throw DomainException.Conflict("gateway", $"node '{gateway.Name}' is not an ingress gateway (PUT /api/v1/nodes/{gateway.Id}/ingress first)");
             }
             var taken = s.NodeNames(network);
             if (request.Name is not null && taken.Contains(request.Name))
             {
-                throw ApiException.Conflict("name", $"the name '{request.Name}' is taken in network '{network}' (by a node, an ext client or a DNS entry)");
+                throw DomainException.Conflict("name", $"the name '{request.Name}' is taken in network '{network}' (by a node, an ext client or a DNS entry)");
             }
             if (s.PublicKeyInUse(network, publicKey))
             {
-                throw ApiException.Conflict("publicKey", $"a node or ext client with this public key is already in network '{network}'");
+                throw DomainException.Conflict("publicKey", $"a node or ext client with this public key is already in network '{network}'");
             }
             var ipv4 = s.NextFreeAddress(network, net.Ipv4Cidr, now);
             var ipv6 = net.Ipv6Cidr is { } v6 ? s.NextFreeAddress(network, v6, now) : null;
@@ -119,7 +119,7 @@ public sealed class ExtClientService(ServerContext context, TimeProvider clock, 
             var client = Find(s, id);
             if (request.Name is not null && request.Name != client.Name && s.NodeNames(client.Network).Contains(request.Name))
             {
-                throw ApiException.Conflict("name", $"the name '{request.Name}' is taken in network '{client.Network}' (by a node, an ext client or a DNS entry)");
+                throw DomainException.Conflict("name", $"the name '{request.Name}' is taken in network '{client.Network}' (by a node, an ext client or a DNS entry)");
             }
             var expires = request.ClearExpiry == true ? null : request.ExpiresAt?.ToUniversalTime() ?? client.ExpiresAt;
             var next = client with
@@ -158,17 +158,17 @@ public sealed class ExtClientService(ServerContext context, TimeProvider clock, 
             var client = Find(s, id);
             if (client.IsExpired(clock.GetUtcNow()))
             {
-                throw ApiException.Conflict($"ext client '{client.Name}' expired at {client.ExpiresAt:O}; extend it (PATCH expiresAt or clearExpiry) to get a working config");
+                throw DomainException.Conflict($"ext client '{client.Name}' expired at {client.ExpiresAt:O}; extend it (PATCH expiresAt or clearExpiry) to get a working config");
             }
             if (!client.Enabled)
             {
-                throw ApiException.Conflict($"ext client '{client.Name}' is disabled; enable it (PATCH enabled=true) to get a working config");
+                throw DomainException.Conflict($"ext client '{client.Name}' is disabled; enable it (PATCH enabled=true) to get a working config");
             }
             var gateway = s.FindNode(client.Gateway)!;
             var ingress = s.FindIngress(gateway.Id)!;
             var network = s.FindNetwork(client.Network)!;
             var endpoint = NodeConfigBuilder.FormatEndpoints(gateway).FirstOrDefault()
-                ?? throw ApiException.Conflict($"gateway '{gateway.Name}' has no endpoint yet (it reports its addresses when it connects, or PATCH /api/v1/nodes/{gateway.Id} endpoints)");
+                ?? throw DomainException.Conflict($"gateway '{gateway.Name}' has no endpoint yet (it reports its addresses when it connects, or PATCH /api/v1/nodes/{gateway.Id} endpoints)");
             var text = WgQuickConfig.Render(client, gateway, ingress, network, s.ListEgress(network.Name),
                 NetworkState.ZoneOf(network.Name, context.DnsSuffix), endpoint);
             return (client.Name + ".conf", text);
@@ -193,7 +193,7 @@ public sealed class ExtClientService(ServerContext context, TimeProvider clock, 
         }
     }
 
-    private static ExtClientRecord Find(IStoreSession s, string id) => s.FindExtClient(id) ?? throw ApiException.NotFound($"ext client '{id}'");
+    private static ExtClientRecord Find(IStoreSession s, string id) => s.FindExtClient(id) ?? throw DomainException.NotFound($"ext client '{id}'");
 
     private static void ExpiryRules(DateTimeOffset? expiresAt, DateTimeOffset now, ValidationErrors errors)
     {

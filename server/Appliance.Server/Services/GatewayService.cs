@@ -1,5 +1,5 @@
 using Appliance.Contracts.Api;
-using Appliance.Server.Api;
+using Appliance.Server.Services.Validation;
 using Appliance.Server.Domain;
 using Appliance.Server.Hosting;
 
@@ -19,7 +19,7 @@ public sealed class GatewayService(ServerContext context, TimeProvider clock, Me
         errors.ThrowIfAny();
         var (network, dto) = await context.Store.WriteAsync(s =>
         {
-            var node = s.FindNode(nodeId) ?? throw ApiException.NotFound($"node '{nodeId}'");
+            var node = s.FindNode(nodeId) ?? throw DomainException.NotFound($"node '{nodeId}'");
             var record = new IngressRecord(node.Id, node.Network, request.Nat ?? true, dns, s.FindIngress(node.Id)?.CreatedAt ?? clock.GetUtcNow());
             s.UpsertIngress(record);
             s.BumpNetworkVersion(node.Network);
@@ -34,15 +34,15 @@ public sealed class GatewayService(ServerContext context, TimeProvider clock, Me
     {
         var network = await context.Store.WriteAsync(s =>
         {
-            var node = s.FindNode(nodeId) ?? throw ApiException.NotFound($"node '{nodeId}'");
+            var node = s.FindNode(nodeId) ?? throw DomainException.NotFound($"node '{nodeId}'");
             if (s.FindIngress(nodeId) is null)
             {
-                throw ApiException.NotFound($"ingress role of node '{node.Name}'");
+                throw DomainException.NotFound($"ingress role of node '{node.Name}'");
             }
             var clients = s.ListExtClientsOfGateway(nodeId);
             if (clients.Count > 0 && !force)
             {
-                throw ApiException.Conflict($"node '{node.Name}' serves {clients.Count} ext clients; delete them first or pass ?force=true");
+                throw DomainException.Conflict($"node '{node.Name}' serves {clients.Count} ext clients; delete them first or pass ?force=true");
             }
             foreach (var c in clients)
             {
@@ -63,14 +63,14 @@ public sealed class GatewayService(ServerContext context, TimeProvider clock, Me
         errors.ThrowIfAny();
         var (network, dto) = await context.Store.WriteAsync(s =>
         {
-            var node = s.FindNode(nodeId) ?? throw ApiException.NotFound($"node '{nodeId}'");
+            var node = s.FindNode(nodeId) ?? throw DomainException.NotFound($"node '{nodeId}'");
             var net = s.FindNetwork(node.Network)!;
             var meshErrors = new ValidationErrors();
             GatewayValidation.MeshOverlap(ranges, net, meshErrors);
             meshErrors.ThrowIfAny();
             var conflicts = new ValidationErrors();
             GatewayValidation.OtherGateways(node.Id, ranges, s.ListEgress(node.Network), s.ListNodes(node.Network).ToDictionary(n => n.Id, n => n.Name), conflicts);
-            conflicts.ThrowIfAny(StatusCodes.Status409Conflict);
+            conflicts.ThrowIfAny(DomainErrorKind.Conflict);
             var record = new EgressRecord(node.Id, node.Network, ranges, request.Nat ?? true, s.FindEgress(node.Id)?.CreatedAt ?? clock.GetUtcNow());
             s.UpsertEgress(record);
             if (!record.HasDefaultRoute)
@@ -90,10 +90,10 @@ public sealed class GatewayService(ServerContext context, TimeProvider clock, Me
     {
         var network = await context.Store.WriteAsync(s =>
         {
-            var node = s.FindNode(nodeId) ?? throw ApiException.NotFound($"node '{nodeId}'");
+            var node = s.FindNode(nodeId) ?? throw DomainException.NotFound($"node '{nodeId}'");
             if (!s.DeleteEgress(nodeId))
             {
-                throw ApiException.NotFound($"egress role of node '{node.Name}'");
+                throw DomainException.NotFound($"egress role of node '{node.Name}'");
             }
             s.ClearInternetGateway(nodeId);
             s.BumpNetworkVersion(node.Network);

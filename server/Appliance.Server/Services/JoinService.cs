@@ -1,6 +1,6 @@
 using Appliance.Contracts;
 using Appliance.Contracts.Api;
-using Appliance.Server.Api;
+using Appliance.Server.Services.Validation;
 using Appliance.Server.Domain;
 using Appliance.Server.Hosting;
 using Appliance.Server.Security;
@@ -58,25 +58,25 @@ public sealed class JoinService(ServerContext context, TimeProvider clock, Mqtt.
         var joined = await context.Store.WriteAsync(s =>
         {
             var key = s.FindEnrollmentKeyBySecretHash(keyHash)
-                ?? throw ApiException.Forbidden("the enrollment key is not valid (unknown, or deleted by an admin)");
+                ?? throw DomainException.Forbidden("the enrollment key is not valid (unknown, or deleted by an admin)");
             if (key.ExpiresAt is { } exp && exp <= now)
             {
-                throw ApiException.Forbidden($"the enrollment key expired at {exp:O}");
+                throw DomainException.Forbidden($"the enrollment key expired at {exp:O}");
             }
             var networkName = request.Network ?? key.Networks[0];
             if (!key.Networks.Contains(networkName))
             {
-                throw ApiException.Invalid("network", $"the enrollment key does not grant network '{networkName}' (it grants: {string.Join(", ", key.Networks)})");
+                throw DomainException.Invalid("network", $"the enrollment key does not grant network '{networkName}' (it grants: {string.Join(", ", key.Networks)})");
             }
             var network = s.FindNetwork(networkName)
-                ?? throw ApiException.Conflict("network", $"network '{networkName}' named by the key no longer exists");
+                ?? throw DomainException.Conflict("network", $"network '{networkName}' named by the key no longer exists");
             if (s.PublicKeyInUse(networkName, canonicalKey))
             {
-                throw ApiException.Conflict("publicKey", $"a node with this public key is already in network '{networkName}'");
+                throw DomainException.Conflict("publicKey", $"a node with this public key is already in network '{networkName}'");
             }
             if (!s.TryConsumeEnrollmentKeyUse(key.Id))
             {
-                throw ApiException.Forbidden("the enrollment key has no uses left");
+                throw DomainException.Forbidden("the enrollment key has no uses left");
             }
 
             var ipv4 = s.NextFreeAddress(networkName, network.Ipv4Cidr, now);

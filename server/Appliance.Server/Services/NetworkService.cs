@@ -1,5 +1,5 @@
 using Appliance.Contracts.Api;
-using Appliance.Server.Api;
+using Appliance.Server.Services.Validation;
 using Appliance.Server.Domain;
 using Appliance.Server.Hosting;
 
@@ -12,7 +12,7 @@ public sealed class NetworkService(ServerContext context, TimeProvider clock, Me
         context.Store.ReadAsync(s => s.ListNetworks().Select(n => n.ToDto(s.CountNodes(n.Name))).ToList(), ct);
 
     public Task<NetworkDto> GetAsync(string name, CancellationToken ct) =>
-        context.Store.ReadAsync(s => (s.FindNetwork(name) ?? throw ApiException.NotFound($"network '{name}'")).ToDto(s.CountNodes(name)), ct);
+        context.Store.ReadAsync(s => (s.FindNetwork(name) ?? throw DomainException.NotFound($"network '{name}'")).ToDto(s.CountNodes(name)), ct);
 
     public Task<NetworkDto> CreateAsync(CreateNetworkRequest request, CancellationToken ct)
     {
@@ -27,11 +27,11 @@ public sealed class NetworkService(ServerContext context, TimeProvider clock, Me
         {
             if (s.FindNetwork(request.Name!) is not null)
             {
-                throw ApiException.Conflict("name", $"a network named '{request.Name}' already exists");
+                throw DomainException.Conflict("name", $"a network named '{request.Name}' already exists");
             }
             var conflicts = new ValidationErrors();
             NetworkValidation.Overlaps(request.Name!, v4, v6, s.ListNetworks(), conflicts);
-            conflicts.ThrowIfAny(StatusCodes.Status409Conflict);
+            conflicts.ThrowIfAny(DomainErrorKind.Conflict);
             var record = new NetworkRecord(
                 request.Name!, v4!.Value, v6,
                 request.ListenPort ?? NetworkValidation.DefaultListenPort,
@@ -56,7 +56,7 @@ public sealed class NetworkService(ServerContext context, TimeProvider clock, Me
 
         var updated = await context.Store.WriteAsync(s =>
         {
-            var current = s.FindNetwork(name) ?? throw ApiException.NotFound($"network '{name}'");
+            var current = s.FindNetwork(name) ?? throw DomainException.NotFound($"network '{name}'");
             var removeV6 = request.Ipv6Cidr is { Length: 0 };
             var next = current with
             {
@@ -72,13 +72,13 @@ public sealed class NetworkService(ServerContext context, TimeProvider clock, Me
             var nodes = s.CountNodes(name);
             if (nodes > 0 && (!next.Ipv4Cidr.Equals(current.Ipv4Cidr) || !Nullable.Equals(next.Ipv6Cidr, current.Ipv6Cidr)))
             {
-                throw ApiException.Conflict(
+                throw DomainException.Conflict(
                     v4 is not null ? "ipv4Cidr" : "ipv6Cidr",
                     $"the address ranges of a network with nodes cannot change ({nodes} nodes hold addresses in it)");
             }
             var conflicts = new ValidationErrors();
             NetworkValidation.Overlaps(name, v4, v6, s.ListNetworks(), conflicts);
-            conflicts.ThrowIfAny(StatusCodes.Status409Conflict);
+            conflicts.ThrowIfAny(DomainErrorKind.Conflict);
             if (next == current)
             {
                 return current.ToDto(nodes);
@@ -99,11 +99,11 @@ public sealed class NetworkService(ServerContext context, TimeProvider clock, Me
     {
         var removed = await context.Store.WriteAsync(s =>
         {
-            _ = s.FindNetwork(name) ?? throw ApiException.NotFound($"network '{name}'");
+            _ = s.FindNetwork(name) ?? throw DomainException.NotFound($"network '{name}'");
             var nodes = s.ListNodes(name);
             if (nodes.Count > 0 && !force)
             {
-                throw ApiException.Conflict($"network '{name}' has {nodes.Count} nodes; delete them first or pass ?force=true");
+                throw DomainException.Conflict($"network '{name}' has {nodes.Count} nodes; delete them first or pass ?force=true");
             }
             foreach (var node in nodes)
             {

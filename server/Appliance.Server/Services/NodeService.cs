@@ -1,6 +1,6 @@
 using Appliance.Contracts;
 using Appliance.Contracts.Api;
-using Appliance.Server.Api;
+using Appliance.Server.Services.Validation;
 using Appliance.Server.Domain;
 using Appliance.Server.Hosting;
 
@@ -12,7 +12,7 @@ public sealed class NodeService(ServerContext context, TimeProvider clock, Mesh.
     public Task<List<NodeDto>> ListAsync(string network, CancellationToken ct) =>
         context.Store.ReadAsync(s =>
         {
-            var net = s.FindNetwork(network) ?? throw ApiException.NotFound($"network '{network}'");
+            var net = s.FindNetwork(network) ?? throw DomainException.NotFound($"network '{network}'");
             return WithRoles(s, net, s.ListNodes(network));
         }, ct);
 
@@ -26,7 +26,7 @@ public sealed class NodeService(ServerContext context, TimeProvider clock, Mesh.
     public Task<NodeDto> GetAsync(string id, CancellationToken ct) =>
         context.Store.ReadAsync(s =>
         {
-            var node = s.FindNode(id) ?? throw ApiException.NotFound($"node '{id}'");
+            var node = s.FindNode(id) ?? throw DomainException.NotFound($"node '{id}'");
             return WithRoles(s, s.FindNetwork(node.Network)!, [node])[0];
         }, ct);
 
@@ -101,10 +101,10 @@ public sealed class NodeService(ServerContext context, TimeProvider clock, Mesh.
 
         var updated = await context.Store.WriteAsync(s =>
         {
-            var node = s.FindNode(id) ?? throw ApiException.NotFound($"node '{id}'");
+            var node = s.FindNode(id) ?? throw DomainException.NotFound($"node '{id}'");
             if (request.Name is not null && request.Name != node.Name && s.NodeNames(node.Network).Contains(request.Name))
             {
-                throw ApiException.Conflict("name", $"the name '{request.Name}' is taken in network '{node.Network}' (by another node, an ext client or a DNS entry)");
+                throw DomainException.Conflict("name", $"the name '{request.Name}' is taken in network '{node.Network}' (by another node, an ext client or a DNS entry)");
             }
             var internetGateway = request.InternetGateway is null ? node.InternetGateway
                 : request.InternetGateway.Length == 0 ? null
@@ -131,16 +131,16 @@ public sealed class NodeService(ServerContext context, TimeProvider clock, Mesh.
         const string field = "internetGateway";
         if (gatewayId == node.Id)
         {
-            throw ApiException.Invalid(field, "a node cannot be its own internet gateway");
+            throw DomainException.Invalid(field, "a node cannot be its own internet gateway");
         }
         var gateway = s.FindNode(gatewayId);
         if (gateway is null || gateway.Network != node.Network)
         {
-            throw ApiException.Invalid(field, $"no node '{gatewayId}' in network '{node.Network}'");
+            throw DomainException.Invalid(field, $"no node '{gatewayId}' in network '{node.Network}'");
         }
         if (s.FindEgress(gatewayId) is not { HasDefaultRoute: true })
         {
-            throw ApiException.Invalid(field, $"node '{gateway.Name}' is not an internet gateway (its egress ranges need 0.0.0.0/0 or ::/0)");
+            throw DomainException.Invalid(field, $"node '{gateway.Name}' is not an internet gateway (its egress ranges need 0.0.0.0/0 or ::/0)");
         }
         return gatewayId;
     }
@@ -150,7 +150,7 @@ public sealed class NodeService(ServerContext context, TimeProvider clock, Mesh.
     {
         var network = await context.Store.WriteAsync(s =>
         {
-            var node = s.FindNode(id) ?? throw ApiException.NotFound($"node '{id}'");
+            var node = s.FindNode(id) ?? throw DomainException.NotFound($"node '{id}'");
             // Its gateway roles and ext clients go with it, in this transaction.
             var clients = s.ListExtClientsOfGateway(id);
             s.DeleteNode(id);
@@ -166,7 +166,7 @@ public sealed class NodeService(ServerContext context, TimeProvider clock, Mesh.
     public Task<NodeConfigDto> GetConfigAsync(string nodeId, CancellationToken ct) =>
         context.Store.ReadAsync(s =>
         {
-            var node = s.FindNode(nodeId) ?? throw ApiException.NotFound($"node '{nodeId}'");
+            var node = s.FindNode(nodeId) ?? throw DomainException.NotFound($"node '{nodeId}'");
             var state = NetworkState.Load(s, s.FindNetwork(node.Network)!, context.DnsSuffix);
             return NodeConfigBuilder.Build(state, node) with { ServerId = context.ServerId };
         }, ct);
