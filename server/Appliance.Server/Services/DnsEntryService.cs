@@ -4,7 +4,7 @@ using Appliance.Contracts;
 using Appliance.Contracts.Api;
 using Appliance.Server.Services.Validation;
 using Appliance.Server.Domain;
-using Appliance.Server.Hosting;
+using Appliance.Server.Store;
 
 namespace Appliance.Server.Services;
 
@@ -12,12 +12,12 @@ namespace Appliance.Server.Services;
 /// Custom names in a network's zone (A, AAAA, CNAME). They reach every member with the mesh state, so a change
 /// bumps the network version like any other.
 /// </summary>
-public sealed class DnsEntryService(ServerContext context, TimeProvider clock, Mesh.MeshPublisher mesh)
+public sealed class DnsEntryService(IApplianceStore store, TimeProvider clock, Mesh.MeshPublisher mesh)
 {
     public static readonly IReadOnlyList<string> Types = ["A", "AAAA", "CNAME"];
 
     public Task<List<DnsEntryDto>> ListAsync(string network, CancellationToken ct) =>
-        context.Store.ReadAsync(s =>
+        store.ReadAsync(s =>
         {
             _ = s.FindNetwork(network) ?? throw DomainException.NotFound($"network '{network}'");
             return s.ListDnsEntries(network).Select(d => d.ToDto()).ToList();
@@ -28,7 +28,7 @@ public sealed class DnsEntryService(ServerContext context, TimeProvider clock, M
         var errors = new ValidationErrors();
         var (name, type, value) = Validate(request, errors);
         errors.ThrowIfAny();
-        var created = await context.Store.WriteAsync(s =>
+        var created = await store.WriteAsync(s =>
         {
             _ = s.FindNetwork(network) ?? throw DomainException.NotFound($"network '{network}'");
             var existing = s.ListDnsEntries(network).Where(d => d.Name == name).ToList();
@@ -56,7 +56,7 @@ public sealed class DnsEntryService(ServerContext context, TimeProvider clock, M
 
     public async Task DeleteAsync(string network, string id, CancellationToken ct)
     {
-        await context.Store.WriteAsync(s =>
+        await store.WriteAsync(s =>
         {
             _ = s.FindNetwork(network) ?? throw DomainException.NotFound($"network '{network}'");
             if (!s.DeleteDnsEntry(network, id))

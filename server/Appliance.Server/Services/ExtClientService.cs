@@ -2,8 +2,8 @@ using Appliance.Contracts;
 using Appliance.Contracts.Api;
 using Appliance.Contracts.Mesh;
 using Appliance.Server.Services.Validation;
+using Appliance.Server.Configuration;
 using Appliance.Server.Domain;
-using Appliance.Server.Hosting;
 using Appliance.Server.Store;
 
 namespace Appliance.Server.Services;
@@ -12,7 +12,7 @@ namespace Appliance.Server.Services;
 /// Ext clients: plain WireGuard peers of an ingress gateway. Their addresses come from the network's ranges through
 /// the same allocator as nodes; their names share the network's namespace with nodes and DNS entries.
 /// </summary>
-public sealed class ExtClientService(ServerContext context, TimeProvider clock, Mesh.MeshPublisher mesh, Mesh.ExtClientExpiryWatcher expiries)
+public sealed class ExtClientService(IApplianceStore store, TimeProvider clock, ServerOptions options, Mesh.MeshPublisher mesh, Mesh.ExtClientExpiryWatcher expiries)
 {
     public const string IdPrefix = "ext-";
 
@@ -20,7 +20,7 @@ public sealed class ExtClientService(ServerContext context, TimeProvider clock, 
     public const int MaxClientReports = 4096;
 
     public Task<List<ExtClientDto>> ListAsync(string network, CancellationToken ct) =>
-        context.Store.ReadAsync(s =>
+        store.ReadAsync(s =>
         {
             _ = s.FindNetwork(network) ?? throw DomainException.NotFound($"network '{network}'");
             var now = clock.GetUtcNow();
@@ -28,7 +28,7 @@ public sealed class ExtClientService(ServerContext context, TimeProvider clock, 
         }, ct);
 
     public Task<ExtClientDto> GetAsync(string id, CancellationToken ct) =>
-        context.Store.ReadAsync(s => Find(s, id).ToDto(clock.GetUtcNow()), ct);
+        store.ReadAsync(s => Find(s, id).ToDto(clock.GetUtcNow()), ct);
 
     public async Task<ExtClientDto> CreateAsync(string network, CreateExtClientRequest request, CancellationToken ct)
     {
@@ -65,7 +65,7 @@ public sealed class ExtClientService(ServerContext context, TimeProvider clock, 
             publicKey = WgKey.Parse(request.PublicKey).ToString();
         }
         var id = IdPrefix + Guid.NewGuid().ToString("N")[..16];
-        var created = await context.Store.WriteAsync(s =>
+        var created = await store.WriteAsync(s =>
         {
             var net = s.FindNetwork(network) ?? throw DomainException.NotFound($"network '{network}'");
             var gateway = s.FindNode(request.Gateway!) is { } byId && byId.Network == network
@@ -114,7 +114,7 @@ public sealed class ExtClientService(ServerContext context, TimeProvider clock, 
         ExpiryRules(request.ExpiresAt, now, errors);
         errors.ThrowIfAny();
 
-        var updated = await context.Store.WriteAsync(s =>
+        var updated = await store.WriteAsync(s =>
         {
             var client = Find(s, id);
             if (request.Name is not null && request.Name != client.Name && s.NodeNames(client.Network).Contains(request.Name))
@@ -140,11 +140,11 @@ public sealed class ExtClientService(ServerContext context, TimeProvider clock, 
     /// <summary>Deletes the client; its addresses are held back for the configured grace period.</summary>
     public async Task DeleteAsync(string id, CancellationToken ct)
     {
-        var network = await context.Store.WriteAsync(s =>
+        var network = await store.WriteAsync(s =>
         {
             var client = Find(s, id);
             s.DeleteExtClient(id);
-            AddressHolds.Hold(s, client.Network, [client.Ipv4, client.Ipv6], clock.GetUtcNow() + context.AddressHold);
+            AddressHolds.Hold(s, client.Network, [client.Ipv4, client.Ipv6], clock.GetUtcNow() + options.AddressHold);
             s.BumpNetworkVersion(client.Network);
             return client.Network;
         }, ct);
@@ -153,7 +153,7 @@ public sealed class ExtClientService(ServerContext context, TimeProvider clock, 
 
     /// <summary>The client's wg-quick file and the name to save it as. A disabled or expired client gets 409: its config would not work.</summary>
     public Task<(string FileName, string Text)> ConfigAsync(string id, CancellationToken ct) =>
-        context.Store.ReadAsync(s =>
+        store.ReadAsync(s =>
         {
             var client = Find(s, id);
             if (client.IsExpired(clock.GetUtcNow()))
@@ -170,7 +170,7 @@ public sealed class ExtClientService(ServerContext context, TimeProvider clock, 
             var endpoint = NodeConfigBuilder.FormatEndpoints(gateway).FirstOrDefault()
                 ?? throw DomainException.Conflict($"gateway '{gateway.Name}' has no endpoint yet (it reports its addresses when it connects, or PATCH /api/v1/nodes/{gateway.Id} endpoints)");
             var text = WgQuickConfig.Render(client, gateway, ingress, network, s.ListEgress(network.Name),
-                NetworkState.ZoneOf(network.Name, context.DnsSuffix), endpoint);
+                NetworkState.ZoneOf(network.Name, options.DnsSuffix), endpoint);
             return (client.Name + ".conf", text);
         }, ct);
 

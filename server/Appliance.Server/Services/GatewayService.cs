@@ -1,7 +1,8 @@
 using Appliance.Contracts.Api;
 using Appliance.Server.Services.Validation;
+using Appliance.Server.Store;
+using Appliance.Server.Configuration;
 using Appliance.Server.Domain;
-using Appliance.Server.Hosting;
 
 namespace Appliance.Server.Services;
 
@@ -10,14 +11,14 @@ namespace Appliance.Server.Services;
 /// reaches ranges behind the node). Every check runs in the write's transaction, and every change bumps the
 /// network version, so members get the new allowed IPs and the gateway its role in one delta.
 /// </summary>
-public sealed class GatewayService(ServerContext context, TimeProvider clock, Mesh.MeshPublisher mesh)
+public sealed class GatewayService(IApplianceStore store, TimeProvider clock, ServerOptions options, Mesh.MeshPublisher mesh)
 {
     public async Task<IngressDto> PutIngressAsync(string nodeId, IngressRequest request, CancellationToken ct)
     {
         var errors = new ValidationErrors();
         var dns = GatewayValidation.DnsServers(request.Dns, errors);
         errors.ThrowIfAny();
-        var (network, dto) = await context.Store.WriteAsync(s =>
+        var (network, dto) = await store.WriteAsync(s =>
         {
             var node = s.FindNode(nodeId) ?? throw DomainException.NotFound($"node '{nodeId}'");
             var record = new IngressRecord(node.Id, node.Network, request.Nat ?? true, dns, s.FindIngress(node.Id)?.CreatedAt ?? clock.GetUtcNow());
@@ -32,7 +33,7 @@ public sealed class GatewayService(ServerContext context, TimeProvider clock, Me
     /// <summary>Removes the ingress role; with ext clients attached only when <paramref name="force"/>, which deletes them (their addresses are held).</summary>
     public async Task DeleteIngressAsync(string nodeId, bool force, CancellationToken ct)
     {
-        var network = await context.Store.WriteAsync(s =>
+        var network = await store.WriteAsync(s =>
         {
             var node = s.FindNode(nodeId) ?? throw DomainException.NotFound($"node '{nodeId}'");
             if (s.FindIngress(nodeId) is null)
@@ -48,7 +49,7 @@ public sealed class GatewayService(ServerContext context, TimeProvider clock, Me
             {
                 s.DeleteExtClient(c.Id);
             }
-            AddressHolds.Hold(s, node.Network, clients.SelectMany(c => new[] { c.Ipv4, c.Ipv6 }), clock.GetUtcNow() + context.AddressHold);
+            AddressHolds.Hold(s, node.Network, clients.SelectMany(c => new[] { c.Ipv4, c.Ipv6 }), clock.GetUtcNow() + options.AddressHold);
             s.DeleteIngress(nodeId);
             s.BumpNetworkVersion(node.Network);
             return node.Network;
@@ -61,7 +62,7 @@ public sealed class GatewayService(ServerContext context, TimeProvider clock, Me
         var errors = new ValidationErrors();
         var ranges = GatewayValidation.Ranges(request.Ranges, errors);
         errors.ThrowIfAny();
-        var (network, dto) = await context.Store.WriteAsync(s =>
+        var (network, dto) = await store.WriteAsync(s =>
         {
             var node = s.FindNode(nodeId) ?? throw DomainException.NotFound($"node '{nodeId}'");
             var net = s.FindNetwork(node.Network)!;
@@ -88,7 +89,7 @@ public sealed class GatewayService(ServerContext context, TimeProvider clock, Me
     /// <summary>Removes the egress role; nodes that used it as their internet gateway fall back to their own default route.</summary>
     public async Task DeleteEgressAsync(string nodeId, CancellationToken ct)
     {
-        var network = await context.Store.WriteAsync(s =>
+        var network = await store.WriteAsync(s =>
         {
             var node = s.FindNode(nodeId) ?? throw DomainException.NotFound($"node '{nodeId}'");
             if (!s.DeleteEgress(nodeId))

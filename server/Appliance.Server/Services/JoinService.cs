@@ -2,8 +2,8 @@ using Appliance.Contracts;
 using Appliance.Contracts.Api;
 using Appliance.Server.Services.Validation;
 using Appliance.Server.Domain;
-using Appliance.Server.Hosting;
 using Appliance.Server.Security;
+using Appliance.Server.Store;
 
 namespace Appliance.Server.Services;
 
@@ -12,7 +12,7 @@ namespace Appliance.Server.Services;
 /// all in one transaction, so a failure anywhere gives the use back and two racing joins on a
 /// single-use key get exactly one success.
 /// </summary>
-public sealed class JoinService(ServerContext context, TimeProvider clock, Mqtt.IMeshBus bus, Mqtt.IBrokerAccounts brokerAccounts, Mesh.MeshPublisher mesh)
+public sealed class JoinService(IApplianceStore store, TimeProvider clock, SigningKeyRing signingKeys, Mqtt.IMeshBus bus, Mqtt.IBrokerAccounts brokerAccounts, Mesh.MeshPublisher mesh)
 {
     /// <summary>Far above an enrollment key's length ("apk." and 43 characters of base64url); bounds what gets hashed.</summary>
     public const int MaxKeyLength = 256;
@@ -55,7 +55,7 @@ public sealed class JoinService(ServerContext context, TimeProvider clock, Mqtt.
         var credential = Secrets.NewNodeCredential(nodeId);
         var now = clock.GetUtcNow();
 
-        var joined = await context.Store.WriteAsync(s =>
+        var joined = await store.WriteAsync(s =>
         {
             var key = s.FindEnrollmentKeyBySecretHash(keyHash)
                 ?? throw DomainException.Forbidden("the enrollment key is not valid (unknown, or deleted by an admin)");
@@ -94,7 +94,7 @@ public sealed class JoinService(ServerContext context, TimeProvider clock, Mqtt.
                 node.Id, node.Name, credential,
                 Dtos.WithPrefix(ipv4, network.Ipv4Cidr),
                 network.Ipv6Cidr is { } n6 ? Dtos.WithPrefix(ipv6, n6) : null,
-                node.ListenPort, network.ToSettings(), bus.DeviceUrl, context.SigningPublicKey);
+                node.ListenPort, network.ToSettings(), bus.DeviceUrl, signingKeys.Current.PublicKey);
         }, ct);
         // The broker login needs the plaintext credential, which exists only here; not cancellable once committed.
         await brokerAccounts.NodeJoinedAsync(joined.NodeId, joined.Network.Name, joined.Credential, CancellationToken.None);

@@ -1,18 +1,18 @@
 using Appliance.Contracts.Api;
 using Appliance.Server.Services.Validation;
+using Appliance.Server.Store;
 using Appliance.Server.Domain;
-using Appliance.Server.Hosting;
 
 namespace Appliance.Server.Services;
 
 /// <summary>Creates, changes and removes networks; every check runs in the same transaction as its write.</summary>
-public sealed class NetworkService(ServerContext context, TimeProvider clock, Mesh.MeshPublisher mesh, Mqtt.IBrokerAccounts brokerAccounts)
+public sealed class NetworkService(IApplianceStore store, TimeProvider clock, Mesh.MeshPublisher mesh, Mqtt.IBrokerAccounts brokerAccounts)
 {
     public Task<List<NetworkDto>> ListAsync(CancellationToken ct) =>
-        context.Store.ReadAsync(s => s.ListNetworks().Select(n => n.ToDto(s.CountNodes(n.Name))).ToList(), ct);
+        store.ReadAsync(s => s.ListNetworks().Select(n => n.ToDto(s.CountNodes(n.Name))).ToList(), ct);
 
     public Task<NetworkDto> GetAsync(string name, CancellationToken ct) =>
-        context.Store.ReadAsync(s => (s.FindNetwork(name) ?? throw DomainException.NotFound($"network '{name}'")).ToDto(s.CountNodes(name)), ct);
+        store.ReadAsync(s => (s.FindNetwork(name) ?? throw DomainException.NotFound($"network '{name}'")).ToDto(s.CountNodes(name)), ct);
 
     public Task<NetworkDto> CreateAsync(CreateNetworkRequest request, CancellationToken ct)
     {
@@ -23,7 +23,7 @@ public sealed class NetworkService(ServerContext context, TimeProvider clock, Me
         NetworkValidation.Settings(request.ListenPort, request.Mtu, request.Keepalive, !string.IsNullOrWhiteSpace(request.Ipv6Cidr), errors);
         errors.ThrowIfAny();
 
-        return context.Store.WriteAsync(s =>
+        return store.WriteAsync(s =>
         {
             if (s.FindNetwork(request.Name!) is not null)
             {
@@ -54,7 +54,7 @@ public sealed class NetworkService(ServerContext context, TimeProvider clock, Me
         var v6 = NetworkValidation.Ipv6(request.Ipv6Cidr, errors);
         errors.ThrowIfAny();
 
-        var updated = await context.Store.WriteAsync(s =>
+        var updated = await store.WriteAsync(s =>
         {
             var current = s.FindNetwork(name) ?? throw DomainException.NotFound($"network '{name}'");
             var removeV6 = request.Ipv6Cidr is { Length: 0 };
@@ -97,7 +97,7 @@ public sealed class NetworkService(ServerContext context, TimeProvider clock, Me
     /// </summary>
     public async Task DeleteAsync(string name, bool force, CancellationToken ct)
     {
-        var removed = await context.Store.WriteAsync(s =>
+        var removed = await store.WriteAsync(s =>
         {
             _ = s.FindNetwork(name) ?? throw DomainException.NotFound($"network '{name}'");
             var nodes = s.ListNodes(name);

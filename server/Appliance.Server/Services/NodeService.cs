@@ -1,37 +1,39 @@
 using Appliance.Contracts;
 using Appliance.Contracts.Api;
 using Appliance.Server.Services.Validation;
+using Appliance.Server.Configuration;
 using Appliance.Server.Domain;
-using Appliance.Server.Hosting;
+using Appliance.Server.Security;
+using Appliance.Server.Store;
 
 namespace Appliance.Server.Services;
 
 /// <summary>Lists, changes and removes nodes, and computes a node's full desired state.</summary>
-public sealed class NodeService(ServerContext context, TimeProvider clock, Mesh.MeshPublisher mesh, Mqtt.IBrokerAccounts brokerAccounts)
+public sealed class NodeService(IApplianceStore store, TimeProvider clock, ServerOptions options, ServerIdentity identity, Mesh.MeshPublisher mesh, Mqtt.IBrokerAccounts brokerAccounts)
 {
     public Task<List<NodeDto>> ListAsync(string network, CancellationToken ct) =>
-        context.Store.ReadAsync(s =>
+        store.ReadAsync(s =>
         {
             var net = s.FindNetwork(network) ?? throw DomainException.NotFound($"network '{network}'");
             return WithRoles(s, net, s.ListNodes(network));
         }, ct);
 
     public Task<List<NodeDto>> ListAllAsync(CancellationToken ct) =>
-        context.Store.ReadAsync(s =>
+        store.ReadAsync(s =>
         {
             var nodes = s.ListNodes(null);
             return s.ListNetworks().SelectMany(net => WithRoles(s, net, [.. nodes.Where(n => n.Network == net.Name)])).ToList();
         }, ct);
 
     public Task<NodeDto> GetAsync(string id, CancellationToken ct) =>
-        context.Store.ReadAsync(s =>
+        store.ReadAsync(s =>
         {
             var node = s.FindNode(id) ?? throw DomainException.NotFound($"node '{id}'");
             return WithRoles(s, s.FindNetwork(node.Network)!, [node])[0];
         }, ct);
 
     /// <summary>The nodes as the API shows them: with their gateway roles and internet gateway.</summary>
-    private List<NodeDto> WithRoles(Store.IStoreSession s, NetworkRecord network, IReadOnlyList<NodeRecord> nodes)
+    private List<NodeDto> WithRoles(IStoreSession s, NetworkRecord network, IReadOnlyList<NodeRecord> nodes)
     {
         var ingress = s.ListIngress(network.Name).ToDictionary(i => i.NodeId, StringComparer.Ordinal);
         var egress = s.ListEgress(network.Name).ToDictionary(e => e.NodeId, StringComparer.Ordinal);
@@ -43,7 +45,7 @@ public sealed class NodeService(ServerContext context, TimeProvider clock, Mesh.
         }).ToList();
     }
 
-    private DateTimeOffset OnlineSince => clock.GetUtcNow() - context.OfflineAfter;
+    private DateTimeOffset OnlineSince => clock.GetUtcNow() - options.OfflineAfter;
 
     /// <summary>
     /// A node's own report: it is alive, and its listen port and endpoints are what it says. A change to either
@@ -58,7 +60,7 @@ public sealed class NodeService(ServerContext context, TimeProvider clock, Mesh.
         FieldRules.Endpoints(reported, reportErrors);
         var valid = report.ListenPort is >= 1 and <= 65535 && reported is not null && !reportErrors.Any;
         reported ??= [];
-        var changedNetwork = await context.Store.WriteAsync(s =>
+        var changedNetwork = await store.WriteAsync(s =>
         {
             var node = s.FindNode(nodeId);
             if (node is null)
@@ -99,7 +101,7 @@ public sealed class NodeService(ServerContext context, TimeProvider clock, Mesh.
         FieldRules.Text("internetGateway", request.InternetGateway, 64, errors);
         errors.ThrowIfAny();
 
-        var updated = await context.Store.WriteAsync(s =>
+        var updated = await store.WriteAsync(s =>
         {
             var node = s.FindNode(id) ?? throw DomainException.NotFound($"node '{id}'");
             if (request.Name is not null && request.Name != node.Name && s.NodeNames(node.Network).Contains(request.Name))
@@ -126,7 +128,7 @@ public sealed class NodeService(ServerContext context, TimeProvider clock, Mesh.
     }
 
     /// <summary>Checks that <paramref name="gatewayId"/> can carry the node's internet traffic: another node of its network with a default route.</summary>
-    private static string InternetGatewayOf(Store.IStoreSession s, NodeRecord node, string gatewayId)
+    private static string InternetGatewayOf(IStoreSession s, NodeRecord node, string gatewayId)
     {
         const string field = "internetGateway";
         if (gatewayId == node.Id)
@@ -148,13 +150,13 @@ public sealed class NodeService(ServerContext context, TimeProvider clock, Mesh.
     /// <summary>Removes a node with its gateway roles and ext clients; their addresses are held back for the configured grace period.</summary>
     public async Task DeleteAsync(string id, CancellationToken ct)
     {
-        var network = await context.Store.WriteAsync(s =>
+        var network = await store.WriteAsync(s =>
         {
             var node = s.FindNode(id) ?? throw DomainException.NotFound($"node '{id}'");
             // Its gateway roles and ext clients go with it, in this transaction.
             var clients = s.ListExtClientsOfGateway(id);
             s.DeleteNode(id);
-            AddressHolds.Hold(s, node.Network, clients.SelectMany(c => new[] { c.Ipv4, c.Ipv6 }).Append(node.Ipv4).Append(node.Ipv6), clock.GetUtcNow() + context.AddressHold);
+            AddressHolds.Hold(s, node.Network, clients.SelectMany(c => new[] { c.Ipv4, c.Ipv6 }).Append(node.Ipv4).Append(node.Ipv6), clock.GetUtcNow() + options.AddressHold);
             s.BumpNetworkVersion(node.Network);
             return node.Network;
         }, ct);
@@ -164,14 +166,14 @@ public sealed class NodeService(ServerContext context, TimeProvider clock, Mesh.
 
     /// <summary>The node's full desired state: its interface and every other node of its network as a peer.</summary>
     public Task<NodeConfigDto> GetConfigAsync(string nodeId, CancellationToken ct) =>
-        context.Store.ReadAsync(s =>
+        store.ReadAsync(s =>
         {
             var node = s.FindNode(nodeId) ?? throw DomainException.NotFound($"node '{nodeId}'");
-            var state = NetworkState.Load(s, s.FindNetwork(node.Network)!, context.DnsSuffix);
-            return NodeConfigBuilder.Build(state, node) with { ServerId = context.ServerId };
+            var state = NetworkState.Load(s, s.FindNetwork(node.Network)!, options.DnsSuffix);
+            return NodeConfigBuilder.Build(state, node) with { ServerId = identity.Id };
         }, ct);
 
     /// <summary>Records that the node called in (its last-seen time).</summary>
     public Task TouchAsync(string nodeId, CancellationToken ct) =>
-        context.Store.WriteAsync(s => { s.TouchNode(nodeId, clock.GetUtcNow()); return 0; }, ct);
+        store.WriteAsync(s => { s.TouchNode(nodeId, clock.GetUtcNow()); return 0; }, ct);
 }
