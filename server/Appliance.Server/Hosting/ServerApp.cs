@@ -65,7 +65,13 @@ public static class ServerApp
         services.AddSingleton<DnsEntryService>();
         services.AddSingleton<SigningKeyService>();
         services.AddMeshBus();
-        services.AddSingleton<Mesh.MeshPublisher>();
+        services.AddSingleton(sp =>
+        {
+            var publisher = ActivatorUtilities.CreateInstance<Mesh.MeshPublisher>(sp);
+            // The store hands it what every committed write changed.
+            sp.GetRequiredService<ServerContext>().Store.AddChangeSink(publisher);
+            return publisher;
+        });
         services.AddHostedService(sp => sp.GetRequiredService<Mesh.MeshPublisher>());
         services.AddHostedService<Mesh.NodeReportListener>();
         services.AddSingleton<Mesh.ExtClientExpiryWatcher>();

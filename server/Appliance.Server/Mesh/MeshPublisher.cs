@@ -20,7 +20,7 @@ namespace Appliance.Server.Mesh;
 /// then signed deltas from the version it was last sent (one network delta per change, signed once, for all members). Changes are queued per network; a lone change is sent
 /// at once, and changes that arrive while a round is being sent are coalesced into the next round.
 /// </summary>
-public sealed class MeshPublisher : BackgroundService
+public sealed class MeshPublisher : BackgroundService, Store.IStoreChangeSink
 {
     private readonly IApplianceStore _store;
     private readonly SigningKeyRing _signingKeys;
@@ -84,6 +84,15 @@ public sealed class MeshPublisher : BackgroundService
 
     /// <summary>Something in this network changed: its members get updates.</summary>
     public void NetworkChanged(string network) => Enqueue(new Work(network, null));
+
+    /// <summary>What committed writes changed (from the store, in commit order): each network's members get updates.</summary>
+    public void Committed(IReadOnlyList<Store.NetworkChangeSet> changes)
+    {
+        foreach (var change in changes)
+        {
+            NetworkChanged(change.Network);
+        }
+    }
 
     /// <summary>A node asks for a full snapshot (it missed updates or restarted).</summary>
     public void ResyncRequested(string nodeId) => Enqueue(new Work(null, nodeId));

@@ -10,6 +10,12 @@ public interface IApplianceStore
 
     Task<T> WriteAsync<T>(Func<IStoreSession, T> work, CancellationToken ct = default);
 
+    /// <summary>
+    /// Adds a sink that gets what each committed write changed (<see cref="NetworkChangeSet"/>), in commit order, right
+    /// after the commit. Attached at start-up, before the first write that matters.
+    /// </summary>
+    void AddChangeSink(IStoreChangeSink sink);
+
     /// <summary>The schema version after migrations.</summary>
     int SchemaVersion { get; }
 }

@@ -21,12 +21,25 @@ internal sealed partial class SqliteSession
     public IngressRecord? FindIngress(string nodeId) =>
         Query($"SELECT {IngressColumns} FROM ingress_gateways WHERE node_id = $id", MapIngress, ("$id", nodeId)).FirstOrDefault();
 
-    public void UpsertIngress(IngressRecord i) => Execute(
-        $"INSERT INTO ingress_gateways ({IngressColumns}) VALUES ($id, $n, $nat, $dns, $c) " +
-        "ON CONFLICT(node_id) DO UPDATE SET nat = excluded.nat, dns = excluded.dns",
-        ("$id", i.NodeId), ("$n", i.Network), ("$nat", i.Nat ? 1 : 0), ("$dns", List(i.Dns)), ("$c", Time(i.CreatedAt)));
+    public void UpsertIngress(IngressRecord i)
+    {
+        Execute(
+            $"INSERT INTO ingress_gateways ({IngressColumns}) VALUES ($id, $n, $nat, $dns, $c) " +
+            "ON CONFLICT(node_id) DO UPDATE SET nat = excluded.nat, dns = excluded.dns",
+            ("$id", i.NodeId), ("$n", i.Network), ("$nat", i.Nat ? 1 : 0), ("$dns", List(i.Dns)), ("$c", Time(i.CreatedAt)));
+        MarkChanged(i.Network, new StoreChange(ChangeKind.Ingress, i.NodeId));
+    }
 
-    public bool DeleteIngress(string nodeId) => Execute("DELETE FROM ingress_gateways WHERE node_id = $id", ("$id", nodeId)) == 1;
+    public bool DeleteIngress(string nodeId)
+    {
+        var network = Query("DELETE FROM ingress_gateways WHERE node_id = $id RETURNING network", r => r.GetString(0), ("$id", nodeId)).FirstOrDefault();
+        if (network is null)
+        {
+            return false;
+        }
+        MarkChanged(network, new StoreChange(ChangeKind.Ingress, nodeId));
+        return true;
+    }
 
     private const string EgressColumns = "node_id, network, ranges, nat, created_at";
 
@@ -39,15 +52,37 @@ internal sealed partial class SqliteSession
     public EgressRecord? FindEgress(string nodeId) =>
         Query($"SELECT {EgressColumns} FROM egress_gateways WHERE node_id = $id", MapEgress, ("$id", nodeId)).FirstOrDefault();
 
-    public void UpsertEgress(EgressRecord e) => Execute(
-        $"INSERT INTO egress_gateways ({EgressColumns}) VALUES ($id, $n, $r, $nat, $c) " +
-        "ON CONFLICT(node_id) DO UPDATE SET ranges = excluded.ranges, nat = excluded.nat",
-        ("$id", e.NodeId), ("$n", e.Network), ("$r", Ranges(e.Ranges)), ("$nat", e.Nat ? 1 : 0), ("$c", Time(e.CreatedAt)));
+    public void UpsertEgress(EgressRecord e)
+    {
+        Execute(
+            $"INSERT INTO egress_gateways ({EgressColumns}) VALUES ($id, $n, $r, $nat, $c) " +
+            "ON CONFLICT(node_id) DO UPDATE SET ranges = excluded.ranges, nat = excluded.nat",
+            ("$id", e.NodeId), ("$n", e.Network), ("$r", Ranges(e.Ranges)), ("$nat", e.Nat ? 1 : 0), ("$c", Time(e.CreatedAt)));
+        MarkChanged(e.Network, new StoreChange(ChangeKind.Egress, e.NodeId));
+    }
 
-    public bool DeleteEgress(string nodeId) => Execute("DELETE FROM egress_gateways WHERE node_id = $id", ("$id", nodeId)) == 1;
+    public bool DeleteEgress(string nodeId)
+    {
+        var network = Query("DELETE FROM egress_gateways WHERE node_id = $id RETURNING network", r => r.GetString(0), ("$id", nodeId)).FirstOrDefault();
+        if (network is null)
+        {
+            return false;
+        }
+        MarkChanged(network, new StoreChange(ChangeKind.Egress, nodeId));
+        return true;
+    }
 
-    public int ClearInternetGateway(string gatewayId) =>
-        Execute("UPDATE nodes SET internet_gateway = NULL WHERE internet_gateway = $id", ("$id", gatewayId));
+    public int ClearInternetGateway(string gatewayId)
+    {
+        // Each of those nodes' own interface changes (its internet gateway): they are changed records of the write.
+        var cleared = Query("UPDATE nodes SET internet_gateway = NULL WHERE internet_gateway = $id RETURNING id, network",
+            r => (Id: r.GetString(0), Network: r.GetString(1)), ("$id", gatewayId));
+        foreach (var (id, network) in cleared)
+        {
+            MarkChanged(network, new StoreChange(ChangeKind.Node, id));
+        }
+        return cleared.Count;
+    }
 
     private const string ExtClientColumns =
         "id, network, name, gateway, public_key, private_key, ipv4, ipv6, enabled, expires_at, created_at, rx_bytes, tx_bytes, last_handshake, expiry_published";
@@ -82,11 +117,20 @@ internal sealed partial class SqliteSession
             ("$v4", c.Ipv4?.ToString()), ("$v6", c.Ipv6?.ToString()), ("$en", c.Enabled ? 1 : 0), ("$exp", Time(c.ExpiresAt)),
             ("$c", Time(c.CreatedAt)), ("$pub", c.ExpiryPublished ? 1 : 0));
         UseAddresses(c.Network, c.Ipv4, c.Ipv6);
+        MarkChanged(c.Network, new StoreChange(ChangeKind.ExtClient, c.Id));
     }
 
-    public void UpdateExtClient(ExtClientRecord c) => Execute(
-        "UPDATE ext_clients SET name = $name, enabled = $en, expires_at = $exp, expiry_published = $pub WHERE id = $id",
-        ("$id", c.Id), ("$name", c.Name), ("$en", c.Enabled ? 1 : 0), ("$exp", Time(c.ExpiresAt)), ("$pub", c.ExpiryPublished ? 1 : 0));
+    public void UpdateExtClient(ExtClientRecord c)
+    {
+        var network = Query(
+            "UPDATE ext_clients SET name = $name, enabled = $en, expires_at = $exp, expiry_published = $pub WHERE id = $id RETURNING network",
+            r => r.GetString(0),
+            ("$id", c.Id), ("$name", c.Name), ("$en", c.Enabled ? 1 : 0), ("$exp", Time(c.ExpiresAt)), ("$pub", c.ExpiryPublished ? 1 : 0)).FirstOrDefault();
+        if (network is not null)
+        {
+            MarkChanged(network, new StoreChange(ChangeKind.ExtClient, c.Id));
+        }
+    }
 
     public void SetExtClientCounters(string id, long rxBytes, long txBytes, DateTimeOffset? lastHandshake) => Execute(
         "UPDATE ext_clients SET rx_bytes = $rx, tx_bytes = $tx, last_handshake = $hs WHERE id = $id",
@@ -95,7 +139,13 @@ internal sealed partial class SqliteSession
     public bool DeleteExtClient(string id)
     {
         ReleaseAddressesOfRows("SELECT network, ipv4, ipv6 FROM ext_clients WHERE id = $id", ("$id", id));
-        return Execute("DELETE FROM ext_clients WHERE id = $id", ("$id", id)) == 1;
+        var network = Query("DELETE FROM ext_clients WHERE id = $id RETURNING network", r => r.GetString(0), ("$id", id)).FirstOrDefault();
+        if (network is null)
+        {
+            return false;
+        }
+        MarkChanged(network, new StoreChange(ChangeKind.ExtClient, id));
+        return true;
     }
 
     // Times are stored as round-trip UTC text of one fixed width, so text order is time order.
@@ -115,10 +165,21 @@ internal sealed partial class SqliteSession
     public IReadOnlyList<DnsEntryRecord> ListDnsEntries(string network) =>
         Query($"SELECT {DnsColumns} FROM dns_entries WHERE network = $n ORDER BY name, type, value", MapDns, ("$n", network));
 
-    public void InsertDnsEntry(DnsEntryRecord d) => Execute(
-        $"INSERT INTO dns_entries ({DnsColumns}) VALUES ($id, $n, $name, $t, $v, $c)",
-        ("$id", d.Id), ("$n", d.Network), ("$name", d.Name), ("$t", d.Type), ("$v", d.Value), ("$c", Time(d.CreatedAt)));
+    public void InsertDnsEntry(DnsEntryRecord d)
+    {
+        Execute(
+            $"INSERT INTO dns_entries ({DnsColumns}) VALUES ($id, $n, $name, $t, $v, $c)",
+            ("$id", d.Id), ("$n", d.Network), ("$name", d.Name), ("$t", d.Type), ("$v", d.Value), ("$c", Time(d.CreatedAt)));
+        MarkChanged(d.Network, new StoreChange(ChangeKind.DnsEntries, string.Empty));
+    }
 
-    public bool DeleteDnsEntry(string network, string id) =>
-        Execute("DELETE FROM dns_entries WHERE network = $n AND id = $id", ("$n", network), ("$id", id)) == 1;
+    public bool DeleteDnsEntry(string network, string id)
+    {
+        if (Execute("DELETE FROM dns_entries WHERE network = $n AND id = $id", ("$n", network), ("$id", id)) != 1)
+        {
+            return false;
+        }
+        MarkChanged(network, new StoreChange(ChangeKind.DnsEntries, string.Empty));
+        return true;
+    }
 }

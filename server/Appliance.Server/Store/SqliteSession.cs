@@ -94,10 +94,15 @@ internal sealed partial class SqliteSession(SqliteConnection connection, SqliteT
         // A record made without one (tests, tools) still gets a lineage of its own.
         ("$e", n.Epoch.Length > 0 ? n.Epoch : NetworkRecord.NewEpoch()));
 
-    public void UpdateNetwork(NetworkRecord n) => Execute(
-        "UPDATE networks SET ipv4_cidr = $v4, ipv6_cidr = $v6, listen_port = $p, mtu = $m, keepalive = $k, version = $ver WHERE name = $n",
-        ("$n", n.Name), ("$v4", n.Ipv4Cidr.ToString()), ("$v6", n.Ipv6Cidr?.ToString()), ("$p", n.ListenPort),
-        ("$m", n.Mtu), ("$k", n.Keepalive), ("$ver", n.Version));
+    /// <summary>Writes the network's settings; its version is the store's to move (once per write that changes anything).</summary>
+    public void UpdateNetwork(NetworkRecord n)
+    {
+        Execute(
+            "UPDATE networks SET ipv4_cidr = $v4, ipv6_cidr = $v6, listen_port = $p, mtu = $m, keepalive = $k WHERE name = $n",
+            ("$n", n.Name), ("$v4", n.Ipv4Cidr.ToString()), ("$v6", n.Ipv6Cidr?.ToString()), ("$p", n.ListenPort),
+            ("$m", n.Mtu), ("$k", n.Keepalive));
+        MarkChanged(n.Name, new StoreChange(ChangeKind.Network, string.Empty));
+    }
 
     public bool AnyNodes() => Query("SELECT 1 FROM nodes LIMIT 1", r => true).Count > 0;
 
@@ -113,16 +118,11 @@ internal sealed partial class SqliteSession(SqliteConnection connection, SqliteT
 
     public void DeleteNetwork(string name)
     {
+        MarkChanged(name, new StoreChange(ChangeKind.Network, string.Empty));
         ForgetAddresses(name);
         Execute("DELETE FROM address_holds WHERE network = $n", ("$n", name));
         Execute("DELETE FROM dns_entries WHERE network = $n", ("$n", name));
         Execute("DELETE FROM networks WHERE name = $n", ("$n", name));
-    }
-
-    public long BumpNetworkVersion(string name)
-    {
-        using var cmd = Command("UPDATE networks SET version = version + 1 WHERE name = $n RETURNING version", ("$n", name));
-        return Convert.ToInt64(cmd.ExecuteScalar(), CultureInfo.InvariantCulture);
     }
 
     private const string KeyColumns = "id, secret_hash, networks, uses_remaining, expires_at, tags, created_at";
@@ -205,6 +205,7 @@ internal sealed partial class SqliteSession(SqliteConnection connection, SqliteT
             $"INSERT INTO nodes ({NodeColumns}) VALUES ($id, $net, $name, $host, $pk, $v4, $v6, $port, $ep, $os, $ver, $tags, $cred, $key, $c, $seen, $igw)",
             NodeParameters(n));
         UseAddresses(n.Network, n.Ipv4, n.Ipv6);
+        MarkChanged(n.Network, new StoreChange(ChangeKind.Node, n.Id));
     }
 
     public void UpdateNode(NodeRecord n)
@@ -217,6 +218,7 @@ internal sealed partial class SqliteSession(SqliteConnection connection, SqliteT
             "os = $os, version = $ver, tags = $tags, credential_hash = $cred, last_seen = $seen, internet_gateway = $igw WHERE id = $id",
             NodeParameters(n));
         UseAddresses(n.Network, n.Ipv4, n.Ipv6);
+        MarkChanged(n.Network, new StoreChange(ChangeKind.Node, n.Id));
     }
 
     private static (string, object?)[] NodeParameters(NodeRecord n) =>
@@ -230,13 +232,23 @@ internal sealed partial class SqliteSession(SqliteConnection connection, SqliteT
     /// <summary>Deletes the node with its gateway roles and ext clients; nodes routing their internet traffic through it go back to their own.</summary>
     public void DeleteNode(string id)
     {
+        var network = NetworkOfNode(id);
+        if (network is null)
+        {
+            return;
+        }
         ReleaseAddressesOfRows(
             "SELECT network, ipv4, ipv6 FROM nodes WHERE id = $id UNION ALL SELECT network, ipv4, ipv6 FROM ext_clients WHERE gateway = $id", ("$id", id));
+        foreach (var client in Query("SELECT id FROM ext_clients WHERE gateway = $id", r => r.GetString(0), ("$id", id)))
+        {
+            MarkChanged(network, new StoreChange(ChangeKind.ExtClient, client));
+        }
         Execute("DELETE FROM ext_clients WHERE gateway = $id", ("$id", id));
-        Execute("DELETE FROM ingress_gateways WHERE node_id = $id", ("$id", id));
-        Execute("DELETE FROM egress_gateways WHERE node_id = $id", ("$id", id));
+        DeleteIngress(id);
+        DeleteEgress(id);
         ClearInternetGateway(id);
         Execute("DELETE FROM nodes WHERE id = $id", ("$id", id));
+        MarkChanged(network, new StoreChange(ChangeKind.Node, id));
     }
 
     public void TouchNode(string id, DateTimeOffset lastSeen) =>

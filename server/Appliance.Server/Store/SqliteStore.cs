@@ -20,6 +20,7 @@ public sealed class SqliteStore : IApplianceStore, IDisposable
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     // Each network's taken addresses, for write sessions only (they run one at a time under _writeLock).
     private readonly AddressBook _addresses = new();
+    private volatile IStoreChangeSink[] _sinks = [];
 
     public SqliteStore(string databasePath)
     {
@@ -40,6 +41,15 @@ public sealed class SqliteStore : IApplianceStore, IDisposable
     }
 
     public int SchemaVersion { get; }
+
+    public void AddChangeSink(IStoreChangeSink sink)
+    {
+        ArgumentNullException.ThrowIfNull(sink);
+        lock (_writeLock)
+        {
+            _sinks = [.. _sinks, sink];
+        }
+    }
 
     public Task<T> ReadAsync<T>(Func<IStoreSession, T> work, CancellationToken ct = default)
     {
@@ -62,7 +72,17 @@ public sealed class SqliteStore : IApplianceStore, IDisposable
             try
             {
                 var result = work(session);
+                // Read back in the transaction, so the sets are exactly what commits.
+                var changes = session.HasChanges ? session.CollectChanges() : null;
                 tx.Commit();
+                if (changes is not null)
+                {
+                    // Still under the write lock: the sinks see writes in commit order.
+                    foreach (var sink in _sinks)
+                    {
+                        sink.Committed(changes);
+                    }
+                }
                 return result;
             }
             catch

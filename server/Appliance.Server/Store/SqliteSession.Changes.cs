@@ -1,0 +1,109 @@
+using System.Globalization;
+
+namespace Appliance.Server.Store;
+
+// What a write session changed that members must be told: each mutator records its own changes (MarkChanged), the
+// first change to a network bumps its version once for the whole write, and just before the commit the changed records
+// are read back in the same transaction (CollectChanges) for the store to hand to its change sinks.
+internal sealed partial class SqliteSession
+{
+    private readonly Dictionary<string, NetworkChanges> _changes = new(StringComparer.Ordinal);
+
+    private sealed class NetworkChanges(long version)
+    {
+        public long Version { get; set; } = version;
+        public List<StoreChange> Ordered { get; } = [];
+        public HashSet<StoreChange> Seen { get; } = [];
+    }
+
+    /// <summary>True when this write session recorded any change.</summary>
+    internal bool HasChanges => _changes.Count > 0;
+
+    public void MarkChanged(string network, StoreChange what)
+    {
+        var changes = Changed(network);
+        if (changes.Seen.Add(what))
+        {
+            changes.Ordered.Add(what);
+        }
+    }
+
+    public long BumpNetworkVersion(string name) => Changed(name).Version;
+
+    // The network's entry, made on its first change: the version moves once per write, so the write's later reads (and
+    // the records it returns) already see the new one.
+    private NetworkChanges Changed(string network)
+    {
+        if (addresses is null)
+        {
+            throw new InvalidOperationException("changes are recorded in write sessions only");
+        }
+        if (!_changes.TryGetValue(network, out var changes))
+        {
+            using var cmd = Command("UPDATE networks SET version = version + 1 WHERE name = $n RETURNING version", ("$n", network));
+            var bumped = cmd.ExecuteScalar();
+            changes = new NetworkChanges(bumped is null or DBNull ? 0 : Convert.ToInt64(bumped, CultureInfo.InvariantCulture));
+            _changes.Add(network, changes);
+        }
+        return changes;
+    }
+
+    /// <summary>The network a node belongs to, or null when there is no such node.</summary>
+    private string? NetworkOfNode(string nodeId) =>
+        Query("SELECT network FROM nodes WHERE id = $id", r => r.GetString(0), ("$id", nodeId)).FirstOrDefault();
+
+    private string? NetworkOfExtClient(string clientId) =>
+        Query("SELECT network FROM ext_clients WHERE id = $id", r => r.GetString(0), ("$id", clientId)).FirstOrDefault();
+
+    /// <summary>The change sets of this write: the changed records read back as they are now, inside its transaction.</summary>
+    internal IReadOnlyList<NetworkChangeSet> CollectChanges()
+    {
+        var sets = new List<NetworkChangeSet>(_changes.Count);
+        foreach (var (network, changes) in _changes)
+        {
+            var settings = FindNetwork(network);
+            Dictionary<string, Domain.NodeRecord?>? nodes = null;
+            Dictionary<string, Domain.IngressRecord?>? ingress = null;
+            Dictionary<string, Domain.EgressRecord?>? egress = null;
+            Dictionary<string, Domain.ExtClientRecord?>? clients = null;
+            IReadOnlyList<Domain.DnsEntryRecord>? dns = null;
+            foreach (var change in changes.Ordered)
+            {
+                switch (change.Kind)
+                {
+                    case ChangeKind.Node:
+                        (nodes ??= new(StringComparer.Ordinal))[change.Id] = settings is null ? null : FindNode(change.Id);
+                        break;
+                    case ChangeKind.Ingress:
+                        (ingress ??= new(StringComparer.Ordinal))[change.Id] = settings is null ? null : FindIngress(change.Id);
+                        break;
+                    case ChangeKind.Egress:
+                        (egress ??= new(StringComparer.Ordinal))[change.Id] = settings is null ? null : FindEgress(change.Id);
+                        break;
+                    case ChangeKind.ExtClient:
+                        (clients ??= new(StringComparer.Ordinal))[change.Id] = settings is null ? null : FindExtClient(change.Id);
+                        break;
+                    case ChangeKind.DnsEntries:
+                        dns = settings is null ? [] : ListDnsEntries(network);
+                        break;
+                }
+            }
+            var set = new NetworkChangeSet
+            {
+                Network = network,
+                Version = settings?.Version ?? changes.Version,
+                Settings = settings,
+                Changes = changes.Ordered,
+                DnsEntries = dns,
+            };
+            sets.Add(set with
+            {
+                Nodes = nodes ?? set.Nodes,
+                Ingress = ingress ?? set.Ingress,
+                Egress = egress ?? set.Egress,
+                ExtClients = clients ?? set.ExtClients,
+            });
+        }
+        return sets;
+    }
+}
