@@ -69,7 +69,7 @@ public static class ServerApp
         {
             var publisher = ActivatorUtilities.CreateInstance<Mesh.MeshPublisher>(sp);
             // The store hands it what every committed write changed.
-            sp.GetRequiredService<ServerContext>().Store.AddChangeSink(publisher);
+            sp.GetRequiredService<Store.IApplianceStore>().AddChangeSink(publisher);
             return publisher;
         });
         services.AddHostedService(sp => sp.GetRequiredService<Mesh.MeshPublisher>());

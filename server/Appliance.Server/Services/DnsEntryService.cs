@@ -9,10 +9,10 @@ using Appliance.Server.Store;
 namespace Appliance.Server.Services;
 
 /// <summary>
-/// Custom names in a network's zone (A, AAAA, CNAME). They reach every member with the mesh state, so a change
-/// bumps the network version like any other.
+/// Custom names in a network's zone (A, AAAA, CNAME). They reach every member with the mesh state: the store records
+/// each change (and moves the network's version) like any other.
 /// </summary>
-public sealed class DnsEntryService(IApplianceStore store, TimeProvider clock, Mesh.MeshPublisher mesh)
+public sealed class DnsEntryService(IApplianceStore store, TimeProvider clock)
 {
     public static readonly IReadOnlyList<string> Types = ["A", "AAAA", "CNAME"];
 
@@ -23,12 +23,12 @@ public sealed class DnsEntryService(IApplianceStore store, TimeProvider clock, M
             return s.ListDnsEntries(network).Select(d => d.ToDto()).ToList();
         }, ct);
 
-    public async Task<DnsEntryDto> CreateAsync(string network, CreateDnsEntryRequest request, CancellationToken ct)
+    public Task<DnsEntryDto> CreateAsync(string network, CreateDnsEntryRequest request, CancellationToken ct)
     {
         var errors = new ValidationErrors();
         var (name, type, value) = Validate(request, errors);
         errors.ThrowIfAny();
-        var created = await store.WriteAsync(s =>
+        return store.WriteAsync(s =>
         {
             _ = s.FindNetwork(network) ?? throw DomainException.NotFound($"network '{network}'");
             var existing = s.ListDnsEntries(network).Where(d => d.Name == name).ToList();
@@ -47,27 +47,20 @@ public sealed class DnsEntryService(IApplianceStore store, TimeProvider clock, M
             }
             var record = new DnsEntryRecord("dns-" + Guid.NewGuid().ToString("N")[..16], network, name, type, value, clock.GetUtcNow());
             s.InsertDnsEntry(record);
-            s.BumpNetworkVersion(network);
             return record.ToDto();
         }, ct);
-        mesh.NetworkChanged(network);
-        return created;
     }
 
-    public async Task DeleteAsync(string network, string id, CancellationToken ct)
-    {
-        await store.WriteAsync(s =>
+    public Task DeleteAsync(string network, string id, CancellationToken ct) =>
+        store.WriteAsync(s =>
         {
             _ = s.FindNetwork(network) ?? throw DomainException.NotFound($"network '{network}'");
             if (!s.DeleteDnsEntry(network, id))
             {
                 throw DomainException.NotFound($"DNS entry '{id}' in network '{network}'");
             }
-            s.BumpNetworkVersion(network);
             return 0;
         }, ct);
-        mesh.NetworkChanged(network);
-    }
 
     /// <summary>
     /// Name: one or more DNS labels relative to the zone (lower case). Type: A, AAAA or CNAME (any case). Value: an IPv4

@@ -12,7 +12,7 @@ namespace Appliance.Server.Services;
 /// Ext clients: plain WireGuard peers of an ingress gateway. Their addresses come from the network's ranges through
 /// the same allocator as nodes; their names share the network's namespace with nodes and DNS entries.
 /// </summary>
-public sealed class ExtClientService(IApplianceStore store, TimeProvider clock, ServerOptions options, Mesh.MeshPublisher mesh, Mesh.ExtClientExpiryWatcher expiries)
+public sealed class ExtClientService(IApplianceStore store, TimeProvider clock, ServerOptions options, Mesh.ExtClientExpiryWatcher expiries)
 {
     public const string IdPrefix = "ext-";
 
@@ -92,10 +92,12 @@ public sealed class ExtClientService(IApplianceStore store, TimeProvider clock, 
                 request.PublicKey is null ? privateKey : null, ipv4, ipv6, request.Enabled ?? true,
                 request.ExpiresAt?.ToUniversalTime(), now);
             s.InsertExtClient(record);
-            s.BumpNetworkVersion(network);
             return record.ToDto(now);
         }, ct);
-        Changed(created.Network, request.ExpiresAt is not null);
+        if (request.ExpiresAt is not null)
+        {
+            expiries.Poke();
+        }
         return created;
     }
 
@@ -130,26 +132,24 @@ public sealed class ExtClientService(IApplianceStore store, TimeProvider clock, 
                 ExpiryPublished = expires == client.ExpiresAt && client.ExpiryPublished,
             };
             s.UpdateExtClient(next);
-            s.BumpNetworkVersion(client.Network);
             return next.ToDto(now);
         }, ct);
-        Changed(updated.Network, request.ExpiresAt is not null || request.ClearExpiry == true);
+        if (request.ExpiresAt is not null || request.ClearExpiry == true)
+        {
+            expiries.Poke();
+        }
         return updated;
     }
 
     /// <summary>Deletes the client; its addresses are held back for the configured grace period.</summary>
-    public async Task DeleteAsync(string id, CancellationToken ct)
-    {
-        var network = await store.WriteAsync(s =>
+    public Task DeleteAsync(string id, CancellationToken ct) =>
+        store.WriteAsync(s =>
         {
             var client = Find(s, id);
             s.DeleteExtClient(id);
             AddressHolds.Hold(s, client.Network, [client.Ipv4, client.Ipv6], clock.GetUtcNow() + options.AddressHold);
-            s.BumpNetworkVersion(client.Network);
-            return client.Network;
+            return 0;
         }, ct);
-        Changed(network, false);
-    }
 
     /// <summary>The client's wg-quick file and the name to save it as. A disabled or expired client gets 409: its config would not work.</summary>
     public Task<(string FileName, string Text)> ConfigAsync(string id, CancellationToken ct) =>
@@ -176,7 +176,7 @@ public sealed class ExtClientService(IApplianceStore store, TimeProvider clock, 
 
     /// <summary>
     /// Records what a gateway reported about its ext clients: counters and last handshake, only for clients attached to
-    /// that gateway (a report about anyone else's client is ignored). No version bump: nothing members use changes.
+    /// that gateway (a report about anyone else's client is ignored). Not a change members are told of: nothing they use changes.
     /// </summary>
     public static void RecordCounters(IStoreSession s, string gatewayId, IReadOnlyList<ExtClientReport>? reports)
     {
@@ -200,15 +200,6 @@ public sealed class ExtClientService(IApplianceStore store, TimeProvider clock, 
         if (expiresAt is { } e && e <= now)
         {
             errors.Add("expiresAt", "is in the past (disable the client instead to stop it now)");
-        }
-    }
-
-    private void Changed(string network, bool expiryChanged)
-    {
-        mesh.NetworkChanged(network);
-        if (expiryChanged)
-        {
-            expiries.Poke();
         }
     }
 }

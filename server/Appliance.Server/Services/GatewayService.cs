@@ -8,32 +8,29 @@ namespace Appliance.Server.Services;
 
 /// <summary>
 /// Gives nodes gateway roles and takes them away: ingress (ext clients connect to the node) and egress (the mesh
-/// reaches ranges behind the node). Every check runs in the write's transaction, and every change bumps the
-/// network version, so members get the new allowed IPs and the gateway its role in one delta.
+/// reaches ranges behind the node). Every check runs in the write's transaction, and the store records every change
+/// of the write (moving the network's version once), so members get the new allowed IPs and the gateway its role in one delta.
 /// </summary>
-public sealed class GatewayService(IApplianceStore store, TimeProvider clock, ServerOptions options, Mesh.MeshPublisher mesh)
+public sealed class GatewayService(IApplianceStore store, TimeProvider clock, ServerOptions options)
 {
-    public async Task<IngressDto> PutIngressAsync(string nodeId, IngressRequest request, CancellationToken ct)
+    public Task<IngressDto> PutIngressAsync(string nodeId, IngressRequest request, CancellationToken ct)
     {
         var errors = new ValidationErrors();
         var dns = GatewayValidation.DnsServers(request.Dns, errors);
         errors.ThrowIfAny();
-        var (network, dto) = await store.WriteAsync(s =>
+        return store.WriteAsync(s =>
         {
             var node = s.FindNode(nodeId) ?? throw DomainException.NotFound($"node '{nodeId}'");
             var record = new IngressRecord(node.Id, node.Network, request.Nat ?? true, dns, s.FindIngress(node.Id)?.CreatedAt ?? clock.GetUtcNow());
             s.UpsertIngress(record);
-            s.BumpNetworkVersion(node.Network);
-            return (node.Network, record.ToDto(s.ListExtClientsOfGateway(node.Id).Count));
+            return record.ToDto(s.ListExtClientsOfGateway(node.Id).Count);
         }, ct);
-        mesh.NetworkChanged(network);
-        return dto;
     }
 
     /// <summary>Removes the ingress role; with ext clients attached only when <paramref name="force"/>, which deletes them (their addresses are held).</summary>
     public async Task DeleteIngressAsync(string nodeId, bool force, CancellationToken ct)
     {
-        var network = await store.WriteAsync(s =>
+        await store.WriteAsync(s =>
         {
             var node = s.FindNode(nodeId) ?? throw DomainException.NotFound($"node '{nodeId}'");
             if (s.FindIngress(nodeId) is null)
@@ -51,18 +48,16 @@ public sealed class GatewayService(IApplianceStore store, TimeProvider clock, Se
             }
             AddressHolds.Hold(s, node.Network, clients.SelectMany(c => new[] { c.Ipv4, c.Ipv6 }), clock.GetUtcNow() + options.AddressHold);
             s.DeleteIngress(nodeId);
-            s.BumpNetworkVersion(node.Network);
-            return node.Network;
+            return 0;
         }, ct);
-        mesh.NetworkChanged(network);
     }
 
-    public async Task<EgressDto> PutEgressAsync(string nodeId, EgressRequest request, CancellationToken ct)
+    public Task<EgressDto> PutEgressAsync(string nodeId, EgressRequest request, CancellationToken ct)
     {
         var errors = new ValidationErrors();
         var ranges = GatewayValidation.Ranges(request.Ranges, errors);
         errors.ThrowIfAny();
-        var (network, dto) = await store.WriteAsync(s =>
+        return store.WriteAsync(s =>
         {
             var node = s.FindNode(nodeId) ?? throw DomainException.NotFound($"node '{nodeId}'");
             var net = s.FindNetwork(node.Network)!;
@@ -79,17 +74,14 @@ public sealed class GatewayService(IApplianceStore store, TimeProvider clock, Se
                 // No default route left: the nodes that sent their internet traffic here use their own again.
                 s.ClearInternetGateway(node.Id);
             }
-            s.BumpNetworkVersion(node.Network);
-            return (node.Network, record.ToDto());
+            return record.ToDto();
         }, ct);
-        mesh.NetworkChanged(network);
-        return dto;
     }
 
     /// <summary>Removes the egress role; nodes that used it as their internet gateway fall back to their own default route.</summary>
     public async Task DeleteEgressAsync(string nodeId, CancellationToken ct)
     {
-        var network = await store.WriteAsync(s =>
+        await store.WriteAsync(s =>
         {
             var node = s.FindNode(nodeId) ?? throw DomainException.NotFound($"node '{nodeId}'");
             if (!s.DeleteEgress(nodeId))
@@ -97,10 +89,7 @@ public sealed class GatewayService(IApplianceStore store, TimeProvider clock, Se
                 throw DomainException.NotFound($"egress role of node '{node.Name}'");
             }
             s.ClearInternetGateway(nodeId);
-            s.BumpNetworkVersion(node.Network);
-            return node.Network;
+            return 0;
         }, ct);
-        mesh.NetworkChanged(network);
     }
-
 }

@@ -12,7 +12,7 @@ namespace Appliance.Server.Services;
 /// all in one transaction, so a failure anywhere gives the use back and two racing joins on a
 /// single-use key get exactly one success.
 /// </summary>
-public sealed class JoinService(IApplianceStore store, TimeProvider clock, SigningKeyRing signingKeys, Mqtt.IMeshBus bus, Mqtt.IBrokerAccounts brokerAccounts, Mesh.MeshPublisher mesh)
+public sealed class JoinService(IApplianceStore store, TimeProvider clock, SigningKeyRing signingKeys, Mqtt.IMeshBus bus, Mqtt.IBrokerAccounts brokerAccounts)
 {
     /// <summary>Far above an enrollment key's length ("apk." and 43 characters of base64url); bounds what gets hashed.</summary>
     public const int MaxKeyLength = 256;
@@ -89,7 +89,6 @@ public sealed class JoinService(IApplianceStore store, TimeProvider clock, Signi
                 request.Os ?? string.Empty, request.Version ?? string.Empty, key.Tags,
                 Secrets.Hash(credential), key.Id, now, now);
             s.InsertNode(node);
-            s.BumpNetworkVersion(networkName);
             return new JoinResponse(
                 node.Id, node.Name, credential,
                 Dtos.WithPrefix(ipv4, network.Ipv4Cidr),
@@ -98,7 +97,6 @@ public sealed class JoinService(IApplianceStore store, TimeProvider clock, Signi
         }, ct);
         // The broker login needs the plaintext credential, which exists only here; not cancellable once committed.
         await brokerAccounts.NodeJoinedAsync(joined.NodeId, joined.Network.Name, joined.Credential, CancellationToken.None);
-        mesh.NetworkChanged(joined.Network.Name);
         return joined;
     }
 

@@ -6,7 +6,7 @@ using Appliance.Server.Domain;
 namespace Appliance.Server.Services;
 
 /// <summary>Creates, changes and removes networks; every check runs in the same transaction as its write.</summary>
-public sealed class NetworkService(IApplianceStore store, TimeProvider clock, Mesh.MeshPublisher mesh, Mqtt.IBrokerAccounts brokerAccounts)
+public sealed class NetworkService(IApplianceStore store, TimeProvider clock, Mqtt.IBrokerAccounts brokerAccounts)
 {
     public Task<List<NetworkDto>> ListAsync(CancellationToken ct) =>
         store.ReadAsync(s => s.ListNetworks().Select(n => n.ToDto(s.CountNodes(n.Name))).ToList(), ct);
@@ -47,14 +47,14 @@ public sealed class NetworkService(IApplianceStore store, TimeProvider clock, Me
         }, ct);
     }
 
-    public async Task<NetworkDto> UpdateAsync(string name, UpdateNetworkRequest request, CancellationToken ct)
+    public Task<NetworkDto> UpdateAsync(string name, UpdateNetworkRequest request, CancellationToken ct)
     {
         var errors = new ValidationErrors();
         var v4 = NetworkValidation.Ipv4(request.Ipv4Cidr, errors, required: false);
         var v6 = NetworkValidation.Ipv6(request.Ipv6Cidr, errors);
         errors.ThrowIfAny();
 
-        var updated = await store.WriteAsync(s =>
+        return store.WriteAsync(s =>
         {
             var current = s.FindNetwork(name) ?? throw DomainException.NotFound($"network '{name}'");
             var removeV6 = request.Ipv6Cidr is { Length: 0 };
@@ -84,11 +84,9 @@ public sealed class NetworkService(IApplianceStore store, TimeProvider clock, Me
                 return current.ToDto(nodes);
             }
             s.UpdateNetwork(next);
-            next = next with { Version = s.BumpNetworkVersion(name) };
-            return next.ToDto(nodes);
+            // Read back: the store moved the version with the change, and the write's own reads see it.
+            return s.FindNetwork(name)!.ToDto(nodes);
         }, ct);
-        mesh.NetworkChanged(name);
-        return updated;
     }
 
     /// <summary>
@@ -125,12 +123,11 @@ public sealed class NetworkService(IApplianceStore store, TimeProvider clock, Me
             s.DeleteNetwork(name);
             return nodes.Select(n => n.Id).ToList();
         }, ct);
+        // The store told the mesh on commit (the network removed), so the publisher drops what it kept of it: a network
+        // created later under the same name starts at version 1 again and must not be served any of it.
         foreach (var id in removed)
         {
             await brokerAccounts.NodeRemovedAsync(id, CancellationToken.None);
         }
-        // The publisher drops what it kept of the network (its view, sealed snapshot parts): a network created later
-        // under the same name starts at version 1 again and must not be served any of it.
-        mesh.NetworkChanged(name);
     }
 }

@@ -9,7 +9,7 @@ using Appliance.Server.Store;
 namespace Appliance.Server.Services;
 
 /// <summary>Lists, changes and removes nodes, and computes a node's full desired state.</summary>
-public sealed class NodeService(IApplianceStore store, TimeProvider clock, ServerOptions options, ServerIdentity identity, Mesh.MeshPublisher mesh, Mqtt.IBrokerAccounts brokerAccounts)
+public sealed class NodeService(IApplianceStore store, TimeProvider clock, ServerOptions options, ServerIdentity identity, Mqtt.IBrokerAccounts brokerAccounts)
 {
     public Task<List<NodeDto>> ListAsync(string network, CancellationToken ct) =>
         store.ReadAsync(s =>
@@ -60,30 +60,25 @@ public sealed class NodeService(IApplianceStore store, TimeProvider clock, Serve
         FieldRules.Endpoints(reported, reportErrors);
         var valid = report.ListenPort is >= 1 and <= 65535 && reported is not null && !reportErrors.Any;
         reported ??= [];
-        var changedNetwork = await store.WriteAsync(s =>
+        await store.WriteAsync(s =>
         {
             var node = s.FindNode(nodeId);
             if (node is null)
             {
-                return null;
+                return 0;
             }
             s.TouchNode(nodeId, clock.GetUtcNow());
             ExtClientService.RecordCounters(s, nodeId, report.ExtClients);
             if (!valid || (node.ListenPort == report.ListenPort && node.Endpoints.SequenceEqual(reported)))
             {
-                return null;
+                return 0; // last-seen and counters only: nothing members use changed
             }
             s.UpdateNode(node with { ListenPort = report.ListenPort, Endpoints = reported.ToList(), LastSeen = clock.GetUtcNow() });
-            s.BumpNetworkVersion(node.Network);
-            return node.Network;
+            return 0;
         }, ct);
-        if (changedNetwork is not null)
-        {
-            mesh.NetworkChanged(changedNetwork);
-        }
     }
 
-    public async Task<NodeDto> UpdateAsync(string id, UpdateNodeRequest request, CancellationToken ct)
+    public Task<NodeDto> UpdateAsync(string id, UpdateNodeRequest request, CancellationToken ct)
     {
         var errors = new ValidationErrors();
         if (request.Name is not null && !Names.IsDnsLabel(request.Name))
@@ -101,7 +96,7 @@ public sealed class NodeService(IApplianceStore store, TimeProvider clock, Serve
         FieldRules.Text("internetGateway", request.InternetGateway, 64, errors);
         errors.ThrowIfAny();
 
-        var updated = await store.WriteAsync(s =>
+        return store.WriteAsync(s =>
         {
             var node = s.FindNode(id) ?? throw DomainException.NotFound($"node '{id}'");
             if (request.Name is not null && request.Name != node.Name && s.NodeNames(node.Network).Contains(request.Name))
@@ -120,11 +115,8 @@ public sealed class NodeService(IApplianceStore store, TimeProvider clock, Serve
                 InternetGateway = internetGateway,
             };
             s.UpdateNode(next);
-            s.BumpNetworkVersion(node.Network);
             return WithRoles(s, s.FindNetwork(node.Network)!, [next])[0];
         }, ct);
-        mesh.NetworkChanged(updated.Network);
-        return updated;
     }
 
     /// <summary>Checks that <paramref name="gatewayId"/> can carry the node's internet traffic: another node of its network with a default route.</summary>
@@ -150,18 +142,16 @@ public sealed class NodeService(IApplianceStore store, TimeProvider clock, Serve
     /// <summary>Removes a node with its gateway roles and ext clients; their addresses are held back for the configured grace period.</summary>
     public async Task DeleteAsync(string id, CancellationToken ct)
     {
-        var network = await store.WriteAsync(s =>
+        await store.WriteAsync(s =>
         {
             var node = s.FindNode(id) ?? throw DomainException.NotFound($"node '{id}'");
             // Its gateway roles and ext clients go with it, in this transaction.
             var clients = s.ListExtClientsOfGateway(id);
             s.DeleteNode(id);
             AddressHolds.Hold(s, node.Network, clients.SelectMany(c => new[] { c.Ipv4, c.Ipv6 }).Append(node.Ipv4).Append(node.Ipv6), clock.GetUtcNow() + options.AddressHold);
-            s.BumpNetworkVersion(node.Network);
-            return node.Network;
+            return 0;
         }, ct);
         await brokerAccounts.NodeRemovedAsync(id, CancellationToken.None);
-        mesh.NetworkChanged(network);
     }
 
     /// <summary>The node's full desired state: its interface and every other node of its network as a peer.</summary>
