@@ -2,8 +2,8 @@ using System.Net;
 using System.Net.Sockets;
 using Appliance.Contracts;
 using Appliance.Contracts.Api;
-using Appliance.Server.Services.Validation;
 using Appliance.Server.Domain;
+using Appliance.Server.Services.Validation;
 using Appliance.Server.Store;
 
 namespace Appliance.Server.Services;

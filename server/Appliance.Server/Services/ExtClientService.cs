@@ -1,9 +1,9 @@
 using Appliance.Contracts;
 using Appliance.Contracts.Api;
 using Appliance.Contracts.Mesh;
-using Appliance.Server.Services.Validation;
 using Appliance.Server.Configuration;
 using Appliance.Server.Domain;
+using Appliance.Server.Services.Validation;
 using Appliance.Server.Store;
 
 namespace Appliance.Server.Services;

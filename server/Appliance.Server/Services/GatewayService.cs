@@ -1,8 +1,8 @@
 using Appliance.Contracts.Api;
-using Appliance.Server.Services.Validation;
-using Appliance.Server.Store;
 using Appliance.Server.Configuration;
 using Appliance.Server.Domain;
+using Appliance.Server.Services.Validation;
+using Appliance.Server.Store;
 
 namespace Appliance.Server.Services;
 

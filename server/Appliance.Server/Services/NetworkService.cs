@@ -1,7 +1,7 @@
 using Appliance.Contracts.Api;
+using Appliance.Server.Domain;
 using Appliance.Server.Services.Validation;
 using Appliance.Server.Store;
-using Appliance.Server.Domain;
 
 namespace Appliance.Server.Services;
 
