@@ -19,7 +19,7 @@ public sealed class JoinApiTests : IDisposable
         var key = await _server.CreateKeyAsync("home", uses: 3, tags: ["lab"]);
         var token = JoinToken.Decode(key.Token!);
         Assert.Equal("https://appliance.test:8443", token.Server);
-        Assert.Equal(_server.Context.Certificates!.CaFingerprint, token.Fingerprint);
+        Assert.Equal(_server.Certificates!.CaFingerprint, token.Fingerprint);
         Assert.StartsWith("apk.", token.Key, StringComparison.Ordinal);
 
         using var admin = _server.Admin();

@@ -1,5 +1,5 @@
 using System.Threading.Channels;
-using Appliance.Server.Hosting;
+using Appliance.Server.Store;
 
 namespace Appliance.Server.Mesh;
 
@@ -9,7 +9,7 @@ namespace Appliance.Server.Mesh;
 /// enforces the expiry itself, so this only has to be prompt, not exact; it sleeps until the next expiry (at most a
 /// minute) and is woken early when a client is created or its expiry changes.
 /// </summary>
-public sealed class ExtClientExpiryWatcher(ServerContext context, TimeProvider clock, MeshPublisher mesh, ILogger<ExtClientExpiryWatcher> logger)
+public sealed class ExtClientExpiryWatcher(IApplianceStore store, TimeProvider clock, ILogger<ExtClientExpiryWatcher> logger)
     : BackgroundService
 {
     private static readonly TimeSpan MaxSleep = TimeSpan.FromMinutes(1);
@@ -22,24 +22,16 @@ public sealed class ExtClientExpiryWatcher(ServerContext context, TimeProvider c
     public async Task<(List<string> Networks, DateTimeOffset? Next)> PublishDueAsync(CancellationToken ct)
     {
         var now = clock.GetUtcNow();
-        var (networks, next) = await context.Store.WriteAsync(s =>
+        var (networks, next) = await store.WriteAsync(s =>
         {
             var due = s.ListUnpublishedExpiries(now);
             foreach (var c in due)
             {
                 s.UpdateExtClient(c with { ExpiryPublished = true });
             }
-            var changed = due.Select(c => c.Network).Distinct(StringComparer.Ordinal).ToList();
-            foreach (var n in changed)
-            {
-                s.BumpNetworkVersion(n);
-            }
-            return (changed, s.NextUnpublishedExpiry());
+            // The store records each client's change and moves its network's version once; the mesh hears it on commit.
+            return (due.Select(c => c.Network).Distinct(StringComparer.Ordinal).ToList(), s.NextUnpublishedExpiry());
         }, ct);
-        foreach (var n in networks)
-        {
-            mesh.NetworkChanged(n);
-        }
         return (networks, next);
     }
 

@@ -6,9 +6,11 @@ using Appliance.Contracts.Mesh;
 using Appliance.Crypto;
 using Appliance.Mqtt.Client;
 using Appliance.Mqtt.Packets;
-using Appliance.Server.Hosting;
+using Appliance.Server.Configuration;
 using Appliance.Server.Mqtt;
+using Appliance.Server.Security;
 using Appliance.Server.Services;
+using Appliance.Server.Store;
 
 namespace Appliance.Server.Mesh;
 
@@ -20,7 +22,10 @@ namespace Appliance.Server.Mesh;
 /// </summary>
 public sealed class MeshPublisher : BackgroundService, Store.IStoreChangeSink
 {
-    private readonly ServerContext _context;
+    private readonly IApplianceStore _store;
+    private readonly SigningKeyRing _signingKeys;
+    private readonly ServerIdentity _identity;
+    private readonly ServerOptions _options;
     private readonly IMeshBus _bus;
     private readonly TimeProvider _clock;
     private readonly ILogger<MeshPublisher> _logger;
@@ -36,9 +41,9 @@ public sealed class MeshPublisher : BackgroundService, Store.IStoreChangeSink
     private byte[]? _sealKey;
     private long _updates, _snapshots, _bytes, _rounds, _queued, _done, _refused, _deltasAsSnapshots;
 
-    public MeshPublisher(ServerContext context, IMeshBus bus, TimeProvider clock, ILogger<MeshPublisher> logger)
+    public MeshPublisher(IApplianceStore store, SigningKeyRing signingKeys, ServerIdentity identity, ServerOptions options, IMeshBus bus, TimeProvider clock, ILogger<MeshPublisher> logger)
     {
-        _context = context;
+        (_store, _signingKeys, _identity, _options) = (store, signingKeys, identity, options);
         _bus = bus;
         _clock = clock;
         _logger = logger;
@@ -196,7 +201,7 @@ public sealed class MeshPublisher : BackgroundService, Store.IStoreChangeSink
         }
         foreach (var nodeId in resyncs)
         {
-            var node = await _context.Store.ReadAsync(s => s.FindNode(nodeId), ct);
+            var node = await _store.ReadAsync(s => s.FindNode(nodeId), ct);
             if (node is null)
             {
                 continue;
@@ -303,16 +308,16 @@ public sealed class MeshPublisher : BackgroundService, Store.IStoreChangeSink
     private Task<NetworkView?> LoadViewAsync(string network, CancellationToken ct)
     {
         var previous = _views.GetValueOrDefault(network);
-        return _context.Store.ReadAsync(s =>
+        return _store.ReadAsync(s =>
         {
             var net = s.FindNetwork(network);
-            return net is null ? null : NetworkView.Build(NetworkState.Load(s, net, _context.DnsSuffix), previous);
+            return net is null ? null : NetworkView.Build(NetworkState.Load(s, net, _options.DnsSuffix), previous);
         }, ct);
     }
 
     // Every update names the server it comes from (with the network's epoch, its lineage).
     private byte[] Seal(MeshUpdate update) =>
-        SignedEnvelope.Seal(_sealKey ??= _context.SigningKey, JsonSerializer.SerializeToUtf8Bytes(update with { ServerId = _context.ServerId }, ApplianceJsonContext.Default.MeshUpdate));
+        SignedEnvelope.Seal(_sealKey ??= _signingKeys.PrivateKey, JsonSerializer.SerializeToUtf8Bytes(update with { ServerId = _identity.Id }, ApplianceJsonContext.Default.MeshUpdate));
 
     // Every node of the store gets the announcement (a node offline now finds it queued in its persistent session, or
     // fetches the chain over HTTPS); the shared snapshot parts sealed with the old key are sealed again when next asked for.
@@ -323,7 +328,7 @@ public sealed class MeshPublisher : BackgroundService, Store.IStoreChangeSink
         {
             view.ForgetSealedParts();
         }
-        var nodes = await _context.Store.ReadAsync(s => s.ListNodes(null).Select(n => n.Id).ToList(), ct);
+        var nodes = await _store.ReadAsync(s => s.ListNodes(null).Select(n => n.Id).ToList(), ct);
         foreach (var nodeId in nodes)
         {
             await PublishWireAsync(nodeId, rotation.Announcement, ct);

@@ -1,4 +1,4 @@
-namespace Appliance.Server.Api;
+namespace Appliance.Server.Domain;
 
 /// <summary>Collects every field error of a request so the client learns all of them at once.</summary>
 public sealed class ValidationErrors
@@ -16,7 +16,8 @@ public sealed class ValidationErrors
         list.Add(message);
     }
 
-    public void ThrowIfAny(int status = StatusCodes.Status400BadRequest)
+    /// <summary>Throws a <see cref="DomainException"/> of <paramref name="kind"/> naming every field collected, if any.</summary>
+    public void ThrowIfAny(DomainErrorKind kind = DomainErrorKind.Invalid)
     {
         if (!Any)
         {
@@ -24,6 +25,6 @@ public sealed class ValidationErrors
         }
         var errors = _errors.ToDictionary(e => e.Key, e => e.Value.ToArray());
         var detail = string.Join("; ", errors.Select(e => $"{e.Key}: {string.Join(", ", e.Value)}"));
-        throw new ApiException(status, status == StatusCodes.Status409Conflict ? "Conflict" : "Invalid request", detail, errors);
+        throw new DomainException(kind, detail, errors);
     }
 }

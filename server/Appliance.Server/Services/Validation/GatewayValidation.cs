@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using Appliance.Contracts;
 using Appliance.Server.Domain;
 
-namespace Appliance.Server.Api;
+namespace Appliance.Server.Services.Validation;
 
 /// <summary>Pure checks of gateway requests (egress ranges, ingress DNS servers); each failure names the field and index.</summary>
 public static class GatewayValidation
@@ -43,19 +43,19 @@ public static class GatewayValidation
                 errors.Add(field, "is empty");
                 continue;
             }
-            if (!NetworkValidation.TryParseCidr(ranges[i].Trim(), out var net, out var why))
+            if (!Cidr.TryParse(ranges[i].Trim(), out var net, out var why))
             {
                 errors.Add(field, why);
                 continue;
             }
-            var bad = Array.FindIndex(Unroutable, u => NetworkValidation.Overlap(u, net));
+            var bad = Array.FindIndex(Unroutable, u => Cidr.Overlap(u, net));
             if (!EgressRecord.IsDefaultRoute(net) && bad >= 0)
             {
                 errors.Add(field, $"{net} overlaps {Unroutable[bad]}, which cannot be routed through a gateway (loopback, link-local or multicast)");
                 continue;
             }
             // A default route next to a LAN range is fine (the LAN is more specific); a duplicate is not.
-            var clash = parsed.FindIndex(p => p.Equals(net) || (!EgressRecord.IsDefaultRoute(p) && !EgressRecord.IsDefaultRoute(net) && NetworkValidation.Overlap(p, net)));
+            var clash = parsed.FindIndex(p => p.Equals(net) || (!EgressRecord.IsDefaultRoute(p) && !EgressRecord.IsDefaultRoute(net) && Cidr.Overlap(p, net)));
             if (clash >= 0)
             {
                 errors.Add(field, parsed[clash].Equals(net) ? $"{net} is listed twice" : $"{net} overlaps {parsed[clash]}, listed before it");
@@ -78,7 +78,7 @@ public static class GatewayValidation
             }
             foreach (var mesh in new[] { network.Ipv4Cidr, network.Ipv6Cidr }.OfType<IPNetwork>())
             {
-                if (NetworkValidation.Overlap(mesh, r))
+                if (Cidr.Overlap(mesh, r))
                 {
                     errors.Add($"ranges[{i}]", $"{r} overlaps the mesh range {mesh} of network '{network.Name}' itself");
                 }
@@ -101,7 +101,7 @@ public static class GatewayValidation
             }
             foreach (var other in others.Where(o => o.NodeId != nodeId))
             {
-                foreach (var o in other.SiteRanges.Where(o => NetworkValidation.Overlap(o, r)))
+                foreach (var o in other.SiteRanges.Where(o => Cidr.Overlap(o, r)))
                 {
                     var name = nodeNames.GetValueOrDefault(other.NodeId, other.NodeId);
                     conflicts.Add($"ranges[{i}]", $"{r} overlaps {o}, which node '{name}' ({other.NodeId}) already routes");

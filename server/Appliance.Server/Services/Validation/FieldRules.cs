@@ -2,7 +2,9 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 
-namespace Appliance.Server.Api;
+using Appliance.Server.Domain;
+
+namespace Appliance.Server.Services.Validation;
 
 /// <summary>Checks of fields several requests share; each failure names the field (and index, for lists).</summary>
 public static class FieldRules

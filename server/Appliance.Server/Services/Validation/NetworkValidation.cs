@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using Appliance.Contracts;
 using Appliance.Server.Domain;
 
-namespace Appliance.Server.Api;
+namespace Appliance.Server.Services.Validation;
 
 /// <summary>Pure checks of network fields; each failure names the field.</summary>
 public static class NetworkValidation
@@ -35,7 +35,7 @@ public static class NetworkValidation
             }
             return null;
         }
-        if (!TryParseCidr(text, out var net, out var why))
+        if (!Cidr.TryParse(text, out var net, out var why))
         {
             errors.Add(field, why);
             return null;
@@ -66,7 +66,7 @@ public static class NetworkValidation
         {
             return null;
         }
-        if (!TryParseCidr(text, out var net, out var why))
+        if (!Cidr.TryParse(text, out var net, out var why))
         {
             errors.Add(field, why);
             return null;
@@ -111,49 +111,14 @@ public static class NetworkValidation
             {
                 continue;
             }
-            if (v4 is { } a && Overlap(a, other.Ipv4Cidr))
+            if (v4 is { } a && Cidr.Overlap(a, other.Ipv4Cidr))
             {
                 conflicts.Add("ipv4Cidr", $"{a} overlaps network '{other.Name}' ({other.Ipv4Cidr})");
             }
-            if (v6 is { } b && other.Ipv6Cidr is { } o6 && Overlap(b, o6))
+            if (v6 is { } b && other.Ipv6Cidr is { } o6 && Cidr.Overlap(b, o6))
             {
                 conflicts.Add("ipv6Cidr", $"{b} overlaps network '{other.Name}' ({o6})");
             }
         }
-    }
-
-    public static bool Overlap(IPNetwork a, IPNetwork b) => a.Contains(b.BaseAddress) || b.Contains(a.BaseAddress);
-
-    /// <summary>Strict CIDR: address/prefix, prefix in range, no host bits set (a typo such as 10.0.0.5/24 is refused, not rounded).</summary>
-    public static bool TryParseCidr(string text, out IPNetwork net, out string why)
-    {
-        net = default;
-        why = string.Empty;
-        var slash = text.IndexOf('/', StringComparison.Ordinal);
-        if (slash < 0)
-        {
-            why = $"'{text}' is not in CIDR notation (address/prefix, for example 10.10.0.0/24)";
-            return false;
-        }
-        if (!IPAddress.TryParse(text.AsSpan(0, slash), out var address) || !int.TryParse(text.AsSpan(slash + 1), out var prefix))
-        {
-            why = $"'{text}' is not a valid CIDR range";
-            return false;
-        }
-        var bits = address.AddressFamily == AddressFamily.InterNetwork ? 32 : 128;
-        if (prefix < 0 || prefix > bits)
-        {
-            why = $"'{text}' has a prefix length outside 0-{bits}";
-            return false;
-        }
-        // IPNetwork.TryParse would quietly clear host bits; a typo like 10.0.0.5/24 deserves a question instead.
-        var masked = IpPrefix.Mask(address, prefix);
-        if (!masked.Equals(address))
-        {
-            why = $"'{text}' has host bits set; did you mean {masked}/{prefix}?";
-            return false;
-        }
-        net = new IPNetwork(address, prefix);
-        return true;
     }
 }
