@@ -101,7 +101,7 @@ public sealed class MosquittoProvisionerTests
     /// <summary>Waits until Mosquitto logs one more reload than <paramref name="before"/>; returns the new count.</summary>
     private static async Task<int> WaitForReloadAsync(MosquittoProcess mosquitto, int before)
     {
-        await BrokerHost.WaitUntilAsync(() => ReloadCount(mosquitto) > before, $"mosquitto reload #{before + 1}");
+        await Wait.UntilAsync(() => ReloadCount(mosquitto) > before, $"mosquitto reload #{before + 1}");
         return ReloadCount(mosquitto);
     }
 

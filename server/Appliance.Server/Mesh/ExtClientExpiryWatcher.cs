@@ -53,8 +53,9 @@ public sealed class ExtClientExpiryWatcher(IApplianceStore store, TimeProvider c
             {
                 logger.LogError(e, "publishing ext-client expiries failed; retrying in {Seconds} s", MaxSleep.TotalSeconds);
             }
-            using var wait = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-            wait.CancelAfter(sleep);
+            // The sleep runs on the server's clock, like the expiries it waits for.
+            using var sleeping = new CancellationTokenSource(sleep, clock);
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, sleeping.Token);
             try
             {
                 await _poke.Reader.WaitToReadAsync(wait.Token);

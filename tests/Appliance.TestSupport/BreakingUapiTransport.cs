@@ -1,7 +1,7 @@
 using System.Net.Sockets;
 using Appliance.WireGuard.Uapi;
 
-namespace Appliance.WireGuard.Tests;
+namespace Appliance.TestSupport;
 
 /// <summary>
 /// A real UAPI transport that, once armed, breaks the next <c>set=1</c> request mid-way: it sends only the lines in

@@ -1,6 +1,6 @@
 using Appliance.WireGuard.Uapi;
 
-namespace Appliance.WireGuard.Tests;
+namespace Appliance.TestSupport;
 
 /// <summary>Wraps a transport and counts get/set requests, to prove an unchanged state sends nothing.</summary>
 public sealed class CountingUapiTransport : IUapiTransport

@@ -1,10 +1,10 @@
 using System.Threading.Channels;
 using Appliance.Mqtt.Transport;
 
-namespace Appliance.Mqtt.Tests.Client;
+namespace Appliance.TestSupport;
 
 /// <summary>The fake of <see cref="IMqttTransport"/>: every connect hands the test the server end of an in-memory pipe.</summary>
-internal sealed class FakeMqttTransport : IMqttTransport
+public sealed class FakeMqttTransport : IMqttTransport
 {
     public Channel<InMemoryDuplexStream> ServerEnds { get; } = Channel.CreateUnbounded<InMemoryDuplexStream>();
 

@@ -1,7 +1,7 @@
 using System.Text;
 using Appliance.WireGuard.Uapi;
 
-namespace Appliance.WireGuard.Tests;
+namespace Appliance.TestSupport;
 
 /// <summary>A UAPI transport answering from a function; records requests as text.</summary>
 public sealed class FakeUapiTransport(Func<string, string> respond) : IUapiTransport

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using Appliance.Netlink;
 
-namespace Appliance.WireGuard.Tests;
+namespace Appliance.TestSupport;
 
 /// <summary>A netlink socket standing in for the kernel's WireGuard family: answers every request with a scripted list of replies.</summary>
 public sealed class FakeGenlKernel : INetlinkSocket

@@ -1,4 +1,6 @@
-namespace Appliance.Netlink.Tests;
+using Appliance.Netlink;
+
+namespace Appliance.TestSupport;
 
 /// <summary>A netlink socket that records requests and answers from a script: each reply is built from the request just sent.</summary>
 public sealed class FakeNetlinkSocket : INetlinkSocket

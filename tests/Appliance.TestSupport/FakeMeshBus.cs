@@ -3,7 +3,7 @@ using Appliance.Mqtt.Formatter;
 using Appliance.Mqtt.Packets;
 using Appliance.Server.Mqtt;
 
-namespace Appliance.Server.Tests;
+namespace Appliance.TestSupport;
 
 /// <summary>An <see cref="IMeshBus"/> with no broker: records what is published and delivers what a test injects.</summary>
 public sealed class FakeMeshBus : IMeshBus

@@ -1,9 +1,9 @@
 using System.Threading.Channels;
 
-namespace Appliance.Mqtt.Tests.Client;
+namespace Appliance.TestSupport;
 
 /// <summary>One end of an in-memory byte pipe pair: what one end writes, the other reads. Closing ends the peer's reads.</summary>
-internal sealed class InMemoryDuplexStream : Stream
+public sealed class InMemoryDuplexStream : Stream
 {
     private readonly Channel<byte[]> _incoming;
     private readonly Channel<byte[]> _outgoing;

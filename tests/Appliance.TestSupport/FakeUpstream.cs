@@ -2,10 +2,10 @@ using System.Net;
 using Appliance.Dns.Forwarding;
 using Appliance.Dns.Wire;
 
-namespace Appliance.Dns.Tests;
+namespace Appliance.TestSupport;
 
 /// <summary>An upstream in memory: answers each question with what <see cref="Answer"/> builds, counts calls, can be held back.</summary>
-internal sealed class FakeUpstream : IDnsUpstreamTransport
+public sealed class FakeUpstream : IDnsUpstreamTransport
 {
     private int _calls;
 
