@@ -22,18 +22,8 @@ internal sealed class BackgroundProcess : IDisposable
 
     public string Output => _out.Text;
 
-    public async Task WaitForOutputAsync(string text, TimeSpan wait)
-    {
-        var deadline = DateTime.UtcNow + wait;
-        while (!Output.Contains(text, StringComparison.Ordinal))
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"'{text}' not seen; output so far:\n{Output}");
-            }
-            await Task.Delay(20);
-        }
-    }
+    public Task WaitForOutputAsync(string text, TimeSpan wait) =>
+        Wait.UntilAsync(() => Output.Contains(text, StringComparison.Ordinal), $"'{text}' in the output", wait, () => "output so far:\n" + Output);
 
     public async Task<int> WaitForExitAsync(TimeSpan wait)
     {

@@ -70,7 +70,7 @@ public sealed class BrokerFuzzTests
         Assert.Equal(0, host.Broker.Metrics.InternalErrors);
         Assert.True(host.Broker.Metrics.MalformedPackets > 1000, $"malformed {host.Broker.Metrics.MalformedPackets}, accepted {host.Broker.Metrics.ConnectionsAccepted}");
         Assert.True(bystander.IsConnected && bystander.ReconnectCount == 0, $"bystander reconnects {bystander.ReconnectCount}: " + string.Join("\n", host.Log.Where(l => l.Contains("bystander", StringComparison.Ordinal))));
-        await BrokerHost.WaitUntilAsync(() => host.Broker.Metrics.ConnectionsCurrent == 1, "fuzz connections all closed");
+        await Wait.UntilAsync(() => host.Broker.Metrics.ConnectionsCurrent == 1, "fuzz connections all closed");
         host.Broker.Publish("alive/end", "x"u8.ToArray());
         Assert.Equal("alive/end", (await BrokerHost.NextAsync(bystander)).Topic);
         Assert.True(probes > 5);

@@ -24,7 +24,7 @@ public sealed class BrokerHardeningTests
             Assert.IsType<MqttSubAckPacket>(await raw.ReceiveAsync());
             await raw.SendAsync(new MqttDisconnectPacket(), V5);
         }
-        await BrokerHost.WaitUntilAsync(() => host.Broker.Metrics.ConnectionsCurrent == 0, "the client to go offline");
+        await Wait.UntilAsync(() => host.Broker.Metrics.ConnectionsCurrent == 0, "the client to go offline");
 
         host.Broker.Publish("s/big", new byte[1000], MqttQos.AtLeastOnce);
         host.Broker.Publish("s/small", "fits"u8.ToArray(), MqttQos.AtLeastOnce);
@@ -121,7 +121,7 @@ public sealed class BrokerHardeningTests
         var flood = Task.Run(() => FloodAsync(host.Port, IPAddress.Parse("127.0.0.2"), stop.Token));
         try
         {
-            await BrokerHost.WaitUntilAsync(() => host.Broker.Metrics.ConnectionsRefused >= 200, "the flood to be refused");
+            await Wait.UntilAsync(() => host.Broker.Metrics.ConnectionsRefused >= 200, "the flood to be refused");
             var refusedBefore = host.Broker.Metrics.ConnectionsRefused;
             for (var i = 0; i < 3; i++)
             {

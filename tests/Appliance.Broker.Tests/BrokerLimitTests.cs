@@ -40,7 +40,7 @@ public sealed class BrokerLimitTests
                 sockets.Add(t);
                 await t.ConnectAsync(IPAddress.Loopback, host.Port);
             }
-            await BrokerHost.WaitUntilAsync(() => host.Broker.Metrics.ConnectionsAccepted + host.Broker.Metrics.ConnectionsRefused == 50, "all 50 connects seen");
+            await Wait.UntilAsync(() => host.Broker.Metrics.ConnectionsAccepted + host.Broker.Metrics.ConnectionsRefused == 50, "all 50 connects seen");
             var allowed = 3 + (3 * clock.Elapsed.TotalSeconds) + 1;
             Assert.True(host.Broker.Metrics.ConnectionsRefused > 0, "no connection was refused");
             Assert.True(host.Broker.Metrics.ConnectionsAccepted <= allowed, $"{host.Broker.Metrics.ConnectionsAccepted} accepted in {clock.Elapsed.TotalSeconds:F2} s, bucket allows {allowed:F1}");

@@ -15,7 +15,6 @@ namespace Appliance.Broker.Tests;
 [Trait("Category", TestCategories.Interop)]
 public sealed class BrokerMqttNetClientTests : IAsyncLifetime
 {
-    private static readonly TimeSpan Quiet = TimeSpan.FromMilliseconds(300);
     private readonly List<IMqttClient> _clients = [];
     private BrokerHost _host = null!;
 
@@ -67,7 +66,7 @@ public sealed class BrokerMqttNetClientTests : IAsyncLifetime
         var received = new[] { await NextAsync(inbox), await NextAsync(inbox) }.OrderBy(m => m.Topic, StringComparer.Ordinal).ToArray();
         Assert.Equal(("t/0", "zero", MqttQualityOfServiceLevel.AtMostOnce), (received[0].Topic, received[0].ConvertPayloadToString(), received[0].QualityOfServiceLevel));
         Assert.Equal(("t/1", "one", MqttQualityOfServiceLevel.AtLeastOnce), (received[1].Topic, received[1].ConvertPayloadToString(), received[1].QualityOfServiceLevel));
-        await AssertNothingAsync(inbox);
+        await AssertNothingBeforeMarkerAsync(inbox, "t/1");
     }
 
     [Theory]
@@ -87,7 +86,7 @@ public sealed class BrokerMqttNetClientTests : IAsyncLifetime
         await NextAsync(inbox); // the live delivery of the empty message
         var (later, laterInbox) = await ConnectedAsync("later", version: version);
         await SubscribeAsync(later, "r/#", MqttQualityOfServiceLevel.AtLeastOnce);
-        await AssertNothingAsync(laterInbox);
+        await AssertNothingBeforeMarkerAsync(laterInbox, "r/marker");
     }
 
     [Theory]
@@ -100,7 +99,7 @@ public sealed class BrokerMqttNetClientTests : IAsyncLifetime
         Assert.False(first.IsSessionPresent);
         await SubscribeAsync(node, "appliance/v1/node/n1/#", MqttQualityOfServiceLevel.AtLeastOnce);
         await node.DisconnectAsync();
-        await BrokerHost.WaitUntilAsync(() => _host.Broker.Metrics.ConnectionsCurrent == 0, "the broker to see the client go");
+        await Wait.UntilAsync(() => _host.Broker.Metrics.ConnectionsCurrent == 0, "the broker to see the client go");
 
         for (var i = 0; i < 3; i++)
         {
@@ -116,7 +115,7 @@ public sealed class BrokerMqttNetClientTests : IAsyncLifetime
             var m = await NextAsync(inbox);
             Assert.Equal(("appliance/v1/node/n1/mesh", "v" + i), (m.Topic, m.ConvertPayloadToString()));
         }
-        await AssertNothingAsync(inbox);
+        await AssertNothingBeforeMarkerAsync(inbox, "appliance/v1/node/n1/marker");
     }
 
     [Theory]
@@ -130,13 +129,14 @@ public sealed class BrokerMqttNetClientTests : IAsyncLifetime
             .WithTopicFilter("appliance/v1/node/n2/#", MqttQualityOfServiceLevel.AtLeastOnce)
             .WithTopicFilter("#", MqttQualityOfServiceLevel.AtLeastOnce)
             .Build());
+        await SubscribeAsync(n1, "appliance/v1/node/n1/#", MqttQualityOfServiceLevel.AtLeastOnce); // its own, for the marker
         await SubscribeAsync(n2, "appliance/v1/node/n2/#", MqttQualityOfServiceLevel.AtLeastOnce);
         var (server, serverInbox) = await ConnectedAsync("server", version: version);
         await SubscribeAsync(server, "appliance/v1/report/#", MqttQualityOfServiceLevel.AtLeastOnce);
 
         _host.Broker.Publish("appliance/v1/node/n2/mesh", "for-n2"u8.ToArray(), Appliance.Mqtt.Packets.MqttQos.AtLeastOnce, retain: true);
         Assert.Equal("for-n2", (await NextAsync(n2Inbox)).ConvertPayloadToString());
-        await AssertNothingAsync(n1Inbox);
+        await AssertNothingBeforeMarkerAsync(n1Inbox, "appliance/v1/node/n1/marker");
 
         // n1 may report only as itself: a report in n2's name never reaches the server.
         try
@@ -147,7 +147,7 @@ public sealed class BrokerMqttNetClientTests : IAsyncLifetime
         {
             // 3.1.1 has no way to refuse a PUBLISH: the broker closes the connection instead.
         }
-        await AssertNothingAsync(serverInbox);
+        await AssertNothingBeforeMarkerAsync(serverInbox, "appliance/v1/report/marker/status");
         Assert.True(_host.Broker.Metrics.AclDenials >= 3);
     }
 
@@ -200,9 +200,15 @@ public sealed class BrokerMqttNetClientTests : IAsyncLifetime
         return await inbox.Reader.ReadAsync(cts.Token);
     }
 
-    private static async Task AssertNothingAsync(Channel<MqttApplicationMessage> inbox)
+    /// <summary>
+    /// Proves nothing else is on its way by order instead of a quiet period: the broker publishes a marker on
+    /// <paramref name="markerTopic"/> (which the client reads), and it must be the next message, since anything routed
+    /// to the client before it arrives first.
+    /// </summary>
+    private async Task AssertNothingBeforeMarkerAsync(Channel<MqttApplicationMessage> inbox, string markerTopic)
     {
-        await Task.Delay(Quiet);
-        Assert.False(inbox.Reader.TryRead(out var m), m is null ? "" : $"unexpected message on {m.Topic}: {m.ConvertPayloadToString()}");
+        _host.Broker.Publish(markerTopic, "marker"u8.ToArray(), Appliance.Mqtt.Packets.MqttQos.AtLeastOnce);
+        var m = await NextAsync(inbox);
+        Assert.True((m.Topic, m.ConvertPayloadToString()) == (markerTopic, "marker"), $"unexpected message on {m.Topic}: {m.ConvertPayloadToString()}");
     }
 }

@@ -18,7 +18,7 @@ public sealed class BrokerSessionTests
         await first.SubscribeAsync("box/#", MqttQos.AtLeastOnce);
         await first.DisconnectAsync();
         await first.DisposeAsync();
-        await BrokerHost.WaitUntilAsync(() => host.Broker.Metrics.ConnectionsCurrent == 0, "broker saw the disconnect");
+        await Wait.UntilAsync(() => host.Broker.Metrics.ConnectionsCurrent == 0, "broker saw the disconnect");
 
         host.Broker.Publish("box/1", "a"u8.ToArray(), MqttQos.AtLeastOnce);
         host.Broker.Publish("box/2", "b"u8.ToArray(), MqttQos.AtLeastOnce);
@@ -29,7 +29,7 @@ public sealed class BrokerSessionTests
         Assert.True(await again.ConnectAsync());
         Assert.Equal("box/1", (await BrokerHost.NextAsync(again)).Topic);
         Assert.Equal("box/2", (await BrokerHost.NextAsync(again)).Topic);
-        await BrokerHost.AssertNothingAsync(again);
+        await host.AssertNothingBeforeMarkerAsync(again, "box/marker");
     }
 
     [Fact]
@@ -49,9 +49,10 @@ public sealed class BrokerSessionTests
         options.CleanSession = true;
         var clean = host.Own(new MqttClient(options));
         Assert.False(await clean.ConnectAsync());
-        await BrokerHost.AssertNothingAsync(clean);
+        await clean.SubscribeAsync("marker/#"); // only for the markers: the old box/# subscription must be gone
+        await host.AssertNothingBeforeMarkerAsync(clean, "marker/1");
         host.Broker.Publish("box/2", "b"u8.ToArray(), MqttQos.AtLeastOnce);
-        await BrokerHost.AssertNothingAsync(clean);
+        await host.AssertNothingBeforeMarkerAsync(clean, "marker/2");
     }
 
     [Fact]
@@ -66,7 +67,7 @@ public sealed class BrokerSessionTests
         await first.SubscribeAsync("q/#", MqttQos.AtLeastOnce);
         await first.DisconnectAsync();
         await first.DisposeAsync();
-        await BrokerHost.WaitUntilAsync(() => host.Broker.Metrics.ConnectionsCurrent == 0, "broker saw the disconnect");
+        await Wait.UntilAsync(() => host.Broker.Metrics.ConnectionsCurrent == 0, "broker saw the disconnect");
         for (var i = 0; i < 8; i++)
         {
             host.Broker.Publish($"q/{i}", "x"u8.ToArray(), MqttQos.AtLeastOnce);
@@ -116,7 +117,7 @@ public sealed class BrokerSessionTests
         await first.ConnectAsync();
         var second = host.Own(new MqttClient(options));
         await second.ConnectAsync();
-        await BrokerHost.WaitUntilAsync(() => !first.IsConnected, "first connection closed");
+        await Wait.UntilAsync(() => !first.IsConnected, "first connection closed");
         Assert.True(second.IsConnected);
         Assert.Equal(1, host.Broker.Metrics.SessionTakeovers);
         await second.SubscribeAsync("t/1");
@@ -136,7 +137,7 @@ public sealed class BrokerSessionTests
         await polite.ConnectAsync();
         await polite.DisconnectAsync();
         await polite.DisposeAsync();
-        await BrokerHost.AssertNothingAsync(watcher);
+        await host.AssertNothingBeforeMarkerAsync(watcher, "appliance/v1/report/marker/status");
 
         var rude = new MqttClient(WithWill(host.Options("n2", "n2"), "appliance/v1/report/n2/status"));
         await rude.ConnectAsync();
@@ -209,10 +210,14 @@ public sealed class BrokerSessionTests
     public async Task Client_pings_keep_an_idle_connection_open()
     {
         await using var host = await BrokerHost.StartAsync();
-        // Keepalive 2 s: the client pings after 2 s idle, the broker gives up after 3 s. Idle for 5 s (more than one and
-        // a half periods) proves the pings count, with a full second of slack for a loaded machine.
+        // Keepalive 2 s: the client pings after 1.5 s idle, the broker gives up after 3 s without a packet. No fixed
+        // sleep: wait until the broker has read three pings (the idle client sends nothing else), which takes more
+        // than one and a half periods, so only the pings can have kept the connection open.
         var idle = await host.ConnectAsync("idle", configure: o => o.KeepAliveSeconds = 2);
-        await Task.Delay(5000);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var before = host.Broker.Metrics.PacketsDecoded;
+        await Wait.UntilAsync(() => host.Broker.Metrics.PacketsDecoded - before >= 3, "three PINGREQs from the idle client");
+        Assert.True(clock.Elapsed > TimeSpan.FromSeconds(3), $"three pings came within {clock.Elapsed}: the client pings too often to prove anything");
         Assert.True(idle.IsConnected);
         Assert.Equal(0, host.Broker.Metrics.KeepAliveTimeouts);
     }
@@ -230,15 +235,15 @@ public sealed class BrokerSessionTests
         await c.SubscribeAsync("x/#");
         await c.DisconnectAsync();
         await c.DisposeAsync();
-        await BrokerHost.WaitUntilAsync(() => host.Broker.GetQueuedCount("v5-short") == -1, "session removed");
+        await Wait.UntilAsync(() => host.Broker.GetQueuedCount("v5-short") == -1, "session removed");
 
         options.SessionExpirySeconds = 60;
         var d = new MqttClient(options);
         await d.ConnectAsync();
         await d.DisconnectAsync();
         await d.DisposeAsync();
-        await Task.Delay(300);
-        Assert.Equal(0, host.Broker.GetQueuedCount("v5-short"));
+        await Wait.UntilAsync(() => host.Broker.Metrics.ConnectionsCurrent == 0, "broker saw the disconnect");
+        Assert.Equal(0, host.Broker.GetQueuedCount("v5-short")); // the session outlives its connection now
     }
 
     private static MqttClientOptions WithWill(MqttClientOptions o, string topic)

@@ -17,19 +17,21 @@ public sealed class MosquittoAccountPlanTests
         {
             new MosquittoUser(Server, serverHash, MqttTopicAcl.AllowAll),
             new MosquittoUser("n1", "$7$101$a$kept", MqttTopicAcl.DenyAll), // stale ACL: rebuilt from the policy
-            new MosquittoUser("gone", "$7$101$b$x", MqttTopicAcl.ForNode("gone", ["lab"])),
+            new MosquittoUser("gone", "$7$101$b$x", MeshAcls.Node("gone", "lab")),
         };
-        var nodes = new Dictionary<string, string> { ["n1"] = "lab", ["n2"] = "home" };
+        // The ACLs are the server's data: the plan takes them as given (here a node reading one network only).
+        var nodes = new Dictionary<string, MqttTopicAcl> { ["n1"] = MeshAcls.Node("n1", "lab"), ["n2"] = MeshAcls.Node("n2", "home") };
 
-        var plan = MosquittoAccountPlan.Reconcile(current, nodes, Server, "server-secret");
+        var plan = MosquittoAccountPlan.Reconcile(current, nodes, Server, "server-secret", MeshAcls.Server());
 
         var users = plan.Users.ToDictionary(u => u.Name);
         Assert.Equal([Server, "n1"], plan.Users.Select(u => u.Name));
         Assert.Equal(serverHash, users[Server].PasswordHash); // still matches: not re-salted
-        Assert.Equal(MqttTopicAcl.ForServer().SubscribePatterns, users[Server].Acl.SubscribePatterns);
+        Assert.Equal(MeshAcls.Server().SubscribePatterns, users[Server].Acl.SubscribePatterns);
+        Assert.Equal(MeshAcls.Server().PublishPatterns, users[Server].Acl.PublishPatterns);
         Assert.Equal("$7$101$a$kept", users["n1"].PasswordHash);
-        Assert.Equal(MqttTopicAcl.ForNode("n1", ["lab"]).SubscribePatterns, users["n1"].Acl.SubscribePatterns);
-        Assert.Equal(MqttTopicAcl.ForNode("n1", ["lab"]).PublishPatterns, users["n1"].Acl.PublishPatterns);
+        Assert.Equal(MeshAcls.Node("n1", "lab").SubscribePatterns, users["n1"].Acl.SubscribePatterns);
+        Assert.Equal(MeshAcls.Node("n1", "lab").PublishPatterns, users["n1"].Acl.PublishPatterns);
         Assert.Equal(["gone"], plan.Removed);
         Assert.Equal(["n2"], plan.NodesWithoutLogin);
     }
@@ -37,11 +39,11 @@ public sealed class MosquittoAccountPlanTests
     [Fact]
     public void A_new_or_changed_server_password_gets_a_new_hash()
     {
-        var fresh = MosquittoAccountPlan.Reconcile([], new Dictionary<string, string>(), Server, "pw1");
+        var fresh = MosquittoAccountPlan.Reconcile([], new Dictionary<string, MqttTopicAcl>(), Server, "pw1", MeshAcls.Server());
         var hash = Assert.Single(fresh.Users).PasswordHash;
         Assert.True(MosquittoPasswordHash.Verify("pw1", hash));
 
-        var changed = MosquittoAccountPlan.Reconcile(fresh.Users, new Dictionary<string, string>(), Server, "pw2");
+        var changed = MosquittoAccountPlan.Reconcile(fresh.Users, new Dictionary<string, MqttTopicAcl>(), Server, "pw2", MeshAcls.Server());
         Assert.True(MosquittoPasswordHash.Verify("pw2", Assert.Single(changed.Users).PasswordHash));
     }
 
@@ -60,7 +62,7 @@ public sealed class MosquittoAccountPlanTests
     [MemberData(nameof(ServerAclRows))]
     public void The_server_acl_writes_downlinks_and_reads_reports_only(string name, string topic, bool publish, bool subscribe)
     {
-        var acl = MqttTopicAcl.ForServer();
+        var acl = MeshAcls.Server();
         if (!topic.Contains('+', StringComparison.Ordinal) && !topic.Contains('#', StringComparison.Ordinal))
         {
             Assert.True(acl.CanPublish(topic) == publish, name);
@@ -77,7 +79,7 @@ public sealed class MosquittoAccountPlanTests
         {
             PasswordFilePath = dir.Combine("passwd"), AclFilePath = dir.Combine("acl"), PidFilePath = dir.Combine("pid"),
         });
-        var e = await Assert.ThrowsAsync<MosquittoReloadException>(() => provisioner.SetUserAsync("n1", "secret", MqttTopicAcl.ForNode("n1", ["lab"]), CancellationToken.None));
+        var e = await Assert.ThrowsAsync<MosquittoReloadException>(() => provisioner.SetUserAsync("n1", "secret", MeshAcls.Node("n1", "lab"), CancellationToken.None));
         Assert.Contains(dir.Combine("pid"), e.Message, StringComparison.Ordinal);
         Assert.StartsWith("n1:$7$", File.ReadAllText(dir.Combine("passwd")), StringComparison.Ordinal);
         Assert.Contains("user n1", File.ReadAllText(dir.Combine("acl")), StringComparison.Ordinal);
@@ -96,7 +98,7 @@ public sealed class MosquittoAccountPlanTests
         {
             PasswordFilePath = dir.Combine("passwd"), AclFilePath = dir.Combine("acl"), ProcessId = Environment.ProcessId,
         });
-        var e = await Assert.ThrowsAsync<MosquittoReloadException>(() => provisioner.SetUserAsync("n1", "secret", MqttTopicAcl.ForNode("n1", ["lab"]), CancellationToken.None));
+        var e = await Assert.ThrowsAsync<MosquittoReloadException>(() => provisioner.SetUserAsync("n1", "secret", MeshAcls.Node("n1", "lab"), CancellationToken.None));
         Assert.Contains("not mosquitto", e.Message, StringComparison.Ordinal);
         Assert.StartsWith("n1:$7$", File.ReadAllText(dir.Combine("passwd")), StringComparison.Ordinal);
     }

@@ -26,7 +26,7 @@ public sealed class MosquittoProvisionerTests
         var users = new[]
         {
             new MosquittoUser("server", "$7$h1", MqttTopicAcl.AllowAll),
-            new MosquittoUser("n1", "$7$h2", MqttTopicAcl.ForNode("n1", ["lab"])),
+            new MosquittoUser("n1", "$7$h2", MeshAcls.Node("n1", "lab")),
         };
         var acl = MosquittoFiles.RenderAclFile(users);
         Assert.Contains("user n1\ntopic read appliance/v1/node/n1/#\ntopic read appliance/v1/net/lab/#\ntopic write appliance/v1/report/n1/#\n", acl, StringComparison.Ordinal);
@@ -62,7 +62,7 @@ public sealed class MosquittoProvisionerTests
         Assert.Equal(options.FileMode, File.GetUnixFileMode(options.PasswordFilePath));
         Assert.Equal(options.FileMode, File.GetUnixFileMode(options.AclFilePath));
         reloads = await WaitForReloadAsync(mosquitto, reloads);
-        await provisioner.SetUserAsync("n1", "n1-pw", MqttTopicAcl.ForNode("n1", ["lab"]), default);
+        await provisioner.SetUserAsync("n1", "n1-pw", MeshAcls.Node("n1", "lab"), default);
         reloads = await WaitForReloadAsync(mosquitto, reloads);
 
         await using var server = await ConnectAsync(port, "server", "server-pw");
@@ -101,7 +101,7 @@ public sealed class MosquittoProvisionerTests
     /// <summary>Waits until Mosquitto logs one more reload than <paramref name="before"/>; returns the new count.</summary>
     private static async Task<int> WaitForReloadAsync(MosquittoProcess mosquitto, int before)
     {
-        await BrokerHost.WaitUntilAsync(() => ReloadCount(mosquitto) > before, $"mosquitto reload #{before + 1}");
+        await Wait.UntilAsync(() => ReloadCount(mosquitto) > before, $"mosquitto reload #{before + 1}");
         return ReloadCount(mosquitto);
     }
 

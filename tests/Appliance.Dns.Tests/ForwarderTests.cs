@@ -2,6 +2,7 @@ using System.Net;
 using Appliance.Dns.Server;
 using Appliance.Dns.Wire;
 using Appliance.TestSupport;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Appliance.Dns.Tests;
 
@@ -10,7 +11,7 @@ namespace Appliance.Dns.Tests;
 public sealed class ForwarderTests
 {
     private static readonly SocketAddress Client = new IPEndPoint(IPAddress.Loopback, 5000).Serialize();
-    private readonly ManualTimeProvider _clock = new();
+    private readonly FakeTimeProvider _clock = new();
     private readonly FakeUpstream _upstream = new();
 
     private DnsServer Server(Action<DnsServerOptions>? configure = null)

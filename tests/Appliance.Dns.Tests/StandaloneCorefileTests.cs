@@ -49,12 +49,7 @@ public sealed class StandaloneCorefileTests : IDisposable
         var next = _dir.Combine("netmaker.hosts.new");
         await File.WriteAllTextAsync(next, "10.20.0.1 node-a.office\n10.20.0.3 node-c.office\n");
         File.Move(next, hosts, overwrite: true);
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (await DigAsync(port, "node-c.office") != "10.20.0.3" && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(200);
-        }
-        Assert.Equal("10.20.0.3", await DigAsync(port, "node-c.office"));
+        await Wait.ForAsync(() => DigAsync(port, "node-c.office"), a => a == "10.20.0.3", "node-c.office to be served", poll: TimeSpan.FromMilliseconds(200));
         Assert.Equal("", await DigAsync(port, "nb.office"));
 
         // CoreDNS log plugin shape: [INFO] client - id "TYPE IN name. proto size do bufsize" RCODE flags size

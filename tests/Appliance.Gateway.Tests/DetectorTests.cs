@@ -9,13 +9,6 @@ namespace Appliance.Gateway.Tests;
 [Trait("Category", TestCategories.Unit)]
 public sealed class DetectorTests
 {
-    private sealed class FakeHost(string[] files, string[] programs) : IFirewallHost
-    {
-        public bool FileExists(string path) => files.Contains(path);
-
-        public bool ProgramExists(string name) => programs.Contains(name);
-    }
-
     public static TheoryData<string, string[], string[], string?, string> Rows => new()
     {
         { "OpenWRT with fw4", ["/etc/openwrt_release"], ["fw4", "nft"], null, "fw4" },
@@ -29,15 +22,15 @@ public sealed class DetectorTests
     [Theory]
     [MemberData(nameof(Rows))]
     public void Detects(string row, string[] files, string[] programs, string? overrideName, string expected) =>
-        Assert.True(FirewallBackendDetector.Detect(new FakeHost(files, programs), overrideName) == expected, row);
+        Assert.True(FirewallBackendDetector.Detect(new FakeFirewallHost(files, programs), overrideName) == expected, row);
 
     [Fact]
     public void Nothing_installed_is_a_clear_error() =>
-        Assert.Contains("neither nft nor iptables-restore", Assert.Throws<InvalidOperationException>(() => FirewallBackendDetector.Detect(new FakeHost([], []))).Message, StringComparison.Ordinal);
+        Assert.Contains("neither nft nor iptables-restore", Assert.Throws<InvalidOperationException>(() => FirewallBackendDetector.Detect(new FakeFirewallHost([], []))).Message, StringComparison.Ordinal);
 
     [Fact]
     public void Unknown_override_is_rejected() =>
-        Assert.Contains("unknown firewall backend 'pf'", Assert.Throws<ArgumentException>(() => FirewallBackendDetector.Detect(new FakeHost([], ["nft"]), "pf")).Message, StringComparison.Ordinal);
+        Assert.Contains("unknown firewall backend 'pf'", Assert.Throws<ArgumentException>(() => FirewallBackendDetector.Detect(new FakeFirewallHost([], ["nft"]), "pf")).Message, StringComparison.Ordinal);
 
     [Fact]
     public void Create_builds_each_named_backend()

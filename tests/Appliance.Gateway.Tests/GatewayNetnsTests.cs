@@ -329,12 +329,8 @@ public sealed class GatewayNetnsTests
             async Task<bool> Resolves(string from, string to, int port, bool tcp) =>
                 (await ProcessRunner.RunAsync("ip", ["netns", "exec", from, "dig", "+short", "+tries=1", "+time=1", tcp ? "+tcp" : "+notcp",
                     "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "@" + to, "node.mesh"], timeout: TimeSpan.FromSeconds(20))).StdOut.Trim() == Node;
-            var deadline = DateTime.UtcNow.AddSeconds(20);
-            while (!await Resolves(t.Mesh, "10.10.0.1", 53, tcp: false))
-            {
-                Assert.True(DateTime.UtcNow < deadline, "appliance-dns did not answer in the gateway:\n" + serverLog.Text);
-                await Task.Delay(100);
-            }
+            await Wait.UntilAsync(() => Resolves(t.Mesh, "10.10.0.1", 53, tcp: false), "appliance-dns to answer in the gateway", TimeSpan.FromSeconds(20),
+                () => "appliance-dns log:\n" + serverLog.Text, TimeSpan.FromMilliseconds(100));
             // Before our rules, everything on the gateway answers the mesh.
             Assert.True(await Resolves(t.Mesh, "10.10.0.1", 8053, tcp: true), "before: another service on the mesh address");
 

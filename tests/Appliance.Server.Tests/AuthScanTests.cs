@@ -17,7 +17,7 @@ public sealed partial class AuthScanTests : IDisposable
 
     private List<(string Method, string Pattern)> Routes()
     {
-        _ = _server.Context; // builds the host
+        _ = _server.Started; // builds the host
         return _server.Services.GetRequiredService<EndpointDataSource>().Endpoints
             .OfType<RouteEndpoint>()
             .SelectMany(e => (e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["GET"]).Select(m => (m, "/" + e.RoutePattern.RawText!.Trim('/'))))

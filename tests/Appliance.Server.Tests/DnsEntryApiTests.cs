@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using Appliance.Contracts.Api;
 using Appliance.Contracts.Mesh;
-using Appliance.Server.Hosting;
+using Appliance.Server.Configuration;
 using Appliance.TestSupport;
 
 namespace Appliance.Server.Tests;
@@ -89,7 +89,7 @@ public sealed class DnsEntryApiTests
     [InlineData("", null)]
     [InlineData("mesh.internal", "mesh.internal")]
     [InlineData("mesh.internal.", "mesh.internal")]
-    public void Dns_suffix_setting_parses(string text, string? expected) => Assert.Equal(expected, ServerContext.ParseDnsSuffix(text));
+    public void Dns_suffix_setting_parses(string text, string? expected) => Assert.Equal(expected, ServerOptions.ParseDnsSuffix(text));
 
     [Theory]
     [InlineData("Mesh.Internal")]
@@ -98,10 +98,10 @@ public sealed class DnsEntryApiTests
     [InlineData("mesh internal")]
     public void A_bad_dns_suffix_stops_the_server_with_a_clear_message(string text)
     {
-        var e = Assert.Throws<InvalidOperationException>(() => ServerContext.ParseDnsSuffix(text));
+        var e = Assert.Throws<InvalidOperationException>(() => ServerOptions.ParseDnsSuffix(text));
         Assert.Contains("Dns:Suffix", e.Message, StringComparison.Ordinal);
         using var server = new ServerFactory(settings: new Dictionary<string, string?> { ["Dns:Suffix"] = text });
-        Assert.Contains("Dns:Suffix", Assert.ThrowsAny<Exception>(() => server.Context).ToString(), StringComparison.Ordinal);
+        Assert.Contains("Dns:Suffix", Assert.ThrowsAny<Exception>(() => server.Started).ToString(), StringComparison.Ordinal);
     }
 
     private static async Task PostAsync(GatewayScenario s, string name, string type, string value)

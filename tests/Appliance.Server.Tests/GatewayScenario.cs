@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using Appliance.Contracts.Api;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Appliance.Server.Tests;
 
@@ -12,9 +13,11 @@ public sealed class GatewayScenario : IDisposable
     public HttpClient Admin { get; private set; } = null!;
     public EnrollmentKeyDto Key { get; private set; } = null!;
 
-    public static async Task<GatewayScenario> CreateAsync(IReadOnlyDictionary<string, string?>? settings = null, bool ipv6 = true)
+    /// <param name="clock">The server's clock (a <c>FakeTimeProvider</c>, say); the system clock when null.</param>
+    public static async Task<GatewayScenario> CreateAsync(IReadOnlyDictionary<string, string?>? settings = null, bool ipv6 = true, TimeProvider? clock = null)
     {
-        var s = new GatewayScenario(new ServerFactory(settings: settings));
+        var server = new ServerFactory(settings: settings) { TestServices = clock is null ? null : services => services.AddSingleton(clock) };
+        var s = new GatewayScenario(server);
         await s.Server.CreateNetworkAsync("home", "10.10.0.0/24", ipv6 ? "fd10::/64" : null);
         s.Key = await s.Server.CreateKeyAsync("home");
         s.Admin = s.Server.Admin();

@@ -7,6 +7,7 @@ using Appliance.Contracts.Mesh;
 using Appliance.Crypto;
 using Appliance.Server.Api;
 using Appliance.Server.Services;
+using Appliance.Server.Services.Validation;
 using Appliance.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -4,6 +4,8 @@ using Appliance.Contracts;
 using Appliance.Contracts.Api;
 using Appliance.Crypto;
 using Appliance.TestSupport;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Appliance.Server.Tests;
 
@@ -19,7 +21,7 @@ public sealed class JoinApiTests : IDisposable
         var key = await _server.CreateKeyAsync("home", uses: 3, tags: ["lab"]);
         var token = JoinToken.Decode(key.Token!);
         Assert.Equal("https://appliance.test:8443", token.Server);
-        Assert.Equal(_server.Context.Certificates!.CaFingerprint, token.Fingerprint);
+        Assert.Equal(_server.Certificates!.CaFingerprint, token.Fingerprint);
         Assert.StartsWith("apk.", token.Key, StringComparison.Ordinal);
 
         using var admin = _server.Admin();
@@ -109,22 +111,25 @@ public sealed class JoinApiTests : IDisposable
     [Fact]
     public async Task Expired_unknown_and_deleted_keys_are_refused_clearly()
     {
-        await _server.CreateNetworkAsync("home", "10.10.0.0/24");
-        using var admin = _server.Admin();
+        // The server's clock decides expiry: a fake one moves past it without waiting.
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var server = new ServerFactory { TestServices = s => s.AddSingleton<TimeProvider>(clock) };
+        await server.CreateNetworkAsync("home", "10.10.0.0/24");
+        using var admin = server.Admin();
 
-        var soon = await _server.CreateKeyAsync("home", expiresAt: DateTimeOffset.UtcNow.AddSeconds(1));
-        await Task.Delay(1200);
-        using (var r = await _server.JoinRawAsync(soon, "late"))
+        var soon = await server.CreateKeyAsync("home", expiresAt: clock.GetUtcNow().AddSeconds(1));
+        clock.Advance(TimeSpan.FromSeconds(2));
+        using (var r = await server.JoinRawAsync(soon, "late"))
         {
             Assert.Contains("expired", (await Http.ProblemAsync(r, 403)).Detail, StringComparison.Ordinal);
         }
 
-        var key = await _server.CreateKeyAsync("home");
+        var key = await server.CreateKeyAsync("home");
         using (var del = await admin.DeleteAsync($"/api/v1/enrollment-keys/{key.Id}"))
         {
             Assert.Equal(HttpStatusCode.NoContent, del.StatusCode);
         }
-        using (var r = await _server.JoinRawAsync(key, "revoked"))
+        using (var r = await server.JoinRawAsync(key, "revoked"))
         {
             Assert.Contains("not valid", (await Http.ProblemAsync(r, 403)).Detail, StringComparison.Ordinal);
         }

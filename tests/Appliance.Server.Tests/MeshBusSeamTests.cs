@@ -40,12 +40,7 @@ public sealed class MeshBusSeamTests : IDisposable
     private async Task WaitForIdleAsync()
     {
         var publisher = _server.Services.GetRequiredService<MeshPublisher>();
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!publisher.IsIdle)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the publisher did not go idle");
-            await Task.Delay(20);
-        }
+        await Wait.UntilAsync(() => publisher.IsIdle, "the publisher to go idle");
     }
 
     [Fact]
@@ -72,12 +67,7 @@ public sealed class MeshBusSeamTests : IDisposable
         var report = new NodeReport { ListenPort = 52222, Endpoints = ["198.51.100.8:52222"] };
         Assert.Equal(1, _bus.Deliver(MeshTopics.Status(b.NodeId), JsonSerializer.SerializeToUtf8Bytes(report, ApplianceJsonContext.Default.NodeReport)));
         using var admin = _server.Admin();
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while ((await admin.GetFromJsonAsync<NodeDto>($"/api/v1/nodes/{b.NodeId}"))!.ListenPort != 52222)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the report did not reach the store");
-            await Task.Delay(50);
-        }
+        await Wait.ForAsync(() => admin.GetFromJsonAsync<NodeDto>($"/api/v1/nodes/{b.NodeId}"), n => n!.ListenPort == 52222, "the report to reach the store");
         // B's move reaches A as a delta.
         var moved = await NextUpdateAsync(a);
         Assert.Equal(["198.51.100.8:52222"], Assert.Single(moved.UpsertPeers).Endpoints);
@@ -97,7 +87,7 @@ public sealed class MeshBusSeamTests : IDisposable
         Assert.Equal(1, _bus.Deliver(MeshTopics.Resync(a.NodeId), "{}"u8.ToArray()));
         var snapshot = await NextUpdateAsync(a);
         var publisher = _server.Services.GetRequiredService<MeshPublisher>();
-        var store = _server.Context.Store;
+        var store = _server.Store;
         var network = (await store.ReadAsync(s => s.FindNetwork("home")))!;
         var nodeB = (await store.ReadAsync(s => s.FindNode(b.NodeId)))!;
         Assert.Equal(network.Version, snapshot.ToVersion);
@@ -134,12 +124,7 @@ public sealed class MeshBusSeamTests : IDisposable
     {
         _ = _server.Services;
         // The publisher subscribes when its loop starts.
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (_bus.HandlerCount < 2)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"{_bus.HandlerCount} subscriptions, expected 2");
-            await Task.Delay(20);
-        }
+        await Wait.UntilAsync(() => _bus.HandlerCount >= 2, "2 subscriptions", detail: () => $"{_bus.HandlerCount} subscriptions");
         _server.Dispose();
         Assert.Equal(0, _bus.HandlerCount);
     }

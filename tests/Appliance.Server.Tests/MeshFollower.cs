@@ -1,5 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
 using Appliance.Contracts.Api;
+using Appliance.Contracts.Mesh;
 using Appliance.Mqtt.Client;
 using Appliance.Mqtt.Transport;
 using Appliance.Server.Mesh;

@@ -71,7 +71,7 @@ public sealed class MeshMessageLimitTests : IDisposable
         Publisher.MaxUpdateBytes = 200;
         using var admin = _server.Admin();
         await Http.EnsureAsync(await admin.PatchAsJsonAsync("/api/v1/networks/wide", new UpdateNetworkRequest { Keepalive = 25 }));
-        await UntilAsync(() => Publisher.UpdatesRefused == 1, "the refusal");
+        await Wait.UntilAsync(() => Publisher.UpdatesRefused == 1, "the refusal");
         Assert.False(client.Messages.TryRead(out var sent), $"sent {sent?.Payload.Length} bytes anyway");
     }
 
@@ -85,7 +85,7 @@ public sealed class MeshMessageLimitTests : IDisposable
         using var admin = _server.Admin();
         (await admin.DeleteAsync($"/api/v1/nodes/{a.NodeId}")).Dispose();
 
-        await UntilAsync(() => !client.IsConnected, "the deleted node's connection to close", TimeSpan.FromSeconds(5));
+        await Wait.UntilAsync(() => !client.IsConnected, "the deleted node's connection to close", TimeSpan.FromSeconds(5));
         Assert.Equal(-1, broker.GetQueuedCount(a.NodeId));
         Assert.Equal(1, broker.Metrics.AdministrativeDisconnects);
         await Assert.ThrowsAnyAsync<Exception>(() => MeshFollower.ConnectAsync(_server, a));
@@ -108,16 +108,6 @@ public sealed class MeshMessageLimitTests : IDisposable
     }
 
     private readonly List<MqttClient> _clients = [];
-
-    private static async Task UntilAsync(Func<bool> condition, string what, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "timed out waiting for " + what);
-            await Task.Delay(20);
-        }
-    }
 
     public void Dispose()
     {

@@ -198,15 +198,8 @@ public sealed class MeshPublishTests : IDisposable
         Assert.False(SignedEnvelope.TryOpen(forged, Convert.FromBase64String(a.SigningKey!), out _, out _));
     }
 
-    private static async Task WaitQuietAsync(MeshPublisher publisher)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (!publisher.IsIdle)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the mesh publisher did not finish within 20 s");
-            await Task.Delay(10);
-        }
-    }
+    private static Task WaitQuietAsync(MeshPublisher publisher) =>
+        Wait.UntilAsync(() => publisher.IsIdle, "the mesh publisher to finish", TimeSpan.FromSeconds(20), poll: TimeSpan.FromMilliseconds(10));
 
     public void Dispose() => _server.Dispose();
 }

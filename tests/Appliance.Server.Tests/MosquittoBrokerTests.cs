@@ -12,6 +12,7 @@ using Appliance.Server.Mqtt;
 using Appliance.Server.Store;
 using Appliance.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Appliance.Server.Tests;
 
@@ -38,6 +39,10 @@ public sealed class MosquittoBrokerTests : IAsyncLifetime
     [Fact]
     public async Task A_node_gets_signed_updates_through_mosquitto_and_its_reports_reach_the_server()
     {
+        // This server runs on a fake clock, so last-seen moves when the test says, not after a wait for clock resolution.
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        Server.Dispose();
+        await Lab.StartServerAsync(clock: clock);
         await Server.CreateNetworkAsync("home", "10.10.0.0/24");
         var key = await Server.CreateKeyAsync("home");
         var a = await Server.JoinAsync(key, "a");
@@ -59,17 +64,10 @@ public sealed class MosquittoBrokerTests : IAsyncLifetime
         Assert.Equal(b.NodeId, joined.UpsertPeers[0].NodeId);
 
         var before = await Lab.NodeAsync(a.NodeId);
-        await Task.Delay(1100); // last-seen has one-second resolution at worst; make the move visible
+        clock.Advance(TimeSpan.FromSeconds(1));
         var report = new NodeReport { ListenPort = 52111, Endpoints = ["198.51.100.7:52111"], AppliedVersion = joined.ToVersion, AgentVersion = "test" };
         await client.PublishAsync(MeshTopics.Status(a.NodeId), JsonSerializer.SerializeToUtf8Bytes(report, ApplianceJsonContext.Default.NodeReport), MqttQos.AtLeastOnce);
-        NodeDto after = before;
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (after.ListenPort != 52111)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the status report did not reach the server");
-            await Task.Delay(100);
-            after = await Lab.NodeAsync(a.NodeId);
-        }
+        var after = await Wait.ForAsync(() => Lab.NodeAsync(a.NodeId), n => n.ListenPort == 52111, "the status report to reach the server");
         Assert.True(after.Online);
         Assert.True(after.LastSeen > before.LastSeen, $"last seen {after.LastSeen:O} did not move past {before.LastSeen:O}");
         Assert.Equal(["198.51.100.7:52111"], after.Endpoints);
@@ -87,8 +85,10 @@ public sealed class MosquittoBrokerTests : IAsyncLifetime
 
         await cb.PublishAsync(MeshTopics.Resync(b.NodeId), "{}", MqttQos.AtLeastOnce);
         Assert.True((await SignedUpdates.NextAsync(cb, b)).IsSnapshot);
-        await Task.Delay(1000);
-        Assert.False(ca.Messages.TryRead(out var leaked), $"A received {leaked?.Topic}");
+        // Absence proved by order, not by waiting: the server publishes A's snapshot after B's, so a copy of B's
+        // that Mosquitto let through would reach A first (SignedUpdates checks the topic).
+        await ca.PublishAsync(MeshTopics.Resync(a.NodeId), "{}", MqttQos.AtLeastOnce);
+        Assert.True((await SignedUpdates.NextAsync(ca, a)).IsSnapshot);
 
         // A writing B's report or downlink topics is refused (5.0 PUBACK 0x87) and changes nothing.
         var bBefore = await Lab.NodeAsync(b.NodeId);
@@ -96,7 +96,11 @@ public sealed class MosquittoBrokerTests : IAsyncLifetime
         var refused = await Assert.ThrowsAsync<MqttPublishRefusedException>(async () => await ca.PublishAsync(MeshTopics.Status(b.NodeId), forged, MqttQos.AtLeastOnce));
         Assert.Equal(MqttReasonCode.NotAuthorized, refused.ReasonCode);
         await Assert.ThrowsAsync<MqttPublishRefusedException>(async () => await ca.PublishAsync(MeshTopics.Updates(b.NodeId), "forged"u8.ToArray(), MqttQos.AtLeastOnce));
-        await Task.Delay(500);
+        // A's own report after the forgeries is the marker: the server reads reports in order, so once A's is
+        // recorded a forged one that got through would have been recorded too.
+        var marker = JsonSerializer.SerializeToUtf8Bytes(new NodeReport { ListenPort = 40001, Endpoints = ["203.0.113.67:40001"] }, ApplianceJsonContext.Default.NodeReport);
+        await ca.PublishAsync(MeshTopics.Status(a.NodeId), marker, MqttQos.AtLeastOnce);
+        await Wait.ForAsync(() => Lab.NodeAsync(a.NodeId), n => n.ListenPort == 40001, "A's own report to be recorded");
         var bAfter = await Lab.NodeAsync(b.NodeId);
         Assert.Equal(bBefore.ListenPort, bAfter.ListenPort);
         Assert.Equal(bBefore.Endpoints, bAfter.Endpoints);

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net.Http.Json;
 using System.Security.Cryptography.X509Certificates;
 using Appliance.Contracts.Api;
+using Appliance.Contracts.Mesh;
 using Appliance.Mqtt.Client;
 using Appliance.Mqtt.Packets;
 using Appliance.Mqtt.Transport;
@@ -90,9 +91,13 @@ public sealed class MosquittoLab : IAsyncDisposable
     };
 
     /// <summary>Starts the server (replacing <see cref="Server"/>) and waits until its own client is connected.</summary>
-    public async Task<ServerFactory> StartServerAsync(Dictionary<string, string?>? settings = null)
+    /// <param name="clock">The server's clock (a <c>FakeTimeProvider</c>, say); the system clock when null.</param>
+    public async Task<ServerFactory> StartServerAsync(Dictionary<string, string?>? settings = null, TimeProvider? clock = null)
     {
-        var server = new ServerFactory(DataDir, settings: settings ?? Settings());
+        var server = new ServerFactory(DataDir, settings: settings ?? Settings())
+        {
+            TestServices = clock is null ? null : s => s.AddSingleton(clock),
+        };
         Server = server;
         await WaitUntilAsync(() => Bus.IsConnected, "the server's client connects to Mosquitto");
         return server;
@@ -100,15 +105,9 @@ public sealed class MosquittoLab : IAsyncDisposable
 
     public MosquittoMeshBus Bus => Assert.IsType<MosquittoMeshBus>(Server!.Services.GetRequiredService<IMeshBus>());
 
-    public async Task WaitUntilAsync(Func<bool> condition, string what, int seconds = 15)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting until {what}; mosquitto log:\n{Broker.Log}");
-            await Task.Delay(50);
-        }
-    }
+    /// <summary><see cref="Wait.UntilAsync(Func{bool}, string, TimeSpan?, Func{string}?, TimeSpan?)"/> that shows Mosquitto's log on a timeout.</summary>
+    public Task WaitUntilAsync(Func<bool> condition, string what, int seconds = 15) =>
+        Wait.UntilAsync(condition, what, TimeSpan.FromSeconds(seconds), () => "mosquitto log:\n" + Broker.Log, TimeSpan.FromMilliseconds(50));
 
     /// <summary>A node's client (MQTT 5.0, so a refused publish comes back as a PUBACK reason code), subscribed to its updates.</summary>
     public async Task<MqttClient> ConnectAsync(JoinResponse node, bool subscribe = true)

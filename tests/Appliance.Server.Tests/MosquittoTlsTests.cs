@@ -1,4 +1,5 @@
 using Appliance.Contracts.Api;
+using Appliance.Contracts.Mesh;
 using Appliance.Mqtt.Packets;
 using Appliance.Server.Mesh;
 using Appliance.TestSupport;
@@ -35,11 +36,24 @@ public sealed class MosquittoTlsTests : IAsyncLifetime
         File.WriteAllText(otherCa, other.Certificate.ExportCertificatePem());
         var settings = Lab.Settings();
         settings["Mqtt:Mosquitto:CaFile"] = otherCa;
+        var logFrom = Lab.Broker.Log.Length;
         Lab.Server = new ServerFactory(Lab.DataDir, settings: settings);
         var bus = Lab.Bus; // starts the server
-        await Task.Delay(TimeSpan.FromSeconds(3));
+        // No fixed wait: the server retries at once and then backs off, so three connections Mosquitto saw end in a
+        // failed handshake prove it tried, refused the broker's certificate, and kept refusing.
+        await Lab.WaitUntilAsync(() => Occurrences(Lab.Broker.Log[logFrom..], "New connection from") >= 3, "three TLS attempts by the server");
         Assert.False(bus.IsConnected);
         Assert.DoesNotContain(Lab.Broker.Log.Split('\n'), l => l.Contains("New client connected", StringComparison.Ordinal) && l.Contains("appliance-server", StringComparison.Ordinal));
+    }
+
+    private static int Occurrences(string text, string value)
+    {
+        var n = 0;
+        for (var i = text.IndexOf(value, StringComparison.Ordinal); i >= 0; i = text.IndexOf(value, i + value.Length, StringComparison.Ordinal))
+        {
+            n++;
+        }
+        return n;
     }
 
     public async Task DisposeAsync()

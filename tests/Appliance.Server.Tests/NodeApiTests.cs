@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Http.Json;
 using Appliance.Contracts.Api;
 using Appliance.TestSupport;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Appliance.Server.Tests;
 
@@ -88,13 +90,18 @@ public sealed class NodeApiTests
     [Fact]
     public async Task Address_is_reused_once_the_grace_period_has_passed()
     {
-        using var server = new ServerFactory(addressHoldSeconds: 1);
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var server = new ServerFactory(addressHoldSeconds: 1) { TestServices = s => s.AddSingleton<TimeProvider>(clock) };
         await server.CreateNetworkAsync("home", "10.10.0.0/24");
         var key = await server.CreateKeyAsync("home");
         var a = await server.JoinAsync(key, "a");
         using var admin = server.Admin();
         (await admin.DeleteAsync($"/api/v1/nodes/{a.NodeId}")).Dispose();
-        await Task.Delay(1300);
+        // The server's clock, not the wall clock, ends the hold: half-way it is still held, after it the address is free.
+        clock.Advance(TimeSpan.FromMilliseconds(500));
+        var held = await server.JoinAsync(key, "held");
+        Assert.NotEqual(a.Ipv4Address, held.Ipv4Address);
+        clock.Advance(TimeSpan.FromMilliseconds(600));
         var b = await server.JoinAsync(key, "b");
         Assert.Equal(a.Ipv4Address, b.Ipv4Address);
     }

@@ -48,11 +48,11 @@ public sealed class NodeReportCoalescingTests : IDisposable
             Assert.Equal(1, _bus.Deliver(MeshTopics.Status(a.NodeId), JsonSerializer.SerializeToUtf8Bytes(report, ApplianceJsonContext.Default.NodeReport)));
         }
         // The first report of the burst is recorded at once; the other 1999 wait for the window to end.
-        await UntilAsync(async () => (await NodeAsync(admin, a.NodeId)).Endpoints.SequenceEqual(["198.51.100.1:51820"]), "the first report to be recorded");
+        await Wait.UntilAsync(async () => (await NodeAsync(admin, a.NodeId)).Endpoints.SequenceEqual(["198.51.100.1:51820"]), "the first report to be recorded");
         Assert.Equal(before + 1, await VersionAsync(admin));
 
         _clock.Advance(NodeReportListener.ReportWindow);
-        await UntilAsync(async () => (await NodeAsync(admin, a.NodeId)).Endpoints.SequenceEqual(["198.51.100.2:51820"]), "the latest report to be recorded");
+        await Wait.UntilAsync(async () => (await NodeAsync(admin, a.NodeId)).Endpoints.SequenceEqual(["198.51.100.2:51820"]), "the latest report to be recorded");
         Assert.Equal(before + 2, await VersionAsync(admin));
 
         // A window with nothing waiting records nothing, and the next report is recorded at once again.
@@ -61,23 +61,13 @@ public sealed class NodeReportCoalescingTests : IDisposable
         Assert.Equal(before + 2, await VersionAsync(admin));
         var back = new NodeReport { ListenPort = 51820, Endpoints = ["198.51.100.3:51820"] };
         _bus.Deliver(MeshTopics.Status(a.NodeId), JsonSerializer.SerializeToUtf8Bytes(back, ApplianceJsonContext.Default.NodeReport));
-        await UntilAsync(async () => (await NodeAsync(admin, a.NodeId)).Endpoints.SequenceEqual(["198.51.100.3:51820"]), "a report after a quiet window to be recorded at once");
+        await Wait.UntilAsync(async () => (await NodeAsync(admin, a.NodeId)).Endpoints.SequenceEqual(["198.51.100.3:51820"]), "a report after a quiet window to be recorded at once");
         Assert.Equal(before + 3, await VersionAsync(admin));
     }
 
     private static async Task<long> VersionAsync(HttpClient admin) => (await admin.GetFromJsonAsync<NetworkDto>("/api/v1/networks/home"))!.Version;
 
     private static async Task<NodeDto> NodeAsync(HttpClient admin, string id) => (await admin.GetFromJsonAsync<NodeDto>($"/api/v1/nodes/{id}"))!;
-
-    private static async Task UntilAsync(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "timed out waiting for " + what);
-            await Task.Delay(20);
-        }
-    }
 
     public void Dispose() => _server.Dispose();
 }

@@ -14,11 +14,11 @@ public sealed class PersistenceTests
         using var dir = new TempDirectory("appliance-ca");
         using (var first = new ServerFactory(dir.Path))
         {
-            _ = first.Context;
+            _ = first.Started;
         }
         File.Delete(Path.Combine(dir.Path, "ca.key"));
         using var second = new ServerFactory(dir.Path);
-        var e = Assert.ThrowsAny<Exception>(() => second.Context);
+        var e = Assert.ThrowsAny<Exception>(() => second.Started);
         Assert.Contains("ca.key is missing", e.ToString(), StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(dir.Path, "ca.crt"))); // nothing was replaced
     }
@@ -30,12 +30,12 @@ public sealed class PersistenceTests
         string fingerprint;
         using (var first = new ServerFactory(dir.Path))
         {
-            fingerprint = first.Context.Certificates!.CaFingerprint;
+            fingerprint = first.Certificates!.CaFingerprint;
         }
         File.WriteAllText(Path.Combine(dir.Path, "server.crt"), "-----BEGIN CERTIFICATE-----\ntruncated");
         using var second = new ServerFactory(dir.Path);
-        Assert.Equal(fingerprint, second.Context.Certificates!.CaFingerprint);
-        Assert.True(second.Context.Certificates.Server.HasPrivateKey);
+        Assert.Equal(fingerprint, second.Certificates!.CaFingerprint);
+        Assert.True(second.Certificates.Server.HasPrivateKey);
     }
 
     [Fact]
@@ -51,12 +51,12 @@ public sealed class PersistenceTests
             key = await first.CreateKeyAsync("home", uses: 5);
             node = await first.JoinAsync(key, "keeper");
             token = first.AdminToken;
-            fingerprint = first.Context.Certificates!.CaFingerprint;
-            Assert.Equal(Store.SqliteMigrations.All[^1].Version, first.Context.Store.SchemaVersion);
+            fingerprint = first.Certificates!.CaFingerprint;
+            Assert.Equal(Store.SqliteMigrations.All[^1].Version, first.Store.SchemaVersion);
         }
         using var second = new ServerFactory(dir.Path);
         Assert.Equal(token, second.AdminToken);
-        Assert.Equal(fingerprint, second.Context.Certificates!.CaFingerprint); // tokens handed out stay valid
+        Assert.Equal(fingerprint, second.Certificates!.CaFingerprint); // tokens handed out stay valid
         using var admin = second.Admin();
         var nets = await admin.GetFromJsonAsync<List<NetworkDto>>("/api/v1/networks");
         Assert.Equal("home", Assert.Single(nets!).Name);
@@ -77,16 +77,16 @@ public sealed class PersistenceTests
         await server.CreateNetworkAsync("home", "10.10.0.0/24");
         var key = await server.CreateKeyAsync("home");
         var node = await server.JoinAsync(key, "n");
-        var path = Path.Combine(server.Context.DataDir, "admin.token");
+        var path = Path.Combine(server.DataDir, "admin.token");
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
-        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(server.Context.DataDir, "ca.key")));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(server.DataDir, "ca.key")));
         var token = server.AdminToken;
-        var hash = await server.Context.Store.ReadAsync(s => s.GetSetting("admin_token_hash"));
+        var hash = await server.Store.ReadAsync(s => s.GetSetting("admin_token_hash"));
         Assert.NotEqual(token, hash);
         Assert.Equal(Appliance.Server.Security.Secrets.Hash(token), hash);
         // Every file of the store, the WAL included (new rows live there until a checkpoint).
         var secrets = new[] { token, JoinToken.Decode(key.Token!).Key, node.Credential, node.Credential.Split('.')[2] };
-        var files = Directory.GetFiles(server.Context.DataDir, "appliance.db*");
+        var files = Directory.GetFiles(server.DataDir, "appliance.db*");
         Assert.Contains(files, f => f.EndsWith("-wal", StringComparison.Ordinal));
         foreach (var file in files)
         {

@@ -4,6 +4,8 @@ using Appliance.Contracts;
 using Appliance.Contracts.Api;
 using Appliance.Crypto;
 using Appliance.Server.Hosting;
+using Appliance.Server.Security;
+using Appliance.Server.Store;
 using Appliance.TestSupport;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -58,9 +60,23 @@ public sealed class ServerFactory : WebApplicationFactory<Program>
         }
     }
 
-    public ServerContext Context => Services.GetRequiredService<ServerContext>();
+    /// <summary>Builds the host and makes what the server makes at start (as Program does before serving); throws what start-up throws.</summary>
+    public ServerStartup Started => Services.GetRequiredService<ServerStartup>();
 
-    public string AdminToken => File.ReadAllText(Path.Combine(Context.DataDir, "admin.token")).Trim();
+    /// <summary>The server's store (made at start, like everything below).</summary>
+    public IApplianceStore Store => Services.GetRequiredService<IApplianceStore>();
+
+    /// <summary>The server's CA and server certificate (null when it serves plain http).</summary>
+    public ServerCertificates? Certificates => Services.GetRequiredService<ServerTls>().Certificates;
+
+    public SigningKeyRing SigningKeys => Services.GetRequiredService<SigningKeyRing>();
+
+    /// <summary>The public half of the signing key in use, base64.</summary>
+    public string SigningPublicKey => SigningKeys.Current.PublicKey;
+
+    public string ServerId => Services.GetRequiredService<ServerIdentity>().Id;
+
+    public string AdminToken => File.ReadAllText(Path.Combine(DataDir, Appliance.Server.Security.AdminToken.FileName)).Trim();
 
     public HttpClient Admin()
     {

@@ -50,7 +50,7 @@ public sealed class SigningKeyRotationTests : IDisposable
         using var rotated = await admin.PostAsync("/api/v1/signing-key/rotate", null);
         await Http.EnsureAsync(rotated);
         var dto = (await rotated.Content.ReadFromJsonAsync<SigningKeyDto>())!;
-        Assert.Equal((2L, server.Context.SigningPublicKey), (dto.Sequence, dto.PublicKey));
+        Assert.Equal((2L, server.SigningPublicKey), (dto.Sequence, dto.PublicKey));
         Assert.NotEqual(oldKey, dto.PublicKey);
 
         // The announcement, verified with the key the node holds, names the new key.
@@ -88,14 +88,14 @@ public sealed class SigningKeyRotationTests : IDisposable
             await server.JoinAsync(await server.CreateKeyAsync("home"), "a");
             using var admin = server.Admin();
             (await admin.PostAsync("/api/v1/signing-key/rotate", null)).Dispose();
-            rotated = server.Context.SigningPublicKey;
+            rotated = server.SigningPublicKey;
         }
         using var again = new ServerFactory(_dir.Path);
-        Assert.Equal(rotated, again.Context.SigningPublicKey); // the store and signing.key agree: it starts
+        Assert.Equal(rotated, again.SigningPublicKey); // the store and signing.key agree: it starts
         using var admin2 = again.Admin();
         Assert.Equal(rotated, (await admin2.GetFromJsonAsync<SigningKeyDto>("/api/v1/signing-key"))!.PublicKey);
         (await admin2.PostAsync("/api/v1/signing-key/rotate", null)).Dispose();
-        var chain = await again.Context.Store.ReadAsync(s => s.ListSigningKeys());
+        var chain = await again.Store.ReadAsync(s => s.ListSigningKeys());
         Assert.Equal([1L, 2L, 3L], chain.Select(k => k.Sequence));
         Assert.Null(chain[0].Announcement);
         // Each announcement is sealed by the key before it and names the next.
@@ -113,9 +113,9 @@ public sealed class SigningKeyRotationTests : IDisposable
         var created = await server.CreateNetworkAsync("home", "10.10.0.0/24");
         var key = await server.CreateKeyAsync("home");
         var a = await server.JoinAsync(key, "a");
-        var epoch = (await server.Context.Store.ReadAsync(s => s.FindNetwork("home")))!.Epoch;
+        var epoch = (await server.Store.ReadAsync(s => s.FindNetwork("home")))!.Epoch;
         Assert.Equal(32, epoch.Length);
-        var lineage = (epoch, server.Context.ServerId);
+        var lineage = (epoch, server.ServerId);
 
         await using var client = await MeshFollower.ConnectAsync(server, a);
         await client.PublishAsync(MeshTopics.Resync(a.NodeId), "{}", MqttQos.AtLeastOnce);
@@ -135,7 +135,7 @@ public sealed class SigningKeyRotationTests : IDisposable
         await Http.EnsureAsync(await admin.DeleteAsync("/api/v1/networks/home?force=true"));
         var again = await server.CreateNetworkAsync("home", "10.10.0.0/24");
         Assert.Equal(created.Version, again.Version);
-        var newEpoch = (await server.Context.Store.ReadAsync(s => s.FindNetwork("home")))!.Epoch;
+        var newEpoch = (await server.Store.ReadAsync(s => s.FindNetwork("home")))!.Epoch;
         Assert.NotEqual(epoch, newEpoch);
         var a2 = await server.JoinAsync(await server.CreateKeyAsync("home"), "a");
         await using var client2 = await MeshFollower.ConnectAsync(server, a2);

@@ -24,7 +24,7 @@ public sealed class SigningKeyStartTests : IDisposable
         using var first = new ServerFactory(_dir.Path);
         await first.CreateNetworkAsync("home", "10.10.0.0/24");
         var node = await first.JoinAsync(await first.CreateKeyAsync("home"), "a");
-        Assert.Equal(first.Context.SigningPublicKey, node.SigningKey);
+        Assert.Equal(first.SigningPublicKey, node.SigningKey);
         return node.SigningKey!;
     }
 
@@ -34,7 +34,7 @@ public sealed class SigningKeyStartTests : IDisposable
         await StartWithANodeAsync();
         File.Delete(KeyFile);
         using var second = new ServerFactory(_dir.Path);
-        var e = Assert.ThrowsAny<Exception>(() => second.Context);
+        var e = Assert.ThrowsAny<Exception>(() => second.Started);
         Assert.Contains($"the signing key file {KeyFile} is missing", e.ToString(), StringComparison.Ordinal);
         Assert.False(File.Exists(KeyFile)); // no silent new key
     }
@@ -46,7 +46,7 @@ public sealed class SigningKeyStartTests : IDisposable
         var other = Ed25519.GeneratePrivateKey();
         File.WriteAllText(KeyFile, Convert.ToBase64String(other) + "\n");
         using var second = new ServerFactory(_dir.Path);
-        var e = Assert.ThrowsAny<Exception>(() => second.Context);
+        var e = Assert.ThrowsAny<Exception>(() => second.Started);
         Assert.Contains($"the signing key file {KeyFile} holds key {Convert.ToBase64String(Ed25519.PublicKeyOf(other))}", e.ToString(), StringComparison.Ordinal);
         Assert.Contains($"verify its updates with key {known}", e.ToString(), StringComparison.Ordinal);
     }
@@ -58,15 +58,15 @@ public sealed class SigningKeyStartTests : IDisposable
         using (var server = new ServerFactory(_dir.Path))
         {
             await server.CreateNetworkAsync("home", "10.10.0.0/24");
-            first = server.Context.SigningPublicKey;
+            first = server.SigningPublicKey;
         }
         using (var again = new ServerFactory(_dir.Path))
         {
-            Assert.Equal(first, again.Context.SigningPublicKey);
+            Assert.Equal(first, again.SigningPublicKey);
         }
         File.Delete(KeyFile);
         using var fresh = new ServerFactory(_dir.Path);
-        Assert.NotEqual(first, fresh.Context.SigningPublicKey); // no node knew the old one
+        Assert.NotEqual(first, fresh.SigningPublicKey); // no node knew the old one
         Assert.True(File.Exists(KeyFile));
     }
 
@@ -78,13 +78,13 @@ public sealed class SigningKeyStartTests : IDisposable
         using (var server = new ServerFactory(_dir.Path))
         {
             var old = File.ReadAllText(KeyFile);
-            rotated = (await server.Context.SigningKeys.RotateAsync(server.Context.Store, server.Context.ServerId, DateTimeOffset.UtcNow, default)).Record.PublicKey;
+            rotated = (await server.SigningKeys.RotateAsync(server.Store, server.ServerId, DateTimeOffset.UtcNow, default)).Record.PublicKey;
             // As if the process died between the store's commit and the rename: the old file, the new one beside it.
             File.Move(KeyFile, KeyFile + ".new");
             File.WriteAllText(KeyFile, old);
         }
         using var second = new ServerFactory(_dir.Path);
-        Assert.Equal(rotated, second.Context.SigningPublicKey);
+        Assert.Equal(rotated, second.SigningPublicKey);
         Assert.False(File.Exists(KeyFile + ".new"));
     }
 
@@ -95,19 +95,19 @@ public sealed class SigningKeyStartTests : IDisposable
         string id;
         using (var server = new ServerFactory(_dir.Path))
         {
-            id = server.Context.ServerId;
+            id = server.ServerId;
             Assert.Equal(32, id.Length);
         }
         using (var again = new ServerFactory(_dir.Path))
         {
-            Assert.Equal(id, again.Context.ServerId);
+            Assert.Equal(id, again.ServerId);
         }
         // A database restored or copied in: its id no longer matches server.id beside it.
         File.WriteAllText(_dir.Combine(ServerIdentity.FileName), "0123456789abcdef0123456789abcdef\n");
         using var restored = new ServerFactory(_dir.Path);
-        Assert.NotEqual(id, restored.Context.ServerId);
-        Assert.NotEqual("0123456789abcdef0123456789abcdef", restored.Context.ServerId);
-        Assert.Equal(restored.Context.ServerId, File.ReadAllText(_dir.Combine(ServerIdentity.FileName)).Trim());
+        Assert.NotEqual(id, restored.ServerId);
+        Assert.NotEqual("0123456789abcdef0123456789abcdef", restored.ServerId);
+        Assert.Equal(restored.ServerId, File.ReadAllText(_dir.Combine(ServerIdentity.FileName)).Trim());
     }
 
     [Fact]

@@ -11,7 +11,8 @@ namespace Appliance.Agent.Mesh;
 /// Brings the machine to the node's desired state: the WireGuard device (through the reconciler, so an unchanged
 /// state sends nothing), MTU and link state, addresses, routes to peers' allowed IPs (and, with an internet
 /// gateway, host routes that keep the server and the peers' endpoints outside the tunnel), the /etc/hosts block,
-/// and the gateway roles.
+/// and the gateway roles. Like WireGuard (<see cref="WgReconciler"/>), addresses and routes are read, diffed purely
+/// (<see cref="RtLinkReconciler"/>) and the plan applied, so an unchanged state sends nothing.
 /// </summary>
 public sealed class MeshApplier(IWireGuardBackend backend, IRouteNetlink route, string hostsFile, IGatewayRoles? roles = null, TimeProvider? clock = null)
 {
@@ -47,7 +48,7 @@ public sealed class MeshApplier(IWireGuardBackend backend, IRouteNetlink route, 
         {
             route.SetLinkMtu(link.Index, config.Interface.Mtu);
         }
-        ReconcileAddresses(link.Index, MeshTranslator.Addresses(config));
+        Apply(RtLinkReconciler.DiffAddresses(link.Index, route.GetAddresses(link.Index), MeshTranslator.Addresses(config)));
         if (!link.IsUp)
         {
             route.SetLinkUp(link.Index, true);
@@ -56,8 +57,9 @@ public sealed class MeshApplier(IWireGuardBackend backend, IRouteNetlink route, 
         // Only endpoints in use get a bypass route: the desired ones, and where WireGuard has a peer now (it roams).
         var current = MeshTranslator.InternetFamilies(config).Count == 0 ? null : (await TryReadDeviceAsync(state.Interface, ct))?.Peers
             .Where(p => p.Endpoint is not null).ToDictionary(p => p.PublicKey.ToString(), p => p.Endpoint!, StringComparer.Ordinal);
-        ReconcileBypassRoutes(link.Index, MeshTranslator.BypassHosts(state, config, Resolve, current));
-        ReconcileRoutes(link.Index, MeshTranslator.Routes(config));
+        Apply(RtLinkReconciler.DiffBypassRoutes(link.Index, route.GetRoutes(), MeshTranslator.BypassHosts(state, config, Resolve, current), BypassMetric));
+        // Read again: the kernel added connected routes for new addresses, and the bypass routes just went in.
+        Apply(RtLinkReconciler.DiffRoutes(link.Index, route.GetRoutes(), route.GetAddresses(link.Index), MeshTranslator.Routes(config)));
         WriteHosts(config.Interface.Network, MeshTranslator.HostNames(config));
         if (roles is not null)
         {
@@ -89,7 +91,7 @@ public sealed class MeshApplier(IWireGuardBackend backend, IRouteNetlink route, 
         {
             await roles.RemoveAsync(state, ct);
         }
-        ReconcileBypassRoutes(-1, []);
+        Apply(RtLinkReconciler.DiffBypassRoutes(-1, route.GetRoutes(), [], BypassMetric));
         try
         {
             await backend.DeleteInterfaceAsync(state.Interface, ct);
@@ -100,72 +102,26 @@ public sealed class MeshApplier(IWireGuardBackend backend, IRouteNetlink route, 
         WriteHosts(state.Network.Name, []);
     }
 
-    private void ReconcileAddresses(int index, IReadOnlyList<(IPAddress Address, int Prefix)> desired)
+    /// <summary>Carries out a plan of <see cref="RtLinkReconciler"/>: stale first, then what is missing.</summary>
+    private void Apply(RtLinkPlan plan)
     {
-        var current = route.GetAddresses(index).Where(a => !a.Address.IsIPv6LinkLocal).ToList();
-        foreach (var stale in current.Where(c => !desired.Any(d => d.Address.Equals(c.Address) && d.Prefix == c.PrefixLength)))
+        foreach (var address in plan.AddressesToDelete)
         {
-            route.DeleteAddress(stale);
+            route.DeleteAddress(address);
         }
-        foreach (var (address, prefix) in desired.Where(d => !current.Any(c => c.Address.Equals(d.Address) && c.PrefixLength == d.Prefix)))
+        foreach (var address in plan.AddressesToAdd)
         {
-            route.AddAddress(new RtAddress(index, address, prefix));
+            route.AddAddress(address);
         }
-    }
-
-    /// <summary>
-    /// The interface is ours alone, so any route through it that the desired state does not name is stale, except the
-    /// kernel's own: connected subnets of its addresses, link-local and multicast.
-    /// </summary>
-    private void ReconcileRoutes(int index, IReadOnlyList<IPNetwork> desired)
-    {
-        var current = route.GetRoutes().Where(r => r.OutInterfaceIndex == index && r.Gateway is null).ToList();
-        var connected = route.GetAddresses(index).Select(a => IpPrefix.Subnet(a.Address, a.PrefixLength)).ToHashSet();
-        foreach (var stale in current.Where(r => !desired.Contains(r.Destination) && !connected.Contains(r.Destination) && !IsKernelOwn(r.Destination)))
+        foreach (var stale in plan.RoutesToDelete)
         {
             route.DeleteRoute(stale);
         }
-        foreach (var net in desired.Where(d => !current.Any(r => r.Destination.Equals(d))))
-        {
-            route.AddRoute(new RtRoute(net, index));
-        }
-    }
-
-    /// <summary>
-    /// Host routes to <paramref name="hosts"/> through the machine's own default route, marked with
-    /// <see cref="BypassMetric"/>; stale ones of ours are deleted. Only hosts the default route would carry need one:
-    /// the split halves (/1) through the mesh beat nothing more specific than a default route.
-    /// </summary>
-    private void ReconcileBypassRoutes(int meshIndex, IReadOnlyList<IPAddress> hosts)
-    {
-        var all = route.GetRoutes();
-        var current = all.Where(r => r.Metric == BypassMetric && r.Destination.PrefixLength is 32 or 128).ToList();
-        var theirs = all.Where(r => r.OutInterfaceIndex != meshIndex && r.Metric != BypassMetric && r.Table == RtNetlinkConstants.RT_TABLE_MAIN).ToList();
-        var desired = new List<RtRoute>();
-        foreach (var host in hosts)
-        {
-            var best = theirs.Where(r => r.Destination.BaseAddress.AddressFamily == host.AddressFamily && r.Destination.Contains(host))
-                .OrderByDescending(r => r.Destination.PrefixLength).ThenBy(r => r.Metric ?? 0).FirstOrDefault();
-            if (best is { Destination.PrefixLength: 0 })
-            {
-                desired.Add(new RtRoute(new IPNetwork(host, host.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128),
-                    best.OutInterfaceIndex, RtNetlinkConstants.RT_TABLE_MAIN, best.Gateway, BypassMetric));
-            }
-        }
-        foreach (var stale in current.Where(c => !desired.Any(d => Same(c, d))))
-        {
-            route.DeleteRoute(stale);
-        }
-        foreach (var add in desired.Where(d => !current.Any(c => Same(c, d))))
+        foreach (var add in plan.RoutesToAdd)
         {
             route.AddRoute(add);
         }
-        static bool Same(RtRoute a, RtRoute b) =>
-            a.Destination.Equals(b.Destination) && a.OutInterfaceIndex == b.OutInterfaceIndex && Equals(a.Gateway, b.Gateway);
     }
-
-    private static bool IsKernelOwn(IPNetwork n) =>
-        n.BaseAddress.IsIPv6LinkLocal || n.BaseAddress.IsIPv6Multicast || (n.BaseAddress.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 && n.PrefixLength == 8);
 
     private void WriteHosts(string network, IReadOnlyList<(string Name, IPAddress Address)> names)
     {

@@ -1,6 +1,7 @@
 using System.Security.Cryptography.X509Certificates;
 using Appliance.Agent.State;
 using Appliance.Contracts.Api;
+using Appliance.Contracts.Mesh;
 using Appliance.Mqtt.Client;
 using Appliance.Mqtt.Packets;
 using Appliance.Mqtt.Transport;
@@ -9,14 +10,20 @@ namespace Appliance.Agent.Mesh;
 
 /// <summary>
 /// `appliance-agent run`: restores the last applied state at once (the server may be down), then follows the
-/// server's signed updates over MQTT, persisting each new state before applying it. Reconnects by itself.
+/// server's signed updates over MQTT, persisting each new state before applying it. Reconnects by itself. Every wait
+/// of its loops (reports, housekeeping, firewall repair, state check, broker retries) is on <paramref name="clock"/>,
+/// and its broker client comes from <paramref name="clients"/>, so tests run it on a fake clock without a broker.
 /// </summary>
-public sealed partial class MeshDaemon(StateStore store, MeshApplier applier, TextWriter log, TimeProvider? clock = null)
+public sealed partial class MeshDaemon(StateStore store, MeshApplier applier, TextWriter log, TimeProvider? clock = null, IMqttClientFactory? clients = null)
 {
+    // What a node sends to ask for a snapshot: the topic says it all.
+    private static readonly byte[] ResyncRequest = "{}"u8.ToArray();
+
     private readonly SemaphoreSlim _applying = new(1, 1);
     private NodeConfigDto? _current;
     private (DateTime, long) _desiredStamp;
     private readonly TimeProvider _clock = clock ?? TimeProvider.System;
+    private readonly IMqttClientFactory _clients = clients ?? MqttClientFactory.Default;
 
     public async Task<int> RunAsync(CancellationToken ct)
     {
@@ -55,18 +62,18 @@ public sealed partial class MeshDaemon(StateStore store, MeshApplier applier, Te
     private async Task FollowServerAsync(AgentState state, CancellationToken background, CancellationToken ct)
     {
         var gate = new MeshUpdateGate(Convert.FromBase64String(state.SigningKey!), state.NodeId);
-        await using var client = new MqttClient(ClientOptions(state));
+        await using var client = _clients.Create(ClientOptions(state));
         client.ConnectionChanged += up =>
         {
             log.WriteLine(up ? "connected to the broker; asking for a snapshot" : "lost the broker; keeping the current state and retrying");
             if (up)
             {
-                _ = client.PublishAsync(ResyncTopic(state), "{}", MqttQos.AtLeastOnce).AsTask();
+                _ = client.PublishAsync(MeshTopics.Resync(state.NodeId), ResyncRequest, MqttQos.AtLeastOnce).AsTask();
             }
         };
         await ConnectUntilUpAsync(client, state, ct);
-        await client.SubscribeAsync($"appliance/v1/node/{state.NodeId}/mesh", MqttQos.AtLeastOnce, ct);
-        await client.PublishAsync(ResyncTopic(state), "{}", MqttQos.AtLeastOnce, cancellationToken: ct);
+        await client.SubscribeAsync(MeshTopics.Updates(state.NodeId), MqttQos.AtLeastOnce, ct);
+        await client.PublishAsync(MeshTopics.Resync(state.NodeId), ResyncRequest, MqttQos.AtLeastOnce, cancellationToken: ct);
         using var reporting = CancellationTokenSource.CreateLinkedTokenSource(background);
         var reporter = ReportLoopAsync(client, state, () => _current, reporting.Token);
         var check = new MeshStateCheck(_clock, StateCheckAfter);
@@ -102,7 +109,7 @@ public sealed partial class MeshDaemon(StateStore store, MeshApplier applier, Te
                         break;
                     case MeshUpdateOutcome.NeedsSnapshot:
                         log.WriteLine($"{reason}; asking for a snapshot");
-                        await client.PublishAsync(ResyncTopic(state), "{}", MqttQos.AtLeastOnce, cancellationToken: ct);
+                        await client.PublishAsync(MeshTopics.Resync(state.NodeId), ResyncRequest, MqttQos.AtLeastOnce, cancellationToken: ct);
                         break;
                     case MeshUpdateOutcome.Rejected:
                         log.WriteLine($"rejected a message ({gate.Rejected} so far): {reason}");
@@ -125,7 +132,7 @@ public sealed partial class MeshDaemon(StateStore store, MeshApplier applier, Te
     /// <summary>Interval between status reports (liveness); a change of port or endpoints is reported at the next tick.</summary>
     public TimeSpan ReportInterval { get; init; } = TimeSpan.FromSeconds(30);
 
-    private async Task ReportLoopAsync(MqttClient client, AgentState state, Func<NodeConfigDto?> applied, CancellationToken ct)
+    private async Task ReportLoopAsync(IMqttClient client, AgentState state, Func<NodeConfigDto?> applied, CancellationToken ct)
     {
         string? last = null;
         var sinceFull = ReportInterval; // the first report goes out as soon as we are connected
@@ -143,16 +150,16 @@ public sealed partial class MeshDaemon(StateStore store, MeshApplier applier, Te
                     AgentVersion = Commands.JoinCommand.AgentVersion,
                     ExtClients = ExtClientReports(applied(), device),
                 };
-                var json = System.Text.Json.JsonSerializer.Serialize(report, Contracts.ApplianceJsonContext.Default.NodeReport);
+                var json = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(report, Contracts.ApplianceJsonContext.Default.NodeReport);
                 // Report at once when something changed, and at the interval to say we are alive.
                 var facts = $"{report.ListenPort}|{string.Join(",", report.Endpoints)}|{report.AppliedVersion}";
                 if (client.IsConnected && (facts != last || sinceFull >= ReportInterval))
                 {
-                    await client.PublishAsync($"appliance/v1/report/{state.NodeId}/status", json, MqttQos.AtMostOnce, cancellationToken: ct);
+                    await client.PublishAsync(MeshTopics.Status(state.NodeId), json, MqttQos.AtMostOnce, cancellationToken: ct);
                     last = facts;
                     sinceFull = TimeSpan.Zero;
                 }
-                await Task.Delay(tick, ct);
+                await Task.Delay(tick, _clock, ct);
                 sinceFull += tick;
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -162,7 +169,7 @@ public sealed partial class MeshDaemon(StateStore store, MeshApplier applier, Te
             catch (Exception e) when (e is not OutOfMemoryException)
             {
                 log.WriteLine($"status report failed: {e.Message}");
-                await Task.Delay(tick, CancellationToken.None);
+                await Task.Delay(tick, _clock, CancellationToken.None);
             }
         }
     }
@@ -193,10 +200,17 @@ public sealed partial class MeshDaemon(StateStore store, MeshApplier applier, Te
                 if (DesiredStamp() is var stamp && stamp != _desiredStamp)
                 {
                     _desiredStamp = stamp;
-                    if (TryLoadPulled() is { } pulled && MeshStateCheck.ShouldTake(_current, pulled))
+                    if (TryLoadPulled() is { } pulled)
                     {
-                        _current = pulled;
-                        await ApplyLoggedAsync(state, pulled, "picked up a pulled config", ct);
+                        if (MeshStateCheck.ShouldTake(_current, pulled))
+                        {
+                            _current = pulled;
+                            await ApplyLoggedAsync(state, pulled, "picked up a pulled config", ct);
+                        }
+                        else
+                        {
+                            log.WriteLine($"ignoring a pulled config: v{pulled.Version} is not newer than v{_current!.Version}");
+                        }
                     }
                 }
                 if (_current is { } config && MeshTranslator.NextExpiry(config, checkedAt) is { } due && due <= now)
@@ -340,7 +354,7 @@ public sealed partial class MeshDaemon(StateStore store, MeshApplier applier, Te
         return reports;
     }
 
-    private async Task ConnectUntilUpAsync(MqttClient client, AgentState state, CancellationToken ct)
+    private async Task ConnectUntilUpAsync(IMqttClient client, AgentState state, CancellationToken ct)
     {
         var delay = TimeSpan.FromMilliseconds(500);
         while (true)
@@ -353,13 +367,11 @@ public sealed partial class MeshDaemon(StateStore store, MeshApplier applier, Te
             catch (Exception e) when (e is not OperationCanceledException && !ct.IsCancellationRequested)
             {
                 log.WriteLine($"cannot reach the broker at {state.MqttUrl} ({e.Message}); retrying in {delay.TotalSeconds:0.#} s");
-                await Task.Delay(delay + TimeSpan.FromMilliseconds(Random.Shared.Next(0, 250)), ct);
+                await Task.Delay(delay + TimeSpan.FromMilliseconds(Random.Shared.Next(0, 250)), _clock, ct);
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
             }
         }
     }
-
-    private static string ResyncTopic(AgentState state) => $"appliance/v1/report/{state.NodeId}/resync";
 
     private static MqttClientOptions ClientOptions(AgentState state)
     {

@@ -1,7 +1,7 @@
 namespace Appliance.Contracts.Mesh;
 
 /// <summary>
-/// What a node tells the server about itself on <c>appliance/v1/report/&lt;id&gt;/status</c>: that it is alive, and
+/// What a node tells the server about itself on <see cref="MeshTopics.Status"/>: that it is alive, and
 /// the local facts the server cannot know (its listen port as the device has it, the addresses it can be reached at).
 /// The broker's ACL makes the topic's node id trustworthy.
 /// </summary>

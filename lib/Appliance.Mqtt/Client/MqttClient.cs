@@ -11,7 +11,7 @@ namespace Appliance.Mqtt.Client;
 /// renewed after a reconnect, keepalive, last will, and automatic reconnect with exponential backoff and jitter.
 /// No call waits on the network except the awaitables that say so (ConnectAsync, SubscribeAsync, QoS 1 PublishAsync).
 /// </summary>
-public sealed class MqttClient : IAsyncDisposable
+public sealed class MqttClient : IMqttClient
 {
     private readonly MqttClientOptions _options;
     private readonly IMqttTransport _transport;

@@ -13,31 +13,33 @@ namespace Appliance.Broker.Mosquitto;
 public sealed record MosquittoAccountPlan(IReadOnlyList<MosquittoUser> Users, IReadOnlyList<string> Removed, IReadOnlyList<string> NodesWithoutLogin)
 {
     /// <param name="current">The accounts in the files now.</param>
-    /// <param name="nodeNetworks">Every node the server knows: node id to its network.</param>
+    /// <param name="nodeAcls">Every node the server knows: node id to the ACL the server gives it.</param>
     /// <param name="serverUser">The server's own account name.</param>
     /// <param name="serverPassword">Its password: the existing hash is kept when it still matches.</param>
+    /// <param name="serverAcl">The ACL of the server's own account.</param>
     public static MosquittoAccountPlan Reconcile(
-        IEnumerable<MosquittoUser> current, IReadOnlyDictionary<string, string> nodeNetworks, string serverUser, string serverPassword, int hashIterations = MosquittoPasswordHash.DefaultIterations)
+        IEnumerable<MosquittoUser> current, IReadOnlyDictionary<string, MqttTopicAcl> nodeAcls, string serverUser, string serverPassword, MqttTopicAcl serverAcl,
+        int hashIterations = MosquittoPasswordHash.DefaultIterations)
     {
         var byName = current.ToDictionary(u => u.Name, StringComparer.Ordinal);
         var serverHash = byName.TryGetValue(serverUser, out var existing) && MosquittoPasswordHash.Verify(serverPassword, existing.PasswordHash)
             ? existing.PasswordHash
             : MosquittoPasswordHash.Create(serverPassword, hashIterations);
-        var users = new List<MosquittoUser> { new(serverUser, serverHash, MqttTopicAcl.ForServer()) };
+        var users = new List<MosquittoUser> { new(serverUser, serverHash, serverAcl) };
         var removed = new List<string>();
         foreach (var u in byName.Values.Where(u => u.Name != serverUser).OrderBy(u => u.Name, StringComparer.Ordinal))
         {
-            if (nodeNetworks.TryGetValue(u.Name, out var network))
+            if (nodeAcls.TryGetValue(u.Name, out var acl))
             {
-                // The hash stays; the ACL is rebuilt, so a policy change reaches every node on the next start.
-                users.Add(u with { Acl = MqttTopicAcl.ForNode(u.Name, [network]) });
+                // The hash stays; the ACL is the server's, so a policy change reaches every node on the next start.
+                users.Add(u with { Acl = acl });
             }
             else
             {
                 removed.Add(u.Name);
             }
         }
-        var missing = nodeNetworks.Keys.Where(id => !byName.ContainsKey(id)).Order(StringComparer.Ordinal).ToList();
+        var missing = nodeAcls.Keys.Where(id => !byName.ContainsKey(id)).Order(StringComparer.Ordinal).ToList();
         return new MosquittoAccountPlan(users, removed, missing);
     }
 }

@@ -1,4 +1,5 @@
 using Appliance.Contracts.Api;
+using Appliance.Server.Domain;
 using Appliance.Server.Services;
 using Microsoft.Net.Http.Headers;
 
@@ -35,7 +36,7 @@ public static class ExtClientEndpoints
         {
             if (format is not (null or "png" or "svg"))
             {
-                throw ApiException.Invalid("format", "must be png (the default) or svg");
+                throw DomainException.Invalid("format", "must be png (the default) or svg");
             }
             var (fileName, text) = await svc.ConfigAsync(id, ct);
             var stem = Path.GetFileNameWithoutExtension(fileName);

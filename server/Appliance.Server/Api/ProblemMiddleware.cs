@@ -1,10 +1,11 @@
 using System.Text.Json;
+using Appliance.Server.Domain;
 using Appliance.Server.Ipam;
 using Microsoft.AspNetCore.WebUtilities;
 
 namespace Appliance.Server.Api;
 
-/// <summary>Turns refused requests into RFC 9457 problem+json; unexpected failures become a 500 without internals.</summary>
+/// <summary>Turns refused requests (<see cref="DomainException"/>, bad bodies) into RFC 9457 problem+json; unexpected failures become a 500 without internals.</summary>
 public sealed class ProblemMiddleware(RequestDelegate next, ILogger<ProblemMiddleware> logger)
 {
     public async Task InvokeAsync(HttpContext context)
@@ -21,9 +22,10 @@ public sealed class ProblemMiddleware(RequestDelegate next, ILogger<ProblemMiddl
                 await WriteAsync(context, status, ReasonPhrases.GetReasonPhrase(status), EmptyDetail(context, status), null, allow);
             }
         }
-        catch (ApiException e)
+        catch (DomainException e)
         {
-            await WriteAsync(context, e.Status, e.Title, e.Message, e.Errors);
+            var (status, title) = StatusOf(e.Kind);
+            await WriteAsync(context, status, title, e.Message, e.Errors);
         }
         catch (IpamExhaustedException e)
         {
@@ -46,6 +48,15 @@ public sealed class ProblemMiddleware(RequestDelegate next, ILogger<ProblemMiddl
             await WriteAsync(context, StatusCodes.Status500InternalServerError, "Internal error", "the server failed to handle the request; see its log", null);
         }
     }
+
+    /// <summary>The HTTP status and problem title of a refusal by the server's rules.</summary>
+    public static (int Status, string Title) StatusOf(DomainErrorKind kind) => kind switch
+    {
+        DomainErrorKind.NotFound => (StatusCodes.Status404NotFound, "Not found"),
+        DomainErrorKind.Conflict => (StatusCodes.Status409Conflict, "Conflict"),
+        DomainErrorKind.Forbidden => (StatusCodes.Status403Forbidden, "Forbidden"),
+        _ => (StatusCodes.Status400BadRequest, "Invalid request"),
+    };
 
     private static string EmptyDetail(HttpContext context, int status) => status switch
     {

@@ -47,7 +47,7 @@ public static class AdminCommands
             try
             {
                 using var client = AdminClient.Create(pr.GetValue(Server), pr.GetValue(Token), pr.GetValue(Fingerprint),
-                    Path.GetFullPath(pr.GetValue(dataDir) ?? Hosting.ServerContext.DefaultDataDir));
+                    Path.GetFullPath(pr.GetValue(dataDir) ?? Configuration.ServerOptions.DefaultDataDir));
                 await body(pr, client, pr.GetValue(Json));
                 return 0;
             }

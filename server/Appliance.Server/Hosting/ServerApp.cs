@@ -2,6 +2,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Threading.RateLimiting;
 using Appliance.Contracts;
 using Appliance.Server.Api;
+using Appliance.Server.Configuration;
 using Appliance.Server.Mqtt;
 using Appliance.Server.Security;
 using Appliance.Server.Services;
@@ -25,7 +26,7 @@ public static class ServerApp
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource
         {
-            InitialData = new Dictionary<string, string?> { ["urls"] = ServerContext.DefaultUrls, ["DataDir"] = ServerContext.DefaultDataDir },
+            InitialData = new Dictionary<string, string?> { ["urls"] = ServerOptions.DefaultUrls, ["DataDir"] = ServerOptions.DefaultDataDir },
         });
         var configFile = commandLine.TryGetValue("Config", out var c) && c is not null ? c : Environment.GetEnvironmentVariable("APPLIANCE_CONFIG");
         if (!string.IsNullOrEmpty(configFile))
@@ -45,7 +46,16 @@ public static class ServerApp
 
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton<ServerContext>();
+        // Composition at the edge: the options parsed once, what start-up makes registered one by one; each service
+        // takes the narrow things it uses.
+        services.AddSingleton(sp => ServerOptions.Parse(sp.GetRequiredService<IConfiguration>()));
+        services.AddSingleton(sp => ServerStartup.Open(sp.GetRequiredService<ServerOptions>(), sp.GetRequiredService<ILogger<ServerStartup>>(),
+            sp.GetRequiredService<TimeProvider>().GetUtcNow()));
+        services.AddSingleton(sp => sp.GetRequiredService<ServerStartup>().Store);
+        services.AddSingleton(sp => sp.GetRequiredService<ServerStartup>().Tls);
+        services.AddSingleton(sp => sp.GetRequiredService<ServerStartup>().AdminToken);
+        services.AddSingleton(sp => sp.GetRequiredService<ServerStartup>().SigningKeys);
+        services.AddSingleton(sp => sp.GetRequiredService<ServerStartup>().Identity);
         services.AddSingleton<NetworkService>();
         services.AddSingleton<EnrollmentKeyService>();
         services.AddSingleton<JoinService>();
@@ -57,16 +67,14 @@ public static class ServerApp
         services.AddMeshBus();
         services.AddSingleton(sp =>
         {
-            var context = sp.GetRequiredService<ServerContext>();
-            var publisher = new Mesh.MeshPublisher(context.Store, sp.GetRequiredService<IMeshBus>(), context.SigningKeys,
-                new Mesh.MeshSettings(context.ServerId, context.DnsSuffix), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<Mesh.MeshPublisher>>());
+            var publisher = ActivatorUtilities.CreateInstance<Mesh.MeshPublisher>(sp);
             // The store hands it what every committed write changed.
-            context.Store.AddChangeSink(publisher);
+            sp.GetRequiredService<Store.IApplianceStore>().AddChangeSink(publisher);
             return publisher;
         });
         services.AddHostedService(sp => sp.GetRequiredService<Mesh.MeshPublisher>());
         services.AddHostedService<NodeReportListener>();
-        services.AddSingleton(sp => new Mesh.ExtClientExpiryWatcher(sp.GetRequiredService<ServerContext>().Store, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<Mesh.ExtClientExpiryWatcher>>()));
+        services.AddSingleton<Mesh.ExtClientExpiryWatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<Mesh.ExtClientExpiryWatcher>());
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ApplianceJsonContext.Default));
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
@@ -113,7 +121,7 @@ public static class ServerApp
             kestrel.Limits.MaxRequestBodySize = RequestBodyLimits.Json;
             kestrel.ConfigureHttpsDefaults(https =>
             {
-                var certs = kestrel.ApplicationServices.GetRequiredService<ServerContext>().Certificates
+                var certs = kestrel.ApplicationServices.GetRequiredService<ServerTls>().Certificates
                     ?? throw new InvalidOperationException("https requested but no certificate was made");
                 https.ServerCertificate = certs.Server;
                 // Send the CA along so devices can check the chain against the fingerprint they pinned.
@@ -135,7 +143,7 @@ public static class ServerApp
         app.MapGet("/healthz", () => TypedResults.Ok(new HealthDto("ok"))).AllowAnonymous().WithTags("Health");
         app.MapOpenApi().AllowAnonymous();
         // The CA certificate is public: devices fetch it and check it against the fingerprint in their join token.
-        app.MapGet("/" + Crypto.CertificatePin.CaPath, (ServerContext ctx) => ctx.Certificates is { } c
+        app.MapGet("/" + Crypto.CertificatePin.CaPath, (ServerTls tls) => tls.Certificates is { } c
                 ? Results.Text(c.Ca.ExportCertificatePem(), "application/x-pem-file")
                 : Results.NotFound())
             .AllowAnonymous().WithTags("Health").ExcludeFromDescription();
@@ -154,13 +162,14 @@ public static class ServerApp
         return app;
     }
 
-    /// <summary>Makes the data dir, store, certificates and admin token now, so problems show at start.</summary>
-    public static ServerContext Initialize(WebApplication app)
+    /// <summary>Parses the options and makes the data dir, store, certificates, admin token, signing key and server id now, so problems show at start.</summary>
+    public static ServerStartup Initialize(WebApplication app)
     {
-        var context = app.Services.GetRequiredService<ServerContext>();
+        var options = app.Services.GetRequiredService<ServerOptions>();
+        var startup = app.Services.GetRequiredService<ServerStartup>();
         app.Logger.LogInformation("data dir {DataDir}; join tokens point devices at {PublicUrl}{Pin}",
-            context.DataDir, context.PublicUrl, context.TokenFingerprint is { } fp ? $" (CA fingerprint {fp})" : " (plain http, no certificate pin)");
-        return context;
+            options.DataDir, options.PublicUrl, startup.Tls.TokenFingerprint is { } fp ? $" (CA fingerprint {fp})" : " (plain http, no certificate pin)");
+        return startup;
     }
 }
 

@@ -4,9 +4,8 @@ using Appliance.Server.Store;
 namespace Appliance.Server.Mesh;
 
 /// <summary>
-/// Publishes ext-client expiries: when a client's expiry passes, its published flag is written, and that write's change
-/// set (the store's: one version per network, the client as committed) sends the gateway a delta with the client
-/// disabled (and, in routing mode, every member loses its address). The gateway also
+/// Publishes ext-client expiries: when a client's expiry passes, its network's version is bumped once so the gateway
+/// is sent a delta with the client disabled (and, in routing mode, every member loses its address). The gateway also
 /// enforces the expiry itself, so this only has to be prompt, not exact; it sleeps until the next expiry (at most a
 /// minute) and is woken early when a client is created or its expiry changes.
 /// </summary>
@@ -19,19 +18,21 @@ public sealed class ExtClientExpiryWatcher(IApplianceStore store, TimeProvider c
     /// <summary>An expiry was set or changed: look again now.</summary>
     public void Poke() => _poke.Writer.TryWrite(true);
 
-    /// <summary>Marks every client whose expiry passed as published; returns their networks and the next expiry.</summary>
+    /// <summary>Bumps the version of every network with a client whose expiry passed unpublished; returns them and the next expiry.</summary>
     public async Task<(List<string> Networks, DateTimeOffset? Next)> PublishDueAsync(CancellationToken ct)
     {
         var now = clock.GetUtcNow();
-        return await store.WriteAsync(s =>
+        var (networks, next) = await store.WriteAsync(s =>
         {
             var due = s.ListUnpublishedExpiries(now);
             foreach (var c in due)
             {
                 s.UpdateExtClient(c with { ExpiryPublished = true });
             }
+            // The store records each client's change and moves its network's version once; the mesh hears it on commit.
             return (due.Select(c => c.Network).Distinct(StringComparer.Ordinal).ToList(), s.NextUnpublishedExpiry());
         }, ct);
+        return (networks, next);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -52,8 +53,9 @@ public sealed class ExtClientExpiryWatcher(IApplianceStore store, TimeProvider c
             {
                 logger.LogError(e, "publishing ext-client expiries failed; retrying in {Seconds} s", MaxSleep.TotalSeconds);
             }
-            using var wait = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-            wait.CancelAfter(sleep);
+            // The sleep runs on the server's clock, like the expiries it waits for.
+            using var sleeping = new CancellationTokenSource(sleep, clock);
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, sleeping.Token);
             try
             {
                 await _poke.Reader.WaitToReadAsync(wait.Token);

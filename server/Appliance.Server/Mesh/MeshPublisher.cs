@@ -7,6 +7,7 @@ using Appliance.Contracts.Mesh;
 using Appliance.Crypto;
 using Appliance.Mqtt.Client;
 using Appliance.Mqtt.Packets;
+using Appliance.Server.Configuration;
 using Appliance.Server.Mqtt;
 using Appliance.Server.Security;
 using Appliance.Server.Store;
@@ -26,7 +27,7 @@ public sealed class MeshPublisher : BackgroundService, IStoreChangeSink
     private readonly IApplianceStore _store;
     private readonly NetworkViews _views;
     private readonly SigningKeyRing _signingKeys;
-    private readonly MeshSettings _settings;
+    private readonly ServerIdentity _identity;
     private readonly IMeshBus _bus;
     private readonly TimeProvider _clock;
     private readonly ILogger<MeshPublisher> _logger;
@@ -40,12 +41,10 @@ public sealed class MeshPublisher : BackgroundService, IStoreChangeSink
     private byte[]? _sealKey;
     private long _updates, _snapshots, _bytes, _rounds, _queued, _done, _refused, _deltasAsSnapshots, _computeTicks;
 
-    public MeshPublisher(IApplianceStore store, IMeshBus bus, SigningKeyRing signingKeys, MeshSettings settings, TimeProvider clock, ILogger<MeshPublisher> logger)
+    public MeshPublisher(IApplianceStore store, SigningKeyRing signingKeys, ServerIdentity identity, ServerOptions options, IMeshBus bus, TimeProvider clock, ILogger<MeshPublisher> logger)
     {
-        _store = store;
-        _views = new NetworkViews(store, settings);
-        _signingKeys = signingKeys;
-        _settings = settings;
+        (_store, _signingKeys, _identity) = (store, signingKeys, identity);
+        _views = new NetworkViews(store, options.DnsSuffix);
         _bus = bus;
         _clock = clock;
         _logger = logger;
@@ -311,7 +310,7 @@ public sealed class MeshPublisher : BackgroundService, IStoreChangeSink
 
     // Every update names the server it comes from (with the network's epoch, its lineage).
     private byte[] Seal(MeshUpdate update) =>
-        SignedEnvelope.Seal(_sealKey ??= _signingKeys.PrivateKey, JsonSerializer.SerializeToUtf8Bytes(update with { ServerId = _settings.ServerId }, ApplianceJsonContext.Default.MeshUpdate));
+        SignedEnvelope.Seal(_sealKey ??= _signingKeys.PrivateKey, JsonSerializer.SerializeToUtf8Bytes(update with { ServerId = _identity.Id }, ApplianceJsonContext.Default.MeshUpdate));
 
     // Every node of the store gets the announcement (a node offline now finds it queued in its persistent session, or
     // fetches the chain over HTTPS); the shared snapshot parts sealed with the old key are sealed again when next asked for.

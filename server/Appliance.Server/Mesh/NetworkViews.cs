@@ -9,7 +9,7 @@ namespace Appliance.Server.Mesh;
 /// record by record. Only when a set cannot be applied by itself (the network's own settings changed, a version went
 /// missing) is the network read again. Touched only by the publishing loop.
 /// </summary>
-public sealed class NetworkViews(IApplianceStore store, MeshSettings settings)
+public sealed class NetworkViews(IApplianceStore store, string? dnsSuffix)
 {
     private readonly Dictionary<string, NetworkView> _views = new(StringComparer.Ordinal);
     private long _computeTicks, _reloads;
@@ -98,6 +98,6 @@ public sealed class NetworkViews(IApplianceStore store, MeshSettings settings)
         store.ReadAsync(s =>
         {
             var net = s.FindNetwork(network);
-            return net is null ? null : NetworkView.Build(NetworkState.Load(s, net, settings.DnsSuffix), previous);
+            return net is null ? null : NetworkView.Build(NetworkState.Load(s, net, dnsSuffix), previous);
         }, ct);
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using Appliance.Broker;
-using Appliance.Server.Hosting;
+using Appliance.Server.Configuration;
+using Appliance.Server.Security;
 
 namespace Appliance.Server.Mqtt;
 
@@ -13,22 +14,22 @@ public sealed class BrokerHost : IHostedService, IAsyncDisposable
 {
     public const int DefaultPort = 8883;
     private readonly ILogger<BrokerHost> _logger;
-    private readonly ServerContext _context;
+    private readonly ServerOptions _options;
     private readonly MqttSettings _settings;
 
-    public BrokerHost(ServerContext context, MqttSettings settings, NodeMqttAuthenticator authenticator, IConfiguration configuration, ILogger<BrokerHost> logger)
+    public BrokerHost(ServerOptions serverOptions, ServerTls tls, MqttSettings settings, NodeMqttAuthenticator authenticator, IConfiguration configuration, ILogger<BrokerHost> logger)
     {
         _logger = logger;
-        _context = context;
+        _options = serverOptions;
         _settings = settings;
         Enabled = settings.Enabled;
-        var url = configuration["Mqtt:Url"] is { Length: > 0 } u ? u : DefaultUrl(context);
+        var url = configuration["Mqtt:Url"] is { Length: > 0 } u ? u : DefaultUrl(serverOptions, tls);
         Url = new Uri(url);
         if (Url.Scheme is not ("mqtt" or "mqtts"))
         {
             throw new InvalidOperationException($"Mqtt:Url '{url}' must start with mqtt:// or mqtts://");
         }
-        if (Url.Scheme == "mqtts" && context.Certificates is null)
+        if (Url.Scheme == "mqtts" && tls.Certificates is null)
         {
             throw new InvalidOperationException("Mqtt:Url asks for mqtts:// but the server has no certificate (it serves plain http)");
         }
@@ -44,7 +45,7 @@ public sealed class BrokerHost : IHostedService, IAsyncDisposable
         };
         var address = Url.Host is "0.0.0.0" or "*" ? IPAddress.Any : Url.Host is "[::]" ? IPAddress.IPv6Any : IPAddress.Parse(Url.Host.Trim('[', ']'));
         options.Listeners.Add(new MqttBrokerListenerOptions(new IPEndPoint(address, Url.Port < 0 ? DefaultPort : Url.Port),
-            Url.Scheme == "mqtts" ? context.Certificates!.Server : null));
+            Url.Scheme == "mqtts" ? tls.Certificates!.Server : null));
         Broker = new MqttBroker(options, authenticator);
     }
 
@@ -61,7 +62,7 @@ public sealed class BrokerHost : IHostedService, IAsyncDisposable
     /// <summary>The broker URL devices use: <c>Mqtt:PublicUrl</c>, else the server's public host with the bound port.</summary>
     public string? PublicUrl =>
         !Enabled ? null
-        : _settings.PublicUrl ?? $"{Url.Scheme}://{new Uri(_context.PublicUrl).Host}:{BoundUrl.Port}";
+        : _settings.PublicUrl ?? $"{Url.Scheme}://{new Uri(_options.PublicUrl).Host}:{BoundUrl.Port}";
 
     /// <summary>
     /// <c>Mqtt:ConnectionsPerSecondPerAddress</c>: new broker connections accepted per second from one source address
@@ -84,10 +85,10 @@ public sealed class BrokerHost : IHostedService, IAsyncDisposable
 
     public const int DefaultConnectionsPerSecondPerAddress = 50;
 
-    private static string DefaultUrl(ServerContext context)
+    private static string DefaultUrl(ServerOptions options, ServerTls tls)
     {
-        var api = new Uri(context.Urls[0].Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal));
-        return $"{(context.Certificates is null ? "mqtt" : "mqtts")}://{api.Host}:{DefaultPort}";
+        var api = new Uri(options.Urls[0].Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal));
+        return $"{(tls.Certificates is null ? "mqtt" : "mqtts")}://{api.Host}:{DefaultPort}";
     }
 
     public async Task StartAsync(CancellationToken cancellationToken)

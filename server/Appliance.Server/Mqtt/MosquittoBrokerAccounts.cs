@@ -1,21 +1,22 @@
 using Appliance.Broker;
 using Appliance.Broker.Mosquitto;
 using Appliance.Contracts;
-using Appliance.Server.Hosting;
+using Appliance.Server.Configuration;
 using Appliance.Server.Security;
+using Appliance.Server.Store;
 
 namespace Appliance.Server.Mqtt;
 
 /// <summary>
 /// Keeps an external Mosquitto's password and ACL files in step with the store: the server's own account, and one
-/// account per node with <see cref="MqttTopicAcl.ForNode"/> (the embedded broker's policy). Files are written
+/// account per node with <see cref="MeshBrokerAcl.ForNode"/> (the embedded broker's policy). Files are written
 /// atomically and Mosquitto is sent SIGHUP. If only the signal fails the files are still right, so that is a warning.
 /// </summary>
 public sealed class MosquittoBrokerAccounts : IBrokerAccounts
 {
     public const string SecretFileName = "mosquitto-server.secret";
 
-    private readonly ServerContext _context;
+    private readonly IApplianceStore _store;
     private readonly MosquittoSettings _settings;
     private readonly ILogger<MosquittoBrokerAccounts> _logger;
     private readonly MosquittoProvisioner _provisioner;
@@ -24,9 +25,9 @@ public sealed class MosquittoBrokerAccounts : IBrokerAccounts
     private readonly SemaphoreSlim _gate = new(1, 1);
     private bool _loaded;
 
-    public MosquittoBrokerAccounts(ServerContext context, MqttSettings settings, ILogger<MosquittoBrokerAccounts> logger)
+    public MosquittoBrokerAccounts(IApplianceStore store, ServerOptions options, MqttSettings settings, ILogger<MosquittoBrokerAccounts> logger)
     {
-        _context = context;
+        _store = store;
         _settings = settings.Mosquitto ?? throw new InvalidOperationException("Mqtt:Broker is not mosquitto");
         _logger = logger;
         _provisioner = new MosquittoProvisioner(new MosquittoProvisionerOptions
@@ -36,7 +37,7 @@ public sealed class MosquittoBrokerAccounts : IBrokerAccounts
             PidFilePath = _settings.PidFile,
             ProcessId = _settings.Pid,
         });
-        ServerPassword = LoadOrCreateSecret(Path.Combine(context.DataDir, SecretFileName));
+        ServerPassword = LoadOrCreateSecret(Path.Combine(options.DataDir, SecretFileName));
     }
 
     /// <summary>The server's own account name.</summary>
@@ -58,8 +59,9 @@ public sealed class MosquittoBrokerAccounts : IBrokerAccounts
         try
         {
             await EnsureLoadedAsync(cancellationToken);
-            var nodes = await _context.Store.ReadAsync(s => s.ListNodes(null).ToDictionary(n => n.Id, n => n.Network, StringComparer.Ordinal), cancellationToken);
-            var plan = MosquittoAccountPlan.Reconcile(_provisioner.Users, nodes, ServerUser, ServerPassword);
+            var acls = await _store.ReadAsync(
+                s => s.ListNodes(null).ToDictionary(n => n.Id, n => MeshBrokerAcl.ForNode(n.Id, [n.Network]), StringComparer.Ordinal), cancellationToken);
+            var plan = MosquittoAccountPlan.Reconcile(_provisioner.Users, acls, ServerUser, ServerPassword, MeshBrokerAcl.ForServer());
             foreach (var gone in plan.Removed)
             {
                 _logger.LogInformation("mosquitto: removing the login of node {Node}, which no longer exists", gone);
@@ -83,7 +85,7 @@ public sealed class MosquittoBrokerAccounts : IBrokerAccounts
         {
             // Never write the files from an empty account list: that would log out every other node.
             await EnsureLoadedAsync(cancellationToken);
-            await ApplyAsync(() => _provisioner.SetUserAsync(nodeId, credential, MqttTopicAcl.ForNode(nodeId, [network]), cancellationToken));
+            await ApplyAsync(() => _provisioner.SetUserAsync(nodeId, credential, MeshBrokerAcl.ForNode(nodeId, [network]), cancellationToken));
         }
         finally
         {

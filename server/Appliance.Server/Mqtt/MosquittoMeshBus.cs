@@ -2,7 +2,7 @@ using Appliance.Mqtt.Client;
 using Appliance.Mqtt.Formatter;
 using Appliance.Mqtt.Packets;
 using Appliance.Mqtt.Transport;
-using Appliance.Server.Hosting;
+using Appliance.Server.Configuration;
 
 namespace Appliance.Server.Mqtt;
 
@@ -18,7 +18,7 @@ public sealed class MosquittoMeshBus : IMeshBus, IAsyncDisposable
 
     private readonly MosquittoSettings _settings;
     private readonly MqttSettings _mqtt;
-    private readonly ServerContext _context;
+    private readonly ServerOptions _options;
     private readonly MosquittoBrokerAccounts _accounts;
     private readonly ILogger<MosquittoMeshBus> _logger;
     private readonly List<Handler> _handlers = [];
@@ -30,11 +30,11 @@ public sealed class MosquittoMeshBus : IMeshBus, IAsyncDisposable
     private int _stopped;
     private long _publishFailures;
 
-    public MosquittoMeshBus(MqttSettings settings, ServerContext context, MosquittoBrokerAccounts accounts, ILogger<MosquittoMeshBus> logger)
+    public MosquittoMeshBus(MqttSettings settings, ServerOptions options, MosquittoBrokerAccounts accounts, ILogger<MosquittoMeshBus> logger)
     {
         _mqtt = settings;
         _settings = settings.Mosquitto ?? throw new InvalidOperationException("Mqtt:Broker is not mosquitto");
-        _context = context;
+        _options = options;
         _accounts = accounts;
         _logger = logger;
     }
@@ -44,7 +44,7 @@ public sealed class MosquittoMeshBus : IMeshBus, IAsyncDisposable
     public bool Enabled => true;
 
     /// <summary><c>Mqtt:PublicUrl</c>, else Mosquitto's URL with the host devices reach the server by.</summary>
-    public string DeviceUrl => _mqtt.PublicUrl ?? $"{_settings.Url.Scheme}://{new Uri(_context.PublicUrl).Host}:{_settings.Url.Port}";
+    public string DeviceUrl => _mqtt.PublicUrl ?? $"{_settings.Url.Scheme}://{new Uri(_options.PublicUrl).Host}:{_settings.Url.Port}";
 
     public bool IsConnected => _client?.IsConnected ?? false;
 

@@ -1,6 +1,6 @@
 using Appliance.Broker;
-using Appliance.Server.Hosting;
 using Appliance.Server.Security;
+using Appliance.Server.Store;
 
 namespace Appliance.Server.Mqtt;
 
@@ -9,7 +9,7 @@ namespace Appliance.Server.Mqtt;
 /// client id must be the node id too (so one node cannot take over another's session). Each node gets its own
 /// topics to read and its own report topics to write, nothing else.
 /// </summary>
-public sealed class NodeMqttAuthenticator(ServerContext context) : IMqttAuthenticator
+public sealed class NodeMqttAuthenticator(IApplianceStore store) : IMqttAuthenticator
 {
     public async ValueTask<MqttAuthResult> AuthenticateAsync(string clientId, string? userName, string? password, CancellationToken cancellationToken)
     {
@@ -25,11 +25,11 @@ public sealed class NodeMqttAuthenticator(ServerContext context) : IMqttAuthenti
         {
             return MqttAuthResult.Deny($"the password is not a node credential of '{userName}'");
         }
-        var node = await NodeCredentials.VerifyAsync(context.Store, password, cancellationToken);
+        var node = await NodeCredentials.VerifyAsync(store, password, cancellationToken);
         if (node is null)
         {
             return MqttAuthResult.Deny($"unknown node or wrong credential for '{userName}'");
         }
-        return MqttAuthResult.Allow(new MqttPrincipal("node " + node.Name + "." + node.Network, MqttTopicAcl.ForNode(node.Id, [node.Network])));
+        return MqttAuthResult.Allow(new MqttPrincipal("node " + node.Name + "." + node.Network, MeshBrokerAcl.ForNode(node.Id, [node.Network])));
     }
 }

@@ -1,7 +1,7 @@
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Appliance.Server.Api;
-using Appliance.Server.Hosting;
+using Appliance.Server.Store;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 
@@ -17,7 +17,8 @@ public sealed class BearerAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
-    ServerContext context,
+    AdminToken adminToken,
+    IApplianceStore store,
     AuthFailureLimiter failures)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
@@ -34,7 +35,7 @@ public sealed class BearerAuthenticationHandler(
             return AuthenticateResult.NoResult();
         }
         var token = header["Bearer ".Length..].Trim();
-        if (token.StartsWith(Secrets.AdminPrefix, StringComparison.Ordinal) && context.IsAdminToken(token))
+        if (token.StartsWith(Secrets.AdminPrefix, StringComparison.Ordinal) && adminToken.Matches(token))
         {
             return Success(new Claim(ClaimTypes.Role, AdminRole));
         }
@@ -44,7 +45,7 @@ public sealed class BearerAuthenticationHandler(
             // Checked before the store lookup: a source guessing credentials costs no more queries.
             return TooManyFailures(retryAfter);
         }
-        if (await NodeCredentials.VerifyAsync(context.Store, token, Context.RequestAborted) is { } node)
+        if (await NodeCredentials.VerifyAsync(store, token, Context.RequestAborted) is { } node)
         {
             return Success(new Claim(ClaimTypes.Role, NodeRole), new Claim(NodeIdClaim, node.Id));
         }

@@ -9,7 +9,7 @@ namespace Appliance.Server.Security;
 /// them lost) the server takes a new id, so agents treat its versions as a new lineage and accept its snapshots
 /// instead of comparing version numbers of two different histories.
 /// </summary>
-public static class ServerIdentity
+public sealed record ServerIdentity(string Id)
 {
     public const string FileName = "server.id";
     private const string Setting = "server_id";
@@ -17,14 +17,14 @@ public static class ServerIdentity
     public const string FirstStart = "first start";
 
     /// <summary>The server id, and why it was made now (null when it was kept): a first start, or a store that does not match the data dir.</summary>
-    public static (string Id, string? Made) LoadOrCreate(string dataDir, IApplianceStore store)
+    public static (ServerIdentity Identity, string? Made) LoadOrCreate(string dataDir, IApplianceStore store)
     {
         var path = Path.Combine(dataDir, FileName);
         var stored = store.ReadAsync(s => s.GetSetting(Setting)).GetAwaiter().GetResult();
         var file = File.Exists(path) ? File.ReadAllText(path).Trim() : null;
         if (stored is { Length: > 0 } && stored == file)
         {
-            return (stored, null);
+            return (new ServerIdentity(stored), null);
         }
         var why = (stored, file) switch
         {
@@ -36,6 +36,6 @@ public static class ServerIdentity
         var id = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
         store.WriteAsync(s => { s.SetSetting(Setting, id); return 0; }).GetAwaiter().GetResult();
         AtomicFile.Write(path, id + "\n", secret: true);
-        return (id, why);
+        return (new ServerIdentity(id), why);
     }
 }

@@ -2,70 +2,65 @@ using System.Net;
 using System.Net.Sockets;
 using Appliance.Contracts;
 using Appliance.Contracts.Api;
-using Appliance.Server.Api;
 using Appliance.Server.Domain;
-using Appliance.Server.Hosting;
+using Appliance.Server.Services.Validation;
+using Appliance.Server.Store;
 
 namespace Appliance.Server.Services;
 
 /// <summary>
-/// Custom names in a network's zone (A, AAAA, CNAME). They reach every member with the mesh state, so a change
-/// bumps the network version like any other.
+/// Custom names in a network's zone (A, AAAA, CNAME). They reach every member with the mesh state: the store records
+/// each change (and moves the network's version) like any other.
 /// </summary>
-public sealed class DnsEntryService(ServerContext context, TimeProvider clock)
+public sealed class DnsEntryService(IApplianceStore store, TimeProvider clock)
 {
     public static readonly IReadOnlyList<string> Types = ["A", "AAAA", "CNAME"];
 
     public Task<List<DnsEntryDto>> ListAsync(string network, CancellationToken ct) =>
-        context.Store.ReadAsync(s =>
+        store.ReadAsync(s =>
         {
-            _ = s.FindNetwork(network) ?? throw ApiException.NotFound($"network '{network}'");
+            _ = s.FindNetwork(network) ?? throw DomainException.NotFound($"network '{network}'");
             return s.ListDnsEntries(network).Select(d => d.ToDto()).ToList();
         }, ct);
 
-    public async Task<DnsEntryDto> CreateAsync(string network, CreateDnsEntryRequest request, CancellationToken ct)
+    public Task<DnsEntryDto> CreateAsync(string network, CreateDnsEntryRequest request, CancellationToken ct)
     {
         var errors = new ValidationErrors();
         var (name, type, value) = Validate(request, errors);
         errors.ThrowIfAny();
-        var created = await context.Store.WriteAsync(s =>
+        return store.WriteAsync(s =>
         {
-            _ = s.FindNetwork(network) ?? throw ApiException.NotFound($"network '{network}'");
+            _ = s.FindNetwork(network) ?? throw DomainException.NotFound($"network '{network}'");
             var existing = s.ListDnsEntries(network).Where(d => d.Name == name).ToList();
             if (existing.Count == 0 && s.NodeNames(network).Contains(name))
             {
-                throw ApiException.Conflict("name", $"'{name}' is already a node or ext client of network '{network}'");
+                throw DomainException.Conflict("name", $"'{name}' is already a node or ext client of network '{network}'");
             }
             if (existing.Any(d => d.Type == type && d.Value == value))
             {
-                throw ApiException.Conflict("name", $"'{name}' {type} {value} already exists");
+                throw DomainException.Conflict("name", $"'{name}' {type} {value} already exists");
             }
             // RFC 1034 3.6.2: a name with a CNAME has no other data.
             if (existing.Count > 0 && (type == "CNAME" || existing.Any(d => d.Type == "CNAME")))
             {
-                throw ApiException.Conflict("type", $"'{name}' already has {string.Join(", ", existing.Select(d => d.Type).Distinct())} records; a CNAME cannot share its name with other records");
+                throw DomainException.Conflict("type", $"'{name}' already has {string.Join(", ", existing.Select(d => d.Type).Distinct())} records; a CNAME cannot share its name with other records");
             }
             var record = new DnsEntryRecord("dns-" + Guid.NewGuid().ToString("N")[..16], network, name, type, value, clock.GetUtcNow());
             s.InsertDnsEntry(record);
-            s.BumpNetworkVersion(network);
             return record.ToDto();
         }, ct);
-        return created;
     }
 
-    public async Task DeleteAsync(string network, string id, CancellationToken ct)
-    {
-        await context.Store.WriteAsync(s =>
+    public Task DeleteAsync(string network, string id, CancellationToken ct) =>
+        store.WriteAsync(s =>
         {
-            _ = s.FindNetwork(network) ?? throw ApiException.NotFound($"network '{network}'");
+            _ = s.FindNetwork(network) ?? throw DomainException.NotFound($"network '{network}'");
             if (!s.DeleteDnsEntry(network, id))
             {
-                throw ApiException.NotFound($"DNS entry '{id}' in network '{network}'");
+                throw DomainException.NotFound($"DNS entry '{id}' in network '{network}'");
             }
-            s.BumpNetworkVersion(network);
             return 0;
         }, ct);
-    }
 
     /// <summary>
     /// Name: one or more DNS labels relative to the zone (lower case). Type: A, AAAA or CNAME (any case). Value: an IPv4

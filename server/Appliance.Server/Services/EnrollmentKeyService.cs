@@ -1,20 +1,21 @@
 using Appliance.Contracts;
 using Appliance.Contracts.Api;
-using Appliance.Server.Api;
+using Appliance.Server.Configuration;
 using Appliance.Server.Domain;
-using Appliance.Server.Hosting;
 using Appliance.Server.Security;
+using Appliance.Server.Services.Validation;
+using Appliance.Server.Store;
 
 namespace Appliance.Server.Services;
 
 /// <summary>Issues enrollment keys (shown once, inside a ready join token) and lists or revokes them.</summary>
-public sealed class EnrollmentKeyService(ServerContext context, TimeProvider clock)
+public sealed class EnrollmentKeyService(IApplianceStore store, TimeProvider clock, ServerOptions options, ServerTls tls)
 {
     /// <summary>The most networks one key may grant.</summary>
     public const int MaxNetworks = 32;
 
     public Task<List<EnrollmentKeyDto>> ListAsync(CancellationToken ct) =>
-        context.Store.ReadAsync(s => s.ListEnrollmentKeys().Select(k => k.ToDto()).ToList(), ct);
+        store.ReadAsync(s => s.ListEnrollmentKeys().Select(k => k.ToDto()).ToList(), ct);
 
     public Task<EnrollmentKeyDto> CreateAsync(CreateEnrollmentKeyRequest request, CancellationToken ct)
     {
@@ -51,7 +52,7 @@ public sealed class EnrollmentKeyService(ServerContext context, TimeProvider clo
         errors.ThrowIfAny();
 
         var secret = Secrets.NewEnrollmentKey();
-        return context.Store.WriteAsync(s =>
+        return store.WriteAsync(s =>
         {
             var missing = new ValidationErrors();
             for (var i = 0; i < request.Networks!.Count; i++)
@@ -66,11 +67,11 @@ public sealed class EnrollmentKeyService(ServerContext context, TimeProvider clo
                 Guid.NewGuid().ToString("N")[..16], Secrets.Hash(secret), request.Networks.Distinct().ToList(),
                 request.Uses, request.ExpiresAt?.ToUniversalTime(), tags.Distinct().ToList(), now);
             s.InsertEnrollmentKey(record);
-            var token = new JoinToken(context.PublicUrl, secret, context.TokenFingerprint, record.ExpiresAt).Encode();
+            var token = new JoinToken(options.PublicUrl, secret, tls.TokenFingerprint, record.ExpiresAt).Encode();
             return record.ToDto(token);
         }, ct);
     }
 
     public Task DeleteAsync(string id, CancellationToken ct) =>
-        context.Store.WriteAsync(s => s.DeleteEnrollmentKey(id) ? 0 : throw ApiException.NotFound($"enrollment key '{id}'"), ct);
+        store.WriteAsync(s => s.DeleteEnrollmentKey(id) ? 0 : throw DomainException.NotFound($"enrollment key '{id}'"), ct);
 }

@@ -1,10 +1,10 @@
 using Appliance.Contracts;
 using Appliance.Contracts.Api;
 using Appliance.Contracts.Mesh;
-using Appliance.Server.Api;
+using Appliance.Server.Configuration;
 using Appliance.Server.Domain;
-using Appliance.Server.Hosting;
 using Appliance.Server.Mesh;
+using Appliance.Server.Services.Validation;
 using Appliance.Server.Store;
 
 namespace Appliance.Server.Services;
@@ -13,7 +13,7 @@ namespace Appliance.Server.Services;
 /// Ext clients: plain WireGuard peers of an ingress gateway. Their addresses come from the network's ranges through
 /// the same allocator as nodes; their names share the network's namespace with nodes and DNS entries.
 /// </summary>
-public sealed class ExtClientService(ServerContext context, TimeProvider clock, Mesh.ExtClientExpiryWatcher expiries)
+public sealed class ExtClientService(IApplianceStore store, TimeProvider clock, ServerOptions options, Mesh.ExtClientExpiryWatcher expiries)
 {
     public const string IdPrefix = "ext-";
 
@@ -21,15 +21,15 @@ public sealed class ExtClientService(ServerContext context, TimeProvider clock, 
     public const int MaxClientReports = 4096;
 
     public Task<List<ExtClientDto>> ListAsync(string network, CancellationToken ct) =>
-        context.Store.ReadAsync(s =>
+        store.ReadAsync(s =>
         {
-            _ = s.FindNetwork(network) ?? throw ApiException.NotFound($"network '{network}'");
+            _ = s.FindNetwork(network) ?? throw DomainException.NotFound($"network '{network}'");
             var now = clock.GetUtcNow();
             return s.ListExtClients(network).Select(c => c.ToDto(now)).ToList();
         }, ct);
 
     public Task<ExtClientDto> GetAsync(string id, CancellationToken ct) =>
-        context.Store.ReadAsync(s => Find(s, id).ToDto(clock.GetUtcNow()), ct);
+        store.ReadAsync(s => Find(s, id).ToDto(clock.GetUtcNow()), ct);
 
     public async Task<ExtClientDto> CreateAsync(string network, CreateExtClientRequest request, CancellationToken ct)
     {
@@ -66,25 +66,25 @@ public sealed class ExtClientService(ServerContext context, TimeProvider clock, 
             publicKey = WgKey.Parse(request.PublicKey).ToString();
         }
         var id = IdPrefix + Guid.NewGuid().ToString("N")[..16];
-        var created = await context.Store.WriteAsync(s =>
+        var created = await store.WriteAsync(s =>
         {
-            var net = s.FindNetwork(network) ?? throw ApiException.NotFound($"network '{network}'");
+            var net = s.FindNetwork(network) ?? throw DomainException.NotFound($"network '{network}'");
             var gateway = s.FindNode(request.Gateway!) is { } byId && byId.Network == network
                 ? byId
                 : s.ListNodes(network).FirstOrDefault(n => n.Name == request.Gateway)
-                    ?? throw ApiException.Invalid("gateway", $"no node '{request.Gateway}' in network '{network}'");
+                    ?? throw DomainException.Invalid("gateway", $"no node '{request.Gateway}' in network '{network}'");
             if (s.FindIngress(gateway.Id) is null)
             {
-                throw ApiException.Conflict("gateway", $"node '{gateway.Name}' is not an ingress gateway (PUT /api/v1/nodes/{gateway.Id}/ingress first)");
+                throw DomainException.Conflict("gateway", $"node '{gateway.Name}' is not an ingress gateway (PUT /api/v1/nodes/{gateway.Id}/ingress first)");
             }
             var taken = s.NodeNames(network);
             if (request.Name is not null && taken.Contains(request.Name))
             {
-                throw ApiException.Conflict("name", $"the name '{request.Name}' is taken in network '{network}' (by a node, an ext client or a DNS entry)");
+                throw DomainException.Conflict("name", $"the name '{request.Name}' is taken in network '{network}' (by a node, an ext client or a DNS entry)");
             }
             if (s.PublicKeyInUse(network, publicKey))
             {
-                throw ApiException.Conflict("publicKey", $"a node or ext client with this public key is already in network '{network}'");
+                throw DomainException.Conflict("publicKey", $"a node or ext client with this public key is already in network '{network}'");
             }
             var ipv4 = s.NextFreeAddress(network, net.Ipv4Cidr, now);
             var ipv6 = net.Ipv6Cidr is { } v6 ? s.NextFreeAddress(network, v6, now) : null;
@@ -93,10 +93,12 @@ public sealed class ExtClientService(ServerContext context, TimeProvider clock, 
                 request.PublicKey is null ? privateKey : null, ipv4, ipv6, request.Enabled ?? true,
                 request.ExpiresAt?.ToUniversalTime(), now);
             s.InsertExtClient(record);
-            s.BumpNetworkVersion(network);
             return record.ToDto(now);
         }, ct);
-        Changed(created.Network, request.ExpiresAt is not null);
+        if (request.ExpiresAt is not null)
+        {
+            expiries.Poke();
+        }
         return created;
     }
 
@@ -115,12 +117,12 @@ public sealed class ExtClientService(ServerContext context, TimeProvider clock, 
         ExpiryRules(request.ExpiresAt, now, errors);
         errors.ThrowIfAny();
 
-        var updated = await context.Store.WriteAsync(s =>
+        var updated = await store.WriteAsync(s =>
         {
             var client = Find(s, id);
             if (request.Name is not null && request.Name != client.Name && s.NodeNames(client.Network).Contains(request.Name))
             {
-                throw ApiException.Conflict("name", $"the name '{request.Name}' is taken in network '{client.Network}' (by a node, an ext client or a DNS entry)");
+                throw DomainException.Conflict("name", $"the name '{request.Name}' is taken in network '{client.Network}' (by a node, an ext client or a DNS entry)");
             }
             var expires = request.ClearExpiry == true ? null : request.ExpiresAt?.ToUniversalTime() ?? client.ExpiresAt;
             var next = client with
@@ -131,53 +133,51 @@ public sealed class ExtClientService(ServerContext context, TimeProvider clock, 
                 ExpiryPublished = expires == client.ExpiresAt && client.ExpiryPublished,
             };
             s.UpdateExtClient(next);
-            s.BumpNetworkVersion(client.Network);
             return next.ToDto(now);
         }, ct);
-        Changed(updated.Network, request.ExpiresAt is not null || request.ClearExpiry == true);
+        if (request.ExpiresAt is not null || request.ClearExpiry == true)
+        {
+            expiries.Poke();
+        }
         return updated;
     }
 
     /// <summary>Deletes the client; its addresses are held back for the configured grace period.</summary>
-    public async Task DeleteAsync(string id, CancellationToken ct)
-    {
-        var network = await context.Store.WriteAsync(s =>
+    public Task DeleteAsync(string id, CancellationToken ct) =>
+        store.WriteAsync(s =>
         {
             var client = Find(s, id);
             s.DeleteExtClient(id);
-            AddressHolds.Hold(s, client.Network, [client.Ipv4, client.Ipv6], clock.GetUtcNow() + context.AddressHold);
-            s.BumpNetworkVersion(client.Network);
-            return client.Network;
+            AddressHolds.Hold(s, client.Network, [client.Ipv4, client.Ipv6], clock.GetUtcNow() + options.AddressHold);
+            return 0;
         }, ct);
-        Changed(network, false);
-    }
 
     /// <summary>The client's wg-quick file and the name to save it as. A disabled or expired client gets 409: its config would not work.</summary>
     public Task<(string FileName, string Text)> ConfigAsync(string id, CancellationToken ct) =>
-        context.Store.ReadAsync(s =>
+        store.ReadAsync(s =>
         {
             var client = Find(s, id);
             if (client.IsExpired(clock.GetUtcNow()))
             {
-                throw ApiException.Conflict($"ext client '{client.Name}' expired at {client.ExpiresAt:O}; extend it (PATCH expiresAt or clearExpiry) to get a working config");
+                throw DomainException.Conflict($"ext client '{client.Name}' expired at {client.ExpiresAt:O}; extend it (PATCH expiresAt or clearExpiry) to get a working config");
             }
             if (!client.Enabled)
             {
-                throw ApiException.Conflict($"ext client '{client.Name}' is disabled; enable it (PATCH enabled=true) to get a working config");
+                throw DomainException.Conflict($"ext client '{client.Name}' is disabled; enable it (PATCH enabled=true) to get a working config");
             }
             var gateway = s.FindNode(client.Gateway)!;
             var ingress = s.FindIngress(gateway.Id)!;
             var network = s.FindNetwork(client.Network)!;
             var endpoint = NodeConfigBuilder.FormatEndpoints(gateway).FirstOrDefault()
-                ?? throw ApiException.Conflict($"gateway '{gateway.Name}' has no endpoint yet (it reports its addresses when it connects, or PATCH /api/v1/nodes/{gateway.Id} endpoints)");
+                ?? throw DomainException.Conflict($"gateway '{gateway.Name}' has no endpoint yet (it reports its addresses when it connects, or PATCH /api/v1/nodes/{gateway.Id} endpoints)");
             var text = WgQuickConfig.Render(client, gateway, ingress, network, s.ListEgress(network.Name),
-                NetworkState.ZoneOf(network.Name, context.DnsSuffix), endpoint);
+                NetworkState.ZoneOf(network.Name, options.DnsSuffix), endpoint);
             return (client.Name + ".conf", text);
         }, ct);
 
     /// <summary>
     /// Records what a gateway reported about its ext clients: counters and last handshake, only for clients attached to
-    /// that gateway (a report about anyone else's client is ignored). No version bump: nothing members use changes.
+    /// that gateway (a report about anyone else's client is ignored). Not a change members are told of: nothing they use changes.
     /// </summary>
     public static void RecordCounters(IStoreSession s, string gatewayId, IReadOnlyList<ExtClientReport>? reports)
     {
@@ -194,21 +194,13 @@ public sealed class ExtClientService(ServerContext context, TimeProvider clock, 
         }
     }
 
-    private static ExtClientRecord Find(IStoreSession s, string id) => s.FindExtClient(id) ?? throw ApiException.NotFound($"ext client '{id}'");
+    private static ExtClientRecord Find(IStoreSession s, string id) => s.FindExtClient(id) ?? throw DomainException.NotFound($"ext client '{id}'");
 
     private static void ExpiryRules(DateTimeOffset? expiresAt, DateTimeOffset now, ValidationErrors errors)
     {
         if (expiresAt is { } e && e <= now)
         {
             errors.Add("expiresAt", "is in the past (disable the client instead to stop it now)");
-        }
-    }
-
-    private void Changed(string network, bool expiryChanged)
-    {
-        if (expiryChanged)
-        {
-            expiries.Poke();
         }
     }
 }

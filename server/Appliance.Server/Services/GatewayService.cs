@@ -1,74 +1,72 @@
 using Appliance.Contracts.Api;
-using Appliance.Server.Api;
+using Appliance.Server.Configuration;
 using Appliance.Server.Domain;
-using Appliance.Server.Hosting;
+using Appliance.Server.Services.Validation;
+using Appliance.Server.Store;
 
 namespace Appliance.Server.Services;
 
 /// <summary>
 /// Gives nodes gateway roles and takes them away: ingress (ext clients connect to the node) and egress (the mesh
-/// reaches ranges behind the node). Every check runs in the write's transaction, and every change bumps the
-/// network version, so members get the new allowed IPs and the gateway its role in one delta.
+/// reaches ranges behind the node). Every check runs in the write's transaction, and the store records every change
+/// of the write (moving the network's version once), so members get the new allowed IPs and the gateway its role in one delta.
 /// </summary>
-public sealed class GatewayService(ServerContext context, TimeProvider clock)
+public sealed class GatewayService(IApplianceStore store, TimeProvider clock, ServerOptions options)
 {
-    public async Task<IngressDto> PutIngressAsync(string nodeId, IngressRequest request, CancellationToken ct)
+    public Task<IngressDto> PutIngressAsync(string nodeId, IngressRequest request, CancellationToken ct)
     {
         var errors = new ValidationErrors();
         var dns = GatewayValidation.DnsServers(request.Dns, errors);
         errors.ThrowIfAny();
-        var (network, dto) = await context.Store.WriteAsync(s =>
+        return store.WriteAsync(s =>
         {
-            var node = s.FindNode(nodeId) ?? throw ApiException.NotFound($"node '{nodeId}'");
+            var node = s.FindNode(nodeId) ?? throw DomainException.NotFound($"node '{nodeId}'");
             var record = new IngressRecord(node.Id, node.Network, request.Nat ?? true, dns, s.FindIngress(node.Id)?.CreatedAt ?? clock.GetUtcNow());
             s.UpsertIngress(record);
-            s.BumpNetworkVersion(node.Network);
-            return (node.Network, record.ToDto(s.ListExtClientsOfGateway(node.Id).Count));
+            return record.ToDto(s.ListExtClientsOfGateway(node.Id).Count);
         }, ct);
-        return dto;
     }
 
     /// <summary>Removes the ingress role; with ext clients attached only when <paramref name="force"/>, which deletes them (their addresses are held).</summary>
     public async Task DeleteIngressAsync(string nodeId, bool force, CancellationToken ct)
     {
-        var network = await context.Store.WriteAsync(s =>
+        await store.WriteAsync(s =>
         {
-            var node = s.FindNode(nodeId) ?? throw ApiException.NotFound($"node '{nodeId}'");
+            var node = s.FindNode(nodeId) ?? throw DomainException.NotFound($"node '{nodeId}'");
             if (s.FindIngress(nodeId) is null)
             {
-                throw ApiException.NotFound($"ingress role of node '{node.Name}'");
+                throw DomainException.NotFound($"ingress role of node '{node.Name}'");
             }
             var clients = s.ListExtClientsOfGateway(nodeId);
             if (clients.Count > 0 && !force)
             {
-                throw ApiException.Conflict($"node '{node.Name}' serves {clients.Count} ext clients; delete them first or pass ?force=true");
+                throw DomainException.Conflict($"node '{node.Name}' serves {clients.Count} ext clients; delete them first or pass ?force=true");
             }
             foreach (var c in clients)
             {
                 s.DeleteExtClient(c.Id);
             }
-            AddressHolds.Hold(s, node.Network, clients.SelectMany(c => new[] { c.Ipv4, c.Ipv6 }), clock.GetUtcNow() + context.AddressHold);
+            AddressHolds.Hold(s, node.Network, clients.SelectMany(c => new[] { c.Ipv4, c.Ipv6 }), clock.GetUtcNow() + options.AddressHold);
             s.DeleteIngress(nodeId);
-            s.BumpNetworkVersion(node.Network);
-            return node.Network;
+            return 0;
         }, ct);
     }
 
-    public async Task<EgressDto> PutEgressAsync(string nodeId, EgressRequest request, CancellationToken ct)
+    public Task<EgressDto> PutEgressAsync(string nodeId, EgressRequest request, CancellationToken ct)
     {
         var errors = new ValidationErrors();
         var ranges = GatewayValidation.Ranges(request.Ranges, errors);
         errors.ThrowIfAny();
-        var (network, dto) = await context.Store.WriteAsync(s =>
+        return store.WriteAsync(s =>
         {
-            var node = s.FindNode(nodeId) ?? throw ApiException.NotFound($"node '{nodeId}'");
+            var node = s.FindNode(nodeId) ?? throw DomainException.NotFound($"node '{nodeId}'");
             var net = s.FindNetwork(node.Network)!;
             var meshErrors = new ValidationErrors();
             GatewayValidation.MeshOverlap(ranges, net, meshErrors);
             meshErrors.ThrowIfAny();
             var conflicts = new ValidationErrors();
             GatewayValidation.OtherGateways(node.Id, ranges, s.ListEgress(node.Network), s.ListNodes(node.Network).ToDictionary(n => n.Id, n => n.Name), conflicts);
-            conflicts.ThrowIfAny(StatusCodes.Status409Conflict);
+            conflicts.ThrowIfAny(DomainErrorKind.Conflict);
             var record = new EgressRecord(node.Id, node.Network, ranges, request.Nat ?? true, s.FindEgress(node.Id)?.CreatedAt ?? clock.GetUtcNow());
             s.UpsertEgress(record);
             if (!record.HasDefaultRoute)
@@ -76,26 +74,22 @@ public sealed class GatewayService(ServerContext context, TimeProvider clock)
                 // No default route left: the nodes that sent their internet traffic here use their own again.
                 s.ClearInternetGateway(node.Id);
             }
-            s.BumpNetworkVersion(node.Network);
-            return (node.Network, record.ToDto());
+            return record.ToDto();
         }, ct);
-        return dto;
     }
 
     /// <summary>Removes the egress role; nodes that used it as their internet gateway fall back to their own default route.</summary>
     public async Task DeleteEgressAsync(string nodeId, CancellationToken ct)
     {
-        var network = await context.Store.WriteAsync(s =>
+        await store.WriteAsync(s =>
         {
-            var node = s.FindNode(nodeId) ?? throw ApiException.NotFound($"node '{nodeId}'");
+            var node = s.FindNode(nodeId) ?? throw DomainException.NotFound($"node '{nodeId}'");
             if (!s.DeleteEgress(nodeId))
             {
-                throw ApiException.NotFound($"egress role of node '{node.Name}'");
+                throw DomainException.NotFound($"egress role of node '{node.Name}'");
             }
             s.ClearInternetGateway(nodeId);
-            s.BumpNetworkVersion(node.Network);
-            return node.Network;
+            return 0;
         }, ct);
     }
-
 }

@@ -1,10 +1,10 @@
 using Appliance.Contracts;
 using Appliance.Contracts.Api;
-using Appliance.Server.Api;
 using Appliance.Server.Domain;
-using Appliance.Server.Hosting;
 using Appliance.Server.Mesh;
 using Appliance.Server.Security;
+using Appliance.Server.Services.Validation;
+using Appliance.Server.Store;
 
 namespace Appliance.Server.Services;
 
@@ -13,7 +13,7 @@ namespace Appliance.Server.Services;
 /// all in one transaction, so a failure anywhere gives the use back and two racing joins on a
 /// single-use key get exactly one success.
 /// </summary>
-public sealed class JoinService(ServerContext context, TimeProvider clock, Mqtt.IMeshBus bus, Mqtt.IBrokerAccounts brokerAccounts)
+public sealed class JoinService(IApplianceStore store, TimeProvider clock, SigningKeyRing signingKeys, Mqtt.IMeshBus bus, Mqtt.IBrokerAccounts brokerAccounts)
 {
     /// <summary>Far above an enrollment key's length ("apk." and 43 characters of base64url); bounds what gets hashed.</summary>
     public const int MaxKeyLength = 256;
@@ -56,28 +56,28 @@ public sealed class JoinService(ServerContext context, TimeProvider clock, Mqtt.
         var credential = Secrets.NewNodeCredential(nodeId);
         var now = clock.GetUtcNow();
 
-        var joined = await context.Store.WriteAsync(s =>
+        var joined = await store.WriteAsync(s =>
         {
             var key = s.FindEnrollmentKeyBySecretHash(keyHash)
-                ?? throw ApiException.Forbidden("the enrollment key is not valid (unknown, or deleted by an admin)");
+                ?? throw DomainException.Forbidden("the enrollment key is not valid (unknown, or deleted by an admin)");
             if (key.ExpiresAt is { } exp && exp <= now)
             {
-                throw ApiException.Forbidden($"the enrollment key expired at {exp:O}");
+                throw DomainException.Forbidden($"the enrollment key expired at {exp:O}");
             }
             var networkName = request.Network ?? key.Networks[0];
             if (!key.Networks.Contains(networkName))
             {
-                throw ApiException.Invalid("network", $"the enrollment key does not grant network '{networkName}' (it grants: {string.Join(", ", key.Networks)})");
+                throw DomainException.Invalid("network", $"the enrollment key does not grant network '{networkName}' (it grants: {string.Join(", ", key.Networks)})");
             }
             var network = s.FindNetwork(networkName)
-                ?? throw ApiException.Conflict("network", $"network '{networkName}' named by the key no longer exists");
+                ?? throw DomainException.Conflict("network", $"network '{networkName}' named by the key no longer exists");
             if (s.PublicKeyInUse(networkName, canonicalKey))
             {
-                throw ApiException.Conflict("publicKey", $"a node with this public key is already in network '{networkName}'");
+                throw DomainException.Conflict("publicKey", $"a node with this public key is already in network '{networkName}'");
             }
             if (!s.TryConsumeEnrollmentKeyUse(key.Id))
             {
-                throw ApiException.Forbidden("the enrollment key has no uses left");
+                throw DomainException.Forbidden("the enrollment key has no uses left");
             }
 
             var ipv4 = s.NextFreeAddress(networkName, network.Ipv4Cidr, now);
@@ -90,12 +90,11 @@ public sealed class JoinService(ServerContext context, TimeProvider clock, Mqtt.
                 request.Os ?? string.Empty, request.Version ?? string.Empty, key.Tags,
                 Secrets.Hash(credential), key.Id, now, now);
             s.InsertNode(node);
-            s.BumpNetworkVersion(networkName);
             return new JoinResponse(
                 node.Id, node.Name, credential,
                 NodeConfigBuilder.WithPrefix(ipv4, network.Ipv4Cidr),
                 network.Ipv6Cidr is { } n6 ? NodeConfigBuilder.WithPrefix(ipv6, n6) : null,
-                node.ListenPort, network.ToSettings(), bus.DeviceUrl, context.SigningPublicKey);
+                node.ListenPort, network.ToSettings(), bus.DeviceUrl, signingKeys.Current.PublicKey);
         }, ct);
         // The broker login needs the plaintext credential, which exists only here; not cancellable once committed.
         await brokerAccounts.NodeJoinedAsync(joined.NodeId, joined.Network.Name, joined.Credential, CancellationToken.None);

@@ -1,18 +1,18 @@
 using Appliance.Contracts.Api;
-using Appliance.Server.Api;
 using Appliance.Server.Domain;
-using Appliance.Server.Hosting;
+using Appliance.Server.Services.Validation;
+using Appliance.Server.Store;
 
 namespace Appliance.Server.Services;
 
 /// <summary>Creates, changes and removes networks; every check runs in the same transaction as its write.</summary>
-public sealed class NetworkService(ServerContext context, TimeProvider clock, Mqtt.IBrokerAccounts brokerAccounts)
+public sealed class NetworkService(IApplianceStore store, TimeProvider clock, Mqtt.IBrokerAccounts brokerAccounts)
 {
     public Task<List<NetworkDto>> ListAsync(CancellationToken ct) =>
-        context.Store.ReadAsync(s => s.ListNetworks().Select(n => n.ToDto(s.CountNodes(n.Name))).ToList(), ct);
+        store.ReadAsync(s => s.ListNetworks().Select(n => n.ToDto(s.CountNodes(n.Name))).ToList(), ct);
 
     public Task<NetworkDto> GetAsync(string name, CancellationToken ct) =>
-        context.Store.ReadAsync(s => (s.FindNetwork(name) ?? throw ApiException.NotFound($"network '{name}'")).ToDto(s.CountNodes(name)), ct);
+        store.ReadAsync(s => (s.FindNetwork(name) ?? throw DomainException.NotFound($"network '{name}'")).ToDto(s.CountNodes(name)), ct);
 
     public Task<NetworkDto> CreateAsync(CreateNetworkRequest request, CancellationToken ct)
     {
@@ -23,15 +23,15 @@ public sealed class NetworkService(ServerContext context, TimeProvider clock, Mq
         NetworkValidation.Settings(request.ListenPort, request.Mtu, request.Keepalive, !string.IsNullOrWhiteSpace(request.Ipv6Cidr), errors);
         errors.ThrowIfAny();
 
-        return context.Store.WriteAsync(s =>
+        return store.WriteAsync(s =>
         {
             if (s.FindNetwork(request.Name!) is not null)
             {
-                throw ApiException.Conflict("name", $"a network named '{request.Name}' already exists");
+                throw DomainException.Conflict("name", $"a network named '{request.Name}' already exists");
             }
             var conflicts = new ValidationErrors();
             NetworkValidation.Overlaps(request.Name!, v4, v6, s.ListNetworks(), conflicts);
-            conflicts.ThrowIfAny(StatusCodes.Status409Conflict);
+            conflicts.ThrowIfAny(DomainErrorKind.Conflict);
             var record = new NetworkRecord(
                 request.Name!, v4!.Value, v6,
                 request.ListenPort ?? NetworkValidation.DefaultListenPort,
@@ -47,16 +47,16 @@ public sealed class NetworkService(ServerContext context, TimeProvider clock, Mq
         }, ct);
     }
 
-    public async Task<NetworkDto> UpdateAsync(string name, UpdateNetworkRequest request, CancellationToken ct)
+    public Task<NetworkDto> UpdateAsync(string name, UpdateNetworkRequest request, CancellationToken ct)
     {
         var errors = new ValidationErrors();
         var v4 = NetworkValidation.Ipv4(request.Ipv4Cidr, errors, required: false);
         var v6 = NetworkValidation.Ipv6(request.Ipv6Cidr, errors);
         errors.ThrowIfAny();
 
-        var updated = await context.Store.WriteAsync(s =>
+        return store.WriteAsync(s =>
         {
-            var current = s.FindNetwork(name) ?? throw ApiException.NotFound($"network '{name}'");
+            var current = s.FindNetwork(name) ?? throw DomainException.NotFound($"network '{name}'");
             var removeV6 = request.Ipv6Cidr is { Length: 0 };
             var next = current with
             {
@@ -72,22 +72,21 @@ public sealed class NetworkService(ServerContext context, TimeProvider clock, Mq
             var nodes = s.CountNodes(name);
             if (nodes > 0 && (!next.Ipv4Cidr.Equals(current.Ipv4Cidr) || !Nullable.Equals(next.Ipv6Cidr, current.Ipv6Cidr)))
             {
-                throw ApiException.Conflict(
+                throw DomainException.Conflict(
                     v4 is not null ? "ipv4Cidr" : "ipv6Cidr",
                     $"the address ranges of a network with nodes cannot change ({nodes} nodes hold addresses in it)");
             }
             var conflicts = new ValidationErrors();
             NetworkValidation.Overlaps(name, v4, v6, s.ListNetworks(), conflicts);
-            conflicts.ThrowIfAny(StatusCodes.Status409Conflict);
+            conflicts.ThrowIfAny(DomainErrorKind.Conflict);
             if (next == current)
             {
                 return current.ToDto(nodes);
             }
             s.UpdateNetwork(next);
-            next = next with { Version = s.BumpNetworkVersion(name) };
-            return next.ToDto(nodes);
+            // Read back: the store moved the version with the change, and the write's own reads see it.
+            return s.FindNetwork(name)!.ToDto(nodes);
         }, ct);
-        return updated;
     }
 
     /// <summary>
@@ -96,13 +95,13 @@ public sealed class NetworkService(ServerContext context, TimeProvider clock, Mq
     /// </summary>
     public async Task DeleteAsync(string name, bool force, CancellationToken ct)
     {
-        var removed = await context.Store.WriteAsync(s =>
+        var removed = await store.WriteAsync(s =>
         {
-            _ = s.FindNetwork(name) ?? throw ApiException.NotFound($"network '{name}'");
+            _ = s.FindNetwork(name) ?? throw DomainException.NotFound($"network '{name}'");
             var nodes = s.ListNodes(name);
             if (nodes.Count > 0 && !force)
             {
-                throw ApiException.Conflict($"network '{name}' has {nodes.Count} nodes; delete them first or pass ?force=true");
+                throw DomainException.Conflict($"network '{name}' has {nodes.Count} nodes; delete them first or pass ?force=true");
             }
             foreach (var node in nodes)
             {
@@ -124,6 +123,8 @@ public sealed class NetworkService(ServerContext context, TimeProvider clock, Mq
             s.DeleteNetwork(name);
             return nodes.Select(n => n.Id).ToList();
         }, ct);
+        // The store told the mesh on commit (the network removed), so the publisher drops what it kept of it: a network
+        // created later under the same name starts at version 1 again and must not be served any of it.
         foreach (var id in removed)
         {
             await brokerAccounts.NodeRemovedAsync(id, CancellationToken.None);

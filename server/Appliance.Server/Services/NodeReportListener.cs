@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Appliance.Contracts;
+using Appliance.Contracts.Mesh;
 using Appliance.Server.Mesh;
 using Appliance.Server.Mqtt;
 

@@ -1,38 +1,40 @@
 using Appliance.Contracts;
 using Appliance.Contracts.Api;
-using Appliance.Server.Api;
+using Appliance.Server.Configuration;
 using Appliance.Server.Domain;
-using Appliance.Server.Hosting;
 using Appliance.Server.Mesh;
+using Appliance.Server.Security;
+using Appliance.Server.Services.Validation;
+using Appliance.Server.Store;
 
 namespace Appliance.Server.Services;
 
 /// <summary>Lists, changes and removes nodes, and computes a node's full desired state.</summary>
-public sealed class NodeService(ServerContext context, TimeProvider clock, Mqtt.IBrokerAccounts brokerAccounts)
+public sealed class NodeService(IApplianceStore store, TimeProvider clock, ServerOptions options, ServerIdentity identity, Mqtt.IBrokerAccounts brokerAccounts)
 {
     public Task<List<NodeDto>> ListAsync(string network, CancellationToken ct) =>
-        context.Store.ReadAsync(s =>
+        store.ReadAsync(s =>
         {
-            var net = s.FindNetwork(network) ?? throw ApiException.NotFound($"network '{network}'");
+            var net = s.FindNetwork(network) ?? throw DomainException.NotFound($"network '{network}'");
             return WithRoles(s, net, s.ListNodes(network));
         }, ct);
 
     public Task<List<NodeDto>> ListAllAsync(CancellationToken ct) =>
-        context.Store.ReadAsync(s =>
+        store.ReadAsync(s =>
         {
             var nodes = s.ListNodes(null);
             return s.ListNetworks().SelectMany(net => WithRoles(s, net, [.. nodes.Where(n => n.Network == net.Name)])).ToList();
         }, ct);
 
     public Task<NodeDto> GetAsync(string id, CancellationToken ct) =>
-        context.Store.ReadAsync(s =>
+        store.ReadAsync(s =>
         {
-            var node = s.FindNode(id) ?? throw ApiException.NotFound($"node '{id}'");
+            var node = s.FindNode(id) ?? throw DomainException.NotFound($"node '{id}'");
             return WithRoles(s, s.FindNetwork(node.Network)!, [node])[0];
         }, ct);
 
     /// <summary>The nodes as the API shows them: with their gateway roles and internet gateway.</summary>
-    private List<NodeDto> WithRoles(Store.IStoreSession s, NetworkRecord network, IReadOnlyList<NodeRecord> nodes)
+    private List<NodeDto> WithRoles(IStoreSession s, NetworkRecord network, IReadOnlyList<NodeRecord> nodes)
     {
         var ingress = s.ListIngress(network.Name).ToDictionary(i => i.NodeId, StringComparer.Ordinal);
         var egress = s.ListEgress(network.Name).ToDictionary(e => e.NodeId, StringComparer.Ordinal);
@@ -44,7 +46,7 @@ public sealed class NodeService(ServerContext context, TimeProvider clock, Mqtt.
         }).ToList();
     }
 
-    private DateTimeOffset OnlineSince => clock.GetUtcNow() - context.OfflineAfter;
+    private DateTimeOffset OnlineSince => clock.GetUtcNow() - options.OfflineAfter;
 
     /// <summary>
     /// A node's own report: it is alive, and its listen port and endpoints are what it says. A change to either
@@ -59,26 +61,25 @@ public sealed class NodeService(ServerContext context, TimeProvider clock, Mqtt.
         FieldRules.Endpoints(reported, reportErrors);
         var valid = report.ListenPort is >= 1 and <= 65535 && reported is not null && !reportErrors.Any;
         reported ??= [];
-        await context.Store.WriteAsync(s =>
+        await store.WriteAsync(s =>
         {
             var node = s.FindNode(nodeId);
             if (node is null)
             {
-                return null;
+                return 0;
             }
             s.TouchNode(nodeId, clock.GetUtcNow());
             ExtClientService.RecordCounters(s, nodeId, report.ExtClients);
             if (!valid || (node.ListenPort == report.ListenPort && node.Endpoints.SequenceEqual(reported)))
             {
-                return null;
+                return 0; // last-seen and counters only: nothing members use changed
             }
             s.UpdateNode(node with { ListenPort = report.ListenPort, Endpoints = reported.ToList(), LastSeen = clock.GetUtcNow() });
-            s.BumpNetworkVersion(node.Network);
-            return node.Network;
+            return 0;
         }, ct);
     }
 
-    public async Task<NodeDto> UpdateAsync(string id, UpdateNodeRequest request, CancellationToken ct)
+    public Task<NodeDto> UpdateAsync(string id, UpdateNodeRequest request, CancellationToken ct)
     {
         var errors = new ValidationErrors();
         if (request.Name is not null && !Names.IsDnsLabel(request.Name))
@@ -96,12 +97,12 @@ public sealed class NodeService(ServerContext context, TimeProvider clock, Mqtt.
         FieldRules.Text("internetGateway", request.InternetGateway, 64, errors);
         errors.ThrowIfAny();
 
-        var updated = await context.Store.WriteAsync(s =>
+        return store.WriteAsync(s =>
         {
-            var node = s.FindNode(id) ?? throw ApiException.NotFound($"node '{id}'");
+            var node = s.FindNode(id) ?? throw DomainException.NotFound($"node '{id}'");
             if (request.Name is not null && request.Name != node.Name && s.NodeNames(node.Network).Contains(request.Name))
             {
-                throw ApiException.Conflict("name", $"the name '{request.Name}' is taken in network '{node.Network}' (by another node, an ext client or a DNS entry)");
+                throw DomainException.Conflict("name", $"the name '{request.Name}' is taken in network '{node.Network}' (by another node, an ext client or a DNS entry)");
             }
             var internetGateway = request.InternetGateway is null ? node.InternetGateway
                 : request.InternetGateway.Length == 0 ? null
@@ -115,28 +116,26 @@ public sealed class NodeService(ServerContext context, TimeProvider clock, Mqtt.
                 InternetGateway = internetGateway,
             };
             s.UpdateNode(next);
-            s.BumpNetworkVersion(node.Network);
             return WithRoles(s, s.FindNetwork(node.Network)!, [next])[0];
         }, ct);
-        return updated;
     }
 
     /// <summary>Checks that <paramref name="gatewayId"/> can carry the node's internet traffic: another node of its network with a default route.</summary>
-    private static string InternetGatewayOf(Store.IStoreSession s, NodeRecord node, string gatewayId)
+    private static string InternetGatewayOf(IStoreSession s, NodeRecord node, string gatewayId)
     {
         const string field = "internetGateway";
         if (gatewayId == node.Id)
         {
-            throw ApiException.Invalid(field, "a node cannot be its own internet gateway");
+            throw DomainException.Invalid(field, "a node cannot be its own internet gateway");
         }
         var gateway = s.FindNode(gatewayId);
         if (gateway is null || gateway.Network != node.Network)
         {
-            throw ApiException.Invalid(field, $"no node '{gatewayId}' in network '{node.Network}'");
+            throw DomainException.Invalid(field, $"no node '{gatewayId}' in network '{node.Network}'");
         }
         if (s.FindEgress(gatewayId) is not { HasDefaultRoute: true })
         {
-            throw ApiException.Invalid(field, $"node '{gateway.Name}' is not an internet gateway (its egress ranges need 0.0.0.0/0 or ::/0)");
+            throw DomainException.Invalid(field, $"node '{gateway.Name}' is not an internet gateway (its egress ranges need 0.0.0.0/0 or ::/0)");
         }
         return gatewayId;
     }
@@ -144,29 +143,28 @@ public sealed class NodeService(ServerContext context, TimeProvider clock, Mqtt.
     /// <summary>Removes a node with its gateway roles and ext clients; their addresses are held back for the configured grace period.</summary>
     public async Task DeleteAsync(string id, CancellationToken ct)
     {
-        var network = await context.Store.WriteAsync(s =>
+        await store.WriteAsync(s =>
         {
-            var node = s.FindNode(id) ?? throw ApiException.NotFound($"node '{id}'");
+            var node = s.FindNode(id) ?? throw DomainException.NotFound($"node '{id}'");
             // Its gateway roles and ext clients go with it, in this transaction.
             var clients = s.ListExtClientsOfGateway(id);
             s.DeleteNode(id);
-            AddressHolds.Hold(s, node.Network, clients.SelectMany(c => new[] { c.Ipv4, c.Ipv6 }).Append(node.Ipv4).Append(node.Ipv6), clock.GetUtcNow() + context.AddressHold);
-            s.BumpNetworkVersion(node.Network);
-            return node.Network;
+            AddressHolds.Hold(s, node.Network, clients.SelectMany(c => new[] { c.Ipv4, c.Ipv6 }).Append(node.Ipv4).Append(node.Ipv6), clock.GetUtcNow() + options.AddressHold);
+            return 0;
         }, ct);
         await brokerAccounts.NodeRemovedAsync(id, CancellationToken.None);
     }
 
     /// <summary>The node's full desired state: its interface and every other node of its network as a peer.</summary>
     public Task<NodeConfigDto> GetConfigAsync(string nodeId, CancellationToken ct) =>
-        context.Store.ReadAsync(s =>
+        store.ReadAsync(s =>
         {
-            var node = s.FindNode(nodeId) ?? throw ApiException.NotFound($"node '{nodeId}'");
-            var state = NetworkState.Load(s, s.FindNetwork(node.Network)!, context.DnsSuffix);
-            return NodeConfigBuilder.Build(state, node) with { ServerId = context.ServerId };
+            var node = s.FindNode(nodeId) ?? throw DomainException.NotFound($"node '{nodeId}'");
+            var state = NetworkState.Load(s, s.FindNetwork(node.Network)!, options.DnsSuffix);
+            return NodeConfigBuilder.Build(state, node) with { ServerId = identity.Id };
         }, ct);
 
     /// <summary>Records that the node called in (its last-seen time).</summary>
     public Task TouchAsync(string nodeId, CancellationToken ct) =>
-        context.Store.WriteAsync(s => { s.TouchNode(nodeId, clock.GetUtcNow()); return 0; }, ct);
+        store.WriteAsync(s => { s.TouchNode(nodeId, clock.GetUtcNow()); return 0; }, ct);
 }

@@ -139,7 +139,7 @@ public sealed class MqttClientMosquittoTests : IAsyncLifetime
         await client.SubscribeAsync("loop/#");
 
         broker.Kill();
-        await WaitUntilAsync(() => !client.IsConnected);
+        await Appliance.TestSupport.Wait.UntilAsync(() => !client.IsConnected, "the client to see the broker go");
 
         // Published while the broker is down: QoS 1 waits in flight, QoS 0 waits in the offline queue.
         var acked = client.PublishAsync("loop/q1", "kept", MqttQos.AtLeastOnce).AsTask();
@@ -255,15 +255,5 @@ public sealed class MqttClientMosquittoTests : IAsyncLifetime
     {
         using var cts = new CancellationTokenSource(Wait);
         return await client.Messages.ReadAsync(cts.Token);
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow + Wait;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "condition not reached in time");
-            await Task.Delay(20);
-        }
     }
 }

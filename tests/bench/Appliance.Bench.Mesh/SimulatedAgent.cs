@@ -2,6 +2,7 @@ using System.Security.Cryptography.X509Certificates;
 using Appliance.Agent.Mesh;
 using Appliance.Agent.State;
 using Appliance.Contracts.Api;
+using Appliance.Contracts.Mesh;
 using Appliance.Mqtt.Client;
 using Appliance.Mqtt.Packets;
 using Appliance.Mqtt.Transport;
@@ -58,9 +59,9 @@ public sealed class SimulatedAgent(AgentState state, X509Certificate2 ca, int po
                 await Task.Delay(TimeSpan.FromSeconds(attempt), ct);
             }
         }
-        await _client.SubscribeAsync($"appliance/v1/node/{state.NodeId}/mesh", MqttQos.AtLeastOnce, ct);
+        await _client.SubscribeAsync(MeshTopics.Updates(state.NodeId), MqttQos.AtLeastOnce, ct);
         _ = Task.Run(() => ReadLoopAsync(ct), ct);
-        await _client.PublishAsync($"appliance/v1/report/{state.NodeId}/resync", "{}", MqttQos.AtLeastOnce, cancellationToken: ct);
+        await _client.PublishAsync(MeshTopics.Resync(state.NodeId), "{}", MqttQos.AtLeastOnce, cancellationToken: ct);
     }
 
     private async Task ReadLoopAsync(CancellationToken ct)

@@ -1,0 +1,330 @@
+using System.Net.Http.Json;
+using Appliance.Contracts.Api;
+using Appliance.Server.Store;
+using Appliance.TestSupport;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Appliance.Server.Tests;
+
+/// <summary>
+/// The store owns change (issue #14): every mutating route of the API, called with a valid request, commits exactly
+/// the changes members must hear of, and nothing else; read-only routes commit none. The routes come from the app's
+/// own endpoints, so a route added later without a row here fails the table.
+/// </summary>
+[Trait("Category", TestCategories.Integration)]
+public sealed class RouteChangeTableTests : IDisposable
+{
+    private static readonly HashSet<string> Mutating = new(StringComparer.Ordinal) { "POST", "PUT", "PATCH", "DELETE" };
+
+    private readonly ServerFactory _server = new();
+    private readonly RecordingSink _sink = new();
+    private readonly HttpClient _admin;
+    private int _networks;
+
+    public RouteChangeTableTests()
+    {
+        _admin = _server.Admin(); // starts the host: the store exists from here on
+        _server.Store.AddChangeSink(_sink);
+    }
+
+    public void Dispose()
+    {
+        _admin.Dispose();
+        _server.Dispose();
+    }
+
+    /// <summary>Records what each committed write handed the store's sinks.</summary>
+    private sealed class RecordingSink : IStoreChangeSink
+    {
+        private readonly List<IReadOnlyList<NetworkChangeSet>> _writes = [];
+
+        public void Committed(IReadOnlyList<NetworkChangeSet> changes)
+        {
+            lock (_writes)
+            {
+                _writes.Add(changes);
+            }
+        }
+
+        public IReadOnlyList<IReadOnlyList<NetworkChangeSet>> Take()
+        {
+            lock (_writes)
+            {
+                var taken = _writes.ToList();
+                _writes.Clear();
+                return taken;
+            }
+        }
+    }
+
+    /// <summary>What a row's request should commit: nothing (network null), or one write with exactly these changes in this network.</summary>
+    private sealed record Case(Func<Task<HttpResponseMessage>> Request, string? Network, params StoreChange[] Expected)
+    {
+        /// <summary>For a route that makes a record: its change, read from the response (the new id is known only then).</summary>
+        public Func<HttpResponseMessage, Task<StoreChange>>? Created { get; init; }
+    }
+
+    private static StoreChange Network() => new(ChangeKind.Network, string.Empty);
+    private static StoreChange Node(string id) => new(ChangeKind.Node, id);
+    private static StoreChange Ingress(string id) => new(ChangeKind.Ingress, id);
+    private static StoreChange Egress(string id) => new(ChangeKind.Egress, id);
+    private static StoreChange ExtClient(string id) => new(ChangeKind.ExtClient, id);
+    private static StoreChange DnsEntries() => new(ChangeKind.DnsEntries, string.Empty);
+
+    /// <summary>"METHOD /pattern" → the row: the set-up it needs (its own network), then the request and what it must commit.</summary>
+    private Dictionary<string, Func<Task<Case>>> Table() => new(StringComparer.Ordinal)
+    {
+        ["POST /api/v1/networks/"] = () =>
+        {
+            var n = ++_networks;
+            // A new network has no members to tell: nothing to record.
+            return Task.FromResult(new Case(() => _admin.PostAsJsonAsync("/api/v1/networks", new CreateNetworkRequest { Name = $"r{n}", Ipv4Cidr = $"10.{n}.0.0/24" }), null));
+        },
+        ["PATCH /api/v1/networks/{name}"] = async () =>
+        {
+            var net = await NetworkAsync();
+            return new Case(() => _admin.PatchAsJsonAsync($"/api/v1/networks/{net.Name}", new UpdateNetworkRequest { Mtu = 1380 }), net.Name, Network());
+        },
+        ["DELETE /api/v1/networks/{name}"] = async () =>
+        {
+            var net = await NetworkAsync();
+            var a = await _server.JoinAsync(net.Key, "a");
+            return new Case(() => _admin.DeleteAsync($"/api/v1/networks/{net.Name}?force=true"), net.Name, Network(), Node(a.NodeId));
+        },
+        ["POST /api/v1/enrollment-keys/"] = async () =>
+        {
+            var net = await NetworkAsync();
+            return new Case(() => _admin.PostAsJsonAsync("/api/v1/enrollment-keys", new CreateEnrollmentKeyRequest { Networks = [net.Name] }), null);
+        },
+        ["DELETE /api/v1/enrollment-keys/{id}"] = async () =>
+        {
+            var net = await NetworkAsync();
+            return new Case(() => _admin.DeleteAsync($"/api/v1/enrollment-keys/{net.Key.Id}"), null);
+        },
+        ["POST /api/v1/join"] = async () =>
+        {
+            var net = await NetworkAsync();
+            return new Case(() => _server.JoinRawAsync(net.Key, "fresh"), net.Name)
+            {
+                Created = async r => Node((await r.Content.ReadFromJsonAsync<JoinResponse>())!.NodeId),
+            };
+        },
+        ["PATCH /api/v1/nodes/{id}"] = async () =>
+        {
+            var net = await NetworkAsync();
+            var a = await _server.JoinAsync(net.Key, "a");
+            return new Case(() => _admin.PatchAsJsonAsync($"/api/v1/nodes/{a.NodeId}", new UpdateNodeRequest { Name = "renamed" }), net.Name, Node(a.NodeId));
+        },
+        ["DELETE /api/v1/nodes/{id}"] = async () =>
+        {
+            // A gateway with both roles and an ext client: they all go with it.
+            var net = await NetworkAsync();
+            var gw = await _server.JoinAsync(net.Key, "gw");
+            await OkAsync(_admin.PutAsJsonAsync($"/api/v1/nodes/{gw.NodeId}/ingress", new IngressRequest()));
+            await OkAsync(_admin.PutAsJsonAsync($"/api/v1/nodes/{gw.NodeId}/egress", new EgressRequest { Ranges = ["192.168.50.0/24"] }));
+            var client = await ExtClientAsync(net.Name, gw.NodeId);
+            return new Case(() => _admin.DeleteAsync($"/api/v1/nodes/{gw.NodeId}"), net.Name,
+                Node(gw.NodeId), Ingress(gw.NodeId), Egress(gw.NodeId), ExtClient(client));
+        },
+        ["DELETE /api/v1/node/"] = async () =>
+        {
+            var net = await NetworkAsync();
+            var a = await _server.JoinAsync(net.Key, "a");
+            return new Case(async () =>
+            {
+                using var self = _server.As(a.Credential);
+                return await self.DeleteAsync("/api/v1/node");
+            }, net.Name, Node(a.NodeId));
+        },
+        ["PUT /api/v1/nodes/{id}/ingress"] = async () =>
+        {
+            var net = await NetworkAsync();
+            var gw = await _server.JoinAsync(net.Key, "gw");
+            return new Case(() => _admin.PutAsJsonAsync($"/api/v1/nodes/{gw.NodeId}/ingress", new IngressRequest { Nat = false }), net.Name, Ingress(gw.NodeId));
+        },
+        ["DELETE /api/v1/nodes/{id}/ingress"] = async () =>
+        {
+            var net = await NetworkAsync();
+            var gw = await _server.JoinAsync(net.Key, "gw");
+            await OkAsync(_admin.PutAsJsonAsync($"/api/v1/nodes/{gw.NodeId}/ingress", new IngressRequest()));
+            var client = await ExtClientAsync(net.Name, gw.NodeId);
+            return new Case(() => _admin.DeleteAsync($"/api/v1/nodes/{gw.NodeId}/ingress?force=true"), net.Name, Ingress(gw.NodeId), ExtClient(client));
+        },
+        ["PUT /api/v1/nodes/{id}/egress"] = async () =>
+        {
+            // The gateway loses its default route: the node that sent its internet traffic there is changed too.
+            var net = await NetworkAsync();
+            var (gw, user) = await InternetGatewayAsync(net);
+            return new Case(() => _admin.PutAsJsonAsync($"/api/v1/nodes/{gw}/egress", new EgressRequest { Ranges = ["192.168.50.0/24"] }), net.Name,
+                Egress(gw), Node(user));
+        },
+        ["DELETE /api/v1/nodes/{id}/egress"] = async () =>
+        {
+            var net = await NetworkAsync();
+            var (gw, user) = await InternetGatewayAsync(net);
+            return new Case(() => _admin.DeleteAsync($"/api/v1/nodes/{gw}/egress"), net.Name, Egress(gw), Node(user));
+        },
+        ["POST /api/v1/networks/{name}/ext-clients/"] = async () =>
+        {
+            var net = await NetworkAsync();
+            var gw = await _server.JoinAsync(net.Key, "gw");
+            await OkAsync(_admin.PutAsJsonAsync($"/api/v1/nodes/{gw.NodeId}/ingress", new IngressRequest()));
+            return new Case(() => _admin.PostAsJsonAsync($"/api/v1/networks/{net.Name}/ext-clients", new CreateExtClientRequest { Gateway = gw.NodeId, Name = "phone" }), net.Name)
+            {
+                Created = async r => ExtClient((await r.Content.ReadFromJsonAsync<ExtClientDto>())!.Id),
+            };
+        },
+        ["PATCH /api/v1/ext-clients/{id}/"] = async () =>
+        {
+            var net = await NetworkAsync();
+            var gw = await _server.JoinAsync(net.Key, "gw");
+            await OkAsync(_admin.PutAsJsonAsync($"/api/v1/nodes/{gw.NodeId}/ingress", new IngressRequest()));
+            var client = await ExtClientAsync(net.Name, gw.NodeId);
+            return new Case(() => _admin.PatchAsJsonAsync($"/api/v1/ext-clients/{client}", new UpdateExtClientRequest { Enabled = false }), net.Name, ExtClient(client));
+        },
+        ["DELETE /api/v1/ext-clients/{id}/"] = async () =>
+        {
+            var net = await NetworkAsync();
+            var gw = await _server.JoinAsync(net.Key, "gw");
+            await OkAsync(_admin.PutAsJsonAsync($"/api/v1/nodes/{gw.NodeId}/ingress", new IngressRequest()));
+            var client = await ExtClientAsync(net.Name, gw.NodeId);
+            return new Case(() => _admin.DeleteAsync($"/api/v1/ext-clients/{client}"), net.Name, ExtClient(client));
+        },
+        ["POST /api/v1/networks/{name}/dns/"] = async () =>
+        {
+            var net = await NetworkAsync();
+            return new Case(() => _admin.PostAsJsonAsync($"/api/v1/networks/{net.Name}/dns", new CreateDnsEntryRequest { Name = "printer", Type = "A", Value = "192.168.50.9" }),
+                net.Name, DnsEntries());
+        },
+        ["DELETE /api/v1/networks/{name}/dns/{id}"] = async () =>
+        {
+            var net = await NetworkAsync();
+            var entry = await OkAsync<DnsEntryDto>(_admin.PostAsJsonAsync($"/api/v1/networks/{net.Name}/dns", new CreateDnsEntryRequest { Name = "printer", Type = "A", Value = "192.168.50.9" }));
+            return new Case(() => _admin.DeleteAsync($"/api/v1/networks/{net.Name}/dns/{entry.Id}"), net.Name, DnsEntries());
+        },
+        ["POST /api/v1/signing-key/rotate"] = async () =>
+        {
+            // The announcement goes to every node by its own path; no network record changes.
+            var net = await NetworkAsync();
+            await _server.JoinAsync(net.Key, "a");
+            return new Case(() => _admin.PostAsync("/api/v1/signing-key/rotate", null), null);
+        },
+    };
+
+    [Fact]
+    public async Task Every_mutating_route_commits_exactly_the_changes_of_its_row()
+    {
+        var routes = Routes().Where(r => Mutating.Contains(r.Method)).Select(r => $"{r.Method} {r.Pattern}").ToHashSet(StringComparer.Ordinal);
+        var table = Table();
+        Assert.True(routes.SetEquals(table.Keys),
+            $"mutating routes without a row: {string.Join(", ", routes.Except(table.Keys))}; rows without a route: {string.Join(", ", table.Keys.Except(routes))}");
+
+        var failures = new List<string>();
+        foreach (var (route, setUp) in table.OrderBy(r => r.Key, StringComparer.Ordinal))
+        {
+            var row = await setUp();
+            _sink.Take(); // what the set-up committed
+            var expected = row.Expected.ToList();
+            using (var response = await row.Request())
+            {
+                if (!response.IsSuccessStatusCode)
+                {
+                    failures.Add($"{route}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+                    continue;
+                }
+                if (row.Created is { } created)
+                {
+                    expected.Add(await created(response));
+                }
+            }
+            var writes = _sink.Take();
+            var want = row.Network is null ? "nothing" : $"one write: {row.Network} [{Show(expected)}]";
+            var got = writes.Count == 0 ? "nothing"
+                : string.Join(" | ", writes.Select(w => (writes.Count == 1 ? "one write: " : "write: ") + string.Join(", ", w.Select(set => $"{set.Network} [{Show(set.Changes)}]"))));
+            if (want != got)
+            {
+                failures.Add($"{route}: expected {want}, committed {got}");
+            }
+        }
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+    }
+
+    [Fact]
+    public async Task Read_only_routes_commit_nothing()
+    {
+        var net = await NetworkAsync();
+        var gw = await _server.JoinAsync(net.Key, "gw");
+        await OkAsync(_admin.PutAsJsonAsync($"/api/v1/nodes/{gw.NodeId}/ingress", new IngressRequest()));
+        var client = await ExtClientAsync(net.Name, gw.NodeId);
+        using var self = _server.As(gw.Credential);
+        _sink.Take();
+
+        var gets = Routes().Where(r => r.Method is "GET").Select(r => r.Pattern).Distinct().ToList();
+        Assert.Contains("/api/v1/node/config", gets); // the node's own GET writes (last-seen): still no change to tell
+        var failures = new List<string>();
+        foreach (var pattern in gets)
+        {
+            var path = pattern
+                .Replace("{name}", net.Name, StringComparison.Ordinal)
+                .Replace("{documentName}", "v1", StringComparison.Ordinal)
+                .Replace("{id}", pattern.StartsWith("/api/v1/ext-clients/", StringComparison.Ordinal) ? client : gw.NodeId, StringComparison.Ordinal);
+            var caller = pattern.StartsWith("/api/v1/node/", StringComparison.Ordinal) ? self : _admin;
+            using var response = await caller.GetAsync(path);
+            if (!response.IsSuccessStatusCode)
+            {
+                failures.Add($"GET {path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+            }
+            if (_sink.Take() is { Count: > 0 } writes)
+            {
+                failures.Add($"GET {path} committed {string.Join(" | ", writes.Select(w => string.Join(", ", w.Select(set => $"{set.Network} [{Show(set.Changes)}]"))))}");
+            }
+        }
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+    }
+
+    /// <summary>Every route the app maps: its method and its whole pattern (groups included).</summary>
+    private List<(string Method, string Pattern)> Routes() =>
+        [.. _server.Services.GetRequiredService<EndpointDataSource>().Endpoints
+            .OfType<RouteEndpoint>()
+            .SelectMany(e => (e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? []).Select(m => (m, e.RoutePattern.RawText ?? string.Empty)))];
+
+    private static string Show(IEnumerable<StoreChange> changes) =>
+        string.Join(", ", changes.Select(c => c.Id.Length == 0 ? c.Kind.ToString() : $"{c.Kind}({c.Id})").Order(StringComparer.Ordinal));
+
+    private sealed record Net(string Name, EnrollmentKeyDto Key);
+
+    /// <summary>A network of the row's own, with a key to join it.</summary>
+    private async Task<Net> NetworkAsync()
+    {
+        var n = ++_networks;
+        var network = await _server.CreateNetworkAsync($"r{n}", $"10.{n}.0.0/24");
+        return new Net(network.Name, await _server.CreateKeyAsync(network.Name));
+    }
+
+    /// <summary>A node with a default route as egress, and another node that uses it as its internet gateway.</summary>
+    private async Task<(string Gateway, string User)> InternetGatewayAsync(Net net)
+    {
+        var gw = await _server.JoinAsync(net.Key, "gw");
+        var user = await _server.JoinAsync(net.Key, "user");
+        await OkAsync(_admin.PutAsJsonAsync($"/api/v1/nodes/{gw.NodeId}/egress", new EgressRequest { Ranges = ["0.0.0.0/0"] }));
+        await OkAsync(_admin.PatchAsJsonAsync($"/api/v1/nodes/{user.NodeId}", new UpdateNodeRequest { InternetGateway = gw.NodeId }));
+        return (gw.NodeId, user.NodeId);
+    }
+
+    private async Task<string> ExtClientAsync(string network, string gateway) =>
+        (await OkAsync<ExtClientDto>(_admin.PostAsJsonAsync($"/api/v1/networks/{network}/ext-clients", new CreateExtClientRequest { Gateway = gateway }))).Id;
+
+    private static async Task OkAsync(Task<HttpResponseMessage> call)
+    {
+        using var r = await call;
+        await Http.EnsureAsync(r);
+    }
+
+    private static async Task<T> OkAsync<T>(Task<HttpResponseMessage> call)
+    {
+        using var r = await call;
+        await Http.EnsureAsync(r);
+        return (await r.Content.ReadFromJsonAsync<T>())!;
+    }
+}
