@@ -75,8 +75,9 @@ trap cleanup EXIT
 # ---- the agent package (built once per commit and architecture, kept in the cache)
 AGENT_DEB=${APPLIANCE_AGENT_DEB:-}
 if [ -z "$AGENT_DEB" ]; then
-  REV=$(git -C "$REPO" rev-parse --short=12 HEAD 2>/dev/null || echo none)
-  DIRTY=$(git -C "$REPO" status --porcelain -- agent-lite lib gateway 2>/dev/null | sha256sum | cut -c1-8)
+  # Keyed by the agent's source trees, so a commit elsewhere does not publish it again.
+  REV=$(git -C "$REPO" rev-parse HEAD:agent-lite HEAD:lib HEAD:gateway HEAD:Directory.Build.props HEAD:Directory.Packages.props 2>/dev/null | sha256sum | cut -c1-12)
+  DIRTY=$(git -C "$REPO" status --porcelain -- agent-lite lib gateway Directory.Build.props Directory.Packages.props 2>/dev/null | sha256sum | cut -c1-8)
   AGENT_DEB=$(ls "$CACHE/agent-$ARCH/$REV-$DIRTY"/appliance-agent_*.deb 2>/dev/null | head -1 || true)
   if [ -z "$AGENT_DEB" ]; then
     say "building the agent package for $ARCH (NativeAOT)"
