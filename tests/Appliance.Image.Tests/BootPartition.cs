@@ -21,7 +21,10 @@ public static class BootPartition
     public static async Task<string> LabelAsync(string image)
     {
         var r = await ProcessRunner.RunAsync(Prerequisites.RequireProgram("mlabel"), ["-i", Image(image), "-s", "::"], env: Env, timeout: TimeSpan.FromSeconds(30));
-        return r.EnsureSuccess("mlabel -s").StdOut.Trim();
+        // mlabel -s prints "Volume label is APPLBOOT" (and "Volume has no label" without one).
+        var line = r.EnsureSuccess("mlabel -s").StdOut.Trim();
+        const string prefix = "Volume label is ";
+        return line.StartsWith(prefix, StringComparison.Ordinal) ? line[prefix.Length..].Trim() : "";
     }
 
     public static async Task WriteAsync(string image, string path, string text)

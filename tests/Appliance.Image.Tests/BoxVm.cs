@@ -65,17 +65,17 @@ public sealed partial class BoxVm : IAsyncDisposable
             "-netdev", $"tap,id=n0,ifname={_tap},script=no,downscript=no", "-device", $"virtio-net-pci,netdev=n0,mac={_mac}"]);
     }
 
-    /// <summary>Waits for a console line of this boot matching <paramref name="pattern"/>; returns its match.</summary>
-    public async Task<Match> WaitForAsync(string pattern, TimeSpan timeout)
+    /// <summary>Waits for the <paramref name="count"/>th console line of this boot matching <paramref name="pattern"/>; returns its match.</summary>
+    public async Task<Match> WaitForAsync(string pattern, TimeSpan timeout, int count = 1)
     {
         var re = new Regex(pattern, RegexOptions.Multiline);
         var sw = Stopwatch.StartNew();
         while (sw.Elapsed < timeout)
         {
-            var m = re.Match(Console);
-            if (m.Success)
+            var matches = re.Matches(Console);
+            if (matches.Count >= count)
             {
-                return m;
+                return matches[count - 1];
             }
             if (!Running)
             {
@@ -83,7 +83,7 @@ public sealed partial class BoxVm : IAsyncDisposable
             }
             await Task.Delay(500);
         }
-        throw new TimeoutException($"{Name}: no console line /{pattern}/ within {timeout.TotalSeconds:F0} s (qemu running: {Running})\n{Tail(AllConsole, 12000)}");
+        throw new TimeoutException($"{Name}: no console line /{pattern}/ (#{count}) within {timeout.TotalSeconds:F0} s (qemu running: {Running})\n{Tail(AllConsole, 12000)}");
     }
 
     /// <summary>ACPI power button (systemd shuts down cleanly); killed by pid if it has not gone within the grace time.</summary>
@@ -105,7 +105,7 @@ public sealed partial class BoxVm : IAsyncDisposable
             catch (SocketException)
             {
             }
-            using var cts = new CancellationTokenSource(grace ?? TimeSpan.FromMinutes(3));
+            using var cts = new CancellationTokenSource(grace ?? TimeSpan.FromMinutes(2));
             try
             {
                 await _qemu.WaitForExitAsync(cts.Token);
