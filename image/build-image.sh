@@ -4,7 +4,7 @@
 #   image/build-image.sh --arch amd64|arm64 --out FILE.img [--token TOKEN | --token-file F] [--hostname NAME]
 #                        [--size 1G] [--server URL] [--firewall MODE]
 #
-# Partition 1 (FAT32, label APPLBOOT, mounted at /boot/firmware): appliance/token, appliance/config.json (server URL
+# Partition 1 (FAT32, label APPLBOOT, 128 MiB, mounted at /boot/firmware): appliance/token, appliance/config.json (server URL
 # override, hostname, firewall mode; editable on any PC), the kernel and initrd, and the bootloaders: syslinux for
 # BIOS (amd64) and GRUB as \EFI\BOOT\BOOT{X64,AA64}.EFI for UEFI (amd64 with OVMF, arm64 on qemu `virt` with AAVMF).
 # Partition 2 (ext4, label approot): Debian bookworm from Debian's archive (mmdebstrap) with systemd, the Debian
@@ -190,8 +190,9 @@ grub-mkstandalone -O "$GRUB_TARGET" -d "$ROOT/usr/lib/grub/$GRUB_TARGET" -o "$BO
   "boot/grub/grub.cfg=$WORK/grub.cfg"
 find "$BOOTD" "$ROOT" -depth -newermt "@$SOURCE_DATE_EPOCH" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} + 2>/dev/null || true
 
-# ---- partitions: 1 MiB alignment; APPLBOOT 256 MiB; root the rest
-P1_START=$((1024 * 1024)) P1_SIZE=$((256 * 1024 * 1024))
+# ---- partitions: 1 MiB alignment; APPLBOOT 128 MiB (kernel + initrd ~40 MiB, room for a second pair or Pi
+# firmware); root the rest (the Debian kernel's modules alone take ~400 MiB of it)
+P1_START=$((1024 * 1024)) P1_SIZE=$((128 * 1024 * 1024))
 P2_START=$((P1_START + P1_SIZE)) P2_SIZE=$((SIZE_BYTES - P1_START - P1_SIZE))
 P2_SIZE=$((P2_SIZE / 1048576 * 1048576))
 T=$(date +%s)

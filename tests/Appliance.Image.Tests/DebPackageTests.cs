@@ -60,14 +60,19 @@ public sealed class DebPackageTests(ITestOutputHelper output)
         var exec = unitText.Split('\n').Single(l => l.StartsWith("ExecStart=", StringComparison.Ordinal))["ExecStart=".Length..];
         Assert.Equal("/usr/lib/appliance-server/appliance-server serve --data-dir /var/lib/appliance-server", exec);
         int port = Binaries.FreeTcpPort(), mqtt = Binaries.FreeTcpPort();
-        var script = $"mkdir -p /var/lib/appliance-server && {exec} --urls http://127.0.0.1:{port} --mqtt-url mqtt://127.0.0.1:{mqtt} > /tmp/server.log 2>&1 & " +
-            $"pid=$!; ok=1; for i in $(seq 1 240); do if /usr/bin/curl -fsS http://127.0.0.1:{port}/healthz >/dev/null 2>&1; then ok=0; break; fi; sleep 0.5; done; " +
-            $"APPLIANCE_SERVER=http://127.0.0.1:{port} /usr/bin/appliance-server network list; cli=$?; ls /var/lib/appliance-server; kill $pid; wait $pid; cat /tmp/server.log | tail -5; exit $((ok + cli))";
+        // HTTPS and MQTT over TLS as the defaults have them; the admin CLI (the package's wrapper) pins the CA it finds in the data dir.
+        var script = $"mkdir -p /var/lib/appliance-server && {exec} --urls https://127.0.0.1:{port} --mqtt-url mqtts://127.0.0.1:{mqtt} > /tmp/server.log 2>&1 & " +
+            $"pid=$!; ok=1; for i in $(seq 1 240); do if /usr/bin/curl -kfsS https://127.0.0.1:{port}/healthz >/dev/null 2>&1; then ok=0; break; fi; sleep 0.5; done; " +
+            $"APPLIANCE_SERVER=https://127.0.0.1:{port} /usr/bin/appliance-server network create debnet --ipv4 10.88.0.0/24 && " +
+            $"APPLIANCE_SERVER=https://127.0.0.1:{port} /usr/bin/appliance-server network list; cli=$?; ls /var/lib/appliance-server; kill $pid; wait $pid; tail -5 /tmp/server.log; exit $((ok + cli))";
         var server = await InRootAsync(root, script, TimeSpan.FromMinutes(5));
         output.WriteLine(server.StdOut + server.StdErr);
         Assert.True(server.ExitCode == 0, server.StdOut + server.StdErr);
-        Assert.Contains("admin.token", server.StdOut, StringComparison.Ordinal);
-        Assert.Contains("ca.crt", server.StdOut, StringComparison.Ordinal);
+        Assert.Contains("debnet", server.StdOut, StringComparison.Ordinal);
+        foreach (var file in new[] { "admin.token", "ca.crt", "server.crt", "signing.key", "appliance.db" })
+        {
+            Assert.Contains(file, server.StdOut.Split('\n'));
+        }
     }
 
     /// <summary>Runs a shell command chrooted into <paramref name="root"/> with its own /proc, in a mount namespace that goes away with it.</summary>
