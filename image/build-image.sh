@@ -72,7 +72,7 @@ WORK=$(mktemp -d "$OUT_DIR/.appliance-image.XXXXXX")
 cleanup() { rm -rf "$WORK"; }
 trap cleanup EXIT
 
-# ---- the agent package (built once per commit and architecture, kept in the cache)
+# ---- the agent package (built once per agent source tree and architecture, kept in the cache)
 AGENT_DEB=${APPLIANCE_AGENT_DEB:-}
 if [ -z "$AGENT_DEB" ]; then
   # Keyed by the agent's source trees, so a commit elsewhere does not publish it again.
@@ -97,26 +97,34 @@ DISK_ID=0x${SEED:8:8}
 
 # ---- root file system: Debian from its archive, .debs cached between builds
 ROOT=$WORK/root
+# Builds (and tests) may run side by side: each works on its own copy of the .deb cache, taken and given back
+# under a lock, never on the shared directory while another build writes it.
+DEBS=$WORK/debs
+mkdir -p "$DEBS"
+with_cache_lock() { flock -w 900 "$CACHE/.lock-$ARCH" "$@"; }
+with_cache_lock cp -a "$CACHE/debs-$ARCH/." "$DEBS/"
 PACKAGES=systemd,systemd-sysv,systemd-resolved,systemd-timesyncd,dbus,udev,kmod,"$KPKG",initramfs-tools,zstd
 PACKAGES+=,iproute2,nftables,wireguard-tools,iputils-ping,libssl3,ca-certificates,netbase,procps,"$GRUB_PKG"
 # The kernel's and its triggers' initramfs runs are skipped while packages go in (each takes minutes under
 # emulation or load); one update-initramfs at the end makes it (MODULES=most: the box may be any PC or board).
-say "mmdebstrap bookworm $ARCH ($(ls "$CACHE/debs-$ARCH" | wc -l) cached .debs)"
+say "mmdebstrap bookworm $ARCH ($(ls "$DEBS" | wc -l) cached .debs)"
 T=$(date +%s)
 mmdebstrap --quiet --mode=root --variant=minbase --arch="$ARCH" --include="$PACKAGES" \
   --aptopt='Acquire::Retries "3"' --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/doc/*/changelog*' \
   --dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-include=/usr/share/locale/locale.alias' \
-  --setup-hook='mkdir -p "$1"/var/cache/apt/archives/' --setup-hook="sync-in '$CACHE/debs-$ARCH' /var/cache/apt/archives/" \
+  --setup-hook='mkdir -p "$1"/var/cache/apt/archives/' --setup-hook="sync-in '$DEBS' /var/cache/apt/archives/" \
   --essential-hook='chroot "$1" dpkg-divert --quiet --local --rename --add /usr/sbin/update-initramfs && ln -s /bin/true "$1/usr/sbin/update-initramfs"' \
   --customize-hook="copy-in '$AGENT_DEB' /tmp" \
   --customize-hook='chroot "$1" dpkg -i /tmp/'"$(basename "$AGENT_DEB")"' >/dev/null && rm -f "$1"/tmp/*.deb' \
   --customize-hook='rm "$1/usr/sbin/update-initramfs" && chroot "$1" dpkg-divert --quiet --local --rename --remove /usr/sbin/update-initramfs' \
   --customize-hook='chroot "$1" update-initramfs -c -k all' \
-  --customize-hook="sync-out /var/cache/apt/archives '$CACHE/debs-$ARCH'" \
+  --customize-hook="sync-out /var/cache/apt/archives '$DEBS'" \
   --customize-hook='rm -f "$1"/var/cache/apt/archives/*.deb' \
   bookworm "$ROOT" "deb $MIRROR bookworm main" "deb $MIRROR bookworm-updates main" \
   "deb ${MIRROR%/debian}/debian-security bookworm-security main"
-say "root file system done ($(( $(date +%s) - T ))s, $(du -sh "$ROOT" | cut -f1))"
+with_cache_lock cp -an "$DEBS/." "$CACHE/debs-$ARCH/"
+rm -rf "$DEBS"
+say "root file system done ($(( $(date +%s) - T ))s, $(du -sh --exclude=proc "$ROOT" | cut -f1))"
 
 # ---- configuration of the box
 cp -a "$HERE/rootfs/." "$ROOT/"

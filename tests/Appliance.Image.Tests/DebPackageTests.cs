@@ -10,6 +10,7 @@ namespace Appliance.Image.Tests;
 /// its admin CLI finds the admin token there, and the agent binary runs.
 /// </summary>
 [Trait("Category", TestCategories.Interop)]
+[Collection(ImageLab.Collection)]
 public sealed class DebPackageTests(ITestOutputHelper output)
 {
     [Fact]
@@ -29,16 +30,21 @@ public sealed class DebPackageTests(ITestOutputHelper output)
         Assert.Collection(files, f => Assert.Matches(@"^appliance-agent_[0-9][^_]*_amd64\.deb$", f), f => Assert.Matches(@"^appliance-server_[0-9][^_]*_amd64\.deb$", f));
 
         var root = dir.Combine("root");
+        // The image builder's .deb cache, used through a private copy taken and given back under its lock.
         var cache = "/var/cache/appliance-image/debs-amd64";
+        var aptCache = dir.Combine("apt-cache");
         Directory.CreateDirectory(cache);
+        Directory.CreateDirectory(aptCache);
+        (await WithCacheLockAsync("cp", "-a", cache + "/.", aptCache + "/")).EnsureSuccess("copy the .deb cache");
         var strap = await ProcessRunner.RunAsync("mmdebstrap", ["--quiet", "--mode=root", "--variant=apt", "--include=systemd,curl",
-            "--setup-hook=mkdir -p \"$1\"/var/cache/apt/archives/", $"--setup-hook=sync-in {cache} /var/cache/apt/archives/",
+            "--setup-hook=mkdir -p \"$1\"/var/cache/apt/archives/", $"--setup-hook=sync-in {aptCache} /var/cache/apt/archives/",
             $"--customize-hook=copy-in {Path.Combine(debs, files[0]!)} {Path.Combine(debs, files[1]!)} /tmp",
             // What a user types: apt resolves the packages' dependencies from the archive.
             $"--customize-hook=chroot \"$1\" apt-get install -y --no-install-recommends /tmp/{files[0]} /tmp/{files[1]}",
-            $"--customize-hook=sync-out /var/cache/apt/archives {cache}",
+            $"--customize-hook=sync-out /var/cache/apt/archives {aptCache}",
             "bookworm", root, "deb http://deb.debian.org/debian bookworm main"], timeout: TimeSpan.FromMinutes(30));
         strap.EnsureSuccess("mmdebstrap with apt-get install ./*.deb");
+        (await WithCacheLockAsync("cp", "-an", aptCache + "/.", cache + "/")).EnsureSuccess("give the .deb cache back");
 
         Assert.True(File.Exists(Path.Combine(root, "usr/bin/appliance-agent")));
         Assert.True(File.Exists(Path.Combine(root, "usr/lib/appliance-server/appliance-server")));
@@ -74,6 +80,9 @@ public sealed class DebPackageTests(ITestOutputHelper output)
             Assert.Contains(file, server.StdOut.Split('\n'));
         }
     }
+
+    private static Task<ProcessResult> WithCacheLockAsync(params string[] command) =>
+        ProcessRunner.RunAsync("flock", ["-w", "900", "/var/cache/appliance-image/.lock-amd64", .. command], timeout: TimeSpan.FromMinutes(16));
 
     /// <summary>Runs a shell command chrooted into <paramref name="root"/> with its own /proc, in a mount namespace that goes away with it.</summary>
     private static Task<ProcessResult> InRootAsync(string root, string command, TimeSpan? timeout = null) =>

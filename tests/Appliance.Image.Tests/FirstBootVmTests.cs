@@ -11,6 +11,7 @@ namespace Appliance.Image.Tests;
 /// over kernel WireGuard. The two tests run in order on one <see cref="ImageLab"/>.
 /// </summary>
 [Trait("Category", TestCategories.Vm)]
+[Collection(ImageLab.Collection)]
 public sealed class FirstBootVmTests(ImageLab lab, ITestOutputHelper output) : IClassFixture<ImageLab>
 {
     private static readonly TimeSpan Boot = TimeSpan.FromMinutes(8);

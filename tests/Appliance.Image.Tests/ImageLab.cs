@@ -12,6 +12,9 @@ namespace Appliance.Image.Tests;
 public sealed class ImageLab : IAsyncLifetime
 {
     public const string Network = "imgnet";
+
+    /// <summary>The image and package tests run one after the other: each builds for minutes on every core there is.</summary>
+    public const string Collection = "image builds";
     private readonly TempDirectory _dir = new("appliance-image");
     private int _boxes;
 
