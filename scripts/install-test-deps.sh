@@ -32,6 +32,24 @@ have aarch64-linux-gnu-gcc     || need+=(gcc-aarch64-linux-gnu)
 have aarch64-linux-gnu-objcopy || need+=(binutils-aarch64-linux-gnu)
 [ -f /usr/aarch64-linux-gnu/lib/crt1.o ] || need+=(libc6-dev-arm64-cross)
 have qemu-aarch64      || need+=(qemu-user)
+# Images and packages (image/build-image.sh, image/build-deb.sh, tests/Appliance.Image.Tests): Debian's bootstrapper,
+# file-based FAT/ext4/partition tools, syslinux (BIOS) and GRUB (UEFI) for the boot partition, qemu for arm64 with
+# its UEFI firmware (AAVMF) and user-mode emulation (the arm64 root is configured under binfmt), OVMF, dpkg-deb.
+have mmdebstrap        || need+=(mmdebstrap)
+have mcopy             || need+=(mtools)
+have mkfs.fat          || need+=(dosfstools)
+have mkfs.ext4         || need+=(e2fsprogs)
+have sfdisk            || need+=(fdisk)
+have syslinux          || need+=(syslinux)
+[ -f /usr/lib/syslinux/mbr/mbr.bin ] || need+=(syslinux-common)
+have grub-mkstandalone || need+=(grub-common)
+[ -d /usr/lib/grub/x86_64-efi ] || need+=(grub-efi-amd64-bin)
+have qemu-system-aarch64 || need+=(qemu-system-arm)
+[ -f /usr/share/qemu-efi-aarch64/QEMU_EFI.fd ] || need+=(qemu-efi-aarch64)
+[ -f /usr/share/ovmf/OVMF.fd ] || need+=(ovmf)
+have qemu-aarch64-static || need+=(qemu-user-static binfmt-support)
+have dpkg-deb          || need+=(dpkg)
+have curl              || need+=(curl)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then echo "missing test prerequisites (${need[*]}) and not root to install them" >&2; exit 1; fi
   echo "installing test prerequisites: ${need[*]}"
