@@ -171,12 +171,12 @@ public sealed class MosquittoBrokerTests : IAsyncLifetime
         // Stop the server and delete B behind its back.
         Server.Dispose();
         Lab.Server = null;
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        SqliteStore.ReleasePool(Path.Combine(dataDir, "appliance.db"));
         using (var store = new SqliteStore(Path.Combine(dataDir, "appliance.db")))
         {
             await store.WriteAsync(s => { s.DeleteNode(b.NodeId); return 0; });
         }
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        SqliteStore.ReleasePool(Path.Combine(dataDir, "appliance.db"));
 
         await Lab.StartServerAsync();
         var passwd = File.ReadAllLines(Lab.PasswordFile);

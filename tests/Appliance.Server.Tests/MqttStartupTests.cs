@@ -38,6 +38,6 @@ public sealed class MqttStartupTests
         await using var app = ServerApp.Build([], settings);
         var e = await Assert.ThrowsAsync<InvalidOperationException>(() => app.StartAsync());
         Assert.Contains(named, e.Message, StringComparison.Ordinal);
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Appliance.Server.Store.SqliteStore.ReleasePool(dir.Combine(Appliance.Server.Hosting.ServerStartup.DatabaseFileName));
     }
 }

@@ -103,7 +103,7 @@ public sealed class RateLimitTests : IDisposable
         await using var app = Hosting.ServerApp.Build([], settings);
         var e = await Assert.ThrowsAsync<InvalidOperationException>(() => app.StartAsync());
         Assert.Contains("Mqtt:ConnectionsPerSecondPerAddress", e.Message, StringComparison.Ordinal);
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Appliance.Server.Store.SqliteStore.ReleasePool(dir.Combine(Appliance.Server.Hosting.ServerStartup.DatabaseFileName));
     }
 
     [Fact]

@@ -136,7 +136,7 @@ public sealed class ServerFactory : WebApplicationFactory<Program>
         base.Dispose(disposing);
         if (disposing)
         {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Appliance.Server.Store.SqliteStore.ReleasePool(Path.Combine(DataDir, Appliance.Server.Hosting.ServerStartup.DatabaseFileName));
             _ownedDir?.Dispose();
         }
     }

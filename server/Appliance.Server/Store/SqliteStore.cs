@@ -24,13 +24,7 @@ public sealed class SqliteStore : IApplianceStore, IDisposable
 
     public SqliteStore(string databasePath)
     {
-        _connectionString = new SqliteConnectionStringBuilder
-        {
-            DataSource = databasePath,
-            Mode = SqliteOpenMode.ReadWriteCreate,
-            Pooling = true,
-            DefaultTimeout = 30,
-        }.ToString();
+        _connectionString = ConnectionString(databasePath);
         using var connection = Open();
         using (var pragma = connection.CreateCommand())
         {
@@ -158,9 +152,28 @@ public sealed class SqliteStore : IApplianceStore, IDisposable
         return current;
     }
 
+    private static string ConnectionString(string databasePath) => new SqliteConnectionStringBuilder
+    {
+        DataSource = databasePath,
+        Mode = SqliteOpenMode.ReadWriteCreate,
+        Pooling = true,
+        DefaultTimeout = 30,
+    }.ToString();
+
+    /// <summary>
+    /// Closes the pooled connections to this database file (only those: another store's pool, in this process, keeps
+    /// its connections, and with them its -wal and -shm files), so the file can be moved, deleted or opened anew.
+    /// </summary>
+    public static void ReleasePool(string databasePath)
+    {
+        using var connection = new SqliteConnection(ConnectionString(databasePath));
+        SqliteConnection.ClearPool(connection);
+    }
+
     public void Dispose()
     {
         _writeLock.Dispose();
-        SqliteConnection.ClearAllPools();
+        using var connection = new SqliteConnection(_connectionString);
+        SqliteConnection.ClearPool(connection);
     }
 }
