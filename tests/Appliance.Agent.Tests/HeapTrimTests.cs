@@ -38,13 +38,5 @@ public sealed class HeapTrimTests
         Assert.Equal(TimeSpan.FromSeconds(60), HeapTrim.DefaultInterval);
     }
 
-    private static async Task WaitUntil(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "timed out");
-            await Task.Delay(10);
-        }
-    }
+    private static Task WaitUntil(Func<bool> condition) => Wait.UntilAsync(condition, "the next collection");
 }

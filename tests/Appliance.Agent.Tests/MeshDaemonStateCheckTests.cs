@@ -37,16 +37,8 @@ public sealed class MeshDaemonStateCheckTests : IDisposable
     private IReadOnlyList<string> PeerAddresses() =>
         [.. (_wg.TryGet("appliance0")?.Peers ?? []).SelectMany(p => p.AllowedIPs).Select(a => a.ToString()).Order()];
 
-    private static async Task WaitForAsync(string what, Func<bool> condition, StringWriter log, Action? step = null)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {what}\n{log}");
-            step?.Invoke();
-            await Task.Delay(20);
-        }
-    }
+    private static Task WaitForAsync(string what, Func<bool> condition, StringWriter log, Action? step = null) =>
+        Wait.UntilAsync(condition, what, step ?? (() => { }), detail: log.ToString);
 
     [Fact]
     public async Task A_quiet_connected_daemon_checks_over_https_follows_the_key_chain_and_takes_a_new_epoch()

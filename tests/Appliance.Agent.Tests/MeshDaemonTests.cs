@@ -49,17 +49,9 @@ public sealed class MeshDaemonTests : IDisposable
             ServerId = "s1",
         };
 
-    /// <summary>Polls <paramref name="condition"/> (real time, 10 s at most); <paramref name="step"/> runs between polls, e.g. to advance the fake clock.</summary>
-    private async Task WaitForAsync(string what, Func<bool> condition, Action? step = null)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {what}\n{_log}");
-            step?.Invoke();
-            await Task.Delay(20);
-        }
-    }
+    /// <summary>Waits (real time) for <paramref name="condition"/>; <paramref name="step"/> runs between polls, e.g. to advance the fake clock.</summary>
+    private Task WaitForAsync(string what, Func<bool> condition, Action? step = null) =>
+        Wait.UntilAsync(condition, what, step ?? (() => { }), detail: () => _log.ToString());
 
     private void Tick() => _clock.Advance(TimeSpan.FromSeconds(1));
 

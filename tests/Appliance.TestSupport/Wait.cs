@@ -19,6 +19,21 @@ public static class Wait
     public static Task UntilAsync(Func<bool> condition, string what, TimeSpan? timeout = null, Func<string>? detail = null, TimeSpan? poll = null) =>
         UntilAsync(() => Task.FromResult(condition()), what, timeout, detail, poll);
 
+    /// <summary>
+    /// Waits until <paramref name="condition"/> holds, running <paramref name="step"/> between polls: for code that waits
+    /// on a fake clock, the step moves that clock (the code may arm its timer before or after any given step).
+    /// </summary>
+    public static Task UntilAsync(Func<bool> condition, string what, Action step, TimeSpan? timeout = null, Func<string>? detail = null) =>
+        ForAsync(() =>
+        {
+            if (condition())
+            {
+                return Task.FromResult(true);
+            }
+            step();
+            return Task.FromResult(false);
+        }, static done => done, what, timeout, detail);
+
     /// <summary>Waits until the asynchronous <paramref name="condition"/> holds (an API read, a DNS query); fails with <paramref name="what"/> after <paramref name="timeout"/>.</summary>
     public static async Task UntilAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null, Func<string>? detail = null, TimeSpan? poll = null)
     {
