@@ -24,12 +24,6 @@ public interface IStoreSession
     void UpdateNetwork(NetworkRecord network);
     void DeleteNetwork(string name);
     /// <summary>
-    /// The network's version after this write: it moves once per write that changes anything in the network (the
-    /// first <see cref="MarkChanged"/> of it). Write sessions only.
-    /// </summary>
-    long BumpNetworkVersion(string name);
-
-    /// <summary>
     /// Records that this write changed something members of <paramref name="network"/> must be told. Every mutator
     /// below records its own changes; the first change to a network moves its version (once per write). On commit the
     /// store hands the changed records to its <see cref="IStoreChangeSink"/>s. Write sessions only.

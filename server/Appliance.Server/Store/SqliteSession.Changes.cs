@@ -28,8 +28,6 @@ internal sealed partial class SqliteSession
         }
     }
 
-    public long BumpNetworkVersion(string name) => Changed(name).Version;
-
     // The network's entry, made on its first change: the version moves once per write, so the write's later reads (and
     // the records it returns) already see the new one.
     private NetworkChanges Changed(string network)
