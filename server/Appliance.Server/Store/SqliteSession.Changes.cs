@@ -11,7 +11,7 @@ internal sealed partial class SqliteSession
 
     private sealed class NetworkChanges(long version)
     {
-        public long Version { get; set; } = version;
+        public long Version { get; } = version;
         public List<StoreChange> Ordered { get; } = [];
         public HashSet<StoreChange> Seen { get; } = [];
     }
@@ -50,9 +50,6 @@ internal sealed partial class SqliteSession
     private string? NetworkOfNode(string nodeId) =>
         Query("SELECT network FROM nodes WHERE id = $id", r => r.GetString(0), ("$id", nodeId)).FirstOrDefault();
 
-    private string? NetworkOfExtClient(string clientId) =>
-        Query("SELECT network FROM ext_clients WHERE id = $id", r => r.GetString(0), ("$id", clientId)).FirstOrDefault();
-
     /// <summary>The change sets of this write: the changed records read back as they are now, inside its transaction.</summary>
     internal IReadOnlyList<NetworkChangeSet> CollectChanges()
     {
@@ -60,46 +57,43 @@ internal sealed partial class SqliteSession
         foreach (var (network, changes) in _changes)
         {
             var settings = FindNetwork(network);
-            Dictionary<string, Domain.NodeRecord?>? nodes = null;
-            Dictionary<string, Domain.IngressRecord?>? ingress = null;
-            Dictionary<string, Domain.EgressRecord?>? egress = null;
-            Dictionary<string, Domain.ExtClientRecord?>? clients = null;
+            var nodes = new Dictionary<string, Domain.NodeRecord?>(StringComparer.Ordinal);
+            var ingress = new Dictionary<string, Domain.IngressRecord?>(StringComparer.Ordinal);
+            var egress = new Dictionary<string, Domain.EgressRecord?>(StringComparer.Ordinal);
+            var clients = new Dictionary<string, Domain.ExtClientRecord?>(StringComparer.Ordinal);
             IReadOnlyList<Domain.DnsEntryRecord>? dns = null;
             foreach (var change in changes.Ordered)
             {
                 switch (change.Kind)
                 {
                     case ChangeKind.Node:
-                        (nodes ??= new(StringComparer.Ordinal))[change.Id] = settings is null ? null : FindNode(change.Id);
+                        nodes[change.Id] = settings is null ? null : FindNode(change.Id);
                         break;
                     case ChangeKind.Ingress:
-                        (ingress ??= new(StringComparer.Ordinal))[change.Id] = settings is null ? null : FindIngress(change.Id);
+                        ingress[change.Id] = settings is null ? null : FindIngress(change.Id);
                         break;
                     case ChangeKind.Egress:
-                        (egress ??= new(StringComparer.Ordinal))[change.Id] = settings is null ? null : FindEgress(change.Id);
+                        egress[change.Id] = settings is null ? null : FindEgress(change.Id);
                         break;
                     case ChangeKind.ExtClient:
-                        (clients ??= new(StringComparer.Ordinal))[change.Id] = settings is null ? null : FindExtClient(change.Id);
+                        clients[change.Id] = settings is null ? null : FindExtClient(change.Id);
                         break;
                     case ChangeKind.DnsEntries:
                         dns = settings is null ? [] : ListDnsEntries(network);
                         break;
                 }
             }
-            var set = new NetworkChangeSet
+            sets.Add(new NetworkChangeSet
             {
                 Network = network,
                 Version = settings?.Version ?? changes.Version,
                 Settings = settings,
                 Changes = changes.Ordered,
+                Nodes = nodes,
+                Ingress = ingress,
+                Egress = egress,
+                ExtClients = clients,
                 DnsEntries = dns,
-            };
-            sets.Add(set with
-            {
-                Nodes = nodes ?? set.Nodes,
-                Ingress = ingress ?? set.Ingress,
-                Egress = egress ?? set.Egress,
-                ExtClients = clients ?? set.ExtClients,
             });
         }
         return sets;
