@@ -27,6 +27,7 @@ namespace Appliance.Contracts;
 [JsonSerializable(typeof(Appliance.Contracts.Mesh.NodeReport))]
 [JsonSerializable(typeof(Appliance.Contracts.Mesh.GatewayRoleDto))]
 [JsonSerializable(typeof(Appliance.Contracts.Mesh.MeshDnsDto))]
+[JsonSerializable(typeof(Appliance.Contracts.Mesh.MeshFilterDto))]
 [JsonSerializable(typeof(IngressRequest))]
 [JsonSerializable(typeof(IngressDto))]
 [JsonSerializable(typeof(EgressRequest))]

@@ -2,7 +2,7 @@ namespace Appliance.Contracts.Api;
 
 /// <summary>
 /// GET /api/v1/node/config: the full desired state of the calling node. <see cref="Gateway"/> is present only on a
-/// node with gateway roles; <see cref="Dns"/> carries the zone's names beyond the nodes (ext clients, custom entries).
+/// node with gateway roles; <see cref="Filter"/> only when its network has an access policy; <see cref="Dns"/> carries the zone's names beyond the nodes (ext clients, custom entries).
 /// <see cref="Epoch"/> (the network's, fixed at its creation) and <see cref="ServerId"/> name the lineage
 /// <see cref="Version"/> counts in (<see cref="Mesh.MeshUpdate.Epoch"/>).
 /// </summary>
@@ -15,7 +15,8 @@ public sealed record NodeConfigDto(
     Mesh.GatewayRoleDto? Gateway = null,
     Mesh.MeshDnsDto? Dns = null,
     string? Epoch = null,
-    string? ServerId = null)
+    string? ServerId = null,
+    Mesh.MeshFilterDto? Filter = null)
 {
     /// <summary>True when <paramref name="update"/> counts its versions in this state's lineage (same epoch, same server).</summary>
     public bool SameLineage(Mesh.MeshUpdate update) =>

@@ -41,6 +41,11 @@ public sealed record MeshUpdate
     public GatewayRoleDto? Gateway { get; init; }
     /// <summary>The zone's extra names: always in a snapshot, in a delta only when they changed.</summary>
     public MeshDnsDto? Dns { get; init; }
+    /// <summary>
+    /// The access-policy filter for this node (<see cref="MeshFilterDto"/>): in a snapshot when the network has a
+    /// policy, in a delta only when it changed (<see cref="MeshFilterDto.None"/> = the policy was removed).
+    /// </summary>
+    public MeshFilterDto? Filter { get; init; }
 
     /// <summary>The network a network delta or shared snapshot part is for (its members apply it); null otherwise.</summary>
     public string? Network { get; init; }
