@@ -50,6 +50,16 @@ pack() {
 
 installed_size() { du -sk --exclude=DEBIAN "$1" | cut -f1; }
 
+# Adds package $2's maintainer scripts and filled-in control file (image/deb/$2.*) to the tree $1, then packs it.
+finish_package() {
+  local root=$1 name=$2
+  install -d -m 0755 "$root/DEBIAN"
+  for s in postinst prerm postrm; do install -m 0755 "$HERE/deb/$name.$s" "$root/DEBIAN/$s"; done
+  sed -e "s/@VERSION@/$APPLIANCE_VERSION/" -e "s/@ARCH@/$ARCH/" -e "s/@SIZE@/$(installed_size "$root")/" \
+    "$HERE/deb/$name.control" > "$root/DEBIAN/control"
+  pack "$root" "$OUTDIR/${name}_${APPLIANCE_VERSION}_${ARCH}.deb"
+}
+
 agent() {
   local root=$WORK/agent bin=${APPLIANCE_AGENT_BIN:-}
   if [ -z "$bin" ]; then
@@ -60,11 +70,7 @@ agent() {
   fi
   install -D -m 0755 "$bin" "$root/usr/bin/appliance-agent"
   install -D -m 0644 "$REPO/agent-lite/packaging/appliance-agent.service" "$root/usr/lib/systemd/system/appliance-agent.service"
-  install -d -m 0755 "$root/DEBIAN"
-  for s in postinst prerm postrm; do install -m 0755 "$HERE/deb/appliance-agent.$s" "$root/DEBIAN/$s"; done
-  sed -e "s/@VERSION@/$APPLIANCE_VERSION/" -e "s/@ARCH@/$ARCH/" -e "s/@SIZE@/$(installed_size "$root")/" \
-    "$HERE/deb/appliance-agent.control" > "$root/DEBIAN/control"
-  pack "$root" "$OUTDIR/appliance-agent_${APPLIANCE_VERSION}_${ARCH}.deb"
+  finish_package "$root" appliance-agent
 }
 
 server() {
@@ -77,11 +83,7 @@ server() {
   chmod 0755 "$root/usr/lib/appliance-server/appliance-server"
   install -D -m 0755 "$HERE/deb/appliance-server.wrapper" "$root/usr/bin/appliance-server"
   install -D -m 0644 "$HERE/deb/appliance-server.service" "$root/usr/lib/systemd/system/appliance-server.service"
-  install -d -m 0755 "$root/DEBIAN"
-  for s in postinst prerm postrm; do install -m 0755 "$HERE/deb/appliance-server.$s" "$root/DEBIAN/$s"; done
-  sed -e "s/@VERSION@/$APPLIANCE_VERSION/" -e "s/@ARCH@/$ARCH/" -e "s/@SIZE@/$(installed_size "$root")/" \
-    "$HERE/deb/appliance-server.control" > "$root/DEBIAN/control"
-  pack "$root" "$OUTDIR/appliance-server_${APPLIANCE_VERSION}_${ARCH}.deb"
+  finish_package "$root" appliance-server
 }
 
 case "$PKG" in agent) agent;; server) server;; all) agent; server;; esac
