@@ -6,7 +6,8 @@ using Appliance.Agent.State;
 const string Usage = """
     usage: appliance-agent <command> [options]
       join   --token TOKEN [--interface NAME] [--state-dir DIR] [--hostname NAME] [--listen-port N]
-             [--endpoint IP[:PORT]]... [--network NAME] [--force]
+             [--endpoint IP[:PORT]]... [--network NAME] [--server URL] [--force]
+             --server: reach the token's server at this URL instead (the token's key and CA pin still apply)
       status [--json] [--state-dir DIR]
       pull   [--json] [--state-dir DIR]       fetch this node's desired state from the server
       leave  [--force] [--state-dir DIR] [--hosts-file PATH]   deregister and remove the interface, hosts entries, state
@@ -22,7 +23,7 @@ const string Usage = """
 
 var values = new Dictionary<string, IReadOnlySet<string>>
 {
-    ["join"] = new HashSet<string> { "--token", "--interface", "--state-dir", "--hostname", "--listen-port", "--endpoint", "--network" },
+    ["join"] = new HashSet<string> { "--token", "--interface", "--state-dir", "--hostname", "--listen-port", "--endpoint", "--network", "--server" },
     ["status"] = new HashSet<string> { "--state-dir" },
     ["pull"] = new HashSet<string> { "--state-dir" },
     ["run"] = new HashSet<string> { "--state-dir", "--hosts-file", "--backend", "--firewall", "--firewall-check", "--state-check-after" },
@@ -60,7 +61,8 @@ try
                 cl.IntValue("--listen-port", 1, 65535),
                 cl.Values("--endpoint"),
                 cl.Value("--network"),
-                cl.Flag("--force")), TimeProvider.System, Console.Out, cts.Token);
+                cl.Flag("--force"),
+                cl.Value("--server")), TimeProvider.System, Console.Out, cts.Token);
             return 0;
         case "status":
             var statusStore = new StateStore(stateDir);

@@ -46,6 +46,20 @@ public sealed class JoinCommandTests : IDisposable
         Assert.Contains("--interface", e.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [Trait("Category", TestCategories.Unit)]
+    [InlineData("not a url", "is not an http:// or https:// URL")]
+    [InlineData("ftp://10.0.0.1/", "is not an http:// or https:// URL")]
+    [InlineData("http://10.0.0.1:8080", "plain http, but the token pins the server's CA")]
+    public async Task A_bad_server_override_is_refused_before_anything_is_written(string server, string expected)
+    {
+        var token = new JoinToken("https://127.0.0.1:9", "apk.x", Fp).Encode();
+        var e = await Assert.ThrowsAsync<AgentException>(() => JoinCommand.RunAsync(Opts(token) with { Server = server }, TimeProvider.System, TextWriter.Null, default));
+        Assert.Contains(expected, e.Message, StringComparison.Ordinal);
+        Assert.Contains("--server", e.Message, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFileSystemEntries(_dir.Path));
+    }
+
     [Fact]
     [Trait("Category", TestCategories.Integration)]
     public async Task Unreachable_server_is_a_clear_error()

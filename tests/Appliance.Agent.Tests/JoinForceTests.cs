@@ -47,4 +47,31 @@ public sealed class JoinForceTests : IDisposable
         Assert.Null(store.LoadDesired());
         Assert.False(File.Exists(store.DesiredPath));
     }
+
+    [Fact]
+    public async Task Join_with_server_reaches_the_server_there_and_keeps_it_in_the_state()
+    {
+        // The token names an address where nothing listens (port 9); --server names where the server really is.
+        var port = Binaries.FreeTcpPort();
+        using var listener = new HttpListener();
+        listener.Prefixes.Add($"http://127.0.0.1:{port}/");
+        listener.Start();
+        var serve = Task.Run(async () =>
+        {
+            var context = await listener.GetContextAsync();
+            Assert.Equal("/api/v1/join", context.Request.Url!.AbsolutePath);
+            var body = JsonSerializer.SerializeToUtf8Bytes(new JoinResponse("n3", "box", "apn.n3.secret", "10.30.0.5", null, 51821,
+                new NetworkSettingsDto("site", "10.30.0.0/24", null, 51821, 1420, 20), null, Convert.ToBase64String(new byte[32])), ApplianceJsonContext.Default.JoinResponse);
+            context.Response.ContentType = "application/json";
+            await context.Response.OutputStream.WriteAsync(body);
+            context.Response.Close();
+        });
+        var token = new JoinToken("http://127.0.0.1:9", "apk.x", null).Encode();
+        await JoinCommand.RunAsync(new JoinCommand.Options(token, _dir.Path, "appliance0", "box", null, ["192.0.2.7"], null, Force: false,
+            Server: $"http://127.0.0.1:{port}/"), TimeProvider.System, TextWriter.Null, default);
+        await serve;
+
+        var state = new StateStore(_dir.Path).LoadState()!;
+        Assert.Equal(("n3", $"http://127.0.0.1:{port}"), (state.NodeId, state.Server));
+    }
 }

@@ -1,4 +1,3 @@
-using System.Text;
 using Appliance.TestSupport;
 
 namespace Appliance.Image.Tests;
@@ -18,8 +17,6 @@ public sealed class FirstBootScriptTests
             env: new Dictionary<string, string> { ["APPLIANCE_FIRSTBOOT_FUNCTIONS_ONLY"] = "1" }, timeout: TimeSpan.FromSeconds(30));
         return r.EnsureSuccess("firstboot functions").StdOut;
     }
-
-    private static string Base64Url(string s) => Convert.ToBase64String(Encoding.UTF8.GetBytes(s)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
     [Theory]
     [InlineData("flat, one key a line", "{\n  \"server\": \"https://s.example:8443\",\n  \"hostname\": \"box-1\",\n  \"firewall\": \"nftables\"\n}\n", "https://s.example:8443|box-1|nftables")]
@@ -41,19 +38,22 @@ public sealed class FirstBootScriptTests
         Assert.Equal("[]", (await RunAsync(dir.Path, "printf '[%s]' \"$(config server)\"")).Trim());
     }
 
-    [Fact]
-    public async Task The_server_override_replaces_only_the_tokens_server()
+    [Theory]
+    [InlineData("{\"server\": \"https://mesh.example.org:9443/base\"}", "join --token T0K3N --server https://mesh.example.org:9443/base --hostname box-7 --state-dir /st")]
+    [InlineData("{\"server\": \"\", \"hostname\": \"x\"}", "join --token T0K3N --hostname box-7 --state-dir /st")]
+    [InlineData(null, "join --token T0K3N --hostname box-7 --state-dir /st")]
+    public async Task The_config_server_override_goes_to_join_as_its_server_option(string? configJson, string expectedArgs)
     {
         using var dir = new TempDirectory("appliance-firstboot");
-        // A token as the server makes it: base64url JSON without padding (this one's length needs padding to decode).
-        var token = Base64Url("{\"server\":\"https://10.0.0.1:8443\",\"key\":\"k3y+/=\",\"fp\":\"ab12\",\"exp\":1767225600}");
-        var replaced = (await RunAsync(dir.Path, "token_for \"$1\" \"$2\"", token, "https://mesh.example.org:9443/base")).Trim();
-        var json = Encoding.UTF8.GetString(Convert.FromBase64String(Pad(replaced.Replace('-', '+').Replace('_', '/'))));
-        Assert.Equal("{\"server\":\"https://mesh.example.org:9443/base\",\"key\":\"k3y+/=\",\"fp\":\"ab12\",\"exp\":1767225600}", json);
-        Assert.DoesNotContain("=", replaced, StringComparison.Ordinal);
-        // No override: the token is passed on as it is.
-        Assert.Equal(token, (await RunAsync(dir.Path, "token_for \"$1\" ''", token)).Trim());
+        if (configJson is not null)
+        {
+            await File.WriteAllTextAsync(dir.Combine("config.json"), configJson);
+        }
+        // A stand-in agent that prints the arguments it was given, one line.
+        var agent = dir.Combine("agent");
+        await File.WriteAllTextAsync(agent, "#!/bin/sh\necho \"$*\"\n");
+        File.SetUnixFileMode(agent, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var got = (await RunAsync(dir.Path, $"AGENT='{agent}'; HOSTNAME_=box-7; STATE=/st; join_once T0K3N")).Trim();
+        Assert.Equal(expectedArgs, got);
     }
-
-    private static string Pad(string s) => s + new string('=', (4 - (s.Length % 4)) % 4);
 }

@@ -23,7 +23,8 @@ public static class JoinCommand
         int? ListenPort,
         IReadOnlyList<string> Endpoints,
         string? Network,
-        bool Force);
+        bool Force,
+        string? Server = null);
 
     public static async Task<AgentState> RunAsync(Options options, TimeProvider clock, TextWriter output, CancellationToken ct)
     {
@@ -35,6 +36,20 @@ public static class JoinCommand
         catch (JoinTokenException e)
         {
             throw new AgentException("invalid join token: " + e.Message, 2);
+        }
+        if (options.Server is { } server)
+        {
+            // The server as this device reaches it (another address or name of the same server, e.g. set on a flashed
+            // image's boot partition); the key and the CA pin stay the token's, so the pin still proves the server.
+            if (!Uri.TryCreate(server, UriKind.Absolute, out var uri) || (uri.Scheme != "https" && uri.Scheme != "http") || server.Length > 2048)
+            {
+                throw new AgentException($"--server '{server}' is not an http:// or https:// URL", 2);
+            }
+            if (uri.Scheme == "http" && token.Fingerprint is not null)
+            {
+                throw new AgentException($"--server '{server}' is plain http, but the token pins the server's CA: use its https:// URL", 2);
+            }
+            token = token with { Server = server.TrimEnd('/') };
         }
         if (token.IsExpired(clock.GetUtcNow()))
         {
