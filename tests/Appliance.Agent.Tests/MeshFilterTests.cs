@@ -181,4 +181,26 @@ public sealed class MeshFilterTests : IDisposable
         Assert.Equal("table inet appliance\ndelete table inet appliance\n", runner.Commands[^1].Stdin);
         Assert.Empty(sysctl.Writes);
     }
+
+    [Fact]
+    public void Status_says_whether_a_filter_is_active_and_how_many_rules()
+    {
+        var store = new StateStore(_dir.Path);
+        store.SaveState(JoinCommandTests.SampleState());
+        string Print(bool json)
+        {
+            var w = new StringWriter();
+            Commands.StatusCommand.Print(Commands.StatusCommand.Read(store), json, w);
+            return w.ToString();
+        }
+
+        store.SaveDesired(Config(5, Printer with { Forward = [new(["10.0.0.3"], ["192.168.1.0/24"], FilterRuleDto.Any)] }));
+        Assert.Contains("policy:     filter active, 2 inbound and 1 forward rules", Print(json: false), StringComparison.Ordinal);
+        var json = JsonDocument.Parse(Print(json: true)).RootElement.GetProperty("policy");
+        Assert.Equal((true, 2, 1), (json.GetProperty("active").GetBoolean(), json.GetProperty("inboundRules").GetInt32(), json.GetProperty("forwardRules").GetInt32()));
+
+        store.SaveDesired(Config(6));
+        Assert.Contains("policy:     none", Print(json: false), StringComparison.Ordinal);
+        Assert.False(JsonDocument.Parse(Print(json: true)).RootElement.GetProperty("policy").GetProperty("active").GetBoolean());
+    }
 }
