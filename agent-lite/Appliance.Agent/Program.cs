@@ -14,8 +14,8 @@ const string Usage = """
       run    [--state-dir DIR] [--hosts-file PATH] [--backend auto|kernel|userspace]
              [--firewall auto|nftables|iptables|iptables-legacy|iptables-nft|fw4] [--firewall-check SECONDS]
              [--state-check-after SECONDS]
-             follow the server's updates and keep WireGuard, addresses, routes, hosts and gateway roles in step;
-             a gateway's firewall rules are read back every --firewall-check seconds (default 5, 0: never) and
+             follow the server's updates and keep WireGuard, addresses, routes, hosts, gateway roles and the
+             access-policy filter in step; the firewall rules (gateway or filter) are read back every --firewall-check seconds (default 5, 0: never) and
              put back when a firewall reload or other software removed them; after --state-check-after seconds
              (default 600) connected with nothing newer, the state is checked over pinned HTTPS
       version

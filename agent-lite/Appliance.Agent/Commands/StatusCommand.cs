@@ -22,7 +22,8 @@ public static class StatusCommand
         return new AgentStatus(
             true, state.NodeId, state.Name, state.Network.Name, state.Server, state.Interface, state.PublicKey,
             new[] { state.Ipv4Address, state.Ipv6Address }.OfType<string>().ToList(),
-            state.ListenPort, state.JoinedAt, desired?.Version, desired?.Peers.Count, device is not null, peers);
+            state.ListenPort, state.JoinedAt, desired?.Version, desired?.Peers.Count, device is not null, peers,
+            desired is null ? null : desired.Filter is { IsNone: false } f ? new PolicyStatus(true, f.Inbound.Count, f.Forward.Count) : new PolicyStatus(false, 0, 0));
     }
 
     /// <summary>The live device, when the interface exists and this process may read it; otherwise null.</summary>
@@ -64,6 +65,12 @@ public static class StatusCommand
         output.WriteLine($"public key: {status.PublicKey}");
         output.WriteLine($"joined:     {status.JoinedAt:u}");
         output.WriteLine(status.ConfigVersion is { } v ? $"config:     version {v}, {status.PeerCount} peers" : "config:     not pulled yet ('appliance-agent pull')");
+        if (status.Policy is { } policy)
+        {
+            output.WriteLine(policy.Active
+                ? $"policy:     filter active, {policy.InboundRules} inbound and {policy.ForwardRules} forward rules (new connections from the mesh not allowed are dropped)"
+                : "policy:     none (the network has no access policy: nothing is filtered)");
+        }
         if (!status.InterfaceUp)
         {
             output.WriteLine($"wireguard:  {status.Interface} is not up (is 'appliance-agent run' running?)");

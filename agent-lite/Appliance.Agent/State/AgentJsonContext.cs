@@ -11,5 +11,6 @@ namespace Appliance.Agent.State;
 [JsonSerializable(typeof(AgentState))]
 [JsonSerializable(typeof(AgentStatus))]
 [JsonSerializable(typeof(PeerStatus))]
+[JsonSerializable(typeof(PolicyStatus))]
 [JsonSerializable(typeof(NodeConfigDto))]
 internal sealed partial class AgentJsonContext : JsonSerializerContext;

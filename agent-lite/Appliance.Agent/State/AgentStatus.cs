@@ -15,7 +15,11 @@ public sealed record AgentStatus(
     long? ConfigVersion,
     int? PeerCount,
     bool InterfaceUp = false,
-    IReadOnlyList<PeerStatus>? Peers = null);
+    IReadOnlyList<PeerStatus>? Peers = null,
+    PolicyStatus? Policy = null);
+
+/// <summary>The access-policy filter the node enforces (issue #19); <see cref="Active"/> false: no policy, nothing filtered.</summary>
+public sealed record PolicyStatus(bool Active, int InboundRules, int ForwardRules);
 
 /// <summary>One WireGuard peer as the device reports it; <see cref="HandshakeAgeSeconds"/> null = never.</summary>
 public sealed record PeerStatus(string Name, string PublicKey, string? Endpoint, long? HandshakeAgeSeconds, ulong RxBytes, ulong TxBytes);

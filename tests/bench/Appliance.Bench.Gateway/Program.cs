@@ -13,6 +13,11 @@ using Appliance.Gateway.Sysctl;
 // In a throwaway network namespace, for nftables and iptables-legacy: reconcile a gateway with 1000 ext clients
 // and 20 egress ranges from empty, then change one client; side by side with the plain tool (nft -f FILE /
 // iptables-restore --noflush < FILE) loading the same rendered input alone. One JSON line per figure (medians).
+// Appliance.Bench.Gateway policy [runs]: a node's 200-rule access-policy filter (issue #19), see PolicyBench.
+if (args.Length > 0 && args[0] == "policy")
+{
+    return await PolicyBench.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 9);
+}
 if (args.Length > 0 && args[0] == "render")
 {
     // Pure CPU part only, no root: mean CPU time per iteration over many iterations after warm-up (single-threaded).
