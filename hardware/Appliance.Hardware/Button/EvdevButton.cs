@@ -95,6 +95,11 @@ public sealed class EvdevButton : IButtonSource
                 }
                 throw new IOException($"reading {Description} failed (errno {errno}; ENODEV: the device is gone)");
             }
+            if (n == 0)
+            {
+                // An input device never ends; a file or a pipe whose writer left does.
+                throw new IOException($"{Description}: end of file (not an input device?)");
+            }
             // The kernel hands out whole records only.
             _buffered = (int)n;
         }
