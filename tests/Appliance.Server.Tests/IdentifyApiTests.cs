@@ -85,7 +85,7 @@ public sealed class IdentifyApiTests : IDisposable
     {
         var node = await NodeAsync();
         var r = await _server.Admin().PostAsJsonAsync($"/api/v1/nodes/{node.NodeId}/identify", new IdentifyRequest { Seconds = seconds });
-        var problem = await ServerFactory.ProblemAsync(r, 400);
+        var problem = await Http.ProblemAsync(r, 400);
         Assert.Contains("seconds", problem.Errors!.Keys);
         await Task.Delay(100);
         Assert.False(_bus.TryTakeCommand(out var sent), $"sent {sent}");
@@ -96,7 +96,7 @@ public sealed class IdentifyApiTests : IDisposable
     {
         await NodeAsync();
         var r = await _server.Admin().PostAsync("/api/v1/nodes/nope/identify", null);
-        await ServerFactory.ProblemAsync(r, 404);
+        await Http.ProblemAsync(r, 404);
         await Task.Delay(100);
         Assert.False(_bus.TryTakeCommand(out var sent), $"sent {sent}");
     }
