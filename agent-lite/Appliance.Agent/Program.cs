@@ -13,11 +13,16 @@ const string Usage = """
       leave  [--force] [--state-dir DIR] [--hosts-file PATH]   deregister and remove the interface, hosts entries, state
       run    [--state-dir DIR] [--hosts-file PATH] [--backend auto|kernel|userspace]
              [--firewall auto|nftables|iptables|iptables-legacy|iptables-nft|fw4] [--firewall-check SECONDS]
-             [--state-check-after SECONDS]
+             [--state-check-after SECONDS] [--config PATH] [--led NAME] [--button auto|/dev/input/eventN|gpio:N]
+             [--button-key KEY] [--watchdog /dev/watchdog] [--watchdog-timeout SECONDS] [--wait-for-join] [--token-file PATH]
              follow the server's updates and keep WireGuard, addresses, routes, hosts, gateway roles and the
-             access-policy filter in step; the firewall rules (gateway or filter) are read back every --firewall-check seconds (default 5, 0: never) and
+             access-policy filter in step; the firewall rules (gateway or filter) are read back every --firewall-check
+             seconds (default 5, 0: never) and
              put back when a firewall reload or other software removed them; after --state-check-after seconds
-             (default 600) connected with nothing newer, the state is checked over pinned HTTPS
+             (default 600) connected with nothing newer, the state is checked over pinned HTTPS;
+             status hardware (LED, button, watchdog) from the "hardware" section of --config (default
+             /etc/appliance/agent.json) or the flags; --wait-for-join: not joined yet, wait (LED: waiting for a
+             token) until appliance-firstboot has joined, and come back here after a factory reset
       version
     """;
 
@@ -26,7 +31,11 @@ var values = new Dictionary<string, IReadOnlySet<string>>
     ["join"] = new HashSet<string> { "--token", "--interface", "--state-dir", "--hostname", "--listen-port", "--endpoint", "--network", "--server" },
     ["status"] = new HashSet<string> { "--state-dir" },
     ["pull"] = new HashSet<string> { "--state-dir" },
-    ["run"] = new HashSet<string> { "--state-dir", "--hosts-file", "--backend", "--firewall", "--firewall-check", "--state-check-after" },
+    ["run"] = new HashSet<string>
+    {
+        "--state-dir", "--hosts-file", "--backend", "--firewall", "--firewall-check", "--state-check-after",
+        "--config", "--led", "--button", "--button-key", "--watchdog", "--watchdog-timeout", "--token-file",
+    },
     ["leave"] = new HashSet<string> { "--state-dir", "--hosts-file" },
     ["version"] = new HashSet<string>(),
 };
@@ -36,6 +45,7 @@ var flags = new Dictionary<string, IReadOnlySet<string>>
     ["status"] = new HashSet<string> { "--json" },
     ["pull"] = new HashSet<string> { "--json" },
     ["leave"] = new HashSet<string> { "--force" },
+    ["run"] = new HashSet<string> { "--wait-for-join" },
 };
 
 using var cts = new CancellationTokenSource();
@@ -74,7 +84,8 @@ try
         case "run":
             return await RunCommand.RunAsync(new StateStore(stateDir), cl.Value("--hosts-file") ?? "/etc/hosts", cl.Value("--backend") ?? "auto", cl.Value("--firewall"),
                 TimeSpan.FromSeconds(cl.IntValue("--firewall-check", 0, 3600) ?? 5), cts.Token,
-                cl.IntValue("--state-check-after", 1, 86_400) is { } after ? TimeSpan.FromSeconds(after) : null);
+                cl.IntValue("--state-check-after", 1, 86_400) is { } after ? TimeSpan.FromSeconds(after) : null,
+                RunHardwareOptions(cl));
         case "leave":
             await LeaveCommand.RunAsync(new StateStore(stateDir), cl.Value("--hosts-file") ?? "/etc/hosts", cl.Flag("--force"), Console.Out, cts.Token);
             return 0;
@@ -108,4 +119,21 @@ catch (UnauthorizedAccessException e)
 {
     Console.Error.WriteLine("error: " + e.Message);
     return 1;
+}
+
+// The hardware section of the config file, each `run` flag replacing its key.
+static RunCommand.RunHardware RunHardwareOptions(CommandLine cl)
+{
+    var file = cl.Value("--config") ?? Appliance.Agent.Hardware.HardwareConfig.DefaultPath;
+    var config = Appliance.Agent.Hardware.HardwareConfig.Load(file);
+    config = (config with
+    {
+        Led = cl.Value("--led") ?? config.Led,
+        Button = cl.Value("--button") ?? config.Button,
+        ButtonKey = cl.Value("--button-key") ?? config.ButtonKey,
+        Watchdog = cl.Value("--watchdog") ?? config.Watchdog,
+        WatchdogTimeout = cl.IntValue("--watchdog-timeout", 1, 3600) ?? config.WatchdogTimeout,
+    }).Validated("run");
+    var waitForJoin = cl.Flag("--wait-for-join");
+    return new RunCommand.RunHardware(config, waitForJoin, cl.Value("--token-file") ?? (waitForJoin ? RunCommand.DefaultTokenFile : null));
 }

@@ -163,9 +163,10 @@ public sealed class MeshDaemonTests : IDisposable
         var run = daemon.RunAsync(cts.Token);
         try
         {
-            await WaitForAsync("the subscription", () => _broker.Last?.Subscriptions.Count == 1);
+            await WaitForAsync("the subscriptions", () => _broker.Last?.Subscriptions.Count == 2);
             var client = _broker.Last!;
-            Assert.Equal([MeshTopics.Updates("n1")], client.Subscriptions);
+            // Its updates, and its one-off commands (identify).
+            Assert.Equal([MeshTopics.Updates("n1"), MeshTopics.Commands("n1")], client.Subscriptions);
             Assert.Equal(("n1", "n1", "apn.n1.secret", "broker.invalid", 1883), (client.Options.ClientId, client.Options.UserName, client.Options.Password, client.Options.Host, client.Options.Port));
             await WaitForAsync("a snapshot request", () => client.Published.Any(p => p.Topic == MeshTopics.Resync("n1")));
             Assert.All(client.Published.Where(p => p.Topic == MeshTopics.Resync("n1")), p => Assert.Equal(("{}", MqttQos.AtLeastOnce), (p.Text, p.Qos)));

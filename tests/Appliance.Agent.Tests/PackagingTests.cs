@@ -10,8 +10,11 @@ public sealed class PackagingTests
     {
         var unit = File.ReadAllLines(RepoPaths.Combine("agent-lite", "packaging", "appliance-agent.service"));
         string Value(string key) => unit.Single(l => l.StartsWith(key + "=", StringComparison.Ordinal))[(key.Length + 1)..];
-        Assert.Equal("simple", Value("Type"));
-        Assert.Equal("/usr/bin/appliance-agent run --state-dir /var/lib/appliance", Value("ExecStart"));
+        // sd_notify READY=1 and WATCHDOG=1 pings while healthy (issue #17).
+        Assert.Equal("notify", Value("Type"));
+        Assert.Equal("30s", Value("WatchdogSec"));
+        Assert.Equal("main", Value("NotifyAccess"));
+        Assert.Equal("/usr/bin/appliance-agent run --state-dir /var/lib/appliance --wait-for-join", Value("ExecStart"));
         Assert.Equal("always", Value("Restart"));
         Assert.Contains("[Install]", unit);
     }

@@ -116,6 +116,13 @@ public sealed class RouteChangeTableTests : IDisposable
             var a = await _server.JoinAsync(net.Key, "a");
             return new Case(() => _admin.PatchAsJsonAsync($"/api/v1/nodes/{a.NodeId}", new UpdateNodeRequest { Name = "renamed" }), net.Name, Node(a.NodeId));
         },
+        ["POST /api/v1/nodes/{id}/identify"] = async () =>
+        {
+            // A one-off command to the node: no record changes.
+            var net = await NetworkAsync();
+            var a = await _server.JoinAsync(net.Key, "a");
+            return new Case(() => _admin.PostAsync($"/api/v1/nodes/{a.NodeId}/identify", null), null);
+        },
         ["DELETE /api/v1/nodes/{id}"] = async () =>
         {
             // A gateway with both roles and an ext client: they all go with it.

@@ -76,6 +76,21 @@ public sealed class FakeMeshBus : IMeshBus
 
     public bool TryTakePublished(out (string Topic, byte[] Payload, MqttQos Qos, bool Retain) message) => _published.Reader.TryRead(out message);
 
+    /// <summary>Takes published messages until one on a node's command topic; false when none is queued.</summary>
+    public bool TryTakeCommand(out string topic)
+    {
+        while (_published.Reader.TryRead(out var m))
+        {
+            if (m.Topic.EndsWith("/command", StringComparison.Ordinal))
+            {
+                topic = m.Topic;
+                return true;
+            }
+        }
+        topic = string.Empty;
+        return false;
+    }
+
     public Task StartAsync(CancellationToken cancellationToken)
     {
         Started = true;

@@ -10,8 +10,10 @@ public static class RunCommand
 {
     /// <param name="firewallCheck">How often a gateway's firewall rules are read back and repaired (zero: never).</param>
     /// <param name="stateCheckAfter">Connected time with nothing newer after which the state is checked over HTTPS.</param>
-    public static async Task<int> RunAsync(StateStore store, string hostsFile, string backendName, string? firewall, TimeSpan firewallCheck, CancellationToken ct, TimeSpan? stateCheckAfter = null)
+    public static async Task<int> RunAsync(StateStore store, string hostsFile, string backendName, string? firewall, TimeSpan firewallCheck, CancellationToken ct, TimeSpan? stateCheckAfter = null,
+        RunHardware? hardware = null)
     {
+        hardware ??= new RunHardware(new Hardware.HardwareConfig(), false, null);
         var kind = backendName switch
         {
             "auto" => WireGuardBackendKind.Auto,
@@ -21,12 +23,78 @@ public static class RunCommand
         };
         // One daemon per state dir: two would take the MQTT session over from each other in a loop.
         using var instance = InstanceLock.Acquire(store.Directory);
+        await using var hw = Hardware.AgentHardware.Open(hardware.Config, Console.Out, TimeProvider.System);
+        using var resetRequested = new SemaphoreSlim(0, 1);
+        hw.FactoryResetRequested += () => resetRequested.Release();
+        hw.Update(t => (t.Joined, t.TokenPresent) = (store.LoadState() is not null, TokenPresent(hardware.TokenFile)));
+        hw.Start();
+        while (true)
+        {
+            if (store.LoadState() is null)
+            {
+                if (!hardware.WaitForJoin)
+                {
+                    throw new AgentException("not joined: run 'appliance-agent join --token <token>' first (or run --wait-for-join)");
+                }
+                await WaitForJoinAsync(store, hw, hardware.TokenFile, ct);
+            }
+            using var reset = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var watchReset = resetRequested.WaitAsync(reset.Token).ContinueWith(t => { if (t.IsCompletedSuccessfully) { reset.Cancel(); } }, TaskScheduler.Default);
+            var rc = await RunJoinedAsync(store, hostsFile, kind, firewall, firewallCheck, stateCheckAfter, hw, reset.Token);
+            if (ct.IsCancellationRequested)
+            {
+                return rc;
+            }
+            if (!reset.IsCancellationRequested)
+            {
+                return rc;
+            }
+            await watchReset;
+            await Hardware.FactoryReset.RunAsync(store, hostsFile, hardware.Config.FactoryResetCommand ?? Hardware.FactoryReset.DefaultCommand(), Console.Out, ct);
+            hw.Update(t => (t.Joined, t.LastApplyOk, t.BrokerUp, t.TokenPresent) = (false, null, false, TokenPresent(hardware.TokenFile)));
+            if (!hardware.WaitForJoin)
+            {
+                return 0;
+            }
+        }
+    }
+
+    /// <summary>The hardware options of `run`: devices, whether to wait for a first-boot join, where its token lies.</summary>
+    public sealed record RunHardware(Hardware.HardwareConfig Config, bool WaitForJoin, string? TokenFile);
+
+    /// <summary>The APPLBOOT token file of a flashed image (appliance-firstboot joins with it and removes it).</summary>
+    public const string DefaultTokenFile = "/boot/firmware/appliance/token";
+
+    private static bool TokenPresent(string? tokenFile) => tokenFile is not null && new FileInfo(tokenFile) is { Exists: true, Length: > 0 };
+
+    /// <summary>
+    /// Not joined yet (a first boot, or after a factory reset): the LED says whether a token is there (enrolling) or
+    /// not (waiting), the watchdog is fed, and the daemon starts once someone (appliance-firstboot) has joined.
+    /// </summary>
+    private static async Task WaitForJoinAsync(StateStore store, Hardware.AgentHardware hw, string? tokenFile, CancellationToken ct)
+    {
+        Console.Out.WriteLine($"not joined yet: waiting for {store.StatePath} (appliance-firstboot joins with the token in {tokenFile ?? DefaultTokenFile})");
+        using var loop = hw.Health.Register("the join wait", TimeSpan.FromSeconds(60));
+        while (store.LoadState() is null)
+        {
+            loop.CheckIn();
+            hw.Update(t => (t.Joined, t.TokenPresent) = (false, TokenPresent(tokenFile)));
+            await Task.Delay(TimeSpan.FromSeconds(2), ct);
+        }
+        hw.Update(t => t.Joined = true);
+    }
+
+    private static async Task<int> RunJoinedAsync(StateStore store, string hostsFile, WireGuardBackendKind kind, string? firewall, TimeSpan firewallCheck, TimeSpan? stateCheckAfter,
+        Hardware.AgentHardware hw, CancellationToken ct)
+    {
         using var backend = WireGuardBackendSelector.Create(kind);
         using var route = RouteNetlinkClient.Open();
         Console.Out.WriteLine($"appliance-agent {JoinCommand.AgentVersion}: WireGuard backend {backend.Kind}, state in {store.Directory}");
         await using var roles = new Gateway.GatewayRoles(store.Directory, firewall, Console.Out);
         var daemon = new MeshDaemon(store, new MeshApplier(backend, route, hostsFile, roles), Console.Out)
         {
+            Events = hw,
+            Health = hw.Health,
             StateCheckAfter = stateCheckAfter ?? MeshStateCheck.DefaultAfter,
             FirewallRepairInterval = firewallCheck,
         };

@@ -25,8 +25,23 @@ public sealed partial class MeshDaemon(StateStore store, MeshApplier applier, Te
     private readonly TimeProvider _clock = clock ?? TimeProvider.System;
     private readonly IMqttClientFactory _clients = clients ?? MqttClientFactory.Default;
 
+    /// <summary>The status hardware, told of applies, the broker connection and identify commands (null: none).</summary>
+    public Hardware.IAgentEvents? Events { get; init; }
+
+    /// <summary>The watchdog's view of this daemon's loops (null: no watchdog): housekeeping and the MQTT side check in.</summary>
+    public Appliance.Hardware.Watchdog.WatchdogHealth? Health { get; init; }
+
+    /// <summary>How long a loop may go without checking in before the watchdog stops being fed.</summary>
+    public static readonly TimeSpan LoopDeadline = TimeSpan.FromSeconds(120);
+
+    private Appliance.Hardware.Watchdog.WatchdogHealth.Loop? _applyLoop;
+    private Appliance.Hardware.Watchdog.WatchdogHealth.Loop? _mqttLoop;
+
     public async Task<int> RunAsync(CancellationToken ct)
     {
+        // A stuck apply holds the apply lock, so the housekeeping loop (which takes it every second) stops checking in.
+        using var applyLoop = _applyLoop = Health?.Register("the apply/housekeeping loop", LoopDeadline);
+        using var mqttLoop = _mqttLoop = Health?.Register("the MQTT loop", LoopDeadline);
         var state = store.LoadState() ?? throw new AgentException("not joined: run 'appliance-agent join --token <token>' first");
         if (state.MqttUrl is null || state.SigningKey is null)
         {
@@ -65,6 +80,7 @@ public sealed partial class MeshDaemon(StateStore store, MeshApplier applier, Te
         await using var client = _clients.Create(ClientOptions(state));
         client.ConnectionChanged += up =>
         {
+            Events?.BrokerConnected(up);
             log.WriteLine(up ? "connected to the broker; asking for a snapshot" : "lost the broker; keeping the current state and retrying");
             if (up)
             {
@@ -72,7 +88,11 @@ public sealed partial class MeshDaemon(StateStore store, MeshApplier applier, Te
             }
         };
         await ConnectUntilUpAsync(client, state, ct);
+        Events?.BrokerConnected(true);
         await client.SubscribeAsync(MeshTopics.Updates(state.NodeId), MqttQos.AtLeastOnce, ct);
+        var commandsTopic = MeshTopics.Commands(state.NodeId);
+        var commands = new NodeCommandGate(state.NodeId);
+        await client.SubscribeAsync(commandsTopic, MqttQos.AtLeastOnce, ct);
         await client.PublishAsync(MeshTopics.Resync(state.NodeId), ResyncRequest, MqttQos.AtLeastOnce, cancellationToken: ct);
         using var reporting = CancellationTokenSource.CreateLinkedTokenSource(background);
         var reporter = ReportLoopAsync(client, state, () => _current, reporting.Token);
@@ -83,6 +103,19 @@ public sealed partial class MeshDaemon(StateStore store, MeshApplier applier, Te
         {
             await foreach (var message in client.Messages.ReadAllAsync(ct))
             {
+                if (message.Topic == commandsTopic)
+                {
+                    // One-off commands (identify): signed by the key the update gate holds, never a state change.
+                    if (commands.TryAccept(message.Payload.Span, gate.SigningKey, _clock.GetUtcNow(), out var command, out var why))
+                    {
+                        Events?.Identify(TimeSpan.FromSeconds(command!.Seconds));
+                    }
+                    else
+                    {
+                        log.WriteLine($"rejected a command ({commands.Rejected} so far): {why}");
+                    }
+                    continue;
+                }
                 await _applying.WaitAsync(ct);
                 MeshUpdateOutcome outcome;
                 string reason;
@@ -159,6 +192,7 @@ public sealed partial class MeshDaemon(StateStore store, MeshApplier applier, Te
                     last = facts;
                     sinceFull = TimeSpan.Zero;
                 }
+                _mqttLoop?.CheckIn();
                 await Task.Delay(tick, _clock, ct);
                 sinceFull += tick;
             }
@@ -196,6 +230,7 @@ public sealed partial class MeshDaemon(StateStore store, MeshApplier applier, Te
             }
             try
             {
+                _applyLoop?.CheckIn();
                 var now = _clock.GetUtcNow();
                 if (DesiredStamp() is var stamp && stamp != _desiredStamp)
                 {
@@ -330,11 +365,13 @@ public sealed partial class MeshDaemon(StateStore store, MeshApplier applier, Te
                 log.WriteLine($"v{config.Version}: {repeat}");
             }
             var plan = await applier.ApplyAsync(state, config, ct);
+            Events?.Applied(true);
             log.WriteLine($"applied v{config.Version} ({why}): {config.Peers.Count} peers, {(plan.IsEmpty ? "WireGuard unchanged" : "WireGuard updated")}");
         }
         catch (Exception e) when (e is not OperationCanceledException and not OutOfMemoryException)
         {
             // Keep running: the next update or restart tries again from the saved state.
+            Events?.Applied(false);
             log.WriteLine($"could not apply v{config.Version}: {e.Message}");
         }
     }
@@ -372,6 +409,7 @@ public sealed partial class MeshDaemon(StateStore store, MeshApplier applier, Te
             catch (Exception e) when (e is not OperationCanceledException && !ct.IsCancellationRequested)
             {
                 log.WriteLine($"cannot reach the broker at {state.MqttUrl} ({e.Message}); retrying in {delay.TotalSeconds:0.#} s");
+                _mqttLoop?.CheckIn();
                 await Task.Delay(delay + TimeSpan.FromMilliseconds(Random.Shared.Next(0, 250)), _clock, ct);
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
             }

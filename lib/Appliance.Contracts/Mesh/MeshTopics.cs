@@ -18,6 +18,9 @@ public static class MeshTopics
     /// <summary>Where the server sends a node its signed snapshots and deltas.</summary>
     public static string Updates(string nodeId) => NodeLevel + nodeId + "/mesh";
 
+    /// <summary>Where the server sends a node signed one-off commands (<see cref="NodeCommand"/>: identify).</summary>
+    public static string Commands(string nodeId) => NodeLevel + nodeId + "/command";
+
     /// <summary>Where a node reports its status (liveness, port, endpoints).</summary>
     public static string Status(string nodeId) => ReportLevel + nodeId + "/status";
 

@@ -16,6 +16,9 @@ public static class NodeEndpoints
         g.MapGet("/", (NodeService svc, CancellationToken ct) => svc.ListAllAsync(ct));
         g.MapGet("/{id}", (string id, NodeService svc, CancellationToken ct) => svc.GetAsync(id, ct));
         g.MapPatch("/{id}", (string id, UpdateNodeRequest body, NodeService svc, CancellationToken ct) => svc.UpdateAsync(id, body, ct));
+        // Blink the node's status LED (a signed command over its MQTT channel); the body { "seconds": N } is optional.
+        g.MapPost("/{id}/identify", async (string id, IdentifyRequest? body, NodeService svc, CancellationToken ct) =>
+            TypedResults.Accepted((string?)null, await svc.IdentifyAsync(id, body, ct)));
         g.MapDelete("/{id}", async (string id, NodeService svc, CancellationToken ct) =>
         {
             await svc.DeleteAsync(id, ct);

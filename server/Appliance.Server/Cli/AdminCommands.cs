@@ -288,6 +288,24 @@ public static class AdminCommands
         }));
         node.Subcommands.Add(update);
 
+        var identifyId = new Argument<string>("id");
+        var seconds = new Option<int?>("--seconds") { Description = "how long the status LED blinks (default 30, 1..3600)" };
+        var identify = new Command("identify", "make a node's status LED blink so it can be found (a signed command over MQTT)") { identifyId, seconds };
+        identify.SetAction(Run(dataDir, async (pr, c, json) =>
+        {
+            var dto = await c.PostAsync($"api/v1/nodes/{Uri.EscapeDataString(pr.GetValue(identifyId)!)}/identify", new IdentifyRequest { Seconds = pr.GetValue(seconds) },
+                ApplianceJsonContext.Default.IdentifyRequest, ApplianceJsonContext.Default.IdentifyDto);
+            if (json)
+            {
+                PrintJson(dto, ApplianceJsonContext.Default.IdentifyDto);
+            }
+            else
+            {
+                Console.WriteLine($"node {dto.NodeId} blinks for {N(dto.Seconds)} s{(dto.Online ? string.Empty : " (it is offline now: it blinks if it comes back within 5 minutes)")}");
+            }
+        }));
+        node.Subcommands.Add(identify);
+
         var id = new Argument<string>("id");
         var delete = new Command("delete", "remove a node from its network") { id };
         delete.SetAction(Run(dataDir, async (pr, c, _) =>

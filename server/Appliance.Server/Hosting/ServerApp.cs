@@ -60,6 +60,7 @@ public static class ServerApp
         services.AddSingleton<EnrollmentKeyService>();
         services.AddSingleton<JoinService>();
         services.AddSingleton<NodeService>();
+        services.AddSingleton<Mesh.NodeCommandPublisher>();
         services.AddSingleton<GatewayService>();
         services.AddSingleton<ExtClientService>();
         services.AddSingleton<DnsEntryService>();

@@ -10,8 +10,28 @@ using Appliance.Server.Store;
 namespace Appliance.Server.Services;
 
 /// <summary>Lists, changes and removes nodes, and computes a node's full desired state.</summary>
-public sealed class NodeService(IApplianceStore store, TimeProvider clock, ServerOptions options, ServerIdentity identity, Mqtt.IBrokerAccounts brokerAccounts)
+public sealed class NodeService(IApplianceStore store, TimeProvider clock, ServerOptions options, ServerIdentity identity, Mqtt.IBrokerAccounts brokerAccounts, NodeCommandPublisher commands)
 {
+    /// <summary>
+    /// Makes a node's status LED blink for <see cref="IdentifyRequest.Seconds"/> (default 30, 1..3600) so someone can
+    /// find it: a signed command over the node's MQTT channel. Checks everything before sending anything.
+    /// </summary>
+    public async Task<IdentifyDto> IdentifyAsync(string id, IdentifyRequest? request, CancellationToken ct)
+    {
+        var seconds = request?.Seconds ?? Contracts.Mesh.NodeCommand.DefaultSeconds;
+        if (seconds is < Contracts.Mesh.NodeCommand.MinSeconds or > Contracts.Mesh.NodeCommand.MaxSeconds)
+        {
+            throw DomainException.Invalid("seconds", $"must be {Contracts.Mesh.NodeCommand.MinSeconds} to {Contracts.Mesh.NodeCommand.MaxSeconds}, not {seconds}");
+        }
+        var node = await GetAsync(id, ct);
+        if (!commands.Enabled)
+        {
+            throw DomainException.Conflict("the server runs without MQTT (Mqtt:Enabled=false): there is no channel to send identify over");
+        }
+        await commands.IdentifyAsync(node.Id, seconds, ct);
+        return new IdentifyDto(node.Id, seconds, node.Online);
+    }
+
     public Task<List<NodeDto>> ListAsync(string network, CancellationToken ct) =>
         store.ReadAsync(s =>
         {

@@ -9,6 +9,9 @@
 # BUILDS="jit aot" (the default) picks the builds; JIT_DIR=<dir> / AOT_DIR=<dir> reuse a publish from an earlier run;
 # AGENT_ENV="DOTNET_X=1 ..." adds runtime settings to the agents' own (to try a tuning); KEEP_LOGS=<dir> keeps the
 # agents' logs there (with AGENT_ENV=APPLIANCE_GC_TRACE=1 they hold the GC's own figures every 30 s).
+# BUILDS="aot aothw": the AOT build twice, the second with its status hardware on (issue #17): a button thread on a
+# FIFO held open by a writer (the host has no input devices), the systemd watchdog (sd_notify WATCHDOG=1 to a socket
+# this script binds, WATCHDOG_USEC=30 s) and --led (there is no LED class device on a VM host: one log line).
 # Stops only what it started, by pid: the server, the agents, and the wireguard-go children of those agents.
 set -euo pipefail
 DURATION=${1:-600}; PEERS=${2:-100}; SAMPLE=${3:-30}
@@ -17,7 +20,7 @@ ROOT=$(cd "$(dirname "$0")/../../.." && pwd)
 HERE=$(cd "$(dirname "$0")" && pwd)
 W=$(mktemp -d /tmp/appliance-rss.XXXXXX); NS=aprss$$
 declare -A AGENT=() DIR=() WG=()
-SERVER=
+SERVER= HWPIDS=
 # Kills a pid we started, only if it still runs the program we started there (pids are reused).
 stop() { local pid=$1 what=$2; [ -n "$pid" ] && grep -qa -- "$what" "/proc/$pid/cmdline" 2>/dev/null && kill "$pid" 2>/dev/null || true; }
 cleanup() {
@@ -25,6 +28,7 @@ cleanup() {
   [ $rc -ne 0 ] && { for b in "${BUILDS[@]}"; do echo "--- agent-$b.log"; tail -20 "$W/agent-$b.log"; done; echo "--- server.log"; tail -5 "$W/server.log"; } >&2
   for b in "${!AGENT[@]}"; do WG[$b]="${WG[$b]:-} $(pgrep -P "${AGENT[$b]}" 2>/dev/null | tr '\n' ' ')"; stop "${AGENT[$b]}" appliance-agent; done
   stop "$SERVER" appliance-server
+  for p in $HWPIDS; do kill "$p" 2>/dev/null; done
   for _ in $(seq 50); do alive=0; for b in "${!AGENT[@]}"; do [ -d "/proc/${AGENT[$b]}" ] && alive=1; done; [ $alive = 0 ] && break; sleep 0.1; done
   for b in "${!WG[@]}"; do for p in ${WG[$b]}; do stop "$p" wireguard-go; done; done
   [ -n "${KEEP_LOGS:-}" ] && mkdir -p "$KEEP_LOGS" && cp "$W"/agent-*.log "$KEEP_LOGS"/
@@ -36,6 +40,7 @@ for b in "${BUILDS[@]}"; do
   case $b in
     jit) reuse=${JIT_DIR:-}; props=(-p:PublishAot=false --self-contained -p:PublishTrimmed=true) ;;
     aot) reuse=${AOT_DIR:-}; props=(-p:PublishAot=true) ;;
+    aothw) reuse=${DIR[aot]:?aothw reuses the aot build: BUILDS=\"aot aothw\"}; props=() ;;
     *) echo "unknown build '$b' (jit, aot)" >&2; exit 2 ;;
   esac
   DIR[$b]=$W/agent-$b
@@ -66,9 +71,18 @@ for b in "${BUILDS[@]}"; do
   ip netns exec "$NS" "${DIR[$b]}/appliance-agent" join --token "$TOKEN" --state-dir "$W/state-$b" --interface "$NS$b" --hostname "agent-$b" >/dev/null
 done
 for b in "${BUILDS[@]}"; do
+  HW=() HWENV=()
+  if [ "$b" = aothw ]; then
+    mkfifo "$W/button"; sleep 100000 > "$W/button" & HWPIDS="$HWPIDS $!"
+    python3 -c 'import socket,sys
+s=socket.socket(socket.AF_UNIX,socket.SOCK_DGRAM); s.bind(sys.argv[1])
+while True: s.recv(256)' "$W/notify" & HWPIDS="$HWPIDS $!"
+    for _ in $(seq 50); do [ -S "$W/notify" ] && break; sleep 0.1; done
+    HW=(--led status --button "$W/button" --config "$W/none.json"); HWENV=(NOTIFY_SOCKET="$W/notify" WATCHDOG_USEC=30000000)
+  fi
   # ip netns exec execs the agent, so $! is the agent's own pid.
-  ip netns exec "$NS" env $UNIT_ENV ${AGENT_ENV:-} "${DIR[$b]}/appliance-agent" run --state-dir "$W/state-$b" \
-    --hosts-file "$W/hosts-$b" --backend userspace > "$W/agent-$b.log" 2>&1 & AGENT[$b]=$!
+  ip netns exec "$NS" env $UNIT_ENV ${AGENT_ENV:-} "${HWENV[@]}" "${DIR[$b]}/appliance-agent" run --state-dir "$W/state-$b" \
+    --hosts-file "$W/hosts-$b" --backend userspace "${HW[@]}" > "$W/agent-$b.log" 2>&1 & AGENT[$b]=$!
 done
 for b in "${BUILDS[@]}"; do for _ in $(seq 200); do grep -q "peers" "$W/agent-$b.log" 2>/dev/null && break; sleep 0.3; done; done
 START=$(date +%s)
