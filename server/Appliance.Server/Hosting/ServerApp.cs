@@ -63,6 +63,7 @@ public static class ServerApp
         services.AddSingleton<GatewayService>();
         services.AddSingleton<ExtClientService>();
         services.AddSingleton<DnsEntryService>();
+        services.AddSingleton<PolicyService>();
         services.AddSingleton<SigningKeyService>();
         services.AddMeshBus();
         services.AddSingleton(sp =>
@@ -158,6 +159,7 @@ public static class ServerApp
         adminApi.MapGateways();
         adminApi.MapExtClients();
         adminApi.MapDnsEntries();
+        adminApi.MapPolicies();
         adminApi.MapSigningKey();
         return app;
     }
