@@ -146,7 +146,10 @@ public sealed class AccessPolicyEvaluatorTests
         var e = Evaluate(Rule("\"tag:office\"", "\"0.0.0.0/0\"", "\"tcp:443\""), World(internetGateway: "id-gw"));
         Assert.True(e.Connected("id-laptop", "id-gw"));
         // 0.0.0.0/0 is every IPv4 address: the internet behind the gateway, its office LAN, and the mesh (reached directly).
-        Assert.Equal(["tcp 443-443 from 10.10.0.2/32,10.10.0.3/32,fd10::2/128 to 0.0.0.0/0,192.168.1.0/24"], e.FilterOf("id-gw")!.Forward.Select(Text));
+        // The phone (10.10.0.100) is inside it too: the gateway forwards the office to it.
+        Assert.Equal(
+            ["tcp 443-443 from 10.10.0.2/32,10.10.0.3/32,fd10::2/128 to 0.0.0.0/0,192.168.1.0/24", "tcp 443-443 from 10.10.0.2/32,10.10.0.3/32,fd10::2/128 to 10.10.0.100/32"],
+            e.FilterOf("id-gw")!.Forward.Select(Text));
         var none = Evaluate("", World(internetGateway: "id-gw"));
         Assert.True(none.Connected("id-laptop", "id-gw"));
         Assert.Empty(none.FilterOf("id-gw")!.Forward);

@@ -88,6 +88,6 @@ public sealed class AccessPolicyParserTests
         var huge = "{\"rules\":[]}" + new string(' ', AccessPolicyParser.MaxDocumentBytes);
         Assert.Contains("at most 262144", Assert.Throws<DomainException>(() => AccessPolicyParser.Parse(huge)).Message);
         var deep = new string('[', 100);
-        Assert.Contains("not valid JSON", Assert.Throws<DomainException>(() => AccessPolicyParser.Parse($"{{\"rules\":{deep}")).Message);
+        Assert.Contains("line 1: each entry of \"rules\" must be an object", Assert.Throws<DomainException>(() => AccessPolicyParser.Parse($"{{\"rules\":{deep}")).Message);
     }
 }

@@ -276,6 +276,7 @@ public sealed class RouteChangeTableTests : IDisposable
         var gw = await _server.JoinAsync(net.Key, "gw");
         await OkAsync(_admin.PutAsJsonAsync($"/api/v1/nodes/{gw.NodeId}/ingress", new IngressRequest()));
         var client = await ExtClientAsync(net.Name, gw.NodeId);
+        await OkAsync(_admin.PutAsync($"/api/v1/networks/{net.Name}/policy", new StringContent(AllowAll)));
         using var self = _server.As(gw.Credential);
         _sink.Take();
 

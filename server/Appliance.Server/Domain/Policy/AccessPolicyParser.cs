@@ -258,6 +258,8 @@ public static class AccessPolicyParser
         var line = state.Line(reader);
         List<PolicySelector>? from = null, to = null;
         List<PolicyPort>? ports = null;
+        // How many entries each list had as written: an entry refused above is named already, not as a missing list.
+        var written = new Dictionary<string, int>(StringComparer.Ordinal);
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             var field = reader.GetString()!;
@@ -265,13 +267,16 @@ public static class AccessPolicyParser
             switch (field)
             {
                 case "from":
-                    from = Selectors(ReadStrings(ref reader, state, "\"from\"", MaxSelectorsPerSide), state);
+                    var f = ReadStrings(ref reader, state, "\"from\"", MaxSelectorsPerSide);
+                    (from, written[field]) = (Selectors(f, state), f.Count);
                     break;
                 case "to":
-                    to = Selectors(ReadStrings(ref reader, state, "\"to\"", MaxSelectorsPerSide), state);
+                    var t = ReadStrings(ref reader, state, "\"to\"", MaxSelectorsPerSide);
+                    (to, written[field]) = (Selectors(t, state), t.Count);
                     break;
                 case "ports":
-                    ports = Ports(ReadStrings(ref reader, state, "\"ports\"", MaxPortsPerRule), state);
+                    var p = ReadStrings(ref reader, state, "\"ports\"", MaxPortsPerRule);
+                    (ports, written[field]) = (Ports(p, state), p.Count);
                     break;
                 default:
                     state.Fail(reader, $"unknown field \"{Clip(field)}\" in a rule (a rule has \"from\", \"to\" and \"ports\")");
@@ -279,9 +284,9 @@ public static class AccessPolicyParser
                     break;
             }
         }
-        foreach (var (name, value) in new[] { ("from", (object?)from), ("to", to), ("ports", ports) })
+        foreach (var name in new[] { "from", "to", "ports" })
         {
-            if (value is null or System.Collections.ICollection { Count: 0 })
+            if (written.GetValueOrDefault(name) == 0)
             {
                 state.Fail(line, $"the rule has no \"{name}\" (a rule needs at least one of each of \"from\", \"to\" and \"ports\")");
             }
