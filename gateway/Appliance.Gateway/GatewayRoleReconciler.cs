@@ -5,9 +5,10 @@ using Appliance.Gateway.Sysctl;
 namespace Appliance.Gateway;
 
 /// <summary>
-/// Brings a node's gateway roles to the desired state: firewall rules through one <see cref="IFirewallBackend"/>
-/// and the forwarding sysctls. Validation happens before anything is touched; an unchanged spec runs no command;
-/// a spec without roles (or null) removes everything the reconciler added and puts forwarding back.
+/// Brings a node's gateway roles and access-policy filter to the desired state: firewall rules through one
+/// <see cref="IFirewallBackend"/> and the forwarding sysctls (roles only). Validation happens before anything is
+/// touched; an unchanged spec runs no command; a spec without roles and filter (or null) removes everything the
+/// reconciler added and puts forwarding back.
 /// Not thread-safe: call from the agent's single reconcile loop.
 /// </summary>
 public sealed class GatewayRoleReconciler
@@ -37,7 +38,7 @@ public sealed class GatewayRoleReconciler
     public async Task<bool> ApplyAsync(GatewayFirewallSpec? spec, CancellationToken cancellationToken = default)
     {
         var plan = spec is null ? null : GatewayFirewallPlan.Create(spec);
-        if (plan is null || !(plan.HasIngress || plan.HasEgress))
+        if (plan is null || !(plan.HasRoles || plan.HasFilter))
         {
             return await RemoveAsync(cancellationToken).ConfigureAwait(false);
         }

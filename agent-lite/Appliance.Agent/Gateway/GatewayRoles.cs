@@ -58,7 +58,9 @@ public sealed class GatewayRoles : IGatewayRoles
         var reconciler = _reconciler ?? Open(recordBackend: true);
         if (await reconciler.ApplyAsync(spec, ct))
         {
-            _log.WriteLine($"gateway: {reconciler.Firewall.GetType().Name} rules applied ({(spec.Ingress is null ? 0 : spec.Ingress.Clients.Count)} ext clients, {spec.Egress?.Ranges.Count ?? 0} egress ranges)");
+            _log.WriteLine(reconciler.Applied is { HasRoles: false }
+                ? $"firewall: {reconciler.Firewall.Name} access-policy filter applied ({MeshFilterGuard.Describe(spec.Filter)})"
+                : $"gateway: {reconciler.Firewall.GetType().Name} rules applied ({(spec.Ingress is null ? 0 : spec.Ingress.Clients.Count)} ext clients, {spec.Egress?.Ranges.Count ?? 0} egress ranges, policy filter: {MeshFilterGuard.Describe(spec.Filter)})");
         }
         await ReconcileDnsAsync(config, ct);
     }

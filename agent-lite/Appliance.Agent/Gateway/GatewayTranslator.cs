@@ -1,5 +1,6 @@
 using System.Net;
 using Appliance.Agent.Mesh;
+using Appliance.Contracts;
 using Appliance.Contracts.Api;
 using Appliance.Dns.Zone;
 using Appliance.Gateway.Model;
@@ -9,12 +10,29 @@ namespace Appliance.Agent.Gateway;
 /// <summary>Turns the node's desired state into the gateway library's inputs: the firewall spec and the DNS zone (pure).</summary>
 public static class GatewayTranslator
 {
-    /// <summary>The firewall spec of the node's roles at <paramref name="now"/>, or null when it runs none.</summary>
+    /// <summary>
+    /// The firewall spec of the node's roles and access-policy filter at <paramref name="now"/>, or null when it runs
+    /// neither. A node with a filter but no role gets a spec of its mesh ranges (the subnets of its interface
+    /// addresses), its own addresses and the filter: an inbound filter on its mesh interface and nothing else.
+    /// </summary>
     public static GatewayFirewallSpec? ToFirewallSpec(string meshInterface, NodeConfigDto config, DateTimeOffset now)
     {
+        var filter = config.Filter is { IsNone: false } f ? f : null;
         if (config.Gateway is not { IsEmpty: false } role)
         {
-            return null;
+            if (filter is null)
+            {
+                return null;
+            }
+            var own = MeshTranslator.Addresses(config);
+            return new GatewayFirewallSpec
+            {
+                MeshInterface = meshInterface,
+                MeshRanges = [.. own.Select(a => IpPrefix.Subnet(a.Address, a.Prefix).ToString()).Distinct()],
+                MeshAddresses = [.. own.Select(a => a.Address.ToString())],
+                ListenPort = config.Interface.ListenPort,
+                Filter = filter,
+            };
         }
         return new GatewayFirewallSpec
         {
@@ -32,6 +50,7 @@ public static class GatewayTranslator
             } : null,
             Egress = role.Egress is { } egress ? new EgressSpec { Ranges = egress.Ranges, Nat = egress.Nat } : null,
             RemoteRanges = role.Egress is null ? [] : role.RemoteRanges,
+            Filter = filter,
         };
     }
 

@@ -47,6 +47,11 @@ public sealed partial class MeshDaemon
             }
             if (pulled.NodeId == state.NodeId && MeshStateCheck.ShouldTake(_current, pulled))
             {
+                pulled = MeshFilterGuard.Settle(_current, pulled, out var refusal);
+                if (refusal is not null)
+                {
+                    log.WriteLine(refusal);
+                }
                 SaveDesired(pulled);
                 check.HeardNews();
                 await ApplyLoggedAsync(state, pulled, "checked over HTTPS: the broker had not brought it", ct);

@@ -204,6 +204,11 @@ public sealed partial class MeshDaemon(StateStore store, MeshApplier applier, Te
                     {
                         if (MeshStateCheck.ShouldTake(_current, pulled))
                         {
+                            pulled = MeshFilterGuard.Settle(_current, pulled, out var refusal);
+                            if (refusal is not null)
+                            {
+                                log.WriteLine(refusal);
+                            }
                             _current = pulled;
                             await ApplyLoggedAsync(state, pulled, "picked up a pulled config", ct);
                         }

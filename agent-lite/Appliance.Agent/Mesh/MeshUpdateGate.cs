@@ -25,6 +25,7 @@ public enum MeshUpdateOutcome
 /// another database) → rejected, while a snapshot of another lineage replaces ours whatever its version; within our
 /// lineage, older than what we have (replay) → rejected; a delta that does not start at our version → we need a
 /// snapshot; a part of a snapshot sent in several messages → kept until all parts are here; otherwise the new state.
+/// A new state whose access-policy filter does not validate keeps the previous filter (<see cref="MeshFilterGuard"/>).
 /// A signing-key announcement verified with the key held makes its new key the one held
 /// (<see cref="MeshUpdateOutcome.SigningKeyChanged"/>): from then on only that key's signatures count.
 /// </summary>
@@ -129,6 +130,12 @@ public sealed class MeshUpdateGate(byte[] serverSigningKey, string nodeId)
         reason = update.IsSnapshot
             ? $"snapshot v{update.ToVersion}{(newLineage ? $" of a new lineage (epoch {update.Epoch})" : string.Empty)}"
             : $"{update.Kind} v{update.FromVersion}→v{update.ToVersion}";
+        // A filter that does not validate is refused whole; the rest of the update still applies.
+        next = MeshFilterGuard.Settle(current, next, out var refusal);
+        if (refusal is not null)
+        {
+            reason += "; " + refusal;
+        }
         return MeshUpdateOutcome.Applied;
     }
 

@@ -19,6 +19,11 @@ public static class Fw4UciRenderer
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(options);
+        if (!plan.HasRoles)
+        {
+            // A node that only enforces a policy filter: our own table filters its input, fw4 is left as it is.
+            return [];
+        }
         var z = SectionPrefix + "zone";
         var lines = new List<string>
         {
@@ -27,7 +32,8 @@ public static class Fw4UciRenderer
             $"{z}.device='{plan.MeshInterface}'",
             // The gateway itself is closed to the mesh and ext clients but for the rules below (fw4 lets replies in
             // first); our own table drops the same traffic, so neither firewall alone opens it.
-            $"{z}.input='DROP'",
+            // With an access policy our table decides what reaches the gateway, so fw4 must not drop what the policy allows.
+            $"{z}.input='{(plan.HasFilter ? "ACCEPT" : "DROP")}'",
             $"{z}.output='ACCEPT'",
             // Mesh <-> ext clients is forwarding within the zone; our table narrows it down.
             $"{z}.forward='ACCEPT'",

@@ -9,6 +9,12 @@ public static class IptablesChains
     /// <summary>Filter table: what the mesh interface may reach on the gateway itself (jumped to from INPUT).</summary>
     public const string Input = "APPLIANCE-IN";
 
+    /// <summary>
+    /// Filter table: the access policy's forward rules (issue #19), jumped to from <see cref="Forward"/> where the
+    /// roles would accept; a packet no rule accepts returns there and meets its final DROP.
+    /// </summary>
+    public const string PolicyForward = "APPLIANCE-PFWD";
+
     /// <summary>Nat table: masquerade rules.</summary>
     public const string Postrouting = "APPLIANCE-POST";
 }

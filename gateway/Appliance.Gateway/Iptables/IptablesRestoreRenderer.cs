@@ -22,6 +22,8 @@ public static class IptablesRestoreRenderer
         var iface = plan.MeshInterface;
         var fwd = IptablesChains.Forward;
         var post = IptablesChains.Postrouting;
+        // With a filter, what the roles allow through is only a candidate: APPLIANCE-PFWD accepts it or it returns to the DROP.
+        var pass = plan.Filter is null ? "ACCEPT" : IptablesChains.PolicyForward;
 
         var rules = new List<string>();
         var denied = GatewayFirewallPlan.Of(plan.DeniedClients, family);
@@ -45,8 +47,8 @@ public static class IptablesRestoreRenderer
         }
         foreach (var a in allowed)
         {
-            rules.Add($"-A {fwd} -i {iface} -o {iface} -s {Host(a)} -j ACCEPT");
-            rules.Add($"-A {fwd} -i {iface} -o {iface} -d {Host(a)} -j ACCEPT");
+            rules.Add($"-A {fwd} -i {iface} -o {iface} -s {Host(a)} -j {pass}");
+            rules.Add($"-A {fwd} -i {iface} -o {iface} -d {Host(a)} -j {pass}");
         }
         if (egress.Count > 0)
         {
@@ -54,7 +56,7 @@ public static class IptablesRestoreRenderer
         }
         foreach (var e in egress)
         {
-            rules.Add($"-A {fwd} -i {iface} ! -o {iface} -d {e} -j ACCEPT");
+            rules.Add($"-A {fwd} -i {iface} ! -o {iface} -d {e} -j {pass}");
         }
         if (remote.Count > 0 && egress.Count > 0)
         {
@@ -69,7 +71,17 @@ public static class IptablesRestoreRenderer
         }
         rules.Add("# Nothing else is forwarded to or from the mesh.");
         rules.Add($"-A {fwd} -j DROP");
-        Table(w, "filter", [(fwd, rules), (IptablesChains.Input, InputRules(plan, family))], FilterJumps(plan), current);
+        // A node that only filters has no forward chain; one left from its gateway days is deleted.
+        List<(string, IReadOnlyList<string>?)> chains = plan.HasRoles
+            ? [(fwd, rules), (IptablesChains.Input, InputRules(plan, family))]
+            : current.ChainsIn("filter").Contains(fwd) ? [(fwd, null), (IptablesChains.Input, InputRules(plan, family))] : [(IptablesChains.Input, InputRules(plan, family))];
+        if ((plan.HasRoles && plan.Filter is not null) || current.ChainsIn("filter").Contains(IptablesChains.PolicyForward))
+        {
+            var policy = new List<string> { "# Access policy: the new connections the gateway may forward; anything else returns to the DROP." };
+            policy.AddRange(PolicyRules(IptablesChains.PolicyForward, plan.Filter?.Forward ?? [], plan, family));
+            chains.Add((IptablesChains.PolicyForward, plan.HasRoles && plan.Filter is not null ? policy : null));
+        }
+        Table(w, "filter", chains, FilterJumps(plan), current);
 
         var nat = new List<string>();
         if (plan.IngressNat && allowed.Count > 0)
@@ -104,6 +116,32 @@ public static class IptablesRestoreRenderer
         var chain = IptablesChains.Input;
         var rules = new List<string> { $"-A {chain} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT" };
         var self = GatewayFirewallPlan.Of(plan.MeshAddresses, family);
+        if (plan.Filter is { } filter)
+        {
+            var clients = GatewayFirewallPlan.Of(plan.AllowedClients, family);
+            if (self.Count > 0 && clients.Count > 0)
+            {
+                rules.Add("# The gateway's DNS for its own ext clients keeps working whatever the policy says of the mesh.");
+            }
+            foreach (var c in self.Count > 0 ? clients : [])
+            {
+                foreach (var a in self)
+                {
+                    rules.Add($"-A {chain} -s {Host(c)} -d {Host(a)} -p udp --dport 53 -j ACCEPT");
+                    rules.Add($"-A {chain} -s {Host(c)} -d {Host(a)} -p tcp --dport 53 -j ACCEPT");
+                }
+            }
+            if (plan.HasRoles && plan.ListenPort > 0)
+            {
+                rules.Add("# WireGuard's own port.");
+                rules.Add($"-A {chain} -p udp --dport {plan.ListenPort} -j ACCEPT");
+            }
+            rules.Add("# Access policy: the new connections that may reach this node.");
+            rules.AddRange(PolicyRules(chain, filter.Inbound, plan, family));
+            rules.Add("# Nothing else new from the mesh reaches this node.");
+            rules.Add($"-A {chain} -j DROP");
+            return rules;
+        }
         if (self.Count > 0)
         {
             rules.Add("# DNS for the mesh and ext clients, on this gateway's mesh address only.");
@@ -135,7 +173,9 @@ public static class IptablesRestoreRenderer
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(current);
-        var filterOk = current.ChainsIn("filter").Contains(IptablesChains.Forward) && current.ChainsIn("filter").Contains(IptablesChains.Input) &&
+        var chains = current.ChainsIn("filter");
+        var filterOk = (!plan.HasRoles || chains.Contains(IptablesChains.Forward)) && chains.Contains(IptablesChains.Input) &&
+            (!(plan.HasRoles && plan.HasFilter) || chains.Contains(IptablesChains.PolicyForward)) &&
             FilterJumps(plan).All(current.JumpsIn("filter").Contains);
         var needsNat = (plan.IngressNat && GatewayFirewallPlan.Of(plan.AllowedClients, family).Count > 0) ||
             (plan.EgressNat && GatewayFirewallPlan.Of(plan.EgressRanges, family).Count > 0);
@@ -143,7 +183,7 @@ public static class IptablesRestoreRenderer
         return filterOk && natOk;
     }
 
-    private static string[] FilterJumps(GatewayFirewallPlan plan) =>
+    private static string[] FilterJumps(GatewayFirewallPlan plan) => !plan.HasRoles ? [$"-A INPUT -i {plan.MeshInterface} -j {IptablesChains.Input}"] :
     [
         $"-A FORWARD -i {plan.MeshInterface} -j {IptablesChains.Forward}",
         $"-A FORWARD -o {plan.MeshInterface} -j {IptablesChains.Forward}",
@@ -152,12 +192,50 @@ public static class IptablesRestoreRenderer
 
     private static readonly string[] PostroutingJumps = [$"-A POSTROUTING -j {IptablesChains.Postrouting}"];
 
+    /// <summary>
+    /// The policy's accepts for one family: one rule per source and destination pair (no ipset: plain rules only), a
+    /// "/0" side left unmatched, a family without sources or destinations skipped.
+    /// </summary>
+    private static IEnumerable<string> PolicyRules(string chain, IReadOnlyList<PolicyRule> rules, GatewayFirewallPlan plan, AddressFamily family)
+    {
+        foreach (var r in rules)
+        {
+            var sources = GatewayFirewallPlan.Of(r.Sources, family);
+            IReadOnlyList<string> destinations = r.ToSelf
+                ? [.. GatewayFirewallPlan.Of(plan.MeshAddresses, family).Select(Host)]
+                : [.. GatewayFirewallPlan.Of(r.Destinations, family).Select(n => n.ToString())];
+            var proto = r.Protocol switch
+            {
+                PolicyProtocol.Tcp or PolicyProtocol.Udp when r.HasPorts =>
+                    $" -p {(r.Protocol == PolicyProtocol.Tcp ? "tcp" : "udp")} --dport {(r.PortFrom == r.PortTo ? r.PortFrom.ToString(System.Globalization.CultureInfo.InvariantCulture) : $"{r.PortFrom}:{r.PortTo}")}",
+                PolicyProtocol.Tcp => " -p tcp",
+                PolicyProtocol.Udp => " -p udp",
+                PolicyProtocol.Icmp => family == AddressFamily.InterNetwork ? " -p icmp" : " -p ipv6-icmp",
+                _ => "",
+            };
+            foreach (var s in sources)
+            {
+                foreach (var d in destinations)
+                {
+                    var src = s.PrefixLength == 0 ? "" : $" -s {s}";
+                    var dst = d.EndsWith("/0", StringComparison.Ordinal) ? "" : $" -d {d}";
+                    yield return $"-A {chain}{src}{dst}{proto} -j ACCEPT";
+                }
+            }
+        }
+    }
+
     /// <summary>Input that deletes our jumps and chains in every table the dump shows them in; empty when there is nothing.</summary>
     public static string RenderRemoval(IptablesSaveState current)
     {
         ArgumentNullException.ThrowIfNull(current);
         var w = new StringBuilder();
-        Table(w, "filter", [(IptablesChains.Forward, null), (IptablesChains.Input, null)], [], current);
+        List<(string, IReadOnlyList<string>?)> filter = [(IptablesChains.Forward, null), (IptablesChains.Input, null)];
+        if (current.ChainsIn("filter").Contains(IptablesChains.PolicyForward))
+        {
+            filter.Add((IptablesChains.PolicyForward, null));
+        }
+        Table(w, "filter", filter, [], current);
         Table(w, "nat", [(IptablesChains.Postrouting, null)], [], current);
         return w.ToString();
     }

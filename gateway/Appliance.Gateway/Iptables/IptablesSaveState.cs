@@ -51,7 +51,7 @@ public sealed class IptablesSaveState
 
     public bool AnyOurs => _chains.Values.Any(s => s.Count > 0) || _jumps.Values.Any(l => l.Count > 0);
 
-    private static bool IsOurs(string chain) => chain is IptablesChains.Forward or IptablesChains.Input or IptablesChains.Postrouting;
+    private static bool IsOurs(string chain) => chain is IptablesChains.Forward or IptablesChains.Input or IptablesChains.PolicyForward or IptablesChains.Postrouting;
 
     private static bool IsJumpToOurs(string line)
     {

@@ -22,7 +22,8 @@ public sealed class GatewayFirewallPlan : IEquatable<GatewayFirewallPlan>
         bool hasEgress,
         bool egressNat,
         IReadOnlyList<IPNetwork> egressRanges,
-        IReadOnlyList<IPNetwork> remoteRanges)
+        IReadOnlyList<IPNetwork> remoteRanges,
+        PolicyFilter? filter = null)
     {
         MeshInterface = meshInterface;
         MeshRanges = meshRanges;
@@ -36,6 +37,7 @@ public sealed class GatewayFirewallPlan : IEquatable<GatewayFirewallPlan>
         EgressNat = egressNat;
         EgressRanges = egressRanges;
         RemoteRanges = remoteRanges;
+        Filter = filter;
         Canonical = BuildCanonical();
     }
 
@@ -70,11 +72,19 @@ public sealed class GatewayFirewallPlan : IEquatable<GatewayFirewallPlan>
 
     public IReadOnlyList<IPNetwork> RemoteRanges { get; }
 
+    /// <summary>The access-policy filter this node enforces, or null (no policy).</summary>
+    public PolicyFilter? Filter { get; }
+
+    public bool HasFilter => Filter is not null;
+
+    /// <summary>Whether the node runs a gateway role (forwarding rules, NAT, the forwarding sysctls).</summary>
+    public bool HasRoles => HasIngress || HasEgress;
+
     /// <summary>One line per field; equal plans have equal text (used for equality and in logs).</summary>
     public string Canonical { get; }
 
     /// <summary>Whether this plan forwards anything of <paramref name="family"/> (so its forwarding sysctl must be on).</summary>
-    public bool NeedsForwarding(AddressFamily family) => MeshRanges.Any(r => r.BaseAddress.AddressFamily == family);
+    public bool NeedsForwarding(AddressFamily family) => HasRoles && MeshRanges.Any(r => r.BaseAddress.AddressFamily == family);
 
     public static IReadOnlyList<IPNetwork> Of(IReadOnlyList<IPNetwork> list, AddressFamily family) =>
         [.. list.Where(n => n.BaseAddress.AddressFamily == family)];
@@ -101,6 +111,7 @@ public sealed class GatewayFirewallPlan : IEquatable<GatewayFirewallPlan>
         sb.Append("denied=").AppendJoin(',', DeniedClients).Append('\n');
         sb.Append("egress=").Append(HasEgress).Append(" nat=").Append(EgressNat).Append(' ').AppendJoin(',', EgressRanges).Append('\n');
         sb.Append("remote=").AppendJoin(',', RemoteRanges).Append('\n');
+        Filter?.AppendCanonical(sb);
         return sb.ToString();
     }
 }

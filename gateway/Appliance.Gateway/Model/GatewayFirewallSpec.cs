@@ -1,7 +1,9 @@
+using Appliance.Contracts.Mesh;
+
 namespace Appliance.Gateway.Model;
 
 /// <summary>
-/// The desired gateway roles of one node, as the agent receives them (CIDRs and addresses as text).
+/// The desired gateway roles and access-policy filter of one node, as the agent receives them (CIDRs and addresses as text).
 /// <see cref="GatewayFirewallPlan.Create"/> validates it into the typed plan the backends render.
 /// </summary>
 public sealed record GatewayFirewallSpec
@@ -32,6 +34,12 @@ public sealed record GatewayFirewallSpec
     /// ranges (its LAN) to these is forwarded into the mesh interface. Needs <see cref="Egress"/>.
     /// </summary>
     public IReadOnlyList<string> RemoteRanges { get; init; } = [];
+
+    /// <summary>
+    /// The access-policy filter (issue #19) as the server sent it; null or <see cref="MeshFilterDto.None"/>: no policy,
+    /// nothing filtered beyond the roles' own rules. A node without roles but with a filter gets the inbound filter alone.
+    /// </summary>
+    public MeshFilterDto? Filter { get; init; }
 }
 
 /// <summary>The ingress role: plain WireGuard clients whose traffic enters the mesh through this node.</summary>

@@ -150,7 +150,8 @@ internal static class GatewaySpecValidator
             spec.Egress is not null,
             spec.Egress?.Nat ?? false,
             Sorted(egress),
-            Sorted(remote));
+            Sorted(remote),
+            PolicyFilterValidator.Validate(spec.Filter));
     }
 
     /// <summary>Parses "a.b.c.d/len" or "x::/len", rejecting host bits so a typo is not silently widened.</summary>

@@ -98,7 +98,8 @@ public static class MeshDelta
     /// <summary>
     /// Applies an update. A snapshot replaces everything; a delta must start at the current version, otherwise
     /// the node has missed something and needs a snapshot (<see cref="MeshVersionMismatchException"/>). A network
-    /// delta changes only the peers (never the node's own record) and the zone's names.
+    /// delta changes only the peers (never the node's own record) and the zone's names; the access-policy filter is
+    /// per node, so a network delta keeps the node's own (the server sends a member delta to a node whose filter changed).
     /// </summary>
     public static NodeConfigDto Apply(NodeConfigDto? current, MeshUpdate update)
     {
@@ -107,6 +108,7 @@ public static class MeshDelta
             return new NodeConfigDto(update.NodeId, update.Name, update.ToVersion,
                 update.Interface ?? throw new ArgumentException("a snapshot without an interface"), update.UpsertPeers,
                 update.Gateway is { IsEmpty: false } g ? g : null, update.Dns, update.Epoch, update.ServerId,
+                // In a snapshot null is "no policy"; a lifted filter (None) means the same.
                 update.Filter is { IsNone: false } f ? f : null);
         }
         // A delta of another lineage (a network created again, another database) does not apply whatever its numbers.
@@ -122,6 +124,7 @@ public static class MeshDelta
         return new NodeConfigDto(update.NodeId, update.Name, update.ToVersion, update.Interface ?? current.Interface, peers,
             update.Gateway is null ? current.Gateway : update.Gateway.IsEmpty ? null : update.Gateway,
             update.Dns ?? current.Dns, current.Epoch, current.ServerId,
+            // In a delta null is "unchanged" and None "the policy was lifted".
             update.Filter is null ? current.Filter : update.Filter.IsNone ? null : update.Filter);
     }
 
