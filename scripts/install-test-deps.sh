@@ -19,6 +19,7 @@ have readelf           || need+=(binutils)
 have openssl           || need+=(openssl)
 have conntrack         || need+=(conntrack)
 have tcpdump           || need+=(tcpdump)
+have nc                || need+=(netcat-openbsd)
 have dig               || need+=(dnsutils)
 have kdig              || need+=(knot-dnsutils)
 # DNS interop and benchmark: dnsmasq (the binary only, no system service), unbound, dnsperf.
