@@ -27,7 +27,7 @@ public sealed class PolicyNetnsTests : IAsyncLifetime
             Prerequisites.RequireProgram(tool);
         }
         await _lab.CreateUnderlayAsync();
-        foreach (var n in new[] { "s", "office", "printer", "iot", "gw", "c" })
+        foreach (var n in new[] { "s", "office", "print", "iot", "gw", "c" })
         {
             await _lab.AddHostAsync(n);
         }
@@ -42,8 +42,9 @@ public sealed class PolicyNetnsTests : IAsyncLifetime
         var lab = _lab;
         await lab.StartServerAsync();
         (await lab.Cli("network", "create", "mesh", "--ipv4", "10.78.0.0/24")).EnsureSuccess("network create");
-        // office and printer join with keys carrying their tags; iot and the gateway get theirs from the admin.
-        foreach (var (n, tag) in new[] { ("office", "office"), ("printer", "printer"), ("iot", (string?)null), ("gw", null) })
+        // office and the printer ("print": interface names are short) join with keys carrying their tags; iot and the
+        // gateway get theirs from the admin.
+        foreach (var (n, tag) in new[] { ("office", "office"), ("print", "printer"), ("iot", (string?)null), ("gw", null) })
         {
             string[] tagArgs = tag is null ? [] : ["--tag", tag];
             var key = JsonSerializer.Deserialize<EnrollmentKeyDto>((await lab.Cli(["key", "create", "--network", "mesh", "--json", .. tagArgs])).EnsureSuccess("key create").StdOut, MeshLab.Json)!;
@@ -62,14 +63,14 @@ public sealed class PolicyNetnsTests : IAsyncLifetime
         var phoneAddress = phone.Ipv4Address!.Split('/')[0];
 
         // Listeners: the printer's IPP and SSH ports, and a service on office the printer must not open.
-        Listen("printer", 631);
-        Listen("printer", 22);
+        Listen("print", 631);
+        Listen("print", 22);
         Listen("office", 8080);
         Listen("iot", 8080);
 
         // No policy yet: the full mesh, every path open.
-        await lab.WaitForAsync("the full mesh", async () => await lab.PingAsync("office", Mesh("printer")) && await lab.PingAsync("iot", Mesh("printer")), TimeSpan.FromSeconds(40));
-        await lab.WaitForAsync("printer to reach office:8080 without a policy", () => ConnectsAsync("printer", Mesh("office"), 8080), TimeSpan.FromSeconds(10));
+        await lab.WaitForAsync("the full mesh", async () => await lab.PingAsync("office", Mesh("print")) && await lab.PingAsync("iot", Mesh("print")), TimeSpan.FromSeconds(40));
+        await lab.WaitForAsync("printer to reach office:8080 without a policy", () => ConnectsAsync("print", Mesh("office"), 8080), TimeSpan.FromSeconds(10));
 
         var policy = lab.Dir.Combine("policy.json");
         await File.WriteAllTextAsync(policy, $$"""
@@ -89,25 +90,25 @@ public sealed class PolicyNetnsTests : IAsyncLifetime
         Assert.Contains("office prints", (await lab.Cli("policy", "get", "mesh")).EnsureSuccess("policy get").StdOut, StringComparison.Ordinal);
 
         // Closed paths close within the propagation goal; open ones stay open.
-        await WithinAsync("printer to lose office:8080", async () => !await ConnectsAsync("printer", Mesh("office"), 8080));
-        await WithinAsync("iot to lose the printer", async () => !await lab.PingAsync("iot", Mesh("printer")));
-        await WithinAsync("office to lose printer:22", async () => !await ConnectsAsync("office", Mesh("printer"), 22));
-        Assert.True(await lab.PingAsync("office", Mesh("printer")), "office cannot ping the printer");
-        Assert.True(await ConnectsAsync("office", Mesh("printer"), 631), "office cannot reach printer:631");
+        await WithinAsync("printer to lose office:8080", async () => !await ConnectsAsync("print", Mesh("office"), 8080));
+        await WithinAsync("iot to lose the printer", async () => !await lab.PingAsync("iot", Mesh("print")));
+        await WithinAsync("office to lose printer:22", async () => !await ConnectsAsync("office", Mesh("print"), 22));
+        Assert.True(await lab.PingAsync("office", Mesh("print")), "office cannot ping the printer");
+        Assert.True(await ConnectsAsync("office", Mesh("print"), 631), "office cannot reach printer:631");
         // Replies pass by state, but the printer opens nothing towards office; iot is no WireGuard peer of the printer.
-        Assert.False(await ConnectsAsync("printer", Mesh("office"), 8080), "the printer opened a connection to office");
-        Assert.False(await ConnectsAsync("iot", Mesh("printer"), 631), "iot reached printer:631");
+        Assert.False(await ConnectsAsync("print", Mesh("office"), 8080), "the printer opened a connection to office");
+        Assert.False(await ConnectsAsync("iot", Mesh("print"), 631), "iot reached printer:631");
         await WithinAsync("iot to leave the printer's WireGuard peers", async () =>
-            !(await lab.WgDumpAsync("printer")).Contains(nodes["iot"].PublicKey, StringComparison.Ordinal) &&
-            !(await lab.WgDumpAsync("iot")).Contains(nodes["printer"].PublicKey, StringComparison.Ordinal));
+            !(await lab.WgDumpAsync("print")).Contains(nodes["iot"].PublicKey, StringComparison.Ordinal) &&
+            !(await lab.WgDumpAsync("iot")).Contains(nodes["print"].PublicKey, StringComparison.Ordinal));
 
         // The ext client is held to the rule that covers its address: printer:631 yes, printer:22 and office no.
         var conf = (await lab.Cli("ext-client", "config", phone.Id)).EnsureSuccess("ext-client config").StdOut;
         await lab.WgQuickUpAsync("c", conf);
-        await lab.WaitForAsync("the ext client to reach printer:631 through the gateway", () => ConnectsAsync("c", Mesh("printer"), 631), TimeSpan.FromSeconds(30));
-        Assert.False(await ConnectsAsync("c", Mesh("printer"), 22), "the ext client reached printer:22");
+        await lab.WaitForAsync("the ext client to reach printer:631 through the gateway", () => ConnectsAsync("c", Mesh("print"), 631), TimeSpan.FromSeconds(30));
+        Assert.False(await ConnectsAsync("c", Mesh("print"), 22), "the ext client reached printer:22");
         Assert.False(await lab.PingAsync("c", Mesh("office")), "the ext client reached office");
-        Assert.False(await lab.PingAsync("c", Mesh("printer")), "the ext client pinged the printer (its rule has tcp:631 only)");
+        Assert.False(await lab.PingAsync("c", Mesh("print")), "the ext client pinged the printer (its rule has tcp:631 only)");
 
         // A change opens paths within 2 s: tcp:22 for office, and iot to the printer (a new peer on both sides).
         await File.WriteAllTextAsync(policy, $$"""
@@ -117,25 +118,25 @@ public sealed class PolicyNetnsTests : IAsyncLifetime
                 { "from": ["{{phoneAddress}}/32"], "to": ["tag:printer"], "ports": ["tcp:631"] } ] }
             """);
         (await lab.Cli("policy", "set", "mesh", policy)).EnsureSuccess("policy set (open)");
-        await WithinAsync("office to reach printer:22", () => ConnectsAsync("office", Mesh("printer"), 22));
-        await WithinAsync("iot to ping the printer", () => lab.PingAsync("iot", Mesh("printer")));
-        Assert.False(await ConnectsAsync("iot", Mesh("printer"), 631), "iot reached printer:631 (its rule has icmp only)");
+        await WithinAsync("office to reach printer:22", () => ConnectsAsync("office", Mesh("print"), 22));
+        await WithinAsync("iot to ping the printer", () => lab.PingAsync("iot", Mesh("print")));
+        Assert.False(await ConnectsAsync("iot", Mesh("print"), 631), "iot reached printer:631 (its rule has icmp only)");
 
         // ...and a tag change closes them within 2 s: iot loses its tag, so its rule no longer covers it.
         (await lab.Cli("node", "update", nodes["iot"].Id, "--tag", "quarantine")).EnsureSuccess("node update --tag quarantine");
-        await WithinAsync("iot to lose the printer after its tag changed", async () => !await lab.PingAsync("iot", Mesh("printer")));
+        await WithinAsync("iot to lose the printer after its tag changed", async () => !await lab.PingAsync("iot", Mesh("print")));
 
         // A refused document leaves the policy in force.
         await File.WriteAllTextAsync(policy, """{ "rules": [ { "from": ["tag:nobody"], "to": ["*"], "ports": ["*"] } ] }""");
         var refused = await lab.Cli("policy", "set", "mesh", policy);
         Assert.NotEqual(0, refused.ExitCode);
         Assert.Contains("line 1: unknown tag \"tag:nobody\"", refused.StdErr, StringComparison.Ordinal);
-        Assert.True(await ConnectsAsync("office", Mesh("printer"), 22), "a refused policy changed what is allowed");
+        Assert.True(await ConnectsAsync("office", Mesh("print"), 22), "a refused policy changed what is allowed");
 
         // Deleting the policy opens everything again.
         (await lab.Cli("policy", "delete", "mesh")).EnsureSuccess("policy delete");
-        await WithinAsync("printer to reach office:8080 with no policy", () => ConnectsAsync("printer", Mesh("office"), 8080));
-        await lab.WaitForAsync("iot to reach the printer with no policy", () => lab.PingAsync("iot", Mesh("printer")), TimeSpan.FromSeconds(10));
+        await WithinAsync("printer to reach office:8080 with no policy", () => ConnectsAsync("print", Mesh("office"), 8080));
+        await lab.WaitForAsync("iot to reach the printer with no policy", () => lab.PingAsync("iot", Mesh("print")), TimeSpan.FromSeconds(10));
     }
 
     // Waits for the condition, failing when it takes longer than the propagation goal (polls every 100 ms).
