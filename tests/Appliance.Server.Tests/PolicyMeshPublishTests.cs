@@ -90,7 +90,7 @@ public sealed class PolicyMeshPublishTests
         Assert.Equal([iot.NodeId], toPrinter.RemovePeers);
         Assert.Equal(["icmp", "tcp"], toPrinter.Filter!.Inbound.Select(f => f.Protocol));
         var toIot = await fi.NextAsync();
-        Assert.Equal([office.NodeId, printer.NodeId].Order(StringComparer.Ordinal), toIot.RemovePeers.Order(StringComparer.Ordinal));
+        Assert.Equal(new[] { office.NodeId, printer.NodeId }.Order(StringComparer.Ordinal), toIot.RemovePeers.Order(StringComparer.Ordinal));
         Assert.True(toIot.Filter!.Enforced);
         Assert.Empty(fi.Config.Peers);
 

@@ -208,11 +208,13 @@ public static class AccessPolicyEvaluator
         {
             return;
         }
+        // One source list per rule, shared by every receiver: only a gateway whose masqueraded clients are sources sees
+        // them with their own addresses (everyone else sees the gateway's).
         var sources = ctx.Sources(from, viewer: -1);
+        var masquerading = from.Clients.Where(c => c.Masqueraded).Select(c => c.Gateway).ToHashSet();
         foreach (var (d, addresses) in to.Nodes)
         {
-            // A gateway sees its own masqueraded clients with their own addresses, not its own.
-            var own = from.All ? sources : ctx.Sources(from, viewer: d);
+            var own = masquerading.Contains(d) ? ctx.Sources(from, viewer: d) : sources;
             if (own.Count == 0)
             {
                 continue;
