@@ -209,7 +209,27 @@ public static class MeshDelta
     {
         a = a is { IsNone: false } ? a : null;
         b = b is { IsNone: false } ? b : null;
-        return ReferenceEquals(a, b) || (a is not null && b is not null && SameJson(a, b, ApplianceJsonContext.Default.MeshFilterDto));
+        // Compared field by field, not as JSON: the server compares every member's filter (thousands of sources) per change.
+        return ReferenceEquals(a, b) || (a is not null && b is not null && SameRules(a.Inbound, b.Inbound) && SameRules(a.Forward, b.Forward));
+    }
+
+    private static bool SameRules(IReadOnlyList<FilterRuleDto> a, IReadOnlyList<FilterRuleDto> b)
+    {
+        if (a.Count != b.Count)
+        {
+            return false;
+        }
+        for (var i = 0; i < a.Count; i++)
+        {
+            var (x, y) = (a[i], b[i]);
+            if (x.Protocol != y.Protocol || x.PortFrom != y.PortFrom || x.PortTo != y.PortTo ||
+                !(ReferenceEquals(x.Sources, y.Sources) || x.Sources.SequenceEqual(y.Sources, StringComparer.Ordinal)) ||
+                !x.Destinations.SequenceEqual(y.Destinations, StringComparer.Ordinal))
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     public static bool SameDns(MeshDnsDto? a, MeshDnsDto? b) =>
