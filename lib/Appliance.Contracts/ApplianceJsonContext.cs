@@ -42,6 +42,9 @@ namespace Appliance.Contracts;
 [JsonSerializable(typeof(CreateDnsEntryRequest))]
 [JsonSerializable(typeof(DnsEntryDto))]
 [JsonSerializable(typeof(List<DnsEntryDto>))]
+[JsonSerializable(typeof(PolicyDto))]
+[JsonSerializable(typeof(PolicyTestReportDto))]
+[JsonSerializable(typeof(Mesh.MeshFilterDto))]
 [JsonSerializable(typeof(SigningKeyChainDto))]
 [JsonSerializable(typeof(SigningKeyDto))]
 public sealed partial class ApplianceJsonContext : JsonSerializerContext;

@@ -121,7 +121,7 @@ public sealed class GatewayNetnsTests : IAsyncLifetime
         var conf = (await lab.Cli("ext-client", "config", phone.Id)).EnsureSuccess("ext-client config").StdOut;
         Assert.Contains("PrivateKey = ", conf, StringComparison.Ordinal);
         Assert.Contains($"DNS = {Mesh("g1")}", conf, StringComparison.Ordinal);
-        await WgQuickUpAsync("c", conf);
+        await lab.WgQuickUpAsync("c", conf);
         await lab.WaitForAsync("the ext client to reach a through g1", () => lab.PingAsync("c", Mesh("a")), TimeSpan.FromSeconds(40));
         await lab.WaitForAsync("the ext client to reach h1 behind g1", () => lab.PingAsync("c", H1), TimeSpan.FromSeconds(20));
 
@@ -180,25 +180,6 @@ public sealed class GatewayNetnsTests : IAsyncLifetime
             return $"(nothing seen; pings {string.Join(",", pings)}; tcpdump said: {dump.Log.Trim()})";
         }
         return source;
-    }
-
-    /// <summary>
-    /// `wg-quick up` in the client's namespace. wg-quick hands the DNS line to resolvconf, which these machines lack:
-    /// a stand-in writes it to the namespace's own resolv.conf (ip netns exec mounts /etc/netns/NS/resolv.conf).
-    /// </summary>
-    private async Task WgQuickUpAsync(string n, string conf)
-    {
-        Directory.CreateDirectory("/etc/netns/" + _lab.Ns(n));
-        await File.WriteAllTextAsync($"/etc/netns/{_lab.Ns(n)}/resolv.conf", "");
-        var bin = _lab.Dir.Combine("bin");
-        Directory.CreateDirectory(bin);
-        var resolvconf = Path.Combine(bin, "resolvconf");
-        await File.WriteAllTextAsync(resolvconf, "#!/bin/sh\n# stand-in for resolvconf(8): -a IFACE reads the config on stdin\nif [ \"$1\" = -a ]; then cat > /etc/resolv.conf; fi\n");
-        File.SetUnixFileMode(resolvconf, (UnixFileMode)0b111_101_101);
-        var file = _lab.Dir.Combine(_lab.Prefix + "x.conf");
-        await File.WriteAllTextAsync(file, conf);
-        File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        (await _lab.In(n, "env", $"PATH={bin}:/usr/sbin:/usr/bin:/sbin:/bin", "wg-quick", "up", file)).EnsureSuccess("wg-quick up");
     }
 
     public async Task DisposeAsync()

@@ -148,6 +148,25 @@ public sealed class MeshLab : IAsyncDisposable
         Assert.Fail($"timed out after {timeout.TotalSeconds} s waiting for {what}\n{diagnostics?.Invoke()}\n{logs}\n{await NetworkStateAsync()}");
     }
 
+    /// <summary>
+    /// `wg-quick up` in the client's namespace. wg-quick hands the DNS line to resolvconf, which these machines lack:
+    /// a stand-in writes it to the namespace's own resolv.conf (ip netns exec mounts /etc/netns/NS/resolv.conf).
+    /// </summary>
+    public async Task WgQuickUpAsync(string n, string conf)
+    {
+        Directory.CreateDirectory("/etc/netns/" + Ns(n));
+        await File.WriteAllTextAsync($"/etc/netns/{Ns(n)}/resolv.conf", "");
+        var bin = Dir.Combine("bin");
+        Directory.CreateDirectory(bin);
+        var resolvconf = Path.Combine(bin, "resolvconf");
+        await File.WriteAllTextAsync(resolvconf, "#!/bin/sh\n# stand-in for resolvconf(8): -a IFACE reads the config on stdin\nif [ \"$1\" = -a ]; then cat > /etc/resolv.conf; fi\n");
+        File.SetUnixFileMode(resolvconf, (UnixFileMode)0b111_101_101);
+        var file = Dir.Combine(Prefix + "x.conf");
+        await File.WriteAllTextAsync(file, conf);
+        File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        (await In(n, "env", $"PATH={bin}:/usr/sbin:/usr/bin:/sbin:/bin", "wg-quick", "up", file)).EnsureSuccess("wg-quick up");
+    }
+
     /// <summary>WireGuard, addresses, routes and firewall of every agent's namespace, for failure messages.</summary>
     public async Task<string> NetworkStateAsync()
     {

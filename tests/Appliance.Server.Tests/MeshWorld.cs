@@ -12,6 +12,9 @@ namespace Appliance.Server.Tests;
 /// </summary>
 internal sealed class MeshWorld
 {
+    private static readonly string[] Tags = ["office", "printer", "iot"];
+    private static readonly string[] Selectors = ["*", "tag:office", "tag:printer", "tag:iot", "group:admins", "10.10.0.0/29", "192.168.1.0/24", "0.0.0.0/0", "fd10::/64", "10.10.200.0/24"];
+    private static readonly string[] Ports = ["tcp:631", "tcp:22", "udp:53", "tcp:8000-8099", "icmp", "*", "tcp:*"];
     private static readonly string[] Ranges = ["192.168.1.0/24", "192.168.2.0/24", "172.16.0.0/16", "0.0.0.0/0", "::/0", "fd20::/64"];
     private readonly Dictionary<string, NodeRecord> _nodes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IngressRecord> _ingress = new(StringComparer.Ordinal);
@@ -22,12 +25,15 @@ internal sealed class MeshWorld
     {
         Epoch = "e1",
     };
+    private PolicyRecord? _policy;
     private int _serial;
     private Write? _write;
 
-    public MeshWorld(Random random, int nodes)
+    /// <param name="policies">Writes also set, change and remove the network's access policy and nodes' tags.</param>
+    public MeshWorld(Random random, int nodes, bool policies = false)
     {
         Random = random;
+        Policies = policies;
         for (var i = 0; i < nodes; i++)
         {
             var node = NewNode();
@@ -37,6 +43,8 @@ internal sealed class MeshWorld
 
     public Random Random { get; }
 
+    public bool Policies { get; }
+
     public long Version => _network.Version;
 
     public IReadOnlyList<string> NodeIds => [.. _nodes.Values.OrderBy(n => n.Name, StringComparer.Ordinal).Select(n => n.Id)];
@@ -45,7 +53,7 @@ internal sealed class MeshWorld
     public NetworkState State() => new(
         _network, [.. _nodes.Values.OrderBy(n => n.Name, StringComparer.Ordinal)], [.. _ingress.Values.OrderBy(i => i.NodeId, StringComparer.Ordinal)],
         [.. _egress.Values.OrderBy(e => e.NodeId, StringComparer.Ordinal)], [.. _clients.Values.OrderBy(c => c.Name, StringComparer.Ordinal)], _dns,
-        "home.mesh.internal");
+        "home.mesh.internal", _policy);
 
     /// <summary>One write of one to three random mutations.</summary>
     public NetworkChangeSet RandomWrite()
@@ -71,8 +79,19 @@ internal sealed class MeshWorld
     {
         var ids = NodeIds;
         var node = ids[Random.Next(ids.Count)];
-        switch (Random.Next(12))
+        switch (Random.Next(Policies ? 15 : 12))
         {
+            case 12:
+                SetNode(_nodes[node] with { Tags = RandomTags() });
+                break;
+            case 13:
+                _policy = new PolicyRecord("home", RandomPolicy(), (_policy?.Revision ?? 0) + 1, DateTimeOffset.UnixEpoch);
+                _write!.Mark(ChangeKind.Policy, string.Empty);
+                break;
+            case 14 when _policy is not null && Random.Next(3) == 0:
+                _policy = null;
+                _write!.Mark(ChangeKind.Policy, string.Empty);
+                break;
             case 0:
                 var added = NewNode();
                 SetNode(added);
@@ -134,8 +153,26 @@ internal sealed class MeshWorld
     {
         var i = ++_serial;
         return new NodeRecord($"id{i:x4}", "home", $"node{i}", $"node{i}", $"pk{i}", IPAddress.Parse($"10.10.{i / 250}.{(i % 250) + 1}"),
-            Random.Next(2) == 0 ? null : IPAddress.Parse($"fd10::{i:x}"), 51821, [$"192.0.2.{i % 250}"], "linux", "1", [], "hash", null,
+            Random.Next(2) == 0 ? null : IPAddress.Parse($"fd10::{i:x}"), 51821, [$"192.0.2.{i % 250}"], "linux", "1", Policies ? RandomTags() : [], "hash", null,
             DateTimeOffset.UnixEpoch, null);
+    }
+
+    private List<string> RandomTags() => [.. Tags.Where(_ => Random.Next(3) == 0)];
+
+    /// <summary>A random document of one to four rules over tags, a group, CIDRs and ports (names need not exist: a world is not checked).</summary>
+    public string RandomPolicy()
+    {
+        string Pick(string[] from) => from[Random.Next(from.Length)];
+        string List(string[] from, int max) => string.Join(", ", Enumerable.Range(0, Random.Next(1, max + 1)).Select(_ => $"\"{Pick(from)}\"").Distinct());
+        var rules = Enumerable.Range(0, Random.Next(1, 5)).Select(_ =>
+            $"    {{ \"from\": [{List(Selectors, 2)}], \"to\": [{List(Selectors, 2)}], \"ports\": [{List(Ports, 2)}] }},");
+        return $$"""
+            // a random policy
+            { "groups": { "group:admins": ["tag:office", "node:node{{Random.Next(1, 8)}}"] },
+              "rules": [
+            {{string.Join("\n", rules)}}
+              ] }
+            """;
     }
 
     private void SetNode(NodeRecord node)
@@ -200,6 +237,7 @@ internal sealed class MeshWorld
             Egress = Committed(write, ChangeKind.Egress, _egress),
             ExtClients = Committed(write, ChangeKind.ExtClient, _clients),
             DnsEntries = write.Changes.Any(c => c.Kind == ChangeKind.DnsEntries) ? _dns : null,
+            Policy = _policy,
         };
     }
 

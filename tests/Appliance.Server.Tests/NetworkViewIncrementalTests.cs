@@ -47,6 +47,53 @@ public sealed class NetworkViewIncrementalTests
         }
     }
 
+    /// <summary>
+    /// The same with access policies in the random worlds (set, changed and removed; tags changed): the incremental
+    /// view is the rebuilt one (every member's snapshot, filtered peers and filter included), and what the publisher
+    /// sends each member (its own delta when its share differs, else the network delta) takes it from the config
+    /// the API computed before to the one it computes after.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(5)]
+    [InlineData(6)]
+    public void Under_policies_incremental_views_and_per_member_deltas_match_a_rebuild(int seed)
+    {
+        var world = new MeshWorld(new Random(seed), nodes: 10, policies: true);
+        var view = NetworkView.Build(world.State());
+        var policed = 0;
+        for (var round = 0; round < 80; round++)
+        {
+            var beforeState = world.State();
+            var step = new NetworkViewStep(view);
+            var writes = world.Random.Next(1, 4);
+            for (var w = 0; w < writes; w++)
+            {
+                Assert.True(view.TryApply(world.RandomWrite(), step), $"seed {seed} round {round}");
+            }
+            var afterState = world.State();
+            var because = $"seed {seed} round {round}";
+            AssertSameView(NetworkView.Build(afterState), view, because);
+            policed += view.Policy is null ? 0 : 1;
+
+            var peers = step.PeerChanges(view);
+            var own = new HashSet<string>(step.OwnChanged(view), StringComparer.Ordinal);
+            var theirs = step.OnTheirOwn(view, view.Members.Keys, peers, own);
+            var shared = view.NetworkDelta(step, peers, [.. own], At);
+            foreach (var node in afterState.Nodes.Where(n => beforeState.NodesById.ContainsKey(n.Id)))
+            {
+                var from = NodeConfigBuilder.Build(beforeState, beforeState.NodesById[node.Id]);
+                var to = NodeConfigBuilder.Build(afterState, node);
+                var update = own.Contains(node.Id) ? view.MemberDelta(node.Id, step, theirs?.GetValueOrDefault(node.Id) ?? peers, At) : shared;
+                Assert.True(MeshDelta.SameConfig(to, MeshDelta.Apply(from, update)), $"{because}: {node.Id} ({(own.Contains(node.Id) ? "own" : "shared")} delta)");
+            }
+        }
+        Assert.True(policed > 10, $"seed {seed}: only {policed} rounds had a policy");
+    }
+
     [Fact]
     public void A_set_that_skips_a_version_or_changes_the_networks_settings_is_not_applied()
     {

@@ -71,6 +71,8 @@ public sealed class RouteChangeTableTests : IDisposable
     private static StoreChange Egress(string id) => new(ChangeKind.Egress, id);
     private static StoreChange ExtClient(string id) => new(ChangeKind.ExtClient, id);
     private static StoreChange DnsEntries() => new(ChangeKind.DnsEntries, string.Empty);
+    private static StoreChange Policy() => new(ChangeKind.Policy, string.Empty);
+    private const string AllowAll = "{ \"rules\": [ { \"from\": [\"*\"], \"to\": [\"*\"], \"ports\": [\"*\"] } ] }";
 
     /// <summary>"METHOD /pattern" → the row: the set-up it needs (its own network), then the request and what it must commit.</summary>
     private Dictionary<string, Func<Task<Case>>> Table() => new(StringComparer.Ordinal)
@@ -210,6 +212,23 @@ public sealed class RouteChangeTableTests : IDisposable
             var entry = await OkAsync<DnsEntryDto>(_admin.PostAsJsonAsync($"/api/v1/networks/{net.Name}/dns", new CreateDnsEntryRequest { Name = "printer", Type = "A", Value = "192.168.50.9" }));
             return new Case(() => _admin.DeleteAsync($"/api/v1/networks/{net.Name}/dns/{entry.Id}"), net.Name, DnsEntries());
         },
+        ["PUT /api/v1/networks/{name}/policy/"] = async () =>
+        {
+            var net = await NetworkAsync();
+            return new Case(() => _admin.PutAsync($"/api/v1/networks/{net.Name}/policy", new StringContent(AllowAll)), net.Name, Policy());
+        },
+        ["POST /api/v1/networks/{name}/policy/test"] = async () =>
+        {
+            // Evaluated, never stored.
+            var net = await NetworkAsync();
+            return new Case(() => _admin.PostAsync($"/api/v1/networks/{net.Name}/policy/test", new StringContent(AllowAll)), null);
+        },
+        ["DELETE /api/v1/networks/{name}/policy/"] = async () =>
+        {
+            var net = await NetworkAsync();
+            await OkAsync(_admin.PutAsync($"/api/v1/networks/{net.Name}/policy", new StringContent(AllowAll)));
+            return new Case(() => _admin.DeleteAsync($"/api/v1/networks/{net.Name}/policy"), net.Name, Policy());
+        },
         ["POST /api/v1/signing-key/rotate"] = async () =>
         {
             // The announcement goes to every node by its own path; no network record changes.
@@ -264,6 +283,7 @@ public sealed class RouteChangeTableTests : IDisposable
         var gw = await _server.JoinAsync(net.Key, "gw");
         await OkAsync(_admin.PutAsJsonAsync($"/api/v1/nodes/{gw.NodeId}/ingress", new IngressRequest()));
         var client = await ExtClientAsync(net.Name, gw.NodeId);
+        await OkAsync(_admin.PutAsync($"/api/v1/networks/{net.Name}/policy", new StringContent(AllowAll)));
         using var self = _server.As(gw.Credential);
         _sink.Take();
 

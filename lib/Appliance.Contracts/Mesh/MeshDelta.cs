@@ -16,6 +16,7 @@ public static class MeshDelta
         UpsertPeers = config.Peers,
         Gateway = config.Gateway,
         Dns = config.Dns,
+        Filter = config.Filter,
         Epoch = config.Epoch,
         ServerId = config.ServerId,
     };
@@ -60,6 +61,8 @@ public static class MeshDelta
         // A role that went away is sent as the empty role, which the node reads as "removed".
         Gateway = SameGateway(from.Gateway, to.Gateway) ? null : to.Gateway ?? GatewayRoleDto.None,
         Dns = SameDns(from.Dns, to.Dns) ? null : to.Dns,
+        // A policy that went away is sent as None, which the node reads as "allow everything again".
+        Filter = SameFilter(from.Filter, to.Filter) ? null : to.Filter ?? MeshFilterDto.None,
         Epoch = to.Epoch,
         ServerId = to.ServerId,
     };
@@ -90,7 +93,7 @@ public static class MeshDelta
     /// <summary>True when the delta changes nothing (only the version moved).</summary>
     public static bool IsEmpty(MeshUpdate update) =>
         !update.IsSnapshot && update.Interface is null && update.UpsertPeers.Count == 0 && update.RemovePeers.Count == 0 &&
-        update.Gateway is null && update.Dns is null;
+        update.Gateway is null && update.Dns is null && update.Filter is null;
 
     /// <summary>
     /// Applies an update. A snapshot replaces everything; a delta must start at the current version, otherwise
@@ -177,7 +180,7 @@ public static class MeshDelta
     public static bool SameConfig(NodeConfigDto a, NodeConfigDto b)
     {
         if (a.NodeId != b.NodeId || a.Name != b.Name || a.Version != b.Version || !a.SameLineage(b) || !SameInterface(a.Interface, b.Interface) || a.Peers.Count != b.Peers.Count ||
-            !SameGateway(a.Gateway, b.Gateway) || !SameDns(a.Dns, b.Dns))
+            !SameGateway(a.Gateway, b.Gateway) || !SameDns(a.Dns, b.Dns) || !SameFilter(a.Filter, b.Filter))
         {
             return false;
         }
@@ -199,6 +202,34 @@ public static class MeshDelta
         a = a is { IsEmpty: false } ? a : null;
         b = b is { IsEmpty: false } ? b : null;
         return a is null || b is null ? a is null && b is null : SameJson(a, b, ApplianceJsonContext.Default.GatewayRoleDto);
+    }
+
+    /// <summary>Structural equality of two filters; null and <see cref="MeshFilterDto.None"/> are the same (no policy).</summary>
+    public static bool SameFilter(MeshFilterDto? a, MeshFilterDto? b)
+    {
+        a = a is { IsNone: false } ? a : null;
+        b = b is { IsNone: false } ? b : null;
+        // Compared field by field, not as JSON: the server compares every member's filter (thousands of sources) per change.
+        return ReferenceEquals(a, b) || (a is not null && b is not null && SameRules(a.Inbound, b.Inbound) && SameRules(a.Forward, b.Forward));
+    }
+
+    private static bool SameRules(IReadOnlyList<FilterRuleDto> a, IReadOnlyList<FilterRuleDto> b)
+    {
+        if (a.Count != b.Count)
+        {
+            return false;
+        }
+        for (var i = 0; i < a.Count; i++)
+        {
+            var (x, y) = (a[i], b[i]);
+            if (x.Protocol != y.Protocol || x.PortFrom != y.PortFrom || x.PortTo != y.PortTo ||
+                !(ReferenceEquals(x.Sources, y.Sources) || x.Sources.SequenceEqual(y.Sources, StringComparer.Ordinal)) ||
+                !x.Destinations.SequenceEqual(y.Destinations, StringComparer.Ordinal))
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     public static bool SameDns(MeshDnsDto? a, MeshDnsDto? b) =>

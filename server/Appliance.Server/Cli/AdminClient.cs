@@ -78,6 +78,10 @@ public sealed class AdminClient : IDisposable
     public Task<T> PutAsync<TBody, T>(string path, TBody body, JsonTypeInfo<TBody> bodyType, JsonTypeInfo<T> type) =>
         SendAsync(new HttpRequestMessage(HttpMethod.Put, path.TrimStart('/')) { Content = JsonContent.Create(body, bodyType) }, type);
 
+    /// <summary>A request whose body is <paramref name="text"/> as written (a policy document keeps its comments).</summary>
+    public Task<T> SendTextAsync<T>(HttpMethod method, string path, string text, JsonTypeInfo<T> type) =>
+        SendAsync(new HttpRequestMessage(method, path.TrimStart('/')) { Content = new StringContent(text, System.Text.Encoding.UTF8, "application/json") }, type);
+
     /// <summary>A non-JSON answer (a config file, an image) as bytes.</summary>
     public async Task<byte[]> GetBytesAsync(string path)
     {

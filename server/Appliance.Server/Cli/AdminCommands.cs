@@ -22,6 +22,7 @@ public static class AdminCommands
         yield return Nodes(dataDir);
         yield return GatewayCommands.ExtClients(dataDir);
         yield return GatewayCommands.DnsEntries(dataDir);
+        yield return PolicyCommands.Create(dataDir);
         yield return SigningKeyCommands.Create(dataDir);
     }
 

@@ -64,6 +64,7 @@ public static class ServerApp
         services.AddSingleton<GatewayService>();
         services.AddSingleton<ExtClientService>();
         services.AddSingleton<DnsEntryService>();
+        services.AddSingleton<PolicyService>();
         services.AddSingleton<SigningKeyService>();
         services.AddMeshBus();
         services.AddSingleton(sp =>
@@ -159,6 +160,7 @@ public static class ServerApp
         adminApi.MapGateways();
         adminApi.MapExtClients();
         adminApi.MapDnsEntries();
+        adminApi.MapPolicies();
         adminApi.MapSigningKey();
         return app;
     }

@@ -229,7 +229,7 @@ public sealed class MeshPublisher : BackgroundService, IStoreChangeSink
     // message would be over what the member can take). A message that still does not fit is refused, not sent.
     private async Task<bool> PublishSnapshotAsync(NetworkView view, string nodeId, DateTimeOffset now, CancellationToken ct)
     {
-        if (!view.SnapshotInParts(PeersPerSnapshotPart))
+        if (!view.SnapshotInParts(nodeId, PeersPerSnapshotPart))
         {
             var whole = Seal(view.Snapshot(nodeId, now));
             if (whole.Length <= MaxUpdateBytes)
@@ -239,7 +239,7 @@ public sealed class MeshPublisher : BackgroundService, IStoreChangeSink
                 return true;
             }
         }
-        var (parts, digests) = view.SealedSharedParts(Seal, now, PeersPerSnapshotPart);
+        var (parts, digests) = view.SealedSharedParts(nodeId, Seal, now, PeersPerSnapshotPart);
         var head = Seal(view.SnapshotHead(nodeId, digests, now));
         var largest = Math.Max(head.Length, parts.Length == 0 ? 0 : parts.Max(p => p.Length));
         if (largest > MaxUpdateBytes)
@@ -268,6 +268,14 @@ public sealed class MeshPublisher : BackgroundService, IStoreChangeSink
         var started = Stopwatch.GetTimestamp();
         var peers = step.PeerChanges(after);
         var own = step.OwnChanged(after).Where(_followers.Contains).ToList();
+        var ownSet = new HashSet<string>(own, StringComparer.Ordinal);
+        // Under an access policy each member sees only its allowed peers: a member whose share of the change is not
+        // the network's (or whose filter changed) gets a delta of its own; the others still share the network delta.
+        var memberPeers = step.OnTheirOwn(after, after.Members.Keys.Where(_followers.Contains), peers, ownSet);
+        if (memberPeers is not null)
+        {
+            own = [.. ownSet.Order(StringComparer.Ordinal)];
+        }
         Interlocked.Add(ref _computeTicks, Stopwatch.GetTimestamp() - started);
         var tooBigLogged = false;
         byte[]? shared = null;
@@ -278,9 +286,9 @@ public sealed class MeshPublisher : BackgroundService, IStoreChangeSink
                 continue;
             }
             byte[] wire;
-            if (own.Count > 0 && own.Contains(nodeId, StringComparer.Ordinal))
+            if (ownSet.Contains(nodeId))
             {
-                wire = Seal(after.MemberDelta(nodeId, step, peers, now));
+                wire = Seal(after.MemberDelta(nodeId, step, memberPeers?.GetValueOrDefault(nodeId) ?? peers, now));
             }
             else
             {

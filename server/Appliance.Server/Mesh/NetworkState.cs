@@ -1,4 +1,5 @@
 using Appliance.Server.Domain;
+using Appliance.Server.Domain.Policy;
 using Appliance.Server.Store;
 
 namespace Appliance.Server.Mesh;
@@ -25,7 +26,8 @@ public sealed class NetworkState
         IReadOnlyList<EgressRecord> egress,
         IReadOnlyList<ExtClientRecord> extClients,
         IReadOnlyList<DnsEntryRecord> dnsEntries,
-        string zone)
+        string zone,
+        PolicyRecord? policy = null)
     {
         Network = network;
         _nodes = nodes.ToDictionary(n => n.Id, StringComparer.Ordinal);
@@ -38,6 +40,7 @@ public sealed class NetworkState
         }
         DnsEntries = dnsEntries;
         Zone = zone;
+        SetPolicy(policy);
     }
 
     public NetworkRecord Network { get; private set; }
@@ -49,13 +52,22 @@ public sealed class NetworkState
     public IReadOnlyList<DnsEntryRecord> DnsEntries { get; private set; }
     public string Zone { get; }
 
+    /// <summary>The network's access policy as stored, or null (no policy: everything allowed).</summary>
+    public PolicyRecord? Policy { get; private set; }
+
+    /// <summary><see cref="Policy"/> parsed; null when there is none.</summary>
+    public AccessPolicy? ParsedPolicy { get; private set; }
+
+    /// <summary>The records a policy is evaluated against.</summary>
+    public PolicyWorld PolicyWorld => new(Network, Nodes, Ingress, Egress, ExtClients);
+
     /// <summary>The gateway's ext clients, ordered by name.</summary>
     public IReadOnlyList<ExtClientRecord> ClientsOf(string gatewayId) => _clientsByGateway.TryGetValue(gatewayId, out var list) ? list : [];
 
     /// <summary>Reads the whole state of <paramref name="network"/> in the caller's session.</summary>
     public static NetworkState Load(IStoreSession s, NetworkRecord network, string? dnsSuffix) => new(
         network, s.ListNodes(network.Name), s.ListIngress(network.Name), s.ListEgress(network.Name),
-        s.ListExtClients(network.Name), s.ListDnsEntries(network.Name), ZoneOf(network.Name, dnsSuffix));
+        s.ListExtClients(network.Name), s.ListDnsEntries(network.Name), ZoneOf(network.Name, dnsSuffix), s.FindPolicy(network.Name));
 
     /// <summary>A network of plain nodes: no gateway roles, ext clients or custom entries.</summary>
     public static NetworkState Plain(NetworkRecord network, IReadOnlyList<NodeRecord> nodes) =>
@@ -98,6 +110,28 @@ public sealed class NetworkState
 
     /// <summary>Replaces the network's custom DNS entries (the store hands the whole list when any changed).</summary>
     public void SetDnsEntries(IReadOnlyList<DnsEntryRecord> entries) => DnsEntries = entries;
+
+    /// <summary>
+    /// Sets or (null) removes the network's policy. A stored text that no longer parses (it was checked when it was
+    /// set) counts as a policy without rules: closed, not open.
+    /// </summary>
+    public void SetPolicy(PolicyRecord? policy)
+    {
+        Policy = policy;
+        ParsedPolicy = policy is null ? null : TryParse(policy.Text);
+    }
+
+    private static AccessPolicy TryParse(string text)
+    {
+        try
+        {
+            return AccessPolicyParser.Parse(text);
+        }
+        catch (DomainException)
+        {
+            return new AccessPolicy(new Dictionary<string, IReadOnlyList<PolicySelector>>(), [], []);
+        }
+    }
 
     private void AddToGateway(ExtClientRecord client)
     {

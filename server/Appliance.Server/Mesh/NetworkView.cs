@@ -1,6 +1,7 @@
 using Appliance.Contracts.Api;
 using Appliance.Contracts.Mesh;
 using Appliance.Server.Domain;
+using Appliance.Server.Domain.Policy;
 using Appliance.Server.Store;
 using Member = (string Name, Appliance.Contracts.Api.NodeInterfaceDto Interface);
 
@@ -42,6 +43,15 @@ public sealed class NetworkView
     public IReadOnlyDictionary<string, GatewayRoleDto> Gateways => _gateways;
     public MeshDnsDto Dns { get; private set; }
 
+    /// <summary>
+    /// What the network's access policy asks of each member (its peers and filter), or null when the network has no
+    /// policy: every member then sees every other and gets no filter.
+    /// </summary>
+    public PolicyEvaluation? Policy { get; private set; }
+
+    /// <summary>True when <paramref name="nodeId"/> is told about peer <paramref name="peerId"/> (always, without a policy).</summary>
+    public bool Sees(string nodeId, string peerId) => Policy is null || Policy.Connected(nodeId, peerId);
+
     public static NetworkView Build(NetworkRecord network, IReadOnlyList<NodeRecord> members, NetworkView? previous = null) =>
         Build(NetworkState.Plain(network, members), previous);
 
@@ -60,6 +70,7 @@ public sealed class NetworkView
             view.RefreshMember(m.Id, previous);
             view.RefreshGateway(m.Id);
         }
+        view.Policy = state.ParsedPolicy is { } policy ? AccessPolicyEvaluator.Evaluate(policy, state.PolicyWorld, previous?.Policy) : null;
         return view;
     }
 
@@ -81,12 +92,15 @@ public sealed class NetworkView
         var gateways = new HashSet<string>(StringComparer.Ordinal);
         var dns = false;
         var remoteRanges = false;
+        // The policy is evaluated again only when something it reads changed: not for an endpoint or a report.
+        var policy = false;
         foreach (var change in set.Changes)
         {
             var id = change.Id;
             switch (change.Kind)
             {
                 case ChangeKind.Node:
+                    policy |= PolicyInputChanged(_state.NodesById.GetValueOrDefault(id), set.Nodes[id]);
                     _state.SetNode(id, set.Nodes[id]);
                     peers.Add(id);
                     members.Add(id);
@@ -94,11 +108,13 @@ public sealed class NetworkView
                     break;
                 case ChangeKind.Ingress:
                     _state.SetIngress(id, set.Ingress[id]);
+                    policy = true;
                     peers.Add(id);
                     gateways.Add(id);
                     break;
                 case ChangeKind.Egress:
                     _state.SetEgress(id, set.Egress[id]);
+                    policy = true;
                     peers.Add(id);
                     gateways.Add(id);
                     remoteRanges = true;
@@ -115,10 +131,15 @@ public sealed class NetworkView
                         }
                     }
                     dns = true;
+                    policy = true;
                     break;
                 case ChangeKind.DnsEntries:
                     _state.SetDnsEntries(set.DnsEntries!);
                     dns = true;
+                    break;
+                case ChangeKind.Policy:
+                    _state.SetPolicy(set.Policy);
+                    policy = true;
                     break;
             }
         }
@@ -144,6 +165,11 @@ public sealed class NetworkView
             step.RememberGateway(id, _gateways.GetValueOrDefault(id));
             RefreshGateway(id);
         }
+        if (policy && (Policy is not null || _state.ParsedPolicy is not null))
+        {
+            step.RememberPolicy(Policy);
+            Policy = _state.ParsedPolicy is { } parsed ? AccessPolicyEvaluator.Evaluate(parsed, _state.PolicyWorld, Policy) : null;
+        }
         if (dns)
         {
             var now = NodeConfigBuilder.ToDns(_state);
@@ -163,8 +189,14 @@ public sealed class NetworkView
         ChangeKind.Egress => set.Egress.ContainsKey(c.Id),
         ChangeKind.ExtClient => set.ExtClients.ContainsKey(c.Id),
         ChangeKind.DnsEntries => set.DnsEntries is not null,
+        ChangeKind.Policy => true,
         _ => false,
     });
+
+    // What a policy reads of a node: whether it exists, its name, tags, addresses and internet gateway.
+    private static bool PolicyInputChanged(NodeRecord? before, NodeRecord? after) =>
+        before is null || after is null || before.Name != after.Name || !before.Tags.SequenceEqual(after.Tags) ||
+        !Equals(before.Ipv4, after.Ipv4) || !Equals(before.Ipv6, after.Ipv6) || before.InternetGateway != after.InternetGateway;
 
     // A member's peer record as every other member sees it; an equal record of `share` is kept, so unchanged peers
     // stay the same objects (and compare by reference).
@@ -208,7 +240,7 @@ public sealed class NetworkView
     public NodeConfigDto Config(string nodeId, IReadOnlyList<PeerDto> peers)
     {
         var (name, iface) = _members[nodeId];
-        return new NodeConfigDto(nodeId, name, Version, iface, peers, _gateways.GetValueOrDefault(nodeId), Dns, Epoch);
+        return new NodeConfigDto(nodeId, name, Version, iface, peers, _gateways.GetValueOrDefault(nodeId), Dns, Epoch, Filter: Policy?.FilterOf(nodeId));
     }
 
     /// <summary>A member's own delta for <paramref name="step"/> (<see cref="MeshDelta.MemberDelta"/>).</summary>
@@ -232,10 +264,20 @@ public sealed class NetworkView
     private PeerDto[] SortedPeers => _sortedPeers ??= [.. Peers.Values.Order(Comparer<PeerDto>.Create(MeshDelta.PeerOrder))];
 
     /// <summary>The full desired state of one member, as a snapshot in one message.</summary>
-    public MeshUpdate Snapshot(string nodeId, DateTimeOffset now) => MeshDelta.Snapshot(Config(nodeId, [.. SortedPeers.Where(p => p.NodeId != nodeId)]), now);
+    public MeshUpdate Snapshot(string nodeId, DateTimeOffset now) => MeshDelta.Snapshot(Config(nodeId, PeersOf(nodeId)), now);
+
+    /// <summary>The member's peers in the order nodes keep them: every other member, or those the policy connects it to.</summary>
+    public PeerDto[] PeersOf(string nodeId) => [.. SortedPeers.Where(p => p.NodeId != nodeId && Sees(nodeId, p.NodeId))];
 
     /// <summary>True when a member's snapshot is too big for one message and goes as <see cref="SnapshotHead"/> plus <see cref="SharedSnapshotParts"/>.</summary>
     public bool SnapshotInParts(int peersPerPart = PeersPerSnapshotPart) => Peers.Count - 1 > peersPerPart;
+
+    /// <summary>
+    /// <see cref="SnapshotInParts(int)"/> for one member: under a policy members see different peers, so it counts
+    /// the member's own.
+    /// </summary>
+    public bool SnapshotInParts(string nodeId, int peersPerPart = PeersPerSnapshotPart) =>
+        Policy is null ? SnapshotInParts(peersPerPart) : Policy.PeerCount(nodeId) > peersPerPart;
 
     /// <summary>
     /// Part 0 of a snapshot in parts: the member's own name, interface, gateway roles and the zone's names, no peers,
@@ -258,8 +300,20 @@ public sealed class NetworkView
     /// (<see cref="MeshSnapshotAssembler.Digest"/>), made once per view: later calls return the first call's messages,
     /// IssuedAt included (agents order by version, not by time).
     /// </summary>
-    public (byte[][] Parts, string[] Digests) SealedSharedParts(Func<MeshUpdate, byte[]> seal, DateTimeOffset now, int peersPerPart = PeersPerSnapshotPart)
+    public (byte[][] Parts, string[] Digests) SealedSharedParts(Func<MeshUpdate, byte[]> seal, DateTimeOffset now, int peersPerPart = PeersPerSnapshotPart) =>
+        SealedSharedParts(null, seal, now, peersPerPart);
+
+    /// <summary>
+    /// The peer parts of <paramref name="nodeId"/>'s snapshot, sealed: the shared ones (<see cref="SealedSharedParts(Func{MeshUpdate, byte[]}, DateTimeOffset, int)"/>)
+    /// without a policy; under a policy the member's own peers, in parts of the same form (sealed for this member only).
+    /// </summary>
+    public (byte[][] Parts, string[] Digests) SealedSharedParts(string? nodeId, Func<MeshUpdate, byte[]> seal, DateTimeOffset now, int peersPerPart = PeersPerSnapshotPart)
     {
+        if (Policy is not null && nodeId is not null)
+        {
+            var own = Parts(PeersOf(nodeId), now, peersPerPart).Select(seal).ToArray();
+            return (own, [.. own.Select(p => MeshSnapshotAssembler.Digest(p))]);
+        }
         if (_sealedSharedParts is { } made)
         {
             return made;
@@ -276,9 +330,10 @@ public sealed class NetworkView
     /// member (each leaves out its own record), so the server serializes and signs them once per version instead of
     /// once per member: at 5000 members that is 1.2 MB once instead of 6 GB.
     /// </summary>
-    public IReadOnlyList<MeshUpdate> SharedSnapshotParts(DateTimeOffset now, int peersPerPart = PeersPerSnapshotPart)
+    public IReadOnlyList<MeshUpdate> SharedSnapshotParts(DateTimeOffset now, int peersPerPart = PeersPerSnapshotPart) => Parts(SortedPeers, now, peersPerPart);
+
+    private List<MeshUpdate> Parts(PeerDto[] peers, DateTimeOffset now, int peersPerPart)
     {
-        var peers = SortedPeers;
         var count = (peers.Length + peersPerPart - 1) / peersPerPart;
         return [.. Enumerable.Range(0, count).Select(i => new MeshUpdate
         {

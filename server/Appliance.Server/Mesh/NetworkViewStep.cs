@@ -1,5 +1,6 @@
 using Appliance.Contracts.Api;
 using Appliance.Contracts.Mesh;
+using Appliance.Server.Domain.Policy;
 using Member = (string Name, Appliance.Contracts.Api.NodeInterfaceDto Interface);
 
 namespace Appliance.Server.Mesh;
@@ -16,6 +17,8 @@ public sealed class NetworkViewStep
     private readonly Dictionary<string, PeerDto?> _peers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Member?> _members = new(StringComparer.Ordinal);
     private readonly Dictionary<string, GatewayRoleDto?> _gateways = new(StringComparer.Ordinal);
+    private bool _policyTouched;
+    private PolicyEvaluation? _policyBefore;
 
     /// <summary>A step from what <paramref name="view"/> holds now.</summary>
     public NetworkViewStep(NetworkView view)
@@ -45,6 +48,23 @@ public sealed class NetworkViewStep
 
     internal void RememberGateway(string id, GatewayRoleDto? before) => _gateways.TryAdd(id, before);
 
+    internal void RememberPolicy(PolicyEvaluation? before)
+    {
+        if (!_policyTouched)
+        {
+            (_policyTouched, _policyBefore) = (true, before);
+        }
+    }
+
+    /// <summary>True when the step evaluated the policy again (or added or removed it): members' peers and filters may differ.</summary>
+    public bool PolicyTouched => _policyTouched;
+
+    /// <summary>
+    /// True when members may need deltas of their own for their peers: the network has a policy now or had one
+    /// before the step, so what one member sees of a change is not what another sees.
+    /// </summary>
+    public bool PerMember(NetworkView after) => after.Policy is not null || (_policyTouched && _policyBefore is not null);
+
     /// <summary>
     /// Remembers every record of <paramref name="before"/> that the step did not touch yet, for a view replaced by
     /// <paramref name="after"/> (read again from the store): the step then spans the whole replacement, O(N).
@@ -63,7 +83,106 @@ public sealed class NetworkViewStep
         {
             RememberGateway(id, before.Gateways.GetValueOrDefault(id));
         }
+        RememberPolicy(before.Policy);
     }
+
+    /// <summary>
+    /// One member's peer changes under a policy: the touched peers it sees before or after the step, and the untouched
+    /// peers the policy now shows or hides from it. O(touched) plus, when the policy was evaluated again, the member's
+    /// peers before and after.
+    /// </summary>
+    public MeshPeerChanges MemberPeerChanges(string nodeId, NetworkView after)
+    {
+        var before = _policyTouched ? _policyBefore : after.Policy;
+        var now = after.Policy;
+        var upserts = new List<PeerDto>();
+        var removed = new List<PeerDto>();
+        foreach (var (id, was) in _peers)
+        {
+            if (id == nodeId)
+            {
+                continue;
+            }
+            var record = after.Peers.GetValueOrDefault(id);
+            var seenBefore = was is not null && (before is null || before.Connected(nodeId, id));
+            var seenNow = record is not null && (now is null || now.Connected(nodeId, id));
+            if (seenNow && (!seenBefore || (!ReferenceEquals(was, record) && !MeshDelta.SamePeer(was!, record!))))
+            {
+                upserts.Add(record!);
+            }
+            else if (seenBefore && !seenNow)
+            {
+                removed.Add(was!);
+            }
+        }
+        if (_policyTouched && (before is null || now is null || !PolicyEvaluation.SamePeers(before, now, nodeId)))
+        {
+            // Untouched peers are the same records before and after; only whether the member sees them can change.
+            var candidates = before is null || now is null ? after.Peers.Keys : before.PeersOf(nodeId).Concat(now.PeersOf(nodeId)).Distinct(StringComparer.Ordinal);
+            foreach (var id in candidates)
+            {
+                if (id == nodeId || _peers.ContainsKey(id) || !after.Peers.TryGetValue(id, out var record))
+                {
+                    continue;
+                }
+                var seenBefore = before is null || before.Connected(nodeId, id);
+                var seenNow = now is null || now.Connected(nodeId, id);
+                if (seenNow && !seenBefore)
+                {
+                    upserts.Add(record);
+                }
+                else if (seenBefore && !seenNow)
+                {
+                    removed.Add(record);
+                }
+            }
+        }
+        if (upserts.Count == 0 && removed.Count == 0)
+        {
+            return MeshPeerChanges.None;
+        }
+        upserts.Sort(MeshDelta.PeerOrder);
+        removed.Sort(MeshDelta.PeerOrder);
+        return new MeshPeerChanges(upserts, [.. removed.Select(p => p.NodeId)]);
+    }
+
+    /// <summary>True when the member's filter before the step differs from its filter after it.</summary>
+    public bool FilterChanged(string nodeId, NetworkView after) =>
+        _policyTouched && !MeshDelta.SameFilter(_policyBefore?.FilterOf(nodeId), after.Policy?.FilterOf(nodeId));
+
+    /// <summary>
+    /// Under a policy (<see cref="PerMember"/>): the members of <paramref name="members"/> that need a delta of their
+    /// own, with their peer changes: those in <paramref name="own"/> (their own records changed), those whose filter
+    /// changed and those whose share of the change is not the network's <paramref name="peers"/>. They are added to
+    /// <paramref name="own"/>; the rest take the network delta. Null without a policy (everyone takes the network's).
+    /// </summary>
+    public Dictionary<string, MeshPeerChanges>? OnTheirOwn(NetworkView after, IEnumerable<string> members, MeshPeerChanges peers, ISet<string> own)
+    {
+        if (!PerMember(after))
+        {
+            return null;
+        }
+        var theirs = new Dictionary<string, MeshPeerChanges>(StringComparer.Ordinal);
+        foreach (var nodeId in members)
+        {
+            if (!WasMember(nodeId, after))
+            {
+                continue;
+            }
+            var mine = MemberPeerChanges(nodeId, after);
+            if (own.Contains(nodeId) || FilterChanged(nodeId, after) || !SameChanges(mine, peers, nodeId))
+            {
+                theirs[nodeId] = mine;
+                own.Add(nodeId);
+            }
+        }
+        return theirs;
+    }
+
+    /// <summary>True when a member's own peer changes are the network's (less its own record): it can take the network delta.</summary>
+    public static bool SameChanges(MeshPeerChanges member, MeshPeerChanges network, string nodeId) =>
+        member.Upserts.Select(p => p.NodeId).SequenceEqual(network.Upserts.Select(p => p.NodeId).Where(id => id != nodeId), StringComparer.Ordinal) &&
+        member.Removes.SequenceEqual(network.Removes.Where(id => id != nodeId), StringComparer.Ordinal);
 
     /// <summary>The peers added or changed and the peers removed, in the order nodes keep them.</summary>
     public MeshPeerChanges PeerChanges(NetworkView after)
@@ -127,7 +246,8 @@ public sealed class NetworkViewStep
     public NodeConfigDto ConfigBefore(string nodeId, NetworkView after)
     {
         var (name, iface) = MemberBefore(nodeId, after);
-        return new NodeConfigDto(nodeId, name, FromVersion, iface, [], GatewayBefore(nodeId, after), FromDns, after.Epoch);
+        var filter = _policyTouched ? _policyBefore?.FilterOf(nodeId) : after.Policy?.FilterOf(nodeId);
+        return new NodeConfigDto(nodeId, name, FromVersion, iface, [], GatewayBefore(nodeId, after), FromDns, after.Epoch, Filter: filter);
     }
 
     private Member MemberBefore(string id, NetworkView after) =>

@@ -3,6 +3,7 @@ using Appliance.Contracts;
 using Appliance.Contracts.Api;
 using Appliance.Contracts.Mesh;
 using Appliance.Server.Domain;
+using Appliance.Server.Domain.Policy;
 
 namespace Appliance.Server.Mesh;
 
@@ -12,16 +13,20 @@ public static class NodeConfigBuilder
     public static NodeConfigDto Build(NodeRecord node, NetworkRecord network, IEnumerable<NodeRecord> members) =>
         Build(NetworkState.Plain(network, [.. members]), node);
 
-    /// <summary>The node's interface, every other member as a peer, its gateway roles and the zone's extra names.</summary>
+    /// <summary>
+    /// The node's interface, every other member as a peer (under an access policy: the members the policy connects it
+    /// to), its gateway roles, the zone's extra names and its policy filter.
+    /// </summary>
     public static NodeConfigDto Build(NetworkState state, NodeRecord node)
     {
+        var policy = state.ParsedPolicy is { } parsed ? AccessPolicyEvaluator.Evaluate(parsed, state.PolicyWorld) : null;
         var peers = state.Nodes
-            .Where(m => m.Id != node.Id)
+            .Where(m => m.Id != node.Id && (policy is null || policy.Connected(node.Id, m.Id)))
             .OrderBy(m => m.Name, StringComparer.Ordinal)
             .Select(m => ToPeer(state, m))
             .ToList();
         return new NodeConfigDto(node.Id, node.Name, state.Network.Version, ToInterface(node, state.Network), peers,
-            ToGateway(state, node), ToDns(state), state.Network.Epoch);
+            ToGateway(state, node), ToDns(state), state.Network.Epoch, Filter: policy?.FilterOf(node.Id));
     }
 
     /// <summary>The node's own interface: its addresses with the network's prefix, its listen port, the network MTU, its internet gateway.</summary>

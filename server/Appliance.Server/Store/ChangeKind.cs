@@ -20,4 +20,7 @@ public enum ChangeKind
 
     /// <summary>The network's custom DNS entries (id: empty; the whole list is in the change set).</summary>
     DnsEntries,
+
+    /// <summary>The network's access policy was set or removed (id: empty; the record is in the change set).</summary>
+    Policy,
 }

@@ -98,6 +98,13 @@ public interface IStoreSession
     /// <summary>The earliest expiry still to be published, or null.</summary>
     DateTimeOffset? NextUnpublishedExpiry();
 
+    /// <summary>The network's access policy, or null when it has none (everything is allowed).</summary>
+    PolicyRecord? FindPolicy(string network);
+    /// <summary>Sets the network's policy text (its revision moves by one); returns the stored record.</summary>
+    PolicyRecord SetPolicy(string network, string text, DateTimeOffset now);
+    /// <summary>Removes the network's policy; false when it had none.</summary>
+    bool DeletePolicy(string network);
+
     IReadOnlyList<DnsEntryRecord> ListDnsEntries(string network);
     void InsertDnsEntry(DnsEntryRecord entry);
     bool DeleteDnsEntry(string network, string id);

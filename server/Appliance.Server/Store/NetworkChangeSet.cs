@@ -37,6 +37,9 @@ public sealed record NetworkChangeSet
     /// <summary>The network's whole list of custom DNS entries when they changed (<see cref="ChangeKind.DnsEntries"/>), else null.</summary>
     public IReadOnlyList<DnsEntryRecord>? DnsEntries { get; init; }
 
+    /// <summary>The network's access policy as committed when it changed (<see cref="ChangeKind.Policy"/>); null when it was removed or did not change.</summary>
+    public PolicyRecord? Policy { get; init; }
+
     /// <summary>True when the write deleted the network.</summary>
     public bool NetworkRemoved => Settings is null;
 

@@ -134,5 +134,13 @@ internal static class SqliteMigrations
                 created_at   TEXT NOT NULL
             );
             """),
+        (5, "access policies: at most one per network, kept as written", """
+            CREATE TABLE policies (
+                network    TEXT PRIMARY KEY REFERENCES networks(name),
+                text       TEXT NOT NULL,
+                revision   INTEGER NOT NULL,
+                updated_at TEXT NOT NULL
+            );
+            """),
     ];
 }

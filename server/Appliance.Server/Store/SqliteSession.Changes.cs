@@ -62,6 +62,7 @@ internal sealed partial class SqliteSession
             var egress = new Dictionary<string, Domain.EgressRecord?>(StringComparer.Ordinal);
             var clients = new Dictionary<string, Domain.ExtClientRecord?>(StringComparer.Ordinal);
             IReadOnlyList<Domain.DnsEntryRecord>? dns = null;
+            Domain.PolicyRecord? policy = null;
             foreach (var change in changes.Ordered)
             {
                 switch (change.Kind)
@@ -81,6 +82,9 @@ internal sealed partial class SqliteSession
                     case ChangeKind.DnsEntries:
                         dns = settings is null ? [] : ListDnsEntries(network);
                         break;
+                    case ChangeKind.Policy:
+                        policy = settings is null ? null : FindPolicy(network);
+                        break;
                 }
             }
             sets.Add(new NetworkChangeSet
@@ -94,6 +98,7 @@ internal sealed partial class SqliteSession
                 Egress = egress,
                 ExtClients = clients,
                 DnsEntries = dns,
+                Policy = policy,
             });
         }
         return sets;

@@ -122,6 +122,7 @@ internal sealed partial class SqliteSession(SqliteConnection connection, SqliteT
         ForgetAddresses(name);
         Execute("DELETE FROM address_holds WHERE network = $n", ("$n", name));
         Execute("DELETE FROM dns_entries WHERE network = $n", ("$n", name));
+        Execute("DELETE FROM policies WHERE network = $n", ("$n", name));
         Execute("DELETE FROM networks WHERE name = $n", ("$n", name));
     }
 

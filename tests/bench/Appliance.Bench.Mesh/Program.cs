@@ -20,6 +20,18 @@ using Appliance.TestSupport;
 var sizes = args.Where((a, i) => int.TryParse(a, out _) && (i == 0 || args[i - 1] != "--changes")).Select(int.Parse).DefaultIfEmpty(100).ToList();
 var changes = args.SkipWhile(a => a != "--changes").Skip(1).Select(int.Parse).FirstOrDefault(20);
 var reconcile = !args.Contains("--no-reconcile");
+// With --policy: evaluating an access policy of R rules (default 200) for every one of N nodes, and a policy or tag
+// change through the view (issue #19).
+//   dotnet Appliance.Bench.Mesh.dll --policy [N ...] [--rules R]
+if (args.Contains("--policy"))
+{
+    var rules = args.SkipWhile(a => a != "--rules").Skip(1).Select(int.Parse).FirstOrDefault(200);
+    foreach (var n in args.Where((a, i) => int.TryParse(a, out _) && i > 0 && args[i - 1] is not "--changes" and not "--rules").Select(int.Parse).DefaultIfEmpty(1000))
+    {
+        PolicyBench.Run(n, rules, rounds: 20);
+    }
+    return 0;
+}
 if (args.Contains("--compute"))
 {
     foreach (var n in sizes)

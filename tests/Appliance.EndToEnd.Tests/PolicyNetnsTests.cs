@@ -1,0 +1,169 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Appliance.Contracts.Api;
+using Appliance.TestSupport;
+
+namespace Appliance.EndToEnd.Tests;
+
+/// <summary>
+/// Access policies (issue #19) on real WireGuard with the real server and agents, once per firewall backend: nodes
+/// tagged office, printer and iot. Under the policy office pings the printer and reaches its tcp:631, the printer
+/// cannot open a connection to office, tcp:22 on the printer is closed to office, iot reaches nothing and is not even
+/// a WireGuard peer of the printer; policy changes open and close paths within 2 s; an ext client behind a gateway
+/// is held to the rule that covers its address; deleting the policy opens everything again.
+/// </summary>
+[Trait("Category", TestCategories.Netns)]
+public sealed class PolicyNetnsTests : IAsyncLifetime
+{
+    private static readonly TimeSpan Propagation = TimeSpan.FromSeconds(2);
+    private MeshLab _lab = null!;
+    private readonly List<LongRunningProcess> _listeners = [];
+
+    public async Task InitializeAsync()
+    {
+        _lab = new MeshLab("pol");
+        foreach (var tool in new[] { "wg-quick", "nc", "nft", "iptables-legacy-save" })
+        {
+            Prerequisites.RequireProgram(tool);
+        }
+        await _lab.CreateUnderlayAsync();
+        foreach (var n in new[] { "s", "office", "print", "iot", "gw", "c" })
+        {
+            await _lab.AddHostAsync(n);
+        }
+    }
+
+    public static TheoryData<string> Backends => new() { "nftables", "iptables-legacy" };
+
+    [Theory]
+    [MemberData(nameof(Backends))]
+    public async Task Tagged_nodes_reach_only_what_the_policy_allows_and_changes_apply_within_two_seconds(string backend)
+    {
+        var lab = _lab;
+        await lab.StartServerAsync();
+        (await lab.Cli("network", "create", "mesh", "--ipv4", "10.78.0.0/24")).EnsureSuccess("network create");
+        // office and the printer ("print": interface names are short) join with keys carrying their tags; iot and the
+        // gateway get theirs from the admin.
+        foreach (var (n, tag) in new[] { ("office", "office"), ("print", "printer"), ("iot", (string?)null), ("gw", null) })
+        {
+            string[] tagArgs = tag is null ? [] : ["--tag", tag];
+            var key = JsonSerializer.Deserialize<EnrollmentKeyDto>((await lab.Cli(["key", "create", "--network", "mesh", "--json", .. tagArgs])).EnsureSuccess("key create").StdOut, MeshLab.Json)!;
+            await lab.JoinAsync(n, key.Token!);
+            lab.StartAgent(n, "--firewall", backend);
+        }
+        var nodes = (await lab.ApiAsync<List<NodeDto>>("GET", "/api/v1/networks/mesh/nodes")).ToDictionary(n => n.Name);
+        (await lab.Cli("node", "update", nodes["iot"].Id, "--tag", "iot")).EnsureSuccess("node update --tag");
+        (await lab.Cli("node", "update", nodes["gw"].Id, "--tag", "gateway")).EnsureSuccess("node update --tag");
+        string Mesh(string n) => nodes[n].Ipv4Address!.Split('/')[0];
+
+        // The gateway takes a routed ext client (its own address arrives at the printer).
+        (await lab.Cli("node", "ingress", nodes["gw"].Id, "--no-nat")).EnsureSuccess("node ingress");
+        var phone = JsonSerializer.Deserialize<ExtClientDto>((await lab.Cli("ext-client", "create", "mesh", "--gateway", "gw", "--name", "phone", "--json"))
+            .EnsureSuccess("ext-client create").StdOut, MeshLab.Json)!;
+        var phoneAddress = phone.Ipv4Address!.Split('/')[0];
+
+        // Listeners: the printer's IPP and SSH ports, and a service on office the printer must not open.
+        Listen("print", 631);
+        Listen("print", 22);
+        Listen("office", 8080);
+        Listen("iot", 8080);
+
+        // No policy yet: the full mesh, every path open.
+        await lab.WaitForAsync("the full mesh", async () => await lab.PingAsync("office", Mesh("print")) && await lab.PingAsync("iot", Mesh("print")), TimeSpan.FromSeconds(40));
+        await lab.WaitForAsync("printer to reach office:8080 without a policy", () => ConnectsAsync("print", Mesh("office"), 8080), TimeSpan.FromSeconds(10));
+
+        var policy = lab.Dir.Combine("policy.json");
+        await File.WriteAllTextAsync(policy, $$"""
+            // office prints; the phone behind the gateway may print too; nothing else
+            { "rules": [
+                { "from": ["tag:office"], "to": ["tag:printer"], "ports": ["tcp:631", "icmp"] },
+                { "from": ["{{phoneAddress}}/32"], "to": ["tag:printer"], "ports": ["tcp:631"] },
+              ],
+              "tests": [ { "from": "tag:office", "to": "tag:printer", "accept": ["tcp:631", "icmp"], "deny": ["tcp:22"] },
+                         { "from": "tag:printer", "to": "tag:office", "deny": ["*"] },
+                         { "from": "tag:iot", "to": "tag:printer", "deny": ["*"] } ] }
+            """);
+        var test = await lab.Cli("policy", "test", "mesh", policy);
+        Assert.True(test.ExitCode == 0, test.StdOut + test.StdErr);
+        Assert.Contains("3 of 3 tests passed", test.StdOut, StringComparison.Ordinal);
+        (await lab.Cli("policy", "set", "mesh", policy)).EnsureSuccess("policy set");
+        Assert.Contains("office prints", (await lab.Cli("policy", "get", "mesh")).EnsureSuccess("policy get").StdOut, StringComparison.Ordinal);
+
+        // Closed paths close within the propagation goal; open ones stay open.
+        await WithinAsync("printer to lose office:8080", async () => !await ConnectsAsync("print", Mesh("office"), 8080));
+        await WithinAsync("iot to lose the printer", async () => !await lab.PingAsync("iot", Mesh("print")));
+        await WithinAsync("office to lose printer:22", async () => !await ConnectsAsync("office", Mesh("print"), 22));
+        Assert.True(await lab.PingAsync("office", Mesh("print")), "office cannot ping the printer");
+        Assert.True(await ConnectsAsync("office", Mesh("print"), 631), "office cannot reach printer:631");
+        // Replies pass by state, but the printer opens nothing towards office; iot is no WireGuard peer of the printer.
+        Assert.False(await ConnectsAsync("print", Mesh("office"), 8080), "the printer opened a connection to office");
+        Assert.False(await ConnectsAsync("iot", Mesh("print"), 631), "iot reached printer:631");
+        await WithinAsync("iot to leave the printer's WireGuard peers", async () =>
+            !(await lab.WgDumpAsync("print")).Contains(nodes["iot"].PublicKey, StringComparison.Ordinal) &&
+            !(await lab.WgDumpAsync("iot")).Contains(nodes["print"].PublicKey, StringComparison.Ordinal));
+
+        // The ext client is held to the rule that covers its address: printer:631 yes, printer:22 and office no.
+        var conf = (await lab.Cli("ext-client", "config", phone.Id)).EnsureSuccess("ext-client config").StdOut;
+        await lab.WgQuickUpAsync("c", conf);
+        await lab.WaitForAsync("the ext client to reach printer:631 through the gateway", () => ConnectsAsync("c", Mesh("print"), 631), TimeSpan.FromSeconds(30));
+        Assert.False(await ConnectsAsync("c", Mesh("print"), 22), "the ext client reached printer:22");
+        Assert.False(await lab.PingAsync("c", Mesh("office")), "the ext client reached office");
+        Assert.False(await lab.PingAsync("c", Mesh("print")), "the ext client pinged the printer (its rule has tcp:631 only)");
+
+        // A change opens paths within 2 s: tcp:22 for office, and iot to the printer (a new peer on both sides).
+        await File.WriteAllTextAsync(policy, $$"""
+            { "rules": [
+                { "from": ["tag:office"], "to": ["tag:printer"], "ports": ["tcp:631", "tcp:22", "icmp"] },
+                { "from": ["tag:iot"], "to": ["tag:printer"], "ports": ["icmp"] },
+                { "from": ["{{phoneAddress}}/32"], "to": ["tag:printer"], "ports": ["tcp:631"] } ] }
+            """);
+        (await lab.Cli("policy", "set", "mesh", policy)).EnsureSuccess("policy set (open)");
+        await WithinAsync("office to reach printer:22", () => ConnectsAsync("office", Mesh("print"), 22));
+        await WithinAsync("iot to ping the printer", () => lab.PingAsync("iot", Mesh("print")));
+        Assert.False(await ConnectsAsync("iot", Mesh("print"), 631), "iot reached printer:631 (its rule has icmp only)");
+
+        // ...and a tag change closes them within 2 s: iot loses its tag, so its rule no longer covers it.
+        (await lab.Cli("node", "update", nodes["iot"].Id, "--tag", "quarantine")).EnsureSuccess("node update --tag quarantine");
+        await WithinAsync("iot to lose the printer after its tag changed", async () => !await lab.PingAsync("iot", Mesh("print")));
+
+        // A refused document leaves the policy in force.
+        await File.WriteAllTextAsync(policy, """{ "rules": [ { "from": ["tag:nobody"], "to": ["*"], "ports": ["*"] } ] }""");
+        var refused = await lab.Cli("policy", "set", "mesh", policy);
+        Assert.NotEqual(0, refused.ExitCode);
+        Assert.Contains("line 1: unknown tag \"tag:nobody\"", refused.StdErr, StringComparison.Ordinal);
+        Assert.True(await ConnectsAsync("office", Mesh("print"), 22), "a refused policy changed what is allowed");
+
+        // Deleting the policy opens everything again.
+        (await lab.Cli("policy", "delete", "mesh")).EnsureSuccess("policy delete");
+        await WithinAsync("printer to reach office:8080 with no policy", () => ConnectsAsync("print", Mesh("office"), 8080));
+        await lab.WaitForAsync("iot to reach the printer with no policy", () => lab.PingAsync("iot", Mesh("print")), TimeSpan.FromSeconds(10));
+    }
+
+    // Waits for the condition, failing when it takes longer than the propagation goal (polls every 100 ms).
+    private async Task WithinAsync(string what, Func<Task<bool>> condition)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!await condition())
+        {
+            if (clock.Elapsed > Propagation)
+            {
+                Assert.Fail($"{what}: not within {Propagation.TotalSeconds} s\n{await _lab.NetworkStateAsync()}");
+            }
+            await Task.Delay(100);
+        }
+    }
+
+    private void Listen(string n, int port) => _listeners.Add(_lab.Start(n, "nc", "-lk", port.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+
+    // A TCP connection opened within a second (a dropped SYN times out; a refused one fails at once).
+    private async Task<bool> ConnectsAsync(string from, string to, int port) =>
+        (await _lab.In(from, "nc", "-z", "-w", "1", to, port.ToString(System.Globalization.CultureInfo.InvariantCulture))).ExitCode == 0;
+
+    public async Task DisposeAsync()
+    {
+        if (_lab is not null)
+        {
+            await _lab.DisposeAsync();
+        }
+    }
+}
