@@ -78,6 +78,9 @@ public sealed class AdminClient : IDisposable
     public Task<T> PutAsync<TBody, T>(string path, TBody body, JsonTypeInfo<TBody> bodyType, JsonTypeInfo<T> type) =>
         SendAsync(new HttpRequestMessage(HttpMethod.Put, path.TrimStart('/')) { Content = JsonContent.Create(body, bodyType) }, type);
 
+    /// <summary>A PUT with no body (a switch such as making a node a relay).</summary>
+    public Task<T> PutAsync<T>(string path, JsonTypeInfo<T> type) => SendAsync(new HttpRequestMessage(HttpMethod.Put, path.TrimStart('/')), type);
+
     /// <summary>A non-JSON answer (a config file, an image) as bytes.</summary>
     public async Task<byte[]> GetBytesAsync(string path)
     {

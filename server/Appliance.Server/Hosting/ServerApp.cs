@@ -59,6 +59,7 @@ public static class ServerApp
         services.AddSingleton<NetworkService>();
         services.AddSingleton<EnrollmentKeyService>();
         services.AddSingleton<JoinService>();
+        services.AddSingleton<PeerPathBook>();
         services.AddSingleton<NodeService>();
         services.AddSingleton<GatewayService>();
         services.AddSingleton<ExtClientService>();
@@ -156,6 +157,7 @@ public static class ServerApp
         adminApi.MapEnrollmentKeys();
         adminApi.MapNodes();
         adminApi.MapGateways();
+        adminApi.MapRelays();
         adminApi.MapExtClients();
         adminApi.MapDnsEntries();
         adminApi.MapSigningKey();
