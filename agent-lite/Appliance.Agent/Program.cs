@@ -12,11 +12,12 @@ const string Usage = """
       leave  [--force] [--state-dir DIR] [--hosts-file PATH]   deregister and remove the interface, hosts entries, state
       run    [--state-dir DIR] [--hosts-file PATH] [--backend auto|kernel|userspace]
              [--firewall auto|nftables|iptables|iptables-legacy|iptables-nft|fw4] [--firewall-check SECONDS]
-             [--state-check-after SECONDS]
+             [--state-check-after SECONDS] [--no-relay] [--no-punch]
              follow the server's updates and keep WireGuard, addresses, routes, hosts and gateway roles in step;
              a gateway's firewall rules are read back every --firewall-check seconds (default 5, 0: never) and
              put back when a firewall reload or other software removed them; after --state-check-after seconds
-             (default 600) connected with nothing newer, the state is checked over pinned HTTPS
+             (default 600) connected with nothing newer, the state is checked over pinned HTTPS;
+             --no-relay: never carry other nodes' traffic; --no-punch: no hole punching (peers behind NAT go by relay)
       version
     """;
 
@@ -35,6 +36,7 @@ var flags = new Dictionary<string, IReadOnlySet<string>>
     ["status"] = new HashSet<string> { "--json" },
     ["pull"] = new HashSet<string> { "--json" },
     ["leave"] = new HashSet<string> { "--force" },
+    ["run"] = new HashSet<string> { "--no-relay", "--no-punch" },
 };
 
 using var cts = new CancellationTokenSource();
@@ -72,7 +74,7 @@ try
         case "run":
             return await RunCommand.RunAsync(new StateStore(stateDir), cl.Value("--hosts-file") ?? "/etc/hosts", cl.Value("--backend") ?? "auto", cl.Value("--firewall"),
                 TimeSpan.FromSeconds(cl.IntValue("--firewall-check", 0, 3600) ?? 5), cts.Token,
-                cl.IntValue("--state-check-after", 1, 86_400) is { } after ? TimeSpan.FromSeconds(after) : null);
+                cl.IntValue("--state-check-after", 1, 86_400) is { } after ? TimeSpan.FromSeconds(after) : null, cl.Flag("--no-relay"), cl.Flag("--no-punch"));
         case "leave":
             await LeaveCommand.RunAsync(new StateStore(stateDir), cl.Value("--hosts-file") ?? "/etc/hosts", cl.Flag("--force"), Console.Out, cts.Token);
             return 0;

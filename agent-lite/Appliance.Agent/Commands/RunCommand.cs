@@ -10,7 +10,8 @@ public static class RunCommand
 {
     /// <param name="firewallCheck">How often a gateway's firewall rules are read back and repaired (zero: never).</param>
     /// <param name="stateCheckAfter">Connected time with nothing newer after which the state is checked over HTTPS.</param>
-    public static async Task<int> RunAsync(StateStore store, string hostsFile, string backendName, string? firewall, TimeSpan firewallCheck, CancellationToken ct, TimeSpan? stateCheckAfter = null)
+    public static async Task<int> RunAsync(StateStore store, string hostsFile, string backendName, string? firewall, TimeSpan firewallCheck, CancellationToken ct, TimeSpan? stateCheckAfter = null,
+        bool noRelay = false, bool noPunch = false)
     {
         var kind = backendName switch
         {
@@ -25,8 +26,14 @@ public static class RunCommand
         using var route = RouteNetlinkClient.Open();
         Console.Out.WriteLine($"appliance-agent {JoinCommand.AgentVersion}: WireGuard backend {backend.Kind}, state in {store.Directory}");
         await using var roles = new Gateway.GatewayRoles(store.Directory, firewall, Console.Out);
-        var daemon = new MeshDaemon(store, new MeshApplier(backend, route, hostsFile, roles), Console.Out)
+        var applier = new MeshApplier(backend, route, hostsFile, roles)
         {
+            RelayForwarding = new Appliance.Gateway.Sysctl.ForwardingSysctl(new Appliance.Gateway.Sysctl.ProcSysctl(), Path.Combine(store.Directory, "relay-forwarding.state")),
+        };
+        var daemon = new MeshDaemon(store, applier, Console.Out)
+        {
+            NoRelay = noRelay,
+            NoPunch = noPunch,
             StateCheckAfter = stateCheckAfter ?? MeshStateCheck.DefaultAfter,
             FirewallRepairInterval = firewallCheck,
         };

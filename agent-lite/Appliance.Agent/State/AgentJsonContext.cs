@@ -12,4 +12,5 @@ namespace Appliance.Agent.State;
 [JsonSerializable(typeof(AgentStatus))]
 [JsonSerializable(typeof(PeerStatus))]
 [JsonSerializable(typeof(NodeConfigDto))]
+[JsonSerializable(typeof(List<Appliance.Contracts.Mesh.PeerPathReport>))]
 internal sealed partial class AgentJsonContext : JsonSerializerContext;
