@@ -8,7 +8,7 @@ namespace Appliance.EndToEnd.Tests;
 
 /// <summary>
 /// NAT traversal on real parts (issue #18): the server and two relays on the "public" bridge; sites behind nftables
-/// masquerade in their own router namespaces: A and B keep ports (cone-like), C and C' use random-fully (symmetric),
+/// masquerade in their own router namespaces: A and B keep ports (cone-like), C and K use fully-random (iptables' random-fully: symmetric),
 /// D has two nodes behind one NAT. Real agents with wireguard-go; what WireGuard does is read with `wg show` in each
 /// namespace.
 /// </summary>
@@ -22,6 +22,20 @@ public sealed class NatNetnsTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _lab = new MeshLab("nat");
+        try
+        {
+            await BuildAsync();
+        }
+        catch
+        {
+            // xunit does not dispose a fixture whose set-up failed: the namespaces made so far go now.
+            await _lab.DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task BuildAsync()
+    {
         foreach (var tool in new[] { "nft", "conntrack", "iperf3" })
         {
             Prerequisites.RequireProgram(tool);
@@ -38,7 +52,12 @@ public sealed class NatNetnsTests : IAsyncLifetime
         await AddSiteAsync("nd", 4, randomFully: false, "d1", "d2");
     }
 
-    /// <summary>A site: a router namespace on the bridge (masquerading its LAN 10.201.N.0/24) and its nodes on that LAN.</summary>
+    /// <summary>
+    /// A site: a router namespace on the bridge (masquerading its LAN 10.201.N.0/24) and its nodes on that LAN. Like
+    /// every home router it drops unsolicited packets from the WAN to itself: without that, a peer's first punch
+    /// arriving before the local node sent would be delivered locally and leave a conntrack entry that makes the NAT
+    /// pick another port for the node's own packets to that peer.
+    /// </summary>
     private async Task AddSiteAsync(string router, int site, bool randomFully, params string[] nodes)
     {
         _public[router] = await _lab.AddHostAsync(router);
@@ -51,7 +70,13 @@ public sealed class NatNetnsTests : IAsyncLifetime
             table ip nat {
                 chain post {
                     type nat hook postrouting priority srcnat;
-                    oifname "ve0" masquerade{{(randomFully ? " random-fully" : "")}}
+                    oifname "ve0" masquerade{{(randomFully ? " fully-random" : "")}}
+                }
+            }
+            table inet filter {
+                chain input {
+                    type filter hook input priority filter; policy accept;
+                    iifname "ve0" ct state new,invalid drop
                 }
             }
             """);

@@ -154,11 +154,11 @@ public sealed class NatTraversalApiTests : IDisposable
         Assert.Null(NatReports.Validate([new PeerPathReport("x", PeerPathReport.Direct, null, "not an endpoint", 1)], out error));
         Assert.Contains("endpoint", error, StringComparison.Ordinal);
 
-        // A bad list still counts the node as alive and changes nothing else; the paths are not shown.
+        // A bad list still counts the node as alive and changes nothing else: the paths shown stay the last good ones.
         await Nodes.ReportAsync(b.NodeId, Report(51821, ["192.168.7.5"], new PeerPathReport(a.NodeId, "teleport", null, null, null)), CancellationToken.None);
         var shown = (await _admin.GetFromJsonAsync<NodeDto>($"/api/v1/nodes/{b.NodeId}"))!;
         Assert.NotNull(shown.LastSeen);
-        Assert.Null(shown.Paths);
+        Assert.Equal(PeerPathReport.Direct, Assert.Single(shown.Paths!).Path);
     }
 
     [Fact]
