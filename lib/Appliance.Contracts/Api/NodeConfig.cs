@@ -41,8 +41,8 @@ public sealed record NodeInterfaceDto(
     int ListenPort,
     int Mtu,
     string? InternetGateway = null,
-    bool Relay = false,
-    bool NoPunching = false,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)] bool Relay = false,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)] bool NoPunching = false,
     string? MappedEndpoint = null,
     IReadOnlyList<string>? Candidates = null);
 
@@ -60,5 +60,6 @@ public sealed record PeerDto(
     string? Endpoint,
     IReadOnlyList<string> Endpoints,
     int PersistentKeepalive,
-    bool Relay = false,
+    // Off for all but a few relays: left out of the wire then (every snapshot carries every peer).
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)] bool Relay = false,
     string? MappedEndpoint = null);
