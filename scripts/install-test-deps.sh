@@ -18,6 +18,8 @@ have depmod            || need+=(kmod)
 have readelf           || need+=(binutils)
 have openssl           || need+=(openssl)
 have conntrack         || need+=(conntrack)
+# The NAT traversal proof (NatNetnsTests) measures relay vs direct throughput over the tunnel.
+have iperf3            || need+=(iperf3)
 have tcpdump           || need+=(tcpdump)
 have nc                || need+=(netcat-openbsd)
 have dig               || need+=(dnsutils)

@@ -13,13 +13,15 @@ const string Usage = """
       leave  [--force] [--state-dir DIR] [--hosts-file PATH]   deregister and remove the interface, hosts entries, state
       run    [--state-dir DIR] [--hosts-file PATH] [--backend auto|kernel|userspace]
              [--firewall auto|nftables|iptables|iptables-legacy|iptables-nft|fw4] [--firewall-check SECONDS]
-             [--state-check-after SECONDS] [--config PATH] [--led NAME] [--button auto|/dev/input/eventN|gpio:N]
-             [--button-key KEY] [--watchdog /dev/watchdog] [--watchdog-timeout SECONDS] [--wait-for-join] [--token-file PATH]
+             [--state-check-after SECONDS] [--no-relay] [--no-punch] [--config PATH] [--led NAME]
+             [--button auto|/dev/input/eventN|gpio:N] [--button-key KEY] [--watchdog /dev/watchdog]
+             [--watchdog-timeout SECONDS] [--wait-for-join] [--token-file PATH]
              follow the server's updates and keep WireGuard, addresses, routes, hosts, gateway roles and the
              access-policy filter in step; the firewall rules (gateway or filter) are read back every --firewall-check
              seconds (default 5, 0: never) and
              put back when a firewall reload or other software removed them; after --state-check-after seconds
              (default 600) connected with nothing newer, the state is checked over pinned HTTPS;
+             --no-relay: never carry other nodes' traffic; --no-punch: no hole punching (peers behind NAT go by relay);
              status hardware (LED, button, watchdog) from the "hardware" section of --config (default
              /etc/appliance/agent.json) or the flags; --wait-for-join: not joined yet, wait (LED: waiting for a
              token) until appliance-firstboot has joined, and come back here after a factory reset
@@ -45,7 +47,7 @@ var flags = new Dictionary<string, IReadOnlySet<string>>
     ["status"] = new HashSet<string> { "--json" },
     ["pull"] = new HashSet<string> { "--json" },
     ["leave"] = new HashSet<string> { "--force" },
-    ["run"] = new HashSet<string> { "--wait-for-join" },
+    ["run"] = new HashSet<string> { "--wait-for-join", "--no-relay", "--no-punch" },
 };
 
 using var cts = new CancellationTokenSource();
@@ -85,7 +87,7 @@ try
             return await RunCommand.RunAsync(new StateStore(stateDir), cl.Value("--hosts-file") ?? "/etc/hosts", cl.Value("--backend") ?? "auto", cl.Value("--firewall"),
                 TimeSpan.FromSeconds(cl.IntValue("--firewall-check", 0, 3600) ?? 5), cts.Token,
                 cl.IntValue("--state-check-after", 1, 86_400) is { } after ? TimeSpan.FromSeconds(after) : null,
-                RunHardwareOptions(cl));
+                RunHardwareOptions(cl), cl.Flag("--no-relay"), cl.Flag("--no-punch"));
         case "leave":
             await LeaveCommand.RunAsync(new StateStore(stateDir), cl.Value("--hosts-file") ?? "/etc/hosts", cl.Flag("--force"), Console.Out, cts.Token);
             return 0;

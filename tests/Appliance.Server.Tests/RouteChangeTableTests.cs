@@ -174,6 +174,19 @@ public sealed class RouteChangeTableTests : IDisposable
             var (gw, user) = await InternetGatewayAsync(net);
             return new Case(() => _admin.DeleteAsync($"/api/v1/nodes/{gw}/egress"), net.Name, Egress(gw), Node(user));
         },
+        ["PUT /api/v1/nodes/{id}/relay"] = async () =>
+        {
+            var net = await NetworkAsync();
+            var relay = await _server.JoinAsync(net.Key, "relay", ["198.51.100.9"]);
+            return new Case(() => _admin.PutAsync($"/api/v1/nodes/{relay.NodeId}/relay", null), net.Name, Node(relay.NodeId));
+        },
+        ["DELETE /api/v1/nodes/{id}/relay"] = async () =>
+        {
+            var net = await NetworkAsync();
+            var relay = await _server.JoinAsync(net.Key, "relay", ["198.51.100.9"]);
+            await OkAsync(_admin.PutAsync($"/api/v1/nodes/{relay.NodeId}/relay", null));
+            return new Case(() => _admin.DeleteAsync($"/api/v1/nodes/{relay.NodeId}/relay"), net.Name, Node(relay.NodeId));
+        },
         ["POST /api/v1/networks/{name}/ext-clients/"] = async () =>
         {
             var net = await NetworkAsync();

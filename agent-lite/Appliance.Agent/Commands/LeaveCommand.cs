@@ -31,7 +31,10 @@ public static class LeaveCommand
         using (var route = RouteNetlinkClient.Open())
         await using (var roles = new Gateway.GatewayRoles(store.Directory, null, output))
         {
-            await new MeshApplier(backend, route, hostsFile, roles).RemoveAsync(state, ct);
+            await new MeshApplier(backend, route, hostsFile, roles)
+            {
+                RelayForwarding = new Appliance.Gateway.Sysctl.ForwardingSysctl(new Appliance.Gateway.Sysctl.ProcSysctl(), Path.Combine(store.Directory, "relay-forwarding.state")),
+            }.RemoveAsync(state, ct);
         }
         store.Delete();
         output.WriteLine($"removed interface {state.Interface}, its hosts entries and the state in {store.Directory}");

@@ -11,7 +11,7 @@ public static class RunCommand
     /// <param name="firewallCheck">How often a gateway's firewall rules are read back and repaired (zero: never).</param>
     /// <param name="stateCheckAfter">Connected time with nothing newer after which the state is checked over HTTPS.</param>
     public static async Task<int> RunAsync(StateStore store, string hostsFile, string backendName, string? firewall, TimeSpan firewallCheck, CancellationToken ct, TimeSpan? stateCheckAfter = null,
-        RunHardware? hardware = null)
+        RunHardware? hardware = null, bool noRelay = false, bool noPunch = false)
     {
         hardware ??= new RunHardware(new Hardware.HardwareConfig(), false, null);
         var kind = backendName switch
@@ -40,7 +40,7 @@ public static class RunCommand
             }
             using var reset = CancellationTokenSource.CreateLinkedTokenSource(ct);
             var watchReset = resetRequested.WaitAsync(reset.Token).ContinueWith(t => { if (t.IsCompletedSuccessfully) { reset.Cancel(); } }, TaskScheduler.Default);
-            var rc = await RunJoinedAsync(store, hostsFile, kind, firewall, firewallCheck, stateCheckAfter, hw, reset.Token);
+            var rc = await RunJoinedAsync(store, hostsFile, kind, firewall, firewallCheck, stateCheckAfter, hw, noRelay, noPunch, reset.Token);
             if (ct.IsCancellationRequested)
             {
                 return rc;
@@ -85,16 +85,22 @@ public static class RunCommand
     }
 
     private static async Task<int> RunJoinedAsync(StateStore store, string hostsFile, WireGuardBackendKind kind, string? firewall, TimeSpan firewallCheck, TimeSpan? stateCheckAfter,
-        Hardware.AgentHardware hw, CancellationToken ct)
+        Hardware.AgentHardware hw, bool noRelay, bool noPunch, CancellationToken ct)
     {
         using var backend = WireGuardBackendSelector.Create(kind);
         using var route = RouteNetlinkClient.Open();
         Console.Out.WriteLine($"appliance-agent {JoinCommand.AgentVersion}: WireGuard backend {backend.Kind}, state in {store.Directory}");
         await using var roles = new Gateway.GatewayRoles(store.Directory, firewall, Console.Out);
-        var daemon = new MeshDaemon(store, new MeshApplier(backend, route, hostsFile, roles), Console.Out)
+        var applier = new MeshApplier(backend, route, hostsFile, roles)
+        {
+            RelayForwarding = new Appliance.Gateway.Sysctl.ForwardingSysctl(new Appliance.Gateway.Sysctl.ProcSysctl(), Path.Combine(store.Directory, "relay-forwarding.state")),
+        };
+        var daemon = new MeshDaemon(store, applier, Console.Out)
         {
             Events = hw,
             Health = hw.Health,
+            NoRelay = noRelay,
+            NoPunch = noPunch,
             StateCheckAfter = stateCheckAfter ?? MeshStateCheck.DefaultAfter,
             FirewallRepairInterval = firewallCheck,
         };

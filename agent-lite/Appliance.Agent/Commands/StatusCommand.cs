@@ -16,14 +16,56 @@ public static class StatusCommand
         var desired = store.LoadDesired();
         var names = desired?.Peers.ToDictionary(p => p.PublicKey, p => p.Name, StringComparer.Ordinal) ?? [];
         var at = now ?? DateTimeOffset.UtcNow;
-        var peers = device?.Peers.Select(p => new PeerStatus(
-            names.GetValueOrDefault(p.PublicKey.ToString(), "?"), p.PublicKey.ToString(), p.Endpoint?.ToString(),
-            p.LastHandshake is { } hs && hs > DateTimeOffset.UnixEpoch ? (long)(at - hs).TotalSeconds : null, p.RxBytes, p.TxBytes)).ToList();
+        var paths = ReadPaths(store, desired, device, at);
+        var peers = device?.Peers.Select(p =>
+        {
+            var name = names.GetValueOrDefault(p.PublicKey.ToString(), "?");
+            var status = new PeerStatus(name, p.PublicKey.ToString(), p.Endpoint?.ToString(),
+                p.LastHandshake is { } hs && hs > DateTimeOffset.UnixEpoch ? (long)(at - hs).TotalSeconds : null, p.RxBytes, p.TxBytes);
+            return paths.TryGetValue(p.PublicKey.ToString(), out var path)
+                ? status with { Path = path.Report.Path, Via = path.Via, Endpoint = path.Report.Endpoint, HandshakeAgeSeconds = path.Report.HandshakeAgeSeconds }
+                : status;
+        }).ToList();
         return new AgentStatus(
             true, state.NodeId, state.Name, state.Network.Name, state.Server, state.Interface, state.PublicKey,
             new[] { state.Ipv4Address, state.Ipv6Address }.OfType<string>().ToList(),
             state.ListenPort, state.JoinedAt, desired?.Version, desired?.Peers.Count, device is not null, peers,
             desired is null ? null : desired.Filter is { IsNone: false } f ? new PolicyStatus(true, f.Inbound.Count, f.Forward.Count) : new PolicyStatus(false, 0, 0));
+    }
+
+    /// <summary>
+    /// The daemon's last paths (paths.json) joined with the live device, by peer public key: the path, the relay's name
+    /// and the endpoint in use with its handshake age (issue #18). Empty when the daemon wrote none.
+    /// </summary>
+    private static Dictionary<string, (Contracts.Mesh.PeerPathReport Report, string? Via)> ReadPaths(StateStore store, Contracts.Api.NodeConfigDto? desired,
+        WireGuard.WgDevice? device, DateTimeOffset now)
+    {
+        var result = new Dictionary<string, (Contracts.Mesh.PeerPathReport, string?)>(StringComparer.Ordinal);
+        if (desired is null || !File.Exists(store.PathsPath))
+        {
+            return result;
+        }
+        List<Contracts.Mesh.PeerPathReport>? saved;
+        try
+        {
+            saved = JsonSerializer.Deserialize(File.ReadAllText(store.PathsPath), AgentJsonContext.Default.ListPeerPathReport);
+        }
+        catch (Exception e) when (e is JsonException or IOException)
+        {
+            return result;
+        }
+        var paths = (saved ?? []).ToDictionary(p => p.NodeId, p => new Nat.PeerPath(
+            p.Path switch { Contracts.Mesh.PeerPathReport.Direct => Nat.PeerPathKind.Direct, Contracts.Mesh.PeerPathReport.Relayed => Nat.PeerPathKind.Relayed, _ => Nat.PeerPathKind.Probing },
+            null, p.Via), StringComparer.Ordinal);
+        var byId = desired.Peers.ToDictionary(p => p.NodeId, StringComparer.Ordinal);
+        foreach (var report in Mesh.MeshDaemon.PathReports(desired, paths, device, now))
+        {
+            if (byId.TryGetValue(report.NodeId, out var peer))
+            {
+                result[peer.PublicKey] = (report, report.Via is { } via && byId.TryGetValue(via, out var relay) ? relay.Name : report.Via);
+            }
+        }
+        return result;
     }
 
     /// <summary>The live device, when the interface exists and this process may read it; otherwise null.</summary>
@@ -79,7 +121,8 @@ public static class StatusCommand
         foreach (var p in status.Peers ?? [])
         {
             var age = p.HandshakeAgeSeconds is { } s ? $"handshake {s} s ago" : "no handshake yet";
-            output.WriteLine($"  peer {p.Name,-20} {p.Endpoint ?? "(no endpoint)",-24} {age,-22} rx {p.RxBytes} B, tx {p.TxBytes} B");
+            var path = p.Path is null ? string.Empty : p.Via is null ? $"path: {p.Path}" : $"path: {p.Path} {p.Via}";
+            output.WriteLine($"  peer {p.Name,-20} {path,-22} {p.Endpoint ?? "(no endpoint)",-24} {age,-22} rx {p.RxBytes} B, tx {p.TxBytes} B");
         }
     }
 }

@@ -35,11 +35,17 @@ public sealed class MeshApplier(IWireGuardBackend backend, IRouteNetlink route, 
         }
     };
 
+    /// <summary>The NAT paths chosen per peer node (issue #18), set by the daemon; null: peers as the server sent them.</summary>
+    public IReadOnlyDictionary<string, Nat.PeerPath>? Paths { get; set; }
+
+    /// <summary>Forwarding switches for a relay (issue #18; null: this applier never turns forwarding on).</summary>
+    public Appliance.Gateway.Sysctl.ForwardingSysctl? RelayForwarding { get; init; }
+
     public async Task<WgDevicePlan> ApplyAsync(AgentState state, NodeConfigDto config, CancellationToken ct)
     {
         var now = _clock.GetUtcNow();
         await backend.EnsureInterfaceAsync(state.Interface, ct);
-        var plan = await _configurator.ApplyAsync(state.Interface, MeshTranslator.ToDevice(state, config, now), ct);
+        var plan = await _configurator.ApplyAsync(state.Interface, MeshTranslator.ToDevice(state, config, now, Paths), ct);
         if (!route.TryGetLink(state.Interface, out var link))
         {
             throw new AgentException($"interface {state.Interface} vanished while it was being configured");
@@ -61,6 +67,11 @@ public sealed class MeshApplier(IWireGuardBackend backend, IRouteNetlink route, 
         // Read again: the kernel added connected routes for new addresses, and the bypass routes just went in.
         Apply(RtLinkReconciler.DiffRoutes(link.Index, route.GetRoutes(), route.GetAddresses(link.Index), MeshTranslator.Routes(config)));
         WriteHosts(config.Interface.Network, MeshTranslator.HostNames(config));
+        if (RelayForwarding is not null)
+        {
+            // A relay forwards between its peers on the mesh interface (before the roles: a gateway's own switch wins).
+            await RelayForwarding.EnsureAsync(config.Interface.Relay ? [.. MeshTranslator.Addresses(config).Select(a => a.Address.AddressFamily).Distinct()] : [], ct);
+        }
         if (roles is not null)
         {
             await roles.ApplyAsync(state, config, now, ct);
@@ -90,6 +101,10 @@ public sealed class MeshApplier(IWireGuardBackend backend, IRouteNetlink route, 
         if (roles is not null)
         {
             await roles.RemoveAsync(state, ct);
+        }
+        if (RelayForwarding is not null)
+        {
+            await RelayForwarding.RestoreAsync(ct);
         }
         Apply(RtLinkReconciler.DiffBypassRoutes(-1, route.GetRoutes(), [], BypassMetric));
         try

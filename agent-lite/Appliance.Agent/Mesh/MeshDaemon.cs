@@ -57,6 +57,7 @@ public sealed partial class MeshDaemon(StateStore store, MeshApplier applier, Te
         using var background = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var housekeeping = HousekeepingLoopAsync(state, background.Token);
         var firewallRepair = FirewallRepairLoopAsync(background.Token);
+        var paths = PathLoopAsync(state, background.Token);
         try
         {
             await FollowServerAsync(state, background.Token, ct);
@@ -70,6 +71,7 @@ public sealed partial class MeshDaemon(StateStore store, MeshApplier applier, Te
             await background.CancelAsync();
             await housekeeping;
             await firewallRepair;
+            await paths;
         }
         return 0;
     }
@@ -182,10 +184,15 @@ public sealed partial class MeshDaemon(StateStore store, MeshApplier applier, Te
                     AppliedVersion = applied()?.Version ?? 0,
                     AgentVersion = Commands.JoinCommand.AgentVersion,
                     ExtClients = ExtClientReports(applied(), device),
+                    Peers = applied() is { } config ? [.. PathReports(config, applier.Paths, device, _clock.GetUtcNow())] : null,
+                    NoRelay = NoRelay,
+                    NoPunch = NoPunch,
                 };
                 var json = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(report, Contracts.ApplianceJsonContext.Default.NodeReport);
                 // Report at once when something changed, and at the interval to say we are alive.
-                var facts = $"{report.ListenPort}|{string.Join(",", report.Endpoints)}|{report.AppliedVersion}";
+                // Paths and the endpoints in use count as facts (a relay's observations make peers' candidates); handshake ages do not.
+                var facts = $"{report.ListenPort}|{string.Join(",", report.Endpoints)}|{report.AppliedVersion}|{report.NoRelay}|{report.NoPunch}|" +
+                    string.Join(",", (report.Peers ?? []).Select(p => $"{p.NodeId}={p.Path}/{p.Via}/{p.Endpoint}"));
                 if (client.IsConnected && (facts != last || sinceFull >= ReportInterval))
                 {
                     await client.PublishAsync(MeshTopics.Status(state.NodeId), json, MqttQos.AtMostOnce, cancellationToken: ct);

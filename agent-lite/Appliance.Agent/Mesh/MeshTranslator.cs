@@ -19,11 +19,13 @@ public static class MeshTranslator
     /// <paramref name="now"/>. A public key the desired state repeats is taken once, by its first peer (see
     /// <see cref="RepeatedPeers"/>): one bad entry must not stop every other peer from being applied.
     /// </summary>
-    public static WgDeviceConfig ToDevice(AgentState state, NodeConfigDto config, DateTimeOffset now) => new(WgKey.Parse(state.PrivateKey))
-    {
-        ListenPort = config.Interface.ListenPort,
-        Peers = [.. DistinctPeers(config, now, repeats: null)],
-    };
+    /// <remarks><paramref name="paths"/>: the NAT paths chosen per peer node (issue #18; null: as the server sent them).</remarks>
+    public static WgDeviceConfig ToDevice(AgentState state, NodeConfigDto config, DateTimeOffset now, IReadOnlyDictionary<string, Nat.PeerPath>? paths = null) =>
+        new(WgKey.Parse(state.PrivateKey))
+        {
+            ListenPort = config.Interface.ListenPort,
+            Peers = [.. DistinctPeers(config, now, repeats: null, new Nat.PathOverlay(config, paths))],
+        };
 
     /// <summary>
     /// The peers of the desired state that repeat a public key an earlier peer (node or ext client) already has, each
@@ -32,15 +34,15 @@ public static class MeshTranslator
     public static IReadOnlyList<string> RepeatedPeers(NodeConfigDto config, DateTimeOffset now)
     {
         var repeats = new List<string>();
-        _ = DistinctPeers(config, now, repeats);
+        _ = DistinctPeers(config, now, repeats, new Nat.PathOverlay(config, null));
         return repeats;
     }
 
-    private static List<WgPeerConfig> DistinctPeers(NodeConfigDto config, DateTimeOffset now, List<string>? repeats)
+    private static List<WgPeerConfig> DistinctPeers(NodeConfigDto config, DateTimeOffset now, List<string>? repeats, Nat.PathOverlay overlay)
     {
         var peers = new List<WgPeerConfig>();
         var owners = new Dictionary<WgKey, string>();
-        foreach (var (who, peer) in Candidates(config, now))
+        foreach (var (who, peer) in Candidates(config, now, overlay))
         {
             // Keys compare as their 32 bytes, so two base64 spellings of one key are a repeat too.
             if (owners.TryGetValue(peer.PublicKey, out var first))
@@ -55,7 +57,7 @@ public static class MeshTranslator
     }
 
     /// <summary>Every peer the desired state names, in order (nodes, then active ext clients), with what it is.</summary>
-    private static IEnumerable<(string Who, WgPeerConfig Peer)> Candidates(NodeConfigDto config, DateTimeOffset now)
+    private static IEnumerable<(string Who, WgPeerConfig Peer)> Candidates(NodeConfigDto config, DateTimeOffset now, Nat.PathOverlay overlay)
     {
         foreach (var p in config.Peers)
         {
@@ -65,9 +67,9 @@ public static class MeshTranslator
             }
             yield return ($"peer node '{p.Name}' ({p.NodeId})", new WgPeerConfig(key)
             {
-                Endpoint = p.Endpoint is not null && IPEndPoint.TryParse(p.Endpoint, out var ep) && ep.Port != 0 ? ep : null,
-                PersistentKeepalive = p.PersistentKeepalive,
-                AllowedIPs = [.. p.AllowedIps.Select(IPNetwork.Parse), .. p.NodeId == config.Interface.InternetGateway ? InternetFamilies(config) : []],
+                Endpoint = overlay.Endpoint(p),
+                PersistentKeepalive = overlay.Keepalive(p),
+                AllowedIPs = [.. overlay.AllowedIps(p).Select(IPNetwork.Parse), .. p.NodeId == config.Interface.InternetGateway ? InternetFamilies(config) : []],
             });
         }
         foreach (var c in ActiveExtClients(config, now))

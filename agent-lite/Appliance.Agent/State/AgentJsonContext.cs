@@ -13,4 +13,5 @@ namespace Appliance.Agent.State;
 [JsonSerializable(typeof(PeerStatus))]
 [JsonSerializable(typeof(PolicyStatus))]
 [JsonSerializable(typeof(NodeConfigDto))]
+[JsonSerializable(typeof(List<Appliance.Contracts.Mesh.PeerPathReport>))]
 internal sealed partial class AgentJsonContext : JsonSerializerContext;

@@ -25,11 +25,15 @@ public sealed class StateStore(string directory)
     /// <summary>Forgets the desired state (desired.json) of the node, for example of an earlier membership.</summary>
     public void DeleteDesired() => File.Delete(DesiredPath);
 
-    /// <summary>Forgets the node: removes state.json and desired.json.</summary>
+    /// <summary>The peer paths the daemon chose last (issue #18), for `status`.</summary>
+    public string PathsPath => Path.Combine(Directory, "paths.json");
+
+    /// <summary>Forgets the node: removes state.json, desired.json and the last paths.</summary>
     public void Delete()
     {
         File.Delete(StatePath);
         File.Delete(DesiredPath);
+        File.Delete(PathsPath);
     }
 
     /// <summary>Creates the state dir and proves a file can be written there, or says why not.</summary>

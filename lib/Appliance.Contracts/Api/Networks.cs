@@ -10,7 +10,8 @@ public sealed record NetworkDto(
     int Keepalive,
     long Version,
     int NodeCount,
-    DateTimeOffset CreatedAt);
+    DateTimeOffset CreatedAt,
+    bool Punching = true);
 
 /// <summary>POST /api/v1/networks. Absent optional fields take the defaults (51821, 1420, 20 s).</summary>
 public sealed record CreateNetworkRequest
@@ -21,6 +22,8 @@ public sealed record CreateNetworkRequest
     public int? ListenPort { get; init; }
     public int? Mtu { get; init; }
     public int? Keepalive { get; init; }
+    /// <summary>Hole punching between nodes behind NAT (issue #18); on unless false.</summary>
+    public bool? Punching { get; init; }
 }
 
 /// <summary>PATCH /api/v1/networks/{name}: absent fields stay as they are; an empty ipv6Cidr removes IPv6.</summary>
@@ -31,4 +34,6 @@ public sealed record UpdateNetworkRequest
     public int? ListenPort { get; init; }
     public int? Mtu { get; init; }
     public int? Keepalive { get; init; }
+    /// <summary>Hole punching between nodes behind NAT (issue #18); on unless false.</summary>
+    public bool? Punching { get; init; }
 }

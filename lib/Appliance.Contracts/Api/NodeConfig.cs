@@ -30,10 +30,28 @@ public sealed record NodeConfigDto(
 /// <summary>
 /// The node's own WireGuard interface: addresses in CIDR form, listen port, MTU. <see cref="InternetGateway"/>: the
 /// node id of the peer this node sends its internet traffic through (null: its own default route).
+/// NAT traversal (issue #18): <see cref="Relay"/> = this node forwards between peers that cannot meet;
+/// <see cref="NoPunching"/> = its network turned hole punching off; <see cref="MappedEndpoint"/> = its WireGuard
+/// socket's public (NAT-mapped) address as a relay observed it; <see cref="Candidates"/> = its own candidate list,
+/// exactly as its peers receive it (a pair restarts its path search when either side's list changes).
 /// </summary>
-public sealed record NodeInterfaceDto(string Network, IReadOnlyList<string> Addresses, int ListenPort, int Mtu, string? InternetGateway = null);
+public sealed record NodeInterfaceDto(
+    string Network,
+    IReadOnlyList<string> Addresses,
+    int ListenPort,
+    int Mtu,
+    string? InternetGateway = null,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)] bool Relay = false,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)] bool NoPunching = false,
+    string? MappedEndpoint = null,
+    IReadOnlyList<string>? Candidates = null);
 
-/// <summary>One WireGuard peer of the node: another node of the same network.</summary>
+/// <summary>
+/// One WireGuard peer of the node: another node of the same network. <see cref="Endpoints"/> is the ordered candidate
+/// list (the NAT-mapped address first, then the addresses the node reported), <see cref="Endpoint"/> its first entry;
+/// <see cref="MappedEndpoint"/> the mapped one alone (the receiving agent puts the LAN addresses first when it shares
+/// that public address); <see cref="Relay"/>: the peer forwards for pairs that cannot meet directly.
+/// </summary>
 public sealed record PeerDto(
     string NodeId,
     string Name,
@@ -41,4 +59,7 @@ public sealed record PeerDto(
     IReadOnlyList<string> AllowedIps,
     string? Endpoint,
     IReadOnlyList<string> Endpoints,
-    int PersistentKeepalive);
+    int PersistentKeepalive,
+    // Off for all but a few relays: left out of the wire then (every snapshot carries every peer).
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)] bool Relay = false,
+    string? MappedEndpoint = null);

@@ -1,6 +1,11 @@
 namespace Appliance.Contracts.Api;
 
-/// <summary>A node (one device in one network) as the API returns it. <see cref="Online"/>: seen within the server's OfflineAfterSeconds.</summary>
+/// <summary>
+/// A node (one device in one network) as the API returns it. <see cref="Online"/>: seen within the server's
+/// OfflineAfterSeconds. NAT traversal (issue #18): <see cref="Relay"/> (an admin made it a relay),
+/// <see cref="MappedEndpoint"/> (its public address as a relay observes it), the owner's opt-outs, and
+/// <see cref="Paths"/>: how it reaches each peer, as its agent last reported (null: no report since the server started).
+/// </summary>
 public sealed record NodeDto(
     string Id,
     string Network,
@@ -19,7 +24,12 @@ public sealed record NodeDto(
     bool Online = false,
     IngressDto? Ingress = null,
     EgressDto? Egress = null,
-    string? InternetGateway = null);
+    string? InternetGateway = null,
+    bool Relay = false,
+    string? MappedEndpoint = null,
+    bool NoRelay = false,
+    bool NoPunch = false,
+    IReadOnlyList<Mesh.PeerPathReport>? Paths = null);
 
 /// <summary>PATCH /api/v1/nodes/{id}: absent fields stay as they are.</summary>
 public sealed record UpdateNodeRequest

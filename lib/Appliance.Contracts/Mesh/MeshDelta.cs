@@ -190,11 +190,13 @@ public static class MeshDelta
 
     public static bool SamePeer(PeerDto a, PeerDto b) =>
         a.NodeId == b.NodeId && a.Name == b.Name && a.PublicKey == b.PublicKey && a.Endpoint == b.Endpoint &&
-        a.PersistentKeepalive == b.PersistentKeepalive && a.AllowedIps.SequenceEqual(b.AllowedIps) && a.Endpoints.SequenceEqual(b.Endpoints);
+        a.PersistentKeepalive == b.PersistentKeepalive && a.AllowedIps.SequenceEqual(b.AllowedIps) && a.Endpoints.SequenceEqual(b.Endpoints) &&
+        a.Relay == b.Relay && a.MappedEndpoint == b.MappedEndpoint;
 
     public static bool SameInterface(NodeInterfaceDto a, NodeInterfaceDto b) =>
         a.Network == b.Network && a.ListenPort == b.ListenPort && a.Mtu == b.Mtu && a.Addresses.SequenceEqual(b.Addresses) &&
-        a.InternetGateway == b.InternetGateway;
+        a.InternetGateway == b.InternetGateway && a.Relay == b.Relay && a.NoPunching == b.NoPunching && a.MappedEndpoint == b.MappedEndpoint &&
+        (a.Candidates ?? []).SequenceEqual(b.Candidates ?? []);
 
     /// <summary>Structural equality of two gateway roles; null and an empty role are the same (no role).</summary>
     public static bool SameGateway(GatewayRoleDto? a, GatewayRoleDto? b)

@@ -13,4 +13,10 @@ public sealed record NodeReport
     public string? AgentVersion { get; init; }
     /// <summary>An ingress gateway's ext clients: counters and last handshake per client.</summary>
     public IReadOnlyList<ExtClientReport>? ExtClients { get; init; }
+    /// <summary>Per peer node: the path in use, the endpoint WireGuard has and the handshake age (issue #18).</summary>
+    public IReadOnlyList<PeerPathReport>? Peers { get; init; }
+    /// <summary>The device's owner opted out of carrying other nodes' traffic (<c>run --no-relay</c>).</summary>
+    public bool NoRelay { get; init; }
+    /// <summary>The device's owner opted out of hole punching (<c>run --no-punch</c>): peers get no NAT-mapped address of it.</summary>
+    public bool NoPunch { get; init; }
 }

@@ -82,6 +82,9 @@ public sealed class AdminClient : IDisposable
     public Task<T> SendTextAsync<T>(HttpMethod method, string path, string text, JsonTypeInfo<T> type) =>
         SendAsync(new HttpRequestMessage(method, path.TrimStart('/')) { Content = new StringContent(text, System.Text.Encoding.UTF8, "application/json") }, type);
 
+    /// <summary>A PUT with no body (a switch such as making a node a relay).</summary>
+    public Task<T> PutAsync<T>(string path, JsonTypeInfo<T> type) => SendAsync(new HttpRequestMessage(HttpMethod.Put, path.TrimStart('/')), type);
+
     /// <summary>A non-JSON answer (a config file, an image) as bytes.</summary>
     public async Task<byte[]> GetBytesAsync(string path)
     {

@@ -89,13 +89,15 @@ public static class AdminCommands
         var port = new Option<int?>("--listen-port") { Description = "WireGuard listen port (default 51821)" };
         var mtu = new Option<int?>("--mtu") { Description = "interface MTU (default 1420)" };
         var keepalive = new Option<int?>("--keepalive") { Description = "persistent keepalive seconds (default 20)" };
-        var create = new Command("create", "create a network") { name, ipv4, ipv6, port, mtu, keepalive };
+        var noPunching = new Option<bool>("--no-punching") { Description = "no hole punching between nodes behind NAT (pairs that cannot meet use a relay)" };
+        var create = new Command("create", "create a network") { name, ipv4, ipv6, port, mtu, keepalive, noPunching };
         create.SetAction(Run(dataDir, async (pr, c, json) =>
         {
             var dto = await c.PostAsync("api/v1/networks", new CreateNetworkRequest
             {
                 Name = pr.GetValue(name), Ipv4Cidr = pr.GetValue(ipv4), Ipv6Cidr = pr.GetValue(ipv6),
                 ListenPort = pr.GetValue(port), Mtu = pr.GetValue(mtu), Keepalive = pr.GetValue(keepalive),
+                Punching = pr.GetValue(noPunching) ? false : null,
             }, ApplianceJsonContext.Default.CreateNetworkRequest, ApplianceJsonContext.Default.NetworkDto);
             if (json)
             {
@@ -132,6 +134,7 @@ public static class AdminCommands
             Console.WriteLine($"deleted network {pr.GetValue(delName)}");
         }));
         network.Subcommands.Add(delete);
+        network.Subcommands.Add(NatCommands.Punching(dataDir));
         return network;
     }
 
@@ -316,6 +319,7 @@ public static class AdminCommands
         }));
         node.Subcommands.Add(delete);
         GatewayCommands.AddNodeRoles(node, dataDir);
+        NatCommands.AddNodeRelay(node, dataDir);
         return node;
     }
 

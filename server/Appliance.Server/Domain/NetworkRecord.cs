@@ -19,6 +19,9 @@ public sealed record NetworkRecord(
 {
     public string Epoch { get; init; } = string.Empty;
 
+    /// <summary>Hole punching between nodes behind NAT (issue #18): peers get each other's NAT-mapped addresses. On by default.</summary>
+    public bool Punching { get; init; } = true;
+
     /// <summary>A new random epoch (128 bits, hex).</summary>
     public static string NewEpoch() => Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
 }

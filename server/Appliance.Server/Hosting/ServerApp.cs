@@ -59,6 +59,7 @@ public static class ServerApp
         services.AddSingleton<NetworkService>();
         services.AddSingleton<EnrollmentKeyService>();
         services.AddSingleton<JoinService>();
+        services.AddSingleton<PeerPathBook>();
         services.AddSingleton<NodeService>();
         services.AddSingleton<Mesh.NodeCommandPublisher>();
         services.AddSingleton<GatewayService>();
@@ -158,6 +159,7 @@ public static class ServerApp
         adminApi.MapEnrollmentKeys();
         adminApi.MapNodes();
         adminApi.MapGateways();
+        adminApi.MapRelays();
         adminApi.MapExtClients();
         adminApi.MapDnsEntries();
         adminApi.MapPolicies();

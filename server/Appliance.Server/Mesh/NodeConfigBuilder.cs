@@ -41,7 +41,8 @@ public static class NodeConfigBuilder
         {
             addresses.Add(a6);
         }
-        return new NodeInterfaceDto(network.Name, addresses, node.ListenPort, network.Mtu, node.InternetGateway);
+        return new NodeInterfaceDto(network.Name, addresses, node.ListenPort, network.Mtu, node.InternetGateway,
+            Relay: node.IsActiveRelay, NoPunching: !network.Punching, MappedEndpoint: node.MappedEndpoint, Candidates: NatCandidates.Of(node, network));
     }
 
     /// <summary>How every other member sees this node (a plain node: its own addresses only).</summary>
@@ -63,8 +64,9 @@ public static class NodeConfigBuilder
         {
             allowed.AddRange(state.ClientsOf(m.Id).Where(c => c.IsActiveInMesh).SelectMany(c => HostRoutes(c.Ipv4, c.Ipv6)));
         }
-        var endpoints = FormatEndpoints(m);
-        return new PeerDto(m.Id, m.Name, m.PublicKey, allowed, endpoints.FirstOrDefault(), endpoints, state.Network.Keepalive);
+        var endpoints = NatCandidates.Of(m, state.Network);
+        return new PeerDto(m.Id, m.Name, m.PublicKey, allowed, endpoints.FirstOrDefault(), endpoints, state.Network.Keepalive,
+            Relay: m.IsActiveRelay, MappedEndpoint: m.MappedEndpoint);
     }
 
     /// <summary>The node's endpoints as "host:port" (a bare address gets the node's listen port).</summary>

@@ -8,7 +8,7 @@ namespace Appliance.Server.Services;
 public static class Dtos
 {
     public static NetworkDto ToDto(this NetworkRecord n, int nodeCount) =>
-        new(n.Name, n.Ipv4Cidr.ToString(), n.Ipv6Cidr?.ToString(), n.ListenPort, n.Mtu, n.Keepalive, n.Version, nodeCount, n.CreatedAt);
+        new(n.Name, n.Ipv4Cidr.ToString(), n.Ipv6Cidr?.ToString(), n.ListenPort, n.Mtu, n.Keepalive, n.Version, nodeCount, n.CreatedAt, n.Punching);
 
     public static NetworkSettingsDto ToSettings(this NetworkRecord n) =>
         new(n.Name, n.Ipv4Cidr.ToString(), n.Ipv6Cidr?.ToString(), n.ListenPort, n.Mtu, n.Keepalive);
@@ -21,7 +21,7 @@ public static class Dtos
             NodeConfigBuilder.WithPrefix(n.Ipv4, network.Ipv4Cidr), n.Ipv6 is null || network.Ipv6Cidr is null ? null : NodeConfigBuilder.WithPrefix(n.Ipv6, network.Ipv6Cidr.Value),
             n.ListenPort, n.Endpoints, n.Os, n.Version, n.Tags, n.CreatedAt, n.LastSeen,
             Online: onlineSince is { } since && n.LastSeen is { } seen && seen >= since,
-            InternetGateway: n.InternetGateway);
+            InternetGateway: n.InternetGateway, Relay: n.Relay, MappedEndpoint: n.MappedEndpoint, NoRelay: n.NoRelay, NoPunch: n.NoPunch);
 
     public static IngressDto ToDto(this IngressRecord i, int extClientCount) => new(i.NodeId, i.Nat, i.Dns, extClientCount);
 

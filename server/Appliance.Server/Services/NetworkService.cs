@@ -41,6 +41,7 @@ public sealed class NetworkService(IApplianceStore store, TimeProvider clock, Mq
                 clock.GetUtcNow())
             {
                 Epoch = NetworkRecord.NewEpoch(),
+                Punching = request.Punching ?? true,
             };
             s.InsertNetwork(record);
             return record.ToDto(0);
@@ -65,6 +66,7 @@ public sealed class NetworkService(IApplianceStore store, TimeProvider clock, Mq
                 ListenPort = request.ListenPort ?? current.ListenPort,
                 Mtu = request.Mtu ?? current.Mtu,
                 Keepalive = request.Keepalive ?? current.Keepalive,
+                Punching = request.Punching ?? current.Punching,
             };
             var settingErrors = new ValidationErrors();
             NetworkValidation.Settings(request.ListenPort, next.Mtu, request.Keepalive, next.Ipv6Cidr is not null, settingErrors);

@@ -10,7 +10,8 @@ using Appliance.Server.Store;
 namespace Appliance.Server.Services;
 
 /// <summary>Lists, changes and removes nodes, and computes a node's full desired state.</summary>
-public sealed class NodeService(IApplianceStore store, TimeProvider clock, ServerOptions options, ServerIdentity identity, Mqtt.IBrokerAccounts brokerAccounts, NodeCommandPublisher commands)
+public sealed class NodeService(IApplianceStore store, TimeProvider clock, ServerOptions options, ServerIdentity identity, Mqtt.IBrokerAccounts brokerAccounts,
+    NodeCommandPublisher commands, PeerPathBook paths, ILogger<NodeService>? logger = null)
 {
     /// <summary>
     /// Makes a node's status LED blink for <see cref="IdentifyRequest.Seconds"/> (default 30, 1..3600) so someone can
@@ -63,6 +64,7 @@ public sealed class NodeService(IApplianceStore store, TimeProvider clock, Serve
         {
             Ingress = ingress.TryGetValue(n.Id, out var i) ? i.ToDto(clients.GetValueOrDefault(n.Id)) : null,
             Egress = egress.TryGetValue(n.Id, out var e) ? e.ToDto() : null,
+            Paths = paths.Get(n.Id),
         }).ToList();
     }
 
@@ -81,6 +83,12 @@ public sealed class NodeService(IApplianceStore store, TimeProvider clock, Serve
         FieldRules.Endpoints(reported, reportErrors);
         var valid = report.ListenPort is >= 1 and <= 65535 && reported is not null && !reportErrors.Any;
         reported ??= [];
+        // The per-peer part (issue #18) is checked on its own: a bad one is dropped, the rest of the report still counts.
+        var peerPaths = NatReports.Validate(report.Peers, out var pathError);
+        if (pathError is not null)
+        {
+            logger?.LogWarning("node {Node} sent a status report with bad peer paths: {Error}", nodeId, pathError);
+        }
         await store.WriteAsync(s =>
         {
             var node = s.FindNode(nodeId);
@@ -90,14 +98,51 @@ public sealed class NodeService(IApplianceStore store, TimeProvider clock, Serve
             }
             s.TouchNode(nodeId, clock.GetUtcNow());
             ExtClientService.RecordCounters(s, nodeId, report.ExtClients);
-            if (!valid || (node.ListenPort == report.ListenPort && node.Endpoints.SequenceEqual(reported)))
+            var next = node with { NoRelay = report.NoRelay, NoPunch = report.NoPunch };
+            if (valid)
             {
-                return 0; // last-seen and counters only: nothing members use changed
+                next = next with { ListenPort = report.ListenPort, Endpoints = reported.ToList() };
             }
-            s.UpdateNode(node with { ListenPort = report.ListenPort, Endpoints = reported.ToList(), LastSeen = clock.GetUtcNow() });
-            return 0;
+            if (next.ListenPort != node.ListenPort || !next.Endpoints.SequenceEqual(node.Endpoints) || next.NoRelay != node.NoRelay || next.NoPunch != node.NoPunch)
+            {
+                node = next with { LastSeen = clock.GetUtcNow() };
+                s.UpdateNode(node);
+            }
+            if (peerPaths is not null)
+            {
+                NatReports.RecordObservations(s, node, peerPaths);
+            }
+            return 0; // otherwise last-seen and counters only: nothing members use changed
         }, ct);
+        if (peerPaths is not null)
+        {
+            paths.Set(nodeId, peerPaths);
+        }
     }
+
+    /// <summary>
+    /// Makes a node a relay (<paramref name="on"/>) or an ordinary node again (issue #18). A relay needs an endpoint
+    /// other nodes can reach (reported or observed), and a node whose owner opted out (<c>run --no-relay</c>) is refused.
+    /// </summary>
+    public Task<NodeDto> SetRelayAsync(string id, bool on, CancellationToken ct) =>
+        store.WriteAsync(s =>
+        {
+            var node = s.FindNode(id) ?? throw DomainException.NotFound($"node '{id}'");
+            if (on && node.NoRelay)
+            {
+                throw DomainException.Conflict("relay", $"node '{node.Name}' opted out of relaying (its agent runs with --no-relay)");
+            }
+            if (on && node.Endpoints.Count == 0 && node.MappedEndpoint is null)
+            {
+                throw DomainException.Conflict("relay", $"node '{node.Name}' has no endpoint other nodes could reach; give it one (node update --endpoint) first");
+            }
+            if (node.Relay != on)
+            {
+                node = node with { Relay = on };
+                s.UpdateNode(node);
+            }
+            return WithRoles(s, s.FindNetwork(node.Network)!, [node])[0];
+        }, ct);
 
     public Task<NodeDto> UpdateAsync(string id, UpdateNodeRequest request, CancellationToken ct)
     {
@@ -169,6 +214,7 @@ public sealed class NodeService(IApplianceStore store, TimeProvider clock, Serve
             // Its gateway roles and ext clients go with it, in this transaction.
             var clients = s.ListExtClientsOfGateway(id);
             s.DeleteNode(id);
+            paths.Remove(id);
             AddressHolds.Hold(s, node.Network, clients.SelectMany(c => new[] { c.Ipv4, c.Ipv6 }).Append(node.Ipv4).Append(node.Ipv6), clock.GetUtcNow() + options.AddressHold);
             return 0;
         }, ct);

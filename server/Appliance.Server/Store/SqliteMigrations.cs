@@ -142,5 +142,12 @@ internal static class SqliteMigrations
                 updated_at TEXT NOT NULL
             );
             """),
+        (6, "NAT traversal: relays, NAT-mapped endpoints, opt-outs, a network's punching switch", """
+            ALTER TABLE nodes ADD COLUMN relay INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE nodes ADD COLUMN mapped_endpoint TEXT;
+            ALTER TABLE nodes ADD COLUMN no_relay INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE nodes ADD COLUMN no_punch INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE networks ADD COLUMN punching INTEGER NOT NULL DEFAULT 1;
+            """),
     ];
 }

@@ -66,7 +66,7 @@ internal sealed partial class SqliteSession(SqliteConnection connection, SqliteT
     public void SetSetting(string key, string value) =>
         Execute("INSERT INTO settings (key, value) VALUES ($k, $v) ON CONFLICT(key) DO UPDATE SET value = excluded.value", ("$k", key), ("$v", value));
 
-    private const string NetworkColumns = "name, ipv4_cidr, ipv6_cidr, listen_port, mtu, keepalive, version, created_at, epoch";
+    private const string NetworkColumns = "name, ipv4_cidr, ipv6_cidr, listen_port, mtu, keepalive, version, created_at, epoch, punching";
 
     private static NetworkRecord MapNetwork(SqliteDataReader r) => new(
         r.GetString(0),
@@ -79,6 +79,7 @@ internal sealed partial class SqliteSession(SqliteConnection connection, SqliteT
         ParseTime(r.GetString(7)))
     {
         Epoch = r.GetString(8),
+        Punching = r.GetInt64(9) != 0,
     };
 
     public IReadOnlyList<NetworkRecord> ListNetworks() =>
@@ -88,19 +89,19 @@ internal sealed partial class SqliteSession(SqliteConnection connection, SqliteT
         Query($"SELECT {NetworkColumns} FROM networks WHERE name = $n", MapNetwork, ("$n", name)).FirstOrDefault();
 
     public void InsertNetwork(NetworkRecord n) => Execute(
-        $"INSERT INTO networks ({NetworkColumns}) VALUES ($n, $v4, $v6, $p, $m, $k, $ver, $c, $e)",
+        $"INSERT INTO networks ({NetworkColumns}) VALUES ($n, $v4, $v6, $p, $m, $k, $ver, $c, $e, $punch)",
         ("$n", n.Name), ("$v4", n.Ipv4Cidr.ToString()), ("$v6", n.Ipv6Cidr?.ToString()), ("$p", n.ListenPort),
         ("$m", n.Mtu), ("$k", n.Keepalive), ("$ver", n.Version), ("$c", Time(n.CreatedAt)),
         // A record made without one (tests, tools) still gets a lineage of its own.
-        ("$e", n.Epoch.Length > 0 ? n.Epoch : NetworkRecord.NewEpoch()));
+        ("$e", n.Epoch.Length > 0 ? n.Epoch : NetworkRecord.NewEpoch()), ("$punch", n.Punching ? 1 : 0));
 
     /// <summary>Writes the network's settings; its version is the store's to move (once per write that changes anything).</summary>
     public void UpdateNetwork(NetworkRecord n)
     {
         Execute(
-            "UPDATE networks SET ipv4_cidr = $v4, ipv6_cidr = $v6, listen_port = $p, mtu = $m, keepalive = $k WHERE name = $n",
+            "UPDATE networks SET ipv4_cidr = $v4, ipv6_cidr = $v6, listen_port = $p, mtu = $m, keepalive = $k, punching = $punch WHERE name = $n",
             ("$n", n.Name), ("$v4", n.Ipv4Cidr.ToString()), ("$v6", n.Ipv6Cidr?.ToString()), ("$p", n.ListenPort),
-            ("$m", n.Mtu), ("$k", n.Keepalive));
+            ("$m", n.Mtu), ("$k", n.Keepalive), ("$punch", n.Punching ? 1 : 0));
         MarkChanged(n.Name, new StoreChange(ChangeKind.Network, string.Empty));
     }
 
@@ -161,7 +162,7 @@ internal sealed partial class SqliteSession(SqliteConnection connection, SqliteT
         Execute("UPDATE enrollment_keys SET networks = $n WHERE id = $id", ("$id", id), ("$n", List(networks)));
 
     private const string NodeColumns =
-        "id, network, name, hostname, public_key, ipv4, ipv6, listen_port, endpoints, os, version, tags, credential_hash, enrollment_key_id, created_at, last_seen, internet_gateway";
+        "id, network, name, hostname, public_key, ipv4, ipv6, listen_port, endpoints, os, version, tags, credential_hash, enrollment_key_id, created_at, last_seen, internet_gateway, relay, mapped_endpoint, no_relay, no_punch";
 
     private static NodeRecord MapNode(SqliteDataReader r) => new(
         r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4),
@@ -170,7 +171,7 @@ internal sealed partial class SqliteSession(SqliteConnection connection, SqliteT
         r.GetInt32(7), ParseList(r.GetString(8)), r.GetString(9), r.GetString(10), ParseList(r.GetString(11)),
         r.GetString(12), NullableString(r, 13), ParseTime(r.GetString(14)),
         r.IsDBNull(15) ? null : ParseTime(r.GetString(15)),
-        NullableString(r, 16));
+        NullableString(r, 16), r.GetInt64(17) != 0, NullableString(r, 18), r.GetInt64(19) != 0, r.GetInt64(20) != 0);
 
     public IReadOnlyList<NodeRecord> ListNodes(string? network) => network is null
         ? Query($"SELECT {NodeColumns} FROM nodes ORDER BY network, name", MapNode)
@@ -203,7 +204,7 @@ internal sealed partial class SqliteSession(SqliteConnection connection, SqliteT
     public void InsertNode(NodeRecord n)
     {
         Execute(
-            $"INSERT INTO nodes ({NodeColumns}) VALUES ($id, $net, $name, $host, $pk, $v4, $v6, $port, $ep, $os, $ver, $tags, $cred, $key, $c, $seen, $igw)",
+            $"INSERT INTO nodes ({NodeColumns}) VALUES ($id, $net, $name, $host, $pk, $v4, $v6, $port, $ep, $os, $ver, $tags, $cred, $key, $c, $seen, $igw, $relay, $mapped, $norelay, $nopunch)",
             NodeParameters(n));
         UseAddresses(n.Network, n.Ipv4, n.Ipv6);
         MarkChanged(n.Network, new StoreChange(ChangeKind.Node, n.Id));
@@ -216,7 +217,8 @@ internal sealed partial class SqliteSession(SqliteConnection connection, SqliteT
             ("$id", n.Id), ("$v4", n.Ipv4?.ToString()), ("$v6", n.Ipv6?.ToString()));
         Execute(
             "UPDATE nodes SET name = $name, hostname = $host, public_key = $pk, ipv4 = $v4, ipv6 = $v6, listen_port = $port, endpoints = $ep, " +
-            "os = $os, version = $ver, tags = $tags, credential_hash = $cred, last_seen = $seen, internet_gateway = $igw WHERE id = $id",
+            "os = $os, version = $ver, tags = $tags, credential_hash = $cred, last_seen = $seen, internet_gateway = $igw, " +
+            "relay = $relay, mapped_endpoint = $mapped, no_relay = $norelay, no_punch = $nopunch WHERE id = $id",
             NodeParameters(n));
         UseAddresses(n.Network, n.Ipv4, n.Ipv6);
         MarkChanged(n.Network, new StoreChange(ChangeKind.Node, n.Id));
@@ -228,6 +230,7 @@ internal sealed partial class SqliteSession(SqliteConnection connection, SqliteT
         ("$v4", n.Ipv4?.ToString()), ("$v6", n.Ipv6?.ToString()), ("$port", n.ListenPort), ("$ep", List(n.Endpoints)),
         ("$os", n.Os), ("$ver", n.Version), ("$tags", List(n.Tags)), ("$cred", n.CredentialHash),
         ("$key", n.EnrollmentKeyId), ("$c", Time(n.CreatedAt)), ("$seen", Time(n.LastSeen)), ("$igw", n.InternetGateway),
+        ("$relay", n.Relay ? 1 : 0), ("$mapped", n.MappedEndpoint), ("$norelay", n.NoRelay ? 1 : 0), ("$nopunch", n.NoPunch ? 1 : 0),
     ];
 
     /// <summary>Deletes the node with its gateway roles and ext clients; nodes routing their internet traffic through it go back to their own.</summary>

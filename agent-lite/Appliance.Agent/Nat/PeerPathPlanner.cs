@@ -1,0 +1,189 @@
+using Appliance.Contracts.Api;
+
+namespace Appliance.Agent.Nat;
+
+/// <summary>
+/// Chooses the path to every peer node (issue #18): a pure state machine stepped with the desired state, what the
+/// WireGuard device shows and the time, so it is tested on a fake clock without a device.
+/// <list type="bullet">
+/// <item><b>Probing</b>: the peer's candidates (<see cref="PeerCandidates"/>) are programmed one after the other, each for
+/// <see cref="ProbeTime"/>, with keepalives: both sides of a pair do it from the same server update, so
+/// endpoint-independent NATs open for each other (hole punching).</item>
+/// <item><b>Direct</b>: a handshake younger than <see cref="FreshHandshake"/>; the endpoint is left to WireGuard's
+/// roaming. A pair with a handshake keeps it, whatever its candidates do; one that loses it probes again.</item>
+/// <item><b>Relayed</b>: every candidate failed and a relay is alive: the peer's addresses move to the relay's
+/// WireGuard peer. The first live relay in the server's (name) order is taken, so both sides of a pair take the same
+/// one; it is kept while it lives (a relay that comes back takes nothing back), and replaced by the next live one when
+/// it stops sending (<see cref="RelayDeadAfter"/>: relays and their peers keep each other alive every
+/// <see cref="RelayKeepalive"/> seconds). The first candidate stays programmed: a late handshake still goes direct.</item>
+/// </list>
+/// A change of either side's candidates (the pair's key) starts a search again unless the pair has a handshake:
+/// both sides receive it in the same update, so they move together. Neither a relay nor a peer that is a relay is
+/// ever relayed.
+/// </summary>
+public sealed class PeerPathPlanner
+{
+    /// <summary>A WireGuard session older than this is dead (REJECT_AFTER_TIME, 180 s).</summary>
+    public static readonly TimeSpan FreshHandshake = TimeSpan.FromSeconds(180);
+
+    /// <summary>Keepalive, in seconds, between relays and every node: NAT mappings to relays stay open and a silent relay is noticed.</summary>
+    public const int RelayKeepalive = 3;
+
+    private readonly Dictionary<string, Entry> _peers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, RelayWatch> _relays = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, PeerPath> _paths = new(StringComparer.Ordinal);
+
+    /// <summary>How long one candidate is tried: WireGuard retries a handshake every 5 s, so two tries.</summary>
+    public TimeSpan ProbeTime { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>A relay from which nothing arrived for this long is taken for dead (three keepalives missed).</summary>
+    public TimeSpan RelayDeadAfter { get; init; } = TimeSpan.FromSeconds(3 * RelayKeepalive);
+
+    /// <summary>The path to each peer node, by node id, as of the last <see cref="Step"/>.</summary>
+    public IReadOnlyDictionary<string, PeerPath> Paths => _paths;
+
+    /// <summary>
+    /// Moves every peer's state to <paramref name="now"/>; true when some path changed (the device needs applying).
+    /// <paramref name="observed"/>: the device's peers by node id (missing: not on the device yet).
+    /// </summary>
+    public bool Step(NodeConfigDto config, IReadOnlyDictionary<string, PeerObservation> observed, DateTimeOffset now, bool noPunch = false)
+    {
+        var relays = config.Peers.Where(p => p.Relay).Select(p => p.NodeId).ToList();
+        WatchRelays(relays, observed, now);
+        var changed = false;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var peer in config.Peers)
+        {
+            seen.Add(peer.NodeId);
+            var candidates = PeerCandidates.Order(config.Interface, peer, noPunch);
+            var key = string.Join(',', config.Interface.Candidates ?? []) + "|" + string.Join(',', candidates);
+            var fresh = observed.TryGetValue(peer.NodeId, out var o) && o.LastHandshake is { } hs && now - hs <= FreshHandshake;
+            if (!_peers.TryGetValue(peer.NodeId, out var e))
+            {
+                _peers[peer.NodeId] = e = new Entry { Key = key, Since = now };
+            }
+            else if (e.Key != key)
+            {
+                e.Key = key;
+                if (!fresh)
+                {
+                    e.Restart(now);
+                }
+            }
+            var mayRelay = !config.Interface.Relay && !peer.Relay;
+            if (fresh)
+            {
+                e.Kind = PeerPathKind.Direct;
+                e.Via = null;
+            }
+            else
+            {
+                switch (e.Kind)
+                {
+                    case PeerPathKind.Direct:
+                        e.Restart(now);
+                        break;
+                    case PeerPathKind.Probing when now - e.Since >= ProbeTime:
+                        e.Index++;
+                        e.Since = now;
+                        if (e.Index >= candidates.Count)
+                        {
+                            if (mayRelay && FirstLiveRelay(relays, peer.NodeId, now) is { } relay)
+                            {
+                                e.Kind = PeerPathKind.Relayed;
+                                e.Via = relay;
+                            }
+                            else
+                            {
+                                e.Index = 0; // no relay: keep trying the candidates round and round
+                            }
+                        }
+                        break;
+                    case PeerPathKind.Relayed:
+                        if (!mayRelay || !relays.Contains(e.Via!))
+                        {
+                            e.Restart(now);
+                        }
+                        else if (!IsAlive(e.Via!, now) && FirstLiveRelay(relays, peer.NodeId, now) is { } next)
+                        {
+                            e.Via = next;
+                        }
+                        break;
+                }
+            }
+            var path = e.Kind switch
+            {
+                PeerPathKind.Direct => new PeerPath(PeerPathKind.Direct, null),
+                PeerPathKind.Relayed => new PeerPath(PeerPathKind.Relayed, candidates.Count > 0 ? candidates[0] : null, e.Via),
+                _ => new PeerPath(PeerPathKind.Probing, e.Index < candidates.Count ? candidates[e.Index] : null),
+            };
+            if (!_paths.TryGetValue(peer.NodeId, out var before) || before != path)
+            {
+                _paths[peer.NodeId] = path;
+                changed = true;
+            }
+        }
+        foreach (var gone in _peers.Keys.Where(k => !seen.Contains(k)).ToList())
+        {
+            _peers.Remove(gone);
+            changed |= _paths.Remove(gone);
+        }
+        return changed;
+    }
+
+    private string? FirstLiveRelay(List<string> relays, string peer, DateTimeOffset now) =>
+        relays.FirstOrDefault(r => r != peer && IsAlive(r, now));
+
+    private bool IsAlive(string relay, DateTimeOffset now) => _relays.TryGetValue(relay, out var w) && now - w.LastHeard < RelayDeadAfter;
+
+    // A relay is heard when its received bytes grow (its keepalives arrive) or a handshake with it is new; one seen
+    // for the first time gets the benefit of the doubt for one RelayDeadAfter.
+    private void WatchRelays(List<string> relays, IReadOnlyDictionary<string, PeerObservation> observed, DateTimeOffset now)
+    {
+        foreach (var id in _relays.Keys.Where(k => !relays.Contains(k)).ToList())
+        {
+            _relays.Remove(id);
+        }
+        foreach (var id in relays)
+        {
+            observed.TryGetValue(id, out var o);
+            if (!_relays.TryGetValue(id, out var w))
+            {
+                _relays[id] = new RelayWatch { Rx = o?.RxBytes ?? 0, LastHeard = now };
+                continue;
+            }
+            if (o is null)
+            {
+                continue;
+            }
+            if (o.RxBytes != w.Rx || (o.LastHandshake is { } hs && hs > w.LastHeard))
+            {
+                w.Rx = o.RxBytes;
+                w.LastHeard = now;
+            }
+        }
+    }
+
+    private sealed class Entry
+    {
+        public required string Key { get; set; }
+        public PeerPathKind Kind { get; set; } = PeerPathKind.Probing;
+        public int Index { get; set; }
+        public DateTimeOffset Since { get; set; }
+        public string? Via { get; set; }
+
+        public void Restart(DateTimeOffset now)
+        {
+            Kind = PeerPathKind.Probing;
+            Index = 0;
+            Since = now;
+            Via = null;
+        }
+    }
+
+    private sealed class RelayWatch
+    {
+        public ulong Rx { get; set; }
+        public DateTimeOffset LastHeard { get; set; }
+    }
+}
