@@ -1,4 +1,5 @@
 using Appliance.TestSupport;
+using Appliance.TestSupport.Vm;
 
 namespace Appliance.WireGuard.Tests.Vm;
 

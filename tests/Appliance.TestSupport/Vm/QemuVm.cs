@@ -1,8 +1,7 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
-using Appliance.TestSupport;
 
-namespace Appliance.WireGuard.Tests.Vm;
+namespace Appliance.TestSupport.Vm;
 
 /// <summary>Boots a <see cref="VmImage"/> under qemu (KVM when usable, else TCG) with a 9p share, runs a job script, returns the console.</summary>
 public static partial class QemuVm

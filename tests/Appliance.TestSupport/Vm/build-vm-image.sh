@@ -4,10 +4,14 @@
 # The guest's /init loads the modules, mounts the 9p share "host0" at /mnt/host, runs /mnt/host/job.sh,
 # writes "@@JOB rc=N" and powers off. Downloads and the extracted kernel are cached under $CACHE.
 #   CACHE=/var/cache/appliance-vm  APP_DIR=<dir copied to /app>  OUT=<dir for initramfs.cpio.gz + kernel.path>
+#   EXTRA_MODULES="uinput input-leds softdog i2c-stub i2c-dev"  more modules (with their dependencies) loaded at boot
+#   MODULE_PARAMS="i2c_stub chip_addr=0x3c"  one line per module: its name (underscores) and its insmod parameters
 set -euo pipefail
 CACHE=${CACHE:-/var/cache/appliance-vm}
 OUT=${OUT:?OUT directory required}
 APP_DIR=${APP_DIR:-}
+EXTRA_MODULES=${EXTRA_MODULES:-}
+MODULE_PARAMS=${MODULE_PARAMS:-}
 mkdir -p "$CACHE/debs" "$OUT"
 exec 9>"$CACHE/.lock"
 flock -w 600 9
@@ -50,9 +54,11 @@ chmod 755 "$R/bin/busybox"
 for a in $("$R/bin/busybox" --list); do [ -e "$R/bin/$a" ] || ln -s busybox "$R/bin/$a"; done
 dpkg-deb --fsys-tarfile "$(ls -t "$CACHE"/debs/wireguard-tools_*_amd64.deb | head -1)" | tar -xO ./usr/bin/wg > "$R/usr/bin/wg"
 chmod 755 "$R/usr/bin/wg"
-modprobe -d "$KDIR" -S "$KVER" -a --show-depends wireguard virtio_pci 9pnet_virtio 9p | awk '$1=="insmod"{print $2}' | awk '!s[$0]++' > "$OUT/mods.txt"
+# shellcheck disable=SC2086 # EXTRA_MODULES is a word list
+modprobe -d "$KDIR" -S "$KVER" -a --show-depends wireguard virtio_pci 9pnet_virtio 9p $EXTRA_MODULES | awk '$1=="insmod"{print $2}' | awk '!s[$0]++' > "$OUT/mods.txt"
 : > "$R/etc/modules.list"
 while read -r f; do cp "$f" "$R/lib/modules/"; basename "$f" >> "$R/etc/modules.list"; done < "$OUT/mods.txt"
+printf '%s\n' "$MODULE_PARAMS" > "$R/etc/modules.params"
 copy_libs() {
   ldd "$@" 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\// {print $3} NF == 2 && $1 ~ /^\// {print $1}' | sort -u | while read -r l; do
     [ -e "$R$l" ] || { mkdir -p "$R$(dirname "$l")"; cp -L "$l" "$R$l"; }
@@ -75,7 +81,10 @@ cat > "$R/init" <<'INIT'
 export PATH=/usr/bin:/usr/sbin:/bin:/sbin HOME=/root WG_COLOR_MODE=never DOTNET_EnableDiagnostics=0
 mount -t proc proc /proc; mount -t sysfs sysfs /sys; mount -t devtmpfs devtmpfs /dev; mount -t tmpfs tmpfs /tmp
 dmesg -n 1
-for m in $(cat /etc/modules.list); do insmod /lib/modules/$m || echo "@@INIT insmod $m failed"; done
+for m in $(cat /etc/modules.list); do
+  n=$(echo "${m%.ko}" | tr - _); p=$(sed -n "s/^$n //p" /etc/modules.params)
+  insmod /lib/modules/$m $p || echo "@@INIT insmod $m failed"
+done
 ip link set lo up
 echo "@@INIT up t=$(cut -d' ' -f1 /proc/uptime) kernel=$(uname -r)"
 if mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 host0 /mnt/host; then

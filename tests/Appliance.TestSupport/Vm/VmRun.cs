@@ -1,4 +1,4 @@
-namespace Appliance.WireGuard.Tests.Vm;
+namespace Appliance.TestSupport.Vm;
 
 /// <summary>The outcome of one VM boot: the serial console text and the 9p share directory the guest wrote to.</summary>
 public sealed record VmRun(string Console, string ShareDirectory, TimeSpan Elapsed)

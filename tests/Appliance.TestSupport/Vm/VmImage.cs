@@ -1,7 +1,6 @@
 using System.Diagnostics;
-using Appliance.TestSupport;
 
-namespace Appliance.WireGuard.Tests.Vm;
+namespace Appliance.TestSupport.Vm;
 
 /// <summary>A bootable kernel + initramfs built by <c>Vm/build-vm-image.sh</c> (Debian's stock kernel, busybox, wg, an optional app).</summary>
 public sealed record VmImage(string Kernel, string Initramfs)
@@ -10,15 +9,42 @@ public sealed record VmImage(string Kernel, string Initramfs)
 
     public static string Script => Path.Combine(AppContext.BaseDirectory, "Vm", "build-vm-image.sh");
 
-    /// <summary>Builds an image into <paramref name="outDir"/>, copying <paramref name="appDir"/> (if any) to /app in the guest.</summary>
-    public static async Task<VmImage> BuildAsync(string outDir, string? appDir = null, string cacheDir = DefaultCache)
+    /// <summary>
+    /// Builds an image into <paramref name="outDir"/>, copying <paramref name="appDir"/> (if any) to /app in the guest.
+    /// <paramref name="extraModules"/> are kernel modules (with their dependencies) loaded at boot besides the
+    /// default set, e.g. <c>uinput</c>, <c>input-leds</c>, <c>softdog</c>, <c>i2c-stub</c>, <c>i2c-dev</c>;
+    /// <paramref name="moduleParameters"/> maps a module name to its insmod parameters (<c>["i2c-stub"] = "chip_addr=0x3c"</c>).
+    /// </summary>
+    public static async Task<VmImage> BuildAsync(
+        string outDir, string? appDir = null, string cacheDir = DefaultCache,
+        IReadOnlyList<string>? extraModules = null, IReadOnlyDictionary<string, string>? moduleParameters = null)
     {
         Prerequisites.RequireRoot();
         foreach (var p in new[] { "qemu-system-x86_64", "cpio", "xz", "depmod", "readelf", "apt-get", "flock" })
         {
             Prerequisites.RequireProgram(p);
         }
-        var env = new Dictionary<string, string> { ["CACHE"] = cacheDir, ["OUT"] = outDir, ["APP_DIR"] = appDir ?? "" };
+        foreach (var m in extraModules ?? [])
+        {
+            // The names go into a shell word list: only what a module name can hold.
+            if (!IsModuleName(m))
+            {
+                throw new ArgumentException($"not a kernel module name: '{m}'", nameof(extraModules));
+            }
+        }
+        foreach (var (m, p) in moduleParameters ?? new Dictionary<string, string>())
+        {
+            if (!IsModuleName(m) || p.Any(c => c is '\n' or '\'' or '"' or '$' or '`' or ';' or '|' or '&'))
+            {
+                throw new ArgumentException($"bad module parameters for '{m}': '{p}'", nameof(moduleParameters));
+            }
+        }
+        var env = new Dictionary<string, string>
+        {
+            ["CACHE"] = cacheDir, ["OUT"] = outDir, ["APP_DIR"] = appDir ?? "", ["EXTRA_MODULES"] = string.Join(' ', extraModules ?? []),
+            // The guest matches the kernel's spelling of a module name: underscores.
+            ["MODULE_PARAMS"] = string.Join('\n', (moduleParameters ?? new Dictionary<string, string>()).Select(kv => kv.Key.Replace('-', '_') + " " + kv.Value)),
+        };
         (await ProcessRunner.RunAsync("bash", [Script], env: env, timeout: TimeSpan.FromMinutes(10))).EnsureSuccess("build-vm-image.sh");
         return new VmImage(File.ReadAllText(Path.Combine(outDir, "kernel.path")).Trim(), Path.Combine(outDir, "initramfs.cpio.gz"));
     }
@@ -39,6 +65,8 @@ public sealed record VmImage(string Kernel, string Initramfs)
             timeout: TimeSpan.FromMinutes(10))).EnsureSuccess("dotnet publish " + projectPath);
         return outDir;
     }
+
+    private static bool IsModuleName(string m) => m.Length > 0 && m.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-');
 
     private static async Task<FileStream> AcquireLockAsync(string path)
     {
