@@ -19,6 +19,8 @@ public static class RunCommand
             "userspace" => WireGuardBackendKind.Userspace,
             _ => throw new AgentException($"--backend must be auto, kernel or userspace, not '{backendName}'", 2),
         };
+        // Before any thread allocates: one malloc arena instead of one per busy thread (MallocArenas says why).
+        Diagnostics.MallocArenas.Limit();
         // One daemon per state dir: two would take the MQTT session over from each other in a loop.
         using var instance = InstanceLock.Acquire(store.Directory);
         using var backend = WireGuardBackendSelector.Create(kind);
