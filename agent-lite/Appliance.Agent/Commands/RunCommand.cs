@@ -21,6 +21,8 @@ public static class RunCommand
             "userspace" => WireGuardBackendKind.Userspace,
             _ => throw new AgentException($"--backend must be auto, kernel or userspace, not '{backendName}'", 2),
         };
+        // Before any thread allocates: one malloc arena instead of one per busy thread (MallocArenas says why).
+        Diagnostics.MallocArenas.Limit();
         // One daemon per state dir: two would take the MQTT session over from each other in a loop.
         using var instance = InstanceLock.Acquire(store.Directory);
         await using var hw = Hardware.AgentHardware.Open(hardware.Config, Console.Out, TimeProvider.System);

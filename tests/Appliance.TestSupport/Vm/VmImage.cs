@@ -2,8 +2,11 @@ using System.Diagnostics;
 
 namespace Appliance.TestSupport.Vm;
 
-/// <summary>A bootable kernel + initramfs built by <c>Vm/build-vm-image.sh</c> (Debian's stock kernel, busybox, wg, an optional app).</summary>
-public sealed record VmImage(string Kernel, string Initramfs)
+/// <summary>
+/// A bootable kernel + initramfs built by <c>Vm/build-vm-image.sh</c> (Debian's stock kernel, busybox, wg, an optional
+/// app), for <c>x64</c> (qemu-system-x86_64) or <c>arm64</c> (qemu-system-aarch64 -M virt, TCG).
+/// </summary>
+public sealed record VmImage(string Kernel, string Initramfs, string Architecture = "x64")
 {
     public const string DefaultCache = "/var/cache/appliance-vm";
 
@@ -17,10 +20,18 @@ public sealed record VmImage(string Kernel, string Initramfs)
     /// </summary>
     public static async Task<VmImage> BuildAsync(
         string outDir, string? appDir = null, string cacheDir = DefaultCache,
-        IReadOnlyList<string>? extraModules = null, IReadOnlyDictionary<string, string>? moduleParameters = null)
+        IReadOnlyList<string>? extraModules = null, IReadOnlyDictionary<string, string>? moduleParameters = null, string architecture = "x64")
     {
         Prerequisites.RequireRoot();
-        foreach (var p in new[] { "qemu-system-x86_64", "cpio", "xz", "depmod", "readelf", "apt-get", "flock" })
+        if (architecture is not ("x64" or "arm64"))
+        {
+            throw new ArgumentException($"architecture is x64 or arm64, not '{architecture}'", nameof(architecture));
+        }
+        // arm64: qemu-user lists busybox's applets; the guest's glibc comes from the cross C library.
+        string[] programs = architecture == "x64"
+            ? ["qemu-system-x86_64", "cpio", "xz", "depmod", "readelf", "apt-get", "flock"]
+            : ["qemu-system-aarch64", "qemu-aarch64", "cpio", "depmod", "apt-get", "flock", "dpkg-deb"];
+        foreach (var p in programs)
         {
             Prerequisites.RequireProgram(p);
         }
@@ -44,24 +55,31 @@ public sealed record VmImage(string Kernel, string Initramfs)
             ["CACHE"] = cacheDir, ["OUT"] = outDir, ["APP_DIR"] = appDir ?? "", ["EXTRA_MODULES"] = string.Join(' ', extraModules ?? []),
             // The guest matches the kernel's spelling of a module name: underscores.
             ["MODULE_PARAMS"] = string.Join('\n', (moduleParameters ?? new Dictionary<string, string>()).Select(kv => kv.Key.Replace('-', '_') + " " + kv.Value)),
+            ["ARCH"] = architecture, ["FETCH_DEBS"] = RepoPaths.Combine("scripts", "fetch-debs.sh"),
         };
         (await ProcessRunner.RunAsync("bash", [Script], env: env, timeout: TimeSpan.FromMinutes(10))).EnsureSuccess("build-vm-image.sh");
-        return new VmImage(File.ReadAllText(Path.Combine(outDir, "kernel.path")).Trim(), Path.Combine(outDir, "initramfs.cpio.gz"));
+        return new VmImage(File.ReadAllText(Path.Combine(outDir, "kernel.path")).Trim(), Path.Combine(outDir, "initramfs.cpio.gz"), architecture);
     }
 
     /// <summary>
-    /// Publishes a console project self-contained, trimmed and ReadyToRun (JIT is slow under TCG) for the guest.
+    /// Publishes a console project self-contained, trimmed and ReadyToRun (JIT is slow under TCG) for the guest;
+    /// for <c>linux-arm64</c> NativeAOT instead, as the arm64 agent ships (clang and the arm64 cross linker).
     /// Its bin/obj go to an artifacts directory under the cache, so the RID-specific restore never touches the
     /// obj/ folders of the repository that other test assemblies are running from, and rebuilds are incremental.
     /// </summary>
-    public static async Task<string> PublishAppAsync(string projectPath, string outDir, string cacheDir = DefaultCache)
+    public static async Task<string> PublishAppAsync(string projectPath, string outDir, string cacheDir = DefaultCache, string rid = "linux-x64")
     {
+        string[] mode = rid switch
+        {
+            "linux-x64" => ["--self-contained", "-p:PublishTrimmed=true", "-p:PublishReadyToRun=true"],
+            "linux-arm64" => ["-p:PublishAot=true"],
+            _ => throw new ArgumentException($"rid is linux-x64 or linux-arm64, not '{rid}'", nameof(rid)),
+        };
         var artifacts = Path.Combine(cacheDir, "artifacts-" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(RepoPaths.Root)))[..12]);
         Directory.CreateDirectory(artifacts);
         using var lockFile = await AcquireLockAsync(Path.Combine(artifacts, ".lock"));
         (await ProcessRunner.RunAsync("dotnet",
-            ["publish", projectPath, "-nologo", "-v", "q", "-c", "Release", "-r", "linux-x64", "--self-contained",
-             "-p:PublishTrimmed=true", "-p:PublishReadyToRun=true", "--artifacts-path", artifacts, "-o", outDir],
+            ["publish", projectPath, "-nologo", "-v", "q", "-c", "Release", "-r", rid, .. mode, "--artifacts-path", artifacts, "-o", outDir],
             timeout: TimeSpan.FromMinutes(10))).EnsureSuccess("dotnet publish " + projectPath);
         return outDir;
     }

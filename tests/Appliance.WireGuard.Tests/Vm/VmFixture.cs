@@ -6,10 +6,24 @@ namespace Appliance.WireGuard.Tests.Vm;
 /// <summary>
 /// Boots the VM once per test run: publishes tests/Appliance.VmProbe, builds the image, runs all probe scenarios
 /// in the guest and keeps the console. Tests then assert on the probe's <c>@@RESULT</c>/<c>@@CHECK</c> lines.
+/// x86-64 here; <see cref="Arm64VmFixture"/> does the same with an arm64 kernel and the probe's arm64 build.
 /// </summary>
-public sealed class VmFixture : IAsyncLifetime
+public class VmFixture : IAsyncLifetime
 {
     private readonly TempDirectory _work = new("apwg-vm");
+    private readonly string _rid;
+    private readonly TimeSpan _timeout;
+
+    public VmFixture()
+        : this("linux-x64", TimeSpan.FromMinutes(8))
+    {
+    }
+
+    protected VmFixture(string rid, TimeSpan timeout)
+    {
+        _rid = rid;
+        _timeout = timeout;
+    }
 
     public VmRun Run { get; private set; } = null!;
 
@@ -19,13 +33,14 @@ public sealed class VmFixture : IAsyncLifetime
     {
         try
         {
-            var app = await VmImage.PublishAppAsync(RepoPaths.Combine("tests", "Appliance.VmProbe", "Appliance.VmProbe.csproj"), _work.Combine("probe"));
-            var image = await VmImage.BuildAsync(_work.Combine("image"), app);
+            var app = await VmImage.PublishAppAsync(RepoPaths.Combine("tests", "Appliance.VmProbe", "Appliance.VmProbe.csproj"), _work.Combine("probe"), rid: _rid);
+            var arch = _rid == "linux-arm64" ? "arm64" : "x64";
+            var image = await VmImage.BuildAsync(_work.Combine("image"), app, architecture: arch);
             Run = await QemuVm.RunAsync(image, _work.Combine("share"),
                 // APPLIANCE_VM_BENCH=1 adds the netlink-vs-wg-setconf benchmark (minutes under TCG; see docs/BENCHMARKS.md).
                 $"/app/Appliance.VmProbe all{(Environment.GetEnvironmentVariable("APPLIANCE_VM_BENCH") == "1" ? " bench-netlink" : "")} 2>&1 | tee /mnt/host/probe.out\n",
-                TimeSpan.FromMinutes(8));
-            File.WriteAllText(Path.Combine(Path.GetTempPath(), "apwg-vm-console.log"), Run.Console);
+                _timeout);
+            File.WriteAllText(Path.Combine(Path.GetTempPath(), arch == "x64" ? "apwg-vm-console.log" : $"apwg-vm-console-{arch}.log"), Run.Console);
         }
         catch (Exception e)
         {
