@@ -12,11 +12,12 @@ const string Usage = """
       leave  [--force] [--state-dir DIR] [--hosts-file PATH]   deregister and remove the interface, hosts entries, state
       run    [--state-dir DIR] [--hosts-file PATH] [--backend auto|kernel|userspace]
              [--firewall auto|nftables|iptables|iptables-legacy|iptables-nft|fw4] [--firewall-check SECONDS]
-             [--state-check-after SECONDS]
+             [--state-check-after SECONDS] [--display i2c-N[:ADDR]]
              follow the server's updates and keep WireGuard, addresses, routes, hosts and gateway roles in step;
              a gateway's firewall rules are read back every --firewall-check seconds (default 5, 0: never) and
              put back when a firewall reload or other software removed them; after --state-check-after seconds
-             (default 600) connected with nothing newer, the state is checked over pinned HTTPS
+             (default 600) connected with nothing newer, the state is checked over pinned HTTPS; --display shows
+             the status on an SSD1306 128x64 I2C display (e.g. i2c-1:0x3c; none there: one log line)
       version
     """;
 
@@ -25,7 +26,7 @@ var values = new Dictionary<string, IReadOnlySet<string>>
     ["join"] = new HashSet<string> { "--token", "--interface", "--state-dir", "--hostname", "--listen-port", "--endpoint", "--network" },
     ["status"] = new HashSet<string> { "--state-dir" },
     ["pull"] = new HashSet<string> { "--state-dir" },
-    ["run"] = new HashSet<string> { "--state-dir", "--hosts-file", "--backend", "--firewall", "--firewall-check", "--state-check-after" },
+    ["run"] = new HashSet<string> { "--state-dir", "--hosts-file", "--backend", "--firewall", "--firewall-check", "--state-check-after", "--display" },
     ["leave"] = new HashSet<string> { "--state-dir", "--hosts-file" },
     ["version"] = new HashSet<string>(),
 };
@@ -72,7 +73,8 @@ try
         case "run":
             return await RunCommand.RunAsync(new StateStore(stateDir), cl.Value("--hosts-file") ?? "/etc/hosts", cl.Value("--backend") ?? "auto", cl.Value("--firewall"),
                 TimeSpan.FromSeconds(cl.IntValue("--firewall-check", 0, 3600) ?? 5), cts.Token,
-                cl.IntValue("--state-check-after", 1, 86_400) is { } after ? TimeSpan.FromSeconds(after) : null);
+                cl.IntValue("--state-check-after", 1, 86_400) is { } after ? TimeSpan.FromSeconds(after) : null,
+                cl.Value("--display") is { } display ? Appliance.Hardware.Display.DisplayAddress.TryParse(display, out var at, out var bad) ? at : throw new AgentException("--display: " + bad, 2) : null);
         case "leave":
             await LeaveCommand.RunAsync(new StateStore(stateDir), cl.Value("--hosts-file") ?? "/etc/hosts", cl.Flag("--force"), Console.Out, cts.Token);
             return 0;

@@ -10,7 +10,8 @@ public static class RunCommand
 {
     /// <param name="firewallCheck">How often a gateway's firewall rules are read back and repaired (zero: never).</param>
     /// <param name="stateCheckAfter">Connected time with nothing newer after which the state is checked over HTTPS.</param>
-    public static async Task<int> RunAsync(StateStore store, string hostsFile, string backendName, string? firewall, TimeSpan firewallCheck, CancellationToken ct, TimeSpan? stateCheckAfter = null)
+    /// <param name="display">The status display's bus and address (`--display i2c-1:0x3c`); null: none.</param>
+    public static async Task<int> RunAsync(StateStore store, string hostsFile, string backendName, string? firewall, TimeSpan firewallCheck, CancellationToken ct, TimeSpan? stateCheckAfter = null, Appliance.Hardware.Display.DisplayAddress? display = null)
     {
         var kind = backendName switch
         {
@@ -34,6 +35,7 @@ public static class RunCommand
         using var traceStop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var tracing = string.IsNullOrEmpty(trace) ? Task.CompletedTask : Diagnostics.GcTrace.RunAsync(Console.Out, TimeSpan.FromSeconds(30), trace == "collect", traceStop.Token);
         var trimming = Diagnostics.HeapTrim.RunAsync(Diagnostics.HeapTrim.DefaultInterval, TimeProvider.System, Diagnostics.HeapTrim.Collect, traceStop.Token);
+        var statusDisplay = Hardware.DisplayHost.Start(display, store, daemon, backend, Console.Out, traceStop.Token);
         try
         {
             return await daemon.RunAsync(ct);
@@ -43,6 +45,7 @@ public static class RunCommand
             await traceStop.CancelAsync();
             await tracing;
             await trimming;
+            await statusDisplay.Running;
         }
     }
 }
