@@ -15,8 +15,13 @@ namespace Appliance.Hardware.Display.Tests.Vm;
 public sealed partial class DisplayVmTests : IClassFixture<DisplayVmTests.Fixture>
 {
     private readonly Fixture _vm;
+    private readonly Xunit.Abstractions.ITestOutputHelper _output;
 
-    public DisplayVmTests(Fixture vm) => _vm = vm;
+    public DisplayVmTests(Fixture vm, Xunit.Abstractions.ITestOutputHelper output)
+    {
+        _vm = vm;
+        _output = output;
+    }
 
     [Fact]
     [Trait("Category", TestCategories.Vm)]
@@ -56,6 +61,17 @@ public sealed partial class DisplayVmTests : IClassFixture<DisplayVmTests.Fixtur
 
         _vm.AssertResult("absent");
         _vm.AssertResult("nobus");
+    }
+
+    [Fact]
+    [Trait("Category", TestCategories.Vm)]
+    public void Ten_seconds_of_redrawing_every_100_ms_runs_and_reports_its_resident_memory()
+    {
+        var run = _vm.Require();
+
+        _vm.AssertResult("rss");
+        var rss = Assert.Single(run.Lines("RSS"));
+        _output.WriteLine("display in a process, before/after 10 s at 10 frames/s: " + rss);
     }
 
     /// <summary>The transfers to <paramref name="address"/> in tracefs's smbus_write events: the command byte, then the block.</summary>
@@ -143,6 +159,7 @@ public sealed partial class DisplayVmTests : IClassFixture<DisplayVmTests.Fixtur
             echo 0 > $T/tracing_on
             cat $T/trace > /mnt/host/trace.txt
             i2cdump -y ${BUS#i2c-} 0x3c b > /mnt/host/regs.txt 2>&1
+            /app/Appliance.Hardware.Display.VmProbe ${BUS#i2c-} rss 2>&1 | tee -a /mnt/host/probe.out
 
             """;
 
