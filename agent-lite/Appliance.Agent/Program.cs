@@ -15,7 +15,7 @@ const string Usage = """
              [--firewall auto|nftables|iptables|iptables-legacy|iptables-nft|fw4] [--firewall-check SECONDS]
              [--state-check-after SECONDS] [--no-relay] [--no-punch] [--config PATH] [--led NAME]
              [--button auto|/dev/input/eventN|gpio:N] [--button-key KEY] [--watchdog /dev/watchdog]
-             [--watchdog-timeout SECONDS] [--wait-for-join] [--token-file PATH]
+             [--watchdog-timeout SECONDS] [--wait-for-join] [--token-file PATH] [--display i2c-N[:ADDR]]
              follow the server's updates and keep WireGuard, addresses, routes, hosts, gateway roles and the
              access-policy filter in step; the firewall rules (gateway or filter) are read back every --firewall-check
              seconds (default 5, 0: never) and
@@ -24,7 +24,9 @@ const string Usage = """
              --no-relay: never carry other nodes' traffic; --no-punch: no hole punching (peers behind NAT go by relay);
              status hardware (LED, button, watchdog) from the "hardware" section of --config (default
              /etc/appliance/agent.json) or the flags; --wait-for-join: not joined yet, wait (LED: waiting for a
-             token) until appliance-firstboot has joined, and come back here after a factory reset
+             token) until appliance-firstboot has joined, and come back here after a factory reset; --display
+             shows the status on an SSD1306 128x64 I2C display (e.g. i2c-1:0x3c; none there: one log line), and
+             the button's short press turns its page
       version
     """;
 
@@ -36,7 +38,7 @@ var values = new Dictionary<string, IReadOnlySet<string>>
     ["run"] = new HashSet<string>
     {
         "--state-dir", "--hosts-file", "--backend", "--firewall", "--firewall-check", "--state-check-after",
-        "--config", "--led", "--button", "--button-key", "--watchdog", "--watchdog-timeout", "--token-file",
+        "--config", "--led", "--button", "--button-key", "--watchdog", "--watchdog-timeout", "--token-file", "--display",
     },
     ["leave"] = new HashSet<string> { "--state-dir", "--hosts-file" },
     ["version"] = new HashSet<string>(),
@@ -87,7 +89,8 @@ try
             return await RunCommand.RunAsync(new StateStore(stateDir), cl.Value("--hosts-file") ?? "/etc/hosts", cl.Value("--backend") ?? "auto", cl.Value("--firewall"),
                 TimeSpan.FromSeconds(cl.IntValue("--firewall-check", 0, 3600) ?? 5), cts.Token,
                 cl.IntValue("--state-check-after", 1, 86_400) is { } after ? TimeSpan.FromSeconds(after) : null,
-                RunHardwareOptions(cl), cl.Flag("--no-relay"), cl.Flag("--no-punch"));
+                RunHardwareOptions(cl), cl.Flag("--no-relay"), cl.Flag("--no-punch"),
+                cl.Value("--display") is { } display ? Appliance.Hardware.Display.DisplayAddress.TryParse(display, out var at, out var bad) ? at : throw new AgentException("--display: " + bad, 2) : null);
         case "leave":
             await LeaveCommand.RunAsync(new StateStore(stateDir), cl.Value("--hosts-file") ?? "/etc/hosts", cl.Flag("--force"), Console.Out, cts.Token);
             return 0;

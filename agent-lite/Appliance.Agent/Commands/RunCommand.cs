@@ -10,8 +10,9 @@ public static class RunCommand
 {
     /// <param name="firewallCheck">How often a gateway's firewall rules are read back and repaired (zero: never).</param>
     /// <param name="stateCheckAfter">Connected time with nothing newer after which the state is checked over HTTPS.</param>
+    /// <param name="display">The status display's bus and address (`--display i2c-1:0x3c`); null: none.</param>
     public static async Task<int> RunAsync(StateStore store, string hostsFile, string backendName, string? firewall, TimeSpan firewallCheck, CancellationToken ct, TimeSpan? stateCheckAfter = null,
-        RunHardware? hardware = null, bool noRelay = false, bool noPunch = false)
+        RunHardware? hardware = null, bool noRelay = false, bool noPunch = false, Appliance.Hardware.Display.DisplayAddress? display = null)
     {
         hardware ??= new RunHardware(new Hardware.HardwareConfig(), false, null);
         var kind = backendName switch
@@ -42,7 +43,7 @@ public static class RunCommand
             }
             using var reset = CancellationTokenSource.CreateLinkedTokenSource(ct);
             var watchReset = resetRequested.WaitAsync(reset.Token).ContinueWith(t => { if (t.IsCompletedSuccessfully) { reset.Cancel(); } }, TaskScheduler.Default);
-            var rc = await RunJoinedAsync(store, hostsFile, kind, firewall, firewallCheck, stateCheckAfter, hw, noRelay, noPunch, reset.Token);
+            var rc = await RunJoinedAsync(store, hostsFile, kind, firewall, firewallCheck, stateCheckAfter, hw, noRelay, noPunch, display, reset.Token);
             if (ct.IsCancellationRequested)
             {
                 return rc;
@@ -87,7 +88,7 @@ public static class RunCommand
     }
 
     private static async Task<int> RunJoinedAsync(StateStore store, string hostsFile, WireGuardBackendKind kind, string? firewall, TimeSpan firewallCheck, TimeSpan? stateCheckAfter,
-        Hardware.AgentHardware hw, bool noRelay, bool noPunch, CancellationToken ct)
+        Hardware.AgentHardware hw, bool noRelay, bool noPunch, Appliance.Hardware.Display.DisplayAddress? display, CancellationToken ct)
     {
         using var backend = WireGuardBackendSelector.Create(kind);
         using var route = RouteNetlinkClient.Open();
@@ -110,6 +111,9 @@ public static class RunCommand
         using var traceStop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var tracing = string.IsNullOrEmpty(trace) ? Task.CompletedTask : Diagnostics.GcTrace.RunAsync(Console.Out, TimeSpan.FromSeconds(30), trace == "collect", traceStop.Token);
         var trimming = Diagnostics.HeapTrim.RunAsync(Diagnostics.HeapTrim.DefaultInterval, TimeProvider.System, Diagnostics.HeapTrim.Collect, traceStop.Token);
+        var statusDisplay = Hardware.DisplayHost.Start(display, store, daemon, backend, Console.Out, traceStop.Token);
+        // The button's short press turns the display's page (the LED's identify blink comes with it).
+        hw.Pages = statusDisplay;
         try
         {
             return await daemon.RunAsync(ct);
@@ -119,6 +123,8 @@ public static class RunCommand
             await traceStop.CancelAsync();
             await tracing;
             await trimming;
+            hw.Pages = null;
+            await statusDisplay.Running;
         }
     }
 }

@@ -82,6 +82,7 @@ public sealed partial class MeshDaemon(StateStore store, MeshApplier applier, Te
         await using var client = _clients.Create(ClientOptions(state));
         client.ConnectionChanged += up =>
         {
+            BrokerConnected = up;
             Events?.BrokerConnected(up);
             log.WriteLine(up ? "connected to the broker; asking for a snapshot" : "lost the broker; keeping the current state and retrying");
             if (up)
@@ -163,6 +164,12 @@ public sealed partial class MeshDaemon(StateStore store, MeshApplier applier, Te
         await reporter;
         await checker;
     }
+
+    /// <summary>Whether the broker session is up (the status display shows it); null until the first try.</summary>
+    public bool? BrokerConnected { get; private set; }
+
+    /// <summary>The config applied last (null before the first).</summary>
+    internal NodeConfigDto? Current => _current;
 
     /// <summary>Interval between status reports (liveness); a change of port or endpoints is reported at the next tick.</summary>
     public TimeSpan ReportInterval { get; init; } = TimeSpan.FromSeconds(30);
@@ -415,6 +422,7 @@ public sealed partial class MeshDaemon(StateStore store, MeshApplier applier, Te
             }
             catch (Exception e) when (e is not OperationCanceledException && !ct.IsCancellationRequested)
             {
+                BrokerConnected = false;
                 log.WriteLine($"cannot reach the broker at {state.MqttUrl} ({e.Message}); retrying in {delay.TotalSeconds:0.#} s");
                 _mqttLoop?.CheckIn();
                 await Task.Delay(delay + TimeSpan.FromMilliseconds(Random.Shared.Next(0, 250)), _clock, ct);
