@@ -23,6 +23,7 @@ public static class AdminCommands
         yield return GatewayCommands.ExtClients(dataDir);
         yield return GatewayCommands.DnsEntries(dataDir);
         yield return SigningKeyCommands.Create(dataDir);
+        yield return AdminAccountCommands.Create(dataDir);
     }
 
     internal static Command WithClientOptions(Command c)

@@ -10,7 +10,8 @@ using Appliance.Server.Store;
 namespace Appliance.Server.Services;
 
 /// <summary>Lists, changes and removes nodes, and computes a node's full desired state.</summary>
-public sealed class NodeService(IApplianceStore store, TimeProvider clock, ServerOptions options, ServerIdentity identity, Mqtt.IBrokerAccounts brokerAccounts)
+public sealed class NodeService(IApplianceStore store, TimeProvider clock, ServerOptions options, ServerIdentity identity, Mqtt.IBrokerAccounts brokerAccounts,
+    NodeStatusFeed? statusFeed = null)
 {
     public Task<List<NodeDto>> ListAsync(string network, CancellationToken ct) =>
         store.ReadAsync(s =>
@@ -61,22 +62,26 @@ public sealed class NodeService(IApplianceStore store, TimeProvider clock, Serve
         FieldRules.Endpoints(reported, reportErrors);
         var valid = report.ListenPort is >= 1 and <= 65535 && reported is not null && !reportErrors.Any;
         reported ??= [];
-        await store.WriteAsync(s =>
+        var network = await store.WriteAsync(s =>
         {
             var node = s.FindNode(nodeId);
             if (node is null)
             {
-                return 0;
+                return null;
             }
             s.TouchNode(nodeId, clock.GetUtcNow());
             ExtClientService.RecordCounters(s, nodeId, report.ExtClients);
             if (!valid || (node.ListenPort == report.ListenPort && node.Endpoints.SequenceEqual(reported)))
             {
-                return 0; // last-seen and counters only: nothing members use changed
+                return node.Network; // last-seen and counters only: nothing members use changed
             }
             s.UpdateNode(node with { ListenPort = report.ListenPort, Endpoints = reported.ToList(), LastSeen = clock.GetUtcNow() });
-            return 0;
+            return node.Network;
         }, ct);
+        if (network is not null)
+        {
+            statusFeed?.NodeSeen(network, nodeId);
+        }
     }
 
     public Task<NodeDto> UpdateAsync(string id, UpdateNodeRequest request, CancellationToken ct)
@@ -165,6 +170,16 @@ public sealed class NodeService(IApplianceStore store, TimeProvider clock, Serve
         }, ct);
 
     /// <summary>Records that the node called in (its last-seen time).</summary>
-    public Task TouchAsync(string nodeId, CancellationToken ct) =>
-        store.WriteAsync(s => { s.TouchNode(nodeId, clock.GetUtcNow()); return 0; }, ct);
+    public async Task TouchAsync(string nodeId, CancellationToken ct)
+    {
+        var network = await store.WriteAsync(s =>
+        {
+            s.TouchNode(nodeId, clock.GetUtcNow());
+            return s.FindNode(nodeId)?.Network;
+        }, ct);
+        if (network is not null)
+        {
+            statusFeed?.NodeSeen(network, nodeId);
+        }
+    }
 }

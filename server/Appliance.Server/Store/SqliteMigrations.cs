@@ -134,5 +134,13 @@ internal static class SqliteMigrations
                 created_at   TEXT NOT NULL
             );
             """),
+        (5, "web console admin accounts", """
+            CREATE TABLE admin_accounts (
+                name                TEXT PRIMARY KEY,
+                password_hash       TEXT NOT NULL,
+                created_at          TEXT NOT NULL,
+                password_changed_at TEXT NOT NULL
+            );
+            """),
     ];
 }
