@@ -316,7 +316,7 @@
         if (badge.classList.contains('online') !== up) { badge.className = 'badge ' + (up ? 'online' : 'offline'); badge.textContent = up ? 'online' : 'offline'; }
         tr.querySelector('.seen').textContent = ago(n.lastSeen);
       }
-    }, 5000);
+    }, 2000);
   }
 
   async function deleteNode(n) {
