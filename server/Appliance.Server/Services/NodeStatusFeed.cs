@@ -22,7 +22,8 @@ public sealed class NodeStatusFeed : IStoreChangeSink
     {
         var channel = Channel.CreateBounded<NodeStatusEvent>(new BoundedChannelOptions(QueueLength)
         {
-            FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true,
+            // Wait mode, never waited on: TryWrite answers false when full (the drop modes answer true and drop silently).
+            FullMode = BoundedChannelFullMode.Wait, SingleReader = true,
         });
         var subscriber = new Subscriber(network, channel);
         lock (_lock)
