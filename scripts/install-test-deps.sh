@@ -53,6 +53,8 @@ have qemu-system-aarch64 || need+=(qemu-system-arm)
 have qemu-aarch64-static || need+=(qemu-user-static binfmt-support)
 have dpkg-deb          || need+=(dpkg)
 have curl              || need+=(curl)
+# The web console's browser tests (tests/Appliance.Console.Tests) drive Debian's chromium through Playwright.
+[ -x /usr/bin/chromium ] || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then echo "missing test prerequisites (${need[*]}) and not root to install them" >&2; exit 1; fi
   echo "installing test prerequisites: ${need[*]}"

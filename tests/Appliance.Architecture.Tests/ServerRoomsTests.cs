@@ -16,11 +16,12 @@ public sealed class ServerRoomsTests
     private static readonly (string Room, string[] Forbidden, string Why)[] Rules =
     [
         ("Api", ["Store", "Mesh", "Mqtt", "Hosting", "Cli"], "endpoints map HTTP to service calls; the services reach the store and the mesh"),
-        ("Services", ["Api", "Hosting", "Cli"], "services are called by the API, never the other way"),
-        ("Store", ["Api", "Services", "Mesh", "Mqtt", "Hosting", "Cli"], "the store records change; it does not know who listens"),
-        ("Mesh", ["Api", "Services", "Hosting", "Cli"], "the mesh computes desired state from the store's changes, not from the API or the services"),
-        ("Domain", ["Api", "Services", "Store", "Mesh", "Mqtt", "Hosting", "Cli", "Security", "Configuration", "Ipam"], "records and rules are a leaf"),
-        ("Configuration", ["Api", "Services", "Store", "Mesh", "Mqtt", "Hosting", "Cli", "Security", "Domain", "Ipam"], "options are parsed from configuration alone"),
+        ("WebConsole", ["Store", "Mesh", "Mqtt", "Hosting", "Cli"], "the console's pages and routes use the services, like the API"),
+        ("Services", ["Api", "WebConsole", "Hosting", "Cli"], "services are called by the API, never the other way"),
+        ("Store", ["Api", "WebConsole", "Services", "Mesh", "Mqtt", "Hosting", "Cli"], "the store records change; it does not know who listens"),
+        ("Mesh", ["Api", "WebConsole", "Services", "Hosting", "Cli"], "the mesh computes desired state from the store's changes, not from the API or the services"),
+        ("Domain", ["Api", "WebConsole", "Services", "Store", "Mesh", "Mqtt", "Hosting", "Cli", "Security", "Configuration", "Ipam"], "records and rules are a leaf"),
+        ("Configuration", ["Api", "WebConsole", "Services", "Store", "Mesh", "Mqtt", "Hosting", "Cli", "Security", "Domain", "Ipam"], "options are parsed from configuration alone"),
     ];
 
     /// <summary>Types of the HTTP layer that only Api, Security (authentication) and Hosting may touch.</summary>

@@ -242,6 +242,14 @@ public sealed class RouteChangeTableTests : IDisposable
             await OkAsync(_admin.PutAsync($"/api/v1/networks/{net.Name}/policy", new StringContent(AllowAll)));
             return new Case(() => _admin.DeleteAsync($"/api/v1/networks/{net.Name}/policy"), net.Name, Policy());
         },
+        // The web console's own routes: sessions live in memory and QR codes are drawn; no record changes.
+        ["POST /console/sign-in"] = async () =>
+        {
+            var (client, body) = await ConsoleSignIn.FormAsync(_server);
+            return new Case(() => client.PostAsJsonAsync("/console/sign-in", body), null);
+        },
+        ["POST /console/sign-out"] = () => Task.FromResult(new Case(() => _admin.PostAsync("/console/sign-out", null), null)),
+        ["POST /console/qr"] = () => Task.FromResult(new Case(() => _admin.PostAsJsonAsync("/console/qr", new { text = "hello" }), null)),
         ["POST /api/v1/signing-key/rotate"] = async () =>
         {
             // The announcement goes to every node by its own path; no network record changes.
@@ -308,9 +316,12 @@ public sealed class RouteChangeTableTests : IDisposable
             var path = pattern
                 .Replace("{name}", net.Name, StringComparison.Ordinal)
                 .Replace("{documentName}", "v1", StringComparison.Ordinal)
+                .Replace("{network}", net.Name, StringComparison.Ordinal)
+                .Replace("{file}", "app.js", StringComparison.Ordinal)
                 .Replace("{id}", pattern.StartsWith("/api/v1/ext-clients/", StringComparison.Ordinal) ? client : gw.NodeId, StringComparison.Ordinal);
             var caller = pattern.StartsWith("/api/v1/node/", StringComparison.Ordinal) ? self : _admin;
-            using var response = await caller.GetAsync(path);
+            // Headers only: the console's event stream never ends (disposing the response closes it).
+            using var response = await caller.GetAsync(path, HttpCompletionOption.ResponseHeadersRead);
             if (!response.IsSuccessStatusCode)
             {
                 failures.Add($"GET {path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");

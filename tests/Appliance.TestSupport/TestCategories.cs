@@ -8,4 +8,5 @@ public static class TestCategories
     public const string Interop = "Interop";
     public const string Netns = "Netns";
     public const string Vm = "Vm";
+    public const string Browser = "Browser";
 }

@@ -24,6 +24,7 @@ public static class AdminCommands
         yield return GatewayCommands.DnsEntries(dataDir);
         yield return PolicyCommands.Create(dataDir);
         yield return SigningKeyCommands.Create(dataDir);
+        yield return AdminAccountCommands.Create(dataDir);
     }
 
     internal static Command WithClientOptions(Command c)

@@ -2,12 +2,14 @@ using System.Security.Cryptography.X509Certificates;
 using System.Threading.RateLimiting;
 using Appliance.Contracts;
 using Appliance.Server.Api;
+using Appliance.Server.WebConsole;
 using Appliance.Server.Configuration;
 using Appliance.Server.Mqtt;
 using Appliance.Server.Security;
 using Appliance.Server.Services;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.AspNetCore.ResponseCompression;
 using Microsoft.Extensions.Configuration.Memory;
 
 namespace Appliance.Server.Hosting;
@@ -67,6 +69,18 @@ public static class ServerApp
         services.AddSingleton<DnsEntryService>();
         services.AddSingleton<PolicyService>();
         services.AddSingleton<SigningKeyService>();
+        // The web console (WebConsole/): accounts, sign-in sessions and lock-out, its files, and the live status feed
+        // (which the store tells of every committed write).
+        services.AddSingleton<AdminAccountService>();
+        services.AddSingleton<ConsoleSessions>();
+        services.AddSingleton<SignInLimiter>();
+        services.AddSingleton<ConsoleAssets>();
+        services.AddSingleton(sp =>
+        {
+            var feed = new NodeStatusFeed();
+            sp.GetRequiredService<Store.IApplianceStore>().AddChangeSink(feed);
+            return feed;
+        });
         services.AddMeshBus();
         services.AddSingleton(sp =>
         {
@@ -88,9 +102,20 @@ public static class ServerApp
         {
             o.DefaultScheme = BearerAuthenticationHandler.SchemeName;
             o.AddScheme<BearerAuthenticationHandler>(BearerAuthenticationHandler.SchemeName, displayName: null);
+            o.AddScheme<ConsoleCookieHandler>(ConsoleCookieHandler.SchemeName, displayName: null);
         });
         services.AddWebEncoders();
         services.AddTransient<BearerAuthenticationHandler>();
+        services.AddTransient<ConsoleCookieHandler>();
+        // Lists of a thousand nodes are ~0.5 MB of JSON: compressed for the console's first load. GET answers only
+        // (see the UseWhen below), which carry no secret next to text a caller chose (BREACH).
+        services.AddResponseCompression(o =>
+        {
+            o.EnableForHttps = true;
+            o.Providers.Add<BrotliCompressionProvider>();
+            o.Providers.Add<GzipCompressionProvider>();
+            o.MimeTypes = ["application/json", "text/html", "text/css", "text/javascript"];
+        });
         services.AddSingleton(sp => RateLimitSettings.Parse(sp.GetRequiredService<IConfiguration>()));
         services.AddSingleton<AuthFailureLimiter>();
         services.AddRateLimiter(o =>
@@ -109,7 +134,9 @@ public static class ServerApp
                 rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : RateLimitSettings.Window,
                 "too many joins from this address"));
         });
-        var admin = new AuthorizationPolicyBuilder(BearerAuthenticationHandler.SchemeName).RequireRole(BearerAuthenticationHandler.AdminRole).Build();
+        // The admin token, or a web console session (whose state-changing calls ConsoleCsrfMiddleware checks).
+        var admin = new AuthorizationPolicyBuilder(BearerAuthenticationHandler.SchemeName, ConsoleCookieHandler.SchemeName)
+            .RequireRole(BearerAuthenticationHandler.AdminRole).Build();
         services.AddAuthorizationBuilder()
             .AddPolicy(AdminPolicy, admin)
             .AddPolicy(NodeEndpoints.NodePolicy, p => p.AddAuthenticationSchemes(BearerAuthenticationHandler.SchemeName).RequireRole(BearerAuthenticationHandler.NodeRole))
@@ -136,10 +163,12 @@ public static class ServerApp
         // Parsed now, not at the first request: a bad RateLimits:* value stops the start naming the key.
         app.Services.GetRequiredService<RateLimitSettings>();
         app.UseMiddleware<ProblemMiddleware>();
+        app.UseWhen(http => HttpMethods.IsGet(http.Request.Method), get => get.UseResponseCompression());
         // Before authentication and before any body is read: a refused join costs no store lookup and no parsing.
         app.UseRateLimiter();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseMiddleware<ConsoleCsrfMiddleware>();
         // After authorization, so a caller without the right credential learns only that (401/403), body or not.
         app.UseMiddleware<RequestBodyLimits>();
 
@@ -150,6 +179,7 @@ public static class ServerApp
                 ? Results.Text(c.Ca.ExportCertificatePem(), "application/x-pem-file")
                 : Results.NotFound())
             .AllowAnonymous().WithTags("Health").ExcludeFromDescription();
+        app.MapConsole(AdminPolicy);
         var api = app.MapGroup("/api/v1");
         api.MapJoin();
         api.MapNodeSelf();

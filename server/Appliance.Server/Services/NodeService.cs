@@ -11,7 +11,7 @@ namespace Appliance.Server.Services;
 
 /// <summary>Lists, changes and removes nodes, and computes a node's full desired state.</summary>
 public sealed class NodeService(IApplianceStore store, TimeProvider clock, ServerOptions options, ServerIdentity identity, Mqtt.IBrokerAccounts brokerAccounts,
-    NodeCommandPublisher commands, PeerPathBook paths, ILogger<NodeService>? logger = null)
+    NodeCommandPublisher commands, PeerPathBook paths, ILogger<NodeService>? logger = null, NodeStatusFeed? statusFeed = null)
 {
     /// <summary>
     /// Makes a node's status LED blink for <see cref="IdentifyRequest.Seconds"/> (default 30, 1..3600) so someone can
@@ -89,12 +89,12 @@ public sealed class NodeService(IApplianceStore store, TimeProvider clock, Serve
         {
             logger?.LogWarning("node {Node} sent a status report with bad peer paths: {Error}", nodeId, pathError);
         }
-        await store.WriteAsync(s =>
+        var network = await store.WriteAsync(s =>
         {
             var node = s.FindNode(nodeId);
             if (node is null)
             {
-                return 0;
+                return null;
             }
             s.TouchNode(nodeId, clock.GetUtcNow());
             ExtClientService.RecordCounters(s, nodeId, report.ExtClients);
@@ -112,8 +112,12 @@ public sealed class NodeService(IApplianceStore store, TimeProvider clock, Serve
             {
                 NatReports.RecordObservations(s, node, peerPaths);
             }
-            return 0; // otherwise last-seen and counters only: nothing members use changed
+            return node.Network; // otherwise last-seen and counters only: nothing members use changed
         }, ct);
+        if (network is not null)
+        {
+            statusFeed?.NodeSeen(network, nodeId);
+        }
         if (peerPaths is not null)
         {
             paths.Set(nodeId, peerPaths);
@@ -231,6 +235,16 @@ public sealed class NodeService(IApplianceStore store, TimeProvider clock, Serve
         }, ct);
 
     /// <summary>Records that the node called in (its last-seen time).</summary>
-    public Task TouchAsync(string nodeId, CancellationToken ct) =>
-        store.WriteAsync(s => { s.TouchNode(nodeId, clock.GetUtcNow()); return 0; }, ct);
+    public async Task TouchAsync(string nodeId, CancellationToken ct)
+    {
+        var network = await store.WriteAsync(s =>
+        {
+            s.TouchNode(nodeId, clock.GetUtcNow());
+            return s.FindNode(nodeId)?.Network;
+        }, ct);
+        if (network is not null)
+        {
+            statusFeed?.NodeSeen(network, nodeId);
+        }
+    }
 }

@@ -9,6 +9,14 @@ public interface IStoreSession
     string? GetSetting(string key);
     void SetSetting(string key, string value);
 
+    /// <summary>The web console's accounts, by name.</summary>
+    IReadOnlyList<AdminAccountRecord> ListAdminAccounts();
+    AdminAccountRecord? FindAdminAccount(string name);
+    /// <summary>Adds the account or replaces its password hash and change time.</summary>
+    void UpsertAdminAccount(AdminAccountRecord account);
+    /// <summary>False when there was no such account.</summary>
+    bool DeleteAdminAccount(string name);
+
     /// <summary>True when any network has a node (a node knows the signing key: it must not change silently).</summary>
     bool AnyNodes();
 

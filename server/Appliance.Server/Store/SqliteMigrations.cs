@@ -149,5 +149,13 @@ internal static class SqliteMigrations
             ALTER TABLE nodes ADD COLUMN no_punch INTEGER NOT NULL DEFAULT 0;
             ALTER TABLE networks ADD COLUMN punching INTEGER NOT NULL DEFAULT 1;
             """),
+        (7, "web console admin accounts", """
+            CREATE TABLE admin_accounts (
+                name                TEXT PRIMARY KEY,
+                password_hash       TEXT NOT NULL,
+                created_at          TEXT NOT NULL,
+                password_changed_at TEXT NOT NULL
+            );
+            """),
     ];
 }

@@ -1,0 +1,484 @@
+// The web console: a few pages drawn from the JSON API (/api/v1) with the session cookie and its CSRF token.
+// No framework and no build step; every change goes through the same API (and the same validation) as the CLI.
+'use strict';
+(function () {
+  const view = document.getElementById('view');
+  let session = { name: '', csrfToken: '', offlineAfterSeconds: 120 };
+  let stream = null; // the open EventSource of the nodes page
+  let ticker = null; // re-evaluates online/offline and "x s ago" on the nodes page
+
+  // ---- the API ------------------------------------------------------------------------------------------------
+  class ApiError extends Error {
+    constructor(status, problem) {
+      super(problem.detail || problem.title || ('HTTP ' + status));
+      this.status = status;
+      this.errors = problem.errors || {};
+    }
+  }
+
+  async function api(method, path, body) {
+    const headers = {};
+    if (method !== 'GET') headers['X-CSRF-Token'] = session.csrfToken;
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    const res = await fetch(path, { method, headers, credentials: 'same-origin', body: body === undefined ? undefined : JSON.stringify(body) });
+    if (res.status === 401) { location.replace('/login'); throw new ApiError(401, { detail: 'signed out' }); }
+    if (res.status === 204) return null;
+    const type = res.headers.get('Content-Type') || '';
+    const data = type.includes('json') ? await res.json() : await res.text();
+    if (!res.ok) throw new ApiError(res.status, typeof data === 'object' ? data : { detail: data });
+    return data;
+  }
+
+  const enc = encodeURIComponent;
+
+  // ---- small DOM helpers --------------------------------------------------------------------------------------
+  function el(tag, attrs, ...children) {
+    const e = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v === null || v === undefined || v === false) continue;
+      if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
+      else if (k === 'text') e.textContent = v;
+      else e.setAttribute(k, v === true ? '' : v);
+    }
+    for (const c of children.flat()) if (c !== null && c !== undefined && c !== false) e.append(c instanceof Node ? c : String(c));
+    return e;
+  }
+
+  function ago(iso) {
+    if (!iso) return 'never';
+    const s = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
+    if (s < 90) return s + ' s ago';
+    if (s < 5400) return Math.round(s / 60) + ' min ago';
+    if (s < 172800) return Math.round(s / 3600) + ' h ago';
+    return Math.round(s / 86400) + ' d ago';
+  }
+
+  function when(iso) { return iso ? new Date(iso).toLocaleString() : '—'; }
+
+  function bytes(n) {
+    if (n === null || n === undefined) return '—';
+    const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+    let i = 0;
+    while (n >= 1024 && i < units.length - 1) { n /= 1024; i++; }
+    return (i === 0 ? n : n.toFixed(1)) + ' ' + units[i];
+  }
+
+  const list = (text) => text.split(/[\s,]+/).map((s) => s.trim()).filter((s) => s.length > 0);
+
+  // ---- forms: labelled fields, the API's errors next to the field they name, nothing typed lost -----------------
+  let formSeq = 0;
+  // fields: [{ name, label, type?, value?, options?, hint?, placeholder? }]; read(values) → request body; submit(body).
+  function form(fields, submitLabel, read, submit, extraButtons) {
+    const id = 'f' + (++formSeq);
+    const f = el('form', { class: 'grid', novalidate: true });
+    const formError = el('p', { class: 'form-error', role: 'alert' });
+    f.append(formError);
+    const inputs = {};
+    const slots = {};
+    for (const d of fields) {
+      const inputId = id + '-' + d.name;
+      const errId = inputId + '-error';
+      let input;
+      if (d.type === 'select') {
+        input = el('select', { id: inputId, name: d.name, 'aria-describedby': errId },
+          d.options.map(([v, label]) => el('option', { value: v, selected: String(d.value ?? '') === v }, label)));
+      } else if (d.type === 'checkbox') {
+        input = el('input', { id: inputId, name: d.name, type: 'checkbox', checked: !!d.value, 'aria-describedby': errId });
+      } else {
+        input = el('input', { id: inputId, name: d.name, type: d.type || 'text', value: d.value ?? '', placeholder: d.placeholder,
+          inputmode: d.numeric ? 'numeric' : null, maxlength: d.maxlength || 512, 'aria-describedby': errId });
+      }
+      const slot = el('span', { class: 'field-error', id: errId, role: 'alert' });
+      inputs[d.name] = input;
+      slots[d.name] = slot;
+      f.append(d.type === 'checkbox'
+        ? el('div', { class: 'field check' }, input, el('label', { for: inputId }, d.label), slot)
+        : el('div', { class: 'field' }, el('label', { for: inputId }, d.label), input, d.hint ? el('span', { class: 'hint' }, d.hint) : null, slot));
+    }
+    const button = el('button', { type: 'submit' }, submitLabel);
+    f.append(el('div', { class: 'actions' }, button, extraButtons || []));
+    f.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      formError.textContent = '';
+      for (const [name, slot] of Object.entries(slots)) { slot.textContent = ''; inputs[name].removeAttribute('aria-invalid'); }
+      const values = {};
+      for (const [name, input] of Object.entries(inputs)) values[name] = input.type === 'checkbox' ? input.checked : input.value.trim();
+      const local = {};
+      let body;
+      try { body = read(values, local); } catch (e) { formError.textContent = e.message; return; }
+      if (Object.keys(local).length > 0) { showErrors(local, inputs, slots, formError); return; }
+      button.disabled = true;
+      try {
+        await submit(body);
+      } catch (e) {
+        if (!(e instanceof ApiError)) throw e;
+        showErrors(e.errors, inputs, slots, formError, e.message);
+      } finally {
+        button.disabled = false;
+      }
+    });
+    return f;
+  }
+
+  function showErrors(errors, inputs, slots, formError, fallback) {
+    let placed = false;
+    let first = null;
+    for (const [field, messages] of Object.entries(errors)) {
+      // The API names fields as its JSON does ("ipv4Cidr", "ranges[1]"); a list element's error goes to its list.
+      const name = field.replace(/^\$\./, '').replace(/\[\d+\]$/, '');
+      const key = Object.keys(inputs).find((k) => k.toLowerCase() === name.toLowerCase());
+      if (key) {
+        slots[key].textContent = messages.join('; ');
+        inputs[key].setAttribute('aria-invalid', 'true');
+        first = first || inputs[key];
+        placed = true;
+      } else {
+        formError.textContent += (formError.textContent ? '; ' : '') + field + ': ' + messages.join('; ');
+      }
+    }
+    if (!placed && !formError.textContent) formError.textContent = fallback || 'refused';
+    (first || formError).focus && first && first.focus();
+  }
+
+  function int(values, local, name) {
+    const v = values[name];
+    if (v === '' || v === undefined) return undefined;
+    if (!/^-?\d+$/.test(v)) { local[name] = ['must be a whole number']; return undefined; }
+    return Number(v);
+  }
+
+  function isoOrUndefined(values, local, name) {
+    const v = values[name];
+    if (!v) return undefined;
+    const t = Date.parse(v);
+    if (Number.isNaN(t)) { local[name] = ['must be a date and time']; return undefined; }
+    return new Date(t).toISOString();
+  }
+
+  function table(headers, rows, emptyText) {
+    if (rows.length === 0) return el('div', { class: 'scroll' }, el('p', { class: 'empty' }, emptyText));
+    return el('div', { class: 'scroll' }, el('table', {},
+      el('thead', {}, el('tr', {}, headers.map((h) => el('th', { scope: 'col', class: h.startsWith('~') ? 'hide-narrow' : null }, h.replace(/^~/, ''))))),
+      el('tbody', {}, rows)));
+  }
+
+  function copyRow(label, text) {
+    const id = 'c' + (++formSeq);
+    const area = el('textarea', { id, readonly: true, rows: Math.min(6, Math.ceil(text.length / 70) + 1) }, text);
+    const button = el('button', { type: 'button', class: 'secondary', onclick: async () => {
+      try { await navigator.clipboard.writeText(text); } catch (_) { area.select(); document.execCommand('copy'); }
+      button.textContent = 'Copied';
+      setTimeout(() => { button.textContent = 'Copy'; }, 1500);
+    } }, 'Copy');
+    return el('div', {}, el('label', { for: id }, label), el('div', { class: 'copy-row' }, area, button));
+  }
+
+  async function qrImage(text, alt) {
+    const svg = await api('POST', '/console/qr', { text });
+    return el('img', { class: 'qr', alt, src: URL.createObjectURL(new Blob([svg], { type: 'image/svg+xml' })) });
+  }
+
+  // ---- layout -------------------------------------------------------------------------------------------------
+  function crumbs(...parts) {
+    const nav = document.getElementById('crumbs');
+    nav.replaceChildren(...parts.map(([text, href]) => href ? el('a', { href }, text) : el('span', {}, text)));
+  }
+
+  function tabs(network, current) {
+    const n = enc(network);
+    const items = [['nodes', 'Nodes'], ['keys', 'Enrollment keys'], ['clients', 'Ext clients'], ['dns', 'DNS']];
+    return el('nav', { class: 'tabs', 'aria-label': 'Network pages' },
+      items.map(([page, label]) => el('a', { href: `#/network/${n}/${page}`, 'aria-current': page === current ? 'page' : null }, label)));
+  }
+
+  function show(title, ...content) {
+    view.replaceChildren(el('h1', {}, title), ...content);
+    document.title = title + ' · Appliance';
+  }
+
+  // ---- networks -----------------------------------------------------------------------------------------------
+  async function networksPage() {
+    crumbs(['Networks', '#/networks']);
+    const networks = await api('GET', '/api/v1/networks');
+    const editSlot = el('div', {});
+    const rows = networks.map((n) => el('tr', { id: 'network-' + n.name },
+      el('td', {}, el('a', { href: `#/network/${enc(n.name)}/nodes` }, n.name)),
+      el('td', {}, n.ipv4Cidr), el('td', { class: 'hide-narrow' }, n.ipv6Cidr || '—'), el('td', { class: 'hide-narrow' }, n.listenPort),
+      el('td', {}, n.nodeCount), el('td', { class: 'hide-narrow' }, n.version),
+      el('td', {}, el('div', { class: 'row-actions' },
+        el('button', { type: 'button', class: 'secondary', 'aria-label': `Edit ${n.name}`, onclick: () => editNetwork(n, editSlot) }, 'Edit'),
+        el('button', { type: 'button', class: 'danger', 'aria-label': `Delete ${n.name}`, onclick: () => deleteNetwork(n) }, 'Delete')))));
+    const create = form([
+      { name: 'name', label: 'Name', placeholder: 'home', hint: 'a DNS label: a-z, 0-9, -' },
+      { name: 'ipv4Cidr', label: 'IPv4 range', placeholder: '10.10.0.0/24' },
+      { name: 'ipv6Cidr', label: 'IPv6 range (optional)', placeholder: 'fd10::/64' },
+      { name: 'listenPort', label: 'Listen port', placeholder: '51821', numeric: true },
+      { name: 'mtu', label: 'MTU', placeholder: '1420', numeric: true },
+      { name: 'keepalive', label: 'Keepalive (s)', placeholder: '20', numeric: true },
+    ], 'Create network', (v, local) => ({
+      name: v.name, ipv4Cidr: v.ipv4Cidr, ipv6Cidr: v.ipv6Cidr || undefined,
+      listenPort: int(v, local, 'listenPort'), mtu: int(v, local, 'mtu'), keepalive: int(v, local, 'keepalive'),
+    }), async (body) => { const n = await api('POST', '/api/v1/networks', body); location.hash = `#/network/${enc(n.name)}/nodes`; });
+    show('Networks', table(['Name', 'IPv4', '~IPv6', '~Port', 'Nodes', '~Version', ''], rows, 'No networks yet: create the first one below.'),
+      editSlot, el('h2', {}, 'New network'), el('div', { class: 'card' }, create));
+  }
+
+  function editNetwork(n, slot) {
+    const f = form([
+      { name: 'ipv4Cidr', label: 'IPv4 range', value: n.ipv4Cidr },
+      { name: 'ipv6Cidr', label: 'IPv6 range', value: n.ipv6Cidr || '', hint: 'empty keeps it' },
+      { name: 'listenPort', label: 'Listen port', value: n.listenPort, numeric: true },
+      { name: 'mtu', label: 'MTU', value: n.mtu, numeric: true },
+      { name: 'keepalive', label: 'Keepalive (s)', value: n.keepalive, numeric: true },
+    ], 'Save', (v, local) => ({
+      ipv4Cidr: v.ipv4Cidr || undefined, ipv6Cidr: v.ipv6Cidr || undefined,
+      listenPort: int(v, local, 'listenPort'), mtu: int(v, local, 'mtu'), keepalive: int(v, local, 'keepalive'),
+    }), async (body) => { await api('PATCH', `/api/v1/networks/${enc(n.name)}`, body); route(); },
+    [el('button', { type: 'button', class: 'secondary', onclick: () => slot.replaceChildren() }, 'Cancel')]);
+    slot.replaceChildren(el('h2', {}, `Edit ${n.name}`), el('div', { class: 'card' }, f));
+    f.querySelector('input').focus();
+  }
+
+  async function deleteNetwork(n) {
+    const what = n.nodeCount > 0 ? `Delete network ${n.name} and its ${n.nodeCount} node(s)? They leave the mesh at once.` : `Delete network ${n.name}?`;
+    if (!confirm(what)) return;
+    try {
+      await api('DELETE', `/api/v1/networks/${enc(n.name)}?force=${n.nodeCount > 0}`);
+      route();
+    } catch (e) { alert(e.message); }
+  }
+
+  // ---- nodes (live) -------------------------------------------------------------------------------------------
+  async function nodesPage(network) {
+    crumbs(['Networks', '#/networks'], [network, `#/network/${enc(network)}/nodes`]);
+    let nodes = await api('GET', `/api/v1/networks/${enc(network)}/nodes`);
+    const byId = new Map(nodes.map((n) => [n.id, n]));
+    const tbody = el('tbody', {});
+    const panel = el('div', {});
+    const status = el('p', { class: 'hint', id: 'live', 'aria-live': 'polite' }, 'Live: connecting…');
+    const count = el('span', {});
+
+    const online = (n) => !!n.lastSeen && (Date.now() - Date.parse(n.lastSeen)) / 1000 < session.offlineAfterSeconds;
+    const roles = (n) => [
+      n.ingress ? el('span', { class: 'badge role' }, 'ingress') : null,
+      n.egress ? el('span', { class: 'badge role', title: n.egress.ranges.join(', ') }, 'egress ' + n.egress.ranges.join(', ')) : null,
+      n.internetGateway ? el('span', { class: 'badge role' }, 'via ' + (byId.get(n.internetGateway)?.name || n.internetGateway)) : null,
+    ];
+    function row(n) {
+      const up = online(n);
+      return el('tr', { id: 'node-' + n.id, 'data-name': n.name },
+        el('td', {}, el('span', { class: 'badge ' + (up ? 'online' : 'offline') }, up ? 'online' : 'offline')),
+        el('td', {}, n.name),
+        el('td', { class: 'wrap' }, [n.ipv4Address, n.ipv6Address].filter(Boolean).join(' ')),
+        el('td', { class: 'wrap hide-narrow' }, n.endpoints.length ? n.endpoints.map((e) => e.includes(':') && !e.startsWith('[') ? e : `${e}:${n.listenPort}`).join(' ') : '—'),
+        el('td', { class: 'seen', 'data-seen': n.lastSeen || '' }, ago(n.lastSeen)),
+        el('td', { class: 'hide-narrow' }, roles(n)),
+        el('td', {}, el('div', { class: 'row-actions' },
+          el('button', { type: 'button', class: 'secondary', 'aria-label': `Settings of ${n.name}`, onclick: () => nodePanel(byId.get(n.id), panel) }, 'Settings'),
+          el('button', { type: 'button', class: 'danger', 'aria-label': `Delete ${n.name}`, onclick: () => deleteNode(byId.get(n.id)) }, 'Delete'))));
+    }
+    function upsert(n) {
+      byId.set(n.id, n);
+      const fresh = row(n);
+      const old = document.getElementById('node-' + n.id);
+      if (old) old.replaceWith(fresh); else tbody.append(fresh);
+      count.textContent = byId.size;
+    }
+    function removed(id) {
+      byId.delete(id);
+      document.getElementById('node-' + id)?.remove();
+      count.textContent = byId.size;
+    }
+    const rows = nodes.map(row);
+    tbody.append(...rows);
+    count.textContent = nodes.length;
+    const tableEl = el('div', { class: 'scroll' }, el('table', { id: 'nodes' },
+      el('thead', {}, el('tr', {}, ['Status', 'Name', 'Mesh addresses', '~Endpoints', 'Last seen', '~Roles', ''].map((h) =>
+        el('th', { scope: 'col', class: h.startsWith('~') ? 'hide-narrow' : null }, h.replace(/^~/, ''))))), tbody));
+    show(`${network}: nodes`, tabs(network, 'nodes'), el('p', {}, count, ' node(s). New nodes join with an enrollment key.'), status, tableEl, panel);
+    performance.mark('console-nodes-drawn'); // the page-weight test reads it: the table is on screen and usable
+
+    stream = new EventSource(`/console/events/${enc(network)}`);
+    stream.onopen = () => { status.textContent = 'Live: following status reports.'; };
+    stream.onerror = () => { status.textContent = 'Live: reconnecting…'; };
+    stream.addEventListener('node', (ev) => upsert(JSON.parse(ev.data)));
+    stream.addEventListener('removed', (ev) => removed(JSON.parse(ev.data)));
+    stream.addEventListener('resync', async () => {
+      nodes = await api('GET', `/api/v1/networks/${enc(network)}/nodes`);
+      for (const id of [...byId.keys()]) if (!nodes.some((n) => n.id === id)) removed(id);
+      nodes.forEach(upsert);
+    });
+    ticker = setInterval(() => {
+      for (const n of byId.values()) {
+        const tr = document.getElementById('node-' + n.id);
+        if (!tr) continue;
+        const up = online(n);
+        const badge = tr.querySelector('.badge');
+        if (badge.classList.contains('online') !== up) { badge.className = 'badge ' + (up ? 'online' : 'offline'); badge.textContent = up ? 'online' : 'offline'; }
+        tr.querySelector('.seen').textContent = ago(n.lastSeen);
+      }
+    }, 2000);
+  }
+
+  async function deleteNode(n) {
+    if (!confirm(`Delete node ${n.name}? It leaves the mesh at once; its gateway roles and ext clients go with it.`)) return;
+    try { await api('DELETE', `/api/v1/nodes/${enc(n.id)}`); } catch (e) { alert(e.message); }
+  }
+
+  function nodePanel(n, slot) {
+    const others = [...document.querySelectorAll('#nodes tbody tr')].map((tr) => [tr.id.slice(5), tr.dataset.name]).filter(([id]) => id !== n.id);
+    const rename = form([{ name: 'name', label: 'Name', value: n.name }], 'Rename',
+      (v) => ({ name: v.name }), async (body) => { await api('PATCH', `/api/v1/nodes/${enc(n.id)}`, body); slot.replaceChildren(); });
+    const egress = form([
+      { name: 'ranges', label: 'Egress ranges', value: n.egress ? n.egress.ranges.join(', ') : '', placeholder: '192.168.1.0/24, 0.0.0.0/0', hint: '0.0.0.0/0 makes it an internet gateway' },
+      { name: 'nat', label: 'Masquerade (NAT)', type: 'checkbox', value: n.egress ? n.egress.nat : true },
+    ], n.egress ? 'Save egress' : 'Make egress gateway', (v) => ({ ranges: list(v.ranges), nat: v.nat }),
+    async (body) => { await api('PUT', `/api/v1/nodes/${enc(n.id)}/egress`, body); slot.replaceChildren(); },
+    n.egress ? [el('button', { type: 'button', class: 'danger', onclick: async () => {
+      if (!confirm(`Stop ${n.name} being an egress gateway?`)) return;
+      try { await api('DELETE', `/api/v1/nodes/${enc(n.id)}/egress`); slot.replaceChildren(); } catch (e) { alert(e.message); }
+    } }, 'Remove egress')] : []);
+    const ingress = form([
+      { name: 'nat', label: 'Masquerade ext clients (NAT)', type: 'checkbox', value: n.ingress ? n.ingress.nat : true },
+      { name: 'dns', label: 'DNS servers for ext clients', value: n.ingress ? n.ingress.dns.join(', ') : '', hint: 'empty: the gateway itself' },
+    ], n.ingress ? 'Save ingress' : 'Accept ext clients', (v) => ({ nat: v.nat, dns: list(v.dns) }),
+    async (body) => { await api('PUT', `/api/v1/nodes/${enc(n.id)}/ingress`, body); slot.replaceChildren(); },
+    n.ingress ? [el('button', { type: 'button', class: 'danger', onclick: async () => {
+      if (!confirm(`Stop ${n.name} accepting ext clients? Its ${n.ingress.extClientCount} ext client(s) are deleted.`)) return;
+      try { await api('DELETE', `/api/v1/nodes/${enc(n.id)}/ingress?force=true`); slot.replaceChildren(); } catch (e) { alert(e.message); }
+    } }, 'Remove ingress')] : []);
+    const internet = form([{ name: 'internetGateway', label: 'Internet traffic through', type: 'select', value: n.internetGateway || '',
+      options: [['', 'its own uplink'], ...others] }], 'Save', (v) => ({ internetGateway: v.internetGateway }),
+    async (body) => { await api('PATCH', `/api/v1/nodes/${enc(n.id)}`, body); slot.replaceChildren(); });
+    slot.replaceChildren(el('h2', {}, `Settings of ${n.name}`),
+      el('div', { class: 'card' }, el('p', { class: 'hint' }, `id ${n.id} · public key ${n.publicKey} · ${n.os} · agent ${n.version}`), rename),
+      el('h2', {}, 'Egress'), el('div', { class: 'card' }, egress),
+      el('h2', {}, 'Ingress'), el('div', { class: 'card' }, ingress),
+      el('h2', {}, 'Internet gateway'), el('div', { class: 'card' }, internet),
+      el('button', { type: 'button', class: 'secondary', onclick: () => slot.replaceChildren() }, 'Close'));
+    slot.querySelector('input').focus();
+  }
+
+  // ---- enrollment keys ----------------------------------------------------------------------------------------
+  async function keysPage(network) {
+    crumbs(['Networks', '#/networks'], [network, `#/network/${enc(network)}/nodes`]);
+    const keys = (await api('GET', '/api/v1/enrollment-keys')).filter((k) => k.networks.includes(network));
+    const created = el('div', {});
+    const rows = keys.map((k) => el('tr', { id: 'key-' + k.id },
+      el('td', {}, el('code', {}, k.id)), el('td', {}, k.unlimited ? 'unlimited' : k.usesRemaining),
+      el('td', {}, when(k.expiresAt)), el('td', { class: 'hide-narrow' }, k.tags.join(', ') || '—'), el('td', { class: 'hide-narrow' }, when(k.createdAt)),
+      el('td', {}, el('button', { type: 'button', class: 'danger', 'aria-label': `Revoke key ${k.id}`, onclick: async () => {
+        if (!confirm(`Revoke key ${k.id}? Devices that already joined stay.`)) return;
+        try { await api('DELETE', `/api/v1/enrollment-keys/${enc(k.id)}`); route(); } catch (e) { alert(e.message); }
+      } }, 'Revoke'))));
+    const create = form([
+      { name: 'uses', label: 'Uses', numeric: true, placeholder: 'unlimited' },
+      { name: 'expiresAt', label: 'Expires', type: 'datetime-local' },
+      { name: 'tags', label: 'Tags', placeholder: 'office, lab', hint: 'given to every node that joins with it' },
+    ], 'Create key', (v, local) => ({ networks: [network], uses: int(v, local, 'uses'), expiresAt: isoOrUndefined(v, local, 'expiresAt'), tags: list(v.tags) }),
+    async (body) => {
+      const k = await api('POST', '/api/v1/enrollment-keys', body);
+      const command = `appliance-agent join --token ${k.token}`;
+      created.replaceChildren(el('div', { class: 'card secret', id: 'new-key' },
+        el('h2', {}, 'New key: shown once'), el('p', { class: 'hint' }, 'Copy the token now; the server keeps only its hash.'),
+        copyRow('Join token', k.token), copyRow('On the device (as root)', command),
+        await qrImage(k.token, 'QR code of the join token')));
+      created.querySelector('textarea').focus();
+    });
+    show(`${network}: enrollment keys`, tabs(network, 'keys'), created,
+      table(['Key', 'Uses left', 'Expires', '~Tags', '~Created', ''], rows, 'No keys for this network.'),
+      el('h2', {}, 'New key'), el('div', { class: 'card' }, create));
+  }
+
+  // ---- ext clients --------------------------------------------------------------------------------------------
+  async function clientsPage(network) {
+    crumbs(['Networks', '#/networks'], [network, `#/network/${enc(network)}/nodes`]);
+    const [clients, nodes] = await Promise.all([
+      api('GET', `/api/v1/networks/${enc(network)}/ext-clients`), api('GET', `/api/v1/networks/${enc(network)}/nodes`)]);
+    const names = new Map(nodes.map((n) => [n.id, n.name]));
+    const gateways = nodes.filter((n) => n.ingress);
+    const qrSlot = el('div', {});
+    const rows = clients.map((c) => el('tr', { id: 'client-' + c.id },
+      el('td', {}, c.name), el('td', {}, names.get(c.gateway) || c.gateway),
+      el('td', { class: 'wrap' }, [c.ipv4Address, c.ipv6Address].filter(Boolean).join(' ')),
+      el('td', {}, el('span', { class: 'badge ' + (c.active ? 'online' : 'off') }, c.active ? 'active' : c.enabled ? 'expired' : 'disabled')),
+      el('td', { class: 'hide-narrow' }, when(c.expiresAt)),
+      el('td', { class: 'hide-narrow' }, `↓ ${bytes(c.rxBytes)} ↑ ${bytes(c.txBytes)}`),
+      el('td', { class: 'hide-narrow' }, c.lastHandshake ? ago(c.lastHandshake) : '—'),
+      el('td', {}, el('div', { class: 'row-actions' },
+        c.hasServerKey ? el('button', { type: 'button', class: 'secondary', 'aria-label': `QR code of ${c.name}`, onclick: () => {
+          qrSlot.replaceChildren(el('div', { class: 'card', id: 'client-qr' }, el('h2', {}, `${c.name}: scan with the WireGuard app`),
+            el('img', { class: 'qr', alt: `QR code of ${c.name}'s configuration`, src: `/api/v1/ext-clients/${enc(c.id)}/qr?format=svg` }),
+            el('button', { type: 'button', class: 'secondary', onclick: () => qrSlot.replaceChildren() }, 'Close')));
+          qrSlot.querySelector('button').focus();
+        } }, 'QR') : null,
+        c.hasServerKey ? el('a', { href: `/api/v1/ext-clients/${enc(c.id)}/config`, download: c.name + '.conf', 'aria-label': `Download ${c.name}.conf` }, '.conf') : null,
+        el('button', { type: 'button', class: 'secondary', 'aria-label': `${c.enabled ? 'Disable' : 'Enable'} ${c.name}`, onclick: async () => {
+          try { await api('PATCH', `/api/v1/ext-clients/${enc(c.id)}`, { enabled: !c.enabled }); route(); } catch (e) { alert(e.message); }
+        } }, c.enabled ? 'Disable' : 'Enable'),
+        el('button', { type: 'button', class: 'danger', 'aria-label': `Delete ${c.name}`, onclick: async () => {
+          if (!confirm(`Delete ext client ${c.name}? It is cut off at once.`)) return;
+          try { await api('DELETE', `/api/v1/ext-clients/${enc(c.id)}`); route(); } catch (e) { alert(e.message); }
+        } }, 'Delete')))));
+    const create = form([
+      { name: 'name', label: 'Name', placeholder: 'phone' },
+      { name: 'gateway', label: 'Gateway', type: 'select', options: gateways.length ? gateways.map((g) => [g.id, g.name]) : [['', 'no ingress gateway yet']] },
+      { name: 'expiresAt', label: 'Expires (optional)', type: 'datetime-local' },
+      { name: 'publicKey', label: 'Public key (optional)', hint: 'leave empty and the server makes the key pair' },
+    ], 'Create client', (v, local) => ({ name: v.name || undefined, gateway: v.gateway, expiresAt: isoOrUndefined(v, local, 'expiresAt'), publicKey: v.publicKey || undefined }),
+    async (body) => { await api('POST', `/api/v1/networks/${enc(network)}/ext-clients`, body); route(); });
+    show(`${network}: ext clients`, tabs(network, 'clients'), qrSlot,
+      table(['Name', 'Gateway', 'Addresses', 'State', '~Expires', '~Transfer', '~Handshake', ''], rows, 'No ext clients: make a node an ingress gateway (its Settings), then add phones and laptops here.'),
+      el('h2', {}, 'New ext client'), el('div', { class: 'card' }, create));
+  }
+
+  // ---- DNS entries --------------------------------------------------------------------------------------------
+  async function dnsPage(network) {
+    crumbs(['Networks', '#/networks'], [network, `#/network/${enc(network)}/nodes`]);
+    const entries = await api('GET', `/api/v1/networks/${enc(network)}/dns`);
+    const rows = entries.map((d) => el('tr', { id: 'dns-' + d.id },
+      el('td', {}, d.name), el('td', {}, d.type), el('td', { class: 'wrap' }, d.value),
+      el('td', {}, el('button', { type: 'button', class: 'danger', 'aria-label': `Delete ${d.name} ${d.type}`, onclick: async () => {
+        if (!confirm(`Delete ${d.name} ${d.type} ${d.value}?`)) return;
+        try { await api('DELETE', `/api/v1/networks/${enc(network)}/dns/${enc(d.id)}`); route(); } catch (e) { alert(e.message); }
+      } }, 'Delete'))));
+    const create = form([
+      { name: 'name', label: 'Name', placeholder: 'printer' },
+      { name: 'type', label: 'Type', type: 'select', options: [['A', 'A'], ['AAAA', 'AAAA'], ['CNAME', 'CNAME']] },
+      { name: 'value', label: 'Value', placeholder: '192.168.1.20' },
+    ], 'Add entry', (v) => ({ name: v.name, type: v.type, value: v.value }),
+    async (body) => { await api('POST', `/api/v1/networks/${enc(network)}/dns`, body); route(); });
+    show(`${network}: DNS`, tabs(network, 'dns'), table(['Name', 'Type', 'Value', ''], rows, 'No custom entries: nodes and ext clients have names already.'),
+      el('h2', {}, 'New entry'), el('div', { class: 'card' }, create));
+  }
+
+  // ---- routing ------------------------------------------------------------------------------------------------
+  async function route() {
+    if (stream) { stream.close(); stream = null; }
+    if (ticker) { clearInterval(ticker); ticker = null; }
+    const m = location.hash.match(/^#\/network\/([^/]+)\/(nodes|keys|clients|dns)$/);
+    try {
+      if (!m) await networksPage();
+      else {
+        const network = decodeURIComponent(m[1]);
+        await ({ nodes: nodesPage, keys: keysPage, clients: clientsPage, dns: dnsPage })[m[2]](network);
+      }
+      view.focus();
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 401) return;
+      show('Something went wrong', el('p', { class: 'form-error', role: 'alert' }, e.message), el('a', { href: '#/networks' }, 'Back to the networks'));
+    }
+  }
+
+  async function start() {
+    session = await api('GET', '/console/session');
+    document.getElementById('who').textContent = session.name || '';
+    document.getElementById('sign-out').addEventListener('click', async () => {
+      try { await api('POST', '/console/sign-out'); } finally { location.replace('/login'); }
+    });
+    window.addEventListener('hashchange', route);
+    await route();
+  }
+
+  start();
+})();
