@@ -1,6 +1,6 @@
 namespace Appliance.Hardware.Button;
 
-/// <summary>Where raw button edges come from: an evdev key (<see cref="EvdevButton"/>) or a GPIO line (<see cref="GpioButton"/>).</summary>
+/// <summary>Where raw button edges come from: an evdev key (<see cref="EvdevButton"/>; gpio-keys makes one of a GPIO line).</summary>
 public interface IButtonSource : IDisposable
 {
     /// <summary>What the source reads (<c>/dev/input/event2 key 408</c>, <c>gpiochip0 line 17</c>), for log lines.</summary>
