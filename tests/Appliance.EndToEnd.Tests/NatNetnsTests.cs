@@ -109,6 +109,14 @@ public sealed class NatNetnsTests : IAsyncLifetime
         return JsonSerializer.Deserialize<JsonElement>(r.StdOut).GetProperty("peers").EnumerateArray().Single(p => p.GetProperty("name").GetString() == peer);
     }
 
+    /// <summary>Waits (30 s at most) until <paramref name="n"/>'s status shows its peer as <paramref name="done"/> says; returns that peer entry.</summary>
+    private async Task<JsonElement> WaitForStatusAsync(string n, string peer, Func<JsonElement, bool> done, string what)
+    {
+        JsonElement last = default;
+        await _lab.WaitForAsync(what, async () => done(last = await StatusPeerAsync(n, peer)), TimeSpan.FromSeconds(30), () => last.ToString());
+        return last;
+    }
+
     private static string? Str(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 
     private async Task<double> IperfMbitsAsync(string client, string server, string serverMeshIp)
@@ -161,18 +169,18 @@ public sealed class NatNetnsTests : IAsyncLifetime
         }, TimeSpan.FromSeconds(60));
         var direct = joined["b"].Elapsed;
         Assert.True(await _lab.PingAsync("a", Mesh("b")));
-        Assert.Equal("direct", Str(await StatusPeerAsync("a", "b"), "path"));
+        // The agent's status follows its path planner, which looks at the handshakes every few seconds.
+        await WaitForStatusAsync("a", "b", p => Str(p, "path") == "direct", "a's status to say b is direct");
 
         // C <-> K (both symmetric) and A <-> C: through a relay, and status says which.
         await _lab.WaitForAsync("c to ping k", () => _lab.PingAsync("c", Mesh("k")), TimeSpan.FromSeconds(90));
         var relayedPing = joined["k"].Elapsed;
         await _lab.WaitForAsync("a to ping c", () => _lab.PingAsync("a", Mesh("c")), TimeSpan.FromSeconds(60));
-        var cToK = await StatusPeerAsync("c", "k");
-        Assert.Equal("relay", Str(cToK, "path"));
+        var cToK = await WaitForStatusAsync("c", "k", p => Str(p, "path") == "relay", "c's status to say k is relayed");
         var relay = Str(cToK, "via")!;
         Assert.Contains(relay, new[] { "r1", "r2" });
-        Assert.Equal(relay, Str(await StatusPeerAsync("k", "c"), "via"));
-        Assert.Equal("relay", Str(await StatusPeerAsync("a", "c"), "path"));
+        await WaitForStatusAsync("k", "c", p => Str(p, "via") == relay, $"k's status to say c goes through {relay}");
+        await WaitForStatusAsync("a", "c", p => Str(p, "path") == "relay", "a's status to say c is relayed");
         Assert.Contains(Mesh("k") + "/32", (await PeersAsync("c"))[KeyOf(relay)].AllowedIps, StringComparison.Ordinal);
 
         // D: two nodes behind one NAT use their LAN addresses.
@@ -200,7 +208,7 @@ public sealed class NatNetnsTests : IAsyncLifetime
         await _lab.WaitForAsync("c to reach k again through the other relay", () => _lab.PingAsync("c", Mesh("k")), TimeSpan.FromSeconds(15));
         var failover = cut.Elapsed;
         await _lab.WaitForAsync("a to reach c again", () => _lab.PingAsync("a", Mesh("c")), TimeSpan.FromSeconds(15));
-        Assert.Equal(other, Str(await StatusPeerAsync("c", "k"), "via"));
+        await WaitForStatusAsync("c", "k", p => Str(p, "via") == other, $"c's status to say k goes through {other}");
 
         // The relay comes back: the pairs stay where they are.
         await MeshLab.Ip("-n", _lab.Ns(relay), "link", "set", "ve0", "up");
