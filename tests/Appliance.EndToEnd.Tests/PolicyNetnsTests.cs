@@ -18,11 +18,10 @@ public sealed class PolicyNetnsTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private readonly ITestOutputHelper _output = output;
 
-    // The goal is 2 s, and a quiet run meets it; CI runs the test assemblies side by side on 2 cores (a VM under TCG
-    // among them), where a new peer's first handshake and a one-second ping timeout can take it past 2 s. The test
-    // allows 5 s and prints each measured time, so a slow path shows in the output instead of as a flake.
+    // The issue's goal: a policy or tag change opens and closes paths within 2 s of its commit. Asserted on the
+    // agents' apply (AppliedWithinAsync); the paths are then probed and their times printed (WithinAsync).
     private static readonly TimeSpan Goal = TimeSpan.FromSeconds(2);
-    private static readonly TimeSpan Propagation = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan PathBound = TimeSpan.FromSeconds(10);
     private MeshLab _lab = null!;
     private readonly List<LongRunningProcess> _listeners = [];
 
@@ -94,20 +93,25 @@ public sealed class PolicyNetnsTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.True(test.ExitCode == 0, test.StdOut + test.StdErr);
         Assert.Contains("3 of 3 tests passed", test.StdOut, StringComparison.Ordinal);
         (await lab.Cli("policy", "set", "mesh", policy)).EnsureSuccess("policy set");
-        Assert.Contains("office prints", (await lab.Cli("policy", "get", "mesh")).EnsureSuccess("policy get").StdOut, StringComparison.Ordinal);
+        var committed = Stopwatch.StartNew();
+        await AppliedWithinAsync(committed, "the policy", "office", "print", "iot", "gw");
 
-        // Closed paths close within the propagation goal; open ones stay open.
-        await WithinAsync("printer to lose office:8080", async () => !await ConnectsAsync("print", Mesh("office"), 8080));
-        await WithinAsync("iot to lose the printer", async () => !await lab.PingAsync("iot", Mesh("print")));
-        await WithinAsync("office to lose printer:22", async () => !await ConnectsAsync("office", Mesh("print"), 22));
+        // Closed paths close within the propagation goal, each timed from the commit; open ones stay open.
+        await WithinAsync(committed,
+            ("printer to lose office:8080", async () => !await ProbeConnectsAsync("print", Mesh("office"), 8080)),
+            ("iot to lose the printer", async () => !await ProbePingAsync("iot", Mesh("print"))),
+            ("office to lose printer:22", async () => !await ProbeConnectsAsync("office", Mesh("print"), 22)),
+            ("iot to leave the printer's WireGuard peers", async () =>
+                !(await lab.WgDumpAsync("print")).Contains(nodes["iot"].PublicKey, StringComparison.Ordinal) &&
+                !(await lab.WgDumpAsync("iot")).Contains(nodes["print"].PublicKey, StringComparison.Ordinal)));
+        Assert.Contains("office prints", (await lab.Cli("policy", "get", "mesh")).EnsureSuccess("policy get").StdOut, StringComparison.Ordinal);
         Assert.True(await lab.PingAsync("office", Mesh("print")), "office cannot ping the printer");
         Assert.True(await ConnectsAsync("office", Mesh("print"), 631), "office cannot reach printer:631");
         // Replies pass by state, but the printer opens nothing towards office; iot is no WireGuard peer of the printer.
         Assert.False(await ConnectsAsync("print", Mesh("office"), 8080), "the printer opened a connection to office");
         Assert.False(await ConnectsAsync("iot", Mesh("print"), 631), "iot reached printer:631");
-        await WithinAsync("iot to leave the printer's WireGuard peers", async () =>
-            !(await lab.WgDumpAsync("print")).Contains(nodes["iot"].PublicKey, StringComparison.Ordinal) &&
-            !(await lab.WgDumpAsync("iot")).Contains(nodes["print"].PublicKey, StringComparison.Ordinal));
+        Assert.DoesNotContain(nodes["iot"].PublicKey, await lab.WgDumpAsync("print"), StringComparison.Ordinal);
+        Assert.DoesNotContain(nodes["print"].PublicKey, await lab.WgDumpAsync("iot"), StringComparison.Ordinal);
 
         // The ext client is held to the rule that covers its address: printer:631 yes, printer:22 and office no.
         var conf = (await lab.Cli("ext-client", "config", phone.Id)).EnsureSuccess("ext-client config").StdOut;
@@ -125,13 +129,18 @@ public sealed class PolicyNetnsTests(ITestOutputHelper output) : IAsyncLifetime
                 { "from": ["{{phoneAddress}}/32"], "to": ["tag:printer"], "ports": ["tcp:631"] } ] }
             """);
         (await lab.Cli("policy", "set", "mesh", policy)).EnsureSuccess("policy set (open)");
-        await WithinAsync("office to reach printer:22", () => ConnectsAsync("office", Mesh("print"), 22));
-        await WithinAsync("iot to ping the printer", () => lab.PingAsync("iot", Mesh("print")));
+        committed.Restart();
+        await AppliedWithinAsync(committed, "the opening policy", "office", "print", "iot");
+        await WithinAsync(committed,
+            ("office to reach printer:22", () => ProbeConnectsAsync("office", Mesh("print"), 22)),
+            ("iot to ping the printer", () => ProbePingAsync("iot", Mesh("print"))));
         Assert.False(await ConnectsAsync("iot", Mesh("print"), 631), "iot reached printer:631 (its rule has icmp only)");
 
         // ...and a tag change closes them within 2 s: iot loses its tag, so its rule no longer covers it.
         (await lab.Cli("node", "update", nodes["iot"].Id, "--tag", "quarantine")).EnsureSuccess("node update --tag quarantine");
-        await WithinAsync("iot to lose the printer after its tag changed", async () => !await lab.PingAsync("iot", Mesh("print")));
+        committed.Restart();
+        await AppliedWithinAsync(committed, "the tag change", "print", "iot");
+        await WithinAsync(committed, ("iot to lose the printer after its tag changed", async () => !await ProbePingAsync("iot", Mesh("print"))));
 
         // A refused document leaves the policy in force.
         await File.WriteAllTextAsync(policy, """{ "rules": [ { "from": ["tag:nobody"], "to": ["*"], "ports": ["*"] } ] }""");
@@ -142,23 +151,66 @@ public sealed class PolicyNetnsTests(ITestOutputHelper output) : IAsyncLifetime
 
         // Deleting the policy opens everything again.
         (await lab.Cli("policy", "delete", "mesh")).EnsureSuccess("policy delete");
-        await WithinAsync("printer to reach office:8080 with no policy", () => ConnectsAsync("print", Mesh("office"), 8080));
+        committed.Restart();
+        await AppliedWithinAsync(committed, "the policy's removal", "office", "print");
+        await WithinAsync(committed, ("printer to reach office:8080 with no policy", () => ProbeConnectsAsync("print", Mesh("office"), 8080)));
         await lab.WaitForAsync("iot to reach the printer with no policy", () => lab.PingAsync("iot", Mesh("print")), TimeSpan.FromSeconds(10));
     }
 
-    // Waits for the condition, failing when it takes longer than the propagation goal (polls every 100 ms).
-    private async Task WithinAsync(string what, Func<Task<bool>> condition)
+    // The 2 s goal, asserted where the path changes: from the change's commit (the CLI's return) until each named
+    // agent has applied the network's new version (WireGuard peers and the access-policy firewall both programmed;
+    // the agent logs "applied vN" after both). Reading the agents' logs costs no process, so a loaded machine adds
+    // nothing to the measured time but what the server and agents themselves take.
+    private async Task AppliedWithinAsync(Stopwatch committed, string change, params string[] agents)
     {
-        var clock = Stopwatch.StartNew();
-        while (!await condition())
+        var version = (await _lab.ApiAsync<NetworkDto>("GET", "/api/v1/networks/mesh")).Version;
+        var seen = new Dictionary<string, TimeSpan>();
+        while (seen.Count < agents.Length && committed.Elapsed <= Goal)
         {
-            if (clock.Elapsed > Propagation)
+            foreach (var n in agents.Where(n => !seen.ContainsKey(n)))
             {
-                Assert.Fail($"{what}: not within {Propagation.TotalSeconds} s\n{await _lab.NetworkStateAsync()}");
+                if (_lab.Agents[n].Log.Contains($"applied v{version} (", StringComparison.Ordinal))
+                {
+                    seen[n] = committed.Elapsed;
+                }
             }
-            await Task.Delay(100);
+            await Task.Delay(10);
         }
-        _output.WriteLine($"{what}: {clock.Elapsed.TotalMilliseconds:F0} ms{(clock.Elapsed > Goal ? $" (over the {Goal.TotalSeconds} s goal)" : "")}");
+        _output.WriteLine($"{change} (v{version}) applied: " +
+            string.Join(", ", agents.Select(n => seen.TryGetValue(n, out var t) ? $"{n} {t.TotalMilliseconds:F0} ms" : $"{n} not yet")));
+        var late = agents.Where(n => !seen.ContainsKey(n)).ToList();
+        if (late.Count > 0)
+        {
+            Assert.Fail($"{change}: v{version} not applied within {Goal.TotalSeconds} s of the commit by {string.Join(", ", late)}\n{await _lab.NetworkStateAsync()}");
+        }
+    }
+
+    // Then the paths themselves, probed side by side and timed from the same commit (short probes: a 300 ms connect
+    // or ping timeout, polled every 50 ms). Each time is printed against the goal; the bound here is PathBound, as
+    // spawning a probe in a namespace is itself slow when the machine is loaded.
+    private async Task WithinAsync(Stopwatch committed, params (string What, Func<Task<bool>> Condition)[] steps)
+    {
+        var seen = await Task.WhenAll(steps.Select(async step =>
+        {
+            while (!await step.Condition())
+            {
+                if (committed.Elapsed > PathBound)
+                {
+                    return (step.What, Elapsed: (TimeSpan?)null);
+                }
+                await Task.Delay(50);
+            }
+            return (step.What, Elapsed: (TimeSpan?)committed.Elapsed);
+        }));
+        foreach (var (what, elapsed) in seen)
+        {
+            _output.WriteLine($"  {what}: " + (elapsed is { } e ? $"{e.TotalMilliseconds:F0} ms after the commit{(e > Goal ? " (probe over 2 s)" : "")}" : "not seen"));
+        }
+        var late = seen.Where(s => s.Elapsed is null).Select(s => s.What).ToList();
+        if (late.Count > 0)
+        {
+            Assert.Fail($"not within {PathBound.TotalSeconds} s of the commit: {string.Join(", ", late)}\n{await _lab.NetworkStateAsync()}");
+        }
     }
 
     private void Listen(string n, int port) => _listeners.Add(_lab.Start(n, "nc", "-lk", port.ToString(System.Globalization.CultureInfo.InvariantCulture)));
@@ -166,6 +218,14 @@ public sealed class PolicyNetnsTests(ITestOutputHelper output) : IAsyncLifetime
     // A TCP connection opened within a second (a dropped SYN times out; a refused one fails at once).
     private async Task<bool> ConnectsAsync(string from, string to, int port) =>
         (await _lab.In(from, "nc", "-z", "-w", "1", to, port.ToString(System.Globalization.CultureInfo.InvariantCulture))).ExitCode == 0;
+
+    // The same, for timed steps: a connection opened within 300 ms (timeout(1) ends nc's wait for a dropped SYN).
+    private async Task<bool> ProbeConnectsAsync(string from, string to, int port) =>
+        (await _lab.In(from, "timeout", "0.3", "nc", "-z", to, port.ToString(System.Globalization.CultureInfo.InvariantCulture))).ExitCode == 0;
+
+    // A ping answered within 300 ms.
+    private async Task<bool> ProbePingAsync(string from, string to) =>
+        (await _lab.In(from, "ping", "-n", "-q", "-c", "1", "-W", "0.3", to)).ExitCode == 0;
 
     public async Task DisposeAsync()
     {
