@@ -52,6 +52,9 @@ have qemu-system-aarch64 || need+=(qemu-system-arm)
 [ -f /usr/share/ovmf/OVMF.fd ] || need+=(ovmf)
 have qemu-aarch64-static || need+=(qemu-user-static binfmt-support)
 have dpkg-deb          || need+=(dpkg)
+# The OpenWRT package's proof (OpenWrtPackageTests): a root holding only musl and a static busybox, as OpenWRT has.
+[ -x /bin/busybox ]    || need+=(busybox-static)
+[ -f /lib/ld-musl-x86_64.so.1 ] || need+=(musl)
 have curl              || need+=(curl)
 # The web console's browser tests (tests/Appliance.Console.Tests) drive Debian's chromium through Playwright.
 [ -x /usr/bin/chromium ] || need+=(chromium)
