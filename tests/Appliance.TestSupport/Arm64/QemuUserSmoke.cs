@@ -42,6 +42,28 @@ public static class QemuUserSmoke
         return QemuUserSmokeResult.Parse(run, published, clock.Elapsed);
     }
 
+    /// <summary>
+    /// The smoke test each device test assembly has (Agent, Netlink, WireGuard): runs the Unit tests of the assembly
+    /// holding <paramref name="smokeTest"/> on arm64 and asserts they all passed on an Arm64 runtime, that a test of each
+    /// of <paramref name="mustPass"/> (class names) is among them, that none was skipped, and that the smoke test (not
+    /// a Unit test) did not run itself.
+    /// </summary>
+    public static async Task AssertUnitTestsPassAsync(Type smokeTest, IReadOnlyList<string> mustPass, Xunit.Abstractions.ITestOutputHelper output)
+    {
+        using var work = new TempDirectory("appliance-arm64-smoke");
+        var result = await RunAsync(smokeTest.Assembly.Location, ["--trait", "Category=" + TestCategories.Unit], work, TimeSpan.FromMinutes(10));
+        output.WriteLine($"published in {result.PublishTime.TotalSeconds:F0} s, ran {result.Tests.Count} tests on {result.Architecture} in {result.RunTime.TotalSeconds:F0} s");
+
+        Xunit.Assert.True(result.ExitCode == 0 && result.Failed == 0, result.Output);
+        Xunit.Assert.Equal("Arm64", result.Architecture);
+        foreach (var cls in mustPass)
+        {
+            Xunit.Assert.True(result.PassedIn(cls).Any(), $"no test of {cls} passed on arm64:\n{result.Output}");
+        }
+        Xunit.Assert.DoesNotContain(result.Tests, t => t.Name.Contains(smokeTest.Name, StringComparison.Ordinal));
+        Xunit.Assert.Equal(0, result.Skipped);
+    }
+
     /// <summary>Fetches arm64 packages and unpacks them under <paramref name="root"/>; returns their library directory.</summary>
     public static async Task<string> ExtractAsync(string root, params string[] packages)
     {
