@@ -38,7 +38,7 @@ public sealed class GatewayRoleReconciler
     public async Task<bool> ApplyAsync(GatewayFirewallSpec? spec, CancellationToken cancellationToken = default)
     {
         var plan = spec is null ? null : GatewayFirewallPlan.Create(spec);
-        if (plan is null || !(plan.HasRoles || plan.HasFilter))
+        if (plan is null || !(plan.HasForward || plan.HasFilter))
         {
             return await RemoveAsync(cancellationToken).ConfigureAwait(false);
         }

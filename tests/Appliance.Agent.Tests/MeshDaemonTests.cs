@@ -195,8 +195,13 @@ public sealed class MeshDaemonTests : IDisposable
             var asked = client.Published.Count(p => p.Topic == MeshTopics.Resync("n1"));
             client.Drop();
             Assert.True(Logged("lost the broker; keeping the current state and retrying"));
+            var reported = Reports().Count;
+            var restored = _clock.GetUtcNow();
             client.Restore();
             await WaitForAsync("a new snapshot request", () => client.Published.Count(p => p.Topic == MeshTopics.Resync("n1")) == asked + 1);
+            // ...and reports at the next tick, not an interval later: a restarted server learns the paths again at once.
+            await WaitForAsync("a report after the reconnect", () => Reports().Count > reported, Tick);
+            Assert.True(_clock.GetUtcNow() - restored <= TimeSpan.FromSeconds(6), $"reported {_clock.GetUtcNow() - restored} after the reconnect");
         }
         finally
         {

@@ -1,9 +1,11 @@
 using System.Net;
 using Appliance.Agent.Mesh;
+using Appliance.Agent.Nat;
 using Appliance.Contracts.Api;
 using Appliance.Contracts.Mesh;
 using Appliance.Crypto;
 using Appliance.TestSupport;
+using Appliance.WireGuard;
 
 namespace Appliance.Agent.Tests;
 
@@ -155,5 +157,42 @@ public sealed class MeshTranslatorTests
         // A gateway that is not (or no longer) a peer takes nothing over.
         var gone = config with { Peers = [config.Peers[1]] };
         Assert.Empty(MeshTranslator.Routes(gone));
+    }
+
+    [Fact]
+    [Trait("Category", TestCategories.Unit)]
+    public void An_internet_gateway_reached_through_a_relay_has_its_default_routes_on_the_relays_peer_and_back_when_direct()
+    {
+        var gwKey = X25519.GenerateKeyPair().PublicKey.ToString();
+        var relayKey = X25519.GenerateKeyPair().PublicKey.ToString();
+        var config = new NodeConfigDto("me", "alpha", 4, new NodeInterfaceDto("home", ["10.10.0.1/24", "fd10::1/64"], 51821, 1420, InternetGateway: "gw"),
+        [
+            new PeerDto("gw", "exit", gwKey, ["10.10.0.2/32", "fd10::2/128"], "198.51.100.2:51821", ["198.51.100.2:51821"], 25),
+            new PeerDto("r1", "relay", relayKey, ["10.10.0.9/32"], "203.0.113.9:51821", ["203.0.113.9:51821"], 25, Relay: true),
+        ]);
+        var state = JoinCommandTests.SampleState();
+        string[] Allowed(WgDeviceConfig d, string key) => [.. d.Peers.Single(p => p.PublicKey.ToString() == key).AllowedIPs.Select(a => a.ToString())];
+
+        // Relayed: the gateway's addresses and both default routes ride on the relay's entry; the gateway's own has none.
+        var relayed = new Dictionary<string, PeerPath>(StringComparer.Ordinal)
+        {
+            ["gw"] = new(PeerPathKind.Relayed, IPEndPoint.Parse("198.51.100.2:51821"), "r1"),
+            ["r1"] = new(PeerPathKind.Direct, null),
+        };
+        var device = MeshTranslator.ToDevice(state, config, Now, relayed);
+        Assert.Empty(Allowed(device, gwKey));
+        Assert.Equal(["10.10.0.9/32", "10.10.0.2/32", "fd10::2/128", "0.0.0.0/0", "::/0"], Allowed(device, relayKey));
+
+        // Direct again (a late handshake): the default routes go back to the gateway's own entry.
+        var direct = new Dictionary<string, PeerPath>(StringComparer.Ordinal) { ["gw"] = new(PeerPathKind.Direct, null), ["r1"] = new(PeerPathKind.Direct, null) };
+        device = MeshTranslator.ToDevice(state, config, Now, direct);
+        Assert.Equal(["10.10.0.2/32", "fd10::2/128", "0.0.0.0/0", "::/0"], Allowed(device, gwKey));
+        Assert.Equal(["10.10.0.9/32"], Allowed(device, relayKey));
+
+        // Still probing (no path yet) or no internet gateway chosen: the relay carries no default route.
+        var probing = new Dictionary<string, PeerPath>(StringComparer.Ordinal) { ["gw"] = new(PeerPathKind.Probing, IPEndPoint.Parse("198.51.100.2:51821")) };
+        Assert.Equal(["10.10.0.9/32"], Allowed(MeshTranslator.ToDevice(state, config, Now, probing), relayKey));
+        var none = config with { Interface = config.Interface with { InternetGateway = null } };
+        Assert.Equal(["10.10.0.9/32", "10.10.0.2/32", "fd10::2/128"], Allowed(MeshTranslator.ToDevice(state, none, Now, relayed), relayKey));
     }
 }

@@ -230,6 +230,131 @@ public sealed class NatNetnsTests : IAsyncLifetime
         Console.WriteLine($"relay failover {failover.TotalSeconds:F1} s; recovery after conntrack flush {recovered.TotalSeconds:F1} s");
     }
 
+    public static TheoryData<string> Backends => new() { "nftables", "iptables-legacy" };
+
+    /// <summary>
+    /// A relay that is also an egress gateway (its firewall's forward chain drops what no rule accepts) still relays
+    /// C &lt;-&gt; K and its egress still works; under a policy that allows A -&gt; C tcp:631 only (and K -&gt; A ping) the
+    /// relay, which no rule names, is a peer of every paired node, carries A to C:631 and nothing to C:22, and K, which
+    /// routes C's address into the relay by hand, gets nothing through it (counted where the relay's packets leave it).
+    /// The server restarts: the agents report again when they reconnect, and the mapped endpoints come from the store.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Backends))]
+    public async Task A_relay_that_is_a_gateway_relays_under_the_policy_only_what_it_allows_and_paths_survive_a_server_restart(string backend)
+    {
+        Prerequisites.RequireProgram("nc");
+        Prerequisites.RequireProgram("iptables-legacy-save");
+        // r1's office LAN (10.203.0.0/24) with one host, "l", behind it.
+        await _lab.AddNamespaceAsync("l");
+        await MeshLab.Ip("link", "add", "ve0", "netns", _lab.Ns("l"), "type", "veth", "peer", "name", "vlan", "netns", _lab.Ns("r1"));
+        await MeshLab.Ip("-n", _lab.Ns("r1"), "addr", "add", "10.203.0.1/24", "dev", "vlan");
+        await MeshLab.Ip("-n", _lab.Ns("r1"), "link", "set", "vlan", "up");
+        await MeshLab.Ip("-n", _lab.Ns("l"), "addr", "add", "10.203.0.2/24", "dev", "ve0");
+        await MeshLab.Ip("-n", _lab.Ns("l"), "link", "set", "ve0", "up");
+
+        await _lab.StartServerAsync();
+        (await _lab.Cli("network", "create", "nat", "--ipv4", "10.78.0.0/24")).EnsureSuccess("network create");
+        var key = JsonSerializer.Deserialize<EnrollmentKeyDto>((await _lab.Cli("key", "create", "--network", "nat", "--json")).EnsureSuccess("key create").StdOut, Json)!;
+        await _lab.JoinAsync("r1", key.Token!);
+        _lab.StartAgent("r1", "--firewall", backend);
+        var r1 = (await NodesAsync()).Single(n => n.Name == "r1");
+        (await _lab.Cli("node", "relay", r1.Id)).EnsureSuccess("node relay");
+        (await _lab.Cli("node", "egress", r1.Id, "--range", "10.203.0.0/24")).EnsureSuccess("node egress");
+        foreach (var n in new[] { "a", "c", "k" })
+        {
+            await _lab.JoinAsync(n, key.Token!);
+            _lab.StartAgent(n, "--firewall", backend);
+        }
+        var nodes = (await NodesAsync()).ToDictionary(n => n.Name, StringComparer.Ordinal);
+        string Mesh(string n) => nodes[n].Ipv4Address!.Split('/')[0];
+
+        // No policy: C <-> K (both symmetric) through r1, whose gateway firewall now forwards mesh to mesh; its egress works.
+        await _lab.WaitForAsync("c to ping k through the relay", () => _lab.PingAsync("c", Mesh("k")), TimeSpan.FromSeconds(90));
+        await WaitForStatusAsync("c", "k", p => Str(p, "path") == "relay" && Str(p, "via") == "r1", "c's status to say k goes through r1");
+        Assert.True(await _lab.PingAsync("k", Mesh("c")), "k cannot ping c through the relay");
+        await _lab.WaitForAsync("c to reach the host behind r1's egress", () => _lab.PingAsync("c", "10.203.0.2"), TimeSpan.FromSeconds(20));
+        // ...through r1's gateway firewall: its forward chain ends in a drop, and the relay rule is what lets the pair through.
+        var iface = _lab.Iface("r1");
+        var dump = (backend == "nftables" ? await _lab.In("r1", "nft", "list", "ruleset") : await _lab.In("r1", "iptables-legacy-save")).EnsureSuccess("firewall dump").StdOut;
+        Assert.Contains(backend == "nftables" ? $"iifname \"{iface}\" oifname \"{iface}\" accept" : $"-A APPLIANCE-FWD -i {iface} -o {iface} -j ACCEPT", dump, StringComparison.Ordinal);
+        Assert.Contains(backend == "nftables" ? "\t\tdrop\n" : "-A APPLIANCE-FWD -j DROP", dump, StringComparison.Ordinal);
+
+        // Where the relay's forwarded packets leave it, counted per pair and port (a dropped packet never gets there).
+        var probe = _lab.Dir.Combine("probe.nft");
+        await File.WriteAllTextAsync(probe, $$"""
+            table inet probe {
+                chain post {
+                    type filter hook postrouting priority 0; policy accept;
+                    ip saddr {{Mesh("a")}} ip daddr {{Mesh("c")}} tcp dport 631 counter
+                    ip saddr {{Mesh("a")}} ip daddr {{Mesh("c")}} tcp dport 22 counter
+                    ip saddr {{Mesh("k")}} ip daddr {{Mesh("c")}} counter
+                }
+            }
+            """);
+        (await _lab.In("r1", "nft", "-f", probe)).EnsureSuccess("nft probe");
+        async Task<long[]> CountedAsync()
+        {
+            var text = (await _lab.In("r1", "nft", "list", "table", "inet", "probe")).EnsureSuccess("nft list probe").StdOut;
+            return [.. System.Text.RegularExpressions.Regex.Matches(text, @"counter packets (\d+)").Select(m => long.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture))];
+        }
+
+        // The policy: a -> c tcp:631, k -> a ping. No rule names r1.
+        var tag = new Dictionary<string, string> { ["a"] = "ws", ["c"] = "printer", ["k"] = "iot" };
+        foreach (var (n, t) in tag)
+        {
+            (await _lab.Cli("node", "update", nodes[n].Id, "--tag", t)).EnsureSuccess("node update --tag " + t);
+        }
+        var policy = _lab.Dir.Combine("policy.json");
+        await File.WriteAllTextAsync(policy, """
+            { "rules": [ { "from": ["tag:ws"], "to": ["tag:printer"], "ports": ["tcp:631"] },
+                         { "from": ["tag:iot"], "to": ["tag:ws"], "ports": ["icmp"] } ] }
+            """);
+        (await _lab.Cli("policy", "set", "nat", policy)).EnsureSuccess("policy set");
+        _lab.Start("c", "nc", "-lk", "631");
+        _lab.Start("c", "nc", "-lk", "22");
+        await _lab.WaitForAsync("a to reach c:631 through the relay", () => ConnectsAsync("a", Mesh("c"), 631), TimeSpan.FromSeconds(90));
+        await WaitForStatusAsync("a", "c", p => Str(p, "path") == "relay" && Str(p, "via") == "r1", "a's status to say c goes through r1");
+        Assert.True(await ConnectsAsync("a", Mesh("c"), 631), "a lost c:631");
+        Assert.False(await ConnectsAsync("a", Mesh("c"), 22), "a reached c:22 through the relay");
+        // r1 is a WireGuard peer of a, c and k (each is paired) though no rule names it; k is no peer of c.
+        var r1Peers = await PeersAsync("r1");
+        Assert.All(new[] { "a", "c", "k" }, n => Assert.True(r1Peers.ContainsKey(nodes[n].PublicKey), $"r1 lacks {n} as a peer"));
+        Assert.DoesNotContain(nodes["k"].PublicKey, (await PeersAsync("c")).Keys);
+
+        // k routes c's address into the relay by hand (as a node holding its own key could): nothing reaches c through r1.
+        var onK = (await PeersAsync("k"))[r1.PublicKey];
+        var hacked = string.Join(',', onK.AllowedIps.Split(',').Append(Mesh("c") + "/32"));
+        (await _lab.In("k", "wg", "set", _lab.Iface("k"), "peer", r1.PublicKey, "allowed-ips", hacked)).EnsureSuccess("wg set on k");
+        Assert.False(await ConnectsAsync("k", Mesh("c"), 631), "k reached c:631 through the relay");
+        Assert.False(await _lab.PingAsync("k", Mesh("c")), "k pinged c through the relay");
+        Assert.Contains(Mesh("c") + "/32", (await PeersAsync("k"))[r1.PublicKey].AllowedIps, StringComparison.Ordinal); // still routed into r1
+        var counted = await CountedAsync();
+        Assert.True(counted[0] > 0, $"the probe saw no a -> c:631 packet ({string.Join(',', counted)})");
+        Assert.Equal(0, counted[1]);
+        Assert.Equal(0, counted[2]);
+
+        // The server restarts: the relayed pair keeps working meanwhile, and the node API has the paths again as soon
+        // as the agents are back (they report when they reconnect); c's NAT-mapped endpoint comes from the store.
+        var mapped = (await _lab.ApiAsync<NodeDto>("GET", $"/api/v1/nodes/{nodes["c"].Id}")).MappedEndpoint;
+        Assert.NotNull(mapped);
+        await _lab.Server!.StopAsync();
+        Assert.True(await ConnectsAsync("a", Mesh("c"), 631), "a lost c:631 while the server was down");
+        await _lab.StartServerAsync();
+        var restarted = Stopwatch.StartNew();
+        var shown = await _lab.ApiAsync<NodeDto>("GET", $"/api/v1/nodes/{nodes["c"].Id}");
+        Assert.Equal(mapped, shown.MappedEndpoint);
+        await _lab.WaitForAsync("the node API to show a's relayed path again", async () =>
+            (await _lab.ApiAsync<NodeDto>("GET", $"/api/v1/nodes/{nodes["a"].Id}")).Paths?.Any(p =>
+                p.NodeId == nodes["c"].Id && p.Path == PeerPathReport.Relayed && p.Via == r1.Id) == true, TimeSpan.FromSeconds(60));
+        Console.WriteLine($"[{backend}] paths shown again {restarted.Elapsed.TotalSeconds:F1} s after the server answered");
+        Assert.True(await ConnectsAsync("a", Mesh("c"), 631), "a lost c:631 after the server restart");
+    }
+
+    // A TCP connection opened within a second (a dropped SYN times out; a refused one fails at once).
+    private async Task<bool> ConnectsAsync(string from, string to, int port) =>
+        (await _lab.In(from, "nc", "-z", "-w", "1", to, port.ToString(System.Globalization.CultureInfo.InvariantCulture))).ExitCode == 0;
+
     public async Task DisposeAsync()
     {
         if (_lab is not null)

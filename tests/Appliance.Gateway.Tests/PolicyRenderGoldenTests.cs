@@ -55,6 +55,60 @@ public sealed class PolicyRenderGoldenTests
             string.Concat(Fw4UciRenderer.DesiredShowLines(Plan(PolicySpecs.GatewayForward()), new Fw4Options()).Select(l => l + "\n")));
 
     [Fact]
+    public void Nft_relay_without_roles_forwards_between_peers_under_the_policy() =>
+        GoldenFile.AssertMatches("policy-relay.nft", NftRulesetRenderer.Render(Plan(PolicySpecs.RelayForward())));
+
+    [Fact]
+    public void Iptables_relay_without_roles_forwards_between_peers_under_the_policy() =>
+        GoldenFile.AssertMatches("policy-relay.iptables", IptablesRestoreRenderer.Render(Plan(PolicySpecs.RelayForward()), AddressFamily.InterNetwork, IptablesSaveState.Empty));
+
+    [Fact]
+    public void Nft_egress_gateway_that_relays_forwards_mesh_to_mesh_too() =>
+        GoldenFile.AssertMatches("relay-gateway.nft", NftRulesetRenderer.Render(Plan(Specs.DualStackNat() with { Relay = true })));
+
+    [Fact]
+    public void Iptables_egress_gateway_that_relays_forwards_mesh_to_mesh_too() =>
+        GoldenFile.AssertMatches("relay-gateway.iptables", IptablesRestoreRenderer.Render(Plan(Specs.DualStackNat() with { Relay = true }), AddressFamily.InterNetwork, IptablesSaveState.Empty));
+
+    [Fact]
+    public void Relay_is_part_of_the_plan_so_turning_it_on_or_off_reapplies()
+    {
+        Assert.NotEqual(Plan(Specs.DualStackNat()), Plan(Specs.DualStackNat() with { Relay = true }));
+        Assert.True(Plan(PolicySpecs.RelayForward()).HasForward);
+        Assert.False(Plan(PolicySpecs.RelayForward()).HasRoles);
+        // The relay's forwarding switch is the agent's own; the reconciler sets the sysctls for roles only.
+        Assert.False(Plan(PolicySpecs.RelayForward()).NeedsForwarding(AddressFamily.InterNetwork));
+    }
+
+    [Fact]
+    public void Iptables_a_relay_that_stops_relaying_drops_its_forward_chains()
+    {
+        var current = IptablesSaveState.Parse("""
+            *filter
+            :APPLIANCE-FWD - [0:0]
+            :APPLIANCE-IN - [0:0]
+            :APPLIANCE-PFWD - [0:0]
+            -A INPUT -i wg0 -j APPLIANCE-IN
+            -A FORWARD -i wg0 -j APPLIANCE-FWD
+            -A FORWARD -o wg0 -j APPLIANCE-FWD
+            COMMIT
+            """);
+        var text = IptablesRestoreRenderer.Render(Plan(PolicySpecs.RelayForward() with { Relay = false }), AddressFamily.InterNetwork, current);
+        Assert.Contains("-D FORWARD -i wg0 -j APPLIANCE-FWD\n", text, StringComparison.Ordinal);
+        Assert.Contains("-X APPLIANCE-FWD\n", text, StringComparison.Ordinal);
+        Assert.Contains("-X APPLIANCE-PFWD\n", text, StringComparison.Ordinal);
+        Assert.True(IptablesRestoreRenderer.IsIntact(Plan(PolicySpecs.RelayForward() with { Relay = false }), AddressFamily.InterNetwork,
+            IptablesSaveState.Parse("*filter\n:APPLIANCE-IN - [0:0]\n-A INPUT -i wg0 -j APPLIANCE-IN\nCOMMIT\n")));
+        Assert.False(IptablesRestoreRenderer.IsIntact(Plan(PolicySpecs.RelayForward()), AddressFamily.InterNetwork,
+            IptablesSaveState.Parse("*filter\n:APPLIANCE-IN - [0:0]\n-A INPUT -i wg0 -j APPLIANCE-IN\nCOMMIT\n")));
+    }
+
+    [Fact]
+    public void Fw4_relay_with_filter_only_gets_the_zone_so_fw4_forwards_within_it() =>
+        Assert.Contains(Fw4UciRenderer.DesiredShowLines(Plan(PolicySpecs.RelayForward()), new Fw4Options()),
+            l => l == $"{Fw4UciRenderer.SectionPrefix}zone.forward='ACCEPT'");
+
+    [Fact]
     public void Fw4_node_with_filter_only_adds_no_uci_sections() =>
         Assert.Empty(Fw4UciRenderer.DesiredShowLines(Plan(PolicySpecs.NodeInbound()), new Fw4Options()));
 

@@ -50,4 +50,18 @@ internal static class PolicySpecs
             ],
         },
     };
+
+    /// <summary>
+    /// A relay (issue #18) with no gateway role under a policy: office 10.10.0.3 may open tcp 631 on the printer
+    /// 10.10.0.5, through the relay when the pair cannot meet directly; nothing else passes the relay.
+    /// </summary>
+    public static GatewayFirewallSpec RelayForward() => NodeInbound() with
+    {
+        Relay = true,
+        Filter = new MeshFilterDto
+        {
+            Inbound = [new(["10.10.0.3"], [], FilterRuleDto.Icmp)],
+            Forward = [new(["10.10.0.3/32"], ["10.10.0.5/32"], FilterRuleDto.Tcp, 631, 631)],
+        },
+    };
 }

@@ -155,6 +155,51 @@ public sealed class AccessPolicyEvaluatorTests
         Assert.Empty(none.FilterOf("id-gw")!.Forward);
     }
 
+    // The office network plus a relay (issue #18) that no rule names.
+    private static PolicyWorld WithRelay(bool noRelay = false)
+    {
+        var world = World();
+        return world with { Nodes = [.. world.Nodes, Node("relay", 9, []) with { Relay = true, NoRelay = noRelay }] };
+    }
+
+    [Fact]
+    public void A_relay_no_rule_names_is_a_peer_of_every_paired_node_and_forwards_only_what_the_rules_allow_the_pairs()
+    {
+        var e = Evaluate(Rule("\"tag:office\"", "\"tag:printer\"", "\"tcp:631\""), WithRelay());
+        foreach (var paired in new[] { "id-laptop", "id-admin", "id-printer" })
+        {
+            Assert.True(e.Connected(paired, "id-relay") && e.Connected("id-relay", paired), $"{paired} should have the relay as a peer");
+        }
+        // A node the policy connects to nobody has no pair to relay: it does not get the relay.
+        Assert.False(e.Connected("id-sensor", "id-relay"));
+        Assert.False(e.Connected("id-dns", "id-relay"));
+        // The relay adds no pair of its own: the office still does not peer with the sensor.
+        Assert.False(e.Connected("id-laptop", "id-sensor"));
+        var relay = e.FilterOf("id-relay")!;
+        Assert.Equal(["tcp 631-631 from 10.10.0.2/32,10.10.0.3/32,fd10::2/128 to 10.10.0.4/32,fd10::4/128"], relay.Forward.Select(Text));
+        // Nothing may open a connection to the relay itself: no rule names it.
+        Assert.Empty(relay.Inbound);
+        // The printer's own filter is the same as without the relay.
+        Assert.Equal(Evaluate(Rule("\"tag:office\"", "\"tag:printer\"", "\"tcp:631\"")).FilterOf("id-printer"), e.FilterOf("id-printer"), FilterComparer);
+    }
+
+    [Fact]
+    public void A_relay_forwards_for_every_rule_its_own_rules_included_and_one_that_opted_out_is_no_relay()
+    {
+        var e = Evaluate(Rule("\"tag:office\"", "\"tag:printer\"", "\"tcp:631\"") + "," + Rule("\"tag:iot\"", "\"192.168.1.0/24\"", "\"udp:161\""), WithRelay());
+        Assert.Equal(
+            ["tcp 631-631 from 10.10.0.2/32,10.10.0.3/32,fd10::2/128 to 10.10.0.4/32,fd10::4/128", "udp 161-161 from 10.10.0.5/32 to 192.168.1.0/24"],
+            e.FilterOf("id-relay")!.Forward.Select(Text));
+        Assert.True(e.Connected("id-sensor", "id-relay") && e.Connected("id-gw", "id-relay"));
+
+        var optedOut = Evaluate(Rule("\"tag:office\"", "\"tag:printer\"", "\"tcp:631\""), WithRelay(noRelay: true));
+        Assert.False(optedOut.Connected("id-laptop", "id-relay"));
+        Assert.Empty(optedOut.FilterOf("id-relay")!.Forward);
+    }
+
+    private static readonly IEqualityComparer<MeshFilterDto?> FilterComparer = EqualityComparer<MeshFilterDto?>.Create(
+        (a, b) => a is not null && b is not null && a.Inbound.Select(Text).SequenceEqual(b.Inbound.Select(Text)) && a.Forward.Select(Text).SequenceEqual(b.Forward.Select(Text)));
+
     [Fact]
     public void Names_are_checked_against_the_network_each_with_its_line()
     {

@@ -98,11 +98,13 @@ internal sealed class MeshWorld
                 break;
             case 1:
                 var n = _nodes[node];
-                SetNode(Random.Next(4) switch
+                SetNode(Random.Next(5) switch
                 {
                     0 => n with { ListenPort = Random.Next(51000, 52000) },
                     1 => n with { Endpoints = [$"198.51.100.{Random.Next(1, 250)}"] },
                     2 => n with { Name = $"renamed{++_serial}" },
+                    // A relay under a policy is a peer of every paired node (issue #18): its flag moves peers and filters.
+                    3 => n with { Relay = !n.Relay },
                     _ => n with { InternetGateway = Random.Next(2) == 0 ? null : ids[Random.Next(ids.Count)] },
                 });
                 break;

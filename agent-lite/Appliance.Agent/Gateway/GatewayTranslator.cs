@@ -13,7 +13,8 @@ public static class GatewayTranslator
     /// <summary>
     /// The firewall spec of the node's roles and access-policy filter at <paramref name="now"/>, or null when it runs
     /// neither. A node with a filter but no role gets a spec of its mesh ranges (the subnets of its interface
-    /// addresses), its own addresses and the filter: an inbound filter on its mesh interface and nothing else.
+    /// addresses), its own addresses and the filter: an inbound filter on its mesh interface and nothing else, plus,
+    /// on a relay, the filter's forward rules between its peers. A relay with neither keeps no firewall of ours.
     /// </summary>
     public static GatewayFirewallSpec? ToFirewallSpec(string meshInterface, NodeConfigDto config, DateTimeOffset now)
     {
@@ -32,6 +33,8 @@ public static class GatewayTranslator
                 MeshAddresses = [.. own.Select(a => a.Address.ToString())],
                 ListenPort = config.Interface.ListenPort,
                 Filter = filter,
+                // A relay under a policy forwards between its peers only what the policy allows them (issue #18).
+                Relay = config.Interface.Relay,
             };
         }
         return new GatewayFirewallSpec
@@ -51,6 +54,8 @@ public static class GatewayTranslator
             Egress = role.Egress is { } egress ? new EgressSpec { Ranges = egress.Ranges, Nat = egress.Nat } : null,
             RemoteRanges = role.Egress is null ? [] : role.RemoteRanges,
             Filter = filter,
+            // A gateway that is also a relay must let the pairs it carries through its forward chain (issue #18).
+            Relay = config.Interface.Relay,
         };
     }
 

@@ -178,6 +178,15 @@ public sealed partial class MeshDaemon(StateStore store, MeshApplier applier, Te
     {
         string? last = null;
         var sinceFull = ReportInterval; // the first report goes out as soon as we are connected
+        // A reconnect reports at the next tick: a restarted server keeps reported paths in memory only and learns them here.
+        var reconnected = 0;
+        client.ConnectionChanged += up =>
+        {
+            if (up)
+            {
+                Interlocked.Exchange(ref reconnected, 1);
+            }
+        };
         var tick = TimeSpan.FromSeconds(Math.Min(5, ReportInterval.TotalSeconds));
         while (!ct.IsCancellationRequested)
         {
@@ -200,7 +209,7 @@ public sealed partial class MeshDaemon(StateStore store, MeshApplier applier, Te
                 // Paths and the endpoints in use count as facts (a relay's observations make peers' candidates); handshake ages do not.
                 var facts = $"{report.ListenPort}|{string.Join(",", report.Endpoints)}|{report.AppliedVersion}|{report.NoRelay}|{report.NoPunch}|" +
                     string.Join(",", (report.Peers ?? []).Select(p => $"{p.NodeId}={p.Path}/{p.Via}/{p.Endpoint}"));
-                if (client.IsConnected && (facts != last || sinceFull >= ReportInterval))
+                if (client.IsConnected && (facts != last || sinceFull >= ReportInterval || Interlocked.Exchange(ref reconnected, 0) == 1))
                 {
                     await client.PublishAsync(MeshTopics.Status(state.NodeId), json, MqttQos.AtMostOnce, cancellationToken: ct);
                     last = facts;

@@ -69,7 +69,7 @@ public static class MeshTranslator
             {
                 Endpoint = overlay.Endpoint(p),
                 PersistentKeepalive = overlay.Keepalive(p),
-                AllowedIPs = [.. overlay.AllowedIps(p).Select(IPNetwork.Parse), .. p.NodeId == config.Interface.InternetGateway ? InternetFamilies(config) : []],
+                AllowedIPs = [.. overlay.AllowedIps(p).Select(IPNetwork.Parse), .. overlay.CarriesInternet(p, config.Interface.InternetGateway) ? InternetFamilies(config) : []],
             });
         }
         foreach (var c in ActiveExtClients(config, now))

@@ -60,6 +60,24 @@ public sealed class PathOverlay
         return probing && peer.PersistentKeepalive == 0 ? ProbeKeepalive : peer.PersistentKeepalive;
     }
 
+    /// <summary>
+    /// Whether <paramref name="peer"/>'s entry carries the default routes for this node's internet gateway
+    /// <paramref name="gateway"/>: the gateway's own entry, or, while the gateway is relayed, its relay's entry (the
+    /// default routes follow the gateway's addresses, which ride on the relay's peer).
+    /// </summary>
+    public bool CarriesInternet(PeerDto peer, string? gateway)
+    {
+        if (gateway is null)
+        {
+            return false;
+        }
+        if (_paths is not null && _paths.TryGetValue(gateway, out var path) && path is { Kind: PeerPathKind.Relayed, Via: { } via })
+        {
+            return peer.NodeId == via;
+        }
+        return peer.NodeId == gateway;
+    }
+
     /// <summary>The peer's allowed IPs: none when it is relayed, its own plus those of the peers it relays for this node.</summary>
     public IEnumerable<string> AllowedIps(PeerDto peer)
     {

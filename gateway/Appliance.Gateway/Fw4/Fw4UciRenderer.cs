@@ -19,9 +19,10 @@ public static class Fw4UciRenderer
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(options);
-        if (!plan.HasRoles)
+        if (!plan.HasForward)
         {
             // A node that only enforces a policy filter: our own table filters its input, fw4 is left as it is.
+            // A relay gets the zone (forwarding within it), so fw4's forward policy does not drop what it relays.
             return [];
         }
         var z = SectionPrefix + "zone";

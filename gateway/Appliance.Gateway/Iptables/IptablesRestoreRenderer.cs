@@ -69,17 +69,22 @@ public static class IptablesRestoreRenderer
                 rules.Add($"-A {fwd} ! -i {iface} -o {iface} -s {e} -d {r} -j ACCEPT");
             }
         }
+        if (plan.IsRelay)
+        {
+            rules.Add("# Relay: between its mesh peers, for the pairs that cannot meet (sources are authenticated by WireGuard's allowed IPs).");
+            rules.Add($"-A {fwd} -i {iface} -o {iface} -j {pass}");
+        }
         rules.Add("# Nothing else is forwarded to or from the mesh.");
         rules.Add($"-A {fwd} -j DROP");
-        // A node that only filters has no forward chain; one left from its gateway days is deleted.
-        List<(string, IReadOnlyList<string>?)> chains = plan.HasRoles
+        // A node that only filters has no forward chain; one left from its gateway (or relay) days is deleted.
+        List<(string, IReadOnlyList<string>?)> chains = plan.HasForward
             ? [(fwd, rules), (IptablesChains.Input, InputRules(plan, family))]
             : current.ChainsIn("filter").Contains(fwd) ? [(fwd, null), (IptablesChains.Input, InputRules(plan, family))] : [(IptablesChains.Input, InputRules(plan, family))];
-        if ((plan.HasRoles && plan.Filter is not null) || current.ChainsIn("filter").Contains(IptablesChains.PolicyForward))
+        if ((plan.HasForward && plan.Filter is not null) || current.ChainsIn("filter").Contains(IptablesChains.PolicyForward))
         {
             var policy = new List<string> { "# Access policy: the new connections the gateway may forward; anything else returns to the DROP." };
             policy.AddRange(PolicyRules(IptablesChains.PolicyForward, plan.Filter?.Forward ?? [], plan, family));
-            chains.Add((IptablesChains.PolicyForward, plan.HasRoles && plan.Filter is not null ? policy : null));
+            chains.Add((IptablesChains.PolicyForward, plan.HasForward && plan.Filter is not null ? policy : null));
         }
         Table(w, "filter", chains, FilterJumps(plan), current);
 
@@ -174,8 +179,8 @@ public static class IptablesRestoreRenderer
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(current);
         var chains = current.ChainsIn("filter");
-        var filterOk = (!plan.HasRoles || chains.Contains(IptablesChains.Forward)) && chains.Contains(IptablesChains.Input) &&
-            (!(plan.HasRoles && plan.HasFilter) || chains.Contains(IptablesChains.PolicyForward)) &&
+        var filterOk = (!plan.HasForward || chains.Contains(IptablesChains.Forward)) && chains.Contains(IptablesChains.Input) &&
+            (!(plan.HasForward && plan.HasFilter) || chains.Contains(IptablesChains.PolicyForward)) &&
             FilterJumps(plan).All(current.JumpsIn("filter").Contains);
         var needsNat = (plan.IngressNat && GatewayFirewallPlan.Of(plan.AllowedClients, family).Count > 0) ||
             (plan.EgressNat && GatewayFirewallPlan.Of(plan.EgressRanges, family).Count > 0);
@@ -183,7 +188,7 @@ public static class IptablesRestoreRenderer
         return filterOk && natOk;
     }
 
-    private static string[] FilterJumps(GatewayFirewallPlan plan) => !plan.HasRoles ? [$"-A INPUT -i {plan.MeshInterface} -j {IptablesChains.Input}"] :
+    private static string[] FilterJumps(GatewayFirewallPlan plan) => !plan.HasForward ? [$"-A INPUT -i {plan.MeshInterface} -j {IptablesChains.Input}"] :
     [
         $"-A FORWARD -i {plan.MeshInterface} -j {IptablesChains.Forward}",
         $"-A FORWARD -o {plan.MeshInterface} -j {IptablesChains.Forward}",

@@ -23,7 +23,8 @@ public sealed class GatewayFirewallPlan : IEquatable<GatewayFirewallPlan>
         bool egressNat,
         IReadOnlyList<IPNetwork> egressRanges,
         IReadOnlyList<IPNetwork> remoteRanges,
-        PolicyFilter? filter = null)
+        PolicyFilter? filter = null,
+        bool isRelay = false)
     {
         MeshInterface = meshInterface;
         MeshRanges = meshRanges;
@@ -38,6 +39,7 @@ public sealed class GatewayFirewallPlan : IEquatable<GatewayFirewallPlan>
         EgressRanges = egressRanges;
         RemoteRanges = remoteRanges;
         Filter = filter;
+        IsRelay = isRelay;
         Canonical = BuildCanonical();
     }
 
@@ -77,6 +79,15 @@ public sealed class GatewayFirewallPlan : IEquatable<GatewayFirewallPlan>
 
     public bool HasFilter => Filter is not null;
 
+    /// <summary>Whether the node relays for pairs of its peers (issue #18): mesh-to-mesh forwarding through the mesh interface.</summary>
+    public bool IsRelay { get; }
+
+    /// <summary>
+    /// Whether the node forwards anything to or from the mesh (a role or relaying), so the forward chain is ours. The
+    /// forwarding sysctls stay with the roles (<see cref="NeedsForwarding"/>): a relay's are the agent's own switch.
+    /// </summary>
+    public bool HasForward => HasRoles || IsRelay;
+
     /// <summary>Whether the node runs a gateway role (forwarding rules, NAT, the forwarding sysctls).</summary>
     public bool HasRoles => HasIngress || HasEgress;
 
@@ -111,6 +122,7 @@ public sealed class GatewayFirewallPlan : IEquatable<GatewayFirewallPlan>
         sb.Append("denied=").AppendJoin(',', DeniedClients).Append('\n');
         sb.Append("egress=").Append(HasEgress).Append(" nat=").Append(EgressNat).Append(' ').AppendJoin(',', EgressRanges).Append('\n');
         sb.Append("remote=").AppendJoin(',', RemoteRanges).Append('\n');
+        sb.Append("relay=").Append(IsRelay).Append('\n');
         Filter?.AppendCanonical(sb);
         return sb.ToString();
     }

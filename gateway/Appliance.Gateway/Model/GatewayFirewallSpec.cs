@@ -40,6 +40,12 @@ public sealed record GatewayFirewallSpec
     /// nothing filtered beyond the roles' own rules. A node without roles but with a filter gets the inbound filter alone.
     /// </summary>
     public MeshFilterDto? Filter { get; init; }
+
+    /// <summary>
+    /// This node is a relay (issue #18): it forwards between its own mesh peers (in and out of the mesh interface) for
+    /// the pairs that cannot meet directly, under <see cref="Filter"/>'s forward rules when there is a policy.
+    /// </summary>
+    public bool Relay { get; init; }
 }
 
 /// <summary>The ingress role: plain WireGuard clients whose traffic enters the mesh through this node.</summary>

@@ -151,7 +151,8 @@ internal static class GatewaySpecValidator
             spec.Egress?.Nat ?? false,
             Sorted(egress),
             Sorted(remote),
-            PolicyFilterValidator.Validate(spec.Filter));
+            PolicyFilterValidator.Validate(spec.Filter),
+            spec.Relay);
     }
 
     /// <summary>Parses "a.b.c.d/len" or "x::/len", rejecting host bits so a typo is not silently widened.</summary>

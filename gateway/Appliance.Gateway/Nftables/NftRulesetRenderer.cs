@@ -44,7 +44,7 @@ public static class NftRulesetRenderer
         if (filter is not null)
         {
             PolicySets(w, "in", filter.Inbound);
-            if (plan.HasRoles)
+            if (plan.HasForward)
             {
                 PolicySets(w, "fw", filter.Forward);
             }
@@ -52,7 +52,7 @@ public static class NftRulesetRenderer
         // With a filter, what the roles allow through is only a candidate: policy_forward accepts it or it falls to the drop.
         var pass = filter is null ? "accept" : "jump policy_forward";
 
-        if (plan.HasRoles)
+        if (plan.HasForward)
         {
             w.Append("\tchain forward {\n");
             w.Append("\t\ttype filter hook forward priority filter; policy accept;\n");
@@ -79,6 +79,8 @@ public static class NftRulesetRenderer
             Group(w, "Site-to-site: this LAN -> other gateways' ranges through the mesh.",
                 fams.Where(f => GatewayFirewallPlan.Of(plan.EgressRanges, f.Family).Count > 0 && GatewayFirewallPlan.Of(plan.RemoteRanges, f.Family).Count > 0)
                     .Select(f => $"iifname != {iface} oifname {iface} {f.Match} saddr @egress_{f.Suffix} {f.Match} daddr @remote_{f.Suffix} accept"));
+            Group(w, "Relay: between its mesh peers, for the pairs that cannot meet (sources are authenticated by WireGuard's allowed IPs).",
+                plan.IsRelay ? [$"iifname {iface} oifname {iface} {pass}"] : []);
             w.Append("\t\t# Nothing else is forwarded to or from the mesh.\n");
             w.Append("\t\tdrop\n");
             w.Append("\t}\n");

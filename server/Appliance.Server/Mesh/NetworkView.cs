@@ -193,10 +193,11 @@ public sealed class NetworkView
         _ => false,
     });
 
-    // What a policy reads of a node: whether it exists, its name, tags, addresses and internet gateway.
+    // What a policy reads of a node: whether it exists, its name, tags, addresses, internet gateway and whether it relays.
     private static bool PolicyInputChanged(NodeRecord? before, NodeRecord? after) =>
         before is null || after is null || before.Name != after.Name || !before.Tags.SequenceEqual(after.Tags) ||
-        !Equals(before.Ipv4, after.Ipv4) || !Equals(before.Ipv6, after.Ipv6) || before.InternetGateway != after.InternetGateway;
+        !Equals(before.Ipv4, after.Ipv4) || !Equals(before.Ipv6, after.Ipv6) || before.InternetGateway != after.InternetGateway ||
+        before.IsActiveRelay != after.IsActiveRelay;
 
     // A member's peer record as every other member sees it; an equal record of `share` is kept, so unchanged peers
     // stay the same objects (and compare by reference).

@@ -18,6 +18,11 @@ namespace Appliance.Server.Domain.Policy;
 /// sees), egress ranges; <c>*</c> as a source is any address. A gateway's forward rules let its own ext clients into
 /// what their rules reach and let the rules' sources into its own ext clients and its egress ranges.
 /// </para>
+/// <para>
+/// Relays (issue #18) are infrastructure: no rule names them. Every node with a peer gets every active relay as a peer
+/// (a pair may have to meet through any of them), and each relay's forward rules are the rules' own sources and
+/// destinations, so it carries between a pair exactly what the policy allows that pair and nothing for anyone else.
+/// </para>
 /// </summary>
 public static class AccessPolicyEvaluator
 {
@@ -44,6 +49,7 @@ public static class AccessPolicyEvaluator
             Connect(peers, ctx.Reach(from), ctx.Reach(to));
             AddInbound(ctx, rule, from, to, inbound);
             AddForward(ctx, rule, from, to, forward);
+            AddRelayForward(ctx, rule, from, to, forward);
         }
         for (var i = 0; i < n; i++)
         {
@@ -54,6 +60,7 @@ public static class AccessPolicyEvaluator
                 peers[g][i >> 6] |= 1UL << (i & 63);
             }
         }
+        ConnectRelays(ctx, peers);
         var filters = new Dictionary<string, MeshFilterDto>(n, StringComparer.Ordinal);
         for (var i = 0; i < n; i++)
         {
@@ -201,6 +208,57 @@ public static class AccessPolicyEvaluator
         }
     }
 
+    // Every node that has a peer (a pair the policy connects, or its internet gateway) gets every active relay as a
+    // peer, and the relay gets it: which relay a pair meets through is the agents' choice, made when punching fails.
+    private static void ConnectRelays(Context ctx, ulong[][] peers)
+    {
+        var relays = ctx.Relays;
+        if (relays.Count == 0)
+        {
+            return;
+        }
+        var paired = new List<int>();
+        for (var i = 0; i < peers.Length; i++)
+        {
+            if (!relays.Contains(i) && peers[i].Any(w => w != 0))
+            {
+                paired.Add(i);
+            }
+        }
+        foreach (var r in relays)
+        {
+            foreach (var i in paired)
+            {
+                peers[i][r >> 6] |= 1UL << (r & 63);
+                peers[r][i >> 6] |= 1UL << (i & 63);
+            }
+        }
+    }
+
+    // A relay forwards in and out of its mesh interface what the rule allows: the rule's sources (as the relay sees
+    // them) to everything its other side names. A pair no rule connects gets nothing through it.
+    private static void AddRelayForward(Context ctx, PolicyRule rule, Side from, Side to, Dictionary<int, List<FilterRuleDto>> forward)
+    {
+        foreach (var r in ctx.Relays)
+        {
+            var sources = ctx.Sources(from, viewer: r);
+            var destinations = ctx.Destinations(to);
+            if (sources.Count == 0 || destinations.Count == 0)
+            {
+                continue;
+            }
+            if (!forward.TryGetValue(r, out var list))
+            {
+                forward[r] = list = [];
+            }
+            foreach (var port in rule.Ports)
+            {
+                var (pf, pt) = port.FilterPorts;
+                list.Add(new FilterRuleDto(sources, destinations, port.Protocol, pf, pt));
+            }
+        }
+    }
+
     // The receiving nodes of `to` may be opened by `from`'s sources.
     private static void AddInbound(Context ctx, PolicyRule rule, Side from, Side to, List<FilterRuleDto>?[] inbound)
     {
@@ -314,6 +372,7 @@ public static class AccessPolicyEvaluator
                 Index[Order[i]] = i;
             }
             Words = (Order.Length + 63) >> 6;
+            Relays = [.. Enumerable.Range(0, Nodes.Length).Where(i => Nodes[i].IsActiveRelay)];
             MeshRanges = world.Network.Ipv6Cidr is { } v6 ? [world.Network.Ipv4Cidr, v6] : [world.Network.Ipv4Cidr];
             HostRoutes = [.. Nodes.Select(n => Hosts(n.Ipv4, n.Ipv6))];
             foreach (var (i, node) in Nodes.Index())
@@ -348,6 +407,7 @@ public static class AccessPolicyEvaluator
         public string[] Order { get; }
         public Dictionary<string, int> Index { get; }
         public int Words { get; }
+        public List<int> Relays { get; }
         public IPNetwork[] MeshRanges { get; }
         public List<string>[] HostRoutes { get; }
         public Dictionary<string, List<int>> ByTag { get; } = new(StringComparer.Ordinal);
