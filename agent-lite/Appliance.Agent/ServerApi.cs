@@ -52,13 +52,13 @@ public sealed class ServerApi : Mesh.INodeStateSource
     }
 
     public Task<JoinResponse> JoinAsync(JoinRequest request, CancellationToken ct) =>
-        SendAsync(HttpMethod.Post, "api/v1/join", JsonContent.Create(request, ApplianceJsonContext.Default.JoinRequest), ApplianceJsonContext.Default.JoinResponse, "join", ct);
+        SendAsync(HttpMethod.Post, "api/v1/join", JsonContent.Create(request, DeviceJsonContext.Default.JoinRequest), DeviceJsonContext.Default.JoinResponse, "join", ct);
 
     public Task<NodeConfigDto> GetConfigAsync(CancellationToken ct) =>
-        SendAsync(HttpMethod.Get, "api/v1/node/config", null, ApplianceJsonContext.Default.NodeConfigDto, "config pull", ct);
+        SendAsync(HttpMethod.Get, "api/v1/node/config", null, DeviceJsonContext.Default.NodeConfigDto, "config pull", ct);
 
     public Task<SigningKeyChainDto> GetSigningKeysAsync(CancellationToken ct) =>
-        SendAsync(HttpMethod.Get, "api/v1/node/signing-keys", null, ApplianceJsonContext.Default.SigningKeyChainDto, "signing-key chain", ct);
+        SendAsync(HttpMethod.Get, "api/v1/node/signing-keys", null, DeviceJsonContext.Default.SigningKeyChainDto, "signing-key chain", ct);
 
     /// <summary>Removes this node from the server (its credential stops working).</summary>
     public Task LeaveAsync(CancellationToken ct) =>
@@ -87,7 +87,7 @@ public sealed class ServerApi : Mesh.INodeStateSource
                 ProblemDto? problem = null;
                 try
                 {
-                    problem = await response.Content.ReadFromJsonAsync(ApplianceJsonContext.Default.ProblemDto, ct);
+                    problem = await response.Content.ReadFromJsonAsync(DeviceJsonContext.Default.ProblemDto, ct);
                 }
                 catch (JsonException)
                 {

@@ -3,7 +3,10 @@ using Appliance.Contracts.Api;
 
 namespace Appliance.Contracts;
 
-/// <summary>Source-generated JSON for every wire contract, so device code needs no reflection (trimming, AOT).</summary>
+/// <summary>
+/// Source-generated JSON for every wire contract: the server's context (its API, store and broker). Device code uses
+/// <see cref="DeviceJsonContext"/>, which holds only what a device reads or writes.
+/// </summary>
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,

@@ -17,7 +17,7 @@ public sealed record JoinToken(
     /// <summary>The token as the user copies it: base64url (no padding) of the JSON.</summary>
     public string Encode()
     {
-        var json = JsonSerializer.SerializeToUtf8Bytes(this, ApplianceJsonContext.Default.JoinToken);
+        var json = JsonSerializer.SerializeToUtf8Bytes(this, DeviceJsonContext.Default.JoinToken);
         return Base64Url.EncodeToString(json);
     }
 
@@ -40,7 +40,7 @@ public sealed record JoinToken(
         JoinToken? parsed;
         try
         {
-            parsed = JsonSerializer.Deserialize(json, ApplianceJsonContext.Default.JoinToken);
+            parsed = JsonSerializer.Deserialize(json, DeviceJsonContext.Default.JoinToken);
         }
         catch (JsonException)
         {

@@ -1,6 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
-using System.Text.Json;
 using Appliance.Agent.State;
+using Appliance.Contracts;
 using Appliance.Contracts.Api;
 
 namespace Appliance.Agent.Commands;
@@ -20,7 +20,7 @@ public static class PullCommand
         store.SaveDesired(config);
         if (json)
         {
-            output.WriteLine(JsonSerializer.Serialize(config, AgentJsonContext.Default.NodeConfigDto));
+            output.WriteLine(IndentedJson.Serialize(config, DeviceJsonContext.Default.NodeConfigDto));
         }
         else
         {

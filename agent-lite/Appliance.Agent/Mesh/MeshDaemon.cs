@@ -204,7 +204,7 @@ public sealed partial class MeshDaemon(StateStore store, MeshApplier applier, Te
                     NoRelay = NoRelay,
                     NoPunch = NoPunch,
                 };
-                var json = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(report, Contracts.ApplianceJsonContext.Default.NodeReport);
+                var json = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(report, Contracts.DeviceJsonContext.Default.NodeReport);
                 // Report at once when something changed, and at the interval to say we are alive.
                 // Paths and the endpoints in use count as facts (a relay's observations make peers' candidates); handshake ages do not.
                 var facts = $"{report.ListenPort}|{string.Join(",", report.Endpoints)}|{report.AppliedVersion}|{report.NoRelay}|{report.NoPunch}|" +

@@ -50,7 +50,7 @@ public sealed class MeshUpdateGate(byte[] serverSigningKey, string nodeId)
         MeshUpdate? update;
         try
         {
-            update = JsonSerializer.Deserialize(payload, ApplianceJsonContext.Default.MeshUpdate);
+            update = JsonSerializer.Deserialize(payload, DeviceJsonContext.Default.MeshUpdate);
         }
         catch (JsonException e)
         {
@@ -152,7 +152,7 @@ public sealed class MeshUpdateGate(byte[] serverSigningKey, string nodeId)
         }
         try
         {
-            return JsonSerializer.Deserialize(payload, ApplianceJsonContext.Default.MeshUpdate) is { IsSigningKeyAnnouncement: true } update && Adopt(update, out reason);
+            return JsonSerializer.Deserialize(payload, DeviceJsonContext.Default.MeshUpdate) is { IsSigningKeyAnnouncement: true } update && Adopt(update, out reason);
         }
         catch (JsonException e)
         {

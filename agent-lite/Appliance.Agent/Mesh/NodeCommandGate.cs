@@ -28,7 +28,7 @@ public sealed class NodeCommandGate(string nodeId)
         NodeCommand? c;
         try
         {
-            c = JsonSerializer.Deserialize(payload, ApplianceJsonContext.Default.NodeCommand);
+            c = JsonSerializer.Deserialize(payload, DeviceJsonContext.Default.NodeCommand);
         }
         catch (JsonException e)
         {

@@ -1,9 +1,11 @@
 using System.Text.Json.Serialization;
-using Appliance.Contracts.Api;
 
 namespace Appliance.Agent.State;
 
-/// <summary>Source-generated JSON for the agent's files (trimming-safe).</summary>
+/// <summary>
+/// Source-generated JSON for the agent's own files and status (trimming-safe). desired.json is a wire type and goes
+/// through <see cref="Contracts.DeviceJsonContext"/> (<see cref="IndentedJson"/>), so its serializer is compiled once.
+/// </summary>
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
@@ -12,6 +14,5 @@ namespace Appliance.Agent.State;
 [JsonSerializable(typeof(AgentStatus))]
 [JsonSerializable(typeof(PeerStatus))]
 [JsonSerializable(typeof(PolicyStatus))]
-[JsonSerializable(typeof(NodeConfigDto))]
 [JsonSerializable(typeof(List<Appliance.Contracts.Mesh.PeerPathReport>))]
 internal sealed partial class AgentJsonContext : JsonSerializerContext;

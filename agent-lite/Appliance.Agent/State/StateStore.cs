@@ -16,11 +16,11 @@ public sealed class StateStore(string directory)
 
     public AgentState? LoadState() => Load(StatePath, AgentJsonContext.Default.AgentState);
 
-    public NodeConfigDto? LoadDesired() => Load(DesiredPath, AgentJsonContext.Default.NodeConfigDto);
+    public NodeConfigDto? LoadDesired() => Load(DesiredPath, DeviceJsonContext.Default.NodeConfigDto);
 
     public void SaveState(AgentState state) => Save(StatePath, state, AgentJsonContext.Default.AgentState);
 
-    public void SaveDesired(NodeConfigDto config) => Save(DesiredPath, config, AgentJsonContext.Default.NodeConfigDto);
+    public void SaveDesired(NodeConfigDto config) => Save(DesiredPath, config, DeviceJsonContext.Default.NodeConfigDto);
 
     /// <summary>Forgets the desired state (desired.json) of the node, for example of an earlier membership.</summary>
     public void DeleteDesired() => File.Delete(DesiredPath);
@@ -54,7 +54,7 @@ public sealed class StateStore(string directory)
     private void Save<T>(string path, T value, JsonTypeInfo<T> type)
     {
         System.IO.Directory.CreateDirectory(Directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        AtomicFile.Write(path, JsonSerializer.Serialize(value, type), secret: true);
+        AtomicFile.Write(path, IndentedJson.Serialize(value, type), secret: true);
     }
 
     private static T? Load<T>(string path, JsonTypeInfo<T> type) where T : class

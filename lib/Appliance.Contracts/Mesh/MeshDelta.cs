@@ -203,7 +203,7 @@ public static class MeshDelta
     {
         a = a is { IsEmpty: false } ? a : null;
         b = b is { IsEmpty: false } ? b : null;
-        return a is null || b is null ? a is null && b is null : SameJson(a, b, ApplianceJsonContext.Default.GatewayRoleDto);
+        return a is null || b is null ? a is null && b is null : SameJson(a, b, DeviceJsonContext.Default.GatewayRoleDto);
     }
 
     /// <summary>Structural equality of two filters; null and <see cref="MeshFilterDto.None"/> are the same (no policy).</summary>
@@ -235,7 +235,7 @@ public static class MeshDelta
     }
 
     public static bool SameDns(MeshDnsDto? a, MeshDnsDto? b) =>
-        a is null || b is null ? a is null && b is null : SameJson(a, b, ApplianceJsonContext.Default.MeshDnsDto);
+        a is null || b is null ? a is null && b is null : SameJson(a, b, DeviceJsonContext.Default.MeshDnsDto);
 
     // The nested records hold lists (compared by reference); their canonical JSON compares them by value.
     private static bool SameJson<T>(T a, T b, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> info) =>

@@ -13,12 +13,13 @@ public sealed partial class AotPublishTests(AotPublishFixture fixture, ITestOutp
 {
     /// <summary>
     /// Issue #15's goals for the binary, stated for x86-64 (the proxy for arm64): 8 MB, 4 MB xz-compressed, counted in
-    /// MiB like the memory figures. The xz goal holds; the 8 MiB goal does not since session 7 (policies, NAT paths,
-    /// status hardware and the display: 8,822,352 bytes x64, 9,244,320 arm64 on 2026-12-05), so the binary ceilings
-    /// are growth guards just above today's sizes until the agent is made smaller again (issue #15 is open for it).
+    /// MiB like the memory figures. Both hold on x86-64 again since the device got its own JSON context (8,378,704
+    /// bytes on 2026-12-05, 9.9 KB under the ceiling: new device code has to pay for itself). arm64 code is larger
+    /// (fixed-width instructions, more unwind data) and stays above 8 MiB, so its ceiling is a growth guard just above
+    /// today's size (8,771,992 bytes, 383 KB over 8 MiB; docs/BENCHMARKS.md "Memory settings side by side").
     /// </summary>
     private const long MiB = 1024 * 1024;
-    private static readonly Dictionary<string, long> MaxBinaryBytes = new() { ["linux-x64"] = 8 * MiB + MiB / 2, ["linux-arm64"] = 9 * MiB };
+    private static readonly Dictionary<string, long> MaxBinaryBytes = new() { ["linux-x64"] = 8 * MiB, ["linux-arm64"] = 8 * MiB + MiB / 2 };
     private const long MaxXzBytes = 4 * MiB;
 
     [Fact]

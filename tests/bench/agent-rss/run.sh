@@ -9,6 +9,10 @@
 # BUILDS="jit aot" (the default) picks the builds; JIT_DIR=<dir> / AOT_DIR=<dir> reuse a publish from an earlier run;
 # AGENT_ENV="DOTNET_X=1 ..." adds runtime settings to the agents' own (to try a tuning); KEEP_LOGS=<dir> keeps the
 # agents' logs there (with AGENT_ENV=APPLIANCE_GC_TRACE=1 they hold the GC's own figures every 30 s).
+# BUILDS="aot v1 v2": the AOT build once per variant, side by side in one run, each variant with its own extra settings
+# from ENV_v1, ENV_v2... (e.g. ENV_v1="DOTNET_GCgen0size=0x100000"), so settings are compared under the same load.
+# Peers are registered through the real join API, JOBS (default 16) at a time; each line carries first_apply_ms, from
+# the agent's exec to its log's first "applied vN (...): PEERS peers" line (connect, snapshot, WireGuard set).
 # BUILDS="aot aothw": the AOT build twice, the second with its status hardware on (issue #17): a button thread on a
 # FIFO held open by a writer (the host has no input devices), the systemd watchdog (sd_notify WATCHDOG=1 to a socket
 # this script binds, WATCHDOG_USEC=30 s) and --led (there is no LED class device on a VM host: one log line).
@@ -19,7 +23,7 @@ read -r -a BUILDS <<< "${BUILDS:-jit aot}"
 ROOT=$(cd "$(dirname "$0")/../../.." && pwd)
 HERE=$(cd "$(dirname "$0")" && pwd)
 W=$(mktemp -d /tmp/appliance-rss.XXXXXX); NS=aprss$$
-declare -A AGENT=() DIR=() WG=()
+declare -A AGENT=() DIR=() WG=() T0=() FIRST=()
 SERVER= HWPIDS=
 # Kills a pid we started, only if it still runs the program we started there (pids are reused).
 stop() { local pid=$1 what=$2; [ -n "$pid" ] && grep -qa -- "$what" "/proc/$pid/cmdline" 2>/dev/null && kill "$pid" 2>/dev/null || true; }
@@ -40,8 +44,8 @@ for b in "${BUILDS[@]}"; do
   case $b in
     jit) reuse=${JIT_DIR:-}; props=(-p:PublishAot=false --self-contained -p:PublishTrimmed=true) ;;
     aot) reuse=${AOT_DIR:-}; props=(-p:PublishAot=true) ;;
-    aothw) reuse=${DIR[aot]:?aothw reuses the aot build: BUILDS=\"aot aothw\"}; props=() ;;
-    *) echo "unknown build '$b' (jit, aot)" >&2; exit 2 ;;
+    aothw|v[0-9]) reuse=${DIR[aot]:?$b reuses the aot build: BUILDS=\"aot $b\"}; props=() ;;
+    *) echo "unknown build '$b' (jit, aot, aothw, v1..v9)" >&2; exit 2 ;;
   esac
   DIR[$b]=$W/agent-$b
   if [ -n "$reuse" ]; then cp -r "$reuse" "${DIR[$b]}"; else
@@ -61,10 +65,15 @@ $C -H "Authorization: Bearer $T" -d '{"name":"rss","ipv4Cidr":"10.88.0.0/22"}' h
 KEYJSON=$($C -H "Authorization: Bearer $T" -d '{"networks":["rss"]}' https://127.0.0.1:8443/api/v1/enrollment-keys)
 TOKEN=$(echo "$KEYJSON" | python3 -c 'import json,sys;print(json.load(sys.stdin)["token"])')
 SECRET=$(echo "$TOKEN" | python3 -c 'import sys,base64,json;t=sys.stdin.read().strip();print(json.loads(base64.urlsafe_b64decode(t+"="*(-len(t)%4)))["key"])')
-for i in $(seq $(( PEERS - ${#BUILDS[@]} + 1 ))); do
-  PUB=$(wg genkey | wg pubkey)
-  $C -d "{\"key\":\"$SECRET\",\"publicKey\":\"$PUB\",\"hostname\":\"peer$i\",\"endpoints\":[\"192.0.2.$(( i % 250 + 1 ))\"]}" https://127.0.0.1:8443/api/v1/join >/dev/null
-done
+# Registration in parallel, through the real join API (one curl a peer, JOBS at a time): one at a time, 1000 peers
+# took longer than a session on the loaded machine.
+REG=$(( PEERS - ${#BUILDS[@]} + 1 )); REG_START=$(date +%s.%N)
+for i in $(seq "$REG"); do echo "$i $(wg genkey | wg pubkey)"; done > "$W/peers.txt"
+export NS W SECRET
+xargs -P "${JOBS:-16}" -L 1 sh -c 'ip netns exec "$NS" curl -sf --retry 3 --cacert "$W/data/ca.crt" -H Content-Type:application/json \
+  -d "{\"key\":\"$SECRET\",\"publicKey\":\"$1\",\"hostname\":\"peer$0\",\"endpoints\":[\"192.0.2.$(( $0 % 250 + 1 ))\"]}" \
+  https://127.0.0.1:8443/api/v1/join >/dev/null || { echo "join of peer$0 failed" >&2; exit 255; }' < "$W/peers.txt"
+echo "registered $REG peers in $(echo "$(date +%s.%N) - $REG_START" | bc) s" >&2
 # The environment the systemd unit gives the agent (its Environment= lines, if any), plus AGENT_ENV.
 UNIT_ENV=$(sed -n 's/^Environment=//p' "$ROOT/agent-lite/packaging/appliance-agent.service" | tr '\n' ' ')
 for b in "${BUILDS[@]}"; do
@@ -81,10 +90,19 @@ while True: s.recv(256)' "$W/notify" & HWPIDS="$HWPIDS $!"
     HW=(--led status --button "$W/button" --config "$W/none.json"); HWENV=(NOTIFY_SOCKET="$W/notify" WATCHDOG_USEC=30000000)
   fi
   # ip netns exec execs the agent, so $! is the agent's own pid.
-  ip netns exec "$NS" env $UNIT_ENV ${AGENT_ENV:-} "${HWENV[@]}" "${DIR[$b]}/appliance-agent" run --state-dir "$W/state-$b" \
+  VAR_ENV="ENV_$b"; T0[$b]=$(date +%s%N)
+  ip netns exec "$NS" env $UNIT_ENV ${AGENT_ENV:-} ${!VAR_ENV:-} "${HWENV[@]}" "${DIR[$b]}/appliance-agent" run --state-dir "$W/state-$b" \
     --hosts-file "$W/hosts-$b" --backend userspace "${HW[@]}" > "$W/agent-$b.log" 2>&1 & AGENT[$b]=$!
 done
-for b in "${BUILDS[@]}"; do for _ in $(seq 200); do grep -q "peers" "$W/agent-$b.log" 2>/dev/null && break; sleep 0.3; done; done
+# Until each agent has applied all PEERS peers (3 minutes at most), timed from its exec.
+for _ in $(seq 3600); do
+  done_=1
+  for b in "${BUILDS[@]}"; do
+    [ -n "${FIRST[$b]:-}" ] && continue
+    if grep -Eq "^applied v[0-9]+ .*: $PEERS peers" "$W/agent-$b.log" 2>/dev/null; then FIRST[$b]=$(( ($(date +%s%N) - T0[$b]) / 1000000 )); else done_=0; fi
+  done
+  [ $done_ = 1 ] && break; sleep 0.05
+done
 START=$(date +%s)
 sample() {   # sample SECONDS FINAL
   for b in "${BUILDS[@]}"; do
@@ -93,7 +111,7 @@ sample() {   # sample SECONDS FINAL
     local applied; applied=$(ip netns exec "$NS" wg show "$NS$b" peers | wc -l)
     local wgrss=null; [ -n "$wg" ] && wgrss=$(awk '$1=="VmRSS:"{printf "%.1f", $2/1024}' "/proc/$wg/status")
     python3 "$HERE/smaps.py" "${AGENT[$b]}" "${DIR[$b]}" "$b" "$1" \
-      "{\"final\":$2,\"env\":\"${AGENT_ENV:-}\",\"peers\":$PEERS,\"peers_applied\":$applied,\"disk_mb\":$(du -sk "${DIR[$b]}" | awk '{printf "%.1f", $1/1024}'),\"load\":\"$(cut -d' ' -f1-3 /proc/loadavg)\",\"wireguard_go_rss_mb\":$wgrss}"
+      "{\"final\":$2,\"env\":\"$(echo ${AGENT_ENV:-} $(v="ENV_$b"; echo "${!v:-}"))\",\"peers\":$PEERS,\"first_apply_ms\":${FIRST[$b]:-null},\"peers_applied\":$applied,\"disk_mb\":$(du -sk "${DIR[$b]}" | awk '{printf "%.1f", $1/1024}'),\"load\":\"$(cut -d' ' -f1-3 /proc/loadavg)\",\"wireguard_go_rss_mb\":$wgrss}"
   done
 }
 for (( t = SAMPLE; t < DURATION; t += SAMPLE )); do
