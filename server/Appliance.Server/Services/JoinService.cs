@@ -90,6 +90,7 @@ public sealed class JoinService(IApplianceStore store, TimeProvider clock, Signi
                 request.Os ?? string.Empty, request.Version ?? string.Empty, key.Tags,
                 Secrets.Hash(credential), key.Id, now, now);
             s.InsertNode(node);
+            ActivityScope.Current?.NameActor($"{name} (key {key.Id})");
             return new JoinResponse(
                 node.Id, node.Name, credential,
                 NodeConfigBuilder.WithPrefix(ipv4, network.Ipv4Cidr),

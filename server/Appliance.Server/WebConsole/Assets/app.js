@@ -188,7 +188,8 @@
     const n = enc(network);
     const items = [['nodes', 'Nodes'], ['keys', 'Enrollment keys'], ['clients', 'Ext clients'], ['dns', 'DNS']];
     return el('nav', { class: 'tabs', 'aria-label': 'Network pages' },
-      items.map(([page, label]) => el('a', { href: `#/network/${n}/${page}`, 'aria-current': page === current ? 'page' : null }, label)));
+      items.map(([page, label]) => el('a', { href: `#/network/${n}/${page}`, 'aria-current': page === current ? 'page' : null }, label)),
+      el('a', { href: `#/activity/${n}`, 'aria-current': current === 'activity' ? 'page' : null }, 'Activity'));
   }
 
   function show(title, ...content) {
@@ -452,13 +453,51 @@
       el('h2', {}, 'New entry'), el('div', { class: 'card' }, create));
   }
 
+  // ---- activity log -------------------------------------------------------------------------------------------
+  async function activityPage(network) {
+    crumbs(['Networks', '#/networks'], ['Activity', '#/activity']);
+    const networks = await api('GET', '/api/v1/networks');
+    const filter = el('select', { id: 'activity-network', onchange: () => { location.hash = filter.value ? `#/activity/${enc(filter.value)}` : '#/activity'; } },
+      el('option', { value: '' }, 'all networks'),
+      // A deleted network's entries stay: its name is offered while it is filtered on.
+      [...new Set([...networks.map((n) => n.name), ...(network ? [network] : [])])].map((name) => el('option', { value: name, selected: name === network }, name)));
+    const tbody = el('tbody', {});
+    const more = el('button', { type: 'button', class: 'secondary', id: 'activity-more' }, 'Older entries');
+    const empty = el('p', { class: 'empty' }, 'No activity recorded yet.');
+    let before = null;
+    async function load() {
+      const q = new URLSearchParams({ limit: '50' });
+      if (network) q.set('network', network);
+      if (before) q.set('before', String(before));
+      const page = await api('GET', '/api/v1/activity?' + q);
+      tbody.append(...page.items.map((a) => el('tr', { id: 'activity-' + a.id },
+        el('td', { title: a.at }, when(a.at)),
+        el('td', {}, el('span', { class: 'badge role' }, a.actorKind), ' ', a.actor),
+        el('td', { class: 'wrap' }, el('code', {}, a.action)),
+        el('td', { class: 'hide-narrow' }, a.network || '—'),
+        el('td', { class: 'wrap' }, a.summary || '—'))));
+      before = page.next;
+      more.hidden = !before;
+      empty.hidden = tbody.children.length > 0;
+    }
+    more.addEventListener('click', () => load().catch((e) => alert(e.message)));
+    const tableEl = el('div', { class: 'scroll' }, el('table', { id: 'activity' },
+      el('thead', {}, el('tr', {}, ['When', 'Who', 'What', '~Network', 'Changed'].map((h) =>
+        el('th', { scope: 'col', class: h.startsWith('~') ? 'hide-narrow' : null }, h.replace(/^~/, ''))))), tbody));
+    await load();
+    show(network ? `${network}: activity` : 'Activity', network ? tabs(network, 'activity') : '',
+      el('div', { class: 'field' }, el('label', { for: 'activity-network' }, 'Network'), filter), tableEl, empty, more);
+  }
+
   // ---- routing ------------------------------------------------------------------------------------------------
   async function route() {
     if (stream) { stream.close(); stream = null; }
     if (ticker) { clearInterval(ticker); ticker = null; }
     const m = location.hash.match(/^#\/network\/([^/]+)\/(nodes|keys|clients|dns)$/);
+    const a = location.hash.match(/^#\/activity(?:\/([^/]+))?$/);
     try {
-      if (!m) await networksPage();
+      if (a) await activityPage(a[1] ? decodeURIComponent(a[1]) : null);
+      else if (!m) await networksPage();
       else {
         const network = decodeURIComponent(m[1]);
         await ({ nodes: nodesPage, keys: keysPage, clients: clientsPage, dns: dnsPage })[m[2]](network);
