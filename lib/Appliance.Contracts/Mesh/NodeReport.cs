@@ -19,4 +19,6 @@ public sealed record NodeReport
     public bool NoRelay { get; init; }
     /// <summary>The device's owner opted out of hole punching (<c>run --no-punch</c>): peers get no NAT-mapped address of it.</summary>
     public bool NoPunch { get; init; }
+    /// <summary>A gateway's DNS server: queries received since the agent started (null: no DNS server runs here).</summary>
+    public long? DnsQueries { get; init; }
 }

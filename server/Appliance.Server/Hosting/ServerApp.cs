@@ -70,6 +70,8 @@ public static class ServerApp
         services.AddSingleton<PolicyService>();
         services.AddSingleton<SigningKeyService>();
         services.AddSingleton<ActivityService>();
+        services.AddSingleton<Metrics.ServerMetrics>();
+        services.AddSingleton<MetricsService>();
         // The web console (WebConsole/): accounts, sign-in sessions and lock-out, its files, and the live status feed
         // (which the store tells of every committed write).
         services.AddSingleton<AdminAccountService>();
@@ -140,6 +142,9 @@ public static class ServerApp
             .RequireRole(BearerAuthenticationHandler.AdminRole).Build();
         services.AddAuthorizationBuilder()
             .AddPolicy(AdminPolicy, admin)
+            // GET /metrics: the admin (token or console) or the read-only scrape token.
+            .AddPolicy(MetricsEndpoints.MetricsPolicy, p => p.AddAuthenticationSchemes(BearerAuthenticationHandler.SchemeName, ConsoleCookieHandler.SchemeName)
+                .RequireRole(BearerAuthenticationHandler.AdminRole, BearerAuthenticationHandler.MetricsRole))
             .AddPolicy(NodeEndpoints.NodePolicy, p => p.AddAuthenticationSchemes(BearerAuthenticationHandler.SchemeName).RequireRole(BearerAuthenticationHandler.NodeRole))
             // Secure by default: a route that names no policy needs the admin token.
             .SetFallbackPolicy(admin);
@@ -183,6 +188,7 @@ public static class ServerApp
                 : Results.NotFound())
             .AllowAnonymous().WithTags("Health").ExcludeFromDescription();
         app.MapConsole(AdminPolicy);
+        app.MapMetrics();
         var api = app.MapGroup("/api/v1");
         api.MapJoin();
         api.MapNodeSelf();

@@ -11,7 +11,8 @@ namespace Appliance.Server.Services;
 
 /// <summary>Lists, changes and removes nodes, and computes a node's full desired state.</summary>
 public sealed class NodeService(IApplianceStore store, TimeProvider clock, ServerOptions options, ServerIdentity identity, Mqtt.IBrokerAccounts brokerAccounts,
-    NodeCommandPublisher commands, PeerPathBook paths, ILogger<NodeService>? logger = null, NodeStatusFeed? statusFeed = null)
+    NodeCommandPublisher commands, PeerPathBook paths, ILogger<NodeService>? logger = null, NodeStatusFeed? statusFeed = null,
+    Metrics.ServerMetrics? metrics = null)
 {
     /// <summary>
     /// Makes a node's status LED blink for <see cref="IdentifyRequest.Seconds"/> (default 30, 1..3600) so someone can
@@ -88,6 +89,10 @@ public sealed class NodeService(IApplianceStore store, TimeProvider clock, Serve
         if (pathError is not null)
         {
             logger?.LogWarning("node {Node} sent a status report with bad peer paths: {Error}", nodeId, pathError);
+        }
+        if (report.DnsQueries is { } dnsQueries)
+        {
+            metrics?.DnsQueriesReported(nodeId, dnsQueries);
         }
         var network = await store.WriteAsync(s =>
         {
