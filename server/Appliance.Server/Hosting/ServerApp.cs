@@ -71,6 +71,7 @@ public static class ServerApp
         services.AddSingleton<SigningKeyService>();
         services.AddSingleton<ActivityService>();
         services.AddSingleton<Metrics.ServerMetrics>();
+        services.AddSingleton<TransferHistory>();
         services.AddSingleton<MetricsService>();
         // The web console (WebConsole/): accounts, sign-in sessions and lock-out, its files, and the live status feed
         // (which the store tells of every committed write).
