@@ -15,7 +15,7 @@ public static class MetricsEndpoints
                 http.Response.Headers.CacheControl = "no-store";
                 return Results.Text(await svc.ScrapeAsync(ct), PrometheusText.ContentType);
             })
-            .RequireAuthorization(MetricsPolicy).ExcludeFromDescription();
+            .RequireAuthorization(MetricsPolicy).WithTags("Metrics").Produces<string>(StatusCodes.Status200OK, "text/plain");
         return app;
     }
 }
