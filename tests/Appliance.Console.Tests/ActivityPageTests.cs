@@ -39,13 +39,14 @@ public sealed class ActivityPageTests : IAsyncLifetime
         await page.GetByRole(AriaRole.Link, new() { Name = "Activity", Exact = true }).First.ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Activity" })).ToBeVisibleAsync();
         var rows = page.Locator("#activity tbody tr");
-        await Assertions.Expect(rows).ToHaveCountAsync(2);
-        // Newest first: the CLI's network, then the console account's.
+        await Assertions.Expect(rows).ToHaveCountAsync(3);
+        // Newest first: the CLI's network, then the console account's, then the account itself (admin add, on the data dir).
         await Assertions.Expect(rows.Nth(0)).ToContainTextAsync("cli");
         await Assertions.Expect(rows.Nth(0)).ToContainTextAsync("network lab created");
         await Assertions.Expect(rows.Nth(1)).ToContainTextAsync("console");
         await Assertions.Expect(rows.Nth(1)).ToContainTextAsync(ConsoleServer.Admin);
         await Assertions.Expect(rows.Nth(1)).ToContainTextAsync("POST /api/v1/networks");
+        await Assertions.Expect(rows.Nth(2)).ToContainTextAsync("admin add " + ConsoleServer.Admin);
         await ConsoleBrowser.ScreenshotAsync(page, "activity");
 
         // The filter: one network's entries only, and the address says which (a reload keeps it).
