@@ -28,6 +28,8 @@ have kdig              || need+=(knot-dnsutils)
 have dnsmasq           || need+=(dnsmasq-base)
 have unbound           || need+=(unbound)
 have dnsperf           || need+=(dnsperf)
+# GET /metrics (MetricsApiTests): promtool parses and lints the exposition; Debian ships it in prometheus.
+have promtool          || need+=(prometheus)
 # The NativeAOT agent (AotPublishTests, docs/BENCHMARKS.md "Agent memory"): clang links it; the arm64 cross linker,
 # binutils and C library link the linux-arm64 build; qemu-user runs that binary here.
 have clang             || need+=(clang)

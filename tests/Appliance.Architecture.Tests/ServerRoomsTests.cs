@@ -21,6 +21,7 @@ public sealed class ServerRoomsTests
         ("Store", ["Api", "WebConsole", "Services", "Mesh", "Mqtt", "Hosting", "Cli"], "the store records change; it does not know who listens"),
         ("Mesh", ["Api", "WebConsole", "Services", "Hosting", "Cli"], "the mesh computes desired state from the store's changes, not from the API or the services"),
         ("Domain", ["Api", "WebConsole", "Services", "Store", "Mesh", "Mqtt", "Hosting", "Cli", "Security", "Configuration", "Ipam"], "records and rules are a leaf"),
+        ("Metrics", ["Api", "WebConsole", "Services", "Store", "Mesh", "Mqtt", "Hosting", "Cli", "Security", "Configuration", "Ipam", "Domain"], "counters and the text format are a leaf: the services read the rest"),
         ("Configuration", ["Api", "WebConsole", "Services", "Store", "Mesh", "Mqtt", "Hosting", "Cli", "Security", "Domain", "Ipam"], "options are parsed from configuration alone"),
     ];
 

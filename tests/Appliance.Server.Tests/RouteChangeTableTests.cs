@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using Appliance.Contracts.Api;
+using Appliance.Server.Domain;
 using Appliance.Server.Store;
 using Appliance.TestSupport;
 using Microsoft.AspNetCore.Routing;
@@ -61,6 +62,12 @@ public sealed class RouteChangeTableTests : IDisposable
     /// <summary>What a row's request should commit: nothing (network null), or one write with exactly these changes in this network.</summary>
     private sealed record Case(Func<Task<HttpResponseMessage>> Request, string? Network, params StoreChange[] Expected)
     {
+        /// <summary>Whether the route changes a stored row, and so leaves one activity entry: any row that tells members, and the few that change rows members never see.</summary>
+        public bool Logged { get; init; } = Network is not null;
+
+        /// <summary>Who the activity entry must name (kind and actor); the admin token by default.</summary>
+        public (ActivityActorKind Kind, string Actor)? Actor { get; init; }
+
         /// <summary>For a route that makes a record: its change, read from the response (the new id is known only then).</summary>
         public Func<HttpResponseMessage, Task<StoreChange>>? Created { get; init; }
     }
@@ -81,7 +88,7 @@ public sealed class RouteChangeTableTests : IDisposable
         {
             var n = ++_networks;
             // A new network has no members to tell: nothing to record.
-            return Task.FromResult(new Case(() => _admin.PostAsJsonAsync("/api/v1/networks", new CreateNetworkRequest { Name = $"r{n}", Ipv4Cidr = $"10.{n}.0.0/24" }), null));
+            return Task.FromResult(new Case(() => _admin.PostAsJsonAsync("/api/v1/networks", new CreateNetworkRequest { Name = $"r{n}", Ipv4Cidr = $"10.{n}.0.0/24" }), null) { Logged = true });
         },
         ["PATCH /api/v1/networks/{name}"] = async () =>
         {
@@ -97,18 +104,19 @@ public sealed class RouteChangeTableTests : IDisposable
         ["POST /api/v1/enrollment-keys/"] = async () =>
         {
             var net = await NetworkAsync();
-            return new Case(() => _admin.PostAsJsonAsync("/api/v1/enrollment-keys", new CreateEnrollmentKeyRequest { Networks = [net.Name] }), null);
+            return new Case(() => _admin.PostAsJsonAsync("/api/v1/enrollment-keys", new CreateEnrollmentKeyRequest { Networks = [net.Name] }), null) { Logged = true };
         },
         ["DELETE /api/v1/enrollment-keys/{id}"] = async () =>
         {
             var net = await NetworkAsync();
-            return new Case(() => _admin.DeleteAsync($"/api/v1/enrollment-keys/{net.Key.Id}"), null);
+            return new Case(() => _admin.DeleteAsync($"/api/v1/enrollment-keys/{net.Key.Id}"), null) { Logged = true };
         },
         ["POST /api/v1/join"] = async () =>
         {
             var net = await NetworkAsync();
             return new Case(() => _server.JoinRawAsync(net.Key, "fresh"), net.Name)
             {
+                Actor = (ActivityActorKind.Node, $"fresh (key {net.Key.Id})"),
                 Created = async r => Node((await r.Content.ReadFromJsonAsync<JoinResponse>())!.NodeId),
             };
         },
@@ -144,7 +152,7 @@ public sealed class RouteChangeTableTests : IDisposable
             {
                 using var self = _server.As(a.Credential);
                 return await self.DeleteAsync("/api/v1/node");
-            }, net.Name, Node(a.NodeId));
+            }, net.Name, Node(a.NodeId)) { Actor = (ActivityActorKind.Node, a.NodeId) };
         },
         ["PUT /api/v1/nodes/{id}/ingress"] = async () =>
         {
@@ -255,7 +263,7 @@ public sealed class RouteChangeTableTests : IDisposable
             // The announcement goes to every node by its own path; no network record changes.
             var net = await NetworkAsync();
             await _server.JoinAsync(net.Key, "a");
-            return new Case(() => _admin.PostAsync("/api/v1/signing-key/rotate", null), null);
+            return new Case(() => _admin.PostAsync("/api/v1/signing-key/rotate", null), null) { Logged = true };
         },
     };
 
@@ -272,6 +280,7 @@ public sealed class RouteChangeTableTests : IDisposable
         {
             var row = await setUp();
             _sink.Take(); // what the set-up committed
+            var lastEntry = await LastActivityIdAsync();
             var expected = row.Expected.ToList();
             using (var response = await row.Request())
             {
@@ -293,9 +302,41 @@ public sealed class RouteChangeTableTests : IDisposable
             {
                 failures.Add($"{route}: expected {want}, committed {got}");
             }
+            // The activity log: one entry naming the actor for a route that changed a row, none for one that did not.
+            var entries = await ActivitySinceAsync(lastEntry);
+            var (kind, actor) = row.Actor ?? (ActivityActorKind.Token, "admin token");
+            var wantEntries = row.Logged ? $"one entry: {kind} {actor} in {row.Network ?? "-"}" : "no entry";
+            var gotEntries = entries.Count == 0 ? "no entry"
+                : string.Join(" | ", entries.Select(e => (entries.Count == 1 ? "one entry: " : "entry: ") + $"{e.ActorKind} {e.Actor} in {(row.Network is null ? "-" : e.Network)}"));
+            if (wantEntries != gotEntries)
+            {
+                failures.Add($"{route}: expected {wantEntries}, logged {gotEntries}");
+            }
+            else if (entries.Count == 1 && !entries[0].Action.StartsWith(route.Split(' ')[0] + " /", StringComparison.Ordinal))
+            {
+                failures.Add($"{route}: the entry's action is '{entries[0].Action}'");
+            }
         }
         Assert.True(failures.Count == 0, string.Join("\n", failures));
+
+        // Names and ids only: no admin token, enrollment key, node credential or hash in any entry.
+        var all = await _server.Store.ReadAsync(s => s.ListActivity(null, null, ActivityLog.MaxPage));
+        Assert.NotEmpty(all);
+        foreach (var e in all)
+        {
+            var text = $"{e.Actor} {e.Action} {e.Network} {e.Summary}";
+            Assert.DoesNotContain(Appliance.Server.Security.Secrets.AdminPrefix, text, StringComparison.Ordinal);
+            Assert.DoesNotContain(Appliance.Server.Security.Secrets.EnrollmentKeyPrefix, text, StringComparison.Ordinal);
+            Assert.DoesNotContain(Appliance.Server.Security.Secrets.NodePrefix, text, StringComparison.Ordinal);
+            Assert.DoesNotMatch("[0-9a-f]{64}", text); // a SHA-256 hash as the store keeps them
+        }
     }
+
+    private Task<long> LastActivityIdAsync() =>
+        _server.Store.ReadAsync(s => s.ListActivity(null, null, 1) is [var last, ..] ? last.Id : 0L);
+
+    private Task<List<ActivityRecord>> ActivitySinceAsync(long id) =>
+        _server.Store.ReadAsync(s => s.ListActivity(null, null, ActivityLog.MaxPage).Where(e => e.Id > id).ToList());
 
     [Fact]
     public async Task Read_only_routes_commit_nothing()
@@ -307,6 +348,7 @@ public sealed class RouteChangeTableTests : IDisposable
         await OkAsync(_admin.PutAsync($"/api/v1/networks/{net.Name}/policy", new StringContent(AllowAll)));
         using var self = _server.As(gw.Credential);
         _sink.Take();
+        var lastEntry = await LastActivityIdAsync();
 
         var gets = Routes().Where(r => r.Method is "GET").Select(r => r.Pattern).Distinct().ToList();
         Assert.Contains("/api/v1/node/config", gets); // the node's own GET writes (last-seen): still no change to tell
@@ -332,6 +374,7 @@ public sealed class RouteChangeTableTests : IDisposable
             }
         }
         Assert.True(failures.Count == 0, string.Join("\n", failures));
+        Assert.Empty(await ActivitySinceAsync(lastEntry));
     }
 
     /// <summary>Every route the app maps: its method and its whole pattern (groups included).</summary>

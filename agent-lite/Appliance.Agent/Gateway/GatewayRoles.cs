@@ -26,6 +26,13 @@ public sealed class GatewayRoles : IGatewayRoles
     private readonly TextWriter _log;
     private GatewayRoleReconciler? _reconciler;
     private DnsServer? _dns;
+    // Queries of DNS servers stopped since the agent started (one restarts when its address moves), so the reported
+    // count only grows.
+    private long _dnsQueriesBefore;
+    private bool _dnsEverRan;
+
+    /// <summary>Queries this node's DNS servers received since the agent started; null when none ever ran.</summary>
+    public long? DnsQueries => _dnsEverRan ? _dnsQueriesBefore + (Volatile.Read(ref _dns)?.Statistics.Received ?? 0) : null;
     private IPEndPoint? _dnsAt;
 
     /// <param name="backend">auto (detect), nftables, iptables, iptables-legacy, iptables-nft or fw4.</param>
@@ -130,7 +137,7 @@ public sealed class GatewayRoles : IGatewayRoles
             }
             var dns = new DnsServer(options);
             await dns.StartAsync(ct);
-            (_dns, _dnsAt) = (dns, at);
+            (_dns, _dnsAt, _dnsEverRan) = (dns, at, true);
             _log.WriteLine($"dns: serving {zone.Origin} on {at} ({options.Upstreams.Count} upstreams)");
         }
         _dns.UpdateZone(zone);
@@ -140,6 +147,7 @@ public sealed class GatewayRoles : IGatewayRoles
     {
         if (_dns is not null)
         {
+            _dnsQueriesBefore += _dns.Statistics.Received;
             await _dns.DisposeAsync();
             _log.WriteLine($"dns: stopped on {_dnsAt}");
         }

@@ -20,4 +20,7 @@ public interface IGatewayRoles : IAsyncDisposable
 
     /// <summary>Removes every rule, setting and listener the roles added.</summary>
     Task RemoveAsync(AgentState state, CancellationToken ct);
+
+    /// <summary>Queries the node's DNS server received since the agent started (for its status report); null when it serves none.</summary>
+    long? DnsQueries => null;
 }

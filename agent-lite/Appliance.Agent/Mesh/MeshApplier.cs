@@ -38,6 +38,9 @@ public sealed class MeshApplier(IWireGuardBackend backend, IRouteNetlink route, 
     /// <summary>The NAT paths chosen per peer node (issue #18), set by the daemon; null: peers as the server sent them.</summary>
     public IReadOnlyDictionary<string, Nat.PeerPath>? Paths { get; set; }
 
+    /// <summary>The gateway's DNS queries so far (<see cref="IGatewayRoles.DnsQueries"/>); null without a DNS server.</summary>
+    public long? DnsQueries => roles?.DnsQueries;
+
     /// <summary>Forwarding switches for a relay (issue #18; null: this applier never turns forwarding on).</summary>
     public Appliance.Gateway.Sysctl.ForwardingSysctl? RelayForwarding { get; init; }
 

@@ -203,6 +203,10 @@ public sealed partial class MeshDaemon(StateStore store, MeshApplier applier, Te
                     Peers = applied() is { } config ? [.. PathReports(config, applier.Paths, device, _clock.GetUtcNow())] : null,
                     NoRelay = NoRelay,
                     NoPunch = NoPunch,
+                    // Not facts below: counts that move do not make a report early.
+                    DnsQueries = applier.DnsQueries,
+                    RxBytes = device is null ? null : (long)Math.Min(long.MaxValue, device.Peers.Aggregate(0UL, (n, p) => n + p.RxBytes)),
+                    TxBytes = device is null ? null : (long)Math.Min(long.MaxValue, device.Peers.Aggregate(0UL, (n, p) => n + p.TxBytes)),
                 };
                 var json = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(report, Contracts.DeviceJsonContext.Default.NodeReport);
                 // Report at once when something changed, and at the interval to say we are alive.

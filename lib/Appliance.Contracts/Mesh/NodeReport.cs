@@ -19,4 +19,10 @@ public sealed record NodeReport
     public bool NoRelay { get; init; }
     /// <summary>The device's owner opted out of hole punching (<c>run --no-punch</c>): peers get no NAT-mapped address of it.</summary>
     public bool NoPunch { get; init; }
+    /// <summary>A gateway's DNS server: queries received since the agent started (null: no DNS server runs here).</summary>
+    public long? DnsQueries { get; init; }
+    /// <summary>Bytes received over the mesh interface, all peers together, as WireGuard counts them (null: not read).</summary>
+    public long? RxBytes { get; init; }
+    /// <summary>Bytes sent over the mesh interface, all peers together (null: not read).</summary>
+    public long? TxBytes { get; init; }
 }

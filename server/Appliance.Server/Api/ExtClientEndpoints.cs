@@ -20,6 +20,7 @@ public static class ExtClientEndpoints
 
         var g = api.MapGroup("/ext-clients/{id}").WithTags("Ext clients");
         g.MapGet("/", (string id, ExtClientService svc, CancellationToken ct) => svc.GetAsync(id, ct));
+        g.MapGet("/transfer", (string id, ExtClientService svc, CancellationToken ct) => svc.GetTransferAsync(id, ct));
         g.MapPatch("/", (string id, UpdateExtClientRequest body, ExtClientService svc, CancellationToken ct) => svc.UpdateAsync(id, body, ct));
         g.MapDelete("/", async (string id, ExtClientService svc, CancellationToken ct) =>
         {

@@ -15,6 +15,7 @@ public static class NodeEndpoints
         var g = api.MapGroup("/nodes").WithTags("Nodes");
         g.MapGet("/", (NodeService svc, CancellationToken ct) => svc.ListAllAsync(ct));
         g.MapGet("/{id}", (string id, NodeService svc, CancellationToken ct) => svc.GetAsync(id, ct));
+        g.MapGet("/{id}/transfer", (string id, NodeService svc, CancellationToken ct) => svc.GetTransferAsync(id, ct));
         g.MapPatch("/{id}", (string id, UpdateNodeRequest body, NodeService svc, CancellationToken ct) => svc.UpdateAsync(id, body, ct));
         // Blink the node's status LED (a signed command over its MQTT channel); the body { "seconds": N } is optional.
         g.MapPost("/{id}/identify", async (string id, IdentifyRequest? body, NodeService svc, CancellationToken ct) =>

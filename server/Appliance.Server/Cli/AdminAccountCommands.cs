@@ -78,6 +78,10 @@ public static class AdminAccountCommands
             try
             {
                 using var store = new SqliteStore(db);
+                // On the data dir itself: the activity log names the OS user and the command (never the password).
+                var command = pr.CommandResult.Command;
+                var target = command.Arguments.Count > 0 ? pr.GetValue((Argument<string>)command.Arguments[0]) : null;
+                using var activity = ActivityScope.Begin(ActivityActorKind.Cli, Environment.UserName, $"admin {command.Name} {target}".TrimEnd());
                 await body(pr, new AdminAccountService(store, TimeProvider.System));
                 return 0;
             }

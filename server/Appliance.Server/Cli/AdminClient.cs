@@ -22,7 +22,12 @@ public sealed class AdminClient : IDisposable
         }
         _http = new HttpClient(handler) { BaseAddress = new Uri(server.TrimEnd('/') + "/"), Timeout = TimeSpan.FromSeconds(30) };
         _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        // The activity log tells the CLI from other holders of the admin token by this.
+        _http.DefaultRequestHeaders.UserAgent.ParseAdd(UserAgent);
     }
+
+    /// <summary>What the CLI calls itself in the User-Agent header.</summary>
+    public const string UserAgent = "appliance-server-cli/1";
 
     /// <summary>
     /// Resolves server URL, token and pin from options, then environment (APPLIANCE_SERVER, APPLIANCE_TOKEN),

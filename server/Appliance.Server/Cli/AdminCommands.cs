@@ -25,6 +25,7 @@ public static class AdminCommands
         yield return PolicyCommands.Create(dataDir);
         yield return SigningKeyCommands.Create(dataDir);
         yield return AdminAccountCommands.Create(dataDir);
+        yield return MetricsTokenCommands.Create(dataDir);
     }
 
     internal static Command WithClientOptions(Command c)

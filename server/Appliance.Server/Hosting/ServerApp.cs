@@ -52,7 +52,7 @@ public static class ServerApp
         // takes the narrow things it uses.
         services.AddSingleton(sp => ServerOptions.Parse(sp.GetRequiredService<IConfiguration>()));
         services.AddSingleton(sp => ServerStartup.Open(sp.GetRequiredService<ServerOptions>(), sp.GetRequiredService<ILogger<ServerStartup>>(),
-            sp.GetRequiredService<TimeProvider>().GetUtcNow()));
+            sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => sp.GetRequiredService<ServerStartup>().Store);
         services.AddSingleton(sp => sp.GetRequiredService<ServerStartup>().Tls);
         services.AddSingleton(sp => sp.GetRequiredService<ServerStartup>().AdminToken);
@@ -69,6 +69,10 @@ public static class ServerApp
         services.AddSingleton<DnsEntryService>();
         services.AddSingleton<PolicyService>();
         services.AddSingleton<SigningKeyService>();
+        services.AddSingleton<ActivityService>();
+        services.AddSingleton<Metrics.ServerMetrics>();
+        services.AddSingleton<TransferHistory>();
+        services.AddSingleton<MetricsService>();
         // The web console (WebConsole/): accounts, sign-in sessions and lock-out, its files, and the live status feed
         // (which the store tells of every committed write).
         services.AddSingleton<AdminAccountService>();
@@ -139,6 +143,9 @@ public static class ServerApp
             .RequireRole(BearerAuthenticationHandler.AdminRole).Build();
         services.AddAuthorizationBuilder()
             .AddPolicy(AdminPolicy, admin)
+            // GET /metrics: the admin (token or console) or the read-only scrape token.
+            .AddPolicy(MetricsEndpoints.MetricsPolicy, p => p.AddAuthenticationSchemes(BearerAuthenticationHandler.SchemeName, ConsoleCookieHandler.SchemeName)
+                .RequireRole(BearerAuthenticationHandler.AdminRole, BearerAuthenticationHandler.MetricsRole))
             .AddPolicy(NodeEndpoints.NodePolicy, p => p.AddAuthenticationSchemes(BearerAuthenticationHandler.SchemeName).RequireRole(BearerAuthenticationHandler.NodeRole))
             // Secure by default: a route that names no policy needs the admin token.
             .SetFallbackPolicy(admin);
@@ -169,6 +176,8 @@ public static class ServerApp
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseMiddleware<ConsoleCsrfMiddleware>();
+        // The actor of each state-changing request, for the activity log the store writes as the change commits.
+        app.UseMiddleware<ActivityMiddleware>();
         // After authorization, so a caller without the right credential learns only that (401/403), body or not.
         app.UseMiddleware<RequestBodyLimits>();
 
@@ -180,6 +189,7 @@ public static class ServerApp
                 : Results.NotFound())
             .AllowAnonymous().WithTags("Health").ExcludeFromDescription();
         app.MapConsole(AdminPolicy);
+        app.MapMetrics();
         var api = app.MapGroup("/api/v1");
         api.MapJoin();
         api.MapNodeSelf();
@@ -194,6 +204,7 @@ public static class ServerApp
         adminApi.MapDnsEntries();
         adminApi.MapPolicies();
         adminApi.MapSigningKey();
+        adminApi.MapActivity();
         return app;
     }
 

@@ -17,10 +17,11 @@ public sealed record ServerStartup(IApplianceStore Store, ServerTls Tls, AdminTo
     /// Makes them in order, in the data dir forced to owner-only before and after (the files made here, the store's
     /// -wal and -shm among them, are owner-only too).
     /// </summary>
-    public static ServerStartup Open(ServerOptions options, ILogger logger, DateTimeOffset now)
+    public static ServerStartup Open(ServerOptions options, ILogger logger, TimeProvider clock)
     {
         DataDirPermissions.Enforce(options.DataDir);
-        var store = new SqliteStore(Path.Combine(options.DataDir, DatabaseFileName));
+        var now = clock.GetUtcNow();
+        var store = new SqliteStore(Path.Combine(options.DataDir, DatabaseFileName), clock);
         var tls = ServerTls.LoadOrCreate(options);
         var adminToken = AdminToken.LoadOrCreate(store, options.DataDir, logger);
         var signingKeys = SigningKeyRing.Open(options.DataDir, store, now);

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Appliance.Server.Domain;
 using Appliance.Server.Store;
 
 namespace Appliance.Server.Mesh;
@@ -22,6 +23,7 @@ public sealed class ExtClientExpiryWatcher(IApplianceStore store, TimeProvider c
     public async Task<(List<string> Networks, DateTimeOffset? Next)> PublishDueAsync(CancellationToken ct)
     {
         var now = clock.GetUtcNow();
+        using var activity = ActivityScope.Begin(ActivityActorKind.System, "server", "ext client expiry");
         var (networks, next) = await store.WriteAsync(s =>
         {
             var due = s.ListUnpublishedExpiries(now);

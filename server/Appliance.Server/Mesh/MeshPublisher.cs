@@ -41,8 +41,12 @@ public sealed class MeshPublisher : BackgroundService, IStoreChangeSink
     private byte[]? _sealKey;
     private long _updates, _snapshots, _bytes, _rounds, _queued, _done, _refused, _deltasAsSnapshots, _computeTicks;
 
-    public MeshPublisher(IApplianceStore store, SigningKeyRing signingKeys, ServerIdentity identity, ServerOptions options, IMeshBus bus, TimeProvider clock, ILogger<MeshPublisher> logger)
+    private readonly Metrics.ServerMetrics? _metrics;
+
+    public MeshPublisher(IApplianceStore store, SigningKeyRing signingKeys, ServerIdentity identity, ServerOptions options, IMeshBus bus, TimeProvider clock, ILogger<MeshPublisher> logger,
+        Metrics.ServerMetrics? metrics = null)
     {
+        _metrics = metrics;
         (_store, _signingKeys, _identity) = (store, signingKeys, identity);
         _views = new NetworkViews(store, options.DnsSuffix);
         _bus = bus;
@@ -50,7 +54,7 @@ public sealed class MeshPublisher : BackgroundService, IStoreChangeSink
         _logger = logger;
     }
 
-    private readonly record struct Work(IReadOnlyList<NetworkChangeSet>? Changes, string? ResyncNode, SigningKeyRotation? Rotation = null);
+    private readonly record struct Work(IReadOnlyList<NetworkChangeSet>? Changes, string? ResyncNode, SigningKeyRotation? Rotation = null, long CommittedAt = 0);
 
     /// <summary>A new signing key and its announcement, sealed by the key it replaces.</summary>
     public sealed record SigningKeyRotation(byte[] Announcement, byte[] PrivateKey);
@@ -97,7 +101,7 @@ public sealed class MeshPublisher : BackgroundService, IStoreChangeSink
     {
         if (changes.Count > 0)
         {
-            Enqueue(new Work(changes, null));
+            Enqueue(new Work(changes, null, CommittedAt: _clock.GetTimestamp()));
         }
     }
 
@@ -132,6 +136,7 @@ public sealed class MeshPublisher : BackgroundService, IStoreChangeSink
         var networks = new Dictionary<string, List<NetworkChangeSet>>(StringComparer.Ordinal);
         var resyncs = new HashSet<string>(StringComparer.Ordinal);
         var rotations = new List<SigningKeyRotation>();
+        var committed = new List<long>();
         try
         {
             while (await _work.Reader.WaitToReadAsync(stoppingToken))
@@ -139,10 +144,15 @@ public sealed class MeshPublisher : BackgroundService, IStoreChangeSink
                 networks.Clear();
                 resyncs.Clear();
                 rotations.Clear();
+                committed.Clear();
                 var taken = 0;
                 while (_work.Reader.TryRead(out var w))
                 {
                     taken++;
+                    if (w.Changes is not null)
+                    {
+                        committed.Add(w.CommittedAt);
+                    }
                     foreach (var set in w.Changes ?? [])
                     {
                         if (!networks.TryGetValue(set.Network, out var sets))
@@ -167,6 +177,11 @@ public sealed class MeshPublisher : BackgroundService, IStoreChangeSink
                         await AnnounceSigningKeyAsync(rotation, stoppingToken);
                     }
                     await PublishRoundAsync(networks, resyncs, stoppingToken);
+                    // Commit to handed to the broker, per write (coalesced writes each count their own wait).
+                    foreach (var at in committed)
+                    {
+                        _metrics?.Propagation.Observe(_clock.GetElapsedTime(at));
+                    }
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {

@@ -9,7 +9,7 @@ namespace Appliance.Server.Security;
 
 /// <summary>
 /// Authenticates "Authorization: Bearer" with either the admin token (role admin) or a node credential
-/// (role node, with the node id as a claim). Both are compared against stored hashes in constant time.
+/// (role node, with the node id as a claim), or the scrape token (role metrics: GET /metrics only). Each is compared against stored hashes in constant time.
 /// Failures count per source address (<see cref="AuthFailureLimiter"/>): past the limit a bad token gets 429 with
 /// Retry-After, and the store is no longer asked about that address's tokens; the admin token is always accepted.
 /// </summary>
@@ -25,6 +25,7 @@ public sealed class BearerAuthenticationHandler(
     public const string SchemeName = "Bearer";
     public const string AdminRole = "admin";
     public const string NodeRole = "node";
+    public const string MetricsRole = "metrics";
     public const string NodeIdClaim = "node_id";
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
@@ -44,6 +45,10 @@ public sealed class BearerAuthenticationHandler(
         {
             // Checked before the store lookup: a source guessing credentials costs no more queries.
             return TooManyFailures(retryAfter);
+        }
+        if (token.StartsWith(Secrets.MetricsPrefix, StringComparison.Ordinal) && await MetricsToken.MatchesAsync(store, token, Context.RequestAborted))
+        {
+            return Success(new Claim(ClaimTypes.Role, MetricsRole));
         }
         if (await NodeCredentials.VerifyAsync(store, token, Context.RequestAborted) is { } node)
         {

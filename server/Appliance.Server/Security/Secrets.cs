@@ -14,12 +14,16 @@ public static class Secrets
     public const string AdminPrefix = "apa.";
     public const string NodePrefix = "apn.";
     public const string EnrollmentKeyPrefix = "apk.";
+    public const string MetricsPrefix = "apm.";
 
     public static string NewSecret() => Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
 
     public static string NewAdminToken() => AdminPrefix + NewSecret();
 
     public static string NewEnrollmentKey() => EnrollmentKeyPrefix + NewSecret();
+
+    /// <summary>A read-only scrape token for GET /metrics (<see cref="MetricsToken"/>).</summary>
+    public static string NewMetricsToken() => MetricsPrefix + NewSecret();
 
     public static string NewNodeCredential(string nodeId) => NodePrefix + nodeId + "." + NewSecret();
 

@@ -67,11 +67,29 @@ public sealed class EnrollmentKeyService(IApplianceStore store, TimeProvider clo
                 Guid.NewGuid().ToString("N")[..16], Secrets.Hash(secret), request.Networks.Distinct().ToList(),
                 request.Uses, request.ExpiresAt?.ToUniversalTime(), tags.Distinct().ToList(), now);
             s.InsertEnrollmentKey(record);
+            if (ActivityScope.Current is { } activity)
+            {
+                activity.About(record.Networks[0]);
+                activity.Describe($"enrollment key {record.Id} for {string.Join(", ", record.Networks)}");
+            }
             var token = new JoinToken(options.PublicUrl, secret, tls.TokenFingerprint, record.ExpiresAt).Encode();
             return record.ToDto(token);
         }, ct);
     }
 
     public Task DeleteAsync(string id, CancellationToken ct) =>
-        store.WriteAsync(s => s.DeleteEnrollmentKey(id) ? 0 : throw DomainException.NotFound($"enrollment key '{id}'"), ct);
+        store.WriteAsync(s =>
+        {
+            var key = s.FindEnrollmentKey(id) ?? throw DomainException.NotFound($"enrollment key '{id}'");
+            s.DeleteEnrollmentKey(id);
+            if (ActivityScope.Current is { } activity)
+            {
+                if (key.Networks.Count > 0)
+                {
+                    activity.About(key.Networks[0]);
+                }
+                activity.Describe($"enrollment key {id} revoked");
+            }
+            return 0;
+        }, ct);
 }

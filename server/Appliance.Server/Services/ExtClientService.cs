@@ -13,7 +13,8 @@ namespace Appliance.Server.Services;
 /// Ext clients: plain WireGuard peers of an ingress gateway. Their addresses come from the network's ranges through
 /// the same allocator as nodes; their names share the network's namespace with nodes and DNS entries.
 /// </summary>
-public sealed class ExtClientService(IApplianceStore store, TimeProvider clock, ServerOptions options, Mesh.ExtClientExpiryWatcher expiries)
+public sealed class ExtClientService(IApplianceStore store, TimeProvider clock, ServerOptions options, Mesh.ExtClientExpiryWatcher expiries,
+    TransferHistory? transfers = null)
 {
     public const string IdPrefix = "ext-";
 
@@ -149,7 +150,16 @@ public sealed class ExtClientService(IApplianceStore store, TimeProvider clock, 
             var client = Find(s, id);
             s.DeleteExtClient(id);
             AddressHolds.Hold(s, client.Network, [client.Ipv4, client.Ipv6], clock.GetUtcNow() + options.AddressHold);
+            transfers?.Forget(TransferHistory.ExtClientKey(id));
             return 0;
+        }, ct);
+
+    /// <summary>The client's recent transfer counters as its gateway reported them, oldest first.</summary>
+    public Task<IReadOnlyList<TransferSampleDto>> GetTransferAsync(string id, CancellationToken ct) =>
+        store.ReadAsync(s =>
+        {
+            _ = Find(s, id);
+            return transfers?.Get(TransferHistory.ExtClientKey(id)) ?? [];
         }, ct);
 
     /// <summary>The client's wg-quick file and the name to save it as. A disabled or expired client gets 409: its config would not work.</summary>
@@ -179,19 +189,23 @@ public sealed class ExtClientService(IApplianceStore store, TimeProvider clock, 
     /// Records what a gateway reported about its ext clients: counters and last handshake, only for clients attached to
     /// that gateway (a report about anyone else's client is ignored). Not a change members are told of: nothing they use changes.
     /// </summary>
-    public static void RecordCounters(IStoreSession s, string gatewayId, IReadOnlyList<ExtClientReport>? reports)
+    /// <summary>Stores the counters of the gateway's own clients; returns the reports it took (others' ids are ignored).</summary>
+    public static IReadOnlyList<ExtClientReport> RecordCounters(IStoreSession s, string gatewayId, IReadOnlyList<ExtClientReport>? reports)
     {
         if (reports is null || reports.Count > MaxClientReports)
         {
-            return; // more clients than any gateway can have: not a report to trust
+            return []; // more clients than any gateway can have: not a report to trust
         }
+        var taken = new List<ExtClientReport>(reports.Count);
         foreach (var r in reports)
         {
             if (r.RxBytes >= 0 && r.TxBytes >= 0 && s.FindExtClient(r.Id) is { } c && c.Gateway == gatewayId)
             {
                 s.SetExtClientCounters(c.Id, r.RxBytes, r.TxBytes, r.LastHandshake);
+                taken.Add(r);
             }
         }
+        return taken;
     }
 
     private static ExtClientRecord Find(IStoreSession s, string id) => s.FindExtClient(id) ?? throw DomainException.NotFound($"ext client '{id}'");

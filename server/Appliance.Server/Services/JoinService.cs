@@ -13,7 +13,8 @@ namespace Appliance.Server.Services;
 /// all in one transaction, so a failure anywhere gives the use back and two racing joins on a
 /// single-use key get exactly one success.
 /// </summary>
-public sealed class JoinService(IApplianceStore store, TimeProvider clock, SigningKeyRing signingKeys, Mqtt.IMeshBus bus, Mqtt.IBrokerAccounts brokerAccounts)
+public sealed class JoinService(IApplianceStore store, TimeProvider clock, SigningKeyRing signingKeys, Mqtt.IMeshBus bus, Mqtt.IBrokerAccounts brokerAccounts,
+    Metrics.ServerMetrics? metrics = null)
 {
     /// <summary>Far above an enrollment key's length ("apk." and 43 characters of base64url); bounds what gets hashed.</summary>
     public const int MaxKeyLength = 256;
@@ -90,6 +91,7 @@ public sealed class JoinService(IApplianceStore store, TimeProvider clock, Signi
                 request.Os ?? string.Empty, request.Version ?? string.Empty, key.Tags,
                 Secrets.Hash(credential), key.Id, now, now);
             s.InsertNode(node);
+            ActivityScope.Current?.NameActor($"{name} (key {key.Id})");
             return new JoinResponse(
                 node.Id, node.Name, credential,
                 NodeConfigBuilder.WithPrefix(ipv4, network.Ipv4Cidr),
@@ -98,6 +100,7 @@ public sealed class JoinService(IApplianceStore store, TimeProvider clock, Signi
         }, ct);
         // The broker login needs the plaintext credential, which exists only here; not cancellable once committed.
         await brokerAccounts.NodeJoinedAsync(joined.NodeId, joined.Network.Name, joined.Credential, CancellationToken.None);
+        metrics?.Joined(joined.Network.Name);
         return joined;
     }
 

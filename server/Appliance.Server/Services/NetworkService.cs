@@ -44,6 +44,11 @@ public sealed class NetworkService(IApplianceStore store, TimeProvider clock, Mq
                 Punching = request.Punching ?? true,
             };
             s.InsertNetwork(record);
+            if (ActivityScope.Current is { } activity)
+            {
+                activity.About(record.Name);
+                activity.Describe($"network {record.Name} created ({record.Ipv4Cidr}{(v6 is null ? "" : ", " + v6)})");
+            }
             return record.ToDto(0);
         }, ct);
     }

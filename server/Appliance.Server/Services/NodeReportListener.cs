@@ -96,6 +96,8 @@ public sealed class NodeReportListener(IMeshBus bus, NodeService nodes, TimeProv
     {
         try
         {
+            // A report that moves what members see (an endpoint, a mapped address) is the node's doing.
+            using var activity = Domain.ActivityScope.Begin(Domain.ActivityActorKind.Node, nodeId, "status report", meshChangesOnly: true);
             await nodes.ReportAsync(nodeId, report, CancellationToken.None);
         }
         catch (Exception e) when (e is not OutOfMemoryException)

@@ -11,7 +11,8 @@ namespace Appliance.Server.Services;
 
 /// <summary>Lists, changes and removes nodes, and computes a node's full desired state.</summary>
 public sealed class NodeService(IApplianceStore store, TimeProvider clock, ServerOptions options, ServerIdentity identity, Mqtt.IBrokerAccounts brokerAccounts,
-    NodeCommandPublisher commands, PeerPathBook paths, ILogger<NodeService>? logger = null, NodeStatusFeed? statusFeed = null)
+    NodeCommandPublisher commands, PeerPathBook paths, ILogger<NodeService>? logger = null, NodeStatusFeed? statusFeed = null,
+    Metrics.ServerMetrics? metrics = null, TransferHistory? transfers = null)
 {
     /// <summary>
     /// Makes a node's status LED blink for <see cref="IdentifyRequest.Seconds"/> (default 30, 1..3600) so someone can
@@ -89,6 +90,11 @@ public sealed class NodeService(IApplianceStore store, TimeProvider clock, Serve
         {
             logger?.LogWarning("node {Node} sent a status report with bad peer paths: {Error}", nodeId, pathError);
         }
+        if (report.DnsQueries is { } dnsQueries)
+        {
+            metrics?.DnsQueriesReported(nodeId, dnsQueries);
+        }
+        IReadOnlyList<Contracts.Mesh.ExtClientReport> clientCounters = [];
         var network = await store.WriteAsync(s =>
         {
             var node = s.FindNode(nodeId);
@@ -97,7 +103,7 @@ public sealed class NodeService(IApplianceStore store, TimeProvider clock, Serve
                 return null;
             }
             s.TouchNode(nodeId, clock.GetUtcNow());
-            ExtClientService.RecordCounters(s, nodeId, report.ExtClients);
+            clientCounters = ExtClientService.RecordCounters(s, nodeId, report.ExtClients);
             var next = node with { NoRelay = report.NoRelay, NoPunch = report.NoPunch };
             if (valid)
             {
@@ -114,6 +120,19 @@ public sealed class NodeService(IApplianceStore store, TimeProvider clock, Serve
             }
             return node.Network; // otherwise last-seen and counters only: nothing members use changed
         }, ct);
+        if (network is not null && transfers is not null)
+        {
+            // The charts' samples: only of a node that exists and of its own ext clients (checked in the write).
+            var now = clock.GetUtcNow();
+            if (report.RxBytes is { } rx && report.TxBytes is { } tx)
+            {
+                transfers.Record(TransferHistory.NodeKey(nodeId), now, rx, tx);
+            }
+            foreach (var c in clientCounters)
+            {
+                transfers.Record(TransferHistory.ExtClientKey(c.Id), now, c.RxBytes, c.TxBytes);
+            }
+        }
         if (network is not null)
         {
             statusFeed?.NodeSeen(network, nodeId);
@@ -219,6 +238,11 @@ public sealed class NodeService(IApplianceStore store, TimeProvider clock, Serve
             var clients = s.ListExtClientsOfGateway(id);
             s.DeleteNode(id);
             paths.Remove(id);
+            transfers?.Forget(TransferHistory.NodeKey(id));
+            foreach (var c in clients)
+            {
+                transfers?.Forget(TransferHistory.ExtClientKey(c.Id));
+            }
             AddressHolds.Hold(s, node.Network, clients.SelectMany(c => new[] { c.Ipv4, c.Ipv6 }).Append(node.Ipv4).Append(node.Ipv6), clock.GetUtcNow() + options.AddressHold);
             return 0;
         }, ct);
@@ -233,6 +257,11 @@ public sealed class NodeService(IApplianceStore store, TimeProvider clock, Serve
             var state = NetworkState.Load(s, s.FindNetwork(node.Network)!, options.DnsSuffix);
             return NodeConfigBuilder.Build(state, node) with { ServerId = identity.Id };
         }, ct);
+
+    /// <summary>The node's recent transfer counters, oldest first (empty until its agent reports them).</summary>
+    public Task<IReadOnlyList<TransferSampleDto>> GetTransferAsync(string id, CancellationToken ct) =>
+        store.ReadAsync(s => s.FindNode(id) is null ? throw DomainException.NotFound($"node '{id}'")
+            : transfers?.Get(TransferHistory.NodeKey(id)) ?? [], ct);
 
     /// <summary>Records that the node called in (its last-seen time).</summary>
     public async Task TouchAsync(string nodeId, CancellationToken ct)

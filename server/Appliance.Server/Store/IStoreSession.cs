@@ -17,6 +17,9 @@ public interface IStoreSession
     /// <summary>False when there was no such account.</summary>
     bool DeleteAdminAccount(string name);
 
+    /// <summary>The activity log, newest first: entries of <paramref name="network"/> (all when null) with ids below <paramref name="before"/> (all when null), at most <paramref name="limit"/>.</summary>
+    IReadOnlyList<ActivityRecord> ListActivity(string? network, long? before, int limit);
+
     /// <summary>True when any network has a node (a node knows the signing key: it must not change silently).</summary>
     bool AnyNodes();
 

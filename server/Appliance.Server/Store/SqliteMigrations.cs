@@ -157,5 +157,18 @@ internal static class SqliteMigrations
                 password_changed_at TEXT NOT NULL
             );
             """),
+        (8, "the activity log: who changed what, when (bounded: see ActivityLog)", """
+            CREATE TABLE activity (
+                id         INTEGER PRIMARY KEY AUTOINCREMENT,
+                at         TEXT NOT NULL,
+                actor_kind TEXT NOT NULL,
+                actor      TEXT NOT NULL,
+                action     TEXT NOT NULL,
+                network    TEXT,
+                summary    TEXT NOT NULL
+            );
+            CREATE INDEX activity_network ON activity(network, id);
+            CREATE INDEX activity_at ON activity(at);
+            """),
     ];
 }

@@ -21,9 +21,12 @@ public sealed class SqliteStore : IApplianceStore, IDisposable
     // Each network's taken addresses, for write sessions only (they run one at a time under _writeLock).
     private readonly AddressBook _addresses = new();
     private volatile IStoreChangeSink[] _sinks = [];
+    private readonly TimeProvider _clock;
 
-    public SqliteStore(string databasePath)
+    /// <param name="clock">The activity log's clock (its entries' times and age bound); the system clock when null.</param>
+    public SqliteStore(string databasePath, TimeProvider? clock = null)
     {
+        _clock = clock ?? TimeProvider.System;
         _connectionString = ConnectionString(databasePath);
         using var connection = Open();
         using (var pragma = connection.CreateCommand())
@@ -65,9 +68,11 @@ public sealed class SqliteStore : IApplianceStore, IDisposable
             var session = new SqliteSession(connection, tx, _addresses);
             try
             {
+                var rowsBefore = session.TotalChanges();
                 var result = work(session);
                 // Read back in the transaction, so the sets are exactly what commits.
                 var changes = session.HasChanges ? session.CollectChanges() : null;
+                RecordActivity(session, changes, session.TotalChanges() != rowsBefore);
                 tx.Commit();
                 if (changes is not null)
                 {
@@ -92,6 +97,33 @@ public sealed class SqliteStore : IApplianceStore, IDisposable
         finally
         {
             _writeLock.Release();
+        }
+    }
+
+    // The one place the activity log is written: in the write's own transaction, so an entry exists exactly when its
+    // change committed. A write in an actor's scope that changed any row is recorded (enrollment keys and accounts
+    // included); a write outside any scope (then the server itself acted) or in a node's reporting scope only when
+    // members must hear of it: a node's last-seen time or transfer counters are not activity.
+    private void RecordActivity(SqliteSession session, IReadOnlyList<NetworkChangeSet>? changes, bool wroteRows)
+    {
+        var scope = Domain.ActivityScope.Current;
+        if (scope is null || scope.MeshChangesOnly ? changes is null : !wroteRows)
+        {
+            return;
+        }
+        var described = changes is null ? string.Empty : ActivityLog.Describe(changes, id => session.FindNode(id)?.Name);
+        var summary = ActivityLog.Cut(scope?.Note is { } note ? (described.Length == 0 ? note : $"{note}; {described}") : described);
+        var network = changes is { Count: > 0 } ? changes[0].Network : scope?.Network;
+        if (scope?.EntryId is { } entry)
+        {
+            session.AppendActivity(entry, network, summary);
+            return;
+        }
+        var id = session.InsertActivity(_clock.GetUtcNow(), scope?.Kind ?? Domain.ActivityActorKind.System, scope?.Actor ?? "server",
+            scope?.Action ?? "mesh change", network, summary);
+        if (scope is not null)
+        {
+            scope.EntryId = id;
         }
     }
 

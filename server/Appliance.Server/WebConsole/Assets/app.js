@@ -16,11 +16,12 @@
     }
   }
 
-  async function api(method, path, body) {
+  // body: sent as JSON; text: sent as it is (a policy document keeps its comments).
+  async function api(method, path, body, text) {
     const headers = {};
     if (method !== 'GET') headers['X-CSRF-Token'] = session.csrfToken;
-    if (body !== undefined) headers['Content-Type'] = 'application/json';
-    const res = await fetch(path, { method, headers, credentials: 'same-origin', body: body === undefined ? undefined : JSON.stringify(body) });
+    if (body !== undefined || text !== undefined) headers['Content-Type'] = 'application/json';
+    const res = await fetch(path, { method, headers, credentials: 'same-origin', body: text !== undefined ? text : body === undefined ? undefined : JSON.stringify(body) });
     if (res.status === 401) { location.replace('/login'); throw new ApiError(401, { detail: 'signed out' }); }
     if (res.status === 204) return null;
     const type = res.headers.get('Content-Type') || '';
@@ -61,6 +62,44 @@
     let i = 0;
     while (n >= 1024 && i < units.length - 1) { n /= 1024; i++; }
     return (i === 0 ? n : n.toFixed(1)) + ' ' + units[i];
+  }
+
+  function rate(n) { return bytes(n) + '/s'; }
+
+  // A transfer chart as inline SVG: received and sent bytes per second between the reported samples (a counter that
+  // went down, as after a restart, starts again from there).
+  function transferChart(samples, label) {
+    const points = [];
+    for (let i = 1; i < samples.length; i++) {
+      const a = samples[i - 1], b = samples[i];
+      const dt = (Date.parse(b.at) - Date.parse(a.at)) / 1000;
+      if (dt <= 0 || b.rxBytes < a.rxBytes || b.txBytes < a.txBytes) continue;
+      points.push({ t: Date.parse(b.at), rx: (b.rxBytes - a.rxBytes) / dt, tx: (b.txBytes - a.txBytes) / dt });
+    }
+    if (points.length === 0) return el('p', { class: 'hint chart-empty' }, 'No transfer yet: the chart starts after two status reports with counters.');
+    const W = 600, H = 160, P = 4;
+    const t0 = points[0].t, t1 = points[points.length - 1].t, span = Math.max(1, t1 - t0);
+    const max = Math.max(1, ...points.map((p) => Math.max(p.rx, p.tx)));
+    const x = (t) => points.length === 1 ? W / 2 : P + (W - 2 * P) * (t - t0) / span;
+    const y = (v) => H - P - (H - 2 * P) * v / max;
+    const line = (key) => points.map((p) => `${x(p.t).toFixed(1)},${y(p[key]).toFixed(1)}`).join(' ');
+    const ns = 'http://www.w3.org/2000/svg';
+    const svg = document.createElementNS(ns, 'svg');
+    svg.setAttribute('viewBox', `0 0 ${W} ${H}`);
+    svg.setAttribute('class', 'chart');
+    svg.setAttribute('role', 'img');
+    const last = points[points.length - 1];
+    svg.setAttribute('aria-label', `${label}: now ${rate(last.rx)} received, ${rate(last.tx)} sent; peak ${rate(max)}`);
+    for (const [key, cls] of [['rx', 'rx'], ['tx', 'tx']]) {
+      const pl = document.createElementNS(ns, points.length === 1 ? 'circle' : 'polyline');
+      if (points.length === 1) { pl.setAttribute('cx', x(last.t)); pl.setAttribute('cy', y(last[key])); pl.setAttribute('r', 3); }
+      else pl.setAttribute('points', line(key));
+      pl.setAttribute('class', cls);
+      svg.append(pl);
+    }
+    return el('figure', { class: 'chart-box' }, svg,
+      el('figcaption', { class: 'hint' }, el('span', { class: 'key rx' }, '■'), ` received (now ${rate(last.rx)}) `,
+        el('span', { class: 'key tx' }, '■'), ` sent (now ${rate(last.tx)}) · peak ${rate(max)} · ${Math.round(span / 60000)} min`));
   }
 
   const list = (text) => text.split(/[\s,]+/).map((s) => s.trim()).filter((s) => s.length > 0);
@@ -186,9 +225,10 @@
 
   function tabs(network, current) {
     const n = enc(network);
-    const items = [['nodes', 'Nodes'], ['keys', 'Enrollment keys'], ['clients', 'Ext clients'], ['dns', 'DNS']];
+    const items = [['nodes', 'Nodes'], ['keys', 'Enrollment keys'], ['clients', 'Ext clients'], ['dns', 'DNS'], ['policy', 'Policy']];
     return el('nav', { class: 'tabs', 'aria-label': 'Network pages' },
-      items.map(([page, label]) => el('a', { href: `#/network/${n}/${page}`, 'aria-current': page === current ? 'page' : null }, label)));
+      items.map(([page, label]) => el('a', { href: `#/network/${n}/${page}`, 'aria-current': page === current ? 'page' : null }, label)),
+      el('a', { href: `#/activity/${n}`, 'aria-current': current === 'activity' ? 'page' : null }, 'Activity'));
   }
 
   function show(title, ...content) {
@@ -264,6 +304,15 @@
       n.egress ? el('span', { class: 'badge role', title: n.egress.ranges.join(', ') }, 'egress ' + n.egress.ranges.join(', ')) : null,
       n.internetGateway ? el('span', { class: 'badge role' }, 'via ' + (byId.get(n.internetGateway)?.name || n.internetGateway)) : null,
     ];
+    // How the node reaches its peers, as its agent last reported: direct/relayed counts and the freshest handshake.
+    function pathSummary(n) {
+      if (!n.paths || n.paths.length === 0) return '—';
+      const count = (kind) => n.paths.filter((p) => p.path === kind).length;
+      const ages = n.paths.map((p) => p.handshakeAgeSeconds).filter((a) => a !== null && a !== undefined);
+      const parts = [count('direct') && `${count('direct')} direct`, count('relay') && `${count('relay')} relayed`, count('probing') && `${count('probing')} probing`].filter(Boolean);
+      return el('span', { title: n.paths.map((p) => `${byId.get(p.nodeId)?.name || p.nodeId}: ${p.path}${p.via ? ' via ' + (byId.get(p.via)?.name || p.via) : ''}`).join('\n') },
+        parts.join(', ') + (ages.length ? ` · handshake ${Math.min(...ages)} s` : ' · no handshake'));
+    }
     function row(n) {
       const up = online(n);
       return el('tr', { id: 'node-' + n.id, 'data-name': n.name },
@@ -272,6 +321,7 @@
         el('td', { class: 'wrap' }, [n.ipv4Address, n.ipv6Address].filter(Boolean).join(' ')),
         el('td', { class: 'wrap hide-narrow' }, n.endpoints.length ? n.endpoints.map((e) => e.includes(':') && !e.startsWith('[') ? e : `${e}:${n.listenPort}`).join(' ') : '—'),
         el('td', { class: 'seen', 'data-seen': n.lastSeen || '' }, ago(n.lastSeen)),
+        el('td', { class: 'paths hide-narrow' }, pathSummary(n)),
         el('td', { class: 'hide-narrow' }, roles(n)),
         el('td', {}, el('div', { class: 'row-actions' },
           el('button', { type: 'button', class: 'secondary', 'aria-label': `Settings of ${n.name}`, onclick: () => nodePanel(byId.get(n.id), panel) }, 'Settings'),
@@ -293,7 +343,7 @@
     tbody.append(...rows);
     count.textContent = nodes.length;
     const tableEl = el('div', { class: 'scroll' }, el('table', { id: 'nodes' },
-      el('thead', {}, el('tr', {}, ['Status', 'Name', 'Mesh addresses', '~Endpoints', 'Last seen', '~Roles', ''].map((h) =>
+      el('thead', {}, el('tr', {}, ['Status', 'Name', 'Mesh addresses', '~Endpoints', 'Last seen', '~Paths', '~Roles', ''].map((h) =>
         el('th', { scope: 'col', class: h.startsWith('~') ? 'hide-narrow' : null }, h.replace(/^~/, ''))))), tbody));
     show(`${network}: nodes`, tabs(network, 'nodes'), el('p', {}, count, ' node(s). New nodes join with an enrollment key.'), status, tableEl, panel);
     performance.mark('console-nodes-drawn'); // the page-weight test reads it: the table is on screen and usable
@@ -350,8 +400,21 @@
     const internet = form([{ name: 'internetGateway', label: 'Internet traffic through', type: 'select', value: n.internetGateway || '',
       options: [['', 'its own uplink'], ...others] }], 'Save', (v) => ({ internetGateway: v.internetGateway }),
     async (body) => { await api('PATCH', `/api/v1/nodes/${enc(n.id)}`, body); slot.replaceChildren(); });
+    const names = new Map([...document.querySelectorAll('#nodes tbody tr')].map((tr) => [tr.id.slice(5), tr.dataset.name]));
+    const peers = table(['Peer', 'Path', '~Endpoint', 'Handshake'], (n.paths || []).map((p) => el('tr', {},
+      el('td', {}, names.get(p.nodeId) || p.nodeId),
+      el('td', {}, el('span', { class: 'badge ' + (p.path === 'direct' ? 'online' : p.path === 'relay' ? 'role' : 'off') }, p.path === 'relay' ? 'relayed' : p.path),
+        p.via ? ' via ' + (names.get(p.via) || p.via) : ''),
+      el('td', { class: 'hide-narrow' }, p.endpoint || '—'),
+      el('td', {}, p.handshakeAgeSeconds === null || p.handshakeAgeSeconds === undefined ? 'none yet' : `${p.handshakeAgeSeconds} s ago`))),
+      'No path reports from this node yet.');
+    const transfer = el('div', { id: 'node-transfer' }, el('p', { class: 'hint' }, 'Loading…'));
+    api('GET', `/api/v1/nodes/${enc(n.id)}/transfer`).then((samples) => transfer.replaceChildren(transferChart(samples, `Transfer of ${n.name}`)),
+      (e) => transfer.replaceChildren(el('p', { class: 'form-error' }, e.message)));
     slot.replaceChildren(el('h2', {}, `Settings of ${n.name}`),
       el('div', { class: 'card' }, el('p', { class: 'hint' }, `id ${n.id} · public key ${n.publicKey} · ${n.os} · agent ${n.version}`), rename),
+      el('h2', {}, 'Peers'), el('div', { id: 'node-peers' }, peers),
+      el('h2', {}, 'Transfer'), el('div', { class: 'card' }, transfer),
       el('h2', {}, 'Egress'), el('div', { class: 'card' }, egress),
       el('h2', {}, 'Ingress'), el('div', { class: 'card' }, ingress),
       el('h2', {}, 'Internet gateway'), el('div', { class: 'card' }, internet),
@@ -413,6 +476,14 @@
           qrSlot.querySelector('button').focus();
         } }, 'QR') : null,
         c.hasServerKey ? el('a', { href: `/api/v1/ext-clients/${enc(c.id)}/config`, download: c.name + '.conf', 'aria-label': `Download ${c.name}.conf` }, '.conf') : null,
+        el('button', { type: 'button', class: 'secondary', 'aria-label': `Transfer chart of ${c.name}`, onclick: async () => {
+          try {
+            const samples = await api('GET', `/api/v1/ext-clients/${enc(c.id)}/transfer`);
+            qrSlot.replaceChildren(el('div', { class: 'card', id: 'client-transfer' }, el('h2', {}, `${c.name}: transfer`), transferChart(samples, `Transfer of ${c.name}`),
+              el('button', { type: 'button', class: 'secondary', onclick: () => qrSlot.replaceChildren() }, 'Close')));
+            qrSlot.querySelector('button').focus();
+          } catch (e) { alert(e.message); }
+        } }, 'Chart'),
         el('button', { type: 'button', class: 'secondary', 'aria-label': `${c.enabled ? 'Disable' : 'Enable'} ${c.name}`, onclick: async () => {
           try { await api('PATCH', `/api/v1/ext-clients/${enc(c.id)}`, { enabled: !c.enabled }); route(); } catch (e) { alert(e.message); }
         } }, c.enabled ? 'Disable' : 'Enable'),
@@ -452,16 +523,130 @@
       el('h2', {}, 'New entry'), el('div', { class: 'card' }, create));
   }
 
+  // ---- access policy ------------------------------------------------------------------------------------------
+  const POLICY_EXAMPLE = '{\n  // Who may reach whom: everything not allowed here is denied.\n  "rules": [\n    { "from": ["*"], "to": ["*"], "ports": ["*"] }\n  ],\n  "tests": []\n}\n';
+
+  async function policyPage(network) {
+    crumbs(['Networks', '#/networks'], [network, `#/network/${enc(network)}/nodes`]);
+    let current = null;
+    try { current = await api('GET', `/api/v1/networks/${enc(network)}/policy`); } catch (e) { if (!(e instanceof ApiError && e.status === 404)) throw e; }
+    const state = el('p', { class: 'hint', id: 'policy-state' }, current
+      ? `Revision ${current.revision}, saved ${when(current.updatedAt)}: ${current.rules} rule(s), ${current.groups} group(s), ${current.tests} test(s).`
+      : 'No policy: every member reaches every other. Saving one denies everything it does not allow.');
+    const area = el('textarea', { id: 'policy-text', rows: 18, spellcheck: 'false', 'aria-describedby': 'policy-errors', class: 'code' }, current ? current.text : POLICY_EXAMPLE);
+    const gutter = el('pre', { class: 'gutter', 'aria-hidden': 'true' });
+    const errors = el('ul', { id: 'policy-errors', class: 'form-error', role: 'alert' });
+    const results = el('div', { id: 'policy-results' });
+    // Line numbers beside the text; a line an error names is marked there and listed below with a link to it.
+    function draw(bad) {
+      const lines = area.value.split('\n').length;
+      gutter.replaceChildren(...Array.from({ length: lines }, (_, i) => el('span', { class: bad.has(i + 1) ? 'bad' : null, title: bad.get(i + 1) || null }, String(i + 1) + '\n')));
+      gutter.scrollTop = area.scrollTop;
+    }
+    function goTo(line) {
+      const starts = area.value.split('\n').slice(0, line - 1).reduce((n, l) => n + l.length + 1, 0);
+      area.focus();
+      area.setSelectionRange(starts, starts + (area.value.split('\n')[line - 1] || '').length);
+    }
+    function showProblems(messages) {
+      const bad = new Map();
+      errors.replaceChildren(...messages.map((m) => {
+        const at = /^line (\d+): /.exec(m);
+        if (!at) return el('li', {}, m);
+        const line = Number(at[1]);
+        bad.set(line, (bad.get(line) ? bad.get(line) + '; ' : '') + m);
+        return el('li', { 'data-line': line }, el('a', { href: '#', onclick: (ev) => { ev.preventDefault(); goTo(line); } }, `line ${line}`), ': ' + m.slice(at[0].length));
+      }));
+      draw(bad);
+    }
+    function showResults(report) {
+      results.replaceChildren(report.tests.length === 0 ? el('p', { class: 'hint' }, 'The document has no tests.')
+        : table(['Result', 'Line', 'From', 'To', 'Accept', 'Deny', 'Failures'], report.tests.map((t) => el('tr', { class: t.passed ? 'pass' : 'fail' },
+          el('td', {}, el('span', { class: 'badge ' + (t.passed ? 'online' : 'offline') }, t.passed ? 'pass' : 'fail')), el('td', {}, t.line),
+          el('td', {}, t.from), el('td', {}, t.to), el('td', {}, t.accept.join(', ') || '—'), el('td', {}, t.deny.join(', ') || '—'),
+          el('td', { class: 'wrap' }, t.failures.join('; ') || '—'))), ''));
+      if (!report.passed) showProblems(report.tests.flatMap((t) => t.failures));
+    }
+    async function run(method) {
+      errors.replaceChildren();
+      draw(new Map());
+      try {
+        if (method === 'PUT') {
+          current = await api('PUT', `/api/v1/networks/${enc(network)}/policy`, undefined, area.value);
+          state.textContent = `Saved: revision ${current.revision}, ${current.rules} rule(s), ${current.groups} group(s), ${current.tests} test(s).`;
+        }
+        showResults(await api('POST', `/api/v1/networks/${enc(network)}/policy/test`, undefined, area.value));
+      } catch (e) {
+        if (!(e instanceof ApiError)) throw e;
+        results.replaceChildren();
+        showProblems(Object.values(e.errors).flat().length ? Object.values(e.errors).flat() : [e.message]);
+      }
+    }
+    area.addEventListener('input', () => draw(new Map()));
+    area.addEventListener('scroll', () => { gutter.scrollTop = area.scrollTop; });
+    const remove = current ? el('button', { type: 'button', class: 'danger', onclick: async () => {
+      if (!confirm(`Remove the access policy of ${network}? Every member then reaches every other.`)) return;
+      try { await api('DELETE', `/api/v1/networks/${enc(network)}/policy`); route(); } catch (e) { alert(e.message); }
+    } }, 'Remove policy') : null;
+    show(`${network}: access policy`, tabs(network, 'policy'), state,
+      el('label', { for: 'policy-text' }, 'Policy document (JSON with comments)'),
+      el('div', { class: 'editor' }, gutter, area), errors,
+      el('div', { class: 'actions' },
+        el('button', { type: 'button', onclick: () => run('POST') }, 'Run tests'),
+        el('button', { type: 'button', onclick: () => run('PUT') }, 'Save policy'), remove),
+      el('h2', {}, 'Tests'), results);
+    draw(new Map());
+    if (current) await run('POST');
+  }
+
+  // ---- activity log -------------------------------------------------------------------------------------------
+  async function activityPage(network) {
+    crumbs(['Networks', '#/networks'], ['Activity', '#/activity']);
+    const networks = await api('GET', '/api/v1/networks');
+    const filter = el('select', { id: 'activity-network', onchange: () => { location.hash = filter.value ? `#/activity/${enc(filter.value)}` : '#/activity'; } },
+      el('option', { value: '' }, 'all networks'),
+      // A deleted network's entries stay: its name is offered while it is filtered on.
+      [...new Set([...networks.map((n) => n.name), ...(network ? [network] : [])])].map((name) => el('option', { value: name, selected: name === network }, name)));
+    const tbody = el('tbody', {});
+    const more = el('button', { type: 'button', class: 'secondary', id: 'activity-more' }, 'Older entries');
+    const empty = el('p', { class: 'empty' }, 'No activity recorded yet.');
+    let before = null;
+    async function load() {
+      const q = new URLSearchParams({ limit: '50' });
+      if (network) q.set('network', network);
+      if (before) q.set('before', String(before));
+      const page = await api('GET', '/api/v1/activity?' + q);
+      tbody.append(...page.items.map((a) => el('tr', { id: 'activity-' + a.id },
+        el('td', { title: a.at }, when(a.at)),
+        el('td', {}, el('span', { class: 'badge role' }, a.actorKind), ' ', a.actor),
+        el('td', { class: 'wrap' }, el('code', {}, a.action)),
+        el('td', { class: 'hide-narrow' }, a.network || '—'),
+        el('td', { class: 'wrap' }, a.summary || '—'))));
+      before = page.next;
+      more.hidden = !before;
+      empty.hidden = tbody.children.length > 0;
+    }
+    more.addEventListener('click', () => load().catch((e) => alert(e.message)));
+    const tableEl = el('div', { class: 'scroll' }, el('table', { id: 'activity' },
+      el('thead', {}, el('tr', {}, ['When', 'Who', 'What', '~Network', 'Changed'].map((h) =>
+        el('th', { scope: 'col', class: h.startsWith('~') ? 'hide-narrow' : null }, h.replace(/^~/, ''))))), tbody));
+    await load();
+    show(network ? `${network}: activity` : 'Activity', network ? tabs(network, 'activity') : '',
+      el('div', { class: 'field' }, el('label', { for: 'activity-network' }, 'Network'), filter), tableEl, empty, more);
+  }
+
   // ---- routing ------------------------------------------------------------------------------------------------
   async function route() {
     if (stream) { stream.close(); stream = null; }
     if (ticker) { clearInterval(ticker); ticker = null; }
-    const m = location.hash.match(/^#\/network\/([^/]+)\/(nodes|keys|clients|dns)$/);
+    const m = location.hash.match(/^#\/network\/([^/]+)\/(nodes|keys|clients|dns|policy)$/);
+    const a = location.hash.match(/^#\/activity(?:\/([^/]+))?$/);
     try {
-      if (!m) await networksPage();
+      if (a) await activityPage(a[1] ? decodeURIComponent(a[1]) : null);
+      else if (!m) await networksPage();
       else {
         const network = decodeURIComponent(m[1]);
-        await ({ nodes: nodesPage, keys: keysPage, clients: clientsPage, dns: dnsPage })[m[2]](network);
+        await ({ nodes: nodesPage, keys: keysPage, clients: clientsPage, dns: dnsPage, policy: policyPage })[m[2]](network);
       }
       view.focus();
     } catch (e) {
