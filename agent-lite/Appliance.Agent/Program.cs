@@ -24,8 +24,8 @@ const string Usage = """
              (default 600) connected with nothing newer, the state is checked over pinned HTTPS;
              --no-relay: never carry other nodes' traffic; --no-punch: no hole punching (peers behind NAT go by relay);
              status hardware (LED, button, watchdog) from the "hardware" section of --config (default
-             /etc/appliance/agent.json) or the flags (a button on a bare GPIO line: gpio:N is line N of gpiochip0); --wait-for-join: not joined yet, wait (LED: waiting for a
-             token) until appliance-firstboot has joined, and come back here after a factory reset; --display
+             /etc/appliance/agent.json) or the flags (a button on a bare GPIO line: gpio:N is line N of
+             gpiochip0); --wait-for-join: not joined yet, wait (LED: waiting for a token) until appliance-firstboot has joined, and come back here after a factory reset; --display
              shows the status on an SSD1306 128x64 I2C display (e.g. i2c-1:0x3c; none there: one log line; or
              the "display" key of --config), and the button's short press turns its page
       led    STATE [--config PATH] [--led NAME]
