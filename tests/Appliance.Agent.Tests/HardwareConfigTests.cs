@@ -56,6 +56,17 @@ public sealed class HardwareConfigTests : IDisposable
     }
 
     [Fact]
+    public async Task A_gpio_button_opens_the_gpio_chip_and_a_missing_one_is_a_log_line()
+    {
+        var log = new StringWriter();
+        await using (var hw = AgentHardware.Open(new HardwareConfig { Button = "gpio:1023:4" }.Validated("test"), log, TimeProvider.System))
+        {
+            hw.Start();
+        }
+        Assert.Contains("button: no /dev/gpiochip1023 (ls /dev/gpiochip*; gpiodetect names the chips); running without it", log.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void An_input_device_button_is_no_gpio_line() => Assert.Null(Load("""{ "hardware": { "button": "/dev/input/event3" } }""").Gpio);
 
     [Fact]
