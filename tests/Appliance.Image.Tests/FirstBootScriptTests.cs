@@ -56,4 +56,32 @@ public sealed class FirstBootScriptTests
         var got = (await RunAsync(dir.Path, $"AGENT='{agent}'; HOSTNAME_=box-7; STATE=/st; join_once T0K3N")).Trim();
         Assert.Equal(expectedArgs, got);
     }
+
+    [Fact]
+    public async Task The_led_is_set_through_the_agent_once_per_change()
+    {
+        using var dir = new TempDirectory("appliance-firstboot");
+        // A stand-in agent that appends the arguments it was given to a file.
+        var agent = dir.Combine("agent");
+        await File.WriteAllTextAsync(agent, $"#!/bin/sh\necho \"$*\" >> '{dir.Combine("calls")}'\n");
+        File.SetUnixFileMode(agent, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var output = await RunAsync(dir.Path, $"AGENT='{agent}'; led booting; led booting; led waiting-for-token; led waiting-for-token; led enrolling; led error; led enrolling");
+        Assert.Equal(["led booting", "led waiting-for-token", "led enrolling", "led error", "led enrolling"], await File.ReadAllLinesAsync(dir.Combine("calls")));
+        Assert.Equal("", output.Trim());
+    }
+
+    [Fact]
+    public async Task A_failing_led_is_a_line_and_the_first_boot_goes_on()
+    {
+        using var dir = new TempDirectory("appliance-firstboot");
+        var agent = dir.Combine("agent");
+        await File.WriteAllTextAsync(agent, "#!/bin/sh\necho 'error: no LED /sys/class/leds/status (ls /sys/class/leds)' >&2\nexit 1\n");
+        File.SetUnixFileMode(agent, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var output = await RunAsync(dir.Path, $"AGENT='{agent}'; led enrolling; out=kept; led error; echo \"after $out\"");
+        Assert.Equal(
+            "appliance-firstboot: status LED: error: no LED /sys/class/leds/status (ls /sys/class/leds)\n" +
+            "appliance-firstboot: status LED: error: no LED /sys/class/leds/status (ls /sys/class/leds)\n" +
+            "after kept",
+            output.Trim());
+    }
 }

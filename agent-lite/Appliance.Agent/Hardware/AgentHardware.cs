@@ -77,10 +77,8 @@ public sealed class AgentHardware : IAgentEvents, IAsyncDisposable
                 null => null,
                 "auto" => EvdevButton.Find(config.Key) is { } path ? EvdevButton.Open(path, config.Key, clock)
                     : throw new IOException($"no input device has key {config.Key}"),
-                // System.Device.Gpio 4.2 is not trim/AOT-clean (IL2104 fails the NativeAOT publish), and the GPIO
-                // character device interop of our own is not written yet: a bare GPIO line needs a gpio-keys overlay.
-                var b when HardwareConfig.TryGpio(b) is { } pin => throw new IOException(
-                    $"gpio:{pin} is not supported by this build yet; describe the button with a gpio-keys overlay and use --button auto"),
+                // Our own GPIO character-device v2 interop (System.Device.Gpio 4.2 fails the NativeAOT publish, IL2104).
+                _ when config.Gpio is { } gpio => GpioButton.Open(gpio, config.Bias, ButtonTiming.DefaultDebounce, clock),
                 var b => EvdevButton.Open(b, config.Key, clock),
             };
         }

@@ -1,6 +1,6 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
 using Appliance.Hardware.Button;
+using Appliance.Hardware.Gpio;
 
 namespace Appliance.Agent.Hardware;
 
@@ -16,14 +16,20 @@ public sealed record HardwareConfig
     /// <summary>An LED class device name (<c>/sys/class/leds/&lt;led&gt;</c>).</summary>
     public string? Led { get; init; }
 
-    /// <summary><c>auto</c> (the first input device with <see cref="ButtonKey"/>), <c>/dev/input/eventN</c>, or <c>gpio:N</c>.</summary>
+    /// <summary>
+    /// <c>auto</c> (the first input device with <see cref="ButtonKey"/>), <c>/dev/input/eventN</c>, or a bare GPIO line
+    /// <c>gpio:&lt;chip&gt;:&lt;line&gt;[:active-high]</c> (<c>gpio:N</c>: line N of gpiochip0).
+    /// </summary>
     public string? Button { get; init; }
 
     /// <summary>The key of an input-device button: a number or a name (<c>restart</c>, the default; <c>power</c>...).</summary>
     public string? ButtonKey { get; init; }
 
-    /// <summary>A GPIO button is active low (to ground, with pull-up) unless this is false.</summary>
+    /// <summary>A GPIO button is active low (to ground, with pull-up) unless this is false (or the button ends in <c>:active-high</c>).</summary>
     public bool? ButtonActiveLow { get; init; }
+
+    /// <summary>A GPIO button's pull: <c>pull-up</c>, <c>pull-down</c>, <c>disabled</c> or <c>as-is</c>; default: the one that holds it inactive.</summary>
+    public string? ButtonBias { get; init; }
 
     /// <summary>A kernel watchdog device the agent feeds itself (<c>/dev/watchdog</c>) on a box without systemd or procd owning it.</summary>
     public string? Watchdog { get; init; }
@@ -37,28 +43,7 @@ public sealed record HardwareConfig
     public bool Any => Led is not null || Button is not null || Watchdog is not null;
 
     /// <summary>Reads the <c>hardware</c> section of a config file; a missing file is no hardware. Bad content names the key.</summary>
-    public static HardwareConfig Load(string path)
-    {
-        var info = new FileInfo(path);
-        if (!info.Exists)
-        {
-            return new HardwareConfig();
-        }
-        if (info.Length > MaxFileBytes)
-        {
-            throw new AgentException($"{path} is {info.Length} bytes; at most {MaxFileBytes}");
-        }
-        AgentConfigFile? file;
-        try
-        {
-            file = JsonSerializer.Deserialize(File.ReadAllBytes(path), HardwareJsonContext.Default.AgentConfigFile);
-        }
-        catch (JsonException e)
-        {
-            throw new AgentException($"{path}: {e.Message}");
-        }
-        return (file?.Hardware ?? new HardwareConfig()).Validated(path);
-    }
+    public static HardwareConfig Load(string path) => AgentConfigFile.Load(path).Hardware ?? new HardwareConfig();
 
     /// <summary>Checks every value, naming the bad one; returns itself.</summary>
     public HardwareConfig Validated(string source)
@@ -67,9 +52,24 @@ public sealed record HardwareConfig
         {
             throw new AgentException($"{source}: hardware.led '{led}' is not an LED name (ls /sys/class/leds)");
         }
-        if (Button is { } b && b != "auto" && !b.StartsWith("/dev/input/", StringComparison.Ordinal) && TryGpio(b) is null)
+        if (Button is { } b && b != "auto" && !(b.StartsWith("/dev/input/", StringComparison.Ordinal) && !b.Contains("/..", StringComparison.Ordinal)))
         {
-            throw new AgentException($"{source}: hardware.button '{b}' must be auto, /dev/input/eventN or gpio:N");
+            if (!b.StartsWith("gpio:", StringComparison.Ordinal))
+            {
+                throw new AgentException($"{source}: hardware.button '{b}' must be auto, /dev/input/eventN or gpio:<chip>:<line>[:active-high]");
+            }
+            if (!GpioButtonAddress.TryParse(b, out var gpio, out var why))
+            {
+                throw new AgentException($"{source}: hardware.button: {why}");
+            }
+            if (gpio.ActiveLow is { } low && ButtonActiveLow is { } said && low != said)
+            {
+                throw new AgentException($"{source}: hardware.button '{b}' and hardware.buttonActiveLow {(said ? "true" : "false")} disagree");
+            }
+        }
+        if (ButtonBias is { } bias && ParseBias(bias) is null)
+        {
+            throw new AgentException($"{source}: hardware.buttonBias '{bias}' must be pull-up, pull-down, disabled or as-is");
         }
         try
         {
@@ -97,18 +97,20 @@ public sealed record HardwareConfig
     [JsonIgnore]
     public ushort Key => ButtonKey is null ? EvdevCodec.KeyRestart : EvdevCodec.ParseKey(ButtonKey);
 
-    /// <summary>The GPIO line of <c>gpio:N</c>, else null.</summary>
-    public static int? TryGpio(string button) =>
-        button.StartsWith("gpio:", StringComparison.Ordinal) && int.TryParse(button.AsSpan(5), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var pin) && pin < 10_000 ? pin : null;
-}
+    /// <summary>The GPIO line of a <c>gpio:</c> button with its polarity settled (<see cref="ButtonActiveLow"/>, else active low); else null.</summary>
+    [JsonIgnore]
+    public GpioButtonAddress? Gpio => Button is { } b && GpioButtonAddress.TryParse(b, out var a, out _) ? a with { ActiveLow = a.ActiveLow ?? ButtonActiveLow ?? true } : null;
 
-/// <summary><c>/etc/appliance/agent.json</c>: the agent's own settings file (today only its <c>hardware</c> section).</summary>
-public sealed record AgentConfigFile
-{
-    public HardwareConfig? Hardware { get; init; }
-}
+    /// <summary>The GPIO button's pull (<see cref="ButtonBias"/>, else the one that holds an idle button inactive).</summary>
+    [JsonIgnore]
+    public GpioBias Bias => (ButtonBias is null ? null : ParseBias(ButtonBias)) ?? GpioButton.DefaultBias(Gpio?.ActiveLow ?? true);
 
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-    ReadCommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true)]
-[JsonSerializable(typeof(AgentConfigFile))]
-internal sealed partial class HardwareJsonContext : JsonSerializerContext;
+    private static GpioBias? ParseBias(string text) => text switch
+    {
+        "pull-up" => GpioBias.PullUp,
+        "pull-down" => GpioBias.PullDown,
+        "disabled" => GpioBias.Disabled,
+        "as-is" => GpioBias.AsIs,
+        _ => null,
+    };
+}

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 #pragma warning disable CS8981 // native names (pollfd), as in the header
 namespace Appliance.Hardware.Interop;
 
-/// <summary>The few libc calls the device seams need (open, read, write, poll, ioctl, close), with their native names.</summary>
+/// <summary>The few libc calls the device seams need (open, read, write, poll, ioctl, close), with their native names and errno values.</summary>
 internal static partial class Libc
 {
     public const int O_RDONLY = 0;
@@ -11,7 +11,12 @@ internal static partial class Libc
     public const int O_NONBLOCK = 0x800;
     public const int O_CLOEXEC = 0x80000;
     public const short POLLIN = 0x1;
+    public const int ENOENT = 2;
     public const int EINTR = 4;
+    public const int EACCES = 13;
+    public const int EBUSY = 16;
+    public const int EINVAL = 22;
+    public const int ENOTTY = 25;
     public const int EAGAIN = 11;
 
     [StructLayout(LayoutKind.Sequential)]
@@ -39,6 +44,18 @@ internal static partial class Libc
 
     [LibraryImport("libc", SetLastError = true)]
     public static unsafe partial int ioctl(int fd, nuint request, int* arg);
+
+    [LibraryImport("libc", EntryPoint = "ioctl", SetLastError = true)]
+    public static unsafe partial int ioctl_buffer(int fd, nuint request, byte* arg);
+
+    /// <summary>An ioctl whose argument is a struct the caller encoded into <paramref name="arg"/> (the kernel may write back into it).</summary>
+    public static unsafe int Ioctl(int fd, nuint request, Span<byte> arg)
+    {
+        fixed (byte* p = arg)
+        {
+            return ioctl_buffer(fd, request, p);
+        }
+    }
 
     public static unsafe nint Read(int fd, Span<byte> buffer)
     {

@@ -16,6 +16,9 @@ public sealed class StatusLed(ILedDevice device, TextWriter log)
     /// <summary>The state shown last (null before the first).</summary>
     public StatusLedState? State { get; private set; }
 
+    /// <summary>True when the LED took the pattern of <see cref="State"/> (false after a write failed).</summary>
+    public bool ShowsState => _shown is not null;
+
     public void Show(StatusLedState state)
     {
         State = state;

@@ -16,6 +16,9 @@
 # BUILDS="aot aothw": the AOT build twice, the second with its status hardware on (issue #17): a button thread on a
 # FIFO held open by a writer (the host has no input devices), the systemd watchdog (sd_notify WATCHDOG=1 to a socket
 # this script binds, WATCHDOG_USEC=30 s) and --led (there is no LED class device on a VM host: one log line).
+# BUILDS="aot aothw aotdisp": and a third time with the hardware and `--display $DISPLAY_AT` (default i2c-0:0x3c): on a
+# host with that I2C display the display loop runs too; without one the agent logs one line and runs no loop (the
+# JSON's "display" field has the agent's display line, so a figure says which it was).
 # Stops only what it started, by pid: the server, the agents, and the wireguard-go children of those agents.
 set -euo pipefail
 DURATION=${1:-600}; PEERS=${2:-100}; SAMPLE=${3:-30}
@@ -44,8 +47,8 @@ for b in "${BUILDS[@]}"; do
   case $b in
     jit) reuse=${JIT_DIR:-}; props=(-p:PublishAot=false --self-contained -p:PublishTrimmed=true) ;;
     aot) reuse=${AOT_DIR:-}; props=(-p:PublishAot=true) ;;
-    aothw|v[0-9]) reuse=${DIR[aot]:?$b reuses the aot build: BUILDS=\"aot $b\"}; props=() ;;
-    *) echo "unknown build '$b' (jit, aot, aothw, v1..v9)" >&2; exit 2 ;;
+    aothw|aotdisp|v[0-9]) reuse=${DIR[aot]:?$b reuses the aot build: BUILDS=\"aot $b\"}; props=() ;;
+    *) echo "unknown build '$b' (jit, aot, aothw, aotdisp, v1..v9)" >&2; exit 2 ;;
   esac
   DIR[$b]=$W/agent-$b
   if [ -n "$reuse" ]; then cp -r "$reuse" "${DIR[$b]}"; else
@@ -81,13 +84,14 @@ for b in "${BUILDS[@]}"; do
 done
 for b in "${BUILDS[@]}"; do
   HW=() HWENV=()
-  if [ "$b" = aothw ]; then
-    mkfifo "$W/button"; sleep 100000 > "$W/button" & HWPIDS="$HWPIDS $!"
+  if [ "$b" = aothw ] || [ "$b" = aotdisp ]; then
+    mkfifo "$W/button-$b"; sleep 100000 > "$W/button-$b" & HWPIDS="$HWPIDS $!"
     python3 -c 'import socket,sys
 s=socket.socket(socket.AF_UNIX,socket.SOCK_DGRAM); s.bind(sys.argv[1])
-while True: s.recv(256)' "$W/notify" & HWPIDS="$HWPIDS $!"
-    for _ in $(seq 50); do [ -S "$W/notify" ] && break; sleep 0.1; done
-    HW=(--led status --button "$W/button" --config "$W/none.json"); HWENV=(NOTIFY_SOCKET="$W/notify" WATCHDOG_USEC=30000000)
+while True: s.recv(256)' "$W/notify-$b" & HWPIDS="$HWPIDS $!"
+    for _ in $(seq 50); do [ -S "$W/notify-$b" ] && break; sleep 0.1; done
+    HW=(--led status --button "$W/button-$b" --config "$W/none.json"); HWENV=(NOTIFY_SOCKET="$W/notify-$b" WATCHDOG_USEC=30000000)
+    [ "$b" = aotdisp ] && HW+=(--display "${DISPLAY_AT:-i2c-0:0x3c}")
   fi
   # ip netns exec execs the agent, so $! is the agent's own pid.
   VAR_ENV="ENV_$b"; T0[$b]=$(date +%s%N)
@@ -110,8 +114,9 @@ sample() {   # sample SECONDS FINAL
     local wg; wg=$(pgrep -P "${AGENT[$b]}" | head -1); WG[$b]="${WG[$b]:-} $wg"
     local applied; applied=$(ip netns exec "$NS" wg show "$NS$b" peers | wc -l)
     local wgrss=null; [ -n "$wg" ] && wgrss=$(awk '$1=="VmRSS:"{printf "%.1f", $2/1024}' "/proc/$wg/status")
+    local display; display=$( { grep -m1 '^display' "$W/agent-$b.log" || true; } | python3 -c 'import json,sys;print(json.dumps(sys.stdin.read().strip()))')
     python3 "$HERE/smaps.py" "${AGENT[$b]}" "${DIR[$b]}" "$b" "$1" \
-      "{\"final\":$2,\"env\":\"$(echo ${AGENT_ENV:-} $(v="ENV_$b"; echo "${!v:-}"))\",\"peers\":$PEERS,\"first_apply_ms\":${FIRST[$b]:-null},\"peers_applied\":$applied,\"disk_mb\":$(du -sk "${DIR[$b]}" | awk '{printf "%.1f", $1/1024}'),\"load\":\"$(cut -d' ' -f1-3 /proc/loadavg)\",\"wireguard_go_rss_mb\":$wgrss}"
+      "{\"final\":$2,\"env\":\"$(echo ${AGENT_ENV:-} $(v="ENV_$b"; echo "${!v:-}"))\",\"peers\":$PEERS,\"first_apply_ms\":${FIRST[$b]:-null},\"peers_applied\":$applied,\"disk_mb\":$(du -sk "${DIR[$b]}" | awk '{printf "%.1f", $1/1024}'),\"load\":\"$(cut -d' ' -f1-3 /proc/loadavg)\",\"wireguard_go_rss_mb\":$wgrss,\"display\":$display}"
   done
 }
 for (( t = SAMPLE; t < DURATION; t += SAMPLE )); do
