@@ -50,7 +50,7 @@ public sealed class SqliteStore : IApplianceStore, IDisposable
         ct.ThrowIfCancellationRequested();
         using var connection = Open();
         using var tx = connection.BeginTransaction(deferred: true);
-        var result = work(new SqliteSession(connection, tx));
+        var result = work(new SqlSession(connection, tx, SqlDialect.Sqlite));
         tx.Commit();
         return Task.FromResult(result);
     }
@@ -62,7 +62,7 @@ public sealed class SqliteStore : IApplianceStore, IDisposable
         {
             using var connection = Open();
             using var tx = connection.BeginTransaction(deferred: false); // BEGIN IMMEDIATE
-            var session = new SqliteSession(connection, tx, _addresses);
+            var session = new SqlSession(connection, tx, SqlDialect.Sqlite, _addresses);
             try
             {
                 var result = work(session);
