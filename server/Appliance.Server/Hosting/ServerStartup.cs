@@ -20,10 +20,16 @@ public sealed record ServerStartup(IApplianceStore Store, ServerTls Tls, AdminTo
     public static ServerStartup Open(ServerOptions options, ILogger logger, DateTimeOffset now)
     {
         DataDirPermissions.Enforce(options.DataDir);
-        var store = new SqliteStore(Path.Combine(options.DataDir, DatabaseFileName));
+        var store = OpenStore(options);
+        var shared = options.Store == StoreKind.Postgres;
+        if (shared)
+        {
+            // Before the file-based steps below: they find the store's CA, signing key and server id in the data dir.
+            SharedSecrets.Share(store, options.DataDir, logger, now);
+        }
         var tls = ServerTls.LoadOrCreate(options);
         var adminToken = AdminToken.LoadOrCreate(store, options.DataDir, logger);
-        var signingKeys = SigningKeyRing.Open(options.DataDir, store, now);
+        var signingKeys = SigningKeyRing.Open(options.DataDir, store, now, keyInStore: shared);
         var (identity, madeId) = ServerIdentity.LoadOrCreate(options.DataDir, store);
         if (madeId is not null)
         {
@@ -33,4 +39,11 @@ public sealed record ServerStartup(IApplianceStore Store, ServerTls Tls, AdminTo
         DataDirPermissions.Enforce(options.DataDir);
         return new ServerStartup(store, tls, adminToken, signingKeys, identity);
     }
+
+    /// <summary>The store the options name: the SQLite file in the data dir, or the PostgreSQL database.</summary>
+    public static IApplianceStore OpenStore(ServerOptions options) => options.Store switch
+    {
+        StoreKind.Postgres => new PostgresStore(options.StoreConnectionString!),
+        _ => new SqliteStore(Path.Combine(options.DataDir, DatabaseFileName)),
+    };
 }
