@@ -53,6 +53,9 @@ have qemu-system-aarch64 || need+=(qemu-system-arm)
 have qemu-aarch64-static || need+=(qemu-user-static binfmt-support)
 have dpkg-deb          || need+=(dpkg)
 have curl              || need+=(curl)
+# The PostgreSQL store's contract suite and replica tests (tests/Appliance.Server.Tests PostgresCluster) run their own
+# server from /usr/lib/postgresql/*/bin (initdb, pg_ctl) as the package's postgres user when the tests run as root.
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
 # The web console's browser tests (tests/Appliance.Console.Tests) drive Debian's chromium through Playwright.
 [ -x /usr/bin/chromium ] || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
