@@ -22,6 +22,7 @@ foreach (var command in AdminCommands.Create(dataDir))
 {
     root.Subcommands.Add(command);
 }
+root.Subcommands.Add(MigrateCommand.Create(dataDir));
 
 async Task<int> Serve(ParseResult pr, CancellationToken ct)
 {
