@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using Appliance.Contracts.Api;
 using Appliance.TestSupport;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Appliance.Server.Tests;
 
@@ -117,5 +118,26 @@ public sealed class PostgresReplicaTests : IDisposable
         Assert.Equal(40, joined.Select(j => j.Ipv6Address).Distinct().Count());
         Assert.Equal(Enumerable.Range(1, 40).Select(i => $"10.72.0.{i}/24").ToHashSet(), joined.Select(j => j.Ipv4Address!).ToHashSet());
         Assert.Equal(40, joined.Select(j => j.Name).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task A_signing_key_rotated_through_one_server_is_the_key_a_server_started_later_signs_with()
+    {
+        await StartBothAsync();
+        var first = _a.SigningPublicKey;
+        using (var admin = _a.Admin())
+        {
+            await Http.EnsureAsync(await admin.PostAsync("/api/v1/signing-key/rotate", null));
+        }
+        Assert.NotEqual(first, _a.SigningPublicKey);
+        using var dirC = new TempDirectory("appliance-replica-c");
+        using var c = new ServerFactory(dirC.Path, settings: new Dictionary<string, string?>
+        {
+            ["Store:Kind"] = "postgres",
+            ["Store:ConnectionString"] = _a.Services.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>()["Store:ConnectionString"],
+        });
+        Assert.Equal(_a.SigningPublicKey, c.SigningPublicKey);
+        Assert.Equal(2, (await c.Store.ReadAsync(s => s.ListSigningKeys())).Count);
+        Assert.Equal(_a.Certificates!.CaFingerprint, c.Certificates!.CaFingerprint);
     }
 }
