@@ -70,15 +70,18 @@ public static class AdminAccountCommands
             }
             var dir = Path.GetFullPath(pr.GetValue(dataDir) ?? Configuration.ServerOptions.DefaultDataDir);
             var db = Path.Combine(dir, ServerStartup.DatabaseFileName);
-            if (!File.Exists(db))
-            {
-                System.Console.Error.WriteLine($"error: no server store at {db}; start the server once (or pass --data-dir)");
-                return 1;
-            }
             try
             {
-                using var store = new SqliteStore(db);
-                await body(pr, new AdminAccountService(store, TimeProvider.System));
+                // With PostgreSQL (the servers' APPLIANCE_STORE__* settings in the environment) the accounts are in the database.
+                var (kind, connection) = Configuration.ServerOptions.ParseStore(
+                    Environment.GetEnvironmentVariable("APPLIANCE_STORE__KIND"), Environment.GetEnvironmentVariable("APPLIANCE_STORE__CONNECTIONSTRING"));
+                if (kind == Configuration.StoreKind.Sqlite && !File.Exists(db))
+                {
+                    System.Console.Error.WriteLine($"error: no server store at {db}; start the server once (or pass --data-dir)");
+                    return 1;
+                }
+                using var store = kind == Configuration.StoreKind.Postgres ? (IDisposable)new PostgresStore(connection!) : new SqliteStore(db);
+                await body(pr, new AdminAccountService((IApplianceStore)store, TimeProvider.System));
                 return 0;
             }
             catch (DomainException e)
@@ -86,7 +89,7 @@ public static class AdminAccountCommands
                 System.Console.Error.WriteLine("error: " + e.Message);
                 return 1;
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException or CliException)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Data.Common.DbException or InvalidOperationException or CliException)
             {
                 System.Console.Error.WriteLine("error: " + e.Message);
                 return 1;
