@@ -58,6 +58,9 @@ have dpkg-deb          || need+=(dpkg)
 [ -x /bin/busybox ]    || need+=(busybox-static)
 [ -f /lib/ld-musl-x86_64.so.1 ] || need+=(musl)
 have curl              || need+=(curl)
+# The PostgreSQL store's contract suite and replica tests (tests/Appliance.Server.Tests PostgresCluster) run their own
+# server from /usr/lib/postgresql/*/bin (initdb, pg_ctl) as the package's postgres user when the tests run as root.
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
 # The web console's browser tests (tests/Appliance.Console.Tests) drive Debian's chromium through Playwright.
 [ -x /usr/bin/chromium ] || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then

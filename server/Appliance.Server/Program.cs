@@ -8,6 +8,7 @@ var dataDir = new Option<string?>("--data-dir") { Description = "data directory 
 var urls = new Option<string?>("--urls") { Description = "listen URLs, ';'-separated (default https://0.0.0.0:8443; http:// only when asked for)" };
 var config = new Option<string?>("--config") { Description = "JSON config file (keys: DataDir, Urls, PublicUrl, AddressHoldSeconds)" };
 var publicUrl = new Option<string?>("--public-url") { Description = "URL devices use to reach this server (default: derived from --urls)" };
+var store = new Option<string?>("--store") { Description = "store engine: sqlite (default, in the data dir) or postgres (with Store:ConnectionString / APPLIANCE_STORE__CONNECTIONSTRING)" };
 var mqttUrl = new Option<string?>("--mqtt-url") { Description = "embedded MQTT broker listen URL (default mqtts://<api host>:8883)" };
 
 var root = new RootCommand("Appliance coordination server. With no command it serves (same as 'serve').")
@@ -15,12 +16,13 @@ var root = new RootCommand("Appliance coordination server. With no command it se
     TreatUnmatchedTokensAsErrors = false,
 };
 root.Options.Add(dataDir);
-var serve = new Command("serve", "run the coordination server") { urls, config, publicUrl, mqttUrl };
+var serve = new Command("serve", "run the coordination server") { urls, config, publicUrl, mqttUrl, store };
 root.Subcommands.Add(serve);
 foreach (var command in AdminCommands.Create(dataDir))
 {
     root.Subcommands.Add(command);
 }
+root.Subcommands.Add(MigrateCommand.Create(dataDir));
 
 async Task<int> Serve(ParseResult pr, CancellationToken ct)
 {
@@ -40,6 +42,7 @@ async Task<int> Serve(ParseResult pr, CancellationToken ct)
         ["PublicUrl"] = pr.GetValue(publicUrl),
         ["Config"] = pr.GetValue(config),
         ["Mqtt:Url"] = pr.GetValue(mqttUrl),
+        ["Store:Kind"] = pr.GetValue(store),
     };
     // One malloc arena per core instead of glibc's eight: the broker's TLS connections allocate from every thread-pool
     // thread, and each arena keeps its own freed memory (issue #5: server RSS with 5000 connected nodes). Only the
@@ -53,7 +56,7 @@ async Task<int> Serve(ParseResult pr, CancellationToken ct)
         return 0;
     }
     catch (Exception e) when (e is IOException or InvalidOperationException or UnauthorizedAccessException or FormatException
-        or System.Security.Cryptography.CryptographicException or Microsoft.Data.Sqlite.SqliteException)
+        or System.Security.Cryptography.CryptographicException or System.Data.Common.DbException)
     {
         Console.Error.WriteLine("fatal: " + e.Message);
         return 1;

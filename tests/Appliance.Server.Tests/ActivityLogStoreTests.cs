@@ -111,7 +111,7 @@ public sealed class ActivityLogStoreTests : IDisposable
         // Straight into the table (one transaction): the bound is the store's, whatever writes the entries.
         Write(s =>
         {
-            var session = (SqliteSession)s;
+            var session = (SqlSession)s;
             for (var i = 0; i < ActivityLog.MaxEntries + 5; i++)
             {
                 session.InsertActivity(T0, ActivityActorKind.System, "server", "bulk " + i, "home", "");

@@ -205,7 +205,7 @@ internal sealed class MeshWorld
         _write!.Mark(ChangeKind.ExtClient, client.Id);
     }
 
-    // As SqliteSession.DeleteNode: its clients, its roles, the nodes that routed through it, then the node.
+    // As SqlSession.DeleteNode: its clients, its roles, the nodes that routed through it, then the node.
     private void DeleteNode(string id)
     {
         foreach (var c in _clients.Values.Where(c => c.Gateway == id).ToList())

@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using Appliance.Contracts;
 using Appliance.Contracts.Api;
+using Appliance.Server.Configuration;
 using Appliance.TestSupport;
 
 namespace Appliance.Server.Tests;
@@ -38,23 +39,29 @@ public sealed class PersistenceTests
         Assert.True(second.Certificates.Server.HasPrivateKey);
     }
 
-    [Fact]
-    public async Task Restart_on_the_same_data_dir_keeps_everything()
+    [Theory]
+    [InlineData(StoreKind.Sqlite)]
+    [InlineData(StoreKind.Postgres)]
+    public async Task Restart_on_the_same_data_dir_keeps_everything(StoreKind kind)
     {
-        using var dir = new TempDirectory("appliance-restart");
+        using var under = new StoreUnderTest(kind);
+        var dir = under.DataDir;
+        var settings = under.ServerSettings();
         JoinResponse node;
         string token, fingerprint;
         EnrollmentKeyDto key;
-        using (var first = new ServerFactory(dir.Path))
+        ((IDisposable)under.Store).Dispose(); // the servers open their own
+        using (var first = new ServerFactory(dir, settings: settings))
         {
             await first.CreateNetworkAsync("home", "10.10.0.0/24");
             key = await first.CreateKeyAsync("home", uses: 5);
             node = await first.JoinAsync(key, "keeper");
             token = first.AdminToken;
             fingerprint = first.Certificates!.CaFingerprint;
-            Assert.Equal(Store.SqliteMigrations.All[^1].Version, first.Store.SchemaVersion);
+            Assert.Equal(kind == StoreKind.Postgres ? Store.PostgresMigrations.All[^1].Version : Store.SqliteMigrations.All[^1].Version, first.Store.SchemaVersion);
+            Assert.Equal(Store.SqliteMigrations.All.Select(m => m.Version), Store.PostgresMigrations.All.Select(m => m.Version)); // numbered the same
         }
-        using var second = new ServerFactory(dir.Path);
+        using var second = new ServerFactory(dir, settings: settings);
         Assert.Equal(token, second.AdminToken);
         Assert.Equal(fingerprint, second.Certificates!.CaFingerprint); // tokens handed out stay valid
         using var admin = second.Admin();

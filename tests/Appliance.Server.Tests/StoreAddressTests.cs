@@ -1,4 +1,5 @@
 using System.Net;
+using Appliance.Server.Configuration;
 using Appliance.Server.Domain;
 using Appliance.Server.Ipam;
 using Appliance.Server.Store;
@@ -10,32 +11,33 @@ namespace Appliance.Server.Tests;
 /// The store's in-memory address pools against a real SQLite file: they must always agree with a full scan of what
 /// the database holds, across rollbacks, deletes, holds, ext clients, network deletes, restarts and concurrent writers.
 /// </summary>
-[Trait("Category", TestCategories.Integration)]
-public sealed class StoreAddressTests : IDisposable
+public abstract class StoreAddressTests : IDisposable
 {
     private static readonly DateTimeOffset T0 = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
     private static readonly IPNetwork V4 = IPNetwork.Parse("10.20.0.0/24");
     private static readonly IPNetwork V6 = IPNetwork.Parse("fd20::/64");
-    private readonly TempDirectory _dir = new("appliance-store-addresses");
-    private SqliteStore _store;
+    private readonly StoreUnderTest _under;
 
-    public StoreAddressTests()
+    protected StoreAddressTests(StoreKind kind)
     {
-        _store = new SqliteStore(DbPath);
+        _under = new StoreUnderTest(kind);
         Write(s => s.InsertNetwork(new NetworkRecord("home", V4, V6, 51820, 1420, 20, 1, T0)));
     }
 
-    private string DbPath => _dir.Combine("appliance.db");
+    /// <summary>The store under test (a restart replaces it).</summary>
+    protected IApplianceStore Store => _under.Store;
+
+    /// <summary>The store's data, for looks beside it.</summary>
+    protected StoreUnderTest Under => _under;
 
     public void Dispose()
     {
-        _store.Dispose();
-        _dir.Dispose();
+        _under.Dispose();
     }
 
-    private void Write(Action<IStoreSession> work) => _store.WriteAsync(s => { work(s); return 0; }).GetAwaiter().GetResult();
+    private void Write(Action<IStoreSession> work) => Store.WriteAsync(s => { work(s); return 0; }).GetAwaiter().GetResult();
 
-    private T Write<T>(Func<IStoreSession, T> work) => _store.WriteAsync(work).GetAwaiter().GetResult();
+    private T Write<T>(Func<IStoreSession, T> work) => Store.WriteAsync(work).GetAwaiter().GetResult();
 
     private static int _nodes;
 
@@ -55,7 +57,7 @@ public sealed class StoreAddressTests : IDisposable
     }
 
     /// <summary>What the old full scan would pick: every address the database holds for the network, then the lowest free.</summary>
-    private (IPAddress V4, IPAddress V6) Scan(DateTimeOffset now) => _store.ReadAsync(s =>
+    private (IPAddress V4, IPAddress V6) Scan(DateTimeOffset now) => Store.ReadAsync(s =>
     {
         var taken = new HashSet<IPAddress>();
         foreach (var n in s.ListNodes("home"))
@@ -71,17 +73,12 @@ public sealed class StoreAddressTests : IDisposable
 
     private HashSet<IPAddress> HeldAt(DateTimeOffset now)
     {
-        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={DbPath}");
-        connection.Open();
-        using var cmd = connection.CreateCommand();
-        cmd.CommandText = "SELECT address, until FROM address_holds WHERE network = 'home'";
-        using var reader = cmd.ExecuteReader();
         var held = new HashSet<IPAddress>();
-        while (reader.Read())
+        foreach (var row in _under.Rows("SELECT address, until FROM address_holds WHERE network = 'home'"))
         {
-            if (DateTimeOffset.Parse(reader.GetString(1), System.Globalization.CultureInfo.InvariantCulture) > now)
+            if (DateTimeOffset.Parse(row[1]!, System.Globalization.CultureInfo.InvariantCulture) > now)
             {
-                held.Add(IPAddress.Parse(reader.GetString(0)));
+                held.Add(IPAddress.Parse(row[0]!));
             }
         }
         return held;
@@ -153,8 +150,7 @@ public sealed class StoreAddressTests : IDisposable
         Assert.Equal(Scan(now), Next(now));
 
         // Restart: a new store on the same file loads the pools from the database, holds included.
-        _store.Dispose();
-        _store = new SqliteStore(DbPath);
+        _under.Reopen();
         Assert.Equal((gateway.Ipv4, gateway.Ipv6), Next(now));
         foreach (var later in new[] { now, now.AddSeconds(30), now.AddSeconds(60) })
         {
@@ -184,14 +180,14 @@ public sealed class StoreAddressTests : IDisposable
     [Fact]
     public async Task Allocation_outside_a_write_session_is_refused()
     {
-        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => _store.ReadAsync(s => s.NextFreeAddress("home", V4, T0)));
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => Store.ReadAsync(s => s.NextFreeAddress("home", V4, T0)));
         Assert.Contains("write sessions only", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Concurrent_writers_never_get_the_same_address_and_fill_the_range_densely()
     {
-        var joined = await Task.WhenAll(Enumerable.Range(0, 200).Select(_ => Task.Run(() => _store.WriteAsync(s => Join(s, T0)))));
+        var joined = await Task.WhenAll(Enumerable.Range(0, 200).Select(_ => Task.Run(() => Store.WriteAsync(s => Join(s, T0)))));
         Assert.Equal(200, joined.Select(n => n.Ipv4).Distinct().Count());
         Assert.Equal(200, joined.Select(n => n.Ipv6).Distinct().Count());
         Assert.Equal(Enumerable.Range(1, 200).Select(i => IPAddress.Parse($"10.20.0.{i}")).ToHashSet(), joined.Select(n => n.Ipv4!).ToHashSet());
@@ -205,6 +201,6 @@ public sealed class StoreAddressTests : IDisposable
         Write(s => Join(s, T0, "tiny"));
         var e = Assert.Throws<IpamExhaustedException>(() => Write(s => Join(s, T0, "tiny")));
         Assert.Contains("10.21.0.0/30", e.Message, StringComparison.Ordinal);
-        Assert.Equal(2, await _store.ReadAsync(s => s.CountNodes("tiny")));
+        Assert.Equal(2, await Store.ReadAsync(s => s.CountNodes("tiny")));
     }
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using Appliance.Server.Configuration;
 using Appliance.Server.Domain;
 using Appliance.Server.Store;
 using Appliance.TestSupport;
@@ -9,25 +10,28 @@ namespace Appliance.Server.Tests;
 /// The store owns change: every mutator records what it changed, the version moves once per write, and the committed
 /// records reach the sinks after the commit, in commit order; a rolled-back write hands nothing.
 /// </summary>
-[Trait("Category", TestCategories.Integration)]
-public sealed class StoreChangeTests : IDisposable
+public abstract class StoreChangeTests : IDisposable
 {
     private static readonly DateTimeOffset T0 = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
-    private readonly TempDirectory _dir = new("appliance-store-changes");
-    private readonly SqliteStore _store;
+    private readonly StoreUnderTest _under;
     private readonly RecordingSink _sink = new();
 
-    public StoreChangeTests()
+    protected StoreChangeTests(StoreKind kind)
     {
-        _store = new SqliteStore(_dir.Combine("appliance.db"));
-        _store.AddChangeSink(_sink);
+        _under = new StoreUnderTest(kind);
+        Store.AddChangeSink(_sink);
         Write(s => s.InsertNetwork(new NetworkRecord("home", IPNetwork.Parse("10.20.0.0/24"), null, 51820, 1420, 20, 1, T0)));
     }
 
+    /// <summary>The store under test (a restart replaces it).</summary>
+    protected IApplianceStore Store => _under.Store;
+
+    /// <summary>The store's data, for looks beside it.</summary>
+    protected StoreUnderTest Under => _under;
+
     public void Dispose()
     {
-        _store.Dispose();
-        _dir.Dispose();
+        _under.Dispose();
     }
 
     private sealed class RecordingSink : IStoreChangeSink
@@ -37,9 +41,9 @@ public sealed class StoreChangeTests : IDisposable
         public void Committed(IReadOnlyList<NetworkChangeSet> changes) => Writes.Add(changes);
     }
 
-    private void Write(Action<IStoreSession> work) => _store.WriteAsync(s => { work(s); return 0; }).GetAwaiter().GetResult();
+    private void Write(Action<IStoreSession> work) => Store.WriteAsync(s => { work(s); return 0; }).GetAwaiter().GetResult();
 
-    private long Version() => _store.ReadAsync(s => s.FindNetwork("home")!.Version).GetAwaiter().GetResult();
+    private long Version() => Store.ReadAsync(s => s.FindNetwork("home")!.Version).GetAwaiter().GetResult();
 
     private static NodeRecord Node(string id, int octet, string? internetGateway = null) =>
         new(id, "home", "n-" + id, id, "pk" + id, IPAddress.Parse($"10.20.0.{octet}"), null, 51820, [], "", "", [], "hash", null, T0, null, internetGateway);
@@ -163,5 +167,5 @@ public sealed class StoreChangeTests : IDisposable
     [Fact]
     public void Read_sessions_cannot_record_changes() =>
         Assert.Throws<InvalidOperationException>(() =>
-            _store.ReadAsync(s => { s.MarkChanged("home", new StoreChange(ChangeKind.Network, "")); return 0; }).GetAwaiter().GetResult());
+            Store.ReadAsync(s => { s.MarkChanged("home", new StoreChange(ChangeKind.Network, "")); return 0; }).GetAwaiter().GetResult());
 }

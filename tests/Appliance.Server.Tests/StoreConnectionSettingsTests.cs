@@ -21,11 +21,11 @@ public sealed class StoreConnectionSettingsTests : IDisposable
         var reads = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => store.ReadAsync(s =>
         {
             Assert.True(together.SignalAndWait(TimeSpan.FromSeconds(30)), "four readers at once");
-            return (((SqliteSession)s).Pragma("cache_size"), ((SqliteSession)s).Pragma("foreign_keys"));
+            return (((SqlSession)s).Pragma("cache_size"), ((SqlSession)s).Pragma("foreign_keys"));
         }))));
         Assert.All(reads, r => Assert.Equal((-(long)SqliteStore.PageCacheKiB, 1L), r));
-        var write = await store.WriteAsync(s => ((SqliteSession)s).Pragma("cache_size"));
+        var write = await store.WriteAsync(s => ((SqlSession)s).Pragma("cache_size"));
         Assert.Equal(-SqliteStore.PageCacheKiB, write);
-        Assert.Throws<ArgumentException>(() => store.ReadAsync(s => ((SqliteSession)s).Pragma("cache_size; DROP TABLE nodes")).GetAwaiter().GetResult());
+        Assert.Throws<ArgumentException>(() => store.ReadAsync(s => ((SqlSession)s).Pragma("cache_size; DROP TABLE nodes")).GetAwaiter().GetResult());
     }
 }

@@ -70,19 +70,22 @@ public static class AdminAccountCommands
             }
             var dir = Path.GetFullPath(pr.GetValue(dataDir) ?? Configuration.ServerOptions.DefaultDataDir);
             var db = Path.Combine(dir, ServerStartup.DatabaseFileName);
-            if (!File.Exists(db))
-            {
-                System.Console.Error.WriteLine($"error: no server store at {db}; start the server once (or pass --data-dir)");
-                return 1;
-            }
             try
             {
-                using var store = new SqliteStore(db);
-                // On the data dir itself: the activity log names the OS user and the command (never the password).
+                // With PostgreSQL (the servers' APPLIANCE_STORE__* settings in the environment) the accounts are in the database.
+                var (kind, connection) = Configuration.ServerOptions.ParseStore(
+                    Environment.GetEnvironmentVariable("APPLIANCE_STORE__KIND"), Environment.GetEnvironmentVariable("APPLIANCE_STORE__CONNECTIONSTRING"));
+                if (kind == Configuration.StoreKind.Sqlite && !File.Exists(db))
+                {
+                    System.Console.Error.WriteLine($"error: no server store at {db}; start the server once (or pass --data-dir)");
+                    return 1;
+                }
+                using var store = kind == Configuration.StoreKind.Postgres ? (IDisposable)new PostgresStore(connection!) : new SqliteStore(db);
+                // On the store itself: the activity log names the OS user and the command (never the password).
                 var command = pr.CommandResult.Command;
                 var target = command.Arguments.Count > 0 ? pr.GetValue((Argument<string>)command.Arguments[0]) : null;
                 using var activity = ActivityScope.Begin(ActivityActorKind.Cli, Environment.UserName, $"admin {command.Name} {target}".TrimEnd());
-                await body(pr, new AdminAccountService(store, TimeProvider.System));
+                await body(pr, new AdminAccountService((IApplianceStore)store, TimeProvider.System));
                 return 0;
             }
             catch (DomainException e)
@@ -90,7 +93,7 @@ public static class AdminAccountCommands
                 System.Console.Error.WriteLine("error: " + e.Message);
                 return 1;
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException or CliException)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Data.Common.DbException or InvalidOperationException or CliException)
             {
                 System.Console.Error.WriteLine("error: " + e.Message);
                 return 1;

@@ -33,6 +33,12 @@ public sealed record ServerOptions
     /// <summary>The optional domain suffix of every network's zone (Dns:Suffix, e.g. mesh.internal): zone = &lt;network&gt;.&lt;suffix&gt;.</summary>
     public string? DnsSuffix { get; init; }
 
+    /// <summary>Which engine keeps the store (Store:Kind: sqlite, the default, in the data dir; or postgres).</summary>
+    public StoreKind Store { get; init; } = StoreKind.Sqlite;
+
+    /// <summary>The PostgreSQL connection string (Store:ConnectionString; only with Store:Kind postgres, and required then).</summary>
+    public string? StoreConnectionString { get; init; }
+
     /// <summary>True when the API listens on https or devices reach it by an https public URL: the server needs its certificates.</summary>
     public bool UsesTls =>
         Urls.Any(u => u.StartsWith("https://", StringComparison.OrdinalIgnoreCase)) || new Uri(PublicUrl).Scheme == "https";
@@ -48,6 +54,7 @@ public sealed record ServerOptions
         var addressHold = TimeSpan.FromSeconds(Seconds(configuration, "AddressHoldSeconds", 3600));
         var offlineAfter = TimeSpan.FromSeconds(Seconds(configuration, "OfflineAfterSeconds", 120));
         var dnsSuffix = ParseDnsSuffix(configuration["Dns:Suffix"]);
+        var (store, connectionString) = ParseStore(configuration["Store:Kind"], configuration["Store:ConnectionString"]);
         var publicUrl = (configuration["PublicUrl"] is { Length: > 0 } p ? p : DerivePublicUrl(urls[0])).TrimEnd('/');
         if (!Uri.TryCreate(publicUrl, UriKind.Absolute, out var parsedPublic) || parsedPublic.Scheme is not ("http" or "https"))
         {
@@ -61,7 +68,36 @@ public sealed record ServerOptions
             AddressHold = addressHold,
             OfflineAfter = offlineAfter,
             DnsSuffix = dnsSuffix,
+            Store = store,
+            StoreConnectionString = connectionString,
         };
+    }
+
+    /// <summary>Store:Kind (empty = sqlite) and Store:ConnectionString, which postgres needs and sqlite must not have.</summary>
+    public static (StoreKind Kind, string? ConnectionString) ParseStore(string? kind, string? connectionString)
+    {
+        var parsed = kind?.Trim().ToLowerInvariant() switch
+        {
+            null or "" or "sqlite" => StoreKind.Sqlite,
+            "postgres" or "postgresql" => StoreKind.Postgres,
+            _ => throw new InvalidOperationException($"Store:Kind (--store) must be sqlite or postgres, not '{kind}'"),
+        };
+        var connection = string.IsNullOrWhiteSpace(connectionString) ? null : connectionString.Trim();
+        if (parsed == StoreKind.Postgres && connection is null)
+        {
+            throw new InvalidOperationException(
+                "Store:Kind postgres needs Store:ConnectionString (or APPLIANCE_STORE__CONNECTIONSTRING), for example 'Host=db;Database=appliance;Username=appliance'");
+        }
+        if (parsed == StoreKind.Sqlite && connection is not null)
+        {
+            // Most likely a forgotten --store postgres: serving from a new SQLite file instead would look like data loss.
+            throw new InvalidOperationException("Store:ConnectionString is set but Store:Kind is sqlite; pass --store postgres (or Store:Kind=postgres) to use it");
+        }
+        if (connection is { Length: > 4096 })
+        {
+            throw new InvalidOperationException("Store:ConnectionString is longer than 4096 characters");
+        }
+        return (parsed, connection);
     }
 
     /// <summary>Dns:Suffix: empty = none; otherwise DNS labels joined by dots (one trailing dot allowed), at most 200 characters.</summary>

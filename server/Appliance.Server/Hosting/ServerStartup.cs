@@ -21,10 +21,16 @@ public sealed record ServerStartup(IApplianceStore Store, ServerTls Tls, AdminTo
     {
         DataDirPermissions.Enforce(options.DataDir);
         var now = clock.GetUtcNow();
-        var store = new SqliteStore(Path.Combine(options.DataDir, DatabaseFileName), clock);
+        var store = OpenStore(options, clock);
+        var shared = options.Store == StoreKind.Postgres;
+        if (shared)
+        {
+            // Before the file-based steps below: they find the store's CA, signing key and server id in the data dir.
+            SharedSecrets.Share(store, options.DataDir, logger, now);
+        }
         var tls = ServerTls.LoadOrCreate(options);
         var adminToken = AdminToken.LoadOrCreate(store, options.DataDir, logger);
-        var signingKeys = SigningKeyRing.Open(options.DataDir, store, now);
+        var signingKeys = SigningKeyRing.Open(options.DataDir, store, now, keyInStore: shared);
         var (identity, madeId) = ServerIdentity.LoadOrCreate(options.DataDir, store);
         if (madeId is not null)
         {
@@ -34,4 +40,11 @@ public sealed record ServerStartup(IApplianceStore Store, ServerTls Tls, AdminTo
         DataDirPermissions.Enforce(options.DataDir);
         return new ServerStartup(store, tls, adminToken, signingKeys, identity);
     }
+
+    /// <summary>The store the options name: the SQLite file in the data dir, or the PostgreSQL database.</summary>
+    public static IApplianceStore OpenStore(ServerOptions options, TimeProvider? clock = null) => options.Store switch
+    {
+        StoreKind.Postgres => new PostgresStore(options.StoreConnectionString!, clock),
+        _ => new SqliteStore(Path.Combine(options.DataDir, DatabaseFileName), clock),
+    };
 }

@@ -10,7 +10,8 @@ namespace Appliance.Server.Security;
 public sealed class AdminToken
 {
     public const string FileName = "admin.token";
-    private const string HashSetting = "admin_token_hash";
+    /// <summary>The setting that holds the token's hash.</summary>
+    internal const string HashSetting = "admin_token_hash";
 
     private readonly string _hash;
 

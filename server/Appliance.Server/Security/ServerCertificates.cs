@@ -49,14 +49,9 @@ public sealed class ServerCertificates
         }
         if (!File.Exists(caCrt))
         {
-            using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-            var req = new CertificateRequest($"CN=Appliance CA {Environment.MachineName}", key, HashAlgorithmName.SHA256);
-            req.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, true, 0, true));
-            req.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
-            req.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(req.PublicKey, false));
-            using var ca = req.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddYears(20));
-            AtomicFile.Write(caKey, key.ExportPkcs8PrivateKeyPem(), secret: true);
-            AtomicFile.Write(caCrt, ca.ExportCertificatePem(), secret: false);
+            var (certPem, keyPem) = NewCaPem();
+            AtomicFile.Write(caKey, keyPem, secret: true);
+            AtomicFile.Write(caCrt, certPem, secret: false);
             File.Delete(srvCrt); // a new CA invalidates any old server certificate
         }
         using var caWithKey = X509Certificate2.CreateFromPemFile(caCrt, caKey);
@@ -82,6 +77,18 @@ public sealed class ServerCertificates
         }
         server ??= IssueServerCertificate(caWithKey, names, srvCrt, srvKey);
         return new ServerCertificates(caPublic, server);
+    }
+
+    /// <summary>A new CA (P-256, 20 years): its certificate and its PKCS#8 private key, both PEM.</summary>
+    internal static (string CertPem, string KeyPem) NewCaPem()
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var req = new CertificateRequest($"CN=Appliance CA {Environment.MachineName}", key, HashAlgorithmName.SHA256);
+        req.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, true, 0, true));
+        req.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+        req.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(req.PublicKey, false));
+        using var ca = req.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddYears(20));
+        return (ca.ExportCertificatePem(), key.ExportPkcs8PrivateKeyPem());
     }
 
     private static X509Certificate2 IssueServerCertificate(X509Certificate2 caWithKey, List<string> names, string crtPath, string keyPath)

@@ -12,7 +12,8 @@ namespace Appliance.Server.Security;
 public sealed record ServerIdentity(string Id)
 {
     public const string FileName = "server.id";
-    private const string Setting = "server_id";
+    /// <summary>The setting that holds the id.</summary>
+    internal const string Setting = "server_id";
     /// <summary>Why an id was made when neither the store nor the data dir had one.</summary>
     public const string FirstStart = "first start";
 

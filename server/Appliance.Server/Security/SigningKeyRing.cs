@@ -21,15 +21,18 @@ public sealed class SigningKeyRing
     private const string PendingSuffix = ".new";
 
     private readonly string _path;
+    // With a shared store (PostgreSQL) the private key lives there too, so every server signs with the chain's last key.
+    private readonly bool _keyInStore;
     private readonly SemaphoreSlim _rotating = new(1, 1);
     private volatile State _state;
 
     private sealed record State(byte[] PrivateKey, SigningKeyRecord Current);
 
-    private SigningKeyRing(string path, State state)
+    private SigningKeyRing(string path, State state, bool keyInStore)
     {
         _path = path;
         _state = state;
+        _keyInStore = keyInStore;
     }
 
     /// <summary>The private key in use.</summary>
@@ -40,7 +43,8 @@ public sealed class SigningKeyRing
 
     /// <summary>Loads signing.key and checks it against the store (or makes the first key when no node knows one).</summary>
     /// <exception cref="InvalidOperationException">The file is missing, damaged or not the key the store's nodes know.</exception>
-    public static SigningKeyRing Open(string dataDir, IApplianceStore store, DateTimeOffset now)
+    /// <param name="keyInStore">The store keeps the private key too (<see cref="SharedSecrets"/>): a rotation records it there.</param>
+    public static SigningKeyRing Open(string dataDir, IApplianceStore store, DateTimeOffset now, bool keyInStore = false)
     {
         var path = Path.Combine(dataDir, FileName);
         var (chain, anyNodes) = store.ReadAsync(s => (s.ListSigningKeys(), s.AnyNodes())).GetAwaiter().GetResult();
@@ -56,13 +60,13 @@ public sealed class SigningKeyRing
             }
             var fresh = Ed25519.GeneratePrivateKey();
             AtomicFile.Write(path, Convert.ToBase64String(fresh) + "\n", secret: true);
-            return new SigningKeyRing(path, new State(fresh, Restart(store, fresh, now)));
+            return new SigningKeyRing(path, new State(fresh, Restart(store, fresh, now)), keyInStore);
         }
         var key = ReadKey(path);
         var publicKey = PublicKeyOf(key);
         if (known is not null && known.PublicKey == publicKey)
         {
-            return new SigningKeyRing(path, new State(key, known));
+            return new SigningKeyRing(path, new State(key, known), keyInStore);
         }
         if (known is not null && anyNodes)
         {
@@ -71,7 +75,7 @@ public sealed class SigningKeyRing
                 "restore the signing.key that belongs to this database (a different key would make every node refuse the server's updates)");
         }
         // No key recorded yet (a store from before the chain existed), or no node knows the recorded one.
-        return new SigningKeyRing(path, new State(key, Restart(store, key, now)));
+        return new SigningKeyRing(path, new State(key, Restart(store, key, now)), keyInStore);
     }
 
     /// <summary>
@@ -101,7 +105,15 @@ public sealed class SigningKeyRing
             // a crash after it leaves the store ahead of signing.key, which the next start completes from the .new file.
             var pending = _path + PendingSuffix;
             AtomicFile.Write(pending, Convert.ToBase64String(next) + "\n", secret: true);
-            await store.WriteAsync(s => { s.InsertSigningKey(record); return 0; }, ct);
+            await store.WriteAsync(s =>
+            {
+                s.InsertSigningKey(record);
+                if (_keyInStore)
+                {
+                    s.SetSetting(SharedSecrets.SigningKeySetting, Convert.ToBase64String(next));
+                }
+                return 0;
+            }, ct);
             File.Move(pending, _path, overwrite: true);
             _state = new State(next, record);
             return (announcement, next, record);

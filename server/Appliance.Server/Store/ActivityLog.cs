@@ -65,4 +65,31 @@ public static class ActivityLog
         var text = new StringBuilder().Append(role).Append(" of ").Append(node);
         return (removed ? text.Append(" (removed)") : text).ToString();
     }
+
+    // The one place the activity log is written (by either store, just before its commit): in the write's own
+    // transaction, so an entry exists exactly when its change committed. A write in an actor's scope that changed any row is recorded (enrollment keys and accounts
+    // included); a write outside any scope (then the server itself acted) or in a node's reporting scope only when
+    // members must hear of it: a node's last-seen time or transfer counters are not activity.
+    internal static void Record(SqlSession session, IReadOnlyList<NetworkChangeSet>? changes, bool wroteRows, TimeProvider clock)
+    {
+        var scope = Domain.ActivityScope.Current;
+        if (scope is null || scope.MeshChangesOnly ? changes is null : !wroteRows)
+        {
+            return;
+        }
+        var described = changes is null ? string.Empty : ActivityLog.Describe(changes, id => session.FindNode(id)?.Name);
+        var summary = ActivityLog.Cut(scope?.Note is { } note ? (described.Length == 0 ? note : $"{note}; {described}") : described);
+        var network = changes is { Count: > 0 } ? changes[0].Network : scope?.Network;
+        if (scope?.EntryId is { } entry)
+        {
+            session.AppendActivity(entry, network, summary);
+            return;
+        }
+        var id = session.InsertActivity(clock.GetUtcNow(), scope?.Kind ?? Domain.ActivityActorKind.System, scope?.Actor ?? "server",
+            scope?.Action ?? "mesh change", network, summary);
+        if (scope is not null)
+        {
+            scope.EntryId = id;
+        }
+    }
 }

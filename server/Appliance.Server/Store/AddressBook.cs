@@ -19,4 +19,7 @@ internal sealed class AddressBook
 
     /// <summary>Drops a network's pools: the next allocation in it loads them from the database again.</summary>
     public void Forget(string network) => _networks.Remove(network);
+
+    /// <summary>Drops every network's pools (another writer may have changed any of them).</summary>
+    public void Clear() => _networks.Clear();
 }

@@ -53,7 +53,7 @@ public sealed class SqliteStore : IApplianceStore, IDisposable
         ct.ThrowIfCancellationRequested();
         using var connection = Open();
         using var tx = connection.BeginTransaction(deferred: true);
-        var result = work(new SqliteSession(connection, tx));
+        var result = work(new SqlSession(connection, tx, SqlDialect.Sqlite));
         tx.Commit();
         return Task.FromResult(result);
     }
@@ -65,14 +65,14 @@ public sealed class SqliteStore : IApplianceStore, IDisposable
         {
             using var connection = Open();
             using var tx = connection.BeginTransaction(deferred: false); // BEGIN IMMEDIATE
-            var session = new SqliteSession(connection, tx, _addresses);
+            var session = new SqlSession(connection, tx, SqlDialect.Sqlite, _addresses);
             try
             {
                 var rowsBefore = session.TotalChanges();
                 var result = work(session);
                 // Read back in the transaction, so the sets are exactly what commits.
                 var changes = session.HasChanges ? session.CollectChanges() : null;
-                RecordActivity(session, changes, session.TotalChanges() != rowsBefore);
+                ActivityLog.Record(session, changes, session.TotalChanges() != rowsBefore, _clock);
                 tx.Commit();
                 if (changes is not null)
                 {
@@ -97,33 +97,6 @@ public sealed class SqliteStore : IApplianceStore, IDisposable
         finally
         {
             _writeLock.Release();
-        }
-    }
-
-    // The one place the activity log is written: in the write's own transaction, so an entry exists exactly when its
-    // change committed. A write in an actor's scope that changed any row is recorded (enrollment keys and accounts
-    // included); a write outside any scope (then the server itself acted) or in a node's reporting scope only when
-    // members must hear of it: a node's last-seen time or transfer counters are not activity.
-    private void RecordActivity(SqliteSession session, IReadOnlyList<NetworkChangeSet>? changes, bool wroteRows)
-    {
-        var scope = Domain.ActivityScope.Current;
-        if (scope is null || scope.MeshChangesOnly ? changes is null : !wroteRows)
-        {
-            return;
-        }
-        var described = changes is null ? string.Empty : ActivityLog.Describe(changes, id => session.FindNode(id)?.Name);
-        var summary = ActivityLog.Cut(scope?.Note is { } note ? (described.Length == 0 ? note : $"{note}; {described}") : described);
-        var network = changes is { Count: > 0 } ? changes[0].Network : scope?.Network;
-        if (scope?.EntryId is { } entry)
-        {
-            session.AppendActivity(entry, network, summary);
-            return;
-        }
-        var id = session.InsertActivity(_clock.GetUtcNow(), scope?.Kind ?? Domain.ActivityActorKind.System, scope?.Actor ?? "server",
-            scope?.Action ?? "mesh change", network, summary);
-        if (scope is not null)
-        {
-            scope.EntryId = id;
         }
     }
 

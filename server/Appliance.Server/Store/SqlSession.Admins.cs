@@ -1,14 +1,14 @@
+using System.Data.Common;
 using Appliance.Server.Domain;
-using Microsoft.Data.Sqlite;
 
 namespace Appliance.Server.Store;
 
 /// <summary>The web console's accounts (table <c>admin_accounts</c>). Members never see them: no change is recorded.</summary>
-internal sealed partial class SqliteSession
+internal sealed partial class SqlSession
 {
     private const string AdminColumns = "name, password_hash, created_at, password_changed_at";
 
-    private static AdminAccountRecord MapAdmin(SqliteDataReader r) =>
+    private static AdminAccountRecord MapAdmin(DbDataReader r) =>
         new(r.GetString(0), r.GetString(1), ParseTime(r.GetString(2)), ParseTime(r.GetString(3)));
 
     public IReadOnlyList<AdminAccountRecord> ListAdminAccounts() =>

@@ -1,25 +1,29 @@
+using System.Data.Common;
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using Appliance.Server.Domain;
-using Microsoft.Data.Sqlite;
 
 namespace Appliance.Server.Store;
 
 /// <summary>
-/// The SQL behind <see cref="IStoreSession"/> for SQLite; lists are stored as JSON arrays. A write session also keeps
-/// the store's <see cref="AddressBook"/> in step with what it writes (null in read sessions).
+/// The SQL behind <see cref="IStoreSession"/>, shared by the SQLite and the PostgreSQL store (plain SQL both run; what
+/// differs is in <see cref="SqlDialect"/>); lists are stored as JSON arrays, times as round-trip UTC text. A write
+/// session also keeps the store's <see cref="AddressBook"/> in step with what it writes (null in read sessions).
 /// </summary>
-internal sealed partial class SqliteSession(SqliteConnection connection, SqliteTransaction transaction, AddressBook? addresses = null) : IStoreSession
+internal sealed partial class SqlSession(DbConnection connection, DbTransaction transaction, SqlDialect dialect, AddressBook? addresses = null) : IStoreSession
 {
-    private SqliteCommand Command(string sql, params (string Name, object? Value)[] parameters)
+    private DbCommand Command(string sql, params (string Name, object? Value)[] parameters)
     {
         var cmd = connection.CreateCommand();
         cmd.Transaction = transaction;
-        cmd.CommandText = sql;
+        cmd.CommandText = dialect.Sql(sql);
         foreach (var (name, value) in parameters)
         {
-            cmd.Parameters.AddWithValue(name, value ?? DBNull.Value);
+            var parameter = cmd.CreateParameter();
+            parameter.ParameterName = dialect.ParameterName(name);
+            parameter.Value = value ?? DBNull.Value;
+            cmd.Parameters.Add(parameter);
         }
         return cmd;
     }
@@ -41,7 +45,7 @@ internal sealed partial class SqliteSession(SqliteConnection connection, SqliteT
         return cmd.ExecuteNonQuery();
     }
 
-    private List<T> Query<T>(string sql, Func<SqliteDataReader, T> map, params (string, object?)[] parameters)
+    private List<T> Query<T>(string sql, Func<DbDataReader, T> map, params (string, object?)[] parameters)
     {
         using var cmd = Command(sql, parameters);
         using var reader = cmd.ExecuteReader();
@@ -58,7 +62,7 @@ internal sealed partial class SqliteSession(SqliteConnection connection, SqliteT
     private static DateTimeOffset ParseTime(string s) => DateTimeOffset.Parse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
     private static string List(IReadOnlyList<string> items) => JsonSerializer.Serialize(items, StoreJsonContext.Default.IReadOnlyListString);
     private static IReadOnlyList<string> ParseList(string s) => JsonSerializer.Deserialize(s, StoreJsonContext.Default.IReadOnlyListString) ?? [];
-    private static string? NullableString(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
+    private static string? NullableString(DbDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
 
     public string? GetSetting(string key) =>
         Query("SELECT value FROM settings WHERE key = $k", r => r.GetString(0), ("$k", key)).FirstOrDefault();
@@ -68,7 +72,7 @@ internal sealed partial class SqliteSession(SqliteConnection connection, SqliteT
 
     private const string NetworkColumns = "name, ipv4_cidr, ipv6_cidr, listen_port, mtu, keepalive, version, created_at, epoch, punching";
 
-    private static NetworkRecord MapNetwork(SqliteDataReader r) => new(
+    private static NetworkRecord MapNetwork(DbDataReader r) => new(
         r.GetString(0),
         IPNetwork.Parse(r.GetString(1)),
         r.IsDBNull(2) ? null : IPNetwork.Parse(r.GetString(2)),
@@ -129,7 +133,7 @@ internal sealed partial class SqliteSession(SqliteConnection connection, SqliteT
 
     private const string KeyColumns = "id, secret_hash, networks, uses_remaining, expires_at, tags, created_at";
 
-    private static EnrollmentKeyRecord MapKey(SqliteDataReader r) => new(
+    private static EnrollmentKeyRecord MapKey(DbDataReader r) => new(
         r.GetString(0),
         r.GetString(1),
         ParseList(r.GetString(2)),
@@ -164,7 +168,7 @@ internal sealed partial class SqliteSession(SqliteConnection connection, SqliteT
     private const string NodeColumns =
         "id, network, name, hostname, public_key, ipv4, ipv6, listen_port, endpoints, os, version, tags, credential_hash, enrollment_key_id, created_at, last_seen, internet_gateway, relay, mapped_endpoint, no_relay, no_punch";
 
-    private static NodeRecord MapNode(SqliteDataReader r) => new(
+    private static NodeRecord MapNode(DbDataReader r) => new(
         r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4),
         r.IsDBNull(5) ? null : IPAddress.Parse(r.GetString(5)),
         r.IsDBNull(6) ? null : IPAddress.Parse(r.GetString(6)),
@@ -181,7 +185,7 @@ internal sealed partial class SqliteSession(SqliteConnection connection, SqliteT
         Query($"SELECT {NodeColumns} FROM nodes WHERE id = $id", MapNode, ("$id", id)).FirstOrDefault();
 
     public int CountNodes(string network) =>
-        Query("SELECT COUNT(*) FROM nodes WHERE network = $n", r => r.GetInt32(0), ("$n", network))[0];
+        Query("SELECT CAST(COUNT(*) AS INTEGER) FROM nodes WHERE network = $n", r => r.GetInt32(0), ("$n", network))[0];
 
     public HashSet<string> NodeNames(string network) =>
         [.. Query("SELECT name FROM nodes WHERE network = $n UNION SELECT name FROM ext_clients WHERE network = $n UNION SELECT name FROM dns_entries WHERE network = $n",
@@ -213,7 +217,7 @@ internal sealed partial class SqliteSession(SqliteConnection connection, SqliteT
     public void UpdateNode(NodeRecord n)
     {
         // Addresses never change after a join today; if a caller ever changes them, the pools follow.
-        ReleaseAddressesOfRows("SELECT network, ipv4, ipv6 FROM nodes WHERE id = $id AND (ipv4 IS NOT $v4 OR ipv6 IS NOT $v6)",
+        ReleaseAddressesOfRows("SELECT network, ipv4, ipv6 FROM nodes WHERE id = $id AND (ipv4 IS DISTINCT FROM $v4 OR ipv6 IS DISTINCT FROM $v6)",
             ("$id", n.Id), ("$v4", n.Ipv4?.ToString()), ("$v6", n.Ipv6?.ToString()));
         Execute(
             "UPDATE nodes SET name = $name, hostname = $host, public_key = $pk, ipv4 = $v4, ipv6 = $v6, listen_port = $port, endpoints = $ep, " +

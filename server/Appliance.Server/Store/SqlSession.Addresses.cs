@@ -4,7 +4,7 @@ namespace Appliance.Server.Store;
 
 // Address allocation through the store's AddressBook: the next free address without reading the network's addresses,
 // and every write that adds, removes or holds an address applied to the loaded pools as well.
-internal sealed partial class SqliteSession
+internal sealed partial class SqlSession
 {
     private readonly HashSet<string> _touchedNetworks = new(StringComparer.Ordinal);
 

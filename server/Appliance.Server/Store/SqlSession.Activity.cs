@@ -1,14 +1,14 @@
 using Appliance.Server.Domain;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace Appliance.Server.Store;
 
 /// <summary>The activity log (table <c>activity</c>): written by the store itself as a write commits, read in pages.</summary>
-internal sealed partial class SqliteSession
+internal sealed partial class SqlSession
 {
     private const string ActivityColumns = "id, at, actor_kind, actor, action, network, summary";
 
-    private static ActivityRecord MapActivity(SqliteDataReader r) => new(
+    private static ActivityRecord MapActivity(DbDataReader r) => new(
         r.GetInt64(0), ParseTime(r.GetString(1)),
         Enum.TryParse<ActivityActorKind>(r.GetString(2), out var kind) ? kind : ActivityActorKind.System,
         r.GetString(3), r.GetString(4), NullableString(r, 5), r.GetString(6));
@@ -17,10 +17,13 @@ internal sealed partial class SqliteSession
         $"SELECT {ActivityColumns} FROM activity WHERE ($n IS NULL OR network = $n) AND ($b IS NULL OR id < $b) ORDER BY id DESC LIMIT $l",
         MapActivity, ("$n", network), ("$b", before), ("$l", limit));
 
-    /// <summary>Rows inserted, updated or deleted on this connection so far (SQLite's total_changes()).</summary>
+    /// <summary>
+    /// Rows inserted, updated or deleted so far (SQLite: on this connection, total_changes(); PostgreSQL: in this
+    /// transaction, from pg_stat_xact_user_tables): compared before and after a write's work.
+    /// </summary>
     internal long TotalChanges()
     {
-        using var cmd = Command("SELECT total_changes()");
+        using var cmd = Command(dialect.RowsChangedSql);
         return Convert.ToInt64(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
     }
 

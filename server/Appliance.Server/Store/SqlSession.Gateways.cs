@@ -1,18 +1,18 @@
+using System.Data.Common;
 using System.Net;
 using Appliance.Server.Domain;
-using Microsoft.Data.Sqlite;
 
 namespace Appliance.Server.Store;
 
 /// <summary>The SQL for gateway roles, ext clients and custom DNS entries.</summary>
-internal sealed partial class SqliteSession
+internal sealed partial class SqlSession
 {
     private static IReadOnlyList<IPNetwork> ParseRanges(string s) => [.. ParseList(s).Select(IPNetwork.Parse)];
     private static string Ranges(IReadOnlyList<IPNetwork> ranges) => List([.. ranges.Select(r => r.ToString())]);
 
     private const string IngressColumns = "node_id, network, nat, dns, created_at";
 
-    private static IngressRecord MapIngress(SqliteDataReader r) =>
+    private static IngressRecord MapIngress(DbDataReader r) =>
         new(r.GetString(0), r.GetString(1), r.GetInt64(2) != 0, ParseList(r.GetString(3)), ParseTime(r.GetString(4)));
 
     public IReadOnlyList<IngressRecord> ListIngress(string network) =>
@@ -43,7 +43,7 @@ internal sealed partial class SqliteSession
 
     private const string EgressColumns = "node_id, network, ranges, nat, created_at";
 
-    private static EgressRecord MapEgress(SqliteDataReader r) =>
+    private static EgressRecord MapEgress(DbDataReader r) =>
         new(r.GetString(0), r.GetString(1), ParseRanges(r.GetString(2)), r.GetInt64(3) != 0, ParseTime(r.GetString(4)));
 
     public IReadOnlyList<EgressRecord> ListEgress(string network) =>
@@ -87,7 +87,7 @@ internal sealed partial class SqliteSession
     private const string ExtClientColumns =
         "id, network, name, gateway, public_key, private_key, ipv4, ipv6, enabled, expires_at, created_at, rx_bytes, tx_bytes, last_handshake, expiry_published";
 
-    private static ExtClientRecord MapExtClient(SqliteDataReader r) => new(
+    private static ExtClientRecord MapExtClient(DbDataReader r) => new(
         r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), NullableString(r, 5),
         r.IsDBNull(6) ? null : IPAddress.Parse(r.GetString(6)),
         r.IsDBNull(7) ? null : IPAddress.Parse(r.GetString(7)),
@@ -159,7 +159,7 @@ internal sealed partial class SqliteSession
 
     private const string DnsColumns = "id, network, name, type, value, created_at";
 
-    private static DnsEntryRecord MapDns(SqliteDataReader r) =>
+    private static DnsEntryRecord MapDns(DbDataReader r) =>
         new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), ParseTime(r.GetString(5)));
 
     public IReadOnlyList<DnsEntryRecord> ListDnsEntries(string network) =>

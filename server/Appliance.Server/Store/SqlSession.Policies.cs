@@ -1,12 +1,12 @@
+using System.Data.Common;
 using Appliance.Server.Domain;
-using Microsoft.Data.Sqlite;
 
 namespace Appliance.Server.Store;
 
 // A network's access policy: one row, replaced whole; every change is a ChangeKind.Policy change of its network.
-internal sealed partial class SqliteSession
+internal sealed partial class SqlSession
 {
-    private static PolicyRecord MapPolicy(SqliteDataReader r) => new(r.GetString(0), r.GetString(1), r.GetInt64(2), ParseTime(r.GetString(3)));
+    private static PolicyRecord MapPolicy(DbDataReader r) => new(r.GetString(0), r.GetString(1), r.GetInt64(2), ParseTime(r.GetString(3)));
 
     public PolicyRecord? FindPolicy(string network) =>
         Query("SELECT network, text, revision, updated_at FROM policies WHERE network = $n", MapPolicy, ("$n", network)).FirstOrDefault();

@@ -5,7 +5,7 @@ namespace Appliance.Server.Store;
 // What a write session changed that members must be told: each mutator records its own changes (MarkChanged), the
 // first change to a network bumps its version once for the whole write, and just before the commit the changed records
 // are read back in the same transaction (CollectChanges) for the store to hand to its change sinks.
-internal sealed partial class SqliteSession
+internal sealed partial class SqlSession
 {
     private readonly Dictionary<string, NetworkChanges> _changes = new(StringComparer.Ordinal);
 
