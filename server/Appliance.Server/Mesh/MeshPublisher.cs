@@ -38,6 +38,8 @@ public sealed class MeshPublisher : BackgroundService, IStoreChangeSink
     // Followers that read only their own topic (older agents, whose resync request says nothing of the shared one):
     // they are sent the network delta on their node topic, as before the shared topic existed.
     private readonly HashSet<string> _ownTopicOnly = new(StringComparer.Ordinal);
+    // Per network, the followers that read its shared topic: with none, nothing is published there.
+    private readonly Dictionary<string, HashSet<string>> _sharedReaders = new(StringComparer.Ordinal);
     private readonly bool _perNodeOnly;
     private IDisposable? _resyncSubscription;
     // The key updates are sealed with: changed only by the publishing loop, right after it sends a rotation's
@@ -256,12 +258,12 @@ public sealed class MeshPublisher : BackgroundService, IStoreChangeSink
             {
                 // The node holds the current version of this lineage (it reconnected): it follows from there, and
                 // the 1 MB-per-thousand-members snapshot is not sent again.
-                Follow(nodeId, request);
+                Follow(view.Network, nodeId, request);
                 Interlocked.Increment(ref _snapshotsSkipped);
             }
             else if (await PublishSnapshotAsync(view, nodeId, now, ct))
             {
-                Follow(nodeId, request);
+                Follow(view.Network, nodeId, request);
             }
         }
     }
@@ -300,16 +302,22 @@ public sealed class MeshPublisher : BackgroundService, IStoreChangeSink
         return true;
     }
 
-    private void Follow(string nodeId, MeshResyncRequest request)
+    private void Follow(string network, string nodeId, MeshResyncRequest request)
     {
         _followers.Add(nodeId);
+        if (!_sharedReaders.TryGetValue(network, out var readers))
+        {
+            _sharedReaders[network] = readers = new HashSet<string>(StringComparer.Ordinal);
+        }
         if (request.NetworkTopic)
         {
             _ownTopicOnly.Remove(nodeId);
+            readers.Add(nodeId);
         }
         else
         {
             _ownTopicOnly.Add(nodeId);
+            readers.Remove(nodeId);
         }
     }
 
@@ -357,7 +365,7 @@ public sealed class MeshPublisher : BackgroundService, IStoreChangeSink
             }
             else
             {
-                if (plan.Shared)
+                if (plan.Shared && _sharedReaders.TryGetValue(after.Network, out var readers) && readers.Count > 0)
                 {
                     await PublishWireAsync(MeshTopics.NetworkUpdates(after.Network), shared, ct);
                     Interlocked.Increment(ref _sharedUpdates);
@@ -372,6 +380,10 @@ public sealed class MeshPublisher : BackgroundService, IStoreChangeSink
         {
             _followers.Remove(gone);
             _ownTopicOnly.Remove(gone);
+            if (_sharedReaders.TryGetValue(after.Network, out var readers))
+            {
+                readers.Remove(gone);
+            }
         }
     }
 
