@@ -233,8 +233,9 @@ public sealed class MeshDaemonTests : IDisposable
             // v5->v6 once for the whole network, on its shared topic: applied.
             var b = Peer("b", "10.10.0.3");
             Assert.True(client.Deliver(shared, Signed(NetworkDelta(5, 6, ["n9"], upserts: b))));
-            await WaitForAsync("the shared delta", () => store.LoadDesired()!.Version == 6);
-            Assert.Equal(["10.10.0.2/32", "10.10.0.3/32"], PeerAddresses());
+            // Saved first, then applied: wait for the device.
+            await WaitForAsync("the shared delta", () => PeerAddresses().SequenceEqual(["10.10.0.2/32", "10.10.0.3/32"]));
+            Assert.Equal(6, store.LoadDesired()!.Version);
 
             // v6->v7: this node's own settings changed, so the shared message names it in Except and its own delta
             // comes on its topic. The shared one is skipped (not applied, not a rejection), the own one applied.
@@ -243,9 +244,8 @@ public sealed class MeshDaemonTests : IDisposable
             Assert.True(client.Deliver(shared, Signed(NetworkDelta(6, 7, ["n1"], upserts: c))));
             var v7 = v6 with { Version = 7, Peers = [.. v6.Peers, c], Interface = v6.Interface with { ListenPort = 51999 } };
             Assert.True(client.Deliver(MeshTopics.Updates("n1"), Signed(MeshDelta.Compute(v6, v7, default) with { ServerId = "s1" })));
-            await WaitForAsync("its own delta", () => store.LoadDesired()!.Version == 7);
-            Assert.Equal(51999, store.LoadDesired()!.Interface.ListenPort);
-            Assert.Equal(["10.10.0.2/32", "10.10.0.3/32", "10.10.0.4/32"], PeerAddresses());
+            await WaitForAsync("its own delta", () => PeerAddresses().SequenceEqual(["10.10.0.2/32", "10.10.0.3/32", "10.10.0.4/32"]));
+            Assert.Equal((7L, 51999), (store.LoadDesired()!.Version, store.LoadDesired()!.Interface.ListenPort));
             Assert.False(Logged("rejected a message"), _log.ToString());
 
             // The same shared message again, and one for another network, change nothing; the latter is rejected.
