@@ -29,6 +29,7 @@ namespace Appliance.Contracts;
 [JsonSerializable(typeof(Appliance.Contracts.Mesh.MeshUpdate))]
 [JsonSerializable(typeof(Appliance.Contracts.Mesh.NodeReport))]
 [JsonSerializable(typeof(Appliance.Contracts.Mesh.NodeCommand))]
+[JsonSerializable(typeof(Appliance.Contracts.Mesh.MeshResyncRequest))]
 [JsonSerializable(typeof(IdentifyRequest))]
 [JsonSerializable(typeof(IdentifyDto))]
 [JsonSerializable(typeof(Appliance.Contracts.Mesh.GatewayRoleDto))]

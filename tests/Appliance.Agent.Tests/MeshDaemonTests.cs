@@ -163,13 +163,15 @@ public sealed class MeshDaemonTests : IDisposable
         var run = daemon.RunAsync(cts.Token);
         try
         {
-            await WaitForAsync("the subscriptions", () => _broker.Last?.Subscriptions.Count == 2);
+            await WaitForAsync("the subscriptions", () => _broker.Last?.Subscriptions.Count == 3);
             var client = _broker.Last!;
-            // Its updates, and its one-off commands (identify).
-            Assert.Equal([MeshTopics.Updates("n1"), MeshTopics.Commands("n1")], client.Subscriptions);
+            // Its updates, its network's shared updates, and its one-off commands (identify).
+            Assert.Equal([MeshTopics.Updates("n1"), MeshTopics.NetworkUpdates("home"), MeshTopics.Commands("n1")], client.Subscriptions);
             Assert.Equal(("n1", "n1", "apn.n1.secret", "broker.invalid", 1883), (client.Options.ClientId, client.Options.UserName, client.Options.Password, client.Options.Host, client.Options.Port));
-            await WaitForAsync("a snapshot request", () => client.Published.Any(p => p.Topic == MeshTopics.Resync("n1")));
-            Assert.All(client.Published.Where(p => p.Topic == MeshTopics.Resync("n1")), p => Assert.Equal(("{}", MqttQos.AtLeastOnce), (p.Text, p.Qos)));
+            // Once subscribed, it asks for updates from the state it holds, and says it reads the shared topic.
+            await WaitForAsync("a resync request", () => client.Published.Any(p => p.Topic == MeshTopics.Resync("n1") && p.Text.Contains("\"networkTopic\":true", StringComparison.Ordinal)));
+            var asked = client.Published.Last(p => p.Topic == MeshTopics.Resync("n1"));
+            Assert.Equal(("{\"networkTopic\":true,\"version\":5,\"epoch\":\"e1\",\"serverId\":\"s1\"}", MqttQos.AtLeastOnce), (asked.Text, asked.Qos));
 
             // A signed delta on the node's topic is applied; one signed by someone else is rejected.
             var v6 = Config(6, [.. v5.Peers, Peer("b", "10.10.0.3")]);
@@ -192,13 +194,15 @@ public sealed class MeshDaemonTests : IDisposable
             Assert.True(_clock.GetUtcNow() - since >= daemon.ReportInterval - TimeSpan.FromSeconds(5), $"reported after {_clock.GetUtcNow() - since}");
 
             // A lost and restored connection asks for a snapshot again (the node may have missed deltas).
-            var asked = client.Published.Count(p => p.Topic == MeshTopics.Resync("n1"));
+            var requests = client.Published.Count(p => p.Topic == MeshTopics.Resync("n1"));
             client.Drop();
             Assert.True(Logged("lost the broker; keeping the current state and retrying"));
             var reported = Reports().Count;
             var restored = _clock.GetUtcNow();
             client.Restore();
-            await WaitForAsync("a new snapshot request", () => client.Published.Count(p => p.Topic == MeshTopics.Resync("n1")) == asked + 1);
+            await WaitForAsync("a new resync request", () => client.Published.Count(p => p.Topic == MeshTopics.Resync("n1")) == requests + 1);
+            // It names the version it holds now: the server sends a snapshot only when that is not the current one.
+            Assert.Contains("\"version\":6", client.Published.Last(p => p.Topic == MeshTopics.Resync("n1")).Text, StringComparison.Ordinal);
             // ...and reports at the next tick, not an interval later: a restarted server learns the paths again at once.
             await WaitForAsync("a report after the reconnect", () => Reports().Count > reported, Tick);
             Assert.True(_clock.GetUtcNow() - restored <= TimeSpan.FromSeconds(6), $"reported {_clock.GetUtcNow() - restored} after the reconnect");
@@ -208,6 +212,81 @@ public sealed class MeshDaemonTests : IDisposable
             await StopAsync(cts, run);
         }
         Assert.True(_broker.Last!.Disposed);
+    }
+
+    private static byte[] Signed(MeshUpdate update) =>
+        SignedEnvelope.Seal(ServerKey, JsonSerializer.SerializeToUtf8Bytes(update, ApplianceJsonContext.Default.MeshUpdate));
+
+    private static MeshUpdate NetworkDelta(long from, long to, string[] except, string network = "home", params PeerDto[] upserts) =>
+        MeshDelta.NetworkDelta(network, from, to, null, null, new MeshPeerChanges(upserts, []), except, "e1", default) with { ServerId = "s1" };
+
+    [Fact]
+    public async Task It_applies_each_version_once_from_the_networks_shared_topic_or_its_own()
+    {
+        var store = JoinedStore();
+        var v5 = Config(5, [Peer("a", "10.10.0.2")]);
+        store.SaveDesired(v5);
+        using var cts = new CancellationTokenSource();
+        var https = new FakeNodeStateSource(new SigningKeyChainDto(JoinedKey, []), v5);
+        var run = Daemon(store, https: https).RunAsync(cts.Token);
+        try
+        {
+            await WaitForAsync("the subscriptions", () => _broker.Last?.Subscriptions.Count == 3);
+            var client = _broker.Last!;
+            var shared = MeshTopics.NetworkUpdates("home");
+
+            // v5->v6 once for the whole network, on its shared topic: applied.
+            var b = Peer("b", "10.10.0.3");
+            Assert.True(client.Deliver(shared, Signed(NetworkDelta(5, 6, ["n9"], upserts: b))));
+            // Saved first, then applied: wait for the device.
+            await WaitForAsync("the shared delta", () => PeerAddresses().SequenceEqual(["10.10.0.2/32", "10.10.0.3/32"]));
+            Assert.Equal(6, store.LoadDesired()!.Version);
+
+            // v6->v7: this node's own settings changed, so the shared message names it in Except and its own delta
+            // comes on its topic. The shared one is skipped (not applied, not a rejection), the own one applied.
+            var v6 = store.LoadDesired()!;
+            var c = Peer("c", "10.10.0.4");
+            Assert.True(client.Deliver(shared, Signed(NetworkDelta(6, 7, ["n1"], upserts: c))));
+            var v7 = v6 with { Version = 7, Peers = [.. v6.Peers, c], Interface = v6.Interface with { ListenPort = 51999 } };
+            Assert.True(client.Deliver(MeshTopics.Updates("n1"), Signed(MeshDelta.Compute(v6, v7, default) with { ServerId = "s1" })));
+            await WaitForAsync("its own delta", () => PeerAddresses().SequenceEqual(["10.10.0.2/32", "10.10.0.3/32", "10.10.0.4/32"]));
+            Assert.Equal((7L, 51999), (store.LoadDesired()!.Version, store.LoadDesired()!.Interface.ListenPort));
+            Assert.False(Logged("rejected a message"), _log.ToString());
+
+            // The same shared message again, and one for another network, change nothing; the latter is rejected.
+            Assert.True(client.Deliver(shared, Signed(NetworkDelta(6, 7, ["n1"], upserts: c))));
+            Assert.True(client.Deliver(shared, Signed(NetworkDelta(7, 8, [], network: "work", upserts: Peer("d", "10.10.0.5")))));
+            await WaitForAsync("the rejection", () => Logged("rejected a message (1 so far): a network delta for another network"));
+            Assert.Equal(7, store.LoadDesired()!.Version);
+            // A topic of another network was never subscribed to.
+            Assert.False(client.Deliver(MeshTopics.NetworkUpdates("work"), Signed(NetworkDelta(7, 8, [], network: "work"))));
+        }
+        finally
+        {
+            await StopAsync(cts, run);
+        }
+    }
+
+    [Fact]
+    public async Task A_broker_that_refuses_the_shared_topic_leaves_it_on_its_own_topic_and_the_server_is_told()
+    {
+        _broker.RefusedFilters.Add(MeshTopics.NetworkUpdates("home"));
+        var store = JoinedStore();
+        using var cts = new CancellationTokenSource();
+        var run = Daemon(store).RunAsync(cts.Token);
+        try
+        {
+            await WaitForAsync("the resync request", () => _broker.Last?.Published.Count(p => p.Topic == MeshTopics.Resync("n1")) >= 2);
+            var client = _broker.Last!;
+            Assert.Equal([MeshTopics.Updates("n1"), MeshTopics.Commands("n1")], client.Subscriptions);
+            Assert.True(Logged("the broker refused the network's shared topic appliance/v1/net/home/mesh"), _log.ToString());
+            // No state held yet, and no shared topic: a plain request for a snapshot on its own topic.
+            Assert.Equal("{\"networkTopic\":false}", client.Published.Last(p => p.Topic == MeshTopics.Resync("n1")).Text);
+        }
+        finally
+        {
+            await StopAsync(cts, run);
+        }
     }
 
     [Fact]

@@ -46,15 +46,45 @@ public sealed class MeshUpdateGateTests
         Assert.Equal(MeshUpdateOutcome.Unchanged, _gate.Evaluate(wire, next, out _, out _));
         Assert.Equal(MeshUpdateOutcome.Rejected, _gate.Evaluate(Wire(NetworkDelta(4, 5)), next, out _, out why));
         Assert.Contains("replayed or stale", why, StringComparison.Ordinal);
-        // A node with nothing to apply it to needs a snapshot.
-        Assert.Equal(MeshUpdateOutcome.NeedsSnapshot, _gate.Evaluate(wire, null, out _, out _));
+        // A node with nothing to apply it to waits for the snapshot it asked for (it reads the shared topic from the start).
+        Assert.Equal(MeshUpdateOutcome.Skipped, _gate.Evaluate(wire, null, out var none, out why));
+        Assert.Null(none);
+        Assert.Contains("before this node holds any state", why, StringComparison.Ordinal);
         Assert.Equal(1, _gate.Rejected);
+    }
+
+    [Fact]
+    [Trait("Category", TestCategories.Unit)]
+    public void A_shared_network_delta_that_names_this_node_in_except_is_skipped_and_its_own_delta_applies()
+    {
+        var v5 = Config(5, "a");
+        // The step v5->v6 as the server sends it: once on the network's topic naming "me" in Except, and "me" its
+        // own delta (its interface changed) on its node topic. Both arrive, in either order; exactly one applies.
+        var shared = Wire(NetworkDelta(5, 6, except: ["x", "me"], upserts: Peer("b", 7)));
+        var own = Wire(MeshDelta.Compute(v5, Config(6, "a", "b") with { Interface = v5.Interface with { ListenPort = 51999 } }, default) with { ServerId = Server });
+        Assert.Equal(MeshUpdateOutcome.Skipped, _gate.Evaluate(shared, v5, out var next, out var why));
+        Assert.Null(next);
+        Assert.Contains("excluded", why, StringComparison.Ordinal);
+        Assert.Equal(MeshUpdateOutcome.Applied, _gate.Evaluate(own, v5, out var v6, out _));
+        Assert.Equal((6L, 51999), (v6!.Version, v6.Interface.ListenPort));
+        Assert.Equal(["a", "b"], v6.Peers.Select(p => p.NodeId));
+        Assert.Equal(MeshUpdateOutcome.Skipped, _gate.Evaluate(shared, v6, out _, out _));
+        // Skipping is not trusting: a shared message signed by another key, or for another network, is still rejected.
+        Assert.Equal(MeshUpdateOutcome.Rejected, _gate.Evaluate(Wire(NetworkDelta(6, 7, except: ["me"]), Ed25519.GeneratePrivateKey()), v6, out _, out why));
+        Assert.Contains("signature", why, StringComparison.Ordinal);
+        Assert.Equal(MeshUpdateOutcome.Rejected, _gate.Evaluate(Wire(NetworkDelta(6, 7, network: "work", except: ["me"])), v6, out _, out why));
+        Assert.Contains("another network", why, StringComparison.Ordinal);
+        // A member not named applies the shared message, once: the same message again is nothing new.
+        var other = new MeshUpdateGate(Ed25519.PublicKeyOf(ServerKey), "a");
+        var a5 = Config(5, "me") with { NodeId = "a" };
+        Assert.Equal(MeshUpdateOutcome.Applied, other.Evaluate(shared, a5, out var a6, out _));
+        Assert.Equal(MeshUpdateOutcome.Unchanged, other.Evaluate(shared, a6, out _, out _));
+        Assert.Equal(2, _gate.Rejected);
     }
 
     public static TheoryData<string, Func<byte[]>, string> BadNetworkDeltas => new()
     {
         { "another network", () => Wire(NetworkDelta(5, 6, network: "work", upserts: Peer("b", 7))), "another network" },
-        { "excludes this node", () => Wire(NetworkDelta(5, 6, except: ["x", "me"], upserts: Peer("b", 7))), "excluded" },
         { "removes this node", () => Wire(NetworkDelta(5, 6) with { RemovePeers = ["me"] }), "removes this node" },
         { "network delta addressed to a node", () => Wire(NetworkDelta(5, 6) with { NodeId = "me" }), "another node" },
         { "badly signed network delta", () => Wire(NetworkDelta(5, 6, upserts: Peer("b", 7)), Ed25519.GeneratePrivateKey()), "bad signature" },

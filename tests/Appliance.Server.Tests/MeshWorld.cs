@@ -75,6 +75,23 @@ internal sealed class MeshWorld
         return Commit();
     }
 
+    /// <summary>One write that changes one node's record as <paramref name="change"/> says.</summary>
+    public NetworkChangeSet ChangeNode(string id, Func<NodeRecord, NodeRecord> change)
+    {
+        _write = new Write();
+        SetNode(change(_nodes[id]));
+        return Commit();
+    }
+
+    /// <summary>One write that sets the network's access policy (null: removes it).</summary>
+    public NetworkChangeSet SetPolicy(string? text)
+    {
+        _write = new Write();
+        _policy = text is null ? null : new PolicyRecord("home", text, (_policy?.Revision ?? 0) + 1, DateTimeOffset.UnixEpoch);
+        _write.Mark(ChangeKind.Policy, string.Empty);
+        return Commit();
+    }
+
     private void Mutate()
     {
         var ids = NodeIds;

@@ -82,13 +82,29 @@ public sealed class NetworkViewIncrementalTests
             var peers = step.PeerChanges(view);
             var own = new HashSet<string>(step.OwnChanged(view), StringComparer.Ordinal);
             var theirs = step.OnTheirOwn(view, view.Members.Keys, peers, own);
-            var shared = view.NetworkDelta(step, peers, [.. own], At);
+            // What the publisher sends: every member follows, one in three reads only its own topic (an older agent).
+            var followers = new HashSet<string>(view.Members.Keys, StringComparer.Ordinal);
+            var ownTopicOnly = new HashSet<string>(view.Members.Keys.Where(id => (id.GetHashCode(StringComparison.Ordinal) & 0x7fffffff) % 3 == 0), StringComparer.Ordinal);
+            var plan = MeshFanoutPlan.Choose(view, step, own, followers, ownTopicOnly, perNodeOnly: false);
+            var shared = view.NetworkDelta(step, peers, plan.Except, At);
             foreach (var node in afterState.Nodes.Where(n => beforeState.NodesById.ContainsKey(n.Id)))
             {
                 var from = NodeConfigBuilder.Build(beforeState, beforeState.NodesById[node.Id]);
                 var to = NodeConfigBuilder.Build(afterState, node);
-                var update = own.Contains(node.Id) ? view.MemberDelta(node.Id, step, theirs?.GetValueOrDefault(node.Id) ?? peers, At) : shared;
-                Assert.True(MeshDelta.SameConfig(to, MeshDelta.Apply(from, update)), $"{because}: {node.Id} ({(own.Contains(node.Id) ? "own" : "shared")} delta)");
+                // Everything that reaches the member, on either topic; it applies what does not name it in Except
+                // (the agent's gate), and that must be exactly one update that takes it to what the API computes.
+                var received = new List<MeshUpdate>();
+                if (plan.OwnDelta.Contains(node.Id))
+                {
+                    received.Add(view.MemberDelta(node.Id, step, theirs?.GetValueOrDefault(node.Id) ?? peers, At));
+                }
+                if (plan.NetworkDeltaPerNode.Contains(node.Id) || (plan.Shared && !ownTopicOnly.Contains(node.Id)))
+                {
+                    received.Add(shared);
+                }
+                var applied = received.Where(u => !u.Except.Contains(node.Id)).ToList();
+                Assert.True(applied.Count == 1, $"{because}: {node.Id} would apply {applied.Count} updates for one version");
+                Assert.True(MeshDelta.SameConfig(to, MeshDelta.Apply(from, applied[0])), $"{because}: {node.Id} ({applied[0].Kind})");
             }
         }
         Assert.True(policed > 10, $"seed {seed}: only {policed} rounds had a policy");

@@ -57,6 +57,11 @@ public sealed class FakeMqttClient : IMqttClient
 
     public Task<IReadOnlyList<byte>> SubscribeAsync(string filter, MqttQos qos = MqttQos.AtLeastOnce, CancellationToken cancellationToken = default)
     {
+        if (_factory.RefusedFilters.Contains(filter))
+        {
+            // SUBACK return code 0x80: the broker's ACL does not allow the filter; nothing is delivered for it.
+            return Task.FromResult<IReadOnlyList<byte>>([0x80]);
+        }
         _subscriptions.Enqueue(filter);
         return Task.FromResult<IReadOnlyList<byte>>([(byte)qos]);
     }

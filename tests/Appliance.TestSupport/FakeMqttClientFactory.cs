@@ -10,6 +10,9 @@ public sealed class FakeMqttClientFactory : IMqttClientFactory
 {
     private readonly ConcurrentQueue<FakeMqttClient> _clients = new();
 
+    /// <summary>Filters the broker refuses to subscribe (SUBACK 0x80), as a broker whose ACL does not allow them.</summary>
+    public HashSet<string> RefusedFilters { get; } = new(StringComparer.Ordinal);
+
     /// <summary>While false, every connect fails as with a broker nobody listens on.</summary>
     public bool Reachable { get; set; } = true;
 

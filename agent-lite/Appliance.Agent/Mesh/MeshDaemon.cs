@@ -16,9 +16,6 @@ namespace Appliance.Agent.Mesh;
 /// </summary>
 public sealed partial class MeshDaemon(StateStore store, MeshApplier applier, TextWriter log, TimeProvider? clock = null, IMqttClientFactory? clients = null)
 {
-    // What a node sends to ask for a snapshot: the topic says it all.
-    private static readonly byte[] ResyncRequest = "{}"u8.ToArray();
-
     private readonly SemaphoreSlim _applying = new(1, 1);
     private NodeConfigDto? _current;
     private (DateTime, long) _desiredStamp;
@@ -80,23 +77,32 @@ public sealed partial class MeshDaemon(StateStore store, MeshApplier applier, Te
     {
         var gate = new MeshUpdateGate(Convert.FromBase64String(state.SigningKey!), state.NodeId);
         await using var client = _clients.Create(ClientOptions(state));
+        var networkTopic = false;
         client.ConnectionChanged += up =>
         {
             BrokerConnected = up;
             Events?.BrokerConnected(up);
-            log.WriteLine(up ? "connected to the broker; asking for a snapshot" : "lost the broker; keeping the current state and retrying");
+            log.WriteLine(up ? "connected to the broker; asking for updates from the version held" : "lost the broker; keeping the current state and retrying");
             if (up)
             {
-                _ = client.PublishAsync(MeshTopics.Resync(state.NodeId), ResyncRequest, MqttQos.AtLeastOnce).AsTask();
+                _ = client.PublishAsync(MeshTopics.Resync(state.NodeId), ResyncRequest(networkTopic, _current), MqttQos.AtLeastOnce).AsTask();
             }
         };
         await ConnectUntilUpAsync(client, state, ct);
         Events?.BrokerConnected(true);
         await client.SubscribeAsync(MeshTopics.Updates(state.NodeId), MqttQos.AtLeastOnce, ct);
+        // The network's shared topic: a change every member sees alike comes there once for all of them. A broker
+        // that refuses it (an older server's ACL) leaves the node on its own topic, and the server is told so.
+        var granted = await client.SubscribeAsync(MeshTopics.NetworkUpdates(state.Network.Name), MqttQos.AtLeastOnce, ct);
+        networkTopic = granted.Count == 1 && granted[0] < 0x80;
+        if (!networkTopic)
+        {
+            log.WriteLine($"the broker refused the network's shared topic {MeshTopics.NetworkUpdates(state.Network.Name)}; following updates on this node's own topic only");
+        }
         var commandsTopic = MeshTopics.Commands(state.NodeId);
         var commands = new NodeCommandGate(state.NodeId);
         await client.SubscribeAsync(commandsTopic, MqttQos.AtLeastOnce, ct);
-        await client.PublishAsync(MeshTopics.Resync(state.NodeId), ResyncRequest, MqttQos.AtLeastOnce, cancellationToken: ct);
+        await client.PublishAsync(MeshTopics.Resync(state.NodeId), ResyncRequest(networkTopic, _current), MqttQos.AtLeastOnce, cancellationToken: ct);
         using var reporting = CancellationTokenSource.CreateLinkedTokenSource(background);
         var reporter = ReportLoopAsync(client, state, () => _current, reporting.Token);
         var check = new MeshStateCheck(_clock, StateCheckAfter);
@@ -145,7 +151,7 @@ public sealed partial class MeshDaemon(StateStore store, MeshApplier applier, Te
                         break;
                     case MeshUpdateOutcome.NeedsSnapshot:
                         log.WriteLine($"{reason}; asking for a snapshot");
-                        await client.PublishAsync(MeshTopics.Resync(state.NodeId), ResyncRequest, MqttQos.AtLeastOnce, cancellationToken: ct);
+                        await client.PublishAsync(MeshTopics.Resync(state.NodeId), ResyncRequest(networkTopic, null), MqttQos.AtLeastOnce, cancellationToken: ct);
                         break;
                     case MeshUpdateOutcome.Rejected:
                         log.WriteLine($"rejected a message ({gate.Rejected} so far): {reason}");
@@ -153,6 +159,7 @@ public sealed partial class MeshDaemon(StateStore store, MeshApplier applier, Te
                         check.CheckSoon();
                         break;
                     case MeshUpdateOutcome.Unchanged:
+                    case MeshUpdateOutcome.Skipped:
                         break;
                 }
             }
@@ -164,6 +171,16 @@ public sealed partial class MeshDaemon(StateStore store, MeshApplier applier, Te
         await reporter;
         await checker;
     }
+
+    /// <summary>
+    /// What the node sends to ask for updates: whether it reads its network's shared topic, and the state it holds
+    /// (null: it needs a snapshot whatever it holds, as after a version it could not apply). When that state is the
+    /// server's current one, the server sends no snapshot.
+    /// </summary>
+    internal static byte[] ResyncRequest(bool networkTopic, NodeConfigDto? held) =>
+        System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(
+            new MeshResyncRequest { NetworkTopic = networkTopic, Version = held?.Version, Epoch = held?.Epoch, ServerId = held?.ServerId },
+            Contracts.ApplianceJsonContext.Default.MeshResyncRequest);
 
     /// <summary>Whether the broker session is up (the status display shows it); null until the first try.</summary>
     public bool? BrokerConnected { get; private set; }

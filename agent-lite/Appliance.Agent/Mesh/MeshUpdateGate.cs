@@ -15,12 +15,20 @@ public enum MeshUpdateOutcome
     NeedsSnapshot,
     /// <summary>An announcement signed by the key the gate held named a new key; the gate now holds that one.</summary>
     SigningKeyChanged,
+    /// <summary>
+    /// A network delta, authentic and of this node's network, that is not for this node: it names this node among the
+    /// members it does not cover (they get their own update for that version), or the node holds no state yet to
+    /// apply it to (its snapshot is on the way). Nothing is applied and nothing is wrong: every member reads the
+    /// network's shared topic, so this is what the members a step treats apart see.
+    /// </summary>
+    Skipped,
 }
 
 /// <summary>
 /// Decides what an incoming message does to the node's desired state (pure apart from the signature check):
 /// unsigned or badly signed → rejected; for another node, or a network delta or shared snapshot part for another
-/// network, a network delta that excludes this node or removes it → rejected; without a lineage (network epoch and
+/// network, a network delta that removes this node → rejected; a network delta of this network that names this node
+/// in its Except (it gets its own update for that version), or that arrives before the node holds any state → skipped; without a lineage (network epoch and
 /// server id) → rejected; a delta of another lineage than ours (a network deleted and created again, a restored or
 /// another database) → rejected, while a snapshot of another lineage replaces ours whatever its version; within our
 /// lineage, older than what we have (replay) → rejected; a delta that does not start at our version → we need a
@@ -78,6 +86,14 @@ public sealed class MeshUpdateGate(byte[] serverSigningKey, string nodeId)
             Rejected++;
             reason = foreign;
             return MeshUpdateOutcome.Rejected;
+        }
+        if (update.IsNetworkDelta && (current is null || update.Except.Contains(nodeId, StringComparer.Ordinal)))
+        {
+            // Every member reads the shared topic: the members a step treats apart see the shared message too.
+            reason = current is null
+                ? "a network delta before this node holds any state (its snapshot is on the way)"
+                : $"a network delta v{update.FromVersion}→v{update.ToVersion} this node is excluded from (it is sent its own update for that version)";
+            return MeshUpdateOutcome.Skipped;
         }
         if (string.IsNullOrEmpty(update.Epoch) || string.IsNullOrEmpty(update.ServerId))
         {
@@ -200,16 +216,13 @@ public sealed class MeshUpdateGate(byte[] serverSigningKey, string nodeId)
     }
 
     // A network delta is signed once for all members of one network: it binds to this node through the network
-    // name, and the server lists in Except the members it sent their own delta for that step instead.
+    // name (and its version and lineage, checked like any update's); the server lists in Except the members it sends
+    // their own delta for that step instead (Evaluate skips it for them).
     private string? ForeignNetworkDelta(MeshUpdate update, NodeConfigDto? current)
     {
         if (current is not null && update.Network != current.Interface.Network)
         {
             return $"a network delta for another network ({update.Network}, this node is in {current.Interface.Network})";
-        }
-        if (update.Except.Contains(nodeId, StringComparer.Ordinal))
-        {
-            return "a network delta this node is excluded from (it was sent its own delta for that version)";
         }
         return update.RemovePeers.Contains(nodeId, StringComparer.Ordinal) ? "a network delta that removes this node" : null;
     }

@@ -18,6 +18,13 @@ public static class MeshTopics
     /// <summary>Where the server sends a node its signed snapshots and deltas.</summary>
     public static string Updates(string nodeId) => NodeLevel + nodeId + "/mesh";
 
+    /// <summary>
+    /// Where the server sends a network's members, once for all of them, a signed network delta that they see alike
+    /// (<see cref="MeshUpdate.NetworkDeltaKind"/>: bound to the network and its version; members it does not cover
+    /// are named in <see cref="MeshUpdate.Except"/> and get their own update on <see cref="Updates"/>).
+    /// </summary>
+    public static string NetworkUpdates(string network) => NetLevel + network + "/mesh";
+
     /// <summary>Where the server sends a node signed one-off commands (<see cref="NodeCommand"/>: identify).</summary>
     public static string Commands(string nodeId) => NodeLevel + nodeId + "/command";
 

@@ -39,6 +39,13 @@ public sealed record ServerOptions
     /// <summary>The PostgreSQL connection string (Store:ConnectionString; only with Store:Kind postgres, and required then).</summary>
     public string? StoreConnectionString { get; init; }
 
+    /// <summary>
+    /// Mesh:PerNodeUpdates (true/false, default false): send every change to each member on its own topic, never once
+    /// on the network's shared topic. For comparing the two ways (the mesh-sync benchmark) and for a broker that
+    /// cannot fan out; agents apply either.
+    /// </summary>
+    public bool PerNodeUpdates { get; init; }
+
     /// <summary>True when the API listens on https or devices reach it by an https public URL: the server needs its certificates.</summary>
     public bool UsesTls =>
         Urls.Any(u => u.StartsWith("https://", StringComparison.OrdinalIgnoreCase)) || new Uri(PublicUrl).Scheme == "https";
@@ -60,8 +67,15 @@ public sealed record ServerOptions
         {
             throw new InvalidOperationException($"PublicUrl '{publicUrl}' is not an http(s) URL");
         }
+        var perNodeUpdates = configuration["Mesh:PerNodeUpdates"] switch
+        {
+            null or "" => false,
+            var t when bool.TryParse(t, out var b) => b,
+            var t => throw new InvalidOperationException($"Mesh:PerNodeUpdates must be true or false, not '{t}'"),
+        };
         return new ServerOptions
         {
+            PerNodeUpdates = perNodeUpdates,
             DataDir = dataDir,
             Urls = urls,
             PublicUrl = publicUrl,

@@ -35,11 +35,17 @@ public sealed class MeshPublisher : BackgroundService, IStoreChangeSink
     // Nodes following updates: those that asked for a snapshot since this server started (an agent asks on every
     // connect). Only they can apply a delta, so only they are sent one; registering many nodes costs no messages.
     private readonly HashSet<string> _followers = new(StringComparer.Ordinal);
+    // Followers that read only their own topic (older agents, whose resync request says nothing of the shared one):
+    // they are sent the network delta on their node topic, as before the shared topic existed.
+    private readonly HashSet<string> _ownTopicOnly = new(StringComparer.Ordinal);
+    // Per network, the followers that read its shared topic: with none, nothing is published there.
+    private readonly Dictionary<string, HashSet<string>> _sharedReaders = new(StringComparer.Ordinal);
+    private readonly bool _perNodeOnly;
     private IDisposable? _resyncSubscription;
     // The key updates are sealed with: changed only by the publishing loop, right after it sends a rotation's
     // announcement, so every node gets the announcement before anything the new key signs.
     private byte[]? _sealKey;
-    private long _updates, _snapshots, _bytes, _rounds, _queued, _done, _refused, _deltasAsSnapshots, _computeTicks;
+    private long _updates, _snapshots, _bytes, _rounds, _queued, _done, _refused, _deltasAsSnapshots, _computeTicks, _sharedUpdates, _snapshotsSkipped;
 
     private readonly Metrics.ServerMetrics? _metrics;
 
@@ -49,12 +55,14 @@ public sealed class MeshPublisher : BackgroundService, IStoreChangeSink
         _metrics = metrics;
         (_store, _signingKeys, _identity) = (store, signingKeys, identity);
         _views = new NetworkViews(store, options.DnsSuffix);
+        _perNodeOnly = options.PerNodeUpdates;
         _bus = bus;
         _clock = clock;
         _logger = logger;
     }
 
-    private readonly record struct Work(IReadOnlyList<NetworkChangeSet>? Changes, string? ResyncNode, SigningKeyRotation? Rotation = null, long CommittedAt = 0);
+    private readonly record struct Work(IReadOnlyList<NetworkChangeSet>? Changes, string? ResyncNode, SigningKeyRotation? Rotation = null, long CommittedAt = 0,
+        MeshResyncRequest? Resync = null);
 
     /// <summary>A new signing key and its announcement, sealed by the key it replaces.</summary>
     public sealed record SigningKeyRotation(byte[] Announcement, byte[] PrivateKey);
@@ -63,6 +71,12 @@ public sealed class MeshPublisher : BackgroundService, IStoreChangeSink
     public long SnapshotsPublished => Interlocked.Read(ref _snapshots);
     public long BytesPublished => Interlocked.Read(ref _bytes);
     public long Rounds => Interlocked.Read(ref _rounds);
+
+    /// <summary>Network deltas published once on a network's shared topic (each also counts in <see cref="UpdatesPublished"/>).</summary>
+    public long SharedUpdatesPublished => Interlocked.Read(ref _sharedUpdates);
+
+    /// <summary>Resync requests answered without a snapshot: the node named the version it holds, and it was the current one.</summary>
+    public long SnapshotsSkipped => Interlocked.Read(ref _snapshotsSkipped);
 
     /// <summary>Snapshots not sent because a message of them would be over <see cref="MaxUpdateBytes"/> (each logged as an error).</summary>
     public long UpdatesRefused => Interlocked.Read(ref _refused);
@@ -105,8 +119,30 @@ public sealed class MeshPublisher : BackgroundService, IStoreChangeSink
         }
     }
 
-    /// <summary>A node asks for a full snapshot (it missed updates or restarted).</summary>
-    public void ResyncRequested(string nodeId) => Enqueue(new Work(null, nodeId));
+    /// <summary>A node asks for a full snapshot (it missed updates or restarted); <paramref name="request"/> is what it said (null: <c>{}</c>).</summary>
+    public void ResyncRequested(string nodeId, MeshResyncRequest? request = null) => Enqueue(new Work(null, nodeId, Resync: request ?? Legacy));
+
+    private static readonly MeshResyncRequest Legacy = new();
+
+    /// <summary>
+    /// A resync request's payload: an older agent's <c>{}</c> (or anything that is not a request, or longer than
+    /// <see cref="MeshResyncRequest.MaxBytes"/>) counts as a request for a snapshot on the node's own topic.
+    /// </summary>
+    public static MeshResyncRequest ParseResync(ReadOnlySpan<byte> payload)
+    {
+        if (payload.Length is 0 or > MeshResyncRequest.MaxBytes)
+        {
+            return Legacy;
+        }
+        try
+        {
+            return JsonSerializer.Deserialize(payload, ApplianceJsonContext.Default.MeshResyncRequest) ?? Legacy;
+        }
+        catch (JsonException)
+        {
+            return Legacy;
+        }
+    }
 
     /// <summary>The signing key was rotated: every node gets the announcement, then updates signed by the new key.</summary>
     public void SigningKeyRotated(SigningKeyRotation rotation) => Enqueue(new Work(null, null, rotation));
@@ -130,11 +166,11 @@ public sealed class MeshPublisher : BackgroundService, IStoreChangeSink
         {
             if (MeshTopics.NodeOfReport(m.Topic) is { } node)
             {
-                ResyncRequested(node);
+                ResyncRequested(node, ParseResync(m.Payload.Span));
             }
         });
         var networks = new Dictionary<string, List<NetworkChangeSet>>(StringComparer.Ordinal);
-        var resyncs = new HashSet<string>(StringComparer.Ordinal);
+        var resyncs = new Dictionary<string, MeshResyncRequest>(StringComparer.Ordinal);
         var rotations = new List<SigningKeyRotation>();
         var committed = new List<long>();
         try
@@ -163,7 +199,8 @@ public sealed class MeshPublisher : BackgroundService, IStoreChangeSink
                     }
                     if (w.ResyncNode is not null)
                     {
-                        resyncs.Add(w.ResyncNode);
+                        // The last request of a node counts (it says what the node holds now).
+                        resyncs[w.ResyncNode] = w.Resync ?? Legacy;
                     }
                     if (w.Rotation is not null)
                     {
@@ -198,7 +235,7 @@ public sealed class MeshPublisher : BackgroundService, IStoreChangeSink
         }
     }
 
-    private async Task PublishRoundAsync(Dictionary<string, List<NetworkChangeSet>> networks, HashSet<string> resyncs, CancellationToken ct)
+    private async Task PublishRoundAsync(Dictionary<string, List<NetworkChangeSet>> networks, Dictionary<string, MeshResyncRequest> resyncs, CancellationToken ct)
     {
         Interlocked.Increment(ref _rounds);
         var now = _clock.GetUtcNow();
@@ -216,7 +253,7 @@ public sealed class MeshPublisher : BackgroundService, IStoreChangeSink
                 await PublishStepAsync(applied.View, applied.Step, now, ct);
             }
         }
-        foreach (var nodeId in resyncs)
+        foreach (var (nodeId, request) in resyncs)
         {
             var node = await _store.ReadAsync(s => s.FindNode(nodeId), ct);
             if (node is null)
@@ -233,9 +270,16 @@ public sealed class MeshPublisher : BackgroundService, IStoreChangeSink
                 // Newer than what the others were told: bring them along first, so every node stays on one version line.
                 await PublishStepAsync(view, catchUp, now, ct);
             }
-            if (await PublishSnapshotAsync(view, nodeId, now, ct))
+            if (request.Version == view.Version && request.Epoch == view.Epoch && request.ServerId == _identity.Id)
             {
-                _followers.Add(nodeId);
+                // The node holds the current version of this lineage (it reconnected): it follows from there, and
+                // the 1 MB-per-thousand-members snapshot is not sent again.
+                Follow(view.Network, nodeId, request);
+                Interlocked.Increment(ref _snapshotsSkipped);
+            }
+            else if (await PublishSnapshotAsync(view, nodeId, now, ct))
+            {
+                Follow(view.Network, nodeId, request);
             }
         }
     }
@@ -249,7 +293,7 @@ public sealed class MeshPublisher : BackgroundService, IStoreChangeSink
             var whole = Seal(view.Snapshot(nodeId, now));
             if (whole.Length <= MaxUpdateBytes)
             {
-                await PublishWireAsync(nodeId, whole, ct);
+                await PublishWireAsync(MeshTopics.Updates(nodeId), whole, ct);
                 Interlocked.Increment(ref _snapshots);
                 return true;
             }
@@ -265,70 +309,111 @@ public sealed class MeshPublisher : BackgroundService, IStoreChangeSink
                 nodeId, view.Network, view.Version, largest, MaxUpdateBytes);
             return false;
         }
-        await PublishWireAsync(nodeId, head, ct);
+        await PublishWireAsync(MeshTopics.Updates(nodeId), head, ct);
         foreach (var part in parts)
         {
-            await PublishWireAsync(nodeId, part, ct);
+            await PublishWireAsync(MeshTopics.Updates(nodeId), part, ct);
         }
         Interlocked.Increment(ref _snapshots);
         return true;
     }
 
-    // One step for the whole network, sent as one network delta: serialized and signed once, the same bytes to every
-    // member that follows. Only members whose own record changed get a delta of their own (excluded from the shared one).
-    // A member new to the view has nothing to apply a delta to: it gets a snapshot when it asks. Computing the step is
-    // O(changed); sending it is one publish per member, O(N) by nature.
+    private void Follow(string network, string nodeId, MeshResyncRequest request)
+    {
+        _followers.Add(nodeId);
+        if (!_sharedReaders.TryGetValue(network, out var readers))
+        {
+            _sharedReaders[network] = readers = new HashSet<string>(StringComparer.Ordinal);
+        }
+        if (request.NetworkTopic)
+        {
+            _ownTopicOnly.Remove(nodeId);
+            readers.Add(nodeId);
+        }
+        else
+        {
+            _ownTopicOnly.Add(nodeId);
+            readers.Remove(nodeId);
+        }
+    }
+
+    // One step for the whole network, sent as one network delta: serialized and signed once, published once on the
+    // network's shared topic (the broker fans it out) and on the node topic of each follower that reads only its own.
+    // Members whose share differs (their own records changed, or under a policy their peers or filter) are named in
+    // the network delta's Except and get a delta of their own (MeshFanoutPlan). A member new to the view has nothing
+    // to apply a delta to: it gets a snapshot when it asks. Computing the step and its plan is O(changed).
     private async Task PublishStepAsync(NetworkView after, NetworkViewStep step, DateTimeOffset now, CancellationToken ct)
     {
         var started = Stopwatch.GetTimestamp();
         var peers = step.PeerChanges(after);
-        var own = step.OwnChanged(after).Where(_followers.Contains).ToList();
-        var ownSet = new HashSet<string>(own, StringComparer.Ordinal);
+        var own = new HashSet<string>(step.OwnChanged(after), StringComparer.Ordinal);
         // Under an access policy each member sees only its allowed peers: a member whose share of the change is not
-        // the network's (or whose filter changed) gets a delta of its own; the others still share the network delta.
-        var memberPeers = step.OnTheirOwn(after, after.Members.Keys.Where(_followers.Contains), peers, ownSet);
-        if (memberPeers is not null)
-        {
-            own = [.. ownSet.Order(StringComparer.Ordinal)];
-        }
+        // the network's (or whose filter changed) gets a delta of its own. Every member counts, follower or not: a
+        // member reading the shared topic must find itself in Except whenever the shared delta is not its share.
+        var memberPeers = step.OnTheirOwn(after, after.Members.Keys, peers, own);
+        var plan = MeshFanoutPlan.Choose(after, step, own, _followers, _ownTopicOnly, _perNodeOnly);
         Interlocked.Add(ref _computeTicks, Stopwatch.GetTimestamp() - started);
-        var tooBigLogged = false;
-        byte[]? shared = null;
-        foreach (var nodeId in after.Members.Keys)
+        var logged = false;
+        foreach (var nodeId in plan.OwnDelta)
         {
-            if (!_followers.Contains(nodeId) || !step.WasMember(nodeId, after))
-            {
-                continue;
-            }
-            byte[] wire;
-            if (ownSet.Contains(nodeId))
-            {
-                wire = Seal(after.MemberDelta(nodeId, step, memberPeers?.GetValueOrDefault(nodeId) ?? peers, now));
-            }
-            else
-            {
-                wire = shared ??= Seal(after.NetworkDelta(step, peers, own, now));
-            }
+            var wire = Seal(after.MemberDelta(nodeId, step, memberPeers?.GetValueOrDefault(nodeId) ?? peers, now));
             if (wire.Length > MaxUpdateBytes)
             {
-                // A delta the member's client cannot take would be refused by it (and kept for it by the broker):
-                // the member gets the new version as a snapshot, which goes in parts that fit.
-                if (!tooBigLogged)
-                {
-                    tooBigLogged = true;
-                    _logger.LogWarning("the delta v{From}->v{To} of network {Network} is {Bytes} bytes, over the {Max} a member's MQTT client takes; sending snapshots instead",
-                        step.FromVersion, after.Version, after.Network, wire.Length, MaxUpdateBytes);
-                }
-                Interlocked.Increment(ref _deltasAsSnapshots);
+                TooBig(after, step, wire.Length, ref logged);
                 await PublishSnapshotAsync(after, nodeId, now, ct);
                 continue;
             }
-            await PublishWireAsync(nodeId, wire, ct);
+            await PublishWireAsync(MeshTopics.Updates(nodeId), wire, ct);
+        }
+        if (plan.SendsNetworkDelta)
+        {
+            var shared = Seal(after.NetworkDelta(step, peers, plan.Except, now));
+            if (shared.Length > MaxUpdateBytes)
+            {
+                // A delta the members' clients cannot take would be refused by them (and kept for them by the broker):
+                // every follower it was for gets the new version as a snapshot, which goes in parts that fit.
+                TooBig(after, step, shared.Length, ref logged);
+                var excluded = new HashSet<string>(plan.Except, StringComparer.Ordinal);
+                foreach (var nodeId in after.Members.Keys.Where(id => _followers.Contains(id) && !excluded.Contains(id) && step.WasMember(id, after)).ToList())
+                {
+                    await PublishSnapshotAsync(after, nodeId, now, ct);
+                }
+            }
+            else
+            {
+                if (plan.Shared && _sharedReaders.TryGetValue(after.Network, out var readers) && readers.Count > 0)
+                {
+                    await PublishWireAsync(MeshTopics.NetworkUpdates(after.Network), shared, ct);
+                    Interlocked.Increment(ref _sharedUpdates);
+                }
+                foreach (var nodeId in plan.NetworkDeltaPerNode)
+                {
+                    await PublishWireAsync(MeshTopics.Updates(nodeId), shared, ct);
+                }
+            }
         }
         foreach (var gone in peers.Removes)
         {
             _followers.Remove(gone);
+            _ownTopicOnly.Remove(gone);
+            if (_sharedReaders.TryGetValue(after.Network, out var readers))
+            {
+                readers.Remove(gone);
+            }
         }
+    }
+
+    // Logged once per step; counted per member.
+    private void TooBig(NetworkView after, NetworkViewStep step, int bytes, ref bool logged)
+    {
+        Interlocked.Increment(ref _deltasAsSnapshots);
+        if (logged)
+        {
+            return;
+        }
+        logged = true;
+        _logger.LogWarning("a delta v{From}->v{To} of network {Network} is {Bytes} bytes, over the {Max} a member's MQTT client takes; sending snapshots instead",
+            step.FromVersion, after.Version, after.Network, bytes, MaxUpdateBytes);
     }
 
     // Every update names the server it comes from (with the network's epoch, its lineage).
@@ -347,14 +432,14 @@ public sealed class MeshPublisher : BackgroundService, IStoreChangeSink
         var nodes = await _store.ReadAsync(s => s.ListNodes(null).Select(n => n.Id).ToList(), ct);
         foreach (var nodeId in nodes)
         {
-            await PublishWireAsync(nodeId, rotation.Announcement, ct);
+            await PublishWireAsync(MeshTopics.Updates(nodeId), rotation.Announcement, ct);
         }
         _logger.LogInformation("announced the new signing key to {Nodes} nodes", nodes.Count);
     }
 
-    private async Task PublishWireAsync(string nodeId, byte[] wire, CancellationToken ct)
+    private async Task PublishWireAsync(string topic, byte[] wire, CancellationToken ct)
     {
-        await _bus.PublishAsync(MeshTopics.Updates(nodeId), wire, MqttQos.AtLeastOnce, cancellationToken: ct);
+        await _bus.PublishAsync(topic, wire, MqttQos.AtLeastOnce, cancellationToken: ct);
         Interlocked.Increment(ref _updates);
         Interlocked.Add(ref _bytes, wire.Length);
     }

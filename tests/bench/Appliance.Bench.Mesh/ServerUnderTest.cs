@@ -9,7 +9,8 @@ public sealed class ServerUnderTest : IAsyncDisposable
 {
     private readonly Process _process;
 
-    public ServerUnderTest(string dataDir)
+    /// <param name="environment">Extra environment for the server (e.g. APPLIANCE_Mesh__PerNodeUpdates=true).</param>
+    public ServerUnderTest(string dataDir, IReadOnlyDictionary<string, string>? environment = null)
     {
         DataDir = dataDir;
         ApiPort = Binaries.FreeTcpPort();
@@ -22,6 +23,10 @@ public sealed class ServerUnderTest : IAsyncDisposable
         // Thousands of simulated nodes join and connect from loopback, one source address: no per-address limits.
         psi.Environment["APPLIANCE_RateLimits__JoinsPerMinute"] = "0";
         psi.Environment["APPLIANCE_Mqtt__ConnectionsPerSecondPerAddress"] = "0";
+        foreach (var (k, v) in environment ?? new Dictionary<string, string>())
+        {
+            psi.Environment[k] = v;
+        }
         // BENCH_SERVER_ENV="KEY=VALUE ...": extra environment for the server only (runtime knobs to compare).
         foreach (var kv in (Environment.GetEnvironmentVariable("BENCH_SERVER_ENV") ?? string.Empty).Split(' ', StringSplitOptions.RemoveEmptyEntries))
         {

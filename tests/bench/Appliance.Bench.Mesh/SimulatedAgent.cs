@@ -26,12 +26,19 @@ public sealed class SimulatedAgent(AgentState state, X509Certificate2 ca, int po
     /// <summary>Connects that had to be tried again (reported by the bench).</summary>
     public static long ConnectRetries;
 
+    /// <summary>
+    /// Starts this agent from a state it did not receive (the bench's priming shortcut at large N): it then asks the
+    /// server to follow from that version, as a real agent restarting with saved state does, and gets no snapshot.
+    /// </summary>
+    public void Prime(NodeConfigDto config) => Config = config;
+
     /// <summary>Raised after each applied update with the config it produced.</summary>
     public Action<SimulatedAgent, NodeConfigDto>? Applied { get; set; }
 
     public async Task StartAsync(CancellationToken ct)
     {
-        // N TLS connects on a shared, loaded 2-core machine: a connect the broker or the client timed out is tried again.
+        // N TLS connects on a shared, loaded 2-core machine: a connect the broker or the client timed out (or the broker
+        // closed before its CONNACK, seen at N=5000 with the load average at 88) is tried again.
         for (var attempt = 1; ; attempt++)
         {
             _client = new MqttClient(new MqttClientOptions
@@ -52,7 +59,7 @@ public sealed class SimulatedAgent(AgentState state, X509Certificate2 ca, int po
                 await _client.ConnectAsync(ct);
                 break;
             }
-            catch (Exception e) when (attempt < 5 && !ct.IsCancellationRequested && e is IOException or OperationCanceledException or TimeoutException)
+            catch (Exception e) when (attempt < 5 && !ct.IsCancellationRequested && e is IOException or OperationCanceledException or TimeoutException or MqttProtocolException)
             {
                 await _client.DisposeAsync();
                 Interlocked.Increment(ref ConnectRetries);
@@ -60,8 +67,13 @@ public sealed class SimulatedAgent(AgentState state, X509Certificate2 ca, int po
             }
         }
         await _client.SubscribeAsync(MeshTopics.Updates(state.NodeId), MqttQos.AtLeastOnce, ct);
+        // As the agent's daemon: its network's shared topic too, and a resync request that says so and names the
+        // state held (none: a snapshot).
+        await _client.SubscribeAsync(MeshTopics.NetworkUpdates(state.Network.Name), MqttQos.AtLeastOnce, ct);
         _ = Task.Run(() => ReadLoopAsync(ct), ct);
-        await _client.PublishAsync(MeshTopics.Resync(state.NodeId), "{}", MqttQos.AtLeastOnce, cancellationToken: ct);
+        var request = new MeshResyncRequest { NetworkTopic = true, Version = Config?.Version, Epoch = Config?.Epoch, ServerId = Config?.ServerId };
+        await _client.PublishAsync(MeshTopics.Resync(state.NodeId), System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(request, Contracts.ApplianceJsonContext.Default.MeshResyncRequest),
+            MqttQos.AtLeastOnce, cancellationToken: ct);
     }
 
     private async Task ReadLoopAsync(CancellationToken ct)
