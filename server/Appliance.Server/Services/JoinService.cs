@@ -94,7 +94,8 @@ public sealed class JoinService(IApplianceStore store, TimeProvider clock, Signi
                 node.Id, node.Name, credential,
                 NodeConfigBuilder.WithPrefix(ipv4, network.Ipv4Cidr),
                 network.Ipv6Cidr is { } n6 ? NodeConfigBuilder.WithPrefix(ipv6, n6) : null,
-                node.ListenPort, network.ToSettings(), bus.DeviceUrl, signingKeys.Current.PublicKey);
+                node.ListenPort, network.ToSettings(), bus.DeviceUrl, signingKeys.Current.PublicKey,
+                bus.DeviceUrls is { Count: > 1 } cluster ? cluster : null);
         }, ct);
         // The broker login needs the plaintext credential, which exists only here; not cancellable once committed.
         await brokerAccounts.NodeJoinedAsync(joined.NodeId, joined.Network.Name, joined.Credential, CancellationToken.None);
