@@ -10,6 +10,7 @@ using Appliance.Mqtt.Packets;
 using Appliance.Server.Mqtt;
 using Appliance.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
+using Xunit.Abstractions;
 
 namespace Appliance.Server.Tests;
 
@@ -20,7 +21,7 @@ namespace Appliance.Server.Tests;
 /// the other uses nodes 2 and 3 only and runs before or after it alike.
 /// </summary>
 [Trait("Category", TestCategories.Interop)]
-public sealed class RabbitMqBrokerTests(RabbitMqClusterFixture fixture) : IClassFixture<RabbitMqClusterFixture>, IAsyncLifetime
+public sealed class RabbitMqBrokerTests(RabbitMqClusterFixture fixture, ITestOutputHelper output) : IClassFixture<RabbitMqClusterFixture>, IAsyncLifetime
 {
     private readonly TempDirectory _dir = new("rabbit-server");
     private ServerFactory? _server;
@@ -80,7 +81,8 @@ public sealed class RabbitMqBrokerTests(RabbitMqClusterFixture fixture) : IClass
         }
         var bBefore = await NodeAsync(b.NodeId);
         var forged = JsonSerializer.SerializeToUtf8Bytes(new NodeReport { ListenPort = 40000, Endpoints = ["203.0.113.66:40000"] }, ApplianceJsonContext.Default.NodeReport);
-        foreach (var topic in new[] { MeshTopics.Status(b.NodeId), MeshTopics.Updates(b.NodeId), MeshTopics.Resync(b.NodeId) })
+        // B's reports, and the server's topics: B's downlink and A's own (only the server writes downlinks).
+        foreach (var topic in new[] { MeshTopics.Status(b.NodeId), MeshTopics.Resync(b.NodeId), MeshTopics.Updates(b.NodeId), MeshTopics.Updates(a.NodeId), MeshTopics.Commands(a.NodeId) })
         {
             await using var forger = await ConnectAsync(a, [n3], subscribe: false);
             await Assert.ThrowsAnyAsync<Exception>(async () => await forger.PublishAsync(topic, forged, MqttQos.AtLeastOnce));
@@ -173,6 +175,7 @@ public sealed class RabbitMqBrokerTests(RabbitMqClusterFixture fixture) : IClass
             }
         }
         watch.Stop();
+        output.WriteLine($"broker node 1 killed -> the agent had the next change after {watch.Elapsed.TotalSeconds:0.0} s");
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"converged after {watch.Elapsed.TotalSeconds:0.0} s");
         Assert.True(agent.IsConnected);
         Assert.True(agent.ReconnectCount >= 1);
