@@ -9,8 +9,9 @@ namespace Appliance.Server.Mqtt;
 /// into RabbitMQ permissions. RabbitMQ's MQTT plugin maps a topic to a routing key on <c>amq.topic</c> by turning
 /// '/' into '.' and '+' into '*' ('#' stays), and checks a PUBLISH topic against the write regex and a SUBSCRIBE
 /// filter, mapped the same way, against the read regex. So a pattern's literal levels must match exactly, and its
-/// wildcards must cover whatever a client could put there, wildcards included: a node allowed
-/// <c>appliance/v1/node/ID/#</c> may subscribe to <c>…/ID/+</c> but not to <c>…/+/mesh</c> or <c>#</c>.
+/// wildcards must cover whatever a client could put there, wildcards included: a node allowed its own node level
+/// and everything below (<c>MeshTopics.NodeAccess</c>) may subscribe to <c>…/ID/+</c> but not
+/// to <c>…/+/mesh</c> or <c>#</c>.
 /// </summary>
 public static class RabbitMqAcl
 {
