@@ -11,6 +11,9 @@ have nft               || need+=(nftables)
 have iptables-legacy   || need+=(iptables)
 have mosquitto         || need+=(mosquitto)
 have mosquitto_pub     || need+=(mosquitto-clients)
+# The external broker cluster (RabbitMqBrokerTests): RabbitMQ with its MQTT and management plugins, and epmd.
+have rabbitmq-server   || need+=(rabbitmq-server)
+have epmd              || need+=(erlang-base)
 have qemu-system-x86_64 || need+=(qemu-system-x86)
 have cpio              || need+=(cpio)
 have xz                || need+=(xz-utils)
@@ -70,4 +73,5 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 # Debian's mosquitto package may start a system broker on 1883; tests start their own on other ports.
+# Debian's rabbitmq-server may start a system node; the tests start their own nodes with their own epmd and ports.
 # The unbound package may start a system resolver on 53; the DNS tests start their own on free loopback ports.

@@ -103,7 +103,7 @@ public sealed class MosquittoLab : IAsyncDisposable
         return server;
     }
 
-    public MosquittoMeshBus Bus => Assert.IsType<MosquittoMeshBus>(Server!.Services.GetRequiredService<IMeshBus>());
+    public ExternalMeshBus Bus => Assert.IsType<ExternalMeshBus>(Server!.Services.GetRequiredService<IMeshBus>());
 
     /// <summary><see cref="Wait.UntilAsync(Func{bool}, string, TimeSpan?, Func{string}?, TimeSpan?)"/> that shows Mosquitto's log on a timeout.</summary>
     public Task WaitUntilAsync(Func<bool> condition, string what, int seconds = 15) =>

@@ -109,6 +109,7 @@ public static class JoinCommand
                 ListenPort = response.ListenPort,
                 Network = response.Network,
                 MqttUrl = response.MqttUrl,
+                MqttUrls = response.MqttUrls is { Count: > 1 } urls ? urls : null,
                 SigningKey = response.SigningKey,
                 PinnedEndpoints = options.Endpoints.Count > 0 ? options.Endpoints : null,
                 JoinedAt = clock.GetUtcNow(),

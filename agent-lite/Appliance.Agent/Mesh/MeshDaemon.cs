@@ -453,7 +453,7 @@ public sealed partial class MeshDaemon(StateStore store, MeshApplier applier, Te
             catch (Exception e) when (e is not OperationCanceledException && !ct.IsCancellationRequested)
             {
                 BrokerConnected = false;
-                log.WriteLine($"cannot reach the broker at {state.MqttUrl} ({e.Message}); retrying in {delay.TotalSeconds:0.#} s");
+                log.WriteLine($"cannot reach the broker at {string.Join(", ", state.MqttUrls ?? [state.MqttUrl!])} ({e.Message}); retrying in {delay.TotalSeconds:0.#} s");
                 _mqttLoop?.CheckIn();
                 await Task.Delay(delay + TimeSpan.FromMilliseconds(Random.Shared.Next(0, 250)), _clock, ct);
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
@@ -461,13 +461,22 @@ public sealed partial class MeshDaemon(StateStore store, MeshApplier applier, Te
         }
     }
 
-    private static MqttClientOptions ClientOptions(AgentState state)
+    /// <summary>Most brokers an agent takes from its join answer; a cluster of more is cut to these.</summary>
+    public const int MaxBrokers = 16;
+
+    /// <summary>
+    /// The client of this node: its credential, a persistent session, and every broker of the server's cluster (the
+    /// join's URL first); the client fails over to the next broker when one cannot be reached.
+    /// </summary>
+    internal static MqttClientOptions ClientOptions(AgentState state)
     {
-        var url = new Uri(state.MqttUrl!);
+        var urls = BrokerUrls(state);
+        var url = urls[0];
         var options = new MqttClientOptions
         {
-            Host = url.Host,
+            Host = url.IdnHost.Trim('[', ']'),
             Port = url.Port,
+            FailoverBrokers = [.. urls.Skip(1).Select(u => new MqttBrokerAddress(u.IdnHost.Trim('[', ']'), u.Port))],
             ClientId = state.NodeId,
             UserName = state.NodeId,
             Password = state.Credential,
@@ -482,8 +491,29 @@ public sealed partial class MeshDaemon(StateStore store, MeshApplier applier, Te
             {
                 throw new AgentException("the broker uses TLS but no server CA was saved at join");
             }
-            options.Tls = new MqttTlsOptions { TrustedRoots = [X509Certificate2.CreateFromPem(state.CaPem)], TargetHost = url.Host };
+            // No fixed target host: each broker's certificate is checked against the host it is reached at.
+            options.Tls = new MqttTlsOptions { TrustedRoots = [X509Certificate2.CreateFromPem(state.CaPem)], TargetHost = urls.Count == 1 ? url.Host : null };
         }
         return options;
+    }
+
+    /// <summary>The broker URLs of the state, the join's <see cref="AgentState.MqttUrl"/> first, checked and without repeats.</summary>
+    internal static IReadOnlyList<Uri> BrokerUrls(AgentState state)
+    {
+        var urls = new List<Uri>();
+        foreach (var text in new[] { state.MqttUrl! }.Concat(state.MqttUrls ?? []).Distinct(StringComparer.Ordinal).Take(MaxBrokers))
+        {
+            if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || uri.Scheme is not ("mqtt" or "mqtts") || uri.Host.Length == 0)
+            {
+                throw new AgentException($"the broker URL '{text}' from the join is not mqtt://host:port or mqtts://host:port; join again");
+            }
+            if (urls.Count > 0 && uri.Scheme != urls[0].Scheme)
+            {
+                throw new AgentException($"the broker URL '{text}' from the join mixes TLS and plain MQTT with '{urls[0]}'; join again");
+            }
+            // MQTT's registered ports when the URL names none (System.Uri knows no default for mqtt).
+            urls.Add(uri.Port > 0 ? uri : new UriBuilder(uri) { Port = uri.Scheme == "mqtts" ? 8883 : 1883 }.Uri);
+        }
+        return urls;
     }
 }

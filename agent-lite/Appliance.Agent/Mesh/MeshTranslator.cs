@@ -137,7 +137,7 @@ public static class MeshTranslator
             return [];
         }
         var hosts = new List<IPAddress>();
-        foreach (var url in new[] { state.Server, state.MqttUrl }.OfType<string>())
+        foreach (var url in new[] { state.Server, state.MqttUrl }.Concat(state.MqttUrls ?? []).OfType<string>())
         {
             if (Uri.TryCreate(url, UriKind.Absolute, out var uri))
             {

@@ -26,6 +26,8 @@ public sealed record AgentState
     public required NetworkSettingsDto Network { get; init; }
     /// <summary>The server's MQTT broker (mqtt:// or mqtts://), null when the server runs none.</summary>
     public string? MqttUrl { get; init; }
+    /// <summary>Every broker of the server's broker cluster, <see cref="MqttUrl"/> first (null: that one only).</summary>
+    public IReadOnlyList<string>? MqttUrls { get; init; }
     /// <summary>The server's Ed25519 public key (base64): only updates it signs are applied.</summary>
     public string? SigningKey { get; init; }
     /// <summary>Endpoints given with --endpoint at join: reported as they are instead of the discovered addresses.</summary>

@@ -21,7 +21,8 @@ public sealed record NetworkSettingsDto(string Name, string Ipv4Cidr, string? Ip
 /// The answer to a join: the node's identity, its credential for later calls (shown once; the server keeps a hash),
 /// its addresses in CIDR form ("10.10.0.2/24"), the network settings, and where the server's MQTT broker is
 /// (mqtt:// or mqtts://, the latter with the same CA as the API; null when the server runs no broker), and the
-/// server's Ed25519 public key (base64) that signs every update it pushes.
+/// server's Ed25519 public key (base64) that signs every update it pushes. With a broker cluster, <c>MqttUrls</c> lists
+/// every broker devices may use, <c>MqttUrl</c> first (an agent fails over to the next when one is gone).
 /// </summary>
 public sealed record JoinResponse(
     string NodeId,
@@ -32,4 +33,5 @@ public sealed record JoinResponse(
     int ListenPort,
     NetworkSettingsDto Network,
     string? MqttUrl = null,
-    string? SigningKey = null);
+    string? SigningKey = null,
+    IReadOnlyList<string>? MqttUrls = null);

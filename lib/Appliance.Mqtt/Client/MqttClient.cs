@@ -42,7 +42,11 @@ public sealed class MqttClient : IMqttClient
     public MqttClient(MqttClientOptions options, IMqttTransport? transport = null)
     {
         _options = options;
-        _transport = transport ?? new MqttTcpTransport(options.Host, options.Port, options.Tls);
+        _transport = transport ?? (options.FailoverBrokers.Count == 0
+            ? new MqttTcpTransport(options.Host, options.Port, options.Tls)
+            : new MqttFailoverTransport([
+                new MqttTcpTransport(options.Host, options.Port, options.Tls),
+                .. options.FailoverBrokers.Select(b => new MqttTcpTransport(b.Host, b.Port, options.Tls))]));
         _incoming = Channel.CreateBounded<MqttReceivedMessage>(new BoundedChannelOptions(options.IncomingCapacity)
         {
             SingleWriter = true,

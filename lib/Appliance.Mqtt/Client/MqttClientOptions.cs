@@ -9,6 +9,13 @@ public sealed class MqttClientOptions
     public string Host { get; set; } = "127.0.0.1";
     public int Port { get; set; } = 1883;
 
+    /// <summary>
+    /// Further brokers of the same cluster, tried after <see cref="Host"/>:<see cref="Port"/>: a reconnect goes to the
+    /// next broker in turn (<see cref="Transport.MqttFailoverTransport"/>). Empty for a single broker. With TLS and no
+    /// <see cref="MqttTlsOptions.TargetHost"/>, each broker's certificate is checked against its own host.
+    /// </summary>
+    public IReadOnlyList<MqttBrokerAddress> FailoverBrokers { get; set; } = [];
+
     /// <summary>TLS settings; null for plain TCP.</summary>
     public MqttTlsOptions? Tls { get; set; }
 

@@ -4,8 +4,8 @@ namespace Appliance.Server.Mqtt;
 
 /// <summary>
 /// The MQTT broker the mesh protocol runs over, as the server sees it: publish to a topic, subscribe a filter with a
-/// handler, start and stop. <see cref="EmbeddedMeshBus"/> calls the in-process broker; <see cref="MosquittoMeshBus"/>
-/// is the server's own client of an external Mosquitto.
+/// handler, start and stop. <see cref="EmbeddedMeshBus"/> calls the in-process broker; <see cref="ExternalMeshBus"/>
+/// is the server's own client of an external Mosquitto or RabbitMQ cluster.
 /// </summary>
 public interface IMeshBus : IHostedService
 {
@@ -14,6 +14,9 @@ public interface IMeshBus : IHostedService
 
     /// <summary>The broker URL devices are given at join (null when disabled).</summary>
     string? DeviceUrl { get; }
+
+    /// <summary>Every broker devices may use, <see cref="DeviceUrl"/> first (a cluster's nodes); null when disabled.</summary>
+    IReadOnlyList<string>? DeviceUrls => DeviceUrl is { } url ? [url] : null;
 
     /// <summary>
     /// Hands a message to the broker. Completes when the bus has taken it (not when a subscriber has it); QoS 1 is

@@ -8,4 +8,10 @@ public enum MeshBrokerKind
 
     /// <summary>An external Mosquitto on the same host; the server connects to it as a client and provisions its accounts.</summary>
     Mosquitto,
+
+    /// <summary>
+    /// An external RabbitMQ cluster with its MQTT plugin; the server provisions users and topic permissions through
+    /// the management API and devices fail over between its nodes.
+    /// </summary>
+    RabbitMq,
 }

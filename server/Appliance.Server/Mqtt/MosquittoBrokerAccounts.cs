@@ -12,7 +12,7 @@ namespace Appliance.Server.Mqtt;
 /// account per node with <see cref="MeshBrokerAcl.ForNode"/> (the embedded broker's policy). Files are written
 /// atomically and Mosquitto is sent SIGHUP. If only the signal fails the files are still right, so that is a warning.
 /// </summary>
-public sealed class MosquittoBrokerAccounts : IBrokerAccounts
+public sealed class MosquittoBrokerAccounts : IExternalBrokerAccounts
 {
     public const string SecretFileName = "mosquitto-server.secret";
 
@@ -37,14 +37,16 @@ public sealed class MosquittoBrokerAccounts : IBrokerAccounts
             PidFilePath = _settings.PidFile,
             ProcessId = _settings.Pid,
         });
-        ServerPassword = LoadOrCreateSecret(Path.Combine(options.DataDir, SecretFileName));
+        ServerPassword = BrokerSecret.LoadOrCreate(Path.Combine(options.DataDir, SecretFileName));
     }
+
+    public string BrokerName => "Mosquitto";
 
     /// <summary>The server's own account name.</summary>
     public string ServerUser => _settings.User;
 
     /// <summary>The server's own password (made on first start, kept 0600 in the data dir).</summary>
-    internal string ServerPassword { get; }
+    public string ServerPassword { get; }
 
     /// <summary>The account names in the files now (for tests and diagnostics).</summary>
     public IReadOnlyCollection<string> UserNames => _provisioner.UserNames;
@@ -118,17 +120,5 @@ public sealed class MosquittoBrokerAccounts : IBrokerAccounts
         {
             _logger.LogWarning("mosquitto: accounts written but not reloaded ({Error}); Mosquitto applies them on its next start or SIGHUP", e.Message);
         }
-    }
-
-    private static string LoadOrCreateSecret(string path)
-    {
-        if (File.Exists(path))
-        {
-            var text = File.ReadAllText(path).Trim();
-            return text.Length >= 32 ? text : throw new InvalidOperationException($"{path} does not hold the server's Mosquitto password; delete it to make a new one");
-        }
-        var secret = Secrets.NewSecret();
-        AtomicFile.Write(path, secret + "\n", secret: true);
-        return secret;
     }
 }

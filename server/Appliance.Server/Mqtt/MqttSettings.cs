@@ -6,8 +6,9 @@ namespace Appliance.Server.Mqtt;
 
 /// <summary>
 /// The <c>Mqtt:*</c> settings, parsed strictly: a bad value stops the server with a message naming the key.
-/// <c>Mqtt:Enabled</c> (true/false), <c>Mqtt:Broker</c> (embedded | mosquitto), <c>Mqtt:PublicUrl</c> (the broker URL
-/// devices get), and with <c>mosquitto</c> the <c>Mqtt:Mosquitto:*</c> keys (<see cref="MosquittoSettings"/>).
+/// <c>Mqtt:Enabled</c> (true/false), <c>Mqtt:Broker</c> (embedded | mosquitto | rabbitmq), <c>Mqtt:PublicUrl</c> (the broker URL
+/// devices get), with <c>mosquitto</c> the <c>Mqtt:Mosquitto:*</c> keys (<see cref="MosquittoSettings"/>), with
+/// <c>rabbitmq</c> the <c>Mqtt:RabbitMq:*</c> keys (<see cref="RabbitMqSettings"/>).
 /// <c>Mqtt:Url</c>, the embedded broker's listen URL, is parsed by <see cref="BrokerHost"/>.
 /// </summary>
 public sealed class MqttSettings
@@ -22,7 +23,12 @@ public sealed class MqttSettings
     /// <summary>Set when <see cref="Broker"/> is <see cref="MeshBrokerKind.Mosquitto"/>.</summary>
     public MosquittoSettings? Mosquitto { get; private init; }
 
+    /// <summary>Set when <see cref="Broker"/> is <see cref="MeshBrokerKind.RabbitMq"/>.</summary>
+    public RabbitMqSettings? RabbitMq { get; private init; }
+
     public bool UsesMosquitto => Enabled && Broker == MeshBrokerKind.Mosquitto;
+
+    public bool UsesRabbitMq => Enabled && Broker == MeshBrokerKind.RabbitMq;
 
     public static MqttSettings Parse(IConfiguration configuration)
     {
@@ -38,7 +44,8 @@ public sealed class MqttSettings
             null or "" => MeshBrokerKind.Embedded,
             var t when string.Equals(t, "embedded", StringComparison.OrdinalIgnoreCase) => MeshBrokerKind.Embedded,
             var t when string.Equals(t, "mosquitto", StringComparison.OrdinalIgnoreCase) => MeshBrokerKind.Mosquitto,
-            var t => throw Bad("Mqtt:Broker", t, "must be 'embedded' or 'mosquitto'"),
+            var t when string.Equals(t, "rabbitmq", StringComparison.OrdinalIgnoreCase) => MeshBrokerKind.RabbitMq,
+            var t => throw Bad("Mqtt:Broker", t, "must be 'embedded', 'mosquitto' or 'rabbitmq'"),
         };
         // Devices get the text as written (validated only).
         var publicUrl = configuration["Mqtt:PublicUrl"] is { Length: > 0 } p && MqttUrl("Mqtt:PublicUrl", p) is not null ? p : null;
@@ -48,7 +55,70 @@ public sealed class MqttSettings
             Broker = broker,
             PublicUrl = publicUrl,
             Mosquitto = enabled && broker == MeshBrokerKind.Mosquitto ? ParseMosquitto(configuration) : null,
+            RabbitMq = enabled && broker == MeshBrokerKind.RabbitMq ? ParseRabbitMq(configuration, publicUrl) : null,
         };
+    }
+
+    private static RabbitMqSettings ParseRabbitMq(IConfiguration configuration, string? publicUrl)
+    {
+        var urls = List(configuration, "Mqtt:RabbitMq:Urls", required: true).Select(u => MqttUrl("Mqtt:RabbitMq:Urls", u)).ToList();
+        if (urls.Select(u => u.Scheme).Distinct().Count() > 1)
+        {
+            throw Bad("Mqtt:RabbitMq:Urls", string.Join(",", urls), "mixes mqtt:// and mqtts://; the cluster's listeners are all one or the other");
+        }
+        var management = List(configuration, "Mqtt:RabbitMq:ManagementUrls", required: true).Select(text =>
+            Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" && uri.Host.Length > 0 && uri.UserInfo.Length == 0 && uri.Query.Length == 0
+                ? uri
+                : throw Bad("Mqtt:RabbitMq:ManagementUrls", text, "must be http(s)://host:port of a node's management API (credentials go in Mqtt:RabbitMq:AdminUser/AdminPassword)")).ToList();
+        var adminUser = configuration["Mqtt:RabbitMq:AdminUser"] is { Length: > 0 } au ? au
+            : throw new InvalidOperationException("Mqtt:RabbitMq:AdminUser is required with Mqtt:Broker=rabbitmq (an administrator of the cluster, to provision the nodes' users)");
+        var adminPassword = configuration["Mqtt:RabbitMq:AdminPassword"] is { Length: > 0 } ap ? ap
+            : throw new InvalidOperationException("Mqtt:RabbitMq:AdminPassword is required with Mqtt:Broker=rabbitmq (or APPLIANCE_MQTT__RABBITMQ__ADMINPASSWORD)");
+        var vhost = configuration["Mqtt:RabbitMq:VirtualHost"] is { Length: > 0 } vh ? vh : "/";
+        if (vhost.Length > 255 || vhost.Any(char.IsControl))
+        {
+            throw Bad("Mqtt:RabbitMq:VirtualHost", vhost, "must be 1-255 printable characters");
+        }
+        string? caFile = null;
+        if (configuration["Mqtt:RabbitMq:CaFile"] is { Length: > 0 } ca)
+        {
+            caFile = Path.GetFullPath(ca);
+            _ = LoadCaFile(caFile, "Mqtt:RabbitMq:CaFile");
+        }
+        var user = configuration["Mqtt:RabbitMq:User"] is { Length: > 0 } name ? name : RabbitMqSettings.DefaultUser;
+        // Node users are their 32-hex-digit ids; the server's own must never be mistaken for one (and removed).
+        if (user.Length > 64 || !user.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.') || Guid.TryParseExact(user, "N", out _) || user == adminUser)
+        {
+            throw Bad("Mqtt:RabbitMq:User", user, "must be 1-64 of a-z, A-Z, 0-9, '-', '_', '.', not look like a node id and not be the admin user");
+        }
+        var deviceUrls = List(configuration, "Mqtt:RabbitMq:PublicUrls", required: false);
+        foreach (var d in deviceUrls)
+        {
+            _ = MqttUrl("Mqtt:RabbitMq:PublicUrls", d);
+        }
+        if (deviceUrls.Count == 0)
+        {
+            // Mqtt:PublicUrl (one broker, say a load balancer) still works; else devices get the cluster's own list.
+            deviceUrls = publicUrl is not null ? [publicUrl] : [.. urls.Select(u => u.GetLeftPart(UriPartial.Authority))];
+        }
+        return new RabbitMqSettings(urls, management, adminUser, adminPassword, vhost, caFile, user, deviceUrls);
+    }
+
+    // A comma-separated value (or the array form Key:0, Key:1 of JSON config), trimmed, without empty items.
+    private static List<string> List(IConfiguration configuration, string key, bool required)
+    {
+        var items = configuration[key] is { Length: > 0 } text
+            ? text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToList()
+            : configuration.GetSection(key).GetChildren().Select(c => c.Value?.Trim()).OfType<string>().Where(v => v.Length > 0).ToList();
+        if (required && items.Count == 0)
+        {
+            throw new InvalidOperationException($"{key} is required with Mqtt:Broker=rabbitmq (comma-separated, one per cluster node)");
+        }
+        if (items.Count > RabbitMqSettings.MaxNodes)
+        {
+            throw Bad(key, string.Join(",", items), $"names {items.Count} nodes; at most {RabbitMqSettings.MaxNodes}");
+        }
+        return [.. items.Distinct(StringComparer.Ordinal)];
     }
 
     private static MosquittoSettings ParseMosquitto(IConfiguration configuration)
@@ -96,7 +166,7 @@ public sealed class MqttSettings
     }
 
     /// <summary>The certificates in a PEM file, or an error naming the key.</summary>
-    public static X509Certificate2Collection LoadCaFile(string path)
+    public static X509Certificate2Collection LoadCaFile(string path, string key = "Mqtt:Mosquitto:CaFile")
     {
         var roots = new X509Certificate2Collection();
         try
@@ -105,9 +175,9 @@ public sealed class MqttSettings
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException)
         {
-            throw Bad("Mqtt:Mosquitto:CaFile", path, "cannot be read as PEM certificates: " + e.Message);
+            throw Bad(key, path, "cannot be read as PEM certificates: " + e.Message);
         }
-        return roots.Count > 0 ? roots : throw Bad("Mqtt:Mosquitto:CaFile", path, "holds no PEM certificate");
+        return roots.Count > 0 ? roots : throw Bad(key, path, "holds no PEM certificate");
     }
 
     private static string RequiredPath(IConfiguration configuration, string key)

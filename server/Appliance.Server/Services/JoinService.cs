@@ -96,10 +96,25 @@ public sealed class JoinService(IApplianceStore store, TimeProvider clock, Signi
                 node.Id, node.Name, credential,
                 NodeConfigBuilder.WithPrefix(ipv4, network.Ipv4Cidr),
                 network.Ipv6Cidr is { } n6 ? NodeConfigBuilder.WithPrefix(ipv6, n6) : null,
-                node.ListenPort, network.ToSettings(), bus.DeviceUrl, signingKeys.Current.PublicKey);
+                node.ListenPort, network.ToSettings(), bus.DeviceUrl, signingKeys.Current.PublicKey,
+                bus.DeviceUrls is { Count: > 1 } cluster ? cluster : null);
         }, ct);
         // The broker login needs the plaintext credential, which exists only here; not cancellable once committed.
-        await brokerAccounts.NodeJoinedAsync(joined.NodeId, joined.Network.Name, joined.Credential, CancellationToken.None);
+        try
+        {
+            await brokerAccounts.NodeJoinedAsync(joined.NodeId, joined.Network.Name, joined.Credential, CancellationToken.None);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // An external broker that could not take the login (a cluster's management API down): a node that can
+            // never follow its updates is worse than a failed join, so the node goes again (its key use stays spent).
+            await store.WriteAsync(s =>
+            {
+                s.DeleteNode(joined.NodeId);
+                return 0;
+            }, CancellationToken.None);
+            throw new InvalidOperationException($"the join was taken back: the broker did not accept the node's login ({e.Message})", e);
+        }
         metrics?.Joined(joined.Network.Name);
         return joined;
     }

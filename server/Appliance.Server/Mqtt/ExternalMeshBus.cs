@@ -2,25 +2,23 @@ using Appliance.Mqtt.Client;
 using Appliance.Mqtt.Formatter;
 using Appliance.Mqtt.Packets;
 using Appliance.Mqtt.Transport;
-using Appliance.Server.Configuration;
 
 namespace Appliance.Server.Mqtt;
 
 /// <summary>
-/// The mesh bus over an external Mosquitto: the server's own client (its own account, a persistent session, QoS 1,
-/// reconnect with backoff, every filter subscribed again on each connect). Start first reconciles the broker's
-/// accounts with the store, so the server's own login exists before it connects.
+/// The mesh bus over an external broker (Mosquitto, or the nodes of a RabbitMQ cluster): the server's own client (its
+/// own account, a persistent session, QoS 1, reconnect with backoff and to the next broker of a cluster, every filter
+/// subscribed again on each connect). Start first reconciles the broker's accounts with the store, so the server's own
+/// login exists before it connects.
 /// </summary>
-public sealed class MosquittoMeshBus : IMeshBus, IAsyncDisposable
+public sealed class ExternalMeshBus : IMeshBus, IAsyncDisposable
 {
     /// <summary>QoS 1 messages handed to the client and not yet acknowledged; publishing waits beyond it.</summary>
     public const int MaxUnacknowledged = 10_000;
 
-    private readonly MosquittoSettings _settings;
-    private readonly MqttSettings _mqtt;
-    private readonly ServerOptions _options;
-    private readonly MosquittoBrokerAccounts _accounts;
-    private readonly ILogger<MosquittoMeshBus> _logger;
+    private readonly ExternalBrokerEndpoints _endpoints;
+    private readonly IExternalBrokerAccounts _accounts;
+    private readonly ILogger<ExternalMeshBus> _logger;
     private readonly List<Handler> _handlers = [];
     private readonly SemaphoreSlim _window = new(MaxUnacknowledged, MaxUnacknowledged);
     private readonly CancellationTokenSource _lifetime = new();
@@ -30,11 +28,10 @@ public sealed class MosquittoMeshBus : IMeshBus, IAsyncDisposable
     private int _stopped;
     private long _publishFailures;
 
-    public MosquittoMeshBus(MqttSettings settings, ServerOptions options, MosquittoBrokerAccounts accounts, ILogger<MosquittoMeshBus> logger)
+    public ExternalMeshBus(ExternalBrokerEndpoints endpoints, IExternalBrokerAccounts accounts, ILogger<ExternalMeshBus> logger)
     {
-        _mqtt = settings;
-        _settings = settings.Mosquitto ?? throw new InvalidOperationException("Mqtt:Broker is not mosquitto");
-        _options = options;
+        ArgumentOutOfRangeException.ThrowIfZero(endpoints.Urls.Count, nameof(endpoints));
+        _endpoints = endpoints;
         _accounts = accounts;
         _logger = logger;
     }
@@ -43,29 +40,35 @@ public sealed class MosquittoMeshBus : IMeshBus, IAsyncDisposable
 
     public bool Enabled => true;
 
-    /// <summary><c>Mqtt:PublicUrl</c>, else Mosquitto's URL with the host devices reach the server by.</summary>
-    public string DeviceUrl => _mqtt.PublicUrl ?? $"{_settings.Url.Scheme}://{new Uri(_options.PublicUrl).Host}:{_settings.Url.Port}";
+    /// <summary>The first of <see cref="DeviceUrls"/>.</summary>
+    public string DeviceUrl => _endpoints.DeviceUrls[0];
+
+    /// <summary>Every broker devices may use, in order.</summary>
+    public IReadOnlyList<string> DeviceUrls => _endpoints.DeviceUrls;
 
     public bool IsConnected => _client?.IsConnected ?? false;
 
-    /// <summary>QoS 1 publishes that failed for good (the client was stopped before Mosquitto acknowledged them).</summary>
+    /// <summary>QoS 1 publishes that failed for good (the client was stopped before the broker acknowledged them).</summary>
     public long PublishFailures => Interlocked.Read(ref _publishFailures);
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await _accounts.ReconcileAsync(cancellationToken);
-        var url = _settings.Url;
+        var url = _endpoints.Urls[0];
+        var name = _accounts.BrokerName;
         var client = new MqttClient(new MqttClientOptions
         {
             Host = url.Host.Trim('[', ']'),
             Port = url.Port,
+            FailoverBrokers = [.. _endpoints.Urls.Skip(1).Select(u => new MqttBrokerAddress(u.Host.Trim('[', ']'), u.Port))],
+            // No fixed target host: each broker's certificate is checked against the host it is reached at.
             Tls = url.Scheme == "mqtts"
-                ? new MqttTlsOptions { TargetHost = url.Host.Trim('[', ']'), TrustedRoots = _settings.CaFile is { } ca ? MqttSettings.LoadCaFile(ca) : null }
+                ? new MqttTlsOptions { TrustedRoots = _endpoints.CaFile is { } ca ? MqttSettings.LoadCaFile(ca) : null }
                 : null,
             ClientId = _accounts.ServerUser,
             UserName = _accounts.ServerUser,
             Password = _accounts.ServerPassword,
-            // Reports sent while the server is away wait in Mosquitto for it.
+            // Reports sent while the server is away wait in the broker for it.
             CleanSession = false,
             KeepAliveSeconds = 30,
             ReconnectMinDelay = TimeSpan.FromMilliseconds(200),
@@ -77,12 +80,12 @@ public sealed class MosquittoMeshBus : IMeshBus, IAsyncDisposable
         {
             if (up)
             {
-                _logger.LogInformation("connected to Mosquitto at {Url} as {User}", url, _accounts.ServerUser);
+                _logger.LogInformation("connected to {Broker} as {User}", name, _accounts.ServerUser);
                 _ = SubscribeAsync(Filters());
             }
             else
             {
-                _logger.LogWarning("lost the connection to Mosquitto at {Url}; reconnecting", url);
+                _logger.LogWarning("lost the connection to {Broker}; reconnecting", name);
             }
         };
         _client = client;
@@ -90,7 +93,7 @@ public sealed class MosquittoMeshBus : IMeshBus, IAsyncDisposable
         _dispatching = DispatchAsync(client, _lifetime.Token);
     }
 
-    // The first connection is retried here (Mosquitto may be starting or still reloading the accounts);
+    // The first connection is retried here (the broker may be starting or still reloading the accounts);
     // after it the client reconnects by itself.
     private async Task ConnectAsync(MqttClient client, CancellationToken ct)
     {
@@ -109,7 +112,7 @@ public sealed class MosquittoMeshBus : IMeshBus, IAsyncDisposable
             catch (Exception e) when (e is not OutOfMemoryException)
             {
                 var level = attempt < 5 ? LogLevel.Debug : LogLevel.Warning;
-                _logger.Log(level, "cannot connect to Mosquitto at {Url} (attempt {Attempt}): {Error}", _settings.Url, attempt, e.Message);
+                _logger.Log(level, "cannot connect to {Broker} at {Urls} (attempt {Attempt}): {Error}", _accounts.BrokerName, string.Join(", ", _endpoints.Urls), attempt, e.Message);
             }
             try
             {
@@ -158,7 +161,7 @@ public sealed class MosquittoMeshBus : IMeshBus, IAsyncDisposable
 
     public async ValueTask PublishAsync(string topic, ReadOnlyMemory<byte> payload, MqttQos qos, bool retain = false, CancellationToken cancellationToken = default)
     {
-        var client = _client ?? throw new InvalidOperationException("the Mosquitto bus is not started");
+        var client = _client ?? throw new InvalidOperationException("the external broker's bus is not started");
         await _window.WaitAsync(cancellationToken);
         ValueTask acknowledged;
         try
@@ -182,7 +185,7 @@ public sealed class MosquittoMeshBus : IMeshBus, IAsyncDisposable
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             Interlocked.Increment(ref _publishFailures);
-            _logger.LogWarning("publish to {Topic} was not acknowledged by Mosquitto: {Error}", topic, e.Message);
+            _logger.LogWarning("publish to {Topic} was not acknowledged by {Broker}: {Error}", topic, _accounts.BrokerName, e.Message);
         }
         finally
         {
@@ -231,7 +234,7 @@ public sealed class MosquittoMeshBus : IMeshBus, IAsyncDisposable
             {
                 if (codes[i] >= 0x80)
                 {
-                    _logger.LogError("Mosquitto refused the subscription {Filter} (code 0x{Code:x2}); check the server's ACL", filters[i], codes[i]);
+                    _logger.LogError("{Broker} refused the subscription {Filter} (code 0x{Code:x2}); check the server's ACL", _accounts.BrokerName, filters[i], codes[i]);
                 }
             }
         }
@@ -260,7 +263,7 @@ public sealed class MosquittoMeshBus : IMeshBus, IAsyncDisposable
                 }
                 catch (Exception e) when (e is not OutOfMemoryException)
                 {
-                    _logger.LogDebug("disconnecting from Mosquitto: {Error}", e.Message);
+                    _logger.LogDebug("disconnecting from {Broker}: {Error}", _accounts.BrokerName, e.Message);
                 }
             }
             await client.DisposeAsync();
@@ -274,7 +277,7 @@ public sealed class MosquittoMeshBus : IMeshBus, IAsyncDisposable
         _lifetime.Dispose();
     }
 
-    private sealed class Unsubscriber(MosquittoMeshBus bus, Handler entry) : IDisposable
+    private sealed class Unsubscriber(ExternalMeshBus bus, Handler entry) : IDisposable
     {
         public void Dispose()
         {

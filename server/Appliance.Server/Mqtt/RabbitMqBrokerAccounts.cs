@@ -1,0 +1,117 @@
+using Appliance.Server.Configuration;
+using Appliance.Server.Store;
+
+namespace Appliance.Server.Mqtt;
+
+/// <summary>
+/// Keeps a RabbitMQ cluster's users in step with the store through the management API: the server's own user, one
+/// user per node (named by its id, tagged <see cref="NodeTag"/>, password = its join credential) with the
+/// permissions of <see cref="MeshBrokerAcl.ForNode"/> mapped by <see cref="RabbitMqAcl"/>, and a policy that mirrors
+/// the MQTT session queues to every broker node, so a persistent session survives the loss of the node it lived on.
+/// </summary>
+public sealed class RabbitMqBrokerAccounts : IExternalBrokerAccounts
+{
+    public const string SecretFileName = "rabbitmq-server.secret";
+
+    /// <summary>The tag of every user the server made for a node: reconcile removes only users carrying it.</summary>
+    public const string NodeTag = "appliance-node";
+
+    /// <summary>The policy that mirrors every MQTT session queue (classic mirroring: the MQTT plugin of 3.10 makes classic queues).</summary>
+    public const string SessionPolicy = "appliance-mqtt-sessions";
+
+    private readonly IApplianceStore _store;
+    private readonly RabbitMqSettings _settings;
+    private readonly IRabbitMqManagement _api;
+    private readonly ILogger<RabbitMqBrokerAccounts> _logger;
+
+    // One change at a time: a reconcile reads the store and the users and must not interleave with a join.
+    private readonly SemaphoreSlim _gate = new(1, 1);
+
+    public RabbitMqBrokerAccounts(IApplianceStore store, ServerOptions options, MqttSettings settings, IRabbitMqManagement api, ILogger<RabbitMqBrokerAccounts> logger)
+    {
+        _store = store;
+        _settings = settings.RabbitMq ?? throw new InvalidOperationException("Mqtt:Broker is not rabbitmq");
+        _api = api;
+        _logger = logger;
+        ServerPassword = BrokerSecret.LoadOrCreate(Path.Combine(options.DataDir, SecretFileName));
+    }
+
+    public string BrokerName => "RabbitMQ";
+
+    public string ServerUser => _settings.User;
+
+    public string ServerPassword { get; }
+
+    /// <summary>
+    /// Puts the session policy and the server's user, sets every stored node's permissions again (the ACL may have
+    /// changed with this version), removes node users whose node is gone, and warns about nodes that have no user
+    /// (their credential cannot be rebuilt from the store's hash: they must rejoin).
+    /// </summary>
+    public async Task ReconcileAsync(CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            var vhost = _settings.VirtualHost;
+            await _api.PutQueuePolicyAsync(vhost, SessionPolicy, "^mqtt-subscription-",
+                new Dictionary<string, string> { ["ha-mode"] = "all", ["ha-sync-mode"] = "automatic" }, cancellationToken);
+            await _api.PutUserAsync(ServerUser, ServerPassword, "", cancellationToken);
+            await _api.PutPermissionsAsync(vhost, ServerUser, RabbitMqAcl.For(ServerUser, MeshBrokerAcl.ForServer()), cancellationToken);
+
+            var nodes = await _store.ReadAsync(s => s.ListNodes(null).ToDictionary(n => n.Id, n => n.Network, StringComparer.Ordinal), cancellationToken);
+            var users = (await _api.ListUsersAsync(cancellationToken)).Where(u => u.Tags.Contains(NodeTag)).Select(u => u.Name).ToHashSet(StringComparer.Ordinal);
+            foreach (var gone in users.Where(u => !nodes.ContainsKey(u)))
+            {
+                _logger.LogInformation("rabbitmq: removing the user of node {Node}, which no longer exists", gone);
+                await _api.DeleteUserAsync(gone, cancellationToken);
+            }
+            foreach (var (node, network) in nodes)
+            {
+                if (users.Contains(node))
+                {
+                    await _api.PutPermissionsAsync(vhost, node, ForNode(node, network), cancellationToken);
+                }
+                else
+                {
+                    _logger.LogWarning("rabbitmq: node {Node} has no user on the cluster; its credential cannot be rebuilt from the store's hash, so it must rejoin", node);
+                }
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async Task NodeJoinedAsync(string nodeId, string network, string credential, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            await _api.PutUserAsync(nodeId, credential, NodeTag, cancellationToken);
+            await _api.PutPermissionsAsync(_settings.VirtualHost, nodeId, ForNode(nodeId, network), cancellationToken);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async Task NodeRemovedAsync(string nodeId, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            // Deleting the user also closes its open connections.
+            await _api.DeleteUserAsync(nodeId, cancellationToken);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+        // Nodes removed with their network (force delete) go too.
+        await ReconcileAsync(cancellationToken);
+    }
+
+    private static RabbitMqPermissions ForNode(string nodeId, string network) => RabbitMqAcl.For(nodeId, MeshBrokerAcl.ForNode(nodeId, [network]));
+}
