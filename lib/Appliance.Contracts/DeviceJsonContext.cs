@@ -25,4 +25,5 @@ namespace Appliance.Contracts;
 [JsonSerializable(typeof(NodeCommand))]
 [JsonSerializable(typeof(GatewayRoleDto))]
 [JsonSerializable(typeof(MeshDnsDto))]
+[JsonSerializable(typeof(Appliance.Contracts.Mesh.MeshResyncRequest))]
 public sealed partial class DeviceJsonContext : JsonSerializerContext;

@@ -180,7 +180,7 @@ public sealed partial class MeshDaemon(StateStore store, MeshApplier applier, Te
     internal static byte[] ResyncRequest(bool networkTopic, NodeConfigDto? held) =>
         System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(
             new MeshResyncRequest { NetworkTopic = networkTopic, Version = held?.Version, Epoch = held?.Epoch, ServerId = held?.ServerId },
-            Contracts.ApplianceJsonContext.Default.MeshResyncRequest);
+            Contracts.DeviceJsonContext.Default.MeshResyncRequest);
 
     /// <summary>Whether the broker session is up (the status display shows it); null until the first try.</summary>
     public bool? BrokerConnected { get; private set; }
