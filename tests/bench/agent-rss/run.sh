@@ -26,7 +26,7 @@ read -r -a BUILDS <<< "${BUILDS:-jit aot}"
 ROOT=$(cd "$(dirname "$0")/../../.." && pwd)
 HERE=$(cd "$(dirname "$0")" && pwd)
 W=$(mktemp -d /tmp/appliance-rss.XXXXXX); NS=aprss$$
-declare -A AGENT=() DIR=() WG=() T0=() FIRST=()
+declare -A AGENT=() DIR=() WG=() T0=() FIRST=() IFACE=()
 SERVER= HWPIDS=
 # Kills a pid we started, only if it still runs the program we started there (pids are reused).
 stop() { local pid=$1 what=$2; [ -n "$pid" ] && grep -qa -- "$what" "/proc/$pid/cmdline" 2>/dev/null && kill "$pid" 2>/dev/null || true; }
@@ -80,7 +80,9 @@ echo "registered $REG peers in $(echo "$(date +%s.%N) - $REG_START" | bc) s" >&2
 # The environment the systemd unit gives the agent (its Environment= lines, if any), plus AGENT_ENV.
 UNIT_ENV=$(sed -n 's/^Environment=//p' "$ROOT/agent-lite/packaging/appliance-agent.service" | tr '\n' ' ')
 for b in "${BUILDS[@]}"; do
-  ip netns exec "$NS" "${DIR[$b]}/appliance-agent" join --token "$TOKEN" --state-dir "$W/state-$b" --interface "$NS$b" --hostname "agent-$b" >/dev/null
+  # An interface name has at most 15 characters: the build's position, not its name ("aotdisp" made it 17).
+  IFACE[$b]=ap${#IFACE[@]}x$$; IFACE[$b]=${IFACE[$b]:0:15}
+  ip netns exec "$NS" "${DIR[$b]}/appliance-agent" join --token "$TOKEN" --state-dir "$W/state-$b" --interface "${IFACE[$b]}" --hostname "agent-$b" >/dev/null
 done
 for b in "${BUILDS[@]}"; do
   HW=() HWENV=()
@@ -112,7 +114,7 @@ sample() {   # sample SECONDS FINAL
   for b in "${BUILDS[@]}"; do
     [ -d "/proc/${AGENT[$b]}" ] || { echo "agent-$b exited" >&2; exit 1; }
     local wg; wg=$(pgrep -P "${AGENT[$b]}" | head -1); WG[$b]="${WG[$b]:-} $wg"
-    local applied; applied=$(ip netns exec "$NS" wg show "$NS$b" peers | wc -l)
+    local applied; applied=$(ip netns exec "$NS" wg show "${IFACE[$b]}" peers | wc -l)
     local wgrss=null; [ -n "$wg" ] && wgrss=$(awk '$1=="VmRSS:"{printf "%.1f", $2/1024}' "/proc/$wg/status")
     local display; display=$( { grep -m1 '^display' "$W/agent-$b.log" || true; } | python3 -c 'import json,sys;print(json.dumps(sys.stdin.read().strip()))')
     python3 "$HERE/smaps.py" "${AGENT[$b]}" "${DIR[$b]}" "$b" "$1" \
