@@ -99,31 +99,11 @@ public sealed class PostgresStore : IApplianceStore, IDisposable
                 _addresses.Clear();
             }
             var session = new SqlSession(connection, tx, SqlDialect.Postgres, _addresses);
-            try
+            return await session.RunWriteAsync(work, async () =>
             {
-                var rowsBefore = session.TotalChanges();
-                var result = work(session);
-                var changes = session.HasChanges ? session.CollectChanges() : null;
-                ActivityLog.Record(session, changes, session.TotalChanges() != rowsBefore, _clock);
                 await tx.CommitAsync(ct).ConfigureAwait(false);
                 _lastSequence = sequence;
-                if (changes is not null)
-                {
-                    foreach (var sink in _sinks)
-                    {
-                        sink.Committed(changes);
-                    }
-                }
-                return result;
-            }
-            catch
-            {
-                foreach (var network in session.TouchedNetworks)
-                {
-                    _addresses.Forget(network);
-                }
-                throw;
-            }
+            }, _sinks, _clock).ConfigureAwait(false);
         }
         finally
         {

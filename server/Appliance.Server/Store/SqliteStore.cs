@@ -66,33 +66,11 @@ public sealed class SqliteStore : IApplianceStore, IDisposable
             using var connection = Open();
             using var tx = connection.BeginTransaction(deferred: false); // BEGIN IMMEDIATE
             var session = new SqlSession(connection, tx, SqlDialect.Sqlite, _addresses);
-            try
+            return await session.RunWriteAsync(work, () =>
             {
-                var rowsBefore = session.TotalChanges();
-                var result = work(session);
-                // Read back in the transaction, so the sets are exactly what commits.
-                var changes = session.HasChanges ? session.CollectChanges() : null;
-                ActivityLog.Record(session, changes, session.TotalChanges() != rowsBefore, _clock);
                 tx.Commit();
-                if (changes is not null)
-                {
-                    // Still under the write lock: the sinks see writes in commit order.
-                    foreach (var sink in _sinks)
-                    {
-                        sink.Committed(changes);
-                    }
-                }
-                return result;
-            }
-            catch
-            {
-                // Rolled back: the pools it loaded or changed may not match the database any more.
-                foreach (var network in session.TouchedNetworks)
-                {
-                    _addresses.Forget(network);
-                }
-                throw;
-            }
+                return Task.CompletedTask;
+            }, _sinks, _clock).ConfigureAwait(false);
         }
         finally
         {
