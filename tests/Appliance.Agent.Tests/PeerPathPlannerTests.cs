@@ -171,4 +171,72 @@ public sealed class PeerPathPlannerTests
         Assert.True(planner.Step(Config(), _seen, Now));
         Assert.Empty(planner.Paths);
     }
+
+    // Node "z" sorts after its peer "b": it is the higher side of the pair, "a" the lower.
+    private static NodeConfigDto ConfigOf(string self, params PeerDto[] peers) =>
+        Config(peers) with { NodeId = self, Name = self };
+
+    [Fact]
+    public void A_new_peer_gets_no_keepalive_until_the_planner_has_stepped_it()
+    {
+        var planner = new PeerPathPlanner();
+        var before = ConfigOf("a", Relay("r1", KeyR1, "198.51.100.9:51820"));
+        planner.Step(before, _seen, Now);
+        var after = before with { Peers = [.. before.Peers, B("203.0.113.5:51820")] };
+
+        // The update that adds b is applied with the paths of the last step: b is not in them, so its keepalive is off
+        // (switching it on would send an initiation at once, from both sides of the pair).
+        var applied = MeshTranslator.ToDevice(JoinCommandTests.SampleState(), after, Now, planner.Paths);
+        Assert.Equal(0, applied.Peers.Single(p => p.PublicKey.ToString() == KeyB).PersistentKeepalive);
+
+        // The next step plans b: on the lower side of the pair its keepalive goes on (the device is applied again).
+        Assert.True(planner.Step(after, _seen, Now));
+        Assert.False(planner.Paths["b"].Quiet);
+        var stepped = MeshTranslator.ToDevice(JoinCommandTests.SampleState(), after, Now, planner.Paths);
+        Assert.Equal(20, stepped.Peers.Single(p => p.PublicKey.ToString() == KeyB).PersistentKeepalive);
+    }
+
+    [Fact]
+    public void The_higher_side_of_a_new_pair_holds_its_keepalive_for_the_hold_then_switches_it_on()
+    {
+        var planner = new PeerPathPlanner { KeepaliveHold = TimeSpan.FromSeconds(2) };
+        var config = ConfigOf("z", B("203.0.113.5:51820"));
+        Assert.True(planner.Step(config, _seen, Now));
+        Assert.True(planner.Paths["b"].Quiet);
+        Assert.Equal(0, MeshTranslator.ToDevice(JoinCommandTests.SampleState(), config, Now, planner.Paths).Peers.Single().PersistentKeepalive);
+
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.False(planner.Step(config, _seen, Now));
+        Assert.True(planner.Paths["b"].Quiet);
+
+        // The hold ends: the path changes (Quiet off), so the daemon applies and the keepalive goes on.
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.True(planner.Step(config, _seen, Now));
+        Assert.Equal(new PeerPath(PeerPathKind.Probing, IPEndPoint.Parse("203.0.113.5:51820")), planner.Paths["b"]);
+        Assert.Equal(20, MeshTranslator.ToDevice(JoinCommandTests.SampleState(), config, Now, planner.Paths).Peers.Single().PersistentKeepalive);
+    }
+
+    [Fact]
+    public void A_handshake_during_the_hold_ends_it_and_a_pair_that_had_one_never_holds_again()
+    {
+        var planner = new PeerPathPlanner { KeepaliveHold = TimeSpan.FromSeconds(2) };
+        var config = ConfigOf("z", B("203.0.113.5:51820"));
+        planner.Step(config, _seen, Now);
+        Assert.True(planner.Paths["b"].Quiet);
+
+        // The lower side's initiation (or traffic) made a session: direct, keepalive on.
+        _clock.Advance(TimeSpan.FromMilliseconds(500));
+        Handshake("b");
+        Assert.True(planner.Step(config, _seen, Now));
+        Assert.Equal(new PeerPath(PeerPathKind.Direct, null), planner.Paths["b"]);
+
+        // Long after, the session is gone and the pair probes again, within what would have been a new hold had the
+        // peer been new: it is not quiet.
+        planner = new PeerPathPlanner { KeepaliveHold = TimeSpan.FromSeconds(300) };
+        planner.Step(config, _seen, Now);
+        _clock.Advance(PeerPathPlanner.FreshHandshake + TimeSpan.FromSeconds(1));
+        Assert.True(planner.Step(config, _seen, Now));
+        Assert.Equal(PeerPathKind.Probing, planner.Paths["b"].Kind);
+        Assert.False(planner.Paths["b"].Quiet);
+    }
 }

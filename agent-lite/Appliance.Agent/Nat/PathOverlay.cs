@@ -50,8 +50,17 @@ public sealed class PathOverlay
         return path.Kind == PeerPathKind.Direct ? null : path.Endpoint;
     }
 
+    /// <summary>
+    /// The keepalive to program for <paramref name="peer"/>. Once paths are planned, a peer the planner has not stepped
+    /// yet (new in this update) or holds quiet gets none: switching a keepalive on sends a handshake initiation, and
+    /// the first one of a new pair must come from one side only (<see cref="PeerPathPlanner"/>).
+    /// </summary>
     public int Keepalive(PeerDto peer)
     {
+        if (_paths is not null && (!_paths.TryGetValue(peer.NodeId, out var planned) || planned.Quiet))
+        {
+            return 0;
+        }
         if (_selfRelay || peer.Relay)
         {
             return PeerPathPlanner.RelayKeepalive;

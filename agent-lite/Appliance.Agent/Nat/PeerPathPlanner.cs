@@ -20,6 +20,16 @@ namespace Appliance.Agent.Nat;
 /// A change of either side's candidates (the pair's key) starts a search again unless the pair has a handshake:
 /// both sides receive it in the same update, so they move together. Neither a relay nor a peer that is a relay is
 /// ever relayed.
+/// <para>
+/// <b>The first initiation of a new pair comes from one side.</b> Both sides add each other from the same update,
+/// within milliseconds; if both send a handshake initiation at once (a keepalive sends one when it is switched on),
+/// the initiations cross, each side answers the other's and drops the answer to its own, and WireGuard then sends no
+/// new initiation for 5 s (REKEY_TIMEOUT), whatever traffic asks. So a peer new to this node is programmed with no
+/// keepalive until the planner has stepped it once (<see cref="PathOverlay"/>), and the side whose node id sorts
+/// higher keeps it quiet for <see cref="KeepaliveHold"/> more, unless a handshake comes first (<see cref="PeerPath.Quiet"/>).
+/// The lower side's initiation then normally finds the higher side ready; if it was too early and dropped, the higher
+/// side's own, at the end of its hold, still comes before WireGuard's 5 s retry. Traffic starts a handshake as ever.
+/// </para>
 /// </summary>
 public sealed class PeerPathPlanner
 {
@@ -32,6 +42,9 @@ public sealed class PeerPathPlanner
     private readonly Dictionary<string, Entry> _peers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, RelayWatch> _relays = new(StringComparer.Ordinal);
     private readonly Dictionary<string, PeerPath> _paths = new(StringComparer.Ordinal);
+
+    /// <summary>How long the higher side of a new pair (by node id) keeps its keepalive off after the first step, unless a handshake comes first.</summary>
+    public TimeSpan KeepaliveHold { get; init; } = TimeSpan.FromSeconds(2);
 
     /// <summary>How long one candidate is tried: WireGuard retries a handshake every 5 s, so two tries.</summary>
     public TimeSpan ProbeTime { get; init; } = TimeSpan.FromSeconds(10);
@@ -60,7 +73,7 @@ public sealed class PeerPathPlanner
             var fresh = observed.TryGetValue(peer.NodeId, out var o) && o.LastHandshake is { } hs && now - hs <= FreshHandshake;
             if (!_peers.TryGetValue(peer.NodeId, out var e))
             {
-                _peers[peer.NodeId] = e = new Entry { Key = key, Since = now };
+                _peers[peer.NodeId] = e = new Entry { Key = key, Since = now, Added = now };
             }
             else if (e.Key != key)
             {
@@ -71,6 +84,7 @@ public sealed class PeerPathPlanner
                 }
             }
             var mayRelay = !config.Interface.Relay && !peer.Relay;
+            e.Handshook |= fresh;
             if (fresh)
             {
                 e.Kind = PeerPathKind.Direct;
@@ -111,11 +125,12 @@ public sealed class PeerPathPlanner
                         break;
                 }
             }
+            var quiet = !e.Handshook && now - e.Added < KeepaliveHold && string.CompareOrdinal(config.NodeId, peer.NodeId) > 0;
             var path = e.Kind switch
             {
                 PeerPathKind.Direct => new PeerPath(PeerPathKind.Direct, null),
                 PeerPathKind.Relayed => new PeerPath(PeerPathKind.Relayed, candidates.Count > 0 ? candidates[0] : null, e.Via),
-                _ => new PeerPath(PeerPathKind.Probing, e.Index < candidates.Count ? candidates[e.Index] : null),
+                _ => new PeerPath(PeerPathKind.Probing, e.Index < candidates.Count ? candidates[e.Index] : null) { Quiet = quiet },
             };
             if (!_paths.TryGetValue(peer.NodeId, out var before) || before != path)
             {
@@ -171,6 +186,12 @@ public sealed class PeerPathPlanner
         public int Index { get; set; }
         public DateTimeOffset Since { get; set; }
         public string? Via { get; set; }
+
+        /// <summary>When the peer first appeared; a restart of the search does not move it.</summary>
+        public DateTimeOffset Added { get; init; }
+
+        /// <summary>Whether the pair ever had a fresh handshake (only a pair that never had one holds its keepalive).</summary>
+        public bool Handshook { get; set; }
 
         public void Restart(DateTimeOffset now)
         {
