@@ -176,13 +176,16 @@ public sealed class PeerPathPlannerTests
     private static NodeConfigDto ConfigOf(string self, params PeerDto[] peers) =>
         Config(peers) with { NodeId = self, Name = self };
 
+    // b on the same LAN: no mapped endpoint on either side, so the pair's first initiation is held to one side.
+    private static PeerDto LanB(string endpoint) => B(endpoint) with { MappedEndpoint = null };
+
     [Fact]
     public void A_new_peer_gets_no_keepalive_until_the_planner_has_stepped_it()
     {
         var planner = new PeerPathPlanner();
         var before = ConfigOf("a", Relay("r1", KeyR1, "198.51.100.9:51820"));
         planner.Step(before, _seen, Now);
-        var after = before with { Peers = [.. before.Peers, B("203.0.113.5:51820")] };
+        var after = before with { Peers = [.. before.Peers, LanB("203.0.113.5:51820")] };
 
         // The update that adds b is applied with the paths of the last step: b is not in them, so its keepalive is off
         // (switching it on would send an initiation at once, from both sides of the pair).
@@ -200,7 +203,7 @@ public sealed class PeerPathPlannerTests
     public void The_higher_side_of_a_new_pair_holds_its_keepalive_for_the_hold_then_switches_it_on()
     {
         var planner = new PeerPathPlanner { KeepaliveHold = TimeSpan.FromSeconds(2) };
-        var config = ConfigOf("z", B("203.0.113.5:51820"));
+        var config = ConfigOf("z", LanB("203.0.113.5:51820"));
         Assert.True(planner.Step(config, _seen, Now));
         Assert.True(planner.Paths["b"].Quiet);
         Assert.Equal(0, MeshTranslator.ToDevice(JoinCommandTests.SampleState(), config, Now, planner.Paths).Peers.Single().PersistentKeepalive);
@@ -220,7 +223,7 @@ public sealed class PeerPathPlannerTests
     public void A_handshake_during_the_hold_ends_it_and_a_pair_that_had_one_never_holds_again()
     {
         var planner = new PeerPathPlanner { KeepaliveHold = TimeSpan.FromSeconds(2) };
-        var config = ConfigOf("z", B("203.0.113.5:51820"));
+        var config = ConfigOf("z", LanB("203.0.113.5:51820"));
         planner.Step(config, _seen, Now);
         Assert.True(planner.Paths["b"].Quiet);
 
@@ -238,5 +241,27 @@ public sealed class PeerPathPlannerTests
         Assert.True(planner.Step(config, _seen, Now));
         Assert.Equal(PeerPathKind.Probing, planner.Paths["b"].Kind);
         Assert.False(planner.Paths["b"].Quiet);
+    }
+
+    [Fact]
+    public void A_pair_that_punches_through_nats_is_never_held_both_sides_send_as_the_update_arrives()
+    {
+        // Mapped endpoints (a relay saw this node's or the peer's public address): both sides send at once.
+        var planner = new PeerPathPlanner { KeepaliveHold = TimeSpan.FromSeconds(2) };
+        var mapped = ConfigOf("z", B("203.0.113.5:51820"));
+        Assert.NotNull(mapped.Peers[0].MappedEndpoint);
+        Assert.Equal(20, MeshTranslator.ToDevice(JoinCommandTests.SampleState(), mapped, Now, new Dictionary<string, PeerPath>()).Peers.Single().PersistentKeepalive);
+        planner.Step(mapped, _seen, Now);
+        Assert.False(planner.Paths["b"].Quiet);
+
+        // The same pair on a LAN (no mapped endpoint on either side) is held on the higher side; with punching off in
+        // the network, too.
+        var lan = mapped with { Peers = [mapped.Peers[0] with { MappedEndpoint = null }] };
+        Assert.Equal(0, MeshTranslator.ToDevice(JoinCommandTests.SampleState(), lan, Now, new Dictionary<string, PeerPath>()).Peers.Single().PersistentKeepalive);
+        Assert.True(new PeerPathPlanner().Step(lan, _seen, Now));
+        var noPunching = mapped with { Interface = mapped.Interface with { NoPunching = true } };
+        var held = new PeerPathPlanner();
+        held.Step(noPunching, _seen, Now);
+        Assert.True(held.Paths["b"].Quiet);
     }
 }

@@ -181,7 +181,10 @@ public sealed class PolicyNetnsTests(ITestOutputHelper output) : IAsyncLifetime
         var late = agents.Where(n => !seen.ContainsKey(n)).ToList();
         if (late.Count > 0)
         {
-            Assert.Fail($"{change}: v{version} not applied within {Goal.TotalSeconds} s of the commit by {string.Join(", ", late)}\n{await _lab.NetworkStateAsync()}");
+            // What each late agent was doing: its last lines (the update's arrival, the steps of its apply).
+            var tails = string.Join("\n", late.Select(n => $"--- {n}: agent log, last lines\n" +
+                string.Join("\n", _lab.Agents[n].Log.Split('\n').TakeLast(15))));
+            Assert.Fail($"{change}: v{version} not applied within {Goal.TotalSeconds} s of the commit by {string.Join(", ", late)}\n{tails}\n{await _lab.NetworkStateAsync()}");
         }
     }
 

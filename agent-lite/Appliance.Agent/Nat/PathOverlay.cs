@@ -15,12 +15,14 @@ public sealed class PathOverlay
     /// <summary>The keepalive used while a peer is probed or relayed when the network has keepalives off: punching needs packets.</summary>
     public const int ProbeKeepalive = 25;
 
+    private readonly NodeConfigDto _config;
     private readonly bool _selfRelay;
     private readonly IReadOnlyDictionary<string, PeerPath>? _paths;
     private readonly Dictionary<string, List<string>> _carried = new(StringComparer.Ordinal);
 
     public PathOverlay(NodeConfigDto config, IReadOnlyDictionary<string, PeerPath>? paths)
     {
+        _config = config;
         _selfRelay = config.Interface.Relay;
         _paths = paths;
         if (paths is null)
@@ -53,11 +55,13 @@ public sealed class PathOverlay
     /// <summary>
     /// The keepalive to program for <paramref name="peer"/>. Once paths are planned, a peer the planner has not stepped
     /// yet (new in this update) or holds quiet gets none: switching a keepalive on sends a handshake initiation, and
-    /// the first one of a new pair must come from one side only (<see cref="PeerPathPlanner"/>).
+    /// the first one of a new pair must come from one side only (<see cref="PeerPathPlanner"/>); a pair that punches
+    /// through NATs sends from both sides at once, as the update arrives.
     /// </summary>
     public int Keepalive(PeerDto peer)
     {
-        if (_paths is not null && (!_paths.TryGetValue(peer.NodeId, out var planned) || planned.Quiet))
+        if (_paths is not null && PeerPathPlanner.HoldsFirstInitiation(_config, peer)
+            && (!_paths.TryGetValue(peer.NodeId, out var planned) || planned.Quiet))
         {
             return 0;
         }

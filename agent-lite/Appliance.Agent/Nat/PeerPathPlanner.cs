@@ -29,6 +29,9 @@ namespace Appliance.Agent.Nat;
 /// higher keeps it quiet for <see cref="KeepaliveHold"/> more, unless a handshake comes first (<see cref="PeerPath.Quiet"/>).
 /// The lower side's initiation then normally finds the higher side ready; if it was too early and dropped, the higher
 /// side's own, at the end of its hold, still comes before WireGuard's 5 s retry. Traffic starts a handshake as ever.
+/// A pair that punches through NATs (either side has a mapped endpoint) is never held: there both sides must send at
+/// once, as before, because a packet that reaches a NAT before its own side has sent out makes the NAT's connection
+/// tracking take that port, and the late side's packets then leave from another one (<see cref="HoldsFirstInitiation"/>).
 /// </para>
 /// </summary>
 public sealed class PeerPathPlanner
@@ -125,7 +128,7 @@ public sealed class PeerPathPlanner
                         break;
                 }
             }
-            var quiet = !e.Handshook && now - e.Added < KeepaliveHold && string.CompareOrdinal(config.NodeId, peer.NodeId) > 0;
+            var quiet = !e.Handshook && now - e.Added < KeepaliveHold && string.CompareOrdinal(config.NodeId, peer.NodeId) > 0 && HoldsFirstInitiation(config, peer);
             var path = e.Kind switch
             {
                 PeerPathKind.Direct => new PeerPath(PeerPathKind.Direct, null),
@@ -145,6 +148,13 @@ public sealed class PeerPathPlanner
         }
         return changed;
     }
+
+    /// <summary>
+    /// Whether a new pair's first initiation is held to one side (see the class): not when the pair punches through
+    /// NATs, that is when either side has a mapped endpoint and the network punches.
+    /// </summary>
+    public static bool HoldsFirstInitiation(NodeConfigDto config, PeerDto peer) =>
+        config.Interface.NoPunching || (config.Interface.MappedEndpoint is null && peer.MappedEndpoint is null);
 
     private string? FirstLiveRelay(List<string> relays, string peer, DateTimeOffset now) =>
         relays.FirstOrDefault(r => r != peer && IsAlive(r, now));
