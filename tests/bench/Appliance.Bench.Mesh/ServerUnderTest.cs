@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using Appliance.TestSupport;
 
 namespace Appliance.Bench.Mesh;
@@ -47,51 +46,13 @@ public sealed class ServerUnderTest : IAsyncDisposable
     public int Pid => _process.Id;
 
     /// <summary>utime + stime of the server process, in seconds.</summary>
-    public double CpuSeconds()
-    {
-        var stat = File.ReadAllText($"/proc/{Pid}/stat");
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
-    }
+    public double CpuSeconds() => ProcFigures.CpuSeconds(Pid);
 
     /// <summary>Current and peak resident set, in MB.</summary>
-    public (double Rss, double Peak) MemoryMb()
-    {
-        double rss = 0, peak = 0;
-        foreach (var line in File.ReadLines($"/proc/{Pid}/status"))
-        {
-            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
-            {
-                rss = long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0;
-            }
-            else if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
-            {
-                peak = long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0;
-            }
-        }
-        return (rss, peak);
-    }
+    public (double Rss, double Peak) MemoryMb() => ProcFigures.MemoryMb(Pid);
 
     /// <summary>The resident set split as /proc/&lt;pid&gt;/status does: anonymous (heaps, OpenSSL) and file-backed + shared (runtime images, JIT code), in MB.</summary>
-    public (double Anon, double FileAndShared) MemorySplitMb()
-    {
-        double anon = 0, other = 0;
-        foreach (var line in File.ReadLines($"/proc/{Pid}/status"))
-        {
-            var kb = line.StartsWith("RssAnon:", StringComparison.Ordinal) || line.StartsWith("RssFile:", StringComparison.Ordinal) || line.StartsWith("RssShmem:", StringComparison.Ordinal)
-                ? long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0
-                : 0;
-            if (line.StartsWith("RssAnon:", StringComparison.Ordinal))
-            {
-                anon = kb;
-            }
-            else
-            {
-                other += kb;
-            }
-        }
-        return (anon, other);
-    }
+    public (double Anon, double FileAndShared) MemorySplitMb() => ProcFigures.MemorySplitMb(Pid);
 
     public async ValueTask DisposeAsync()
     {

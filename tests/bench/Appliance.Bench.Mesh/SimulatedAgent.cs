@@ -65,6 +65,12 @@ public sealed class SimulatedAgent(AgentState state, X509Certificate2 ca, int po
                 Interlocked.Increment(ref ConnectRetries);
                 await Task.Delay(TimeSpan.FromSeconds(attempt), ct);
             }
+            catch (Exception e) when (!ct.IsCancellationRequested && e is IOException or OperationCanceledException or TimeoutException or MqttProtocolException)
+            {
+                // The bench stops here (Parallel.ForEachAsync starts no further connects), naming who and why.
+                await _client.DisposeAsync();
+                throw new InvalidOperationException($"agent {state.Name}: no connection to the broker at 127.0.0.1:{port} after {attempt} attempts ({e.GetType().Name}: {e.Message})", e);
+            }
         }
         await _client.SubscribeAsync(MeshTopics.Updates(state.NodeId), MqttQos.AtLeastOnce, ct);
         // As the agent's daemon: its network's shared topic too, and a resync request that says so and names the
