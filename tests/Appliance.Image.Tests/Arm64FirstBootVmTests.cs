@@ -36,7 +36,7 @@ public sealed class Arm64FirstBootVmTests(Arm64ImageLab lab, ITestOutputHelper o
             await box.WaitForAsync(@"appliance-firstboot: joined as (\S+)", Boot);
             output.WriteLine($"box-arm64 power on to enrolled: {BoxVm.Seconds(sw.Elapsed)} s");
             var self = (await box.WaitForAsync(@"@@PROBE self (\d+\.\d+\.\d+\.\d+)", Boot)).Groups[1].Value;
-            var node = Assert.Single((await lab.Server.NodesAsync()).Where(n => !before.Contains(n.Id) && n.Hostname != "hostpeer"));
+            var node = Assert.Single(await lab.Server.NodesAsync(), n => !before.Contains(n.Id) && n.Hostname != "hostpeer");
             Assert.Equal(self, node.Ipv4Address!.Split('/')[0]);
             Assert.StartsWith("appliance-", node.Hostname, StringComparison.Ordinal);
             await box.WaitForAsync("@@PROBE kernel-wg yes", Boot);

@@ -144,7 +144,7 @@ public sealed class FirstBootVmTests(ImageLab lab, ITestOutputHelper output) : I
             var self = (await u.WaitForAsync(@"@@PROBE self (\d+\.\d+\.\d+\.\d+)", Boot)).Groups[1].Value;
             await u.WaitForAsync("@@PROBE kernel-wg yes", Boot);
             await u.WaitForAsync("@@PROBE agent active", Boot);
-            var node = Assert.Single((await lab.Server.NodesAsync()).Where(n => !before.Contains(n.Id)));
+            var node = Assert.Single(await lab.Server.NodesAsync(), n => !before.Contains(n.Id));
             Assert.Equal(self, node.Ipv4Address!.Split('/')[0]);
         }
         catch (Exception e)
