@@ -10,9 +10,10 @@
 # Partition 2 (ext4, label approot): Debian bookworm from Debian's archive (mmdebstrap) with systemd, the Debian
 # kernel (WireGuard module), nftables, the NativeAOT agent from image/build-deb.sh and appliance-firstboot.
 #
-# File-based: mmdebstrap into a directory, mkfs.ext4 -d, mkfs.fat + mtools + syslinux (mtools), sfdisk and dd on
-# the image file. No loop device, no mount of the image. Reproducible for the same package versions: times come
-# from SOURCE_DATE_EPOCH, UUIDs and the FAT volume id from the inputs, /etc/machine-id is empty (made at first boot).
+# File-based: mmdebstrap into a directory, mkfs.ext4 -d, mkfs.fat + mtools + syslinux (mtools), grub-mkimage, sfdisk
+# and dd on the image file. No loop device, no mount of the image. Reproducible for the same package versions: times
+# come from SOURCE_DATE_EPOCH (the ext4 inodes' change and access times too, set with debugfs), UUIDs, the FAT volume
+# id and the disk id from the inputs, /etc/machine-id is empty (made at first boot); image/README.md has the list.
 #
 # Environment:
 #   APPLIANCE_IMAGE_CACHE   downloaded .debs and built agent packages (default /var/cache/appliance-image)
@@ -20,6 +21,8 @@
 #   APPLIANCE_AGENT_DEB     a prebuilt appliance-agent .deb instead of running image/build-deb.sh
 #   APPLIANCE_IMAGE_OVERLAY a directory copied over the root file system last (tests add their probe with it)
 #   SOURCE_DATE_EPOCH       time of every file (default: the repository's last commit)
+#   APPLIANCE_IMAGE_MANIFEST write the root and boot trees' manifest (path, mode, owner, size, time, sha256) to this file
+#   APPLIANCE_IMAGE_REPRO_CHECK=1  make the file systems twice from the same trees and stop if the bytes differ
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/.." && pwd)
@@ -38,7 +41,7 @@ while [ $# -gt 0 ]; do
     --size) SIZE=${2:?}; shift 2;;
     --server) SERVER=${2:?}; shift 2;;
     --firewall) FIREWALL=${2:?}; shift 2;;
-    -h|--help) sed -n '2,24p' "$0"; exit 0;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d'; exit 0;;
     *) die "unknown option $1 (see --help)";;
   esac
 done
@@ -56,16 +59,28 @@ fi
 SIZE_BYTES=$(numfmt --from=iec "$SIZE") || die "--size: a size such as 1G or 1536M"
 [ "$SIZE_BYTES" -ge $((768 * 1024 * 1024)) ] || die "--size: at least 768M (the Debian kernel's modules alone take ~400M)"
 [ "$(id -u)" = 0 ] || die "run as root: mmdebstrap's root mode keeps the owners of the files that mkfs.ext4 -d copies"
-for t in mmdebstrap mkfs.ext4 mkfs.fat mcopy mmd syslinux sfdisk grub-mkstandalone; do
+for t in mmdebstrap mkfs.ext4 debugfs dumpe2fs mkfs.fat mcopy mmd syslinux sfdisk grub-mkimage; do
   command -v "$t" >/dev/null || die "$t is missing: scripts/install-test-deps.sh installs the image tools"
 done
-if [ "$ARCH" != "$(dpkg --print-architecture)" ] && ! [ -e "/proc/sys/fs/binfmt_misc/qemu-aarch64" ]; then
-  die "building for $ARCH here needs qemu-user-static and binfmt-support (scripts/install-test-deps.sh)"
+# A foreign root runs its packages' maintainer scripts under qemu-user through binfmt_misc. Set that up where it is
+# not: mount binfmt_misc (containers and small VMs often lack the mount) and enable Debian's qemu-aarch64 entry (from
+# qemu-user-static, registered by binfmt-support). Only that entry is touched; nothing is unregistered.
+if [ "$ARCH" = arm64 ] && [ "$(dpkg --print-architecture)" != arm64 ] && ! [ -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ]; then
+  command -v update-binfmts >/dev/null && [ -x /usr/bin/qemu-aarch64-static ] \
+    || die "building for $ARCH here needs qemu-user-static and binfmt-support (scripts/install-test-deps.sh)"
+  if ! [ -e /proc/sys/fs/binfmt_misc/register ]; then
+    say "mounting binfmt_misc on /proc/sys/fs/binfmt_misc"
+    mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc || die "cannot mount binfmt_misc (mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc)"
+  fi
+  say "registering qemu-aarch64 with binfmt_misc (update-binfmts --enable qemu-aarch64)"
+  update-binfmts --enable qemu-aarch64 >&2 || true
+  [ -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ] || die "qemu-aarch64 is not registered with binfmt_misc (update-binfmts --enable qemu-aarch64 failed)"
 fi
 
 CACHE=${APPLIANCE_IMAGE_CACHE:-/var/cache/appliance-image}
 MIRROR=${APPLIANCE_IMAGE_MIRROR:-http://deb.debian.org/debian}
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git -C "$REPO" log -1 --format=%ct 2>/dev/null || echo 0)}
+say "SOURCE_DATE_EPOCH $SOURCE_DATE_EPOCH"
 mkdir -p "$CACHE/debs-$ARCH" "$CACHE/agent-$ARCH"
 OUT_DIR=$(cd "$(dirname "$OUT")" && pwd)
 WORK=$(mktemp -d "$OUT_DIR/.appliance-image.XXXXXX")
@@ -191,11 +206,20 @@ linux /vmlinuz $CMDLINE
 initrd /initrd.img
 boot
 CFG
-# GRUB's modules come from the target's own grub-efi package (installed in the root for this).
-grub-mkstandalone -O "$GRUB_TARGET" -d "$ROOT/usr/lib/grub/$GRUB_TARGET" -o "$BOOTD/EFI/BOOT/$EFI" \
-  --modules="part_msdos part_gpt fat search search_label linux normal echo" --locales= --themes= --fonts= \
-  --install-modules="part_msdos part_gpt fat search search_label linux normal echo configfile boot" \
-  "boot/grub/grub.cfg=$WORK/grub.cfg"
+# GRUB's modules come from the target's own grub-efi package (installed in the root for this). What
+# grub-mkstandalone does, by hand: its memdisk tar carries the build time and the builder's uid, this one
+# SOURCE_DATE_EPOCH and root, so the EFI binary is the same for the same inputs.
+GRUB_MODULES="part_msdos part_gpt fat search search_label linux normal echo configfile boot"
+MEMDISK=$WORK/memdisk
+mkdir -p "$MEMDISK/boot/grub/$GRUB_TARGET"
+cp "$WORK/grub.cfg" "$MEMDISK/boot/grub/grub.cfg"
+cp "$ROOT/usr/lib/grub/$GRUB_TARGET"/*.lst "$MEMDISK/boot/grub/$GRUB_TARGET/"
+for m in $GRUB_MODULES; do cp "$ROOT/usr/lib/grub/$GRUB_TARGET/$m.mod" "$MEMDISK/boot/grub/$GRUB_TARGET/"; done
+tar -C "$MEMDISK" --format=ustar --sort=name --mtime="@$SOURCE_DATE_EPOCH" --owner=0 --group=0 --numeric-owner \
+  --mode=go-w -cf "$WORK/memdisk.tar" boot
+# shellcheck disable=SC2086 # one module a word
+grub-mkimage -O "$GRUB_TARGET" -d "$ROOT/usr/lib/grub/$GRUB_TARGET" -o "$BOOTD/EFI/BOOT/$EFI" -p '(memdisk)/boot/grub' \
+  -m "$WORK/memdisk.tar" memdisk tar $GRUB_MODULES
 find "$BOOTD" "$ROOT" -depth -newermt "@$SOURCE_DATE_EPOCH" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} + 2>/dev/null || true
 
 # ---- partitions: 1 MiB alignment; APPLBOOT 128 MiB (kernel + initrd ~40 MiB, room for a second pair or Pi
@@ -204,13 +228,51 @@ P1_START=$((1024 * 1024)) P1_SIZE=$((128 * 1024 * 1024))
 P2_START=$((P1_START + P1_SIZE)) P2_SIZE=$((SIZE_BYTES - P1_START - P1_SIZE))
 P2_SIZE=$((P2_SIZE / 1048576 * 1048576))
 T=$(date +%s)
-mkfs.fat -F 32 -n APPLBOOT -i "$FAT_ID" -C "$WORK/boot.img" $((P1_SIZE / 1024)) >/dev/null
 export MTOOLS_SKIP_CHECK=1
-mcopy -s -p -m -i "$WORK/boot.img" "$BOOTD"/* ::/
-[ "$ARCH" = amd64 ] && syslinux --install --directory /syslinux "$WORK/boot.img"
-# The root is as big as its partition; its times, UUID and directory hash seed come from the inputs.
-E2FSPROGS_FAKE_TIME=$SOURCE_DATE_EPOCH mkfs.ext4 -q -L approot -U "$ROOT_UUID" -E "hash_seed=$HASH_SEED,root_owner=0:0" \
-  -d "$ROOT" "$WORK/root.img" $((P2_SIZE / 1024))
+# Makes the two file systems as $1-boot.img and $1-root.img from $BOOTD and $ROOT, the same bytes for the same trees.
+make_filesystems() {
+  # --invariant: the volume label's directory entry gets a fixed time instead of now (mtools takes
+  # SOURCE_DATE_EPOCH for everything it writes); the volume id stays the one given.
+  mkfs.fat --invariant -F 32 -n APPLBOOT -i "$FAT_ID" -C "$1-boot.img" $((P1_SIZE / 1024)) >/dev/null
+  mcopy -s -p -m -i "$1-boot.img" "$BOOTD"/* ::/
+  if [ "$ARCH" = amd64 ]; then syslinux --install --directory /syslinux "$1-boot.img"; fi
+  # The root is as big as its partition; its times, UUID and directory hash seed come from the inputs.
+  E2FSPROGS_FAKE_TIME=$SOURCE_DATE_EPOCH mkfs.ext4 -q -L approot -U "$ROOT_UUID" -E "hash_seed=$HASH_SEED,root_owner=0:0" \
+    -d "$ROOT" "$1-root.img" $((P2_SIZE / 1024))
+  # e2fsprogs 1.47.0 copies each file's access and change times from the tree as they are at the copy: the change
+  # time is when the build wrote the file, and the copy's own reads move the access time. Both become
+  # SOURCE_DATE_EPOCH (the modification times already are, or older from the packages), in every inode in use.
+  local inodes
+  inodes=$(dumpe2fs -h "$1-root.img" 2>/dev/null | awk -F: '/^Inode count/ { print $2 + 0 }')
+  seq 1 "$inodes" | sed 's/.*/testi <&>/' | debugfs -f - "$1-root.img" 2>/dev/null \
+    | sed -n 's/^Inode \([0-9]*\) is marked in use$/\1/p' \
+    | awk -v t="$SOURCE_DATE_EPOCH" '{ print "sif <" $1 "> atime @" t; print "sif <" $1 "> ctime @" t }' \
+    | E2FSPROGS_FAKE_TIME=$SOURCE_DATE_EPOCH debugfs -w -f - "$1-root.img" >/dev/null 2>"$WORK/debugfs.log" \
+    || { cat "$WORK/debugfs.log" >&2; die "debugfs could not set the root's inode times"; }
+}
+make_filesystems "$WORK/fs"
+if [ "${APPLIANCE_IMAGE_MANIFEST:-}" ]; then
+  # One line per file of both trees (path, type, mode, owner, size, mtime, link target), then every regular file's sha256. Two builds
+  # with equal manifests made equal trees; then the file systems above are equal byte for byte.
+  (cd "$WORK" && { find root boot -printf '%p\t%y\t%m\t%U:%G\t%s\t%T@\t%l\n' | LC_ALL=C sort
+    find root boot -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum; }) > "$APPLIANCE_IMAGE_MANIFEST"
+  say "manifest of the trees: $APPLIANCE_IMAGE_MANIFEST ($(wc -l < "$APPLIANCE_IMAGE_MANIFEST") files)"
+fi
+if [ "${APPLIANCE_IMAGE_REPRO_CHECK:-}" = 1 ]; then
+  # The file systems made a second time from the same trees must be the same bytes, though every file's change time
+  # is now later (rewritten with its own times) and the first copy moved the access times: what another build of
+  # the same packages would give.
+  perl -MFile::Find -e 'use Time::HiRes qw(lstat utime);
+    find({ no_chdir => 1, wanted => sub { return if -l $_; my @s = lstat($_) or die "$_: $!"; utime($s[8], $s[9], $_) or die "$_: $!" } }, @ARGV)' \
+    "$ROOT" "$BOOTD"
+  find "$ROOT" "$BOOTD" -type l -exec touch -h -r {} {} \;
+  make_filesystems "$WORK/again"
+  for f in boot root; do
+    cmp "$WORK/fs-$f.img" "$WORK/again-$f.img" >&2 || die "the $f file system differs when made twice from the same tree"
+    rm -f "$WORK/again-$f.img"
+  done
+  say "reproducible: boot and root file systems made twice from the same trees are the same bytes"
+fi
 rm -f "$OUT"
 truncate -s "$SIZE_BYTES" "$OUT"
 sfdisk --quiet --no-reread --no-tell-kernel "$OUT" <<PT
@@ -223,7 +285,7 @@ PT
 if [ "$ARCH" = amd64 ]; then
   dd if=/usr/lib/syslinux/mbr/mbr.bin of="$OUT" bs=440 count=1 conv=notrunc status=none
 fi
-dd if="$WORK/boot.img" of="$OUT" bs=1M seek=$((P1_START / 1048576)) conv=notrunc,sparse status=none
-dd if="$WORK/root.img" of="$OUT" bs=1M seek=$((P2_START / 1048576)) conv=notrunc,sparse status=none
+dd if="$WORK/fs-boot.img" of="$OUT" bs=1M seek=$((P1_START / 1048576)) conv=notrunc,sparse status=none
+dd if="$WORK/fs-root.img" of="$OUT" bs=1M seek=$((P2_START / 1048576)) conv=notrunc,sparse status=none
 say "file systems and partitions done ($(( $(date +%s) - T ))s)"
 say "wrote $OUT: $ARCH, $SIZE, kernel $KVER, root UUID $ROOT_UUID, $(du -h "$OUT" | cut -f1) used, in $(( $(date +%s) - T0 ))s"

@@ -42,20 +42,22 @@ have aarch64-linux-gnu-objcopy || need+=(binutils-aarch64-linux-gnu)
 have qemu-aarch64      || need+=(qemu-user)
 # Images and packages (image/build-image.sh, image/build-deb.sh, tests/Appliance.Image.Tests): Debian's bootstrapper,
 # file-based FAT/ext4/partition tools, syslinux (BIOS) and GRUB (UEFI) for the boot partition, qemu for arm64 with
-# its UEFI firmware (AAVMF) and user-mode emulation (the arm64 root is configured under binfmt), OVMF, dpkg-deb.
+# its UEFI firmware (AAVMF) and user-mode emulation (the arm64 root is configured under binfmt_misc, which
+# build-image.sh mounts and registers qemu-aarch64 in where it is not), OVMF, dpkg-deb; debugfs (e2fsprogs) clamps
+# the root file system's inode times.
 have mmdebstrap        || need+=(mmdebstrap)
 have mcopy             || need+=(mtools)
 have mkfs.fat          || need+=(dosfstools)
-have mkfs.ext4         || need+=(e2fsprogs)
+have mkfs.ext4 && have debugfs || need+=(e2fsprogs)
 have sfdisk            || need+=(fdisk)
 have syslinux          || need+=(syslinux)
 [ -f /usr/lib/syslinux/mbr/mbr.bin ] || need+=(syslinux-common)
-have grub-mkstandalone || need+=(grub-common)
+have grub-mkimage      || need+=(grub-common)
 [ -d /usr/lib/grub/x86_64-efi ] || need+=(grub-efi-amd64-bin)
 have qemu-system-aarch64 || need+=(qemu-system-arm)
 [ -f /usr/share/qemu-efi-aarch64/QEMU_EFI.fd ] || need+=(qemu-efi-aarch64)
 [ -f /usr/share/ovmf/OVMF.fd ] || need+=(ovmf)
-have qemu-aarch64-static || need+=(qemu-user-static binfmt-support)
+have qemu-aarch64-static && have update-binfmts || need+=(qemu-user-static binfmt-support)
 have dpkg-deb          || need+=(dpkg)
 # The OpenWRT package's proof (OpenWrtPackageTests): a root holding only musl and a static busybox, as OpenWRT has.
 [ -x /bin/busybox ]    || need+=(busybox-static)

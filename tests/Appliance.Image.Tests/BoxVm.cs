@@ -19,16 +19,31 @@ public sealed partial class BoxVm : IAsyncDisposable
     private Process? _qemu;
     private int _boots;
 
-    public BoxVm(VirtualLan lan, string name, string image, string tap, int index, string arch = "amd64")
+    private readonly bool _uefi;
+
+    /// <param name="arch">amd64 (qemu <c>pc</c>) or arm64 (qemu <c>virt</c>, always UEFI: AAVMF).</param>
+    /// <param name="uefi">amd64 only: boot through OVMF and GRUB's BOOTX64.EFI instead of SeaBIOS and syslinux.</param>
+    public BoxVm(VirtualLan lan, string name, string image, string tap, int index, string arch = "amd64", bool uefi = false)
     {
+        if (arch is not ("amd64" or "arm64"))
+        {
+            throw new ArgumentException($"arch: amd64 or arm64, not '{arch}'", nameof(arch));
+        }
         _lan = lan;
         Name = name;
         Image = image;
         _tap = tap;
         _arch = arch;
+        _uefi = uefi || arch == "arm64";
         _mac = $"52:54:00:12:34:{index:x2}";
         _dir = Path.GetDirectoryName(image)!;
     }
+
+    /// <summary>Debian's OVMF (package ovmf): UEFI for qemu <c>pc</c>/<c>q35</c>.</summary>
+    public const string Ovmf = "/usr/share/ovmf/OVMF.fd";
+
+    /// <summary>Debian's AAVMF (package qemu-efi-aarch64): UEFI for qemu <c>virt</c>.</summary>
+    public const string Aavmf = "/usr/share/qemu-efi-aarch64/QEMU_EFI.fd";
 
     public string Name { get; }
 
@@ -54,14 +69,19 @@ public sealed partial class BoxVm : IAsyncDisposable
         }
         _boots++;
         File.Delete(MonitorPath);
-        var mem = "640";
         string[] args = _arch == "amd64"
-            ? ["qemu-system-x86_64", "-machine", "pc", "-cpu", "max", "-device", "i6300esb"]
-            : ["qemu-system-aarch64", "-machine", "virt", "-cpu", "max", "-bios", "/usr/share/qemu-efi-aarch64/QEMU_EFI.fd"];
-        var disk = _arch == "amd64" ? "virtio-blk-pci" : "virtio-blk-pci";
-        _qemu = _lan.Start(args[0], [.. args[1..], "-accel", "tcg", "-smp", "1", "-m", mem, "-nodefaults", "-no-user-config", "-display", "none",
+            ? ["qemu-system-x86_64", "-machine", "pc", "-cpu", "max", "-device", "i6300esb", "-m", "640"]
+            // pauth=off: qemu 7.2 emulates pointer authentication with the architected QARMA cipher, which makes the
+            // kernel (built with it) several times slower under TCG; the box needs none of it (the agent is ARMv8.0).
+            // 1 GiB: headroom for the firmware and the larger arm64 kernel and initrd (MODULES=most).
+            : ["qemu-system-aarch64", "-machine", "virt", "-cpu", "max,pauth=off", "-m", "1024"];
+        if (_uefi)
+        {
+            args = [.. args, "-bios", Firmware(_arch)];
+        }
+        _qemu = _lan.Start(args[0], [.. args[1..], "-accel", "tcg", "-smp", "1", "-nodefaults", "-no-user-config", "-display", "none",
             "-serial", "file:" + ConsolePath, "-monitor", $"unix:{MonitorPath},server,nowait",
-            "-drive", $"file={Image},format=raw,if=none,id=d0,cache=writeback", "-device", $"{disk},drive=d0",
+            "-drive", $"file={Image},format=raw,if=none,id=d0,cache=writeback", "-device", "virtio-blk-pci,drive=d0",
             "-netdev", $"tap,id=n0,ifname={_tap},script=no,downscript=no", "-device", $"virtio-net-pci,netdev=n0,mac={_mac}"]);
     }
 
@@ -129,6 +149,14 @@ public sealed partial class BoxVm : IAsyncDisposable
         }
         _qemu?.Dispose();
         _qemu = null;
+    }
+
+    /// <summary>The UEFI firmware file for <paramref name="arch"/>; a missing package is a failure naming it.</summary>
+    public static string Firmware(string arch)
+    {
+        var (file, package) = arch == "amd64" ? (Ovmf, "ovmf") : (Aavmf, "qemu-efi-aarch64");
+        return File.Exists(file) ? file : throw new InvalidOperationException(
+            $"prerequisite missing: {file} (Debian package {package}). Run scripts/test.sh, which installs the test dependencies.");
     }
 
     public static string Tail(string text, int chars) => text.Length <= chars ? text : text[^chars..];

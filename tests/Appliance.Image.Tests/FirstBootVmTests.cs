@@ -8,7 +8,7 @@ namespace Appliance.Image.Tests;
 /// <summary>
 /// The flashed image, booted for real (qemu TCG, SeaBIOS + syslinux, Debian's kernel and systemd): copies of one image
 /// enroll themselves on first boot with the token on their APPLBOOT partition, as distinct nodes, and reach each other
-/// over kernel WireGuard. The two tests run in order on one <see cref="ImageLab"/>.
+/// over kernel WireGuard; the same image boots under UEFI (OVMF, GRUB) too. The tests share one <see cref="ImageLab"/>.
 /// </summary>
 [Trait("Category", TestCategories.Vm)]
 [Collection(ImageLab.Collection)]
@@ -126,6 +126,53 @@ public sealed class FirstBootVmTests(ImageLab lab, ITestOutputHelper output) : I
         Assert.Equal(before + 1, (await lab.Server.NodesAsync()).Count);
         Assert.Null(await BootPartition.ReadAsync(c.Image, "appliance/token"));
         Assert.Null(await BootPartition.ReadAsync(c.Image, "appliance/last-error"));
+    }
+
+    [Fact]
+    public async Task The_same_image_boots_under_uefi_through_grub_and_enrolls()
+    {
+        var before = (await lab.Server.NodesAsync()).Select(n => n.Id).ToHashSet();
+        await using var u = await lab.NewBoxAsync("box-uefi", uefi: true);
+        try
+        {
+            var sw = Stopwatch.StartNew();
+            u.Boot();
+            // OVMF found GRUB as the removable-media default \EFI\BOOT\BOOTX64.EFI on APPLBOOT; the kernel saw UEFI.
+            await u.WaitForAsync("@@PROBE firmware uefi machine x86_64", Boot);
+            await u.WaitForAsync(@"appliance-firstboot: joined as (\S+)", Boot);
+            output.WriteLine($"box-uefi (OVMF) boot to enrolled: {BoxVm.Seconds(sw.Elapsed)} s");
+            var self = (await u.WaitForAsync(@"@@PROBE self (\d+\.\d+\.\d+\.\d+)", Boot)).Groups[1].Value;
+            await u.WaitForAsync("@@PROBE kernel-wg yes", Boot);
+            await u.WaitForAsync("@@PROBE agent active", Boot);
+            var node = Assert.Single(await lab.Server.NodesAsync(), n => !before.Contains(n.Id));
+            Assert.Equal(self, node.Ipv4Address!.Split('/')[0]);
+        }
+        catch (Exception e)
+        {
+            throw new InvalidOperationException($"{e.Message}\n===== box-uefi\n{BoxVm.Tail(u.AllConsole, 20000)}", e);
+        }
+        finally
+        {
+            await u.PowerOffAsync();
+        }
+        Assert.Null(await BootPartition.ReadAsync(u.Image, "appliance/token"));
+    }
+
+    [Fact]
+    public async Task The_build_made_its_file_systems_twice_with_the_same_bytes_and_wrote_the_trees_manifest()
+    {
+        Assert.Contains("reproducible: boot and root file systems made twice from the same trees are the same bytes", lab.BuildLog, StringComparison.Ordinal);
+        var manifest = await File.ReadAllLinesAsync(lab.Manifest);
+        // The agent, the first-boot script and GRUB's EFI binary, each with its content's hash.
+        foreach (var path in new[] { "root/usr/bin/appliance-agent", "root/usr/lib/appliance/appliance-firstboot", "boot/EFI/BOOT/BOOTX64.EFI" })
+        {
+            Assert.Contains(manifest, l => Regex.IsMatch(l, "^[0-9a-f]{64}  " + Regex.Escape(path) + "$"));
+        }
+        // Every time in the trees is SOURCE_DATE_EPOCH or older (the packages' own times): nothing carries the build's clock.
+        var epoch = long.Parse(Regex.Match(lab.BuildLog, @"SOURCE_DATE_EPOCH (\d+)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        var newer = manifest.Select(l => l.Split('\t')).Where(f => f.Length == 7)
+            .Where(f => (long)double.Parse(f[5], System.Globalization.CultureInfo.InvariantCulture) > epoch).Select(f => f[0]).ToList();
+        Assert.True(newer.Count == 0, $"{newer.Count} files newer than SOURCE_DATE_EPOCH {epoch}: {string.Join(", ", newer.Take(20))}");
     }
 
     private static long Allocated(string path)

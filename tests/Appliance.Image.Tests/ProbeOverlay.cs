@@ -2,7 +2,7 @@ namespace Appliance.Image.Tests;
 
 /// <summary>
 /// The tests' only addition to the image (through APPLIANCE_IMAGE_OVERLAY): a unit that prints, every few seconds,
-/// what the tests check to the console: joined or not, kernel WireGuard, the own mesh address, a ping to every peer's
+/// what the tests check to the console: the firmware and CPU (once), joined or not, kernel WireGuard, the own mesh address, a ping to every peer's
 /// mesh address, the agent's unit state and the mesh names in /etc/hosts.
 /// </summary>
 public static class ProbeOverlay
@@ -19,6 +19,8 @@ public static class ProbeOverlay
             #!/bin/sh
             # Test probe (tests/Appliance.Image.Tests): what the tests check, on the console.
             exec > /dev/console 2>&1
+            # How the box was started: the firmware that booted it (a UEFI boot leaves /sys/firmware/efi) and the CPU.
+            echo "@@PROBE firmware $([ -d /sys/firmware/efi ] && echo uefi || echo bios) machine $(uname -m)"
             while :; do
               if [ -s /var/lib/appliance/state.json ]; then
                 kernel=no
