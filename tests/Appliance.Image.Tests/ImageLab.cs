@@ -5,7 +5,7 @@ namespace Appliance.Image.Tests;
 
 /// <summary>
 /// What the first-boot tests share: a <see cref="VirtualLan"/>, the real server on it with a network and an
-/// enrollment key, and one image (amd64 here, <see cref="Arm64ImageLab"/> for arm64) built by image/build-image.sh with
+/// enrollment key, and one image (amd64; the constructor takes the architecture) built by image/build-image.sh with
 /// that key's token. The image carries one addition for the tests, a probe unit (<see cref="ProbeOverlay"/>) that
 /// prints what the tests check to the serial console. The build also checks that its file systems come out the same
 /// when made twice from the same tree (APPLIANCE_IMAGE_REPRO_CHECK) and writes the root tree's manifest. Everything is
