@@ -17,10 +17,11 @@ namespace Appliance.Server.Tests;
 /// Two server replicas (in-process hosts, each with its own data dir) on one real PostgreSQL database and one real
 /// RabbitMQ cluster: every change, through either replica, is published by the one holding the publisher lock, and
 /// reaches an agent's MQTT session once per version, in version order; when the holder goes away in the middle of a
-/// burst of changes the other takes over and no acknowledged change is lost.
+/// burst of changes the other takes over and no acknowledged change is lost. These use broker nodes 2 and 3 only: the
+/// end-to-end test (<c>ChangeFeedReplicaTests.EndToEnd.cs</c>) kills node 1, and the cluster is shared.
 /// </summary>
 [Trait("Category", TestCategories.Interop)]
-public sealed class ChangeFeedReplicaTests(RabbitMqClusterFixture fixture, ITestOutputHelper output) : IClassFixture<RabbitMqClusterFixture>, IAsyncLifetime
+public sealed partial class ChangeFeedReplicaTests(RabbitMqClusterFixture fixture, ITestOutputHelper output) : IClassFixture<RabbitMqClusterFixture>, IAsyncLifetime
 {
     private readonly TempDirectory _dir = new("feed-replicas");
     private readonly string _database = PostgresCluster.Instance.CreateDatabase();
@@ -145,15 +146,17 @@ public sealed class ChangeFeedReplicaTests(RabbitMqClusterFixture fixture, ITest
                 File.Copy(Path.Combine(_servers[0].DataDir, file), Path.Combine(dataDir, file), overwrite: true);
             }
         }
+        var nodes = cluster.Nodes.Skip(1).ToList();
         var server = new ServerFactory(dataDir, settings: new Dictionary<string, string?>
         {
             ["Store:Kind"] = "postgres",
             ["Store:ConnectionString"] = _database,
             ["Mqtt:Broker"] = "rabbitmq",
-            ["Mqtt:RabbitMq:Urls"] = string.Join(",", cluster.Nodes.Select(n => n.MqttUrl)),
-            ["Mqtt:RabbitMq:ManagementUrls"] = string.Join(",", cluster.Nodes.Select(n => n.ManagementUrl.ToString())),
+            ["Mqtt:RabbitMq:Urls"] = string.Join(",", nodes.Select(n => n.MqttUrl)),
+            ["Mqtt:RabbitMq:ManagementUrls"] = string.Join(",", nodes.Select(n => n.ManagementUrl.ToString())),
             ["Mqtt:RabbitMq:AdminUser"] = cluster.AdminUser,
             ["Mqtt:RabbitMq:AdminPassword"] = cluster.AdminPassword,
+            ["Mqtt:RabbitMq:PublicUrls"] = string.Join(",", nodes.Select(n => n.MqttUrl)),
         });
         _servers.Add(server);
         var bus = Assert.IsType<ExternalMeshBus>(server.Services.GetRequiredService<IMeshBus>());
@@ -183,8 +186,18 @@ public sealed class ChangeFeedReplicaTests(RabbitMqClusterFixture fixture, ITest
             CleanSession = false,
             AutoReconnect = true,
         });
+        // As MeshDaemon does: a resync request on every connect (after a broker node died, say).
+        var subscribed = false;
+        client.ConnectionChanged += up =>
+        {
+            if (up && Volatile.Read(ref subscribed))
+            {
+                _ = client.PublishAsync(MeshTopics.Resync(node.NodeId), "{}"u8.ToArray(), MqttQos.AtLeastOnce).AsTask();
+            }
+        };
         await client.ConnectAsync();
         await client.SubscribeAsync(MeshTopics.Updates(node.NodeId), MqttQos.AtLeastOnce);
+        Volatile.Write(ref subscribed, true);
         var session = new AgentSession(client, node, fixture.Cluster);
         // "{}": a snapshot on its own topic, then every update there (the shared topic is not read).
         await client.PublishAsync(MeshTopics.Resync(node.NodeId), "{}"u8.ToArray(), MqttQos.AtLeastOnce);
@@ -214,9 +227,14 @@ public sealed class ChangeFeedReplicaTests(RabbitMqClusterFixture fixture, ITest
 
         public void AssertChained() => Assert.True(Unchained.Count == 0, "deltas that did not start at the version held: " + Describe());
 
-        public async Task<NodeConfigDto> UntilAsync(Func<NodeConfigDto, bool> condition, string what)
+        public bool IsConnected => client.IsConnected;
+
+        public long Reconnects => client.ReconnectCount;
+
+        public async Task<NodeConfigDto> UntilAsync(Func<NodeConfigDto, bool> condition, string what, TimeSpan? within = null)
         {
-            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            var limit = within ?? TimeSpan.FromSeconds(30);
+            using var deadline = new CancellationTokenSource(limit);
             while (State is null || !condition(State))
             {
                 MqttReceivedMessage message;
@@ -226,7 +244,7 @@ public sealed class ChangeFeedReplicaTests(RabbitMqClusterFixture fixture, ITest
                 }
                 catch (OperationCanceledException)
                 {
-                    throw new Xunit.Sdk.XunitException($"{what}: not within 30 s; {Describe()}\n{cluster.Logs}");
+                    throw new Xunit.Sdk.XunitException($"{what}: not within {limit.TotalSeconds:0} s; {Describe()}\n{cluster.Logs}");
                 }
                 Handle(message);
             }
