@@ -70,55 +70,53 @@ internal sealed partial class SqlSession
     /// </summary>
     internal NetworkChangeSet ReadChangeSet(string network, long version, IReadOnlyList<StoreChange> ordered, bool labelled)
     {
+        var settings = FindNetwork(network);
+        if (labelled && settings is not null)
         {
-            var settings = FindNetwork(network);
-            if (labelled && settings is not null)
-            {
-                settings = settings with { Version = version };
-            }
-            var nodes = new Dictionary<string, Domain.NodeRecord?>(StringComparer.Ordinal);
-            var ingress = new Dictionary<string, Domain.IngressRecord?>(StringComparer.Ordinal);
-            var egress = new Dictionary<string, Domain.EgressRecord?>(StringComparer.Ordinal);
-            var clients = new Dictionary<string, Domain.ExtClientRecord?>(StringComparer.Ordinal);
-            IReadOnlyList<Domain.DnsEntryRecord>? dns = null;
-            Domain.PolicyRecord? policy = null;
-            foreach (var change in ordered)
-            {
-                switch (change.Kind)
-                {
-                    case ChangeKind.Node:
-                        nodes[change.Id] = settings is null ? null : FindNode(change.Id);
-                        break;
-                    case ChangeKind.Ingress:
-                        ingress[change.Id] = settings is null ? null : FindIngress(change.Id);
-                        break;
-                    case ChangeKind.Egress:
-                        egress[change.Id] = settings is null ? null : FindEgress(change.Id);
-                        break;
-                    case ChangeKind.ExtClient:
-                        clients[change.Id] = settings is null ? null : FindExtClient(change.Id);
-                        break;
-                    case ChangeKind.DnsEntries:
-                        dns = settings is null ? [] : ListDnsEntries(network);
-                        break;
-                    case ChangeKind.Policy:
-                        policy = settings is null ? null : FindPolicy(network);
-                        break;
-                }
-            }
-            return new NetworkChangeSet
-            {
-                Network = network,
-                Version = settings?.Version ?? version,
-                Settings = settings,
-                Changes = ordered,
-                Nodes = nodes,
-                Ingress = ingress,
-                Egress = egress,
-                ExtClients = clients,
-                DnsEntries = dns,
-                Policy = policy,
-            };
+            settings = settings with { Version = version };
         }
+        var nodes = new Dictionary<string, Domain.NodeRecord?>(StringComparer.Ordinal);
+        var ingress = new Dictionary<string, Domain.IngressRecord?>(StringComparer.Ordinal);
+        var egress = new Dictionary<string, Domain.EgressRecord?>(StringComparer.Ordinal);
+        var clients = new Dictionary<string, Domain.ExtClientRecord?>(StringComparer.Ordinal);
+        IReadOnlyList<Domain.DnsEntryRecord>? dns = null;
+        Domain.PolicyRecord? policy = null;
+        foreach (var change in ordered)
+        {
+            switch (change.Kind)
+            {
+                case ChangeKind.Node:
+                    nodes[change.Id] = settings is null ? null : FindNode(change.Id);
+                    break;
+                case ChangeKind.Ingress:
+                    ingress[change.Id] = settings is null ? null : FindIngress(change.Id);
+                    break;
+                case ChangeKind.Egress:
+                    egress[change.Id] = settings is null ? null : FindEgress(change.Id);
+                    break;
+                case ChangeKind.ExtClient:
+                    clients[change.Id] = settings is null ? null : FindExtClient(change.Id);
+                    break;
+                case ChangeKind.DnsEntries:
+                    dns = settings is null ? [] : ListDnsEntries(network);
+                    break;
+                case ChangeKind.Policy:
+                    policy = settings is null ? null : FindPolicy(network);
+                    break;
+            }
+        }
+        return new NetworkChangeSet
+        {
+            Network = network,
+            Version = settings?.Version ?? version,
+            Settings = settings,
+            Changes = ordered,
+            Nodes = nodes,
+            Ingress = ingress,
+            Egress = egress,
+            ExtClients = clients,
+            DnsEntries = dns,
+            Policy = policy,
+        };
     }
 }
