@@ -97,6 +97,23 @@ public sealed class RabbitMqAclTests
     }
 
     [Fact]
+    public void The_servers_replicas_each_have_a_session_queue_of_their_own_and_no_one_elses()
+    {
+        var replicas = RabbitMqAcl.For("appliance-server", MeshBrokerAcl.ForServer(), replicas: true);
+        var one = RabbitMqBrokerAccounts.ReplicaClientId("appliance-server", "host1", "/var/lib/appliance-server");
+        var two = RabbitMqBrokerAccounts.ReplicaClientId("appliance-server", "host2", "/var/lib/appliance-server");
+        Assert.NotEqual(one, two);
+        Assert.Equal(one, RabbitMqBrokerAccounts.ReplicaClientId("appliance-server", "host1", "/var/lib/appliance-server"));
+        foreach (var id in new[] { "appliance-server", one, two })
+        {
+            Assert.Matches(replicas.Configure, $"mqtt-subscription-{id}qos1");
+        }
+        Assert.DoesNotMatch(replicas.Configure, $"mqtt-subscription-{A}qos1");
+        Assert.DoesNotMatch(replicas.Configure, "mqtt-subscription-appliance-server-xqos1");
+        Assert.DoesNotMatch(Server.Configure, $"mqtt-subscription-{one}qos1");
+    }
+
+    [Fact]
     public void A_pattern_level_with_a_dot_cannot_be_mapped()
     {
         Assert.Throws<ArgumentException>(() => RabbitMqAcl.TopicRegex(["appliance/v1/net/a.b/#"]));

@@ -48,7 +48,7 @@ public sealed class RabbitMqBrokerAccountsTests : IDisposable
         await Wait.UntilAsync(() => _api.UserNames.Contains(RabbitMqSettings.DefaultUser), "the server provisions its own user at start");
         Assert.Equal("^mqtt-subscription-", _api.Policies[("/", RabbitMqBrokerAccounts.SessionPolicy)].Pattern);
         Assert.Equal("all", _api.Policies[("/", RabbitMqBrokerAccounts.SessionPolicy)].Definition["ha-mode"]);
-        Assert.Equal(RabbitMqAcl.For(RabbitMqSettings.DefaultUser, MeshBrokerAcl.ForServer()), _api.Permissions[("/", RabbitMqSettings.DefaultUser)]);
+        Assert.Equal(RabbitMqAcl.For(RabbitMqSettings.DefaultUser, MeshBrokerAcl.ForServer(), replicas: true), _api.Permissions[("/", RabbitMqSettings.DefaultUser)]);
 
         await server.CreateNetworkAsync("home", "10.10.0.0/24");
         var key = await server.CreateKeyAsync("home");

@@ -23,6 +23,12 @@ public static class ServerApp
     /// Builds the web app. Configuration, lowest to highest: built-in defaults, the config file
     /// (<c>--config</c> or APPLIANCE_CONFIG), APPLIANCE_* environment variables, command-line options.
     /// </summary>
+    // Several servers on one PostgreSQL database with one broker (cluster) between them and the agents: each write is
+    // published through the change feed by the replica holding the publisher lock. A server on PostgreSQL with its own
+    // embedded broker is one server as far as its agents go: its store hands it its changes, as with SQLite.
+    private static bool ReplicasShareFeed(IServiceProvider sp) =>
+        sp.GetRequiredService<Store.IApplianceStore>() is Store.PostgresStore && sp.GetRequiredService<IMeshBus>() is ExternalMeshBus { Enabled: true };
+
     public static WebApplication Build(string[] args, IDictionary<string, string?> commandLine)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
@@ -89,11 +95,23 @@ public static class ServerApp
         services.AddSingleton(sp =>
         {
             var publisher = ActivatorUtilities.CreateInstance<Mesh.MeshPublisher>(sp);
-            // The store hands it what every committed write changed.
-            sp.GetRequiredService<Store.IApplianceStore>().AddChangeSink(publisher);
+            if (ReplicasShareFeed(sp))
+            {
+                // Replicas: every write of every replica comes through the change feed, published by one at a time.
+                publisher.FollowFeed();
+            }
+            else
+            {
+                // The store hands it what every committed write changed.
+                sp.GetRequiredService<Store.IApplianceStore>().AddChangeSink(publisher);
+            }
             return publisher;
         });
         services.AddHostedService(sp => sp.GetRequiredService<Mesh.MeshPublisher>());
+        services.AddHostedService(sp => new Mesh.ChangeFeedPublishing(
+            ReplicasShareFeed(sp) ? ((Store.PostgresStore)sp.GetRequiredService<Store.IApplianceStore>()).OpenChangeFeed() : null,
+            sp.GetRequiredService<Mesh.MeshPublisher>(), sp.GetRequiredService<SigningKeyRing>(), sp.GetRequiredService<Store.IApplianceStore>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<Mesh.ChangeFeedPublishing>>()));
         services.AddHostedService<NodeReportListener>();
         services.AddSingleton<Mesh.ExtClientExpiryWatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<Mesh.ExtClientExpiryWatcher>());

@@ -41,6 +41,12 @@ public sealed class MeshPublisher : BackgroundService, IStoreChangeSink
     // Per network, the followers that read its shared topic: with none, nothing is published there.
     private readonly Dictionary<string, HashSet<string>> _sharedReaders = new(StringComparer.Ordinal);
     private readonly bool _perNodeOnly;
+    // Replicas (PostgreSQL): changes come from the change feed, and only the replica holding the publisher lock sends
+    // anything. The others stand by: they note who follows (every replica hears the resync requests), so the one that
+    // takes over knows whom to tell.
+    private volatile bool _followsFeed;
+    private volatile bool _standby;
+    private readonly Dictionary<string, string> _followerNetwork = new(StringComparer.Ordinal);
     private IDisposable? _resyncSubscription;
     // The key updates are sealed with: changed only by the publishing loop, right after it sends a rotation's
     // announcement, so every node gets the announcement before anything the new key signs.
@@ -62,7 +68,12 @@ public sealed class MeshPublisher : BackgroundService, IStoreChangeSink
     }
 
     private readonly record struct Work(IReadOnlyList<NetworkChangeSet>? Changes, string? ResyncNode, SigningKeyRotation? Rotation = null, long CommittedAt = 0,
-        MeshResyncRequest? Resync = null);
+        MeshResyncRequest? Resync = null, FeedCommand? Feed = null);
+
+    // From the replicas' change feed (ChangeFeedPublishing): take publishing over (with what members were told), stand
+    // down, or a round of the feed's rows, each completed with the versions its networks' members were told.
+    private sealed record FeedCommand(IReadOnlyDictionary<string, long>? TakeOver, bool StandDown,
+        TaskCompletionSource<IReadOnlyDictionary<string, long>> Done, IReadOnlyList<SigningKeyRotation>? Rotations = null);
 
     /// <summary>A new signing key and its announcement, sealed by the key it replaces.</summary>
     public sealed record SigningKeyRotation(byte[] Announcement, byte[] PrivateKey);
@@ -110,6 +121,56 @@ public sealed class MeshPublisher : BackgroundService, IStoreChangeSink
     /// <summary>True when every change reported so far has been published (for tests and diagnostics).</summary>
     public bool IsIdle => Interlocked.Read(ref _done) == Interlocked.Read(ref _queued);
 
+    /// <summary>
+    /// Changes come from the replicas' change feed (<see cref="ChangeFeedPublishing"/>), not from this server's store
+    /// as a sink, and nothing is sent until this replica takes publishing over (<see cref="TakeOverAsync"/>). Set
+    /// before the publisher starts.
+    /// </summary>
+    public void FollowFeed()
+    {
+        _followsFeed = true;
+        _standby = true;
+    }
+
+    /// <summary>True when this publisher sends updates: always for one server; for replicas, while it holds the publisher lock.</summary>
+    public bool Publishing => !_standby;
+
+    /// <summary>Nodes known to follow updates (a replica standing by knows them from their resync requests), for tests and diagnostics.</summary>
+    public int FollowersKnown => Volatile.Read(ref _followersKnown);
+
+    private int _followersKnown;
+
+    /// <summary>
+    /// This replica took the publisher lock: members get what they missed. A network whose members were told its
+    /// current version (<paramref name="published"/>) just goes on; any other (the last holder died between a commit
+    /// and its publishing) sends each of its followers a snapshot of the current version, which an agent applies over
+    /// the older version it holds. Completes when that is sent.
+    /// </summary>
+    public Task TakeOverAsync(IReadOnlyDictionary<string, long> published, CancellationToken ct) =>
+        Command(new FeedCommand(published, false, NewDone()), ct);
+
+    /// <summary>This replica lost the publisher lock: it sends nothing more until it takes it again.</summary>
+    public Task StandDownAsync(CancellationToken ct) => Command(new FeedCommand(null, true, NewDone()), ct);
+
+    /// <summary>
+    /// Publishes a round of the change feed's rows (with the signing-key announcements among them, each to every node
+    /// first): completes with the version each network's members were told, once it is handed to the broker.
+    /// </summary>
+    public Task<IReadOnlyDictionary<string, long>> PublishFeedAsync(IReadOnlyList<NetworkChangeSet> changes, IReadOnlyList<SigningKeyRotation> rotations, CancellationToken ct)
+    {
+        var command = new FeedCommand(null, false, NewDone(), rotations);
+        Enqueue(new Work(changes, null, CommittedAt: _clock.GetTimestamp(), Feed: command));
+        return command.Done.Task.WaitAsync(ct);
+    }
+
+    private static TaskCompletionSource<IReadOnlyDictionary<string, long>> NewDone() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private Task Command(FeedCommand command, CancellationToken ct)
+    {
+        Enqueue(new Work(null, null, Feed: command));
+        return command.Done.Task.WaitAsync(ct);
+    }
+
     /// <summary>A write committed: the members of each network it changed get updates. Queues and returns.</summary>
     public void Committed(IReadOnlyList<NetworkChangeSet> changes)
     {
@@ -145,7 +206,15 @@ public sealed class MeshPublisher : BackgroundService, IStoreChangeSink
     }
 
     /// <summary>The signing key was rotated: every node gets the announcement, then updates signed by the new key.</summary>
-    public void SigningKeyRotated(SigningKeyRotation rotation) => Enqueue(new Work(null, null, rotation));
+    public void SigningKeyRotated(SigningKeyRotation rotation)
+    {
+        if (_followsFeed)
+        {
+            // The rotation is in the change feed: the replica holding the publisher lock announces it.
+            return;
+        }
+        Enqueue(new Work(null, null, rotation));
+    }
 
     private void Enqueue(Work work)
     {
@@ -173,6 +242,8 @@ public sealed class MeshPublisher : BackgroundService, IStoreChangeSink
         var resyncs = new Dictionary<string, MeshResyncRequest>(StringComparer.Ordinal);
         var rotations = new List<SigningKeyRotation>();
         var committed = new List<long>();
+        var controls = new List<FeedCommand>();
+        var feedRounds = new List<FeedCommand>();
         try
         {
             while (await _work.Reader.WaitToReadAsync(stoppingToken))
@@ -181,6 +252,8 @@ public sealed class MeshPublisher : BackgroundService, IStoreChangeSink
                 resyncs.Clear();
                 rotations.Clear();
                 committed.Clear();
+                controls.Clear();
+                feedRounds.Clear();
                 var taken = 0;
                 while (_work.Reader.TryRead(out var w))
                 {
@@ -206,14 +279,32 @@ public sealed class MeshPublisher : BackgroundService, IStoreChangeSink
                     {
                         rotations.Add(w.Rotation);
                     }
+                    if (w.Feed is { } feed)
+                    {
+                        (w.Changes is null ? controls : feedRounds).Add(feed);
+                        rotations.AddRange(feed.Rotations ?? []);
+                    }
                 }
                 try
                 {
+                    foreach (var control in controls)
+                    {
+                        await ControlAsync(control, stoppingToken);
+                    }
                     foreach (var rotation in rotations)
                     {
                         await AnnounceSigningKeyAsync(rotation, stoppingToken);
                     }
                     await PublishRoundAsync(networks, resyncs, stoppingToken);
+                    if (feedRounds.Count > 0)
+                    {
+                        IReadOnlyDictionary<string, long> told = networks.ToDictionary(
+                            n => n.Key, n => _views.TryGet(n.Key, out var view) ? view.Version : n.Value[^1].Version, StringComparer.Ordinal);
+                        foreach (var round in feedRounds)
+                        {
+                            round.Done.TrySetResult(told);
+                        }
+                    }
                     // Commit to handed to the broker, per write (coalesced writes each count their own wait).
                     foreach (var at in committed)
                     {
@@ -223,9 +314,17 @@ public sealed class MeshPublisher : BackgroundService, IStoreChangeSink
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
                     _logger.LogError(e, "publishing mesh updates failed; nodes will catch up on the next change or resync");
+                    foreach (var command in controls.Concat(feedRounds))
+                    {
+                        command.Done.TrySetException(e);
+                    }
                 }
                 finally
                 {
+                    foreach (var command in controls.Concat(feedRounds))
+                    {
+                        command.Done.TrySetCanceled(stoppingToken.IsCancellationRequested ? stoppingToken : CancellationToken.None);
+                    }
                     Interlocked.Add(ref _done, taken);
                 }
             }
@@ -235,10 +334,58 @@ public sealed class MeshPublisher : BackgroundService, IStoreChangeSink
         }
     }
 
+    // Taking publishing over, or standing down (replicas).
+    private async Task ControlAsync(FeedCommand command, CancellationToken ct)
+    {
+        if (command.StandDown)
+        {
+            _standby = true;
+            foreach (var network in _views.All.Select(v => v.Network).ToList())
+            {
+                _views.Forget(network);
+            }
+            command.Done.TrySetResult(command.TakeOver ?? new Dictionary<string, long>());
+            return;
+        }
+        _standby = false;
+        // The chain's last key (the ring follows the store), not one this replica sealed with before it stood down.
+        _sealKey = null;
+        var now = _clock.GetUtcNow();
+        var published = command.TakeOver!;
+        var snapshots = 0;
+        foreach (var group in _followerNetwork.GroupBy(f => f.Value, f => f.Key, StringComparer.Ordinal).ToList())
+        {
+            var view = await _views.ReloadAsync(group.Key, ct);
+            if (view is null || (published.TryGetValue(group.Key, out var told) && told == view.Version))
+            {
+                continue;
+            }
+            foreach (var nodeId in group.Where(view.Members.ContainsKey))
+            {
+                snapshots += await PublishSnapshotAsync(view, nodeId, now, ct) ? 1 : 0;
+            }
+        }
+        _logger.LogInformation("this replica publishes mesh updates now ({Followers} followers known; {Snapshots} sent a snapshot of what they missed)",
+            _followerNetwork.Count, snapshots);
+        command.Done.TrySetResult(published);
+    }
+
     private async Task PublishRoundAsync(Dictionary<string, List<NetworkChangeSet>> networks, Dictionary<string, MeshResyncRequest> resyncs, CancellationToken ct)
     {
         Interlocked.Increment(ref _rounds);
         var now = _clock.GetUtcNow();
+        if (_standby)
+        {
+            // Another replica publishes: only note who follows, for the day this one takes over.
+            foreach (var (nodeId, request) in resyncs)
+            {
+                if (await _store.ReadAsync(s => s.FindNode(nodeId), ct) is { } member)
+                {
+                    Follow(member.Network, nodeId, request);
+                }
+            }
+            return;
+        }
         foreach (var (network, sets) in networks)
         {
             if (_followers.Count == 0)
@@ -321,6 +468,8 @@ public sealed class MeshPublisher : BackgroundService, IStoreChangeSink
     private void Follow(string network, string nodeId, MeshResyncRequest request)
     {
         _followers.Add(nodeId);
+        _followerNetwork[nodeId] = network;
+        Volatile.Write(ref _followersKnown, _followerNetwork.Count);
         if (!_sharedReaders.TryGetValue(network, out var readers))
         {
             _sharedReaders[network] = readers = new HashSet<string>(StringComparer.Ordinal);
@@ -395,6 +544,8 @@ public sealed class MeshPublisher : BackgroundService, IStoreChangeSink
         foreach (var gone in peers.Removes)
         {
             _followers.Remove(gone);
+            _followerNetwork.Remove(gone);
+            Volatile.Write(ref _followersKnown, _followerNetwork.Count);
             _ownTopicOnly.Remove(gone);
             if (_sharedReaders.TryGetValue(after.Network, out var readers))
             {

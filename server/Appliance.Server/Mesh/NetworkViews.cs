@@ -93,6 +93,21 @@ public sealed class NetworkViews(IApplianceStore store, string? dnsSuffix)
         return (view, published is not null && published.Version != view.Version ? NetworkViewStep.Between(published, view) : null);
     }
 
+    /// <summary>The network read whole again as its view (a replica taking publishing over); null when it is gone.</summary>
+    public async Task<NetworkView?> ReloadAsync(string network, CancellationToken ct)
+    {
+        var view = await LoadAsync(network, _views.GetValueOrDefault(network), ct);
+        if (view is null)
+        {
+            _views.Remove(network);
+        }
+        else
+        {
+            _views[network] = view;
+        }
+        return view;
+    }
+
     // The network read whole from the store (O(N)), built on the view last sent, whose unchanged records it shares.
     private Task<NetworkView?> LoadAsync(string network, NetworkView? previous, CancellationToken ct) =>
         store.ReadAsync(s =>

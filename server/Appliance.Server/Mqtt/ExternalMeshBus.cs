@@ -65,7 +65,7 @@ public sealed class ExternalMeshBus : IMeshBus, IAsyncDisposable
             Tls = url.Scheme == "mqtts"
                 ? new MqttTlsOptions { TrustedRoots = _endpoints.CaFile is { } ca ? MqttSettings.LoadCaFile(ca) : null }
                 : null,
-            ClientId = _accounts.ServerUser,
+            ClientId = _accounts.ServerClientId,
             UserName = _accounts.ServerUser,
             Password = _accounts.ServerPassword,
             // Reports sent while the server is away wait in the broker for it.

@@ -9,8 +9,14 @@ public interface IExternalBrokerAccounts : IBrokerAccounts
     /// <summary>The broker's name for logs ("Mosquitto", "RabbitMQ").</summary>
     string BrokerName { get; }
 
-    /// <summary>The server's own user (and MQTT client id).</summary>
+    /// <summary>The server's own user.</summary>
     string ServerUser { get; }
+
+    /// <summary>
+    /// The server's MQTT client id: its user, or with RabbitMQ one of its own per replica (replicas share the user, and
+    /// two clients with one id would keep taking each other's session over).
+    /// </summary>
+    string ServerClientId => ServerUser;
 
     /// <summary>The server's own password.</summary>
     string ServerPassword { get; }

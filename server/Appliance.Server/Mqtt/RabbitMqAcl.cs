@@ -25,13 +25,14 @@ public static class RabbitMqAcl
     /// The permissions of a client: its own MQTT session queues only (<c>mqtt-subscription-&lt;client id&gt;qos0|1</c>,
     /// so over AMQP it cannot touch another client's queue), the MQTT exchange, and the topics of <paramref name="acl"/>.
     /// </summary>
-    public static RabbitMqPermissions For(string clientId, MqttTopicAcl acl)
+    /// <param name="replicas">The server's user: its replicas' client ids are the user and a suffix each (<see cref="RabbitMqBrokerAccounts.ReplicaClientId"/>).</param>
+    public static RabbitMqPermissions For(string clientId, MqttTopicAcl acl, bool replicas = false)
     {
         if (clientId.Length == 0 || !clientId.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
         {
             throw new ArgumentException("a RabbitMQ client id here is a-z, A-Z, 0-9, '-', '_', '.': " + clientId, nameof(clientId));
         }
-        var queues = "mqtt-subscription-" + Regex.Escape(clientId) + "qos[01]";
+        var queues = "mqtt-subscription-" + Regex.Escape(clientId) + (replicas ? "(-[0-9a-f]{16})?" : "") + "qos[01]";
         return new RabbitMqPermissions(
             Configure: "^" + queues + "$",
             Write: "^(" + Regex.Escape(Exchange) + "|" + queues + ")$",

@@ -34,7 +34,15 @@ public sealed class RabbitMqBrokerAccounts : IExternalBrokerAccounts
         _api = api;
         _logger = logger;
         ServerPassword = BrokerSecret.LoadOrCreate(Path.Combine(options.DataDir, SecretFileName));
+        ServerClientId = ReplicaClientId(_settings.User, Environment.MachineName, Path.GetFullPath(options.DataDir));
     }
+
+    /// <summary>The server's client id: its user and a suffix of this replica's own, the same at every start (host and data dir).</summary>
+    public string ServerClientId { get; }
+
+    /// <summary><paramref name="user"/>-&lt;16 hex digits of the host and data dir&gt;: stable for one replica, distinct between two.</summary>
+    public static string ReplicaClientId(string user, string host, string dataDir) =>
+        user + "-" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(host + "\n" + dataDir)))[..16];
 
     public string BrokerName => "RabbitMQ";
 
@@ -56,7 +64,7 @@ public sealed class RabbitMqBrokerAccounts : IExternalBrokerAccounts
             await _api.PutQueuePolicyAsync(vhost, SessionPolicy, "^mqtt-subscription-",
                 new Dictionary<string, string> { ["ha-mode"] = "all", ["ha-sync-mode"] = "automatic" }, cancellationToken);
             await _api.PutUserAsync(ServerUser, ServerPassword, "", cancellationToken);
-            await _api.PutPermissionsAsync(vhost, ServerUser, RabbitMqAcl.For(ServerUser, MeshBrokerAcl.ForServer()), cancellationToken);
+            await _api.PutPermissionsAsync(vhost, ServerUser, RabbitMqAcl.For(ServerUser, MeshBrokerAcl.ForServer(), replicas: true), cancellationToken);
 
             var nodes = await _store.ReadAsync(s => s.ListNodes(null).ToDictionary(n => n.Id, n => n.Network, StringComparer.Ordinal), cancellationToken);
             var users = (await _api.ListUsersAsync(cancellationToken)).Where(u => u.Tags.Contains(NodeTag)).Select(u => u.Name).ToHashSet(StringComparer.Ordinal);

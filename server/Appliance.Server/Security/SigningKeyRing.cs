@@ -87,6 +87,8 @@ public sealed class SigningKeyRing
         await _rotating.WaitAsync(ct);
         try
         {
+            // Another replica may have rotated since: the new key follows the chain's last one, not a stale one.
+            await AdoptLatestLockedAsync(store, ct);
             var old = _state;
             var next = Ed25519.GeneratePrivateKey();
             var nextPublic = PublicKeyOf(next);
@@ -122,6 +124,54 @@ public sealed class SigningKeyRing
         {
             _rotating.Release();
         }
+    }
+
+    /// <summary>
+    /// Takes the chain's last key from a shared store when another server rotated it (PostgreSQL replicas): this
+    /// server then signs with it and shows it, without a restart. True when the key changed. Nothing with a store of
+    /// this server's own, or when the store's private key is not the chain's last public key (a rotation of a server
+    /// of another version, say): the key in use stays, and the next start checks the store.
+    /// </summary>
+    public async Task<bool> AdoptLatestAsync(IApplianceStore store, CancellationToken ct)
+    {
+        await _rotating.WaitAsync(ct);
+        try
+        {
+            return await AdoptLatestLockedAsync(store, ct);
+        }
+        finally
+        {
+            _rotating.Release();
+        }
+    }
+
+    private async Task<bool> AdoptLatestLockedAsync(IApplianceStore store, CancellationToken ct)
+    {
+        if (!_keyInStore)
+        {
+            return false;
+        }
+        var (last, secret) = await store.ReadAsync(s => (s.ListSigningKeys() is { Count: > 0 } keys ? keys[^1] : null, s.GetSetting(SharedSecrets.SigningKeySetting)), ct);
+        if (last is null || last.Sequence <= _state.Current.Sequence || secret is null)
+        {
+            return false;
+        }
+        byte[] key;
+        try
+        {
+            key = Convert.FromBase64String(secret);
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+        if (key.Length != Ed25519.PrivateKeySize || PublicKeyOf(key) != last.PublicKey)
+        {
+            return false;
+        }
+        AtomicFile.Write(_path, secret + "\n", secret: true);
+        _state = new State(key, last);
+        return true;
     }
 
     private static void FinishPendingRotation(string path, SigningKeyRecord? known)

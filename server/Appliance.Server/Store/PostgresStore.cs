@@ -22,6 +22,7 @@ namespace Appliance.Server.Store;
 public sealed class PostgresStore : IApplianceStore, IDisposable
 {
     private readonly NpgsqlDataSource _dataSource;
+    private readonly NpgsqlConnectionStringBuilder _builder;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly AddressBook _addresses = new();
     private readonly TimeProvider _clock;
@@ -48,6 +49,7 @@ public sealed class PostgresStore : IApplianceStore, IDisposable
             throw new InvalidOperationException("Store:ConnectionString names no Host (for example Host=db.example;Database=appliance;Username=appliance)");
         }
         Where = Describe(builder);
+        _builder = builder;
         _dataSource = NpgsqlDataSource.Create(builder);
         try
         {
@@ -103,7 +105,7 @@ public sealed class PostgresStore : IApplianceStore, IDisposable
             {
                 await tx.CommitAsync(ct).ConfigureAwait(false);
                 _lastSequence = sequence;
-            }, _sinks, _clock).ConfigureAwait(false);
+            }, _sinks, _clock, (s, changes) => s.WriteFeed(changes, _clock.GetUtcNow())).ConfigureAwait(false);
         }
         finally
         {
@@ -177,6 +179,12 @@ public sealed class PostgresStore : IApplianceStore, IDisposable
 
     private static string Describe(NpgsqlConnectionStringBuilder b) =>
         $"{b.Host}:{b.Port}/{(string.IsNullOrEmpty(b.Database) ? b.Username ?? "(default database)" : b.Database)}";
+
+    /// <summary>
+    /// A change feed on this database (<see cref="IChangeFeed"/>), with a connection of its own: every write of every
+    /// server on the database commits its feed rows (<see cref="SqlSession.WriteFeed"/>), whether anyone reads them or not.
+    /// </summary>
+    public IChangeFeed OpenChangeFeed() => new PostgresChangeFeed(_builder);
 
     /// <summary>Opens a connection of this store's, for tools that copy whole tables (migrate).</summary>
     internal NpgsqlConnection OpenConnection() => _dataSource.OpenConnection();

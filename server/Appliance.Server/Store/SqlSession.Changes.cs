@@ -56,51 +56,67 @@ internal sealed partial class SqlSession
         var sets = new List<NetworkChangeSet>(_changes.Count);
         foreach (var (network, changes) in _changes)
         {
-            var settings = FindNetwork(network);
-            var nodes = new Dictionary<string, Domain.NodeRecord?>(StringComparer.Ordinal);
-            var ingress = new Dictionary<string, Domain.IngressRecord?>(StringComparer.Ordinal);
-            var egress = new Dictionary<string, Domain.EgressRecord?>(StringComparer.Ordinal);
-            var clients = new Dictionary<string, Domain.ExtClientRecord?>(StringComparer.Ordinal);
-            IReadOnlyList<Domain.DnsEntryRecord>? dns = null;
-            Domain.PolicyRecord? policy = null;
-            foreach (var change in changes.Ordered)
-            {
-                switch (change.Kind)
-                {
-                    case ChangeKind.Node:
-                        nodes[change.Id] = settings is null ? null : FindNode(change.Id);
-                        break;
-                    case ChangeKind.Ingress:
-                        ingress[change.Id] = settings is null ? null : FindIngress(change.Id);
-                        break;
-                    case ChangeKind.Egress:
-                        egress[change.Id] = settings is null ? null : FindEgress(change.Id);
-                        break;
-                    case ChangeKind.ExtClient:
-                        clients[change.Id] = settings is null ? null : FindExtClient(change.Id);
-                        break;
-                    case ChangeKind.DnsEntries:
-                        dns = settings is null ? [] : ListDnsEntries(network);
-                        break;
-                    case ChangeKind.Policy:
-                        policy = settings is null ? null : FindPolicy(network);
-                        break;
-                }
-            }
-            sets.Add(new NetworkChangeSet
-            {
-                Network = network,
-                Version = settings?.Version ?? changes.Version,
-                Settings = settings,
-                Changes = changes.Ordered,
-                Nodes = nodes,
-                Ingress = ingress,
-                Egress = egress,
-                ExtClients = clients,
-                DnsEntries = dns,
-                Policy = policy,
-            });
+            sets.Add(ReadChangeSet(network, changes.Version, changes.Ordered, labelled: false));
         }
         return sets;
+    }
+
+    /// <summary>
+    /// A change set of <paramref name="network"/> with the records <paramref name="ordered"/> names as this session sees
+    /// them: in a write, the write's own (at the network's version now); for the change feed (<paramref name="labelled"/>),
+    /// the records as of the reader's snapshot, which may be later than the write, labelled with the write's
+    /// <paramref name="version"/> so that a view applies the sets in their order (a later write's records then arrive
+    /// early, and again with their own version: the end state is the same).
+    /// </summary>
+    internal NetworkChangeSet ReadChangeSet(string network, long version, IReadOnlyList<StoreChange> ordered, bool labelled)
+    {
+        var settings = FindNetwork(network);
+        if (labelled && settings is not null)
+        {
+            settings = settings with { Version = version };
+        }
+        var nodes = new Dictionary<string, Domain.NodeRecord?>(StringComparer.Ordinal);
+        var ingress = new Dictionary<string, Domain.IngressRecord?>(StringComparer.Ordinal);
+        var egress = new Dictionary<string, Domain.EgressRecord?>(StringComparer.Ordinal);
+        var clients = new Dictionary<string, Domain.ExtClientRecord?>(StringComparer.Ordinal);
+        IReadOnlyList<Domain.DnsEntryRecord>? dns = null;
+        Domain.PolicyRecord? policy = null;
+        foreach (var change in ordered)
+        {
+            switch (change.Kind)
+            {
+                case ChangeKind.Node:
+                    nodes[change.Id] = settings is null ? null : FindNode(change.Id);
+                    break;
+                case ChangeKind.Ingress:
+                    ingress[change.Id] = settings is null ? null : FindIngress(change.Id);
+                    break;
+                case ChangeKind.Egress:
+                    egress[change.Id] = settings is null ? null : FindEgress(change.Id);
+                    break;
+                case ChangeKind.ExtClient:
+                    clients[change.Id] = settings is null ? null : FindExtClient(change.Id);
+                    break;
+                case ChangeKind.DnsEntries:
+                    dns = settings is null ? [] : ListDnsEntries(network);
+                    break;
+                case ChangeKind.Policy:
+                    policy = settings is null ? null : FindPolicy(network);
+                    break;
+            }
+        }
+        return new NetworkChangeSet
+        {
+            Network = network,
+            Version = settings?.Version ?? version,
+            Settings = settings,
+            Changes = ordered,
+            Nodes = nodes,
+            Ingress = ingress,
+            Egress = egress,
+            ExtClients = clients,
+            DnsEntries = dns,
+            Policy = policy,
+        };
     }
 }

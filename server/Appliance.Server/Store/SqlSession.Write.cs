@@ -9,7 +9,9 @@ internal sealed partial class SqlSession
     /// caller still holds its write lock, so they see writes in commit order). If anything fails the transaction rolls
     /// back, and the address pools this session loaded or changed are forgotten: they may no longer match the database.
     /// </summary>
-    internal async Task<T> RunWriteAsync<T>(Func<IStoreSession, T> work, Func<Task> commit, IReadOnlyList<IStoreChangeSink> sinks, TimeProvider clock)
+    /// <param name="beforeCommit">Runs in the transaction after the changes are read back (PostgreSQL: the change feed's rows).</param>
+    internal async Task<T> RunWriteAsync<T>(Func<IStoreSession, T> work, Func<Task> commit, IReadOnlyList<IStoreChangeSink> sinks, TimeProvider clock,
+        Action<SqlSession, IReadOnlyList<NetworkChangeSet>?>? beforeCommit = null)
     {
         try
         {
@@ -18,6 +20,7 @@ internal sealed partial class SqlSession
             // Read back in the transaction, so the sets are exactly what commits.
             var changes = HasChanges ? CollectChanges() : null;
             ActivityLog.Record(this, changes, TotalChanges() != rowsBefore, clock);
+            beforeCommit?.Invoke(this, changes);
             await commit().ConfigureAwait(false);
             if (changes is not null)
             {

@@ -115,9 +115,16 @@ internal sealed partial class SqlSession(DbConnection connection, DbTransaction 
         "SELECT seq, public_key, announcement, created_at FROM signing_keys ORDER BY seq",
         r => new SigningKeyRecord(r.GetInt64(0), r.GetString(1), r.IsDBNull(2) ? null : (byte[])r.GetValue(2), ParseTime(r.GetString(3))));
 
-    public void InsertSigningKey(SigningKeyRecord key) => Execute(
-        "INSERT INTO signing_keys (seq, public_key, announcement, created_at) VALUES ($s, $k, $a, $c)",
-        ("$s", key.Sequence), ("$k", key.PublicKey), ("$a", key.Announcement), ("$c", Time(key.CreatedAt)));
+    public void InsertSigningKey(SigningKeyRecord key)
+    {
+        Execute(
+            "INSERT INTO signing_keys (seq, public_key, announcement, created_at) VALUES ($s, $k, $a, $c)",
+            ("$s", key.Sequence), ("$k", key.PublicKey), ("$a", key.Announcement), ("$c", Time(key.CreatedAt)));
+        InsertedSigningKey = key.Sequence;
+    }
+
+    /// <summary>The sequence of the signing key this write added (a rotation), for the change feed; null when none.</summary>
+    internal long? InsertedSigningKey { get; private set; }
 
     public void DeleteSigningKeys() => Execute("DELETE FROM signing_keys");
 

@@ -170,5 +170,9 @@ internal static class SqliteMigrations
             CREATE INDEX activity_network ON activity(network, id);
             CREATE INDEX activity_at ON activity(at);
             """),
+        // Numbered with PostgreSQL's 9 (the replicas' change feed); one SQLite server needs no feed.
+        (9, "the change feed between replicas (PostgreSQL only; nothing here)", """
+            SELECT 1;
+            """),
     ];
 }
