@@ -28,6 +28,13 @@ public static class CertificatePin
         handler.SslOptions.RemoteCertificateValidationCallback = static (_, _, _, _) => true;
         using var http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(20) };
         var pem = await http.GetStringAsync(new Uri(server, CaPath), ct).ConfigureAwait(false);
+        return VerifyCa(pem, server, fingerprint);
+    }
+
+    /// <summary>The CA certificate in <paramref name="pem"/> (as <paramref name="server"/> served it at <see cref="CaPath"/>), if its hash is the pinned fingerprint.</summary>
+    /// <exception cref="CertificatePinException">no certificate in the PEM, or one with another fingerprint.</exception>
+    public static X509Certificate2 VerifyCa(string pem, Uri server, string fingerprint)
+    {
         X509Certificate2 ca;
         try
         {

@@ -87,7 +87,7 @@ public sealed class MeshStateCheck(TimeProvider clock, TimeSpan after)
             {
                 return;
             }
-            catch (Exception e) when (e is AgentException or HttpRequestException or IOException or FormatException or System.Text.Json.JsonException)
+            catch (Exception e) when (e is AgentException or IOException or FormatException or System.Text.Json.JsonException)
             {
                 log.WriteLine($"checking the state over HTTPS failed: {e.Message}");
             }

@@ -13,14 +13,12 @@ public sealed partial class AotPublishTests(AotPublishFixture fixture, ITestOutp
 {
     /// <summary>
     /// Issue #15's goals for the binary, stated for x86-64 (the proxy for arm64): 8 MB, 4 MB xz-compressed, counted in
-    /// MiB like the memory figures. The device's own JSON context brought x86-64 under 8 MiB (8,378,704 bytes), and the
-    /// session's merged features (GPIO button, broker failover, shared mesh topic, report counters) put it back over:
-    /// 8,458,064 bytes, 69 KB over. So both ceilings are growth guards for now, just above today's sizes (x86-64
-    /// 8.25 MiB, arm64 8.5 MiB: 8,839,064 bytes), until the next cut (the agent's own small HTTP/1.1 client instead of
-    /// System.Net.Http, ~0.33 MB) puts 8 MiB back. The xz goal holds (docs/BENCHMARKS.md "Agent binary size").
+    /// MiB like the memory figures. x86-64 is held to the goal: the agent's own HTTP/1.1 client (instead of HttpClient
+    /// and System.Net.Http.Json's glue) brought it from 8,458,064 to 8,239,792 bytes, 145 KB under 8 MiB. arm64's code is ~12 % larger (fixed-size instructions), so its ceiling is a growth guard
+    /// at 8 MiB + 3/8 (8,633,080 bytes with the client, 8,839,064 before). The xz goal holds (docs/BENCHMARKS.md "Agent memory").
     /// </summary>
     private const long MiB = 1024 * 1024;
-    private static readonly Dictionary<string, long> MaxBinaryBytes = new() { ["linux-x64"] = 8 * MiB + MiB / 4, ["linux-arm64"] = 8 * MiB + MiB / 2 };
+    private static readonly Dictionary<string, long> MaxBinaryBytes = new() { ["linux-x64"] = 8 * MiB, ["linux-arm64"] = 8 * MiB + 3 * MiB / 8 };
     private const long MaxXzBytes = 4 * MiB;
 
     [Fact]

@@ -10,7 +10,8 @@
 # AGENT_ENV="DOTNET_X=1 ..." adds runtime settings to the agents' own (to try a tuning); KEEP_LOGS=<dir> keeps the
 # agents' logs there (with AGENT_ENV=APPLIANCE_GC_TRACE=1 they hold the GC's own figures every 30 s).
 # BUILDS="aot v1 v2": the AOT build once per variant, side by side in one run, each variant with its own extra settings
-# from ENV_v1, ENV_v2... (e.g. ENV_v1="DOTNET_GCgen0size=0x100000"), so settings are compared under the same load.
+# from ENV_v1, ENV_v2... (e.g. ENV_v1="DOTNET_GCgen0size=0x100000"), so settings are compared under the same load;
+# AOT_DIR_v1=<dir> runs that variant from another AOT publish (an older binary beside the new one, in the same run).
 # Peers are registered through the real join API, JOBS (default 16) at a time; each line carries first_apply_ms, from
 # the agent's exec to its log's first "applied vN (...): PEERS peers" line (connect, snapshot, WireGuard set).
 # BUILDS="aot aothw": the AOT build twice, the second with its status hardware on (issue #17): a button thread on a
@@ -47,7 +48,7 @@ for b in "${BUILDS[@]}"; do
   case $b in
     jit) reuse=${JIT_DIR:-}; props=(-p:PublishAot=false --self-contained -p:PublishTrimmed=true) ;;
     aot) reuse=${AOT_DIR:-}; props=(-p:PublishAot=true) ;;
-    aothw|aotdisp|v[0-9]) reuse=${DIR[aot]:?$b reuses the aot build: BUILDS=\"aot $b\"}; props=() ;;
+    aothw|aotdisp|v[0-9]) v="AOT_DIR_$b"; reuse=${!v:-${DIR[aot]:?$b reuses the aot build: BUILDS=\"aot $b\"}}; props=() ;;
     *) echo "unknown build '$b' (jit, aot, aothw, aotdisp, v1..v9)" >&2; exit 2 ;;
   esac
   DIR[$b]=$W/agent-$b

@@ -16,6 +16,7 @@ Prints one JSON line, sizes in MB (Rss of each mapping):
     jit_code_mb     executable anonymous mappings and the W^X double mapping (memfd:doublemapper), JIT build only
     other_anon_mb   the rest (runtime bookkeeping, OpenSSL and other native allocations made with mmap)
   wx_double_mapped  whether any memfd:doublemapper mapping exists (W^X on)
+  threads           the process's thread count (each thread's touched stack pages are in stacks_mb)
 """
 import json
 import re
@@ -108,7 +109,7 @@ def main():
             out[kind[m["start"]]] += m["rss"]
         else:
             out["other_anon"] += m["rss"]
-    status = {l.split(":")[0]: int(l.split()[1]) for l in open(f"/proc/{pid}/status") if l.startswith(("VmRSS", "VmHWM", "RssAnon", "RssFile", "RssShmem"))}
+    status = {l.split(":")[0]: int(l.split()[1]) for l in open(f"/proc/{pid}/status") if l.startswith(("VmRSS", "VmHWM", "RssAnon", "RssFile", "RssShmem", "Threads"))}
     anon_total = sum(out[k] for k in ("binary_data", "gc_heap", "native_heap", "stacks", "jit_code", "other_anon"))
     line = {"bench": "agent/rss", "build": build, "seconds": seconds, **extra,
             "rss_mb": mb(status["VmRSS"] * 1024), "peak_rss_mb": mb(status["VmHWM"] * 1024),
@@ -116,7 +117,7 @@ def main():
             "binary_mb": mb(out["binary"]), "libs_mb": mb(out["libs"]),
             "binary_data_mb": mb(out["binary_data"]), "gc_heap_mb": mb(out["gc_heap"]), "native_heap_mb": mb(out["native_heap"]), "stacks_mb": mb(out["stacks"]),
             "jit_code_mb": mb(out["jit_code"]), "other_anon_mb": mb(out["other_anon"]), "smaps_anon_mb": mb(anon_total),
-            "wx_double_mapped": wx,
+            "wx_double_mapped": wx, "threads": status["Threads"],
             "libs": {k: mb(v) for k, v in sorted(libs.items(), key=lambda kv: -kv[1]) if v >= 65536}}
     print(json.dumps(line, separators=(",", ":")))
 
