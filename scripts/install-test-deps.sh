@@ -25,6 +25,8 @@ have conntrack         || need+=(conntrack)
 have iperf3            || need+=(iperf3)
 have tcpdump           || need+=(tcpdump)
 have nc                || need+=(netcat-openbsd)
+# The VM agents' server link (qemu's guestfwd runs one socat per guest connection): HardwareRssVmTests, GpioButtonVmTests.
+have socat             || need+=(socat)
 have dig               || need+=(dnsutils)
 have kdig              || need+=(knot-dnsutils)
 # DNS interop and benchmark: dnsmasq (the binary only, no system service), unbound, dnsperf.
