@@ -77,3 +77,8 @@ fi
 # Debian's mosquitto package may start a system broker on 1883; tests start their own on other ports.
 # Debian's rabbitmq-server may start a system node; the tests start their own nodes with their own epmd and ports.
 # The unbound package may start a system resolver on 53; the DNS tests start their own on free loopback ports.
+# The GPIO button's VM test (GpioButtonVmTests) boots trixie-backports' kernel (gpio-sim; Debian 12's 6.1 has none):
+# fetched once, with a private apt state, into the VM cache (the system's apt sources are not changed).
+if [ "$(id -u)" = 0 ]; then
+  bash "$(dirname "$0")/fetch-kernel.sh" trixie-backports /var/cache/appliance-vm/debs-trixie-backports >/dev/null
+fi
