@@ -130,7 +130,7 @@ public sealed class HardwareRssVmFixture : IAsyncLifetime
               END{printf "@@RSS {\"agent\":\"%s\",\"t_s\":%d,\"vm_rss_kb\":%d,\"rss_anon_kb\":%d,\"rss_file_kb\":%d,\"rss_shmem_kb\":%d}\n", w, t, r, a, f, m}' /proc/$P/status
           done
         done
-        echo "@@LED $(cat /sys/class/leds/$LED/trigger)"
+        echo "@@LED $(cat /sys/class/leds/$LED/trigger) delay_on=$(cat /sys/class/leds/$LED/delay_on 2>/dev/null) delay_off=$(cat /sys/class/leds/$LED/delay_off 2>/dev/null)"
         kill -TERM $OFF $ON
         wait $OFF $ON
         touch /tmp/hold-input.stop
