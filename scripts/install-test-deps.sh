@@ -25,6 +25,8 @@ have conntrack         || need+=(conntrack)
 have iperf3            || need+=(iperf3)
 have tcpdump           || need+=(tcpdump)
 have nc                || need+=(netcat-openbsd)
+# The VM agents' server link (qemu's guestfwd runs one socat per guest connection): HardwareRssVmTests, GpioButtonVmTests.
+have socat             || need+=(socat)
 have dig               || need+=(dnsutils)
 have kdig              || need+=(knot-dnsutils)
 # DNS interop and benchmark: dnsmasq (the binary only, no system service), unbound, dnsperf.
@@ -77,3 +79,8 @@ fi
 # Debian's mosquitto package may start a system broker on 1883; tests start their own on other ports.
 # Debian's rabbitmq-server may start a system node; the tests start their own nodes with their own epmd and ports.
 # The unbound package may start a system resolver on 53; the DNS tests start their own on free loopback ports.
+# The GPIO button's VM test (GpioButtonVmTests) boots trixie-backports' kernel (gpio-sim; Debian 12's 6.1 has none):
+# fetched once, with a private apt state, into the VM cache (the system's apt sources are not changed).
+if [ "$(id -u)" = 0 ]; then
+  bash "$(dirname "$0")/fetch-kernel.sh" trixie-backports /var/cache/appliance-vm/debs-trixie-backports >/dev/null
+fi

@@ -5,7 +5,8 @@ using Appliance.Hardware.Led;
 using Appliance.Hardware.Watchdog;
 using Appliance.HardwareVmProbe;
 
-// Scenarios, in the order given: button, led, watchdog-healthy, watchdog-starve (the last: it gets the VM reset).
+// Scenarios, in the order given: button, led, watchdog-healthy, watchdog-starve (the last: it gets the VM reset);
+// hold-input alone: a uinput button + LED device for an agent, held until told to stop.
 var failures = 0;
 foreach (var scenario in args)
 {
@@ -18,6 +19,7 @@ foreach (var scenario in args)
             "led" => Scenarios.Led(),
             "watchdog-healthy" => Scenarios.WatchdogHealthy(),
             "watchdog-starve" => Scenarios.WatchdogStarve(),
+            "hold-input" => Scenarios.HoldInput(),
             _ => throw new ArgumentException("unknown scenario " + scenario),
         };
         Console.WriteLine($"@@RESULT {scenario} PASS {detail} ({sw.Elapsed.TotalSeconds:0.0} s)");
@@ -154,6 +156,49 @@ internal static class Scenarios
         run.Wait();
         dog.Dispose();
         throw new InvalidOperationException($"still running 30 s after the loop stopped (fed {feeder.Feeds} times)");
+    }
+
+    /// <summary>The file whose appearance makes <see cref="HoldInput"/> press the key briefly (it removes the file).</summary>
+    public const string PressFile = "/tmp/hold-input.press";
+
+    /// <summary>The file whose appearance makes <see cref="HoldInput"/> remove its device and return.</summary>
+    public const string StopFile = "/tmp/hold-input.stop";
+
+    /// <summary>
+    /// A uinput device with KEY_RESTART and two LEDs (so input-leds makes LED class devices) for a real agent to
+    /// use: prints <c>@@HOLD EVENT=/dev/input/eventN LED=inputN::capslock</c>, presses the key for 300 ms each time
+    /// <see cref="PressFile"/> appears, and removes the device when <see cref="StopFile"/> appears (at most 30 min).
+    /// </summary>
+    public static string HoldInput()
+    {
+        using var dev = UInputDevice.Create("appliance-agent-button", [KeyRestart], [0, 1]);
+        string? path = null, led = null;
+        var until = Stopwatch.StartNew();
+        while ((path is null || led is null) && until.Elapsed < TimeSpan.FromSeconds(5))
+        {
+            path = EvdevButton.Find(KeyRestart);
+            var input = dev.SysfsInput();
+            led = input is null ? null : Directory.GetDirectories(SysfsLed.ClassDirectory, Path.GetFileName(input) + "::capslock").Select(Path.GetFileName).FirstOrDefault();
+            Thread.Sleep(20);
+        }
+        Expect(path is not null && led is not null, $"the uinput device gave event={path} led={led}");
+        Console.WriteLine($"@@HOLD EVENT={path} LED={led}");
+        var presses = 0;
+        var held = Stopwatch.StartNew();
+        while (!File.Exists(StopFile) && held.Elapsed < TimeSpan.FromMinutes(30))
+        {
+            if (File.Exists(PressFile))
+            {
+                File.Delete(PressFile);
+                dev.Key(KeyRestart, true);
+                Thread.Sleep(300);
+                dev.Key(KeyRestart, false);
+                presses++;
+                Console.WriteLine($"@@HOLD pressed {presses}");
+            }
+            Thread.Sleep(50);
+        }
+        return $"{path} and {led} held {held.Elapsed.TotalSeconds:0} s, {presses} short presses";
     }
 
     private static string Take(BlockingCollection<ButtonAction> actions, int count, TimeSpan timeout)

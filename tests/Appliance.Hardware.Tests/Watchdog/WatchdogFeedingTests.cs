@@ -116,7 +116,13 @@ public sealed class WatchdogFeedingTests
         using var cts = new CancellationTokenSource();
         var run = feeder.RunAsync(cts.Token);
         await Wait.UntilAsync(() => dog.Feeds == 1, "first feed");
-        await Wait.UntilAsync(() => dog.Feeds >= 3, "fed every 10 s", () => _clock.Advance(TimeSpan.FromSeconds(10)));
+        // The loop checks in at every step: on a loaded machine the feeder may run only after several steps, and a loop
+        // left 25 s behind would (rightly) stop the feeding before the third feed.
+        await Wait.UntilAsync(() => dog.Feeds >= 3, "fed every 10 s", () =>
+        {
+            loop.CheckIn();
+            _clock.Advance(TimeSpan.FromSeconds(10));
+        });
         var fed = dog.Feeds;
         // The loop stops checking in: after its 25 s deadline nothing is fed any more.
         for (var i = 0; i < 6; i++)

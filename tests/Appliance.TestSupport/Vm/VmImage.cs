@@ -10,6 +10,12 @@ public sealed record VmImage(string Kernel, string Initramfs, string Architectur
 {
     public const string DefaultCache = "/var/cache/appliance-vm";
 
+    /// <summary>
+    /// The Debian suite whose kernel has gpio-sim (<c>CONFIG_GPIO_SIM=m</c>): trixie-backports (Linux 7.3). Checked
+    /// 2026-12-05: bookworm's 6.1, bookworm-backports' 6.12.95 and trixie's 6.12.117 have neither GPIO_SIM nor GPIO_MOCKUP.
+    /// </summary>
+    public const string GpioSimSuite = "trixie-backports";
+
     public static string Script => Path.Combine(AppContext.BaseDirectory, "Vm", "build-vm-image.sh");
 
     /// <summary>
@@ -17,10 +23,13 @@ public sealed record VmImage(string Kernel, string Initramfs, string Architectur
     /// <paramref name="extraModules"/> are kernel modules (with their dependencies) loaded at boot besides the
     /// default set, e.g. <c>uinput</c>, <c>input-leds</c>, <c>softdog</c>, <c>i2c-stub</c>, <c>i2c-dev</c>;
     /// <paramref name="moduleParameters"/> maps a module name to its insmod parameters (<c>["i2c-stub"] = "chip_addr=0x3c"</c>).
+    /// <paramref name="kernelSuite"/> (x64 only): the kernel that <c>linux-image-amd64</c> names in that Debian suite
+    /// (e.g. <see cref="GpioSimSuite"/>) instead of the system's, for a kernel feature Debian 12's 6.1 lacks.
     /// </summary>
     public static async Task<VmImage> BuildAsync(
         string outDir, string? appDir = null, string cacheDir = DefaultCache,
-        IReadOnlyList<string>? extraModules = null, IReadOnlyDictionary<string, string>? moduleParameters = null, string architecture = "x64")
+        IReadOnlyList<string>? extraModules = null, IReadOnlyDictionary<string, string>? moduleParameters = null, string architecture = "x64",
+        string? kernelSuite = null)
     {
         Prerequisites.RequireRoot();
         if (architecture is not ("x64" or "arm64"))
@@ -34,6 +43,10 @@ public sealed record VmImage(string Kernel, string Initramfs, string Architectur
         foreach (var p in programs)
         {
             Prerequisites.RequireProgram(p);
+        }
+        if (kernelSuite is not null && (architecture != "x64" || kernelSuite.Length is 0 or > 64 || !kernelSuite.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-')))
+        {
+            throw new ArgumentException($"kernel suite '{kernelSuite}': a Debian suite name (x64 only)", nameof(kernelSuite));
         }
         foreach (var m in extraModules ?? [])
         {
@@ -56,6 +69,7 @@ public sealed record VmImage(string Kernel, string Initramfs, string Architectur
             // The guest matches the kernel's spelling of a module name: underscores.
             ["MODULE_PARAMS"] = string.Join('\n', (moduleParameters ?? new Dictionary<string, string>()).Select(kv => kv.Key.Replace('-', '_') + " " + kv.Value)),
             ["ARCH"] = architecture, ["FETCH_DEBS"] = RepoPaths.Combine("scripts", "fetch-debs.sh"),
+            ["KERNEL_SUITE"] = kernelSuite ?? "", ["FETCH_KERNEL"] = RepoPaths.Combine("scripts", "fetch-kernel.sh"),
         };
         (await ProcessRunner.RunAsync("bash", [Script], env: env, timeout: TimeSpan.FromMinutes(10))).EnsureSuccess("build-vm-image.sh");
         return new VmImage(File.ReadAllText(Path.Combine(outDir, "kernel.path")).Trim(), Path.Combine(outDir, "initramfs.cpio.gz"), architecture);

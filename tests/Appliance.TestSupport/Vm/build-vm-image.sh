@@ -9,6 +9,9 @@
 #   ARCH=arm64 FETCH_DEBS=<repo>/scripts/fetch-debs.sh  an arm64 guest for qemu-system-aarch64 -M virt: Debian's arm64
 #     kernel, busybox and wg (fetched with a private apt state, cached in $CACHE/debs-arm64), the cross C library
 #     (libc6-arm64-cross) and libssl3:arm64; an app directory must then hold arm64 binaries (no ldd for them here).
+#   KERNEL_SUITE=trixie-backports FETCH_KERNEL=<repo>/scripts/fetch-kernel.sh  (x64) the kernel linux-image-amd64 names in
+#     that Debian suite instead of the system's (fetched with a private apt state into $CACHE/debs-<suite>), for a
+#     kernel feature 6.1 lacks (gpio-sim); its compressed modules are unpacked into the initramfs.
 set -euo pipefail
 CACHE=${CACHE:-/var/cache/appliance-vm}
 OUT=${OUT:?OUT directory required}
@@ -16,7 +19,10 @@ APP_DIR=${APP_DIR:-}
 EXTRA_MODULES=${EXTRA_MODULES:-}
 MODULE_PARAMS=${MODULE_PARAMS:-}
 ARCH=${ARCH:-x64}
+KERNEL_SUITE=${KERNEL_SUITE:-}
 case $ARCH in x64|arm64) ;; *) echo "ARCH is x64 or arm64, not '$ARCH'" >&2; exit 2 ;; esac
+case $KERNEL_SUITE in *[!a-z0-9-]*) echo "bad KERNEL_SUITE '$KERNEL_SUITE'" >&2; exit 2 ;; esac
+[ -z "$KERNEL_SUITE" ] || [ "$ARCH" = x64 ] || { echo "KERNEL_SUITE is for ARCH=x64 only" >&2; exit 2; }
 mkdir -p "$CACHE/debs" "$OUT"
 exec 9>"$CACHE/.lock"
 flock -w 600 9
@@ -40,20 +46,33 @@ if [ "$ARCH" = x64 ]; then
   KDEB=$(ls -t "$CACHE/debs/${KPKG}_"*_amd64.deb | head -1)
   BUSYBOX_DEB=$(ls -t "$CACHE"/debs/busybox-static_*_amd64.deb | head -1); WG_DEB=$(ls -t "$CACHE"/debs/wireguard-tools_*_amd64.deb | head -1)
 fi
+KDEBS=("$KDEB")
+if [ -n "$KERNEL_SUITE" ]; then
+  mapfile -t KDEBS < <(bash "${FETCH_KERNEL:?FETCH_KERNEL (scripts/fetch-kernel.sh) required for KERNEL_SUITE}" "$KERNEL_SUITE" "$CACHE/debs-$KERNEL_SUITE")
+  [ "${#KDEBS[@]}" -ge 2 ] || { echo "fetch-kernel.sh $KERNEL_SUITE gave no kernel" >&2; exit 1; }
+  KVER=${KDEBS[0]}; KDEBS=("${KDEBS[@]:1}")
+fi
 
-# ---- kernel + modules (extracted once per kernel package)
+# ---- kernel + modules (extracted once per kernel package set)
 KDIR=$CACHE/kernel
 [ "$ARCH" = arm64 ] && KDIR=$CACHE/kernel-arm64
-if [ "$(cat "$KDIR/.stamp" 2>/dev/null)" != "$(basename "$KDEB")" ]; then
+[ -n "$KERNEL_SUITE" ] && KDIR=$CACHE/kernel-$KERNEL_SUITE
+STAMP=$(for d in "${KDEBS[@]}"; do basename "$d"; done)
+if [ "$(cat "$KDIR/.stamp" 2>/dev/null)" != "$STAMP" ]; then
   rm -rf "$KDIR"; mkdir -p "$KDIR"
-  dpkg-deb -x "$KDEB" "$KDIR"
+  for d in "${KDEBS[@]}"; do dpkg-deb -x "$d" "$KDIR"; done
+  # Linux 7's packages are merged-/usr only (modules and vmlinuz under /usr/lib/modules/<release>).
+  if [ ! -d "$KDIR/lib/modules/$KVER" ] && [ -d "$KDIR/usr/lib/modules/$KVER" ]; then
+    mkdir -p "$KDIR/lib" "$KDIR/boot"; ln -s ../usr/lib/modules "$KDIR/lib/modules"
+    ln -s "../usr/lib/modules/$KVER/vmlinuz" "$KDIR/boot/vmlinuz-$KVER"
+  fi
   depmod -b "$KDIR" "$KVER"
   # Uncompressed ELF vmlinux boots through qemu's PVH entry, skipping the slow bzImage path under TCG (x64 only:
   # qemu-system-aarch64 boots the arm64 vmlinuz, a gzip-compressed Image, as it is).
   K=$KDIR/boot/vmlinuz-$KVER
   [ "$ARCH" = arm64 ] && off= || off=$(LC_ALL=C grep -abo $'\xfd7zXZ\x00' "$K" | head -1 | cut -d: -f1 || true)
   if [ -n "$off" ]; then xz -dc --single-stream < <(tail -c +$((off + 1)) "$K") > "$KDIR/vmlinux" 2>/dev/null || rm -f "$KDIR/vmlinux"; fi
-  basename "$KDEB" > "$KDIR/.stamp"
+  echo "$STAMP" > "$KDIR/.stamp"
 fi
 KERNEL=$KDIR/boot/vmlinuz-$KVER
 if [ -s "$KDIR/vmlinux" ] && [ "$(readelf -n "$KDIR/vmlinux" 2>/dev/null | grep -c 'type: (0x00000012)')" -gt 0 ]; then
@@ -74,7 +93,15 @@ chmod 755 "$R/usr/bin/wg"
 # shellcheck disable=SC2086 # EXTRA_MODULES is a word list
 modprobe -d "$KDIR" -S "$KVER" -a --show-depends wireguard virtio_pci 9pnet_virtio 9p $EXTRA_MODULES | awk '$1=="insmod"{print $2}' | awk '!s[$0]++' > "$OUT/mods.txt"
 : > "$R/etc/modules.list"
-while read -r f; do cp "$f" "$R/lib/modules/"; basename "$f" >> "$R/etc/modules.list"; done < "$OUT/mods.txt"
+# Compressed modules (Linux 6.12+ packages) are unpacked here: busybox's insmod may not read them.
+while read -r f; do
+  case $f in
+    *.ko.xz) b=$(basename "$f" .xz); xz -dc "$f" > "$R/lib/modules/$b" ;;
+    *.ko.zst) b=$(basename "$f" .zst); zstd -qdc "$f" > "$R/lib/modules/$b" ;;
+    *) b=$(basename "$f"); cp "$f" "$R/lib/modules/" ;;
+  esac
+  echo "$b" >> "$R/etc/modules.list"
+done < "$OUT/mods.txt"
 printf '%s\n' "$MODULE_PARAMS" > "$R/etc/modules.params"
 copy_libs() {
   ldd "$@" 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\// {print $3} NF == 2 && $1 ~ /^\// {print $1}' | sort -u | while read -r l; do
