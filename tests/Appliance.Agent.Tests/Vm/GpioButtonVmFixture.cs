@@ -11,51 +11,27 @@ namespace Appliance.Agent.Tests.Vm;
 /// the way a button does (<c>sim_gpioL/pull</c>): first an active-high button (line 5), a short press; then the
 /// default active-low button (line 3), a short press and a 5 s hold, which must end in the factory reset.
 /// </summary>
-public sealed class GpioButtonVmFixture : IAsyncLifetime
+public sealed class GpioButtonVmFixture() : VmRunFixture("apgpio-vm")
 {
     public const int ActiveHighLine = 5;
     public const int ActiveLowLine = 3;
 
     public static readonly string[] Modules = ["virtio_net", "configfs", "gpio-sim"];
 
-    private readonly TempDirectory _work = new("apgpio-vm");
 
-    public VmRun Run { get; private set; } = null!;
-
-    public Exception? SetupError { get; private set; }
-
-    public async Task InitializeAsync()
+    protected override async Task<VmRun> BootAsync()
     {
-        try
-        {
-            var agent = await AotAgent.PublishAsync();
-            var app = Directory.CreateDirectory(_work.Combine("app")).FullName;
-            File.Copy(agent, Path.Combine(app, "appliance-agent"));
-            var image = await VmImage.BuildAsync(_work.Combine("image"), app, extraModules: Modules, kernelSuite: VmImage.GpioSimSuite);
-            await using var server = await NamespacedServer.StartAsync(_work.Combine("server"), uses: 1);
-            Run = await QemuVm.RunAsync(image, _work.Combine("share"), JobScript(server.Token), TimeSpan.FromMinutes(10), memoryMb: 768, cpus: 2, network: server.Network);
-            File.WriteAllText(Path.Combine(Path.GetTempPath(), "apgpio-vm-console.log"), Run.Console);
-        }
-        catch (Exception e)
-        {
-            SetupError = e;
-        }
+        var agent = await AotAgent.PublishAsync();
+        var app = Directory.CreateDirectory(Work.Combine("app")).FullName;
+        File.Copy(agent, Path.Combine(app, "appliance-agent"));
+        var image = await VmImage.BuildAsync(Work.Combine("image"), app, extraModules: Modules, kernelSuite: VmImage.GpioSimSuite);
+        await using var server = await NamespacedServer.StartAsync(Work.Combine("server"), uses: 1);
+        var run = await QemuVm.RunAsync(image, Work.Combine("share"), JobScript(server.Token), TimeSpan.FromMinutes(10), memoryMb: 768, cpus: 2, network: server.Network);
+        File.WriteAllText(Path.Combine(Path.GetTempPath(), "apgpio-vm-console.log"), run.Console);
+        return run;
     }
 
-    public void AssertSetup()
-    {
-        if (SetupError is not null)
-        {
-            throw new InvalidOperationException("VM setup failed: " + SetupError);
-        }
-    }
 
-    /// <summary>The console's <c>@@PREFIX</c> lines (after checking the setup worked).</summary>
-    public IReadOnlyList<string> Lines(string prefix)
-    {
-        AssertSetup();
-        return Run.Lines(prefix);
-    }
 
     /// <summary>The one <c>@@PREFIX name ...</c> line; fails with the console when there is none.</summary>
     public string Line(string prefix, string name) =>
@@ -63,12 +39,7 @@ public sealed class GpioButtonVmFixture : IAsyncLifetime
         ?? throw new Xunit.Sdk.XunitException($"no @@{prefix} {name} line\n--- console ---\n{Run.Console}");
 
     /// <summary>An agent run's log as the guest copied it to the share (<c>high</c> or <c>low</c>).</summary>
-    public string AgentLog(string which)
-    {
-        AssertSetup();
-        var path = Path.Combine(Run.ShareDirectory, $"agent-{which}.log");
-        return File.Exists(path) ? File.ReadAllText(path) : throw new Xunit.Sdk.XunitException($"no agent-{which}.log in the share\n--- console ---\n{Run.Console}");
-    }
+    public string AgentLog(string which) => ShareFile($"agent-{which}.log");
 
     /// <summary>
     /// The guest's job. gpio-sim's <c>pull</c> attribute is the line's outside world: a consumer's bias request sets it
@@ -124,9 +95,4 @@ public sealed class GpioButtonVmFixture : IAsyncLifetime
         cp /tmp/agent-high.log /tmp/agent-low.log /mnt/host/
         """;
 
-    public Task DisposeAsync()
-    {
-        _work.Dispose();
-        return Task.CompletedTask;
-    }
 }

@@ -13,7 +13,7 @@ namespace Appliance.Agent.Tests.Vm;
 /// After both applied the whole mesh, the guest presses the button once and reads /proc/PID/status of both every
 /// <see cref="SampleSeconds"/> s, <see cref="Samples"/> times. The agent binary: <see cref="AotAgent"/>.
 /// </summary>
-public sealed class HardwareRssVmFixture : IAsyncLifetime
+public sealed class HardwareRssVmFixture() : VmRunFixture("aprss-vm")
 {
     public const int Peers = 20;
     public const int SampleSeconds = 20;
@@ -22,11 +22,6 @@ public sealed class HardwareRssVmFixture : IAsyncLifetime
     public static readonly string[] Modules =
         ["virtio_net", "evdev", "uinput", "input-leds", "ledtrig-timer", "ledtrig-heartbeat", "ledtrig-default-on", "softdog", "i2c-stub", "i2c-dev"];
 
-    private readonly TempDirectory _work = new("aprss-vm");
-
-    public VmRun Run { get; private set; } = null!;
-
-    public Exception? SetupError { get; private set; }
 
     /// <summary>Where the agent binary came from (a publish of this run, or <see cref="AotAgent.ReuseVariable"/>), and its size.</summary>
     public string AgentBinary { get; private set; } = "";
@@ -34,50 +29,26 @@ public sealed class HardwareRssVmFixture : IAsyncLifetime
     /// <summary>The host's load average when the VM ended (the guest runs under TCG: a loaded host slows it, not its figures).</summary>
     public string HostLoad { get; private set; } = "";
 
-    public async Task InitializeAsync()
+    protected override async Task<VmRun> BootAsync()
     {
-        try
-        {
-            var agent = await AotAgent.PublishAsync();
-            AgentBinary = $"{agent} ({new FileInfo(agent).Length:N0} bytes)";
-            var app = await VmImage.PublishAppAsync(RepoPaths.Combine("tests", "Appliance.HardwareVmProbe", "Appliance.HardwareVmProbe.csproj"), _work.Combine("app"));
-            File.Copy(agent, Path.Combine(app, "appliance-agent"), overwrite: true);
-            var image = await VmImage.BuildAsync(_work.Combine("image"), app, extraModules: Modules,
-                moduleParameters: new Dictionary<string, string> { ["i2c-stub"] = "chip_addr=0x3c" });
-            await using var server = await NamespacedServer.StartAsync(_work.Combine("server"), uses: Peers + 2);
-            await server.RegisterPeersAsync(Peers);
-            Run = await QemuVm.RunAsync(image, _work.Combine("share"), JobScript(server.Token), TimeSpan.FromMinutes(12), memoryMb: 1024, cpus: 2, network: server.Network);
-            File.WriteAllText(Path.Combine(Path.GetTempPath(), "aprss-vm-console.log"), Run.Console);
-            HostLoad = string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ')[..3]);
-        }
-        catch (Exception e)
-        {
-            SetupError = e;
-        }
+        var agent = await AotAgent.PublishAsync();
+        AgentBinary = $"{agent} ({new FileInfo(agent).Length:N0} bytes)";
+        var app = await VmImage.PublishAppAsync(RepoPaths.Combine("tests", "Appliance.HardwareVmProbe", "Appliance.HardwareVmProbe.csproj"), Work.Combine("app"));
+        File.Copy(agent, Path.Combine(app, "appliance-agent"), overwrite: true);
+        var image = await VmImage.BuildAsync(Work.Combine("image"), app, extraModules: Modules,
+            moduleParameters: new Dictionary<string, string> { ["i2c-stub"] = "chip_addr=0x3c" });
+        await using var server = await NamespacedServer.StartAsync(Work.Combine("server"), uses: Peers + 2);
+        await server.RegisterPeersAsync(Peers);
+        var run = await QemuVm.RunAsync(image, Work.Combine("share"), JobScript(server.Token), TimeSpan.FromMinutes(12), memoryMb: 1024, cpus: 2, network: server.Network);
+        File.WriteAllText(Path.Combine(Path.GetTempPath(), "aprss-vm-console.log"), run.Console);
+        HostLoad = string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ')[..3]);
+        return run;
     }
 
-    public void AssertSetup()
-    {
-        if (SetupError is not null)
-        {
-            throw new InvalidOperationException("VM setup failed: " + SetupError);
-        }
-    }
 
-    /// <summary>The console's <c>@@PREFIX</c> lines (after checking the setup worked).</summary>
-    public IReadOnlyList<string> Lines(string prefix)
-    {
-        AssertSetup();
-        return Run.Lines(prefix);
-    }
 
     /// <summary>An agent's log as the guest copied it to the share (<c>off</c> or <c>on</c>).</summary>
-    public string AgentLog(string which)
-    {
-        AssertSetup();
-        var path = Path.Combine(Run.ShareDirectory, $"agent-{which}.log");
-        return File.Exists(path) ? File.ReadAllText(path) : throw new Xunit.Sdk.XunitException($"no agent-{which}.log in the share\n--- console ---\n{Run.Console}");
-    }
+    public string AgentLog(string which) => ShareFile($"agent-{which}.log");
 
     /// <summary>The <c>@@RSS</c> samples: one JSON object per agent and sample time.</summary>
     public IReadOnlyList<RssSample> RssSamples()
@@ -139,9 +110,4 @@ public sealed class HardwareRssVmFixture : IAsyncLifetime
         cp /tmp/agent-off.log /tmp/agent-on.log /mnt/host/
         """;
 
-    public Task DisposeAsync()
-    {
-        _work.Dispose();
-        return Task.CompletedTask;
-    }
 }

@@ -8,43 +8,25 @@ namespace Appliance.Hardware.Tests.Vm;
 /// (tests/Appliance.HardwareVmProbe) runs the button, LED and healthy-watchdog scenarios, then starves the watchdog,
 /// which must reset the VM (qemu runs with -no-reboot, so the reset ends it).
 /// </summary>
-public sealed class HardwareVmFixture : IAsyncLifetime
+public sealed class HardwareVmFixture() : VmRunFixture("aphw-vm")
 {
     public static readonly string[] Modules = ["evdev", "uinput", "input-leds", "ledtrig-timer", "ledtrig-heartbeat", "ledtrig-default-on", "softdog"];
 
-    private readonly TempDirectory _work = new("aphw-vm");
 
-    public VmRun Run { get; private set; } = null!;
-
-    public Exception? SetupError { get; private set; }
-
-    public async Task InitializeAsync()
+    protected override async Task<VmRun> BootAsync()
     {
-        try
-        {
-            var app = await VmImage.PublishAppAsync(RepoPaths.Combine("tests", "Appliance.HardwareVmProbe", "Appliance.HardwareVmProbe.csproj"), _work.Combine("probe"));
-            var image = await VmImage.BuildAsync(_work.Combine("image"), app, extraModules: Modules);
-            Run = await QemuVm.RunAsync(image, _work.Combine("share"),
-                "/app/Appliance.HardwareVmProbe button led watchdog-healthy 2>&1\n" +
-                // The kernel's own words about the reset reach the serial console.
-                "dmesg -n 8\n" +
-                "/app/Appliance.HardwareVmProbe watchdog-starve 2>&1\n",
-                TimeSpan.FromMinutes(6), memoryMb: 768, cpus: 2);
-            File.WriteAllText(Path.Combine(Path.GetTempPath(), "aphw-vm-console.log"), Run.Console);
-        }
-        catch (Exception e)
-        {
-            SetupError = e;
-        }
+        var app = await VmImage.PublishAppAsync(RepoPaths.Combine("tests", "Appliance.HardwareVmProbe", "Appliance.HardwareVmProbe.csproj"), Work.Combine("probe"));
+        var image = await VmImage.BuildAsync(Work.Combine("image"), app, extraModules: Modules);
+        var run = await QemuVm.RunAsync(image, Work.Combine("share"),
+            "/app/Appliance.HardwareVmProbe button led watchdog-healthy 2>&1\n" +
+            // The kernel's own words about the reset reach the serial console.
+            "dmesg -n 8\n" +
+            "/app/Appliance.HardwareVmProbe watchdog-starve 2>&1\n",
+            TimeSpan.FromMinutes(6), memoryMb: 768, cpus: 2);
+        File.WriteAllText(Path.Combine(Path.GetTempPath(), "aphw-vm-console.log"), run.Console);
+        return run;
     }
 
-    public void AssertSetup()
-    {
-        if (SetupError is not null)
-        {
-            throw new InvalidOperationException("VM setup failed: " + SetupError);
-        }
-    }
 
     /// <summary>The <c>@@RESULT</c> line of a scenario; fails with the whole console when it is missing or failed.</summary>
     public string AssertScenarioPassed(string scenario)
@@ -58,9 +40,4 @@ public sealed class HardwareVmFixture : IAsyncLifetime
         return line;
     }
 
-    public Task DisposeAsync()
-    {
-        _work.Dispose();
-        return Task.CompletedTask;
-    }
 }
