@@ -10,7 +10,9 @@ namespace Appliance.Console.Tests;
 
 /// <summary>
 /// The nodes page of a network of 1000 nodes, loaded cold in chromium: under 300 KB transferred and under 1 s until
-/// the table is drawn and the live stream is open (docs/BENCHMARKS.md "Web console").
+/// the table is drawn and the live stream is open, the median of three cold loads after one the server warms up on
+/// (docs/BENCHMARKS.md "Web console"). scripts/test.sh runs the Browser layer after the others, so the VM tests do not
+/// share the two cores with chromium while it is timed.
 /// </summary>
 [Trait("Category", TestCategories.Browser)]
 public sealed class PageWeightTests(ITestOutputHelper output) : IAsyncLifetime
@@ -52,7 +54,9 @@ public sealed class PageWeightTests(ITestOutputHelper output) : IAsyncLifetime
         });
 
         var page = await _browser.SignedInPageAsync(_server);
-        // A cold load: a new page in the same signed-in profile with the browser cache off, bytes counted off the wire.
+        // One load first, not measured: it is the server's first nodes list and stream of 1000 nodes (its JIT), which a
+        // running server has long behind it. Then three cold loads, each a new navigation with the browser cache off and
+        // bytes counted off the wire; the median is the figure (a busy machine only ever adds to one).
         var cdp = await page.Context.NewCDPSessionAsync(page);
         await cdp.SendAsync("Network.enable");
         await cdp.SendAsync("Network.setCacheDisabled", new Dictionary<string, object> { ["cacheDisabled"] = true });
@@ -63,20 +67,41 @@ public sealed class PageWeightTests(ITestOutputHelper output) : IAsyncLifetime
             Interlocked.Add(ref transferred, (long)e!.Value.GetProperty("encodedDataLength").GetDouble());
             Interlocked.Increment(ref requests);
         };
-        await page.GotoAsync("about:blank");
-        var clock = Stopwatch.StartNew();
-        await page.GotoAsync(_server.Url + "/#/network/big/nodes");
-        await Assertions.Expect(page.Locator("#nodes tbody tr")).ToHaveCountAsync(Nodes, new() { Timeout = 10_000 });
-        await Assertions.Expect(page.Locator("#live")).ToHaveTextAsync("Live: following status reports.");
-        var polled = clock.Elapsed; // includes the test's own polling
-        // The browser's measure, from navigation start: the page marks when the 1000 rows are drawn and usable.
-        var navigation = await page.EvaluateAsync<double>("performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd");
-        var interactive = TimeSpan.FromMilliseconds(await page.EvaluateAsync<double>("performance.getEntriesByName('console-nodes-drawn')[0].startTime"));
-        await Task.Delay(200); // the last loadingFinished events (the stream stays open and is not counted)
-        output.WriteLine($"nodes page, {Nodes} nodes: {transferred / 1024.0:F1} KiB in {requests} responses, interactive after {interactive.TotalMilliseconds:F0} ms (DOMContentLoaded {navigation:F0} ms; {polled.TotalMilliseconds:F0} ms as the test polled)");
+        var url = _server.Url + "/#/network/big/nodes";
+        await LoadAsync(page, url);
+        var loads = new List<(long Bytes, int Requests, TimeSpan Interactive)>();
+        for (var i = 0; i < 3; i++)
+        {
+            await page.GotoAsync("about:blank");
+            await Task.Delay(200); // the last loadingFinished events of the previous load (its stream is not counted)
+            Interlocked.Exchange(ref transferred, 0);
+            Interlocked.Exchange(ref requests, 0);
+            var (interactive, navigation, polled) = await LoadAsync(page, url);
+            await Task.Delay(200);
+            loads.Add((Interlocked.Read(ref transferred), Volatile.Read(ref requests), interactive));
+            output.WriteLine($"nodes page, {Nodes} nodes, cold load {i + 1}: {loads[^1].Bytes / 1024.0:F1} KiB in {loads[^1].Requests} responses, interactive after {interactive.TotalMilliseconds:F0} ms (DOMContentLoaded {navigation:F0} ms; {polled.TotalMilliseconds:F0} ms as the test polled)");
+        }
 
         await ConsoleBrowser.ScreenshotAsync(page, "nodes-1000", fullPage: false); // the first screen: a full page of 1000 rows is too tall
-        Assert.True(transferred < 300 * 1024, $"{transferred} bytes transferred");
-        Assert.True(interactive < TimeSpan.FromSeconds(1), $"interactive after {interactive.TotalMilliseconds:F0} ms");
+        var heaviest = loads.Max(l => l.Bytes);
+        var median = loads.Select(l => l.Interactive).Order().ElementAt(1);
+        output.WriteLine($"median interactive {median.TotalMilliseconds:F0} ms, heaviest load {heaviest / 1024.0:F1} KiB");
+        Assert.True(heaviest < 300 * 1024, $"{heaviest} bytes transferred");
+        Assert.True(median < TimeSpan.FromSeconds(1), $"interactive after {median.TotalMilliseconds:F0} ms (median of {string.Join(", ", loads.Select(l => $"{l.Interactive.TotalMilliseconds:F0}"))})");
+    }
+
+    /// <summary>Loads the nodes page as a new document (from about:blank) and waits for its 1000 rows and its live stream.</summary>
+    /// <returns>When the page marked its rows drawn and DOMContentLoaded, both from navigation start, and the test's own wait.</returns>
+    private static async Task<(TimeSpan Interactive, double Navigation, TimeSpan Polled)> LoadAsync(IPage page, string url)
+    {
+        if (page.Url != "about:blank") await page.GotoAsync("about:blank");
+        var clock = Stopwatch.StartNew();
+        await page.GotoAsync(url);
+        await Assertions.Expect(page.Locator("#nodes tbody tr")).ToHaveCountAsync(Nodes, new() { Timeout = 10_000 });
+        await Assertions.Expect(page.Locator("#live")).ToHaveTextAsync("Live: following status reports.");
+        var polled = clock.Elapsed;
+        var navigation = await page.EvaluateAsync<double>("performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd");
+        var interactive = TimeSpan.FromMilliseconds(await page.EvaluateAsync<double>("performance.getEntriesByName('console-nodes-drawn')[0].startTime"));
+        return (interactive, navigation, polled);
     }
 }
