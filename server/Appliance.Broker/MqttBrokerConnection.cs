@@ -487,6 +487,8 @@ internal sealed class MqttBrokerConnection
         {
             while (await queue.WaitToReadAsync().ConfigureAwait(false))
             {
+                // One wake-up: every queued frame gathered into TLS records and written (Writes: the fan-out's cost).
+                var started = StageCounter.Start();
                 while (queue.TryRead(out var frame))
                 {
                     Interlocked.Decrement(ref _pendingWrites);
@@ -495,6 +497,7 @@ internal sealed class MqttBrokerConnection
                     await batch.AppendAsync(frame.Payload, token).ConfigureAwait(false);
                 }
                 await batch.FlushAsync(token).ConfigureAwait(false);
+                _broker.Metrics.Writes.Stop(started);
             }
             // Completed: everything queued is out; close so the peer sees EOF after our last packet.
             Abort();

@@ -22,6 +22,12 @@ public sealed class MqttBrokerMetrics
     private long _oversizeDrops;
     private long _administrativeDisconnects;
 
+    /// <summary>
+    /// The connections' write loops, one run per wake-up: the queued frames of one connection gathered, encrypted and
+    /// written to its socket (the fan-out's per-subscriber cost; PUBACK reads and the thread pool's dispatch are not in it).
+    /// </summary>
+    public StageCounter Writes { get; } = new();
+
     /// <summary>Sockets accepted and past the connection limits.</summary>
     public long ConnectionsAccepted => Interlocked.Read(ref _connectionsAccepted);
 

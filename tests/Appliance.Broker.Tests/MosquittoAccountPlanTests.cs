@@ -3,48 +3,85 @@ using Appliance.TestSupport;
 
 namespace Appliance.Broker.Tests;
 
-/// <summary>Reconciling Mosquitto's accounts with the server's nodes, and the server's own ACL.</summary>
+/// <summary>Reconciling the dynamic-security plugin's accounts with the server's nodes, and the server's own ACL.</summary>
 [Trait("Category", TestCategories.Unit)]
 public sealed class MosquittoAccountPlanTests
 {
     private const string Server = "appliance-server";
+    private const string Marker = "appliance-node";
+
+    private static MosquittoDynSecRoleInfo Role(string name, MqttTopicAcl acl, string? text = Marker) => new(name, text, MosquittoDynSecAcl.ForRole(acl));
+
+    private static string Describe(MosquittoDynSecCommand c) => c.Describe();
 
     [Fact]
-    public void Known_nodes_keep_their_hash_and_get_the_node_acl_gone_nodes_are_dropped_missing_ones_reported()
+    public void Known_nodes_keep_their_login_stale_acls_are_rewritten_gone_nodes_are_deleted_missing_ones_reported()
     {
-        var serverHash = MosquittoPasswordHash.Create("server-secret");
-        var current = new[]
+        var clients = new MosquittoDynSecClientInfo[]
         {
-            new MosquittoUser(Server, serverHash, MqttTopicAcl.AllowAll),
-            new MosquittoUser("n1", "$7$101$a$kept", MqttTopicAcl.DenyAll), // stale ACL: rebuilt from the policy
-            new MosquittoUser("gone", "$7$101$b$x", MeshAcls.Node("gone", "lab")),
+            new("admin", "Dynsec admin user", ["admin"]),
+            new(Server, null, [Server]),
+            new("n1", Marker, ["n1"]),
+            new("n3", Marker, ["n3"]),
+            new("gone", Marker, ["gone"]),
+            new("someone-elses", null, []), // not ours: never touched
         };
-        // The ACLs are the server's data: the plan takes them as given (here a node reading one network only).
-        var nodes = new Dictionary<string, MqttTopicAcl> { ["n1"] = MeshAcls.Node("n1", "lab"), ["n2"] = MeshAcls.Node("n2", "home") };
+        var roles = new[]
+        {
+            Role("admin", MqttTopicAcl.AllowAll, "admin"),
+            Role(Server, MeshAcls.Server(), null),
+            Role("n1", MqttTopicAcl.DenyAll), // stale ACL: rebuilt from the server's data
+            Role("n3", MeshAcls.Node("n3", "lab")),
+            Role("gone", MeshAcls.Node("gone", "lab")),
+            Role("orphan", MeshAcls.Node("orphan", "lab")), // a join that stopped between createRole and createClient
+        };
+        var nodes = new Dictionary<string, MqttTopicAcl> { ["n1"] = MeshAcls.Node("n1", "lab"), ["n2"] = MeshAcls.Node("n2", "home"), ["n3"] = MeshAcls.Node("n3", "lab") };
 
-        var plan = MosquittoAccountPlan.Reconcile(current, nodes, Server, "server-secret", MeshAcls.Server());
+        var plan = MosquittoAccountPlan.Reconcile(clients, roles, nodes, Marker, Server, "server-secret", MeshAcls.Server());
 
-        var users = plan.Users.ToDictionary(u => u.Name);
-        Assert.Equal([Server, "n1"], plan.Users.Select(u => u.Name));
-        Assert.Equal(serverHash, users[Server].PasswordHash); // still matches: not re-salted
-        Assert.Equal(MeshAcls.Server().SubscribePatterns, users[Server].Acl.SubscribePatterns);
-        Assert.Equal(MeshAcls.Server().PublishPatterns, users[Server].Acl.PublishPatterns);
-        Assert.Equal("$7$101$a$kept", users["n1"].PasswordHash);
-        Assert.Equal(MeshAcls.Node("n1", "lab").SubscribePatterns, users["n1"].Acl.SubscribePatterns);
-        Assert.Equal(MeshAcls.Node("n1", "lab").PublishPatterns, users["n1"].Acl.PublishPatterns);
+        Assert.Equal(
+            [$"setClientPassword {Server}", "deleteClient gone", "deleteRole gone", "deleteRole orphan", "modifyRole n1"],
+            plan.Commands.Select(Describe));
+        Assert.Equal(MosquittoDynSecAcl.ForRole(MeshAcls.Node("n1", "lab")).Count, plan.Commands[^1].Fields["acls"]!.AsArray().Count);
         Assert.Equal(["gone"], plan.Removed);
         Assert.Equal(["n2"], plan.NodesWithoutLogin);
+        Assert.Equal(["n1"], plan.RolesRewritten);
     }
 
     [Fact]
-    public void A_new_or_changed_server_password_gets_a_new_hash()
+    public void A_fresh_broker_gets_the_servers_role_and_login()
     {
-        var fresh = MosquittoAccountPlan.Reconcile([], new Dictionary<string, MqttTopicAcl>(), Server, "pw1", MeshAcls.Server());
-        var hash = Assert.Single(fresh.Users).PasswordHash;
-        Assert.True(MosquittoPasswordHash.Verify("pw1", hash));
+        var plan = MosquittoAccountPlan.Reconcile([new("admin", null, ["admin"])], [], new Dictionary<string, MqttTopicAcl>(), Marker, Server, "pw", MeshAcls.Server());
+        Assert.Equal([$"createRole {Server}", $"createClient {Server}"], plan.Commands.Select(Describe));
+        Assert.Equal("pw", plan.Commands[1].Fields["password"]!.GetValue<string>());
+        Assert.Equal(Server, plan.Commands[1].Fields["roles"]![0]!["rolename"]!.GetValue<string>());
+    }
 
-        var changed = MosquittoAccountPlan.Reconcile(fresh.Users, new Dictionary<string, MqttTopicAcl>(), Server, "pw2", MeshAcls.Server());
-        Assert.True(MosquittoPasswordHash.Verify("pw2", Assert.Single(changed.Users).PasswordHash));
+    [Fact]
+    public void A_login_without_its_role_gets_it_back()
+    {
+        var plan = MosquittoAccountPlan.Reconcile(
+            [new(Server, null, [Server]), new("n1", Marker, [])], [Role(Server, MeshAcls.Server(), null)],
+            new Dictionary<string, MqttTopicAcl> { ["n1"] = MeshAcls.Node("n1", "lab") }, Marker, Server, "pw", MeshAcls.Server());
+        Assert.Equal([$"setClientPassword {Server}", "createRole n1", "modifyClient n1"], plan.Commands.Select(Describe));
+    }
+
+    [Fact]
+    public void A_node_role_allows_its_own_topics_and_denies_receiving_anything_else()
+    {
+        var entries = MosquittoDynSecAcl.ForRole(MeshAcls.Node("n1", "lab"));
+        Assert.Equal(
+            [
+                ("subscribePattern", "appliance/v1/node/n1/#", true, 1), ("publishClientReceive", "appliance/v1/node/n1/#", true, 1),
+                ("subscribePattern", "appliance/v1/net/lab/#", true, 1), ("publishClientReceive", "appliance/v1/net/lab/#", true, 1),
+                ("publishClientSend", "appliance/v1/report/n1/#", true, 1),
+                ("publishClientReceive", "#", false, 0),
+            ],
+            entries.Select(e => (e.Type, e.Topic, e.Allow, e.Priority)));
+        // An allow on "#" leaves no deny (the plugin keys one type's ACLs by topic).
+        Assert.DoesNotContain(MosquittoDynSecAcl.ForRole(MqttTopicAcl.AllowAll), e => !e.Allow);
+        Assert.True(MosquittoDynSecAcl.Same(entries, entries.Reverse()));
+        Assert.False(MosquittoDynSecAcl.Same(entries, MosquittoDynSecAcl.ForRole(MeshAcls.Node("n1", "home"))));
     }
 
     public static TheoryData<string, string, bool, bool> ServerAclRows() => new()
@@ -68,38 +105,5 @@ public sealed class MosquittoAccountPlanTests
             Assert.True(acl.CanPublish(topic) == publish, name);
         }
         Assert.True(acl.CanSubscribe(topic) == subscribe, name);
-    }
-
-    [Fact]
-    public async Task A_failed_reload_is_its_own_error_after_the_files_are_written()
-    {
-        using var dir = new TempDirectory("mosq-reload");
-        File.WriteAllText(dir.Combine("pid"), "not a pid\n");
-        var provisioner = new MosquittoProvisioner(new MosquittoProvisionerOptions
-        {
-            PasswordFilePath = dir.Combine("passwd"), AclFilePath = dir.Combine("acl"), PidFilePath = dir.Combine("pid"),
-        });
-        var e = await Assert.ThrowsAsync<MosquittoReloadException>(() => provisioner.SetUserAsync("n1", "secret", MeshAcls.Node("n1", "lab"), CancellationToken.None));
-        Assert.Contains(dir.Combine("pid"), e.Message, StringComparison.Ordinal);
-        Assert.StartsWith("n1:$7$", File.ReadAllText(dir.Combine("passwd")), StringComparison.Ordinal);
-        Assert.Contains("user n1", File.ReadAllText(dir.Combine("acl")), StringComparison.Ordinal);
-
-        File.Delete(dir.Combine("pid"));
-        await Assert.ThrowsAsync<MosquittoReloadException>(() => provisioner.RemoveUserAsync("n1", CancellationToken.None));
-        Assert.Equal("", File.ReadAllText(dir.Combine("passwd")));
-    }
-
-    [Fact]
-    public async Task A_pid_that_is_not_mosquitto_gets_no_signal()
-    {
-        using var dir = new TempDirectory("mosq-stale-pid");
-        // This test process: a SIGHUP would end it, so passing at all shows none was sent.
-        var provisioner = new MosquittoProvisioner(new MosquittoProvisionerOptions
-        {
-            PasswordFilePath = dir.Combine("passwd"), AclFilePath = dir.Combine("acl"), ProcessId = Environment.ProcessId,
-        });
-        var e = await Assert.ThrowsAsync<MosquittoReloadException>(() => provisioner.SetUserAsync("n1", "secret", MeshAcls.Node("n1", "lab"), CancellationToken.None));
-        Assert.Contains("not mosquitto", e.Message, StringComparison.Ordinal);
-        Assert.StartsWith("n1:$7$", File.ReadAllText(dir.Combine("passwd")), StringComparison.Ordinal);
     }
 }

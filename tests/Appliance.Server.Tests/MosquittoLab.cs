@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net.Http.Json;
 using System.Security.Cryptography.X509Certificates;
 using Appliance.Contracts.Api;
@@ -14,8 +13,9 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Appliance.Server.Tests;
 
 /// <summary>
-/// A real Mosquitto reading the password and ACL files a real in-process server (<c>Mqtt:Broker=mosquitto</c>)
-/// writes, on a loopback port of its own, optionally over TLS with a throwaway CA; plus node-side helpers.
+/// A real Mosquitto with the dynamic-security plugin, provisioned by a real in-process server
+/// (<c>Mqtt:Broker=mosquitto</c>) through its admin login, on a loopback port of its own, optionally over TLS with a
+/// throwaway CA; plus node-side helpers.
 /// </summary>
 public sealed class MosquittoLab : IAsyncDisposable
 {
@@ -31,12 +31,12 @@ public sealed class MosquittoLab : IAsyncDisposable
 
     public bool Tls => _ca is not null;
 
-    public string PasswordFile => _dir.Combine("passwd");
+    /// <summary>The plugin's state file (plugin_opt_config_file): it saves every account there after each command.</summary>
+    public string StateFile => _dir.Combine("dynamic-security.json");
 
-    public string AclFile => _dir.Combine("acl");
+    public const string AdminUser = "appliance-admin";
 
-    /// <summary>Mosquitto's pid_file; the TLS lab's server finds Mosquitto through it, the plain one by pid.</summary>
-    public string PidFile => _dir.Combine("mosquitto.pid");
+    public string AdminPassword { get; } = Guid.NewGuid().ToString("N");
 
     /// <summary>The data dir belongs to the lab, not the factory, so a second server can start on it.</summary>
     public string DataDir => _dir.Combine("data");
@@ -53,9 +53,7 @@ public sealed class MosquittoLab : IAsyncDisposable
         var lab = new MosquittoLab();
         try
         {
-            // Mosquitto needs both files to exist when it starts; the server fills them.
-            File.WriteAllText(lab.PasswordFile, "");
-            File.WriteAllText(lab.AclFile, "");
+            var plugin = await MosquittoProcess.DynamicSecurityConfigAsync(lab.StateFile, AdminUser, lab.AdminPassword);
             lab.Port = MosquittoProcess.FreePort();
             var tlsLines = "";
             if (tls)
@@ -67,7 +65,7 @@ public sealed class MosquittoLab : IAsyncDisposable
             }
             lab._mosquitto = await MosquittoProcess.StartAsync(lab._dir.Path, lab.Port,
                 $"listener {lab.Port} 127.0.0.1\n{tlsLines}allow_anonymous false\npersistence false\nuse_username_as_clientid true\n" +
-                $"password_file {lab.PasswordFile}\nacl_file {lab.AclFile}\npid_file {lab.PidFile}\n");
+                plugin);
         }
         catch
         {
@@ -82,10 +80,8 @@ public sealed class MosquittoLab : IAsyncDisposable
     {
         ["Mqtt:Broker"] = "mosquitto",
         ["Mqtt:Mosquitto:Url"] = $"{(Tls ? "mqtts" : "mqtt")}://127.0.0.1:{Port}",
-        ["Mqtt:Mosquitto:PasswordFile"] = PasswordFile,
-        ["Mqtt:Mosquitto:AclFile"] = AclFile,
-        ["Mqtt:Mosquitto:Pid"] = Tls ? null : Broker.Pid.ToString(CultureInfo.InvariantCulture),
-        ["Mqtt:Mosquitto:PidFile"] = Tls ? PidFile : null,
+        ["Mqtt:Mosquitto:AdminUser"] = AdminUser,
+        ["Mqtt:Mosquitto:AdminPassword"] = AdminPassword,
         ["Mqtt:Mosquitto:CaFile"] = Tls ? CaFile : null,
         ["Mqtt:PublicUrl"] = $"{(Tls ? "mqtts" : "mqtt")}://appliance.test:{Port}",
     };
@@ -139,7 +135,30 @@ public sealed class MosquittoLab : IAsyncDisposable
         return client;
     }
 
-    /// <summary>Connects until Mosquitto refuses (it applies a SIGHUP shortly after the signal).</summary>
+    /// <summary>The logins in the plugin's state file, as it saved them after its last command.</summary>
+    public IReadOnlyList<string> Logins()
+    {
+        using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(StateFile));
+        return [.. doc.RootElement.GetProperty("clients").EnumerateArray().Select(c => c.GetProperty("username").GetString()!)];
+    }
+
+    /// <summary>The ACLs of a role in the plugin's state file (type, topic, allow), or null when it has no such role.</summary>
+    public IReadOnlyList<(string Type, string Topic, bool Allow)>? RoleAcls(string role)
+    {
+        using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(StateFile));
+        foreach (var r in doc.RootElement.GetProperty("roles").EnumerateArray())
+        {
+            if (r.GetProperty("rolename").GetString() == role)
+            {
+                return r.TryGetProperty("acls", out var acls)
+                    ? [.. acls.EnumerateArray().Select(a => (a.GetProperty("acltype").GetString()!, a.GetProperty("topic").GetString()!, a.GetProperty("allow").GetBoolean()))]
+                    : [];
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Connects until Mosquitto refuses (the plugin applies a command before it answers, so this is at once).</summary>
     public async Task<MqttConnectException> RefusedAsync(JoinResponse node)
     {
         var deadline = DateTime.UtcNow.AddSeconds(10);

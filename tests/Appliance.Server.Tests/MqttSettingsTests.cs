@@ -15,8 +15,8 @@ public sealed class MqttSettingsTests : IDisposable
         var d = new Dictionary<string, string?>
         {
             ["Mqtt:Broker"] = "mosquitto",
-            ["Mqtt:Mosquitto:PasswordFile"] = _dir.Combine("passwd"),
-            ["Mqtt:Mosquitto:AclFile"] = _dir.Combine("acl"),
+            ["Mqtt:Mosquitto:AdminUser"] = "appliance-admin",
+            ["Mqtt:Mosquitto:AdminPassword"] = "admin-secret",
         };
         foreach (var (k, v) in extra)
         {
@@ -37,12 +37,12 @@ public sealed class MqttSettingsTests : IDisposable
     }
 
     [Fact]
-    public void Mosquitto_defaults_fill_url_pid_file_and_user()
+    public void Mosquitto_defaults_fill_url_and_user()
     {
         var m = Parse(Mosquitto(("Mqtt:Broker", "Mosquitto"))).Mosquitto!;
         Assert.Equal(new Uri("mqtt://127.0.0.1:1883"), m.Url);
-        Assert.Equal((MosquittoSettings.DefaultPidFile, (int?)null, MosquittoSettings.DefaultUser, (string?)null), (m.PidFile, m.Pid, m.User, m.CaFile));
-        Assert.Equal(_dir.Combine("passwd"), m.PasswordFile);
+        Assert.Equal((MosquittoSettings.DefaultUser, (string?)null), (m.User, m.CaFile));
+        Assert.Equal(("appliance-admin", "admin-secret"), (m.AdminUser, m.AdminPassword));
     }
 
     [Fact]
@@ -52,14 +52,13 @@ public sealed class MqttSettingsTests : IDisposable
         File.WriteAllText(_dir.Combine("ca.pem"), ca.Certificate.ExportCertificatePem());
         var s = Parse(Mosquitto(
             ("Mqtt:Mosquitto:Url", "mqtts://broker.lan"),
-            ("Mqtt:Mosquitto:Pid", "4242"),
             ("Mqtt:Mosquitto:CaFile", _dir.Combine("ca.pem")),
             ("Mqtt:Mosquitto:User", "srv-1"),
             ("Mqtt:PublicUrl", "mqtts://mesh.example:8884")));
         Assert.True(s.UsesMosquitto);
         Assert.Equal("mqtts://mesh.example:8884", s.PublicUrl);
         Assert.Equal(new Uri("mqtts://broker.lan:8883"), s.Mosquitto!.Url);
-        Assert.Equal((4242, (string?)null, "srv-1"), (s.Mosquitto.Pid, s.Mosquitto.PidFile, s.Mosquitto.User));
+        Assert.Equal("srv-1", s.Mosquitto.User);
         Assert.Single(MqttSettings.LoadCaFile(s.Mosquitto.CaFile!));
     }
 
@@ -81,12 +80,16 @@ public sealed class MqttSettingsTests : IDisposable
         { "public url with a path", "Mqtt:PublicUrl", "mqtt://mesh.example/x", "Mqtt:PublicUrl" },
         { "broker url not mqtt", "Mqtt:Mosquitto:Url", "http://127.0.0.1:1883", "Mqtt:Mosquitto:Url" },
         { "broker url not a url", "Mqtt:Mosquitto:Url", "127.0.0.1:1883", "Mqtt:Mosquitto:Url" },
-        { "password file missing", "Mqtt:Mosquitto:PasswordFile", null, "Mqtt:Mosquitto:PasswordFile" },
-        { "acl file missing", "Mqtt:Mosquitto:AclFile", "", "Mqtt:Mosquitto:AclFile" },
-        { "acl file in a missing directory", "Mqtt:Mosquitto:AclFile", "/nonexistent-appliance-dir/acl", "Mqtt:Mosquitto:AclFile" },
-        { "pid not a number", "Mqtt:Mosquitto:Pid", "mosquitto", "Mqtt:Mosquitto:Pid" },
-        { "pid 1 (init)", "Mqtt:Mosquitto:Pid", "1", "Mqtt:Mosquitto:Pid" },
-        { "pid and pid file both set", "Mqtt:Mosquitto:PidFile", "/run/mosquitto/mosquitto.pid", "Mqtt:Mosquitto:Pid" },
+        { "admin user missing", "Mqtt:Mosquitto:AdminUser", null, "Mqtt:Mosquitto:AdminUser" },
+        { "admin password missing", "Mqtt:Mosquitto:AdminPassword", "", "Mqtt:Mosquitto:AdminPassword" },
+        { "admin password too long", "Mqtt:Mosquitto:AdminPassword", new string('p', 1025), "Mqtt:Mosquitto:AdminPassword" },
+        { "admin user with a colon", "Mqtt:Mosquitto:AdminUser", "admin:x", "Mqtt:Mosquitto:AdminUser" },
+        { "server user is the admin", "Mqtt:Mosquitto:User", "appliance-admin", "Mqtt:Mosquitto:User" },
+        // The file-based provisioning's keys: a start with them says they are gone instead of ignoring them.
+        { "retired password file", "Mqtt:Mosquitto:PasswordFile", "/etc/mosquitto/passwd", "Mqtt:Mosquitto:PasswordFile" },
+        { "retired acl file", "Mqtt:Mosquitto:AclFile", "/etc/mosquitto/acl", "Mqtt:Mosquitto:AclFile" },
+        { "retired pid file", "Mqtt:Mosquitto:PidFile", "/run/mosquitto/mosquitto.pid", "Mqtt:Mosquitto:PidFile" },
+        { "retired pid", "Mqtt:Mosquitto:Pid", "4242", "Mqtt:Mosquitto:Pid" },
         { "ca file with plain mqtt", "Mqtt:Mosquitto:CaFile", "/etc/ssl/certs/ca-certificates.crt", "Mqtt:Mosquitto:CaFile" },
         { "user with a space", "Mqtt:Mosquitto:User", "app server", "Mqtt:Mosquitto:User" },
         { "user that looks like a node id", "Mqtt:Mosquitto:User", "0123456789abcdef0123456789abcdef", "Mqtt:Mosquitto:User" },
@@ -96,7 +99,7 @@ public sealed class MqttSettingsTests : IDisposable
     [MemberData(nameof(BadRows))]
     public void Bad_values_are_refused_naming_the_key(string name, string key, string? value, string named)
     {
-        var values = Mosquitto(("Mqtt:Mosquitto:Pid", key == "Mqtt:Mosquitto:PidFile" ? "4242" : null), (key, value));
+        var values = Mosquitto((key, value));
         var e = Assert.Throws<InvalidOperationException>(() => Parse(values));
         Assert.True(e.Message.Contains(named, StringComparison.Ordinal), $"{name}: '{e.Message}' does not name {named}");
     }

@@ -20,7 +20,8 @@ public sealed class MqttStartupTests
     [Theory]
     [InlineData("Mqtt:Broker", "rabbitmq", "Mqtt:Broker")]
     [InlineData("Mqtt:Enabled", "maybe", "Mqtt:Enabled")]
-    [InlineData("Mqtt:Mosquitto:PasswordFile", "", "Mqtt:Mosquitto:PasswordFile")]
+    [InlineData("Mqtt:Mosquitto:AdminUser", "", "Mqtt:Mosquitto:AdminUser")]
+    [InlineData("Mqtt:Mosquitto:PasswordFile", "/etc/mosquitto/passwd", "Mqtt:Mosquitto:PasswordFile")]
     public async Task A_bad_mqtt_setting_stops_the_server_naming_the_key(string key, string value, string named)
     {
         using var dir = new TempDirectory("mqtt-startup");
@@ -29,9 +30,8 @@ public sealed class MqttStartupTests
             ["DataDir"] = dir.Path,
             ["urls"] = "http://127.0.0.1:0",
             ["Mqtt:Broker"] = "mosquitto",
-            ["Mqtt:Mosquitto:PasswordFile"] = dir.Combine("passwd"),
-            ["Mqtt:Mosquitto:AclFile"] = dir.Combine("acl"),
-            ["Mqtt:Mosquitto:Pid"] = "4242",
+            ["Mqtt:Mosquitto:AdminUser"] = "appliance-admin",
+            ["Mqtt:Mosquitto:AdminPassword"] = "admin-secret",
         };
         settings[key] = value;
         // As Program does: build, then start; the bus is made at start and its settings are checked there.

@@ -47,7 +47,11 @@ public sealed class RabbitMqBrokerAccountsTests : IDisposable
         var server = Start();
         await Wait.UntilAsync(() => _api.UserNames.Contains(RabbitMqSettings.DefaultUser), "the server provisions its own user at start");
         Assert.Equal("^mqtt-subscription-", _api.Policies[("/", RabbitMqBrokerAccounts.SessionPolicy)].Pattern);
-        Assert.Equal("all", _api.Policies[("/", RabbitMqBrokerAccounts.SessionPolicy)].Definition["ha-mode"]);
+        // Each session queue on two nodes (one mirror), kept in step: it survives one node's loss.
+        var policy = _api.Policies[("/", RabbitMqBrokerAccounts.SessionPolicy)].Definition;
+        Assert.Equal<object>("exactly", policy["ha-mode"]);
+        Assert.Equal<object>(2, policy["ha-params"]);
+        Assert.Equal<object>("automatic", policy["ha-sync-mode"]);
         Assert.Equal(RabbitMqAcl.For(RabbitMqSettings.DefaultUser, MeshBrokerAcl.ForServer(), replicas: true), _api.Permissions[("/", RabbitMqSettings.DefaultUser)]);
 
         await server.CreateNetworkAsync("home", "10.10.0.0/24");
@@ -82,7 +86,36 @@ public sealed class RabbitMqBrokerAccountsTests : IDisposable
         // B's password was never rewritten (the server cannot know it after the join); its own is the same secret.
         Assert.Equal(b.Credential, _api.PasswordOf(b.NodeId));
         Assert.Equal(password, _api.PasswordOf(RabbitMqSettings.DefaultUser));
-        Assert.Equal(1, _api.Calls.Count(c => c == $"PUT user {b.NodeId}"));
+        Assert.Equal(1, _api.Calls.Count(c => c == $"PUT user {b.NodeId} with permissions"));
+        Assert.DoesNotContain($"PUT user {b.NodeId}", _api.Calls);
+        Assert.Equal(1, _api.Calls.Count(c => c == $"PUT permissions {b.NodeId}"));
+
+        // Nothing changed: a reconcile reads every user's permissions in one listing and puts none of the nodes' again.
+        var callsBefore = _api.Calls.Count;
+        await server.Services.GetRequiredService<RabbitMqBrokerAccounts>().ReconcileAsync(CancellationToken.None);
+        Assert.Contains("GET permissions", _api.Calls.Skip(callsBefore));
+        Assert.DoesNotContain($"PUT permissions {b.NodeId}", _api.Calls.Skip(callsBefore));
+    }
+
+    [Fact]
+    public async Task Joins_make_their_users_concurrently_and_each_answers_once_its_user_is_made()
+    {
+        var server = Start();
+        await Wait.UntilAsync(() => _api.UserNames.Contains(RabbitMqSettings.DefaultUser), "the server provisions its own user at start");
+        await server.CreateNetworkAsync("home", "10.10.0.0/24");
+        var key = await server.CreateKeyAsync("home", uses: 4);
+        var hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _api.HoldUsers = hold;
+        var joins = Enumerable.Range(0, 4).Select(i => server.JoinAsync(key, $"n{i}")).ToList();
+        // All four are at the management API at once (one at a time before: 2-3 calls each, in turn, per replica).
+        await Wait.UntilAsync(() => _api.UsersHeld == 4, "four joins making their users at the same time");
+        Assert.All(joins, j => Assert.False(j.IsCompleted));
+        hold.SetResult();
+        foreach (var joined in await Task.WhenAll(joins))
+        {
+            Assert.Equal(joined.Credential, _api.PasswordOf(joined.NodeId));
+            Assert.Equal(RabbitMqAcl.For(joined.NodeId, MeshBrokerAcl.ForNode(joined.NodeId, ["home"])), _api.Permissions[("/", joined.NodeId)]);
+        }
     }
 
     [Fact]

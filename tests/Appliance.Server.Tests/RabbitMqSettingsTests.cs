@@ -39,7 +39,15 @@ public sealed class RabbitMqSettingsTests
         Assert.Equal(["mqtt://b1.example:1883", "mqtt://b2.example:1883"], r.DeviceUrls);
         Assert.Equal(("/", RabbitMqSettings.DefaultUser, null), (r.VirtualHost, r.User, r.CaFile));
         Assert.Equal(2, r.ManagementUrls.Count);
+        Assert.Equal(2, r.SessionQueueNodes);
         Assert.DoesNotContain("secret", r.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Session_queues_may_live_on_more_nodes()
+    {
+        Assert.Equal(3, Parse(Rabbit(("Mqtt:RabbitMq:SessionQueueNodes", "3"))).RabbitMq!.SessionQueueNodes);
+        Assert.Equal(1, Parse(Rabbit(("Mqtt:RabbitMq:SessionQueueNodes", "1"))).RabbitMq!.SessionQueueNodes);
     }
 
     [Fact]
@@ -68,6 +76,10 @@ public sealed class RabbitMqSettingsTests
         { "Mqtt:RabbitMq:PublicUrls", "ftp://x", "Mqtt:RabbitMq:PublicUrls 'ftp://x'" },
         { "Mqtt:RabbitMq:CaFile", "/nonexistent/ca.pem", "Mqtt:RabbitMq:CaFile '/nonexistent/ca.pem' cannot be read" },
         { "Mqtt:Broker", "kafka", "'embedded', 'mosquitto' or 'rabbitmq'" },
+        { "Mqtt:RabbitMq:SessionQueueNodes", "0", "Mqtt:RabbitMq:SessionQueueNodes '0' must be a whole number of nodes from 1 to 16" },
+        { "Mqtt:RabbitMq:SessionQueueNodes", "17", "Mqtt:RabbitMq:SessionQueueNodes '17'" },
+        { "Mqtt:RabbitMq:SessionQueueNodes", "all", "Mqtt:RabbitMq:SessionQueueNodes 'all'" },
+        { "Mqtt:RabbitMq:SessionQueueNodes", "-2", "Mqtt:RabbitMq:SessionQueueNodes '-2'" },
     };
 
     [Theory]

@@ -11,12 +11,13 @@ public sealed class FakeRabbitMqManagement : IRabbitMqManagement
 {
     private readonly ConcurrentDictionary<string, (string Password, string Tags)> _users = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> _calls = new();
+    private int _usersHeld;
 
     /// <summary>Permissions by (vhost, user).</summary>
     public ConcurrentDictionary<(string VHost, string User), RabbitMqPermissions> Permissions { get; } = new();
 
     /// <summary>Queue policies by (vhost, name): the pattern and the definition.</summary>
-    public ConcurrentDictionary<(string VHost, string Name), (string Pattern, IReadOnlyDictionary<string, string> Definition)> Policies { get; } = new();
+    public ConcurrentDictionary<(string VHost, string Name), (string Pattern, IReadOnlyDictionary<string, object> Definition)> Policies { get; } = new();
 
     /// <summary>While set, every call fails as with no node answering.</summary>
     public bool Down { get; set; }
@@ -62,7 +63,39 @@ public sealed class FakeRabbitMqManagement : IRabbitMqManagement
         return Task.CompletedTask;
     }
 
-    public Task PutQueuePolicyAsync(string vhost, string name, string pattern, IReadOnlyDictionary<string, string> definition, CancellationToken cancellationToken)
+    /// <summary>While set, <see cref="PutUserWithPermissionsAsync"/> waits for it before it makes the user (to hold joins in flight).</summary>
+    public TaskCompletionSource? HoldUsers { get; set; }
+
+    /// <summary>How many <see cref="PutUserWithPermissionsAsync"/> calls are waiting on <see cref="HoldUsers"/> now.</summary>
+    public int UsersHeld => Volatile.Read(ref _usersHeld);
+
+    public async Task PutUserWithPermissionsAsync(string vhost, string name, string password, string tags, RabbitMqPermissions permissions, CancellationToken cancellationToken)
+    {
+        Call($"PUT user {name} with permissions");
+        if (HoldUsers is { } hold)
+        {
+            Interlocked.Increment(ref _usersHeld);
+            try
+            {
+                await hold.Task.WaitAsync(cancellationToken);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _usersHeld);
+            }
+        }
+        _users[name] = (password, tags);
+        Permissions[(vhost, name)] = permissions;
+    }
+
+    public Task<IReadOnlyDictionary<string, RabbitMqPermissions>> ListPermissionsAsync(string vhost, CancellationToken cancellationToken)
+    {
+        Call("GET permissions");
+        IReadOnlyDictionary<string, RabbitMqPermissions> held = Permissions.Where(p => p.Key.VHost == vhost).ToDictionary(p => p.Key.User, p => p.Value, StringComparer.Ordinal);
+        return Task.FromResult(held);
+    }
+
+    public Task PutQueuePolicyAsync(string vhost, string name, string pattern, IReadOnlyDictionary<string, object> definition, CancellationToken cancellationToken)
     {
         Call($"PUT policy {name}");
         Policies[(vhost, name)] = (pattern, definition);

@@ -58,6 +58,34 @@ public sealed class MosquittoProcess : IAsyncDisposable
         return m;
     }
 
+    /// <summary>
+    /// The dynamic-security plugin Debian's mosquitto package ships (under /usr/lib/&lt;triplet&gt;/); a missing
+    /// plugin fails the test, naming the package.
+    /// </summary>
+    public static string DynamicSecurityPlugin()
+    {
+        var found = Directory.EnumerateDirectories("/usr/lib")
+            .Select(d => Path.Combine(d, "mosquitto_dynamic_security.so"))
+            .Append("/usr/lib/mosquitto_dynamic_security.so")
+            .FirstOrDefault(File.Exists);
+        return found ?? throw new InvalidOperationException("mosquitto_dynamic_security.so not found under /usr/lib: install the 'mosquitto' package (scripts/install-test-deps.sh)");
+    }
+
+    /// <summary>
+    /// Writes a new dynamic-security state file with one admin login (<c>mosquitto_ctrl dynsec init</c>), and the
+    /// config lines that load the plugin with it.
+    /// </summary>
+    public static async Task<string> DynamicSecurityConfigAsync(string stateFile, string adminUser, string adminPassword)
+    {
+        var ctrl = Prerequisites.RequireProgram("mosquitto_ctrl");
+        var result = await ProcessRunner.RunAsync(ctrl, ["dynsec", "init", stateFile, adminUser, adminPassword], timeout: TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+        if (!File.Exists(stateFile))
+        {
+            throw new InvalidOperationException($"mosquitto_ctrl dynsec init did not write {stateFile}: {result}");
+        }
+        return $"plugin {DynamicSecurityPlugin()}\nplugin_opt_config_file {stateFile}\n";
+    }
+
     /// <summary>Kills the broker (SIGKILL), as a crash would.</summary>
     public void Kill()
     {

@@ -3,14 +3,16 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace Appliance.TestSupport;
 
 /// <summary>
 /// A RabbitMQ cluster owned by one test class: its nodes run from Debian's <c>rabbitmq-server</c> in a temp dir, with
-/// their own Erlang cookie, their own epmd on a free port (so nothing meets the system's nodes), the MQTT plugin and
-/// the management API on free loopback ports, and no AMQP listener. Node 1 starts first and the others join it
+/// their own Erlang cookie, their own epmd on a free port (so nothing meets the system's nodes), the MQTT plugin on a
+/// free port of loopback (or of the local address the test gives, for agents in network namespaces), the management
+/// API on a free loopback port, and no AMQP listener. Node 1 starts first and the others join it
 /// (classic peer discovery). Every process is stopped by its pid on dispose, also after a failed start.
 /// </summary>
 public sealed class RabbitMqCluster : IAsyncDisposable
@@ -25,10 +27,14 @@ public sealed class RabbitMqCluster : IAsyncDisposable
     private Process? _epmd;
     private int _epmdPort;
 
-    private RabbitMqCluster()
+    private RabbitMqCluster(string mqttHost)
     {
         AdminPassword = Convert.ToHexString(RandomNumberGenerator.GetBytes(12));
+        MqttHost = mqttHost;
     }
+
+    /// <summary>The local address every node's MQTT listener is on.</summary>
+    public string MqttHost { get; }
 
     public string AdminUser => "test-admin";
 
@@ -37,7 +43,8 @@ public sealed class RabbitMqCluster : IAsyncDisposable
     public IReadOnlyList<RabbitMqNode> Nodes => _nodes;
 
     /// <summary>Starts a cluster of <paramref name="size"/> nodes and waits until every node runs in it.</summary>
-    public static async Task<RabbitMqCluster> StartAsync(int size)
+    /// <param name="mqttHost">The local address the MQTT listeners bind (it must exist before the start).</param>
+    public static async Task<RabbitMqCluster> StartAsync(int size, string mqttHost = "127.0.0.1")
     {
         Prerequisites.RequireProgram("rabbitmq-server");
         var epmd = Prerequisites.RequireProgram("epmd");
@@ -45,7 +52,7 @@ public sealed class RabbitMqCluster : IAsyncDisposable
         {
             throw new InvalidOperationException($"prerequisite missing: {ServerScript} (Debian's rabbitmq-server). Run scripts/test.sh, which installs the test dependencies.");
         }
-        var cluster = new RabbitMqCluster();
+        var cluster = new RabbitMqCluster(mqttHost);
         try
         {
             // The cookie authenticates the nodes to each other; Erlang insists on mode 0400.
@@ -95,6 +102,39 @@ public sealed class RabbitMqCluster : IAsyncDisposable
         using var http = Management();
         var users = JsonNode.Parse(await http.GetStringAsync("/api/users"))!.AsArray();
         return [.. users.Select(u => u!["name"]!.GetValue<string>())];
+    }
+
+    /// <summary>
+    /// Waits until the persistent session queue of MQTT client <paramref name="clientId"/> (its QoS 1 subscriptions)
+    /// has its mirrors (the server's policy: on one other node by default, <c>Mqtt:RabbitMq:SessionQueueNodes</c>), at
+    /// least one, all in step, so that it survives the loss of the node it lives on.
+    /// </summary>
+    public async Task WaitSessionMirroredAsync(string clientId, RabbitMqNode via, TimeSpan timeout)
+    {
+        using var http = Management(via);
+        await Wait.UntilAsync(async () =>
+        {
+            using var r = await http.GetAsync($"/api/queues/%2F/mqtt-subscription-{Uri.EscapeDataString(clientId)}qos1");
+            if (!r.IsSuccessStatusCode)
+            {
+                return false;
+            }
+            // JsonDocument, not JsonNode: RabbitMQ 3.10 may list a key twice in a queue's JSON (the mirrors' keys, seen here).
+            using var queue = JsonDocument.Parse(await r.Content.ReadAsStringAsync());
+            return queue.RootElement.TryGetProperty("synchronised_slave_nodes", out var synced) && synced.ValueKind == JsonValueKind.Array
+                && queue.RootElement.TryGetProperty("slave_nodes", out var mirrors) && mirrors.ValueKind == JsonValueKind.Array
+                && synced.GetArrayLength() >= 1 && synced.GetArrayLength() == mirrors.GetArrayLength();
+        }, $"the session queue of {clientId} has a mirror in step", timeout, () => Logs, TimeSpan.FromMilliseconds(200));
+    }
+
+    /// <summary>The names of the nodes (r1@localhost...) the MQTT connections of user <paramref name="user"/> are on.</summary>
+    public async Task<IReadOnlyList<string>> ConnectionNodesAsync(string user, RabbitMqNode via)
+    {
+        using var http = Management(via);
+        using var connections = JsonDocument.Parse(await http.GetStringAsync("/api/connections"));
+        return [.. connections.RootElement.EnumerateArray()
+            .Where(c => c.TryGetProperty("user", out var u) && u.GetString() == user)
+            .Select(c => c.GetProperty("node").GetString()!)];
     }
 
     /// <summary>Everything the nodes logged, for a failure message.</summary>
@@ -169,7 +209,7 @@ public sealed class RabbitMqCluster : IAsyncDisposable
 
         public int DistributionPort { get; }
 
-        public string MqttUrl => $"mqtt://127.0.0.1:{MqttPort}";
+        public string MqttUrl => $"mqtt://{_cluster.MqttHost}:{MqttPort}";
 
         public Uri ManagementUrl => new($"http://127.0.0.1:{ManagementPort}");
 
@@ -201,7 +241,7 @@ public sealed class RabbitMqCluster : IAsyncDisposable
                 $"cluster_formation.peer_discovery_backend = classic_config\ncluster_formation.classic_config.nodes.1 = {_cluster._nodes[0].Name}\n";
             File.WriteAllText(Path.Combine(_home, "rabbitmq.conf"),
                 "listeners.tcp = none\n" +
-                $"mqtt.listeners.tcp.default = 127.0.0.1:{MqttPort}\n" +
+                $"mqtt.listeners.tcp.default = {_cluster.MqttHost}:{MqttPort}\n" +
                 "mqtt.allow_anonymous = false\n" +
                 $"management.tcp.port = {ManagementPort}\n" +
                 "management.tcp.ip = 127.0.0.1\n" +

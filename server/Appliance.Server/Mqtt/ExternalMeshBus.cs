@@ -27,6 +27,7 @@ public sealed class ExternalMeshBus : IMeshBus, IAsyncDisposable
     private Task _dispatching = Task.CompletedTask;
     private int _stopped;
     private long _publishFailures;
+    private long _connects;
 
     public ExternalMeshBus(ExternalBrokerEndpoints endpoints, IExternalBrokerAccounts accounts, ILogger<ExternalMeshBus> logger)
     {
@@ -47,6 +48,9 @@ public sealed class ExternalMeshBus : IMeshBus, IAsyncDisposable
     public IReadOnlyList<string> DeviceUrls => _endpoints.DeviceUrls;
 
     public bool IsConnected => _client?.IsConnected ?? false;
+
+    /// <summary>How many times the server's client has connected (the first connect and every reconnect).</summary>
+    public long Connects => Interlocked.Read(ref _connects);
 
     /// <summary>QoS 1 publishes that failed for good (the client was stopped before the broker acknowledged them).</summary>
     public long PublishFailures => Interlocked.Read(ref _publishFailures);
@@ -80,6 +84,7 @@ public sealed class ExternalMeshBus : IMeshBus, IAsyncDisposable
         {
             if (up)
             {
+                Interlocked.Increment(ref _connects);
                 _logger.LogInformation("connected to {Broker} as {User}", name, _accounts.ServerUser);
                 _ = SubscribeAsync(Filters());
             }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
@@ -101,7 +100,13 @@ public sealed class MqttSettings
             // Mqtt:PublicUrl (one broker, say a load balancer) still works; else devices get the cluster's own list.
             deviceUrls = publicUrl is not null ? [publicUrl] : [.. urls.Select(u => u.GetLeftPart(UriPartial.Authority))];
         }
-        return new RabbitMqSettings(urls, management, adminUser, adminPassword, vhost, caFile, user, deviceUrls);
+        var sessionNodes = RabbitMqSettings.DefaultSessionQueueNodes;
+        if (configuration["Mqtt:RabbitMq:SessionQueueNodes"] is { Length: > 0 } sq
+            && (!int.TryParse(sq, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out sessionNodes) || sessionNodes is < 1 or > RabbitMqSettings.MaxNodes))
+        {
+            throw Bad("Mqtt:RabbitMq:SessionQueueNodes", sq, $"must be a whole number of nodes from 1 to {RabbitMqSettings.MaxNodes} (1: no mirror, a session is lost with its node)");
+        }
+        return new RabbitMqSettings(urls, management, adminUser, adminPassword, vhost, caFile, user, deviceUrls, sessionNodes);
     }
 
     // A comma-separated value (or the array form Key:0, Key:1 of JSON config), trimmed, without empty items.
@@ -123,28 +128,23 @@ public sealed class MqttSettings
 
     private static MosquittoSettings ParseMosquitto(IConfiguration configuration)
     {
+        // The files and the SIGHUP are gone: say so rather than start with settings that no longer do anything.
+        foreach (var retired in MosquittoSettings.RetiredKeys)
+        {
+            if (configuration[retired] is { Length: > 0 } old)
+            {
+                throw Bad(retired, old, "is no longer used: the server provisions Mosquitto through its dynamic-security plugin " +
+                    "(set Mqtt:Mosquitto:AdminUser and AdminPassword; see server/Appliance.Broker/README.md, External Mosquitto)");
+            }
+        }
         var url = MqttUrl("Mqtt:Mosquitto:Url", configuration["Mqtt:Mosquitto:Url"] is { Length: > 0 } u ? u : MosquittoSettings.DefaultUrl);
-        var passwordFile = RequiredPath(configuration, "Mqtt:Mosquitto:PasswordFile");
-        var aclFile = RequiredPath(configuration, "Mqtt:Mosquitto:AclFile");
-        if (passwordFile == aclFile)
+        var adminUser = configuration["Mqtt:Mosquitto:AdminUser"] is { Length: > 0 } au ? au
+            : throw new InvalidOperationException("Mqtt:Mosquitto:AdminUser is required with Mqtt:Broker=mosquitto (a dynamic-security admin, made with 'mosquitto_ctrl dynsec init')");
+        var adminPassword = configuration["Mqtt:Mosquitto:AdminPassword"] is { Length: > 0 } ap ? ap
+            : throw new InvalidOperationException("Mqtt:Mosquitto:AdminPassword is required with Mqtt:Broker=mosquitto (or APPLIANCE_MQTT__MOSQUITTO__ADMINPASSWORD)");
+        if (adminPassword.Length > Appliance.Broker.Mosquitto.MosquittoDynSecCommands.MaxPasswordLength)
         {
-            throw Bad("Mqtt:Mosquitto:AclFile", aclFile, "must not be the password file");
-        }
-        int? pid = null;
-        if (configuration["Mqtt:Mosquitto:Pid"] is { Length: > 0 } pidText)
-        {
-            pid = int.TryParse(pidText, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 1
-                ? n
-                : throw Bad("Mqtt:Mosquitto:Pid", pidText, "must be Mosquitto's process id (a whole number above 1)");
-        }
-        var pidFile = configuration["Mqtt:Mosquitto:PidFile"] is { Length: > 0 } pf ? Path.GetFullPath(pf) : null;
-        if (pid is not null && pidFile is not null)
-        {
-            throw Bad("Mqtt:Mosquitto:Pid", pid.Value.ToString(CultureInfo.InvariantCulture), "and Mqtt:Mosquitto:PidFile are both set; set one");
-        }
-        if (pid is null && pidFile is null)
-        {
-            pidFile = MosquittoSettings.DefaultPidFile;
+            throw Bad("Mqtt:Mosquitto:AdminPassword", "(hidden)", $"is longer than {Appliance.Broker.Mosquitto.MosquittoDynSecCommands.MaxPasswordLength} characters");
         }
         string? caFile = null;
         if (configuration["Mqtt:Mosquitto:CaFile"] is { Length: > 0 } ca)
@@ -157,13 +157,21 @@ public sealed class MqttSettings
             _ = LoadCaFile(caFile);
         }
         var user = configuration["Mqtt:Mosquitto:User"] is { Length: > 0 } name ? name : MosquittoSettings.DefaultUser;
-        // It becomes a "user:hash" line and a "user <name>" ACL block; node ids are 32 hex digits, so no clash.
-        if (user.Length > 64 || !user.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.') || Guid.TryParseExact(user, "N", out _))
+        // Node logins are their 32-hex-digit ids: the server's own must never be mistaken for one, nor be the admin
+        // (the server's mesh client and its admin client are two connections, and Mosquitto would let one end the other).
+        if (!AccountName(user) || user == adminUser)
         {
-            throw Bad("Mqtt:Mosquitto:User", user, "must be 1-64 of a-z, A-Z, 0-9, '-', '_', '.' and not look like a node id");
+            throw Bad("Mqtt:Mosquitto:User", user, "must be 1-64 of a-z, A-Z, 0-9, '-', '_', '.', not look like a node id and not be the admin user");
         }
-        return new MosquittoSettings(url, passwordFile, aclFile, pidFile, pid, caFile, user);
+        if (!AccountName(adminUser))
+        {
+            throw Bad("Mqtt:Mosquitto:AdminUser", adminUser, "must be 1-64 of a-z, A-Z, 0-9, '-', '_', '.' and not look like a node id");
+        }
+        return new MosquittoSettings(url, adminUser, adminPassword, caFile, user);
     }
+
+    private static bool AccountName(string name) =>
+        name.Length <= 64 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.') && !Guid.TryParseExact(name, "N", out _);
 
     /// <summary>The certificates in a PEM file, or an error naming the key.</summary>
     public static X509Certificate2Collection LoadCaFile(string path, string key = "Mqtt:Mosquitto:CaFile")
@@ -178,18 +186,6 @@ public sealed class MqttSettings
             throw Bad(key, path, "cannot be read as PEM certificates: " + e.Message);
         }
         return roots.Count > 0 ? roots : throw Bad(key, path, "holds no PEM certificate");
-    }
-
-    private static string RequiredPath(IConfiguration configuration, string key)
-    {
-        var text = configuration[key];
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            throw new InvalidOperationException($"{key} is required with Mqtt:Broker=mosquitto (the file named in mosquitto.conf)");
-        }
-        var full = Path.GetFullPath(text);
-        var dir = Path.GetDirectoryName(full);
-        return dir is not null && Directory.Exists(dir) ? full : throw Bad(key, text, $"is in a directory that does not exist ({dir})");
     }
 
     private static Uri MqttUrl(string key, string text)

@@ -76,21 +76,73 @@ public sealed class RabbitMqManagementClient : IRabbitMqManagement, IDisposable
         return users;
     }
 
+    public async Task PutUserWithPermissionsAsync(string vhost, string name, string password, string tags, RabbitMqPermissions permissions, CancellationToken cancellationToken)
+    {
+        // RabbitMQ's put_user applies "permissions" ({vhost: {configure, write, read}}) only when it creates the user:
+        // 201 Created says it did; 204 No Content is an update, which left the user's permissions as they were.
+        var (status, _) = await SendAsync(HttpMethod.Put, "users/" + Segment(name),
+            new JsonObject { ["password"] = password, ["tags"] = tags, ["permissions"] = new JsonObject { [vhost] = ResourcePermissions(permissions) } }, cancellationToken);
+        var path = Segment(vhost) + "/" + Segment(name);
+        if (status != HttpStatusCode.Created)
+        {
+            await SendAsync(HttpMethod.Put, "permissions/" + path, ResourcePermissions(permissions), cancellationToken);
+        }
+        await SendAsync(HttpMethod.Put, "topic-permissions/" + path, TopicPermissions(permissions), cancellationToken);
+    }
+
     public async Task PutPermissionsAsync(string vhost, string user, RabbitMqPermissions permissions, CancellationToken cancellationToken)
     {
         var path = Segment(vhost) + "/" + Segment(user);
-        await SendAsync(HttpMethod.Put, "permissions/" + path,
-            new JsonObject { ["configure"] = permissions.Configure, ["write"] = permissions.Write, ["read"] = permissions.Read }, cancellationToken);
-        await SendAsync(HttpMethod.Put, "topic-permissions/" + path,
-            new JsonObject { ["exchange"] = RabbitMqAcl.Exchange, ["write"] = permissions.TopicWrite, ["read"] = permissions.TopicRead }, cancellationToken);
+        await SendAsync(HttpMethod.Put, "permissions/" + path, ResourcePermissions(permissions), cancellationToken);
+        await SendAsync(HttpMethod.Put, "topic-permissions/" + path, TopicPermissions(permissions), cancellationToken);
     }
 
-    public Task PutQueuePolicyAsync(string vhost, string name, string pattern, IReadOnlyDictionary<string, string> definition, CancellationToken cancellationToken)
+    public async Task<IReadOnlyDictionary<string, RabbitMqPermissions>> ListPermissionsAsync(string vhost, CancellationToken cancellationToken)
+    {
+        var (_, resourceBody) = await SendAsync(HttpMethod.Get, "vhosts/" + Segment(vhost) + "/permissions", null, cancellationToken);
+        var (_, topicBody) = await SendAsync(HttpMethod.Get, "vhosts/" + Segment(vhost) + "/topic-permissions", null, cancellationToken);
+        // JsonDocument, not JsonNode: RabbitMQ 3.10 has been seen to list a key twice in one object, which JsonNode refuses.
+        using var resources = JsonDocument.Parse(resourceBody);
+        using var topics = JsonDocument.Parse(topicBody);
+        var topicByUser = new Dictionary<string, (string Write, string Read)>(StringComparer.Ordinal);
+        foreach (var t in topics.RootElement.EnumerateArray())
+        {
+            if (Text(t, "user") is { } user && Text(t, "exchange") == RabbitMqAcl.Exchange && Text(t, "write") is { } w && Text(t, "read") is { } r)
+            {
+                topicByUser[user] = (w, r);
+            }
+        }
+        var result = new Dictionary<string, RabbitMqPermissions>(StringComparer.Ordinal);
+        foreach (var p in resources.RootElement.EnumerateArray())
+        {
+            if (Text(p, "user") is { } user && topicByUser.TryGetValue(user, out var topic)
+                && Text(p, "configure") is { } c && Text(p, "write") is { } w && Text(p, "read") is { } r)
+            {
+                result[user] = new RabbitMqPermissions(c, w, r, topic.Write, topic.Read);
+            }
+        }
+        return result;
+    }
+
+    private static string? Text(JsonElement e, string name) =>
+        e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+
+    private static JsonObject ResourcePermissions(RabbitMqPermissions p) => new() { ["configure"] = p.Configure, ["write"] = p.Write, ["read"] = p.Read };
+
+    private static JsonObject TopicPermissions(RabbitMqPermissions p) => new() { ["exchange"] = RabbitMqAcl.Exchange, ["write"] = p.TopicWrite, ["read"] = p.TopicRead };
+
+    public Task PutQueuePolicyAsync(string vhost, string name, string pattern, IReadOnlyDictionary<string, object> definition, CancellationToken cancellationToken)
     {
         var def = new JsonObject();
         foreach (var (k, v) in definition)
         {
-            def[k] = v;
+            // "ha-params" of ha-mode "exactly" must be a JSON number: RabbitMQ refuses "2".
+            def[k] = v switch
+            {
+                string text => JsonValue.Create(text),
+                int number => JsonValue.Create(number),
+                _ => throw new ArgumentException($"policy key '{k}': a value is a string or an int, not {v.GetType().Name}", nameof(definition)),
+            };
         }
         return SendAsync(HttpMethod.Put, "policies/" + Segment(vhost) + "/" + Segment(name),
             new JsonObject { ["pattern"] = pattern, ["definition"] = def, ["apply-to"] = "queues", ["priority"] = 0 }, cancellationToken);

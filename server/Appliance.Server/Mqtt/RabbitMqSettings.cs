@@ -9,6 +9,11 @@ namespace Appliance.Server.Mqtt;
 /// <param name="CaFile">PEM CA certificates the server trusts for <c>mqtts://</c> and <c>https://</c> (else the system store).</param>
 /// <param name="User">The server's own user on the cluster.</param>
 /// <param name="DeviceUrls">The brokers devices get at join, in the order they try them (<c>Mqtt:RabbitMq:PublicUrls</c>, else <paramref name="Urls"/>).</param>
+/// <param name="SessionQueueNodes">
+/// How many nodes hold each MQTT session queue, the node it was made on and mirrors (<c>Mqtt:RabbitMq:SessionQueueNodes</c>,
+/// default <see cref="DefaultSessionQueueNodes"/>): 2 survives the loss of any one node, and every node more costs
+/// the cluster another copy of every session at every connect.
+/// </param>
 public sealed record RabbitMqSettings(
     IReadOnlyList<Uri> Urls,
     IReadOnlyList<Uri> ManagementUrls,
@@ -17,9 +22,13 @@ public sealed record RabbitMqSettings(
     string VirtualHost,
     string? CaFile,
     string User,
-    IReadOnlyList<string> DeviceUrls)
+    IReadOnlyList<string> DeviceUrls,
+    int SessionQueueNodes = RabbitMqSettings.DefaultSessionQueueNodes)
 {
     public const string DefaultUser = "appliance-server";
+
+    /// <summary>A session queue and one mirror: one node of the cluster may die without losing a session.</summary>
+    public const int DefaultSessionQueueNodes = 2;
 
     /// <summary>Most brokers (and management endpoints) one list may name.</summary>
     public const int MaxNodes = 16;

@@ -10,9 +10,9 @@ namespace Appliance.Bench.Mesh;
 
 /// <summary>
 /// The external broker of the bench's <c>--broker mosquitto</c> mode: a Mosquitto started by the bench on a loopback
-/// port of its own, with TLS from a throwaway CA and the password and ACL files the server writes
-/// (<c>Mqtt:Broker=mosquitto</c>, as server/Appliance.Broker/README.md configures it). Stopped by its pid. Its CPU
-/// and RSS are read from /proc, so the server's figures are the server's own work.
+/// port of its own, with TLS from a throwaway CA and the dynamic-security plugin, which the server provisions through
+/// an admin login (<c>Mqtt:Broker=mosquitto</c>, as server/Appliance.Broker/README.md configures it). Stopped by its
+/// pid. Its CPU and RSS are read from /proc, so the server's figures are the server's own work.
 /// </summary>
 public sealed class BenchMosquitto : IAsyncDisposable
 {
@@ -32,8 +32,9 @@ public sealed class BenchMosquitto : IAsyncDisposable
     public string Directory { get; }
     public int Port { get; }
     public int Pid => _process.Id;
-    public string PasswordFile => Path.Combine(Directory, "passwd");
-    public string AclFile => Path.Combine(Directory, "acl");
+    public string StateFile => Path.Combine(Directory, "dynamic-security.json");
+    public const string AdminUser = "appliance-admin";
+    public required string AdminPassword { get; init; }
     public string CaFile => Path.Combine(Directory, "ca.crt");
 
     /// <summary>The CA that signed Mosquitto's certificate: what the server's client and the agents trust.</summary>
@@ -61,9 +62,8 @@ public sealed class BenchMosquitto : IAsyncDisposable
         {
             TestCertificateAuthority.WritePem(directory, ca.Certificate, cert);
         }
-        // Mosquitto needs both files when it starts; the server fills them and sends SIGHUP (Mqtt:Mosquitto:Pid).
-        File.WriteAllText(Path.Combine(directory, "passwd"), "");
-        File.WriteAllText(Path.Combine(directory, "acl"), "");
+        var adminPassword = Guid.NewGuid().ToString("N");
+        var plugin = await MosquittoProcess.DynamicSecurityConfigAsync(Path.Combine(directory, "dynamic-security.json"), AdminUser, adminPassword);
         var config = new StringBuilder();
         if (Environment.UserName == "root")
         {
@@ -73,7 +73,7 @@ public sealed class BenchMosquitto : IAsyncDisposable
         config.Append(CultureInfo.InvariantCulture, $"listener {port} 127.0.0.1\n")
             .Append(CultureInfo.InvariantCulture, $"cafile {Path.Combine(directory, "ca.crt")}\ncertfile {Path.Combine(directory, "server.crt")}\nkeyfile {Path.Combine(directory, "server.key")}\n")
             .Append("allow_anonymous false\npersistence false\nuse_username_as_clientid true\n")
-            .Append(CultureInfo.InvariantCulture, $"password_file {Path.Combine(directory, "passwd")}\nacl_file {Path.Combine(directory, "acl")}\n")
+            .Append(plugin)
             // No connection cap; Nagle off as our broker does (without it a fan-out stalls, docs/BENCHMARKS.md "MQTT broker").
             .Append("max_connections -1\nset_tcp_nodelay true\n")
             // A line per connect at N=20,000 would be the broker's own work, not the mesh's: errors and warnings only.
@@ -84,7 +84,7 @@ public sealed class BenchMosquitto : IAsyncDisposable
         psi.ArgumentList.Add("-c");
         psi.ArgumentList.Add(configPath);
         var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start mosquitto");
-        var broker = new BenchMosquitto(directory, port, ca, process);
+        var broker = new BenchMosquitto(directory, port, ca, process) { AdminPassword = adminPassword };
         process.OutputDataReceived += (_, e) => broker.Keep(e.Data);
         process.ErrorDataReceived += (_, e) => broker.Keep(e.Data);
         process.BeginOutputReadLine();
@@ -106,9 +106,8 @@ public sealed class BenchMosquitto : IAsyncDisposable
     {
         ["APPLIANCE_Mqtt__Broker"] = "mosquitto",
         ["APPLIANCE_Mqtt__Mosquitto__Url"] = $"mqtts://127.0.0.1:{Port}",
-        ["APPLIANCE_Mqtt__Mosquitto__PasswordFile"] = PasswordFile,
-        ["APPLIANCE_Mqtt__Mosquitto__AclFile"] = AclFile,
-        ["APPLIANCE_Mqtt__Mosquitto__Pid"] = Pid.ToString(CultureInfo.InvariantCulture),
+        ["APPLIANCE_Mqtt__Mosquitto__AdminUser"] = AdminUser,
+        ["APPLIANCE_Mqtt__Mosquitto__AdminPassword"] = AdminPassword,
         ["APPLIANCE_Mqtt__Mosquitto__CaFile"] = CaFile,
         ["APPLIANCE_Mqtt__PublicUrl"] = $"mqtts://127.0.0.1:{Port}",
     };
