@@ -9,6 +9,9 @@ public interface II2cBus : IDisposable
     /// <summary>Where the target is, for log lines: "/dev/i2c-1 0x3c".</summary>
     string Name { get; }
 
-    /// <summary>Writes 1..<see cref="Ssd1306Encoder.MaxPayload"/> + 1 bytes in one transfer.</summary>
+    /// <summary>The bus number and 7-bit address of the target.</summary>
+    DisplayAddress Address { get; }
+
+    /// <summary>Writes 1..<see cref="Ssd1306I2cDevice.MaxPayload"/> + 1 bytes in one transfer.</summary>
     void Write(ReadOnlySpan<byte> bytes);
 }

@@ -16,26 +16,30 @@ public sealed class LinuxI2cBus : II2cBus
     private readonly int _address;
     private bool _disposed;
 
-    private LinuxI2cBus(int fd, bool plainI2c, string path, int address)
+    private LinuxI2cBus(int fd, bool plainI2c, string path, DisplayAddress address)
     {
         _fd = fd;
         _plainI2c = plainI2c;
         _path = path;
-        _address = address;
+        _address = address.Address;
+        Address = address;
     }
 
     public string Name => $"{_path} 0x{_address:x2}";
+
+    public DisplayAddress Address { get; }
 
     /// <summary>Opens the bus and selects the target's address; nothing is sent yet. Errors name the device and the cause.</summary>
     public static LinuxI2cBus Open(DisplayAddress address)
     {
         ArgumentNullException.ThrowIfNull(address);
-        return Open(address.DevicePath, address.Address);
+        return Open(address.DevicePath, address);
     }
 
     /// <summary><see cref="Open(DisplayAddress)"/> for any device node (tests point it at nodes that are not adapters).</summary>
-    internal static LinuxI2cBus Open(string devicePath, int address)
+    internal static LinuxI2cBus Open(string devicePath, DisplayAddress target)
     {
+        var address = target.Address;
         var fd = I2cDev.open(devicePath, I2cDev.O_RDWR | I2cDev.O_CLOEXEC);
         if (fd < 0)
         {
@@ -65,7 +69,7 @@ public sealed class LinuxI2cBus : II2cBus
                     ? $"0x{address:x2} on {devicePath} is taken by a kernel driver (ssd130x/ssd1307fb?): unbind it to drive the display from the agent"
                     : $"cannot select 0x{address:x2} on {devicePath}: {Marshal.GetPInvokeErrorMessage(errno)}");
             }
-            return new LinuxI2cBus(fd, plain, devicePath, address);
+            return new LinuxI2cBus(fd, plain, devicePath, target);
         }
         catch
         {
@@ -77,9 +81,9 @@ public sealed class LinuxI2cBus : II2cBus
     public void Write(ReadOnlySpan<byte> bytes)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (bytes.IsEmpty || bytes.Length > Ssd1306Encoder.MaxPayload + 1)
+        if (bytes.IsEmpty || bytes.Length > Ssd1306I2cDevice.MaxPayload + 1)
         {
-            throw new ArgumentException($"one transfer is 1..{Ssd1306Encoder.MaxPayload + 1} bytes, not {bytes.Length}", nameof(bytes));
+            throw new ArgumentException($"one transfer is 1..{Ssd1306I2cDevice.MaxPayload + 1} bytes, not {bytes.Length}", nameof(bytes));
         }
         while (true)
         {

@@ -1,7 +1,10 @@
+using Iot.Device.Ssd13xx.Commands;
+
 namespace Appliance.Hardware.Display;
 
 /// <summary>
-/// Drives an SSD1306 with the agent's status: sets the panel up, then on every refresh tick (and after
+/// Drives an SSD1306 with the agent's status through Iot.Device.Ssd13xx (<see cref="StatusSsd1306"/> over
+/// <see cref="Ssd1306I2cDevice"/>): sets the panel up, then on every refresh tick (and after
 /// <see cref="NextPage"/>) reads the status, lays out the current page, and sends only the pages of display RAM that
 /// changed, at most one frame per <see cref="DisplayOptions.MinFrameInterval"/>. A display that does not answer at
 /// the start is one log line and <see cref="RunAsync"/> returns; one that stops answering later is one line and is
@@ -10,6 +13,8 @@ namespace Appliance.Hardware.Display;
 public sealed class StatusDisplay : IStatusPages
 {
     private readonly II2cBus _bus;
+    private readonly Ssd1306I2cDevice _device;
+    private StatusSsd1306? _panel;
     private readonly Func<CancellationToken, ValueTask<DisplayStatus>> _status;
     private readonly TimeProvider _clock;
     private readonly TextWriter _log;
@@ -28,6 +33,7 @@ public sealed class StatusDisplay : IStatusPages
         _options = options ?? new DisplayOptions();
         _options.Validate();
         _bus = bus;
+        _device = new Ssd1306I2cDevice(bus);
         _status = status;
         _log = log;
         _clock = clock ?? TimeProvider.System;
@@ -84,7 +90,7 @@ public sealed class StatusDisplay : IStatusPages
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             // Stopping: a frozen status would claim a connection that may be gone, so the panel goes dark.
-            TryWrite(Ssd1306Encoder.DisplayOff());
+            TrySend(new SetDisplayOff());
         }
     }
 
@@ -117,22 +123,23 @@ public sealed class StatusDisplay : IStatusPages
         CurrentPage = pages[(index + Interlocked.Exchange(ref _presses, 0)) % pages.Count];
         var frame = PageLayout.Render(PageLayout.Layout(status, CurrentPage));
         FramesRendered++;
-        var writes = Ssd1306Encoder.Frame(frame, _shown);
-        if (writes.Count == 0)
+        var windows = Ssd1306Plan.ChangedPages(frame, _shown);
+        if (windows.Count == 0)
         {
             return;
         }
         try
         {
+            var panel = _panel!;
             var first = _shown is null;
-            foreach (var write in writes)
+            foreach (var window in windows)
             {
-                _bus.Write(write);
+                panel.Draw(frame, window);
             }
             if (first)
             {
-                // Switched on only once display RAM holds a page: no power-on garbage flashes up.
-                _bus.Write(Ssd1306Encoder.DisplayOn());
+                // Switched on only once display RAM holds the page: no stale picture flashes up.
+                panel.Send(new SetDisplayOn());
             }
             _shown = frame;
             FramesSent++;
@@ -166,19 +173,22 @@ public sealed class StatusDisplay : IStatusPages
 
     private void Init()
     {
-        foreach (var write in Ssd1306Encoder.Init())
+        // The binding's constructor runs its power-on sequence (and a clear); a display that answers again later may
+        // have been power-cycled, so the 128x64 setup is sent every time.
+        _panel ??= new StatusSsd1306(_device);
+        foreach (var command in Ssd1306Plan.Setup())
         {
-            _bus.Write(write);
+            _panel.Send(command);
         }
         _shown = null;
         Available = true;
     }
 
-    private void TryWrite(byte[] write)
+    private void TrySend(ICommand command)
     {
         try
         {
-            _bus.Write(write);
+            _panel?.Send(command);
         }
         catch (DisplayUnavailableException)
         {

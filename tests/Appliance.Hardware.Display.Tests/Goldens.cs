@@ -79,8 +79,11 @@ internal static class Goldens
     public static string FormatStream(IReadOnlyList<byte[]> writes)
     {
         var sb = new StringBuilder();
-        sb.Append("# SSD1306 I2C transfers, one per line: the control byte (00: commands follow, 40: display RAM data follows),\n");
-        sb.Append("# then its payload. Written by tests/Appliance.Hardware.Display.Tests (").Append(UpdateVariable).Append("=1).\n");
+        sb.Append("# SSD1306 I2C transfers as Iot.Device.Ssd13xx's Ssd1306 sends them through Ssd1306I2cDevice, one per line:\n");
+        sb.Append("# the control byte (00: a command follows, 40: display RAM data follows), then its payload (at most 32 bytes).\n");
+        sb.Append("# First the binding's constructor (its power-on sequence, for a 128x32 panel, and a clear of all 8 pages), then\n");
+        sb.Append("# the 128x64 setup (Ssd1306Plan.Setup), the first frame, display on. Written by tests/Appliance.Hardware.Display.Tests\n");
+        sb.Append("# (").Append(UpdateVariable).Append("=1).\n");
         var page = 0;
         var column = 0;
         foreach (var w in writes)
@@ -96,26 +99,47 @@ internal static class Goldens
                     page++;
                 }
             }
-            else if (w.Length >= 7 && w[1] == Ssd1306Command.SetColumnAddress && w[4] == Ssd1306Command.SetPageAddress)
-            {
-                what = string.Create(CultureInfo.InvariantCulture, $"window: columns {w[2]}..{w[3]}, pages {w[5]}..{w[6]}");
-                page = w[5];
-                column = w[2];
-            }
-            else if (w.Length == 2 && w[1] == Ssd1306Command.DisplayOn)
-            {
-                what = "display on";
-            }
-            else if (w.Length == 2 && w[1] == Ssd1306Command.DisplayOff)
-            {
-                what = "display off";
-            }
             else
             {
-                what = "init: off, clock, mux 64, offset 0, start line 0, charge pump, horizontal, remap, COM pins, contrast, precharge, VCOMH, follow RAM, normal, no scroll";
+                if (w.Length == 4 && w[1] == Ssd1306Command.SetColumnAddress)
+                {
+                    column = w[2];
+                }
+                else if (w.Length == 4 && w[1] == Ssd1306Command.SetPageAddress)
+                {
+                    page = w[2];
+                }
+                what = Command(w.AsSpan(1));
             }
             sb.Append(string.Join(' ', w.Select(b => b.ToString("x2", CultureInfo.InvariantCulture)))).Append("  # ").Append(what).Append('\n');
         }
         return sb.ToString();
     }
+
+    /// <summary>What one SSD1306 command means (datasheet section 10), for the annotations.</summary>
+    private static string Command(ReadOnlySpan<byte> c) => c[0] switch
+    {
+        0xAE => "display off",
+        0xAF => "display on",
+        0xD5 => $"clock: divide ratio {(c[1] & 0xF) + 1}, oscillator {c[1] >> 4}",
+        0xA8 => $"multiplex ratio: {c[1] + 1} rows",
+        0xD3 => $"display offset {c[1]}",
+        >= 0x40 and <= 0x7F => $"start line {c[0] - 0x40}",
+        0x8D => c[1] == 0x14 ? "charge pump on" : "charge pump off",
+        0x20 => c[1] switch { 0 => "addressing: horizontal", 1 => "addressing: vertical", _ => "addressing: page" },
+        0xA0 or 0xA1 => c[0] == 0xA1 ? "segment remap: column 127 is SEG0" : "segment remap: column 0 is SEG0",
+        0xC0 or 0xC8 => c[0] == 0xC8 ? "COM scan: remapped" : "COM scan: normal",
+        0xDA => (c[1] & 0x10) != 0 ? "COM pins: alternative (64 rows)" : "COM pins: sequential (32 rows)",
+        0x81 => $"contrast 0x{c[1]:x2}",
+        0xD9 => $"precharge: phase 1 {c[1] & 0xF}, phase 2 {c[1] >> 4}",
+        0xDB => $"VCOMH deselect 0x{c[1]:x2}",
+        0xA4 => "follow RAM",
+        0xA5 => "entire display on",
+        0xA6 => "normal (not inverted)",
+        0xA7 => "inverted",
+        0x2E => "no scroll",
+        0x21 => $"columns {c[1]}..{c[2]}",
+        0x22 => $"pages {c[1]}..{c[2]}",
+        _ => "?",
+    };
 }

@@ -24,5 +24,5 @@ public sealed class LinuxI2cBusTests
         Assert.Contains("/dev/null is not an I2C adapter", e.Message, StringComparison.Ordinal);
     }
 
-    private static LinuxI2cBus OpenPath(string path) => LinuxI2cBus.Open(path, 0x3C);
+    private static LinuxI2cBus OpenPath(string path) => LinuxI2cBus.Open(path, new DisplayAddress(0, 0x3C));
 }

@@ -13,6 +13,8 @@ public sealed class FakeI2cBus : II2cBus
 
     public string Name { get; init; } = "/dev/i2c-1 0x3c";
 
+    public DisplayAddress Address { get; init; } = new(1, DisplayAddress.DefaultAddress);
+
     /// <summary>While true every write fails as an unacknowledged address does.</summary>
     public bool Absent { get; set; }
 
@@ -41,9 +43,9 @@ public sealed class FakeI2cBus : II2cBus
     public void Write(ReadOnlySpan<byte> bytes)
     {
         ObjectDisposedException.ThrowIf(Disposed, this);
-        if (bytes.IsEmpty || bytes.Length > Ssd1306Encoder.MaxPayload + 1)
+        if (bytes.IsEmpty || bytes.Length > Ssd1306I2cDevice.MaxPayload + 1)
         {
-            throw new ArgumentException($"one transfer is 1..{Ssd1306Encoder.MaxPayload + 1} bytes, not {bytes.Length}", nameof(bytes));
+            throw new ArgumentException($"one transfer is 1..{Ssd1306I2cDevice.MaxPayload + 1} bytes, not {bytes.Length}", nameof(bytes));
         }
         if (Absent)
         {

@@ -77,8 +77,9 @@ public sealed class AgentHardware : IAgentEvents, IAsyncDisposable
                 null => null,
                 "auto" => EvdevButton.Find(config.Key) is { } path ? EvdevButton.Open(path, config.Key, clock)
                     : throw new IOException($"no input device has key {config.Key}"),
-                // Our own GPIO character-device v2 interop (System.Device.Gpio 4.2 fails the NativeAOT publish, IL2104).
-                _ when config.Gpio is { } gpio => GpioButton.Open(gpio, config.Bias, ButtonTiming.DefaultDebounce, clock),
+                // System.Device.Gpio's GpioController over libgpiod 1.x when the OS has it, else our own GPIO
+                // character-device interop; the driver picked is logged (hardware/README.md "GPIO").
+                _ when config.Gpio is { } gpio => GpioButtons.Open(gpio, config.Bias, ButtonTiming.DefaultDebounce, clock, log),
                 var b => EvdevButton.Open(b, config.Key, clock),
             };
         }

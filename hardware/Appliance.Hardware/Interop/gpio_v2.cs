@@ -66,4 +66,12 @@ internal static class gpio_v2
 
     /// <summary><c>_IOWR(0xB4, 0x07, struct gpio_v2_line_request)</c>.</summary>
     public const uint GPIO_V2_GET_LINE_IOCTL = 0xC250B407;
+
+    /// <summary>
+    /// <c>_IOWR(0xB4, 0x02, struct gpioline_info)</c>: the uAPI v1 line info libgpiod 1.x needs. A kernel built without
+    /// CONFIG_GPIO_CDEV_V1 (Debian's Linux 7.x) answers EINVAL; <c>struct gpioline_info</c> is 72 bytes (offset, flags, name[32], consumer[32]).
+    /// </summary>
+    public const uint GPIO_GET_LINEINFO_IOCTL = 0xC048B402;
+
+    public const int LineInfoV1Size = 72;
 }

@@ -7,9 +7,12 @@ namespace Appliance.Agent.Tests.Vm;
 /// One boot of Debian's trixie-backports kernel (<see cref="VmImage.GpioSimSuite"/>: Linux 7.3, the first Debian
 /// kernel with gpio-sim) under qemu: the guest makes a simulated GPIO chip through configfs, and the NativeAOT agent,
 /// joined to a real server (<see cref="NamespacedServer"/>), runs with its button on a line of that chip
-/// (<c>--button gpio:N:L</c>), through our own GPIO character-device v2 interop. The job pulls the simulated line
-/// the way a button does (<c>sim_gpioL/pull</c>): first an active-high button (line 5), a short press; then the
-/// default active-low button (line 3), a short press and a 5 s hold, which must end in the factory reset.
+/// (<c>--button gpio:N:L</c>), through System.Device.Gpio's GpioController. The job pulls the simulated line the
+/// way a button does (<c>sim_gpioL/pull</c>): first an active-high button (line 5), a short press, with no libgpiod
+/// in the guest; then, with Debian 12's libgpiod 1.6 (<c>libgpiod2</c>, from Debian's archive) in the guest's
+/// library path, the default active-low button (line 3), a short press and a 5 s hold, which must end in the
+/// factory reset. This kernel is built without the GPIO uAPI v1 (CONFIG_GPIO_CDEV_V1) that libgpiod 1.x speaks,
+/// so both runs must pick CdevGpioDriver under the controller, each for its own logged reason.
 /// </summary>
 public sealed class GpioButtonVmFixture() : VmRunFixture("apgpio-vm")
 {
@@ -24,6 +27,7 @@ public sealed class GpioButtonVmFixture() : VmRunFixture("apgpio-vm")
         var agent = await AotAgent.PublishAsync();
         var app = Directory.CreateDirectory(Work.Combine("app")).FullName;
         File.Copy(agent, Path.Combine(app, "appliance-agent"));
+        await CopyLibgpiodAsync(app);
         var image = await VmImage.BuildAsync(Work.Combine("image"), app, extraModules: Modules, kernelSuite: VmImage.GpioSimSuite);
         await using var server = await NamespacedServer.StartAsync(Work.Combine("server"), uses: 1);
         var run = await QemuVm.RunAsync(image, Work.Combine("share"), JobScript(server.Token), TimeSpan.FromMinutes(10), memoryMb: 768, cpus: 2, network: server.Network);
@@ -32,6 +36,23 @@ public sealed class GpioButtonVmFixture() : VmRunFixture("apgpio-vm")
     }
 
 
+
+    /// <summary>
+    /// Puts Debian's <c>libgpiod.so.2</c> (package <c>libgpiod2</c> of the system's suite, fetched from Debian's
+    /// archive by <c>scripts/fetch-debs.sh</c> and cached) into <paramref name="app"/>; the job moves it into the
+    /// guest's library path for the second run only.
+    /// </summary>
+    private static async Task CopyLibgpiodAsync(string app)
+    {
+        var fetched = (await ProcessRunner.RunAsync("bash", [RepoPaths.Combine("scripts", "fetch-debs.sh"), "amd64", Path.Combine(VmImage.DefaultCache, "debs-amd64"), "libgpiod2"],
+            timeout: TimeSpan.FromMinutes(5))).EnsureSuccess("fetch-debs.sh amd64 libgpiod2");
+        var deb = fetched.StdOut.Trim().Split('\n')[^1];
+        using var x = new TempDirectory("apgpio-libgpiod");
+        (await ProcessRunner.RunAsync("dpkg-deb", ["-x", deb, x.Path])).EnsureSuccess("dpkg-deb -x " + deb);
+        var so = Path.Combine(x.Path, "usr", "lib", "x86_64-linux-gnu", "libgpiod.so.2");
+        // libgpiod.so.2 is a symbolic link to the versioned file; File.Copy copies what it points at.
+        File.Copy(so, Path.Combine(app, "libgpiod.so.2"));
+    }
 
     /// <summary>The one <c>@@PREFIX name ...</c> line; fails with the console when there is none.</summary>
     public string Line(string prefix, string name) =>
@@ -61,7 +82,9 @@ public sealed class GpioButtonVmFixture() : VmRunFixture("apgpio-vm")
         waitlog() { for i in $(seq $3); do grep -q "$2" $1 && return 0; sleep 0.1; done; echo "@@FAIL $1: no '$2' within $(($3 / 10)) s"; return 1; }
         pull() { echo $2 > $S/sim_gpio$1/pull; }
 
-        # 1. An active-high button (to Vcc): the line floats high before the agent, whose pull-down must take it low.
+        # 1. No libgpiod: an active-high button (to Vcc); the line floats high before the agent, whose pull-down must take it low.
+        LIBDIR=/usr/lib/x86_64-linux-gnu
+        [ -e $LIBDIR/libgpiod.so.2 ] && echo "@@FAIL libgpiod.so.2 already in the guest"
         H={{ActiveHighLine}}
         pull $H pull-up
         echo "@@PULL high-before $(cat $S/sim_gpio$H/pull) value=$(cat $S/sim_gpio$H/value)"
@@ -73,7 +96,9 @@ public sealed class GpioButtonVmFixture() : VmRunFixture("apgpio-vm")
         waitlog /tmp/agent-high.log 'identify: blinking' 100 && echo "@@PRESS high-short identify"
         kill -TERM $P; wait $P; echo "@@EXIT high rc=$?"
 
-        # 2. The default: active low (to ground), the agent's pull-up holds it high. A short press, then a 5 s hold.
+        # 2. With Debian 12's libgpiod 1.6 in the library path. The default: active low (to ground), the agent's pull-up
+        # holds it high. A short press, then a 5 s hold.
+        cp /app/libgpiod.so.2 $LIBDIR/libgpiod.so.2 && echo "@@LIB libgpiod.so.2 $(stat -c %s $LIBDIR/libgpiod.so.2) bytes"
         L={{ActiveLowLine}}
         echo "@@PULL low-before $(cat $S/sim_gpio$L/pull) value=$(cat $S/sim_gpio$L/value)"
         $A run --state-dir /tmp/s --hosts-file /tmp/hosts --backend kernel --config /tmp/none.json --button gpio:$N:$L > /tmp/agent-low.log 2>&1 &

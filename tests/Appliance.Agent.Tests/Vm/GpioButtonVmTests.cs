@@ -5,8 +5,9 @@ using Xunit.Abstractions;
 namespace Appliance.Agent.Tests.Vm;
 
 /// <summary>
-/// The agent's GPIO button (our GPIO character-device v2 interop, <c>hardware/Appliance.Hardware/Gpio/</c>) on a real
-/// kernel: a gpio-sim chip in Debian's Linux 7.3 (<see cref="GpioButtonVmFixture"/>). The simulated line's pull is
+/// The agent's GPIO button (System.Device.Gpio's GpioController over the driver <c>GpioDriverChoice</c> picks,
+/// <c>hardware/Appliance.Hardware/Gpio/</c>) on a real kernel: a gpio-sim chip in Debian's Linux 7.3
+/// (<see cref="GpioButtonVmFixture"/>), once without libgpiod and once with Debian 12's libgpiod 1.6. The simulated line's pull is
 /// the button; what the agent does is read from its log, what it asked the kernel for from the simulated line.
 /// </summary>
 [Trait("Category", TestCategories.Vm)]
@@ -19,6 +20,18 @@ public sealed class GpioButtonVmTests(GpioButtonVmFixture vm, ITestOutputHelper 
         output.WriteLine(chip);
         Assert.Matches(@"^chip gpiochip\d+ dev=gpio-sim\.\d+ kernel=7\.\S+ lines=8$", chip);
         Assert.Contains("applied v", vm.AgentLog("low"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_agent_logs_the_driver_it_picked_under_the_GpioController_by_what_loads()
+    {
+        const string Cdev = "button: GPIO driver: System.Device.Gpio GpioController, CdevGpioDriver (the GPIO character device v2, no library): ";
+        // Run 1, no libgpiod in the guest.
+        Assert.Contains(Cdev + "no libgpiod.so.2 (libgpiod 1.x; Debian: apt install libgpiod2)", vm.AgentLog("high"), StringComparison.Ordinal);
+        // Run 2: Debian 12's libgpiod 1.6 loaded (the agent read its version through it), but this kernel has no uAPI v1.
+        Assert.Matches(@"^libgpiod\.so\.2 \d+ bytes$", vm.Line("LIB", "libgpiod.so.2"));
+        Assert.Matches("(?m)^" + System.Text.RegularExpressions.Regex.Escape(Cdev) + @"libgpiod 1\.6\.\d+ \(libgpiod\.so\.2\) speaks the GPIO uAPI v1, which this kernel does not have \(CONFIG_GPIO_CDEV_V1\)$",
+            vm.AgentLog("low"));
     }
 
     [Fact]

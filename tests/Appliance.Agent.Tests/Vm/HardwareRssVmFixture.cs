@@ -11,13 +11,20 @@ namespace Appliance.Agent.Tests.Vm;
 /// i2c-stub at 0x3c). The server runs on the host (<see cref="NamespacedServer"/>), reached by the guest through qemu's
 /// user-mode network forwards and nothing else. Both agents see the other and <see cref="Peers"/> registered peers.
 /// After both applied the whole mesh, the guest presses the button once and reads /proc/PID/status of both every
-/// <see cref="SampleSeconds"/> s, <see cref="Samples"/> times. The agent binary: <see cref="AotAgent"/>.
+/// <see cref="SampleSeconds"/> s, <see cref="Samples"/> times, then copies both agents' smaps, status and thread names
+/// to the share (also kept as /tmp/aprss-vm-*.txt). The agent binary: <see cref="AotAgent"/>.
 /// </summary>
 public sealed class HardwareRssVmFixture() : VmRunFixture("aprss-vm")
 {
     public const int Peers = 20;
-    public const int SampleSeconds = 20;
-    public const int Samples = 3;
+    /// <summary>
+    /// Dense samples over two of the agent's 60 s heap trims (HeapTrim.DefaultInterval): each agent's RSS is a sawtooth
+    /// of about 2 MB between trims, and the two agents trim at different moments, so one reading each compared the
+    /// phases of two sawtooths, not the hardware (2026-12-05: -24 to +2,420 kB at 60 s; the same run read +2,064 kB
+    /// at 20 s and +172 kB at 60 s).
+    /// </summary>
+    public const int SampleSeconds = 5;
+    public const int Samples = 24;
 
     public static readonly string[] Modules =
         ["virtio_net", "evdev", "uinput", "input-leds", "ledtrig-timer", "ledtrig-heartbeat", "ledtrig-default-on", "softdog", "i2c-stub", "i2c-dev"];
@@ -41,6 +48,14 @@ public sealed class HardwareRssVmFixture() : VmRunFixture("aprss-vm")
         await server.RegisterPeersAsync(Peers);
         var run = await QemuVm.RunAsync(image, Work.Combine("share"), JobScript(server.Token), TimeSpan.FromMinutes(12), memoryMb: 1024, cpus: 2, network: server.Network);
         File.WriteAllText(Path.Combine(Path.GetTempPath(), "aprss-vm-console.log"), run.Console);
+        foreach (var name in new[] { "smaps-off.txt", "smaps-on.txt", "status-off.txt", "status-on.txt", "threads-off.txt", "threads-on.txt" })
+        {
+            var shared = Path.Combine(run.ShareDirectory, name);
+            if (File.Exists(shared))
+            {
+                File.Copy(shared, Path.Combine(Path.GetTempPath(), "aprss-vm-" + name), overwrite: true);
+            }
+        }
         HostLoad = string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ')[..3]);
         return run;
     }
@@ -100,6 +115,14 @@ public sealed class HardwareRssVmFixture() : VmRunFixture("aprss-vm")
               $1=="VmRSS:"{r=$2} $1=="RssAnon:"{a=$2} $1=="RssFile:"{f=$2} $1=="RssShmem:"{m=$2}
               END{printf "@@RSS {\"agent\":\"%s\",\"t_s\":%d,\"vm_rss_kb\":%d,\"rss_anon_kb\":%d,\"rss_file_kb\":%d,\"rss_shmem_kb\":%d}\n", w, t, r, a, f, m}' /proc/$P/status
           done
+        done
+        # Where the memory is: both agents' mappings and threads at the same moment, for the smaps diff.
+        for w in off on; do
+          eval "P=\$$(echo $w | tr a-z A-Z)"
+          [ -d /proc/$P ] || continue
+          cat /proc/$P/smaps > /mnt/host/smaps-$w.txt
+          cat /proc/$P/status > /mnt/host/status-$w.txt
+          for t in /proc/$P/task/*; do echo "${t##*/} $(cat $t/comm)"; done > /mnt/host/threads-$w.txt
         done
         echo "@@LED $(cat /sys/class/leds/$LED/trigger) delay_on=$(cat /sys/class/leds/$LED/delay_on 2>/dev/null) delay_off=$(cat /sys/class/leds/$LED/delay_off 2>/dev/null)"
         kill -TERM $OFF $ON

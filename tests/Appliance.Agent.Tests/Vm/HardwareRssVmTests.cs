@@ -13,33 +13,39 @@ namespace Appliance.Agent.Tests.Vm;
 [Trait("Category", TestCategories.Vm)]
 public sealed class HardwareRssVmTests(HardwareRssVmFixture vm, ITestOutputHelper output) : IClassFixture<HardwareRssVmFixture>
 {
-    /// <summary>Issue #17: "Hardware support costs the agent ≤ 2 MB RSS" (2 MiB, as /proc counts in KiB): printed with the figure.</summary>
+    /// <summary>
+    /// Issue #17: "Hardware support costs the agent ≤ 2 MB RSS" (2 MiB, as /proc counts in KiB), asserted on the mean. The
+    /// +2 MB seen in session 9 was a transparent huge page behind one thread's stack (smaps, docs/BENCHMARKS.md); the
+    /// agent turns THP off for itself (Diagnostics.HugePages), after which three quiet runs gave means of +286, 0 and +26 kB.
+    /// </summary>
     public const long BudgetKb = 2048;
 
     /// <summary>
-    /// What the test asserts for now: a growth guard above the goal, as AotPublishTests does for the binary size. Two
-    /// quiet runs on 2026-12-05 measured 2084 and 2420 kB (two loaded ones -24 and 1112 kB), so the 2 MiB goal is not
-    /// met reliably; issue #17 stays open for it and docs/BENCHMARKS.md says so.
+    /// Hardware on costs the mean of its RSS samples minus the mean of the other agent's, over the same
+    /// <see cref="HardwareRssVmFixture.Samples"/> moments (two heap-trim periods, so both sawtooths are averaged over
+    /// whole periods). The single pair at the end is printed too: its spread is what made one reading unreliable.
     /// </summary>
-    public const long GrowthGuardKb = 3072;
-
     [Fact]
-    public void Hardware_on_costs_the_agent_no_more_rss_than_the_growth_guard_next_to_the_same_agent_without_it()
+    public void Hardware_on_costs_the_agent_at_most_2_MiB_of_rss_next_to_the_same_agent_without_it()
     {
         var samples = vm.RssSamples();
         foreach (var s in samples)
         {
             output.WriteLine(Json(s, vm.AgentBinary, vm.HostLoad));
         }
-        var last = HardwareRssVmFixture.Samples * HardwareRssVmFixture.SampleSeconds;
-        var off = Assert.Single(samples, s => s.Agent == "off" && s.Seconds == last);
-        var on = Assert.Single(samples, s => s.Agent == "on" && s.Seconds == last);
+        var off = samples.Where(s => s.Agent == "off").ToList();
+        var on = samples.Where(s => s.Agent == "on").ToList();
+        Assert.Equal(HardwareRssVmFixture.Samples, off.Count);
+        Assert.Equal(HardwareRssVmFixture.Samples, on.Count);
+        Assert.All(samples, s => Assert.True(s.VmRssKb > 1024, $"implausible figure: {s}"));
+        static long Mean(IEnumerable<long> kb) => (long)Math.Round(kb.Average());
+        var deltas = on.Zip(off, (a, b) => a.VmRssKb - b.VmRssKb).ToList();
+        var mean = Mean(on.Select(s => s.VmRssKb)) - Mean(off.Select(s => s.VmRssKb));
         var delta = string.Create(CultureInfo.InvariantCulture,
-            $$"""{"figure":"hardware_delta","t_s":{{last}},"vm_rss_kb":{{on.VmRssKb - off.VmRssKb}},"rss_anon_kb":{{on.RssAnonKb - off.RssAnonKb}},"rss_file_kb":{{on.RssFileKb - off.RssFileKb}},"rss_shmem_kb":{{on.RssShmemKb - off.RssShmemKb}},"budget_kb":{{BudgetKb}},"goal_met":{{(on.VmRssKb - off.VmRssKb <= BudgetKb ? "true" : "false")}},"guard_kb":{{GrowthGuardKb}}}""");
+            $$"""{"figure":"hardware_delta","samples":{{deltas.Count}},"every_s":{{HardwareRssVmFixture.SampleSeconds}},"mean_vm_rss_kb":{{mean}},"mean_rss_anon_kb":{{Mean(on.Select(s => s.RssAnonKb)) - Mean(off.Select(s => s.RssAnonKb))}},"mean_rss_shmem_kb":{{Mean(on.Select(s => s.RssShmemKb)) - Mean(off.Select(s => s.RssShmemKb))}},"last_vm_rss_kb":{{deltas[^1]}},"min_pair_kb":{{deltas.Min()}},"max_pair_kb":{{deltas.Max()}},"budget_kb":{{BudgetKb}},"goal_met":{{(mean <= BudgetKb ? "true" : "false")}},"host_load":"{{vm.HostLoad}}"}""");
         output.WriteLine(delta);
         Console.WriteLine(delta);
-        Assert.True(off.VmRssKb > 1024 && on.VmRssKb > 1024, "implausible figures: " + delta);
-        Assert.True(on.VmRssKb - off.VmRssKb <= GrowthGuardKb, $"hardware costs {on.VmRssKb - off.VmRssKb} kB of RSS, over the {GrowthGuardKb} kB growth guard (the goal is {BudgetKb} kB): {delta}");
+        Assert.True(mean <= BudgetKb, $"hardware costs {mean} kB of RSS on average, over the {BudgetKb} kB budget: {delta}");
     }
 
     [Fact]

@@ -7,8 +7,8 @@ using Appliance.TestSupport.Vm;
 namespace Appliance.Hardware.Display.Tests.Vm;
 
 /// <summary>
-/// The display path on a real kernel (Debian's, under qemu): StatusDisplay → LinuxI2cBus → /dev/i2c-N (i2c-dev) →
-/// i2c-stub with a chip at 0x3c. The stub is an SMBus register device with no plain-I²C transfers, so the bus sends
+/// The display path on a real kernel (Debian's, under qemu): StatusDisplay → Iot.Device.Ssd13xx's Ssd1306 →
+/// Ssd1306I2cDevice → LinuxI2cBus → /dev/i2c-N (i2c-dev) → i2c-stub with a chip at 0x3c. The stub is an SMBus register device with no plain-I²C transfers, so the bus sends
 /// each SSD1306 transfer as an SMBus I²C-block write (the same bytes on the wire). What the kernel received is read
 /// back two ways: the smbus_write trace events (every transfer, in order) and the stub's registers with i2cdump.
 /// </summary>
