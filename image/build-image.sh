@@ -84,7 +84,8 @@ say "SOURCE_DATE_EPOCH $SOURCE_DATE_EPOCH"
 mkdir -p "$CACHE/debs-$ARCH" "$CACHE/agent-$ARCH"
 OUT_DIR=$(cd "$(dirname "$OUT")" && pwd)
 WORK=$(mktemp -d "$OUT_DIR/.appliance-image.XXXXXX")
-cleanup() { rm -rf "$WORK"; }
+# --one-file-system: an mmdebstrap killed mid-way can leave proc, sys and the host's /dev/shm mounted in the root.
+cleanup() { rm -rf --one-file-system "$WORK"; }
 trap cleanup EXIT
 
 # ---- the agent package (built once per agent source tree and architecture, kept in the cache)
@@ -119,20 +120,32 @@ mkdir -p "$DEBS"
 with_cache_lock() { flock -w 900 "$CACHE/.lock-$ARCH" "$@"; }
 with_cache_lock cp -a "$CACHE/debs-$ARCH/." "$DEBS/"
 PACKAGES=systemd,systemd-sysv,systemd-resolved,systemd-timesyncd,dbus,udev,kmod,"$KPKG",initramfs-tools,zstd
-PACKAGES+=,iproute2,nftables,wireguard-tools,iputils-ping,libssl3,ca-certificates,netbase,procps,"$GRUB_PKG"
+PACKAGES+=,iproute2,nftables,wireguard-tools,iputils-ping,libssl3,ca-certificates,netbase,procps,libgpiod2,"$GRUB_PKG"
 # The kernel's and its triggers' initramfs runs are skipped while packages go in (each takes minutes under
 # emulation or load); one update-initramfs at the end makes it (MODULES=most: the box may be any PC or board).
+# Likewise update-ca-certificates: ca-certificates' postinst runs it (without hooks) and then triggers itself to run
+# it again (with hooks), and each run forks a few programs for every one of ~150 certificates: under qemu-user at
+# load 30-50 the two runs took 247 + 216 s of a 30-minute arm64 build. One run with hooks at the end does the same.
+# The arm64 initrd carries the modules that find and mount a root (image/initramfs/appliance-root-modules), not
+# MODULES=most: under qemu-user, most's 1,000+ arm64 modules took more than 30 minutes of update-initramfs at load 50.
+INITRAMFS_HOOKS=()
+if [ "$ARCH" = arm64 ]; then
+  INITRAMFS_HOOKS=(--customize-hook="copy-in '$HERE/initramfs/appliance-modules.conf' /etc/initramfs-tools/conf.d"
+    --customize-hook="copy-in '$HERE/initramfs/appliance-root-modules' /etc/initramfs-tools/hooks")
+fi
 say "mmdebstrap bookworm $ARCH ($(ls "$DEBS" | wc -l) cached .debs)"
 T=$(date +%s)
 mmdebstrap --quiet --mode=root --variant=minbase --arch="$ARCH" --include="$PACKAGES" \
   --aptopt='Acquire::Retries "3"' --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/doc/*/changelog*' \
   --dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-include=/usr/share/locale/locale.alias' \
   --setup-hook='mkdir -p "$1"/var/cache/apt/archives/' --setup-hook="sync-in '$DEBS' /var/cache/apt/archives/" \
-  --essential-hook='chroot "$1" dpkg-divert --quiet --local --rename --add /usr/sbin/update-initramfs && ln -s /bin/true "$1/usr/sbin/update-initramfs"' \
+  --essential-hook='for f in update-initramfs update-ca-certificates; do chroot "$1" dpkg-divert --quiet --local --rename --add /usr/sbin/$f && ln -s /bin/true "$1/usr/sbin/$f" || exit 1; done' \
   --customize-hook="copy-in '$AGENT_DEB' /tmp" \
   --customize-hook='chroot "$1" dpkg -i /tmp/'"$(basename "$AGENT_DEB")"' >/dev/null && rm -f "$1"/tmp/*.deb' \
-  --customize-hook='rm "$1/usr/sbin/update-initramfs" && chroot "$1" dpkg-divert --quiet --local --rename --remove /usr/sbin/update-initramfs' \
-  --customize-hook='chroot "$1" update-initramfs -c -k all' \
+  --customize-hook='for f in update-initramfs update-ca-certificates; do rm "$1/usr/sbin/$f" && chroot "$1" dpkg-divert --quiet --local --rename --remove /usr/sbin/$f || exit 1; done' \
+  --customize-hook='T=$(date +%s); chroot "$1" update-ca-certificates --fresh >/dev/null && echo "[build-image] update-ca-certificates: $(( $(date +%s) - T ))s" >&2' \
+  "${INITRAMFS_HOOKS[@]}" \
+  --customize-hook='T=$(date +%s); chroot "$1" update-initramfs -c -k all && echo "[build-image] update-initramfs: $(( $(date +%s) - T ))s" >&2' \
   --customize-hook="sync-out /var/cache/apt/archives '$DEBS'" \
   --customize-hook='rm -f "$1"/var/cache/apt/archives/*.deb' \
   bookworm "$ROOT" "deb $MIRROR bookworm main" "deb $MIRROR bookworm-updates main" \

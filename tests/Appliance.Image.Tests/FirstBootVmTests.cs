@@ -168,6 +168,7 @@ public sealed class FirstBootVmTests(ImageLab lab, ITestOutputHelper output) : I
         {
             Assert.Contains(manifest, l => Regex.IsMatch(l, "^[0-9a-f]{64}  " + Regex.Escape(path) + "$"));
         }
+        ImageManifest.AssertDeferredToolsRan(manifest);
         // Every time in the trees is SOURCE_DATE_EPOCH or older (the packages' own times): nothing carries the build's clock.
         var epoch = long.Parse(Regex.Match(lab.BuildLog, @"SOURCE_DATE_EPOCH (\d+)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
         var newer = manifest.Select(l => l.Split('\t')).Where(f => f.Length == 7)

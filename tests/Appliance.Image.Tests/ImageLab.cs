@@ -5,7 +5,7 @@ namespace Appliance.Image.Tests;
 
 /// <summary>
 /// What the first-boot tests share: a <see cref="VirtualLan"/>, the real server on it with a network and an
-/// enrollment key, and one image (amd64; the constructor takes the architecture) built by image/build-image.sh with
+/// enrollment key, and one image (amd64 here, <see cref="Arm64ImageLab"/> for arm64) built by image/build-image.sh with
 /// that key's token. The image carries one addition for the tests, a probe unit (<see cref="ProbeOverlay"/>) that
 /// prints what the tests check to the serial console. The build also checks that its file systems come out the same
 /// when made twice from the same tree (APPLIANCE_IMAGE_REPRO_CHECK) and writes the root tree's manifest. Everything is
@@ -50,6 +50,16 @@ public class ImageLab : IAsyncLifetime
 
     public TimeSpan BuildTime { get; private set; }
 
+    /// <summary>
+    /// An image made beforehand by image/build-image.sh (no token) to boot instead of building one, or null (the
+    /// default) to build. The token then goes onto its APPLBOOT partition with mtools, as a user would put it there,
+    /// and the probe into its root with debugfs.
+    /// </summary>
+    protected virtual string? PrebuiltImage => null;
+
+    /// <summary>True when the image was built by this lab (<see cref="BuildLog"/> and <see cref="Manifest"/> are its build's).</summary>
+    public bool Built { get; private set; }
+
     public string BuildLog { get; private set; } = "";
 
     public async Task InitializeAsync()
@@ -67,6 +77,18 @@ public class ImageLab : IAsyncLifetime
         Token = token;
         await File.WriteAllTextAsync(_dir.Combine("token"), token);
         ProbeOverlay.Write(_dir.Combine("overlay"), Network);
+        if (PrebuiltImage is { } prebuilt)
+        {
+            if (!File.Exists(prebuilt))
+            {
+                throw new FileNotFoundException($"the prebuilt {Arch} image {prebuilt} is not there", prebuilt);
+            }
+            (await ProcessRunner.RunAsync("cp", ["--sparse=always", prebuilt, Image], timeout: TimeSpan.FromMinutes(5))).EnsureSuccess("cp prebuilt image");
+            await BootPartition.WriteAsync(Image, "appliance/token", token + "\n");
+            await RootPartition.CopyInAsync(Image, _dir.Combine("overlay"));
+            BuildLog = $"prebuilt image {prebuilt}: token written with mcopy, probe with debugfs";
+            return;
+        }
         var sw = Stopwatch.StartNew();
         var build = await ProcessRunner.RunAsync("bash", [RepoPaths.Combine("image", "build-image.sh"), "--arch", Arch, "--out", Image, "--token-file", _dir.Combine("token")],
             env: new Dictionary<string, string>
@@ -79,6 +101,7 @@ public class ImageLab : IAsyncLifetime
         BuildTime = sw.Elapsed;
         BuildLog = build.StdErr + build.StdOut;
         build.EnsureSuccess("image/build-image.sh");
+        Built = true;
     }
 
     /// <summary>A new box: a sparse copy of the image (as if flashed to its own disk) and a tap on the LAN.</summary>

@@ -1,29 +1,30 @@
-using System.Diagnostics;
-using System.Text.Json;
+using System.Security.Cryptography;
+using System.Text;
+using Appliance.ApkTool.Package;
 using Appliance.TestSupport;
 using Xunit.Abstractions;
 
 namespace Appliance.Image.Tests;
 
 /// <summary>
-/// The OpenWRT package from image/build-openwrt.sh: its layout as opkg reads it, and its scripts run in a root that
-/// holds only musl, a static busybox (ash, awk: OpenWRT's shell and tools) and the package — no glibc but the one the
-/// package carries. procd, uci and rc.common are stand-ins (OpenWrtShim/) that record what the init script asks of
-/// them. The init script starts a join helper and the agent with the uci settings; the helper's join fails against a
-/// closed port (last-error written, token kept), then, with the server option pointing at a real appliance-server on
-/// loopback, the package's own agent joins it: the token leaves the file and uci, and the server lists the node.
+/// The OpenWRT packages from image/build-openwrt.sh, the .ipk (OpenWRT 24.10) and the .apk (25.12, apk-tools 3): each
+/// one's layout as its package manager reads it, and its files and scripts run in a root that holds only musl, a
+/// static busybox and the package — no glibc but the one the package carries (<see cref="OpenWrtRoot"/>, with
+/// stand-ins for procd, rc.common, uci and OpenWRT's package-script helpers). The init script starts a join helper
+/// and the agent with the uci settings; the helper's join fails against a closed port (last-error written, token
+/// kept), then, with the server option pointing at a real appliance-server on loopback, the package's own agent joins
+/// it: the token leaves the file and uci, and the server lists the node.
 /// </summary>
 [Trait("Category", TestCategories.Interop)]
 [Collection(ImageLab.Collection)]
-public sealed class OpenWrtPackageTests(ITestOutputHelper output)
+public sealed class OpenWrtPackageTests(OpenWrtPackageBuild packages, ITestOutputHelper output) : IClassFixture<OpenWrtPackageBuild>
 {
-    private static readonly string Shims = RepoPaths.Combine("tests", "Appliance.Image.Tests", "OpenWrtShim");
-
     [Theory]
     [InlineData("", "--arch aarch64|x86_64 is required")]
     [InlineData("--arch mips", "--arch aarch64|x86_64 is required")]
     [InlineData("--arch aarch64 --openwrt-arch x86_64", "--openwrt-arch 'x86_64' is not an aarch64 architecture")]
     [InlineData("--arch x86_64 --openwrt-arch 'x86_64;rm'", "--openwrt-arch 'x86_64;rm': letters, digits, '_' and '-' only")]
+    [InlineData("--arch x86_64 --format zip", "--format 'zip': ipk, apk or both")]
     [InlineData("--arch x86_64 --bogus", "unknown option --bogus")]
     [Trait("Category", TestCategories.Unit)]
     public async Task Bad_arguments_are_refused_before_anything_is_built(string args, string message)
@@ -37,19 +38,9 @@ public sealed class OpenWrtPackageTests(ITestOutputHelper output)
     public async Task The_ipk_installs_the_agent_with_uci_settings_and_joins_a_real_server_from_a_musl_only_root()
     {
         Prerequisites.RequireRoot();
-        var busybox = Prerequisites.RequireProgram("busybox");
-        foreach (var p in new[] { "unshare", "tar", "clang" })
-        {
-            Prerequisites.RequireProgram(p);
-        }
-        Assert.True(File.Exists("/lib/ld-musl-x86_64.so.1"), "musl is missing (apt-get install musl)");
+        Prerequisites.RequireProgram("tar");
         using var dir = new TempDirectory("appliance-ipk");
-
-        // The package, as a user builds it.
-        var built = await ProcessRunner.RunAsync("bash", [RepoPaths.Combine("image", "build-openwrt.sh"), "--arch", "x86_64", "--out-dir", dir.Combine("out")],
-            timeout: TimeSpan.FromMinutes(30));
-        built.EnsureSuccess("image/build-openwrt.sh");
-        var ipk = built.StdOut.Trim().Split('\n')[^1];
+        var (ipk, _) = await packages.GetAsync();
         Assert.Matches(@"/appliance-agent_[0-9][^_]*_x86_64\.ipk$", ipk);
         output.WriteLine($"{Path.GetFileName(ipk)}: {new FileInfo(ipk).Length} bytes");
 
@@ -77,128 +68,131 @@ public sealed class OpenWrtPackageTests(ITestOutputHelper output)
             Entry("./usr/lib/appliance-agent/lib/" + lib);
         }
 
-        // An OpenWRT-like root: musl's loader, a static busybox, the stand-ins, and the package's files.
-        var root = dir.Combine("root");
-        foreach (var d in new[] { "bin", "sbin", "usr/bin", "usr/sbin", "lib", "etc", "tmp", "proc", "dev" })
-        {
-            Directory.CreateDirectory(Path.Combine(root, d));
-        }
-        File.Copy(busybox, Path.Combine(root, "bin", "busybox"));
-        File.CreateSymbolicLink(Path.Combine(root, "bin", "sh"), "busybox");
-        File.Copy("/lib/ld-musl-x86_64.so.1", Path.Combine(root, "lib", "ld-musl-x86_64.so.1"));
-        (await InRootAsync(root, "/bin/busybox --install -s")).EnsureSuccess("busybox --install");
-        (await ProcessRunner.RunAsync("tar", "-xzf", Path.Combine(outer, "data.tar.gz"), "-C", root)).EnsureSuccess("unpack data.tar.gz");
-        File.Copy(Path.Combine(Shims, "rc.common"), Path.Combine(root, "etc", "rc.common"));
-        File.Copy(Path.Combine(Shims, "functions.sh"), Path.Combine(root, "lib", "functions.sh"));
-        foreach (var tool in new[] { "uci" })
-        {
-            foreach (var d in new[] { "bin", "sbin", "usr/bin", "usr/sbin" })
-            {
-                File.Delete(Path.Combine(root, d, tool));
-            }
-            var to = Path.Combine(root, "sbin", tool);
-            File.Copy(Path.Combine(Shims, tool), to);
-            File.SetUnixFileMode(to, (UnixFileMode)0b111_101_101);
-        }
-        Assert.False(Directory.EnumerateFiles(root, "libc.so*", SearchOption.AllDirectories).Any(f => !f.Contains("/usr/lib/appliance-agent/", StringComparison.Ordinal)),
-            "a glibc outside the package's own bundle");
-
-        // uci-defaults: an older config without the firewall option gets it; a value the user set stays.
-        await File.WriteAllTextAsync(Path.Combine(root, "etc/config/appliance"), "\nconfig agent 'agent'\n\toption enabled '0'\n");
-        (await InRootAsync(root, "/etc/uci-defaults/90-appliance-agent")).EnsureSuccess("uci-defaults");
-        Assert.Equal("0|fw4", (await InRootAsync(root, "echo \"$(uci get appliance.agent.enabled)|$(uci get appliance.agent.firewall)\"")).EnsureSuccess("uci get").StdOut.Trim());
-        // Disabled: the init script starts nothing.
-        (await InRootAsync(root, "/etc/init.d/appliance-agent start")).EnsureSuccess("start (disabled)");
-        Assert.DoesNotContain(await File.ReadAllLinesAsync(Path.Combine(root, "tmp/procd.log")), l => l.StartsWith("open", StringComparison.Ordinal));
-        File.Delete(Path.Combine(root, "tmp/procd.log"));
-
-        // A real server on loopback, and a token for it.
-        var data = dir.Combine("server-data");
-        int port = Binaries.FreeTcpPort(), mqtt = Binaries.FreeTcpPort();
-        var url = $"http://127.0.0.1:{port}";
-        using var server = Process.Start(new ProcessStartInfo("dotnet", ["exec", Binaries.Server, "serve", "--data-dir", data, "--urls", url, "--mqtt-url", $"mqtt://127.0.0.1:{mqtt}"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        })!;
-        var serverLog = ProcessOutput.Capture(server);
-        try
-        {
-            await Wait.UntilAsync(async () => (await ProcessRunner.RunAsync("curl", "-fsS", "-o", "/dev/null", url + "/healthz")).ExitCode == 0,
-                "the server to answer", TimeSpan.FromSeconds(90), () => serverLog.Text, TimeSpan.FromMilliseconds(250));
-            async Task<string> Cli(params string[] args) =>
-                (await ProcessRunner.RunAsync("dotnet", ["exec", Binaries.Server, .. args, "--server", url, "--data-dir", data], timeout: TimeSpan.FromMinutes(2)))
-                .EnsureSuccess("appliance-server " + args[0]).StdOut;
-            await Cli("network", "create", "owrt", "--ipv4", "10.67.0.0/24");
-            using var key = JsonDocument.Parse(await Cli("key", "create", "--network", "owrt", "--uses", "1", "--expires", "1d", "--json"));
-            var token = key.RootElement.GetProperty("token").GetString()!;
-
-            // The user's steps: a token (and, first, a server address where nothing listens) in uci, then start.
-            var closed = Binaries.FreeTcpPort();
-            (await InRootAsync(root, $"uci set appliance.agent.enabled=1 && uci set appliance.agent.token={token} && " +
-                $"uci set appliance.agent.server=http://127.0.0.1:{closed} && uci commit appliance && /etc/init.d/appliance-agent start")).EnsureSuccess("start");
-            var procd = await File.ReadAllLinesAsync(Path.Combine(root, "tmp/procd.log"));
-            output.WriteLine(string.Join("\n", procd));
-            Assert.Equal(
-            [
-                "open join", "param command /usr/libexec/appliance-join", "param stdout 1", "param stderr 1", "close",
-                "open agent", "param command /usr/bin/appliance-agent run --state-dir /etc/appliance --firewall fw4 --wait-for-join --token-file /etc/appliance/token",
-                "param respawn 3600 2 0", "param stdout 1", "param stderr 1", "close", "reload-trigger appliance",
-            ], procd);
-            Assert.Equal(token + "\n", await File.ReadAllTextAsync(Path.Combine(root, "etc/appliance/token")));
-            Assert.Equal((UnixFileMode)0b110_000_000, File.GetUnixFileMode(Path.Combine(root, "etc/appliance/token")));
-
-            // The helper's join fails against the closed port: why is written, the token stays for the next try.
-            var failed = await InRootAsync(root, "APPLIANCE_JOIN_TRIES=1 /usr/libexec/appliance-join");
-            Assert.Equal(1, failed.ExitCode);
-            Assert.Contains("appliance-join: join failed (exit ", failed.StdErr, StringComparison.Ordinal);
-            var lastError = await File.ReadAllTextAsync(Path.Combine(root, "etc/appliance/last-error"));
-            output.WriteLine("last-error: " + lastError);
-            Assert.StartsWith("join failed (exit ", lastError, StringComparison.Ordinal);
-            Assert.True(File.Exists(Path.Combine(root, "etc/appliance/token")), "the token went after a failed join");
-            Assert.Equal(token, (await InRootAsync(root, "uci get appliance.agent.token")).EnsureSuccess("uci get token").StdOut.Trim());
-
-            // The server option now names the real server: the package's own agent (its glibc bundle, in a musl
-            // root) joins, and the token leaves the file and uci.
-            (await InRootAsync(root, $"uci set appliance.agent.server={url} && uci commit appliance")).EnsureSuccess("uci set server");
-            var joined = await InRootAsync(root, "APPLIANCE_JOIN_RETRY=1 /usr/libexec/appliance-join", TimeSpan.FromMinutes(2));
-            output.WriteLine(joined.StdOut + joined.StdErr);
-            joined.EnsureSuccess("appliance-join");
-            Assert.True(File.Exists(Path.Combine(root, "etc/appliance/state.json")), "no state.json after the join");
-            Assert.False(File.Exists(Path.Combine(root, "etc/appliance/token")), "the token file outlived the join");
-            Assert.False(File.Exists(Path.Combine(root, "etc/appliance/last-error")), "last-error outlived the join");
-            Assert.NotEqual(0, (await InRootAsync(root, "uci -q get appliance.agent.token")).ExitCode);
-            Assert.Contains("appliance-join: joined", joined.StdErr, StringComparison.Ordinal);
-            Assert.Contains("\"owrt\"", await Cli("node", "list", "--json"), StringComparison.Ordinal);
-            var status = (await InRootAsync(root, "/usr/bin/appliance-agent status --state-dir /etc/appliance")).EnsureSuccess("status");
-            Assert.Contains("owrt", status.StdOut, StringComparison.Ordinal);
-
-            // Joined: a start asks for the agent alone, no join helper.
-            File.Delete(Path.Combine(root, "tmp/procd.log"));
-            (await InRootAsync(root, "/etc/init.d/appliance-agent start")).EnsureSuccess("start (joined)");
-            var again = await File.ReadAllLinesAsync(Path.Combine(root, "tmp/procd.log"));
-            Assert.DoesNotContain("open join", again);
-            Assert.Contains("open agent", again);
-        }
-        finally
-        {
-            if (!server.HasExited)
-            {
-                server.Kill();
-                await server.WaitForExitAsync();
-            }
-        }
+        var root = await OpenWrtRoot.CreateAsync(dir.Combine("root"));
+        (await ProcessRunner.RunAsync("tar", "-xzf", Path.Combine(outer, "data.tar.gz"), "-C", root.Path)).EnsureSuccess("unpack data.tar.gz");
+        await root.RunInitAndJoinAsync(dir, output);
     }
+
+    [Fact]
+    public async Task The_apk_carries_the_ipks_payload_and_scripts_and_joins_a_real_server_from_a_musl_only_root()
+    {
+        Prerequisites.RequireRoot();
+        Prerequisites.RequireProgram("tar");
+        using var dir = new TempDirectory("appliance-apk");
+        var (ipk, apk) = await packages.GetAsync();
+        Assert.Matches(@"/appliance-agent_[0-9][^/]*-r0_x86_64\.apk$", apk);
+        output.WriteLine($"{Path.GetFileName(apk)}: {new FileInfo(apk).Length} bytes; {Path.GetFileName(ipk)}: {new FileInfo(ipk).Length} bytes");
+
+        // Our reader checks what the format carries as it reads: each DATA block's length and SHA-256 against its
+        // file's, every file's block there, the identity against the ADB block.
+        var package = ApkPackageReader.Read(await File.ReadAllBytesAsync(apk));
+        var listing = package.Listing();
+        output.WriteLine(listing);
+        Assert.Equal("deflate", package.Compression);
+        Assert.Equal(0, package.SignatureBlocks);
+        Assert.Equal("appliance-agent", package.Info.Name);
+        Assert.Matches(@"^[0-9.]+(_git[0-9]{8}~[0-9a-f]+)?-r0$", package.Info.Version);
+        Assert.True(ApkPackageRules.IsValidVersion(package.Info.Version));
+        Assert.Equal("x86_64", package.Info.Arch);
+        Assert.Equal(["firewall4", "kmod-wireguard"], package.Info.Depends);
+        Assert.StartsWith("Appliance WireGuard mesh agent: joins a mesh with a token,", package.Info.Description, StringComparison.Ordinal);
+        var files = package.Payload().Where(e => e.Kind != ApkEntryKind.Directory).ToDictionary(e => "/" + e.Path);
+        Assert.Equal((ulong)files.Values.Where(f => f.Kind == ApkEntryKind.File).Sum(f => (long)f.Content.Length), package.InstalledSize);
+        Assert.Contains("d0755 root:root /\n", listing, StringComparison.Ordinal);
+        Assert.Contains("-0600 root:root 133 /etc/config/appliance sha256:", listing, StringComparison.Ordinal);
+        Assert.Contains("l0777 root:root /usr/bin/appliance-agent -> ../lib/appliance-agent/appliance-agent\n", listing, StringComparison.Ordinal);
+        foreach (var path in new[] { "/etc/init.d/appliance-agent", "/etc/uci-defaults/90-appliance-agent", "/usr/libexec/appliance-join", "/usr/lib/appliance-agent/appliance-agent.bin" })
+        {
+            Assert.Equal(0b111_101_101, files[path].Mode);
+        }
+
+        // The same payload as the .ipk's data.tar.gz, byte for byte and mode for mode; the .apk adds OpenWRT's
+        // /lib/apk/packages files (the list default_postinst reads, the conffiles sysupgrade keeps).
+        var ipkData = dir.Combine("ipk-data");
+        Directory.CreateDirectory(ipkData);
+        (await ProcessRunner.RunAsync("bash", "-c", $"tar -xzOf '{ipk}' ./data.tar.gz | tar -xzf - -C '{ipkData}'")).EnsureSuccess("unpack the ipk's data");
+        var ipkFiles = Directory.EnumerateFileSystemEntries(ipkData, "*", SearchOption.AllDirectories)
+            .Where(p => !Directory.Exists(p) || new FileInfo(p).LinkTarget is not null).Select(p => p[ipkData.Length..]).Order(StringComparer.Ordinal).ToList();
+        const string Meta = "/lib/apk/packages/appliance-agent";
+        Assert.Equal(ipkFiles, files.Keys.Where(k => !k.StartsWith("/lib/apk/", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
+        foreach (var path in ipkFiles)
+        {
+            var info = new FileInfo(ipkData + path);
+            if (info.LinkTarget is { } target)
+            {
+                Assert.Equal(target, files[path].Target);
+                continue;
+            }
+            Assert.True((int)File.GetUnixFileMode(ipkData + path) == files[path].Mode, $"{path}: mode differs from the ipk's");
+            Assert.True((await File.ReadAllBytesAsync(ipkData + path)).AsSpan().SequenceEqual(files[path].Content.Span), $"{path}: bytes differ from the ipk's");
+        }
+        Assert.Equal(string.Concat(ipkFiles.Select(p => p + "\n")), Text(files[Meta + ".list"]));
+        Assert.Equal("/etc/config/appliance\n", Text(files[Meta + ".conffiles"]));
+        Assert.Equal($"/etc/config/appliance {Convert.ToHexStringLower(SHA256.HashData(files["/etc/config/appliance"].Content.Span))}\n", Text(files[Meta + ".conffiles_static"]));
+
+        // The scripts: OpenWRT's post-install and pre-deinstall for apk, and post-upgrade, the post-install told it
+        // is an upgrade.
+        var postInstall = await File.ReadAllTextAsync(RepoPaths.Combine("image", "openwrt", "apk", "post-install"));
+        Assert.Equal(
+            new Dictionary<ApkScript, string>
+            {
+                [ApkScript.PostInstall] = postInstall,
+                [ApkScript.PreDeinstall] = await File.ReadAllTextAsync(RepoPaths.Combine("image", "openwrt", "apk", "pre-deinstall")),
+                [ApkScript.PostUpgrade] = "#!/bin/sh\nexport PKG_UPGRADE=1\n" + postInstall[(postInstall.IndexOf('\n', StringComparison.Ordinal) + 1)..],
+            },
+            package.Scripts);
+
+        // Install as apk would: the payload into the root, then post-install, run by the root's shell.
+        var root = await OpenWrtRoot.CreateAsync(dir.Combine("root"));
+        foreach (var e in package.Payload())
+        {
+            var to = root.Combine(e.Path);
+            switch (e.Kind)
+            {
+                case ApkEntryKind.Directory:
+                    Directory.CreateDirectory(to);
+                    break;
+                case ApkEntryKind.Symlink:
+                    File.CreateSymbolicLink(to, e.Target!);
+                    continue;
+                default:
+                    await File.WriteAllBytesAsync(to, e.Content.ToArray());
+                    break;
+            }
+            File.SetUnixFileMode(to, (UnixFileMode)e.Mode);
+        }
+        foreach (var (script, text) in package.Scripts)
+        {
+            await File.WriteAllTextAsync(root.Combine("tmp/" + ApkScriptNames.Name(script)), text);
+        }
+        // A fresh install: the uci-defaults run once and go, the service is enabled and started (with no token, the
+        // agent alone, waiting for one).
+        (await root.RunAsync("sh /tmp/post-install")).EnsureSuccess("post-install");
+        Assert.Equal(["add_group_and_user appliance-agent", "default_postinst appliance-agent upgrade=0", "uci-defaults 90-appliance-agent"],
+            await root.TakeLogAsync("scripts.log"));
+        Assert.False(File.Exists(root.Combine("etc/uci-defaults/90-appliance-agent")), "the uci-defaults script stayed after it ran");
+        var procd = await root.TakeLogAsync("procd.log");
+        Assert.Equal("enable appliance-agent", procd[0]);
+        Assert.Contains("open agent", procd);
+        Assert.DoesNotContain("open join", procd);
+        // An upgrade does not enable again.
+        (await root.RunAsync("sh /tmp/post-upgrade")).EnsureSuccess("post-upgrade");
+        Assert.Equal(["add_group_and_user appliance-agent", "default_postinst appliance-agent upgrade=1"], await root.TakeLogAsync("scripts.log"));
+        Assert.DoesNotContain("enable appliance-agent", await root.TakeLogAsync("procd.log"));
+
+        // The router's steps, as for the .ipk (the uci-defaults script put back: post-install removed it).
+        await File.WriteAllBytesAsync(root.Combine("etc/uci-defaults/90-appliance-agent"), files["/etc/uci-defaults/90-appliance-agent"].Content.ToArray());
+        File.SetUnixFileMode(root.Combine("etc/uci-defaults/90-appliance-agent"), (UnixFileMode)0b111_101_101);
+        await root.RunInitAndJoinAsync(dir, output);
+
+        // Removal: pre-deinstall disables and stops the service.
+        (await root.RunAsync("sh /tmp/pre-deinstall")).EnsureSuccess("pre-deinstall");
+        Assert.Equal(["default_prerm appliance-agent"], await root.TakeLogAsync("scripts.log"));
+        Assert.Equal(["disable appliance-agent", "stop appliance-agent"], await root.TakeLogAsync("procd.log"));
+    }
+
+    private static string Text(ApkPayloadEntry file) => Encoding.UTF8.GetString(file.Content.Span);
 
     private static async Task<string[]> LinesAsync(string program, params string[] args) =>
         (await ProcessRunner.RunAsync(program, args)).EnsureSuccess(program).StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-
-    /// <summary>
-    /// Runs a busybox shell command chrooted into <paramref name="root"/> with its own /proc and the host's /dev, in
-    /// mount and pid namespaces that go away with it; PATH as OpenWRT's.
-    /// </summary>
-    private static Task<ProcessResult> InRootAsync(string root, string command, TimeSpan? timeout = null) =>
-        ProcessRunner.RunAsync("unshare", ["--mount", "--pid", "--fork", "/bin/sh", "-c",
-            $"mount -t proc proc '{root}/proc' && mount --rbind /dev '{root}/dev' && exec chroot '{root}' /bin/sh -c \"$0\"",
-            "export PATH=/usr/sbin:/usr/bin:/sbin:/bin; " + command], timeout: timeout ?? TimeSpan.FromMinutes(2));
 }
