@@ -22,7 +22,7 @@ public sealed class ServerApi : Mesh.INodeStateSource
     private readonly string? _credential;
 
     public ServerApi(string server, X509Certificate2? ca, string? credential = null)
-        : this(BaseOf(server), new TcpHttpConnector(ca is null ? null : CertificatePin.Callback(ca)), credential, TimeProvider.System)
+        : this(BaseOf(server), new TcpHttpConnector(ca is null ? null : CertificatePin.Callback(ca), ca is null ? null : CertificatePin.ChainPolicy(ca)), credential, TimeProvider.System)
     {
     }
 

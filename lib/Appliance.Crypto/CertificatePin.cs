@@ -66,12 +66,21 @@ public static class CertificatePin
             return ChainsTo(leaf, presented, ca);
         };
 
+    /// <summary>
+    /// A chain policy that trusts <paramref name="ca"/> alone and checks no revocation: given to a TLS handshake
+    /// (<see cref="SslClientAuthenticationOptions.CertificateChainPolicy"/>), the handshake's own chain never reads the
+    /// system's root certificates.
+    /// </summary>
+    public static X509ChainPolicy ChainPolicy(X509Certificate2 ca)
+    {
+        var policy = new X509ChainPolicy { TrustMode = X509ChainTrustMode.CustomRootTrust, RevocationMode = X509RevocationMode.NoCheck, DisableCertificateDownloads = true };
+        policy.CustomTrustStore.Add(ca);
+        return policy;
+    }
+
     public static bool ChainsTo(X509Certificate2 leaf, X509Chain? presented, X509Certificate2 ca)
     {
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.Add(ca);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        using var chain = new X509Chain { ChainPolicy = ChainPolicy(ca) };
         if (presented is not null)
         {
             chain.ChainPolicy.ExtraStore.AddRange(presented.ChainPolicy.ExtraStore);

@@ -39,4 +39,33 @@ public sealed class HeapTrimTests
     }
 
     private static Task WaitUntil(Func<bool> condition) => Wait.UntilAsync(condition, "the next collection");
+
+    [Fact]
+    [Trait("Category", TestCategories.Unit)]
+    public void Free_malloc_memory_is_given_back()
+    {
+        // 4 MB in 2 KB blocks (AllocHGlobal is malloc on Linux), all freed but the last, so the space is free inside the
+        // arena and not only at its top.
+        var blocks = new IntPtr[2048];
+        for (var i = 0; i < blocks.Length; i++)
+        {
+            blocks[i] = System.Runtime.InteropServices.Marshal.AllocHGlobal(2048);
+            for (var offset = 0; offset < 2048; offset += 512)
+            {
+                System.Runtime.InteropServices.Marshal.WriteByte(blocks[i], offset, 1);
+            }
+        }
+        for (var i = 0; i < blocks.Length - 1; i++)
+        {
+            System.Runtime.InteropServices.Marshal.FreeHGlobal(blocks[i]);
+        }
+        try
+        {
+            Assert.True(HeapTrim.TrimNativeHeap(), "malloc_trim released nothing after 4 MB were freed");
+        }
+        finally
+        {
+            System.Runtime.InteropServices.Marshal.FreeHGlobal(blocks[^1]);
+        }
+    }
 }

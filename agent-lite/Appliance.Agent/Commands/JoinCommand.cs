@@ -84,7 +84,7 @@ public static class JoinCommand
                 PublicKey = keys.PublicKey.ToString(),
                 Hostname = options.Hostname ?? Environment.MachineName,
                 ListenPort = options.ListenPort,
-                Endpoints = options.Endpoints.Count > 0 ? options.Endpoints : LocalAddresses.Discover(options.Interface),
+                Endpoints = options.Endpoints.Count > 0 ? options.Endpoints : LocalAddresses.DiscoverOnce(options.Interface),
                 Os = Truncate(RuntimeInformation.OSDescription, 64),
                 Version = AgentVersion,
                 Network = options.Network,

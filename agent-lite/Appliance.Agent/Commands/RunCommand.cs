@@ -24,6 +24,8 @@ public static class RunCommand
         };
         // Before any thread allocates: one malloc arena instead of one per busy thread (MallocArenas says why).
         Diagnostics.MallocArenas.Limit();
+        // No 2 MiB huge page behind a thread stack that used a few KiB (HugePages says why).
+        Diagnostics.HugePages.DisableForProcess();
         // One daemon per state dir: two would take the MQTT session over from each other in a loop.
         using var instance = InstanceLock.Acquire(store.Directory);
         await using var hw = Hardware.AgentHardware.Open(hardware.Config, Console.Out, TimeProvider.System);

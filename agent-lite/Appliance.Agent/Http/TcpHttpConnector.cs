@@ -1,15 +1,25 @@
 using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
 
 namespace Appliance.Agent.Http;
 
 /// <summary>
 /// TCP to the server's host and port, wrapped in an <see cref="SslStream"/> for https. With a validation callback (the
 /// pinned CA: <see cref="Crypto.CertificatePin.Callback"/>) that callback alone decides; without one the system's
-/// trust store and the host name do, as for any HTTPS client.
+/// trust store and the host name do, as for any HTTPS client. <paramref name="chainPolicy"/> is the policy the
+/// handshake builds the server's chain with (null: the system's trust store): with a pinned CA the agent passes
+/// <see cref="Crypto.CertificatePin.ChainPolicy"/>, so a handshake never loads the system's root certificates, which
+/// .NET reloads whenever they were last read more than 5 minutes before and which left ~1 MB more malloc'd memory
+/// after each of the agent's 10-minute state checks (issue #15, docs/BENCHMARKS.md "#15: session 10"). Without one
+/// the system's trust store decides, with no revocation check and no certificate downloads (as curl does: a server
+/// must send its intermediates); the native binary has no HTTP client for chain downloads (ILLink.Substitutions.Aot.xml).
 /// </summary>
-public sealed class TcpHttpConnector(RemoteCertificateValidationCallback? validate) : IHttpConnector
+public sealed class TcpHttpConnector(RemoteCertificateValidationCallback? validate, X509ChainPolicy? chainPolicy = null) : IHttpConnector
 {
+    private static X509ChainPolicy SystemTrustWithoutDownloads() =>
+        new() { TrustMode = X509ChainTrustMode.System, RevocationMode = X509RevocationMode.NoCheck, DisableCertificateDownloads = true };
+
     public async ValueTask<Stream> ConnectAsync(Uri server, CancellationToken ct)
     {
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
@@ -29,6 +39,7 @@ public sealed class TcpHttpConnector(RemoteCertificateValidationCallback? valida
                 {
                     TargetHost = server.IdnHost,
                     RemoteCertificateValidationCallback = validate,
+                    CertificateChainPolicy = chainPolicy ?? SystemTrustWithoutDownloads(),
                     ApplicationProtocols = [SslApplicationProtocol.Http11],
                 }, ct).ConfigureAwait(false);
                 return ssl;

@@ -21,6 +21,9 @@ public sealed partial class MeshDaemon
     /// <summary>The path planner (tests set its probe time).</summary>
     public PeerPathPlanner Planner { get; init; } = new();
 
+    // The path loop's view of the device, kept between its steps (an idle step makes no new observations).
+    private readonly PeerObserver _observer = new();
+
     /// <summary>Where the paths are written for `appliance-agent status` (another process).</summary>
     public string PathsFile => store.PathsPath;
 
@@ -30,11 +33,13 @@ public sealed partial class MeshDaemon
         {
             return;
         }
+        // One kept timer: a Task.Delay a second was a timer and a promise each time (issue #15).
+        using var timer = new PeriodicTimer(PathInterval, _clock);
         while (!ct.IsCancellationRequested)
         {
             try
             {
-                await Task.Delay(PathInterval, _clock, ct);
+                await timer.WaitForNextTickAsync(ct);
                 await _applying.WaitAsync(ct);
             }
             catch (OperationCanceledException)
@@ -46,7 +51,7 @@ public sealed partial class MeshDaemon
                 if (_current is { } config && await applier.TryReadDeviceAsync(state.Interface, ct) is { } device)
                 {
                     var before = applier.Paths;
-                    if (Planner.Step(config, Observe(config, device), _clock.GetUtcNow(), NoPunch))
+                    if (Planner.Step(config, _observer.Observe(config, device), _clock.GetUtcNow(), NoPunch))
                     {
                         var after = new Dictionary<string, PeerPath>(Planner.Paths, StringComparer.Ordinal);
                         applier.Paths = after;
@@ -75,43 +80,13 @@ public sealed partial class MeshDaemon
         }
     }
 
-    /// <summary>The device's peers by node id (the desired state maps keys to nodes; keys compare as their bytes).</summary>
-    internal static Dictionary<string, PeerObservation> Observe(NodeConfigDto config, WireGuard.WgDevice device)
-    {
-        var byKey = device.Peers.ToDictionary(p => p.PublicKey);
-        var observed = new Dictionary<string, PeerObservation>(StringComparer.Ordinal);
-        foreach (var p in config.Peers)
-        {
-            if (WgKey.TryParse(p.PublicKey, out var key) && byKey.TryGetValue(key, out var d))
-            {
-                observed[p.NodeId] = new PeerObservation(d.LastHandshake is { } hs && hs > DateTimeOffset.UnixEpoch ? hs : null, d.RxBytes, d.Endpoint);
-            }
-        }
-        return observed;
-    }
-
     /// <summary>
     /// The paths as the report and `status` show them: per peer node its path, the relay's id, the endpoint in use
     /// (a relayed peer's is its relay's) and that endpoint's handshake age. Without a device only paths and relays.
+    /// One call's worth of <see cref="PathReporter"/>, which the report loop keeps between its ticks.
     /// </summary>
-    internal static IEnumerable<PeerPathReport> PathReports(NodeConfigDto config, IReadOnlyDictionary<string, PeerPath>? paths, WireGuard.WgDevice? device, DateTimeOffset now)
-    {
-        var observed = device is null ? [] : Observe(config, device);
-        foreach (var p in config.Peers)
-        {
-            var path = paths?.GetValueOrDefault(p.NodeId);
-            var kind = path?.Kind switch
-            {
-                PeerPathKind.Direct => PeerPathReport.Direct,
-                PeerPathKind.Relayed => PeerPathReport.Relayed,
-                _ => PeerPathReport.Probing,
-            };
-            var via = kind == PeerPathReport.Relayed ? path!.Via : null;
-            var inUse = observed.GetValueOrDefault(via ?? p.NodeId);
-            long? age = inUse?.LastHandshake is { } hs ? (long)Math.Max(0, (now - hs).TotalSeconds) : null;
-            yield return new PeerPathReport(p.NodeId, kind, via, inUse?.Endpoint?.ToString(), age);
-        }
-    }
+    internal static IReadOnlyList<PeerPathReport> PathReports(NodeConfigDto config, IReadOnlyDictionary<string, PeerPath>? paths, WireGuard.WgDevice? device, DateTimeOffset now) =>
+        new PathReporter().Report(config, paths, device, now);
 
     private static IEnumerable<string> PathChanges(NodeConfigDto config, IReadOnlyDictionary<string, PeerPath>? before, IReadOnlyDictionary<string, PeerPath> after)
     {

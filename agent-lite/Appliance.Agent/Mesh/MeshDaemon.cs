@@ -193,7 +193,8 @@ public sealed partial class MeshDaemon(StateStore store, MeshApplier applier, Te
 
     private async Task ReportLoopAsync(IMqttClient client, AgentState state, Func<NodeConfigDto?> applied, CancellationToken ct)
     {
-        string? last = null;
+        var last = new System.Text.StringBuilder();
+        var facts = new System.Text.StringBuilder();
         var sinceFull = ReportInterval; // the first report goes out as soon as we are connected
         // A reconnect reports at the next tick: a restarted server keeps reported paths in memory only and learns them here.
         var reconnected = 0;
@@ -205,6 +206,9 @@ public sealed partial class MeshDaemon(StateStore store, MeshApplier applier, Te
             }
         };
         var tick = TimeSpan.FromSeconds(Math.Min(5, ReportInterval.TotalSeconds));
+        // Read over one kept rtnetlink socket every tick; an unchanged list is the same object (no allocation).
+        using var addresses = new LocalAddresses();
+        var pathReports = new PathReporter();
         while (!ct.IsCancellationRequested)
         {
             try
@@ -213,11 +217,11 @@ public sealed partial class MeshDaemon(StateStore store, MeshApplier applier, Te
                 var report = new Contracts.Mesh.NodeReport
                 {
                     ListenPort = device?.ListenPort is > 0 and var port ? port : applied()?.Interface.ListenPort ?? state.ListenPort,
-                    Endpoints = state.PinnedEndpoints ?? LocalAddresses.Discover(state.Interface),
+                    Endpoints = state.PinnedEndpoints ?? addresses.Discover(state.Interface),
                     AppliedVersion = applied()?.Version ?? 0,
                     AgentVersion = Commands.JoinCommand.AgentVersion,
                     ExtClients = ExtClientReports(applied(), device),
-                    Peers = applied() is { } config ? [.. PathReports(config, applier.Paths, device, _clock.GetUtcNow())] : null,
+                    Peers = applied() is { } config ? pathReports.Report(config, applier.Paths, device, _clock.GetUtcNow()) : null,
                     NoRelay = NoRelay,
                     NoPunch = NoPunch,
                     // Not facts below: counts that move do not make a report early.
@@ -225,15 +229,16 @@ public sealed partial class MeshDaemon(StateStore store, MeshApplier applier, Te
                     RxBytes = device is null ? null : (long)Math.Min(long.MaxValue, device.Peers.Aggregate(0UL, (n, p) => n + p.RxBytes)),
                     TxBytes = device is null ? null : (long)Math.Min(long.MaxValue, device.Peers.Aggregate(0UL, (n, p) => n + p.TxBytes)),
                 };
-                var json = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(report, Contracts.DeviceJsonContext.Default.NodeReport);
                 // Report at once when something changed, and at the interval to say we are alive.
                 // Paths and the endpoints in use count as facts (a relay's observations make peers' candidates); handshake ages do not.
-                var facts = $"{report.ListenPort}|{string.Join(",", report.Endpoints)}|{report.AppliedVersion}|{report.NoRelay}|{report.NoPunch}|" +
-                    string.Join(",", (report.Peers ?? []).Select(p => $"{p.NodeId}={p.Path}/{p.Via}/{p.Endpoint}"));
-                if (client.IsConnected && (facts != last || sinceFull >= ReportInterval || Interlocked.Exchange(ref reconnected, 0) == 1))
+                // The facts are written into one of two kept builders and compared with the other: no text per tick.
+                ReportFacts(report, facts.Clear());
+                if (client.IsConnected && (!facts.Equals(last) || sinceFull >= ReportInterval || Interlocked.Exchange(ref reconnected, 0) == 1))
                 {
+                    // Serialized only when sent: an idle agent sends every ReportInterval, not every tick.
+                    var json = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(report, Contracts.DeviceJsonContext.Default.NodeReport);
                     await client.PublishAsync(MeshTopics.Status(state.NodeId), json, MqttQos.AtMostOnce, cancellationToken: ct);
-                    last = facts;
+                    (facts, last) = (last, facts);
                     sinceFull = TimeSpan.Zero;
                 }
                 _mqttLoop?.CheckIn();
@@ -253,6 +258,26 @@ public sealed partial class MeshDaemon(StateStore store, MeshApplier applier, Te
     }
 
     /// <summary>
+    /// What makes a report worth sending before its interval, written into <paramref name="into"/>: the port, the
+    /// endpoints, the applied version, the opt-outs, and each peer's path, relay and endpoint in use.
+    /// </summary>
+    internal static void ReportFacts(Contracts.Mesh.NodeReport report, System.Text.StringBuilder into)
+    {
+        into.Append(report.ListenPort).Append('|');
+        for (var i = 0; i < report.Endpoints.Count; i++)
+        {
+            into.Append(i == 0 ? "" : ",").Append(report.Endpoints[i]);
+        }
+        into.Append('|').Append(report.AppliedVersion).Append('|').Append(report.NoRelay).Append('|').Append(report.NoPunch).Append('|');
+        var peers = report.Peers ?? [];
+        for (var i = 0; i < peers.Count; i++)
+        {
+            var p = peers[i];
+            into.Append(i == 0 ? "" : ",").Append(p.NodeId).Append('=').Append(p.Path).Append('/').Append(p.Via).Append('/').Append(p.Endpoint);
+        }
+    }
+
+    /// <summary>
     /// Once a second: (1) ext-client expiry is enforced here too, not only by the server's next update, so a client
     /// stops working on time while the server is unreachable: when the earliest expiry passes, the state is applied
     /// again; (2) a desired.json written by someone else (`appliance-agent pull`) is picked up when it is newer than
@@ -261,11 +286,13 @@ public sealed partial class MeshDaemon(StateStore store, MeshApplier applier, Te
     private async Task HousekeepingLoopAsync(AgentState state, CancellationToken ct)
     {
         var checkedAt = _clock.GetUtcNow();
+        // One kept timer: a Task.Delay a second was a timer and a promise each time (issue #15).
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), _clock);
         while (!ct.IsCancellationRequested)
         {
             try
             {
-                await Task.Delay(TimeSpan.FromSeconds(1), _clock, ct);
+                await timer.WaitForNextTickAsync(ct);
                 await _applying.WaitAsync(ct);
             }
             catch (OperationCanceledException)

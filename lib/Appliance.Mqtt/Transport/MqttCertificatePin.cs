@@ -11,6 +11,34 @@ public static class MqttCertificatePin
 
     public static string Normalize(string fingerprint) => fingerprint.Replace(":", "", StringComparison.Ordinal).Replace(" ", "", StringComparison.Ordinal).ToUpperInvariant();
 
+    /// <summary>
+    /// The policy the TLS handshake builds the broker's chain with, before <see cref="Validate"/> runs: with
+    /// <see cref="MqttTlsOptions.TrustedRoots"/> those roots alone; with a pinned fingerprint no roots at all (the pin
+    /// decides, chain errors are not consulted); in both no revocation check and no certificate downloads. Null (the
+    /// system's trust store) only when neither is set. Issue #15: the default policy reads the system's root
+    /// certificates, which .NET reloads when last read more than 5 minutes before, and each reload left ~1 MB more
+    /// malloc'd memory in the agent (docs/BENCHMARKS.md "#15: session 10").
+    /// </summary>
+    public static X509ChainPolicy? ChainPolicy(MqttTlsOptions tls)
+    {
+        var roots = tls.TrustedRoots is { Count: > 0 } r ? r : null;
+        if (tls.PinnedSha256 is null && roots is null)
+        {
+            return null;
+        }
+        var policy = new X509ChainPolicy
+        {
+            TrustMode = X509ChainTrustMode.CustomRootTrust,
+            RevocationMode = X509RevocationMode.NoCheck,
+            DisableCertificateDownloads = true,
+        };
+        if (tls.PinnedSha256 is null && roots is not null)
+        {
+            policy.CustomTrustStore.AddRange(roots);
+        }
+        return policy;
+    }
+
     public static bool Validate(MqttTlsOptions tls, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
     {
         if (certificate is null)
@@ -31,6 +59,7 @@ public static class MqttCertificatePin
             custom.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
             custom.ChainPolicy.CustomTrustStore.AddRange(roots);
             custom.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+            custom.ChainPolicy.DisableCertificateDownloads = true;
             if (chain is not null)
             {
                 foreach (var element in chain.ChainElements)

@@ -32,7 +32,12 @@ public sealed class MqttTcpTransport : IMqttTransport
             var ssl = new SslStream(network, leaveInnerStreamOpen: false, (_, cert, chain, errors) => MqttCertificatePin.Validate(tls, cert, chain, errors));
             try
             {
-                var auth = new SslClientAuthenticationOptions { TargetHost = tls.TargetHost ?? _host };
+                var auth = new SslClientAuthenticationOptions
+                {
+                    TargetHost = tls.TargetHost ?? _host,
+                    // The pinned roots alone: the handshake never reads the system's trust store (MqttCertificatePin.ChainPolicy).
+                    CertificateChainPolicy = MqttCertificatePin.ChainPolicy(tls),
+                };
                 if (tls.ClientCertificate is not null)
                 {
                     auth.ClientCertificates = [tls.ClientCertificate];

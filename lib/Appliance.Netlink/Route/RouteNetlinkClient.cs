@@ -119,8 +119,7 @@ public sealed class RouteNetlinkClient : IRouteNetlink
             var list = new List<RtAddress>();
             _client.Dump(_request.AsSpan(0, n), "RTM_GETADDR dump", (in NetlinkMessage m) =>
             {
-                var a = RtNetlinkCodec.ParseAddress(m);
-                if (interfaceIndex is null || a.InterfaceIndex == interfaceIndex)
+                if (RtNetlinkCodec.TryParseAddress(m, out var a) && (interfaceIndex is null || a.InterfaceIndex == interfaceIndex))
                 {
                     list.Add(a);
                 }

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using System.Net.Sockets;
 using static Appliance.Netlink.Route.RtNetlinkConstants;
@@ -8,10 +9,6 @@ namespace Appliance.Netlink.Route;
 /// <summary>Pure encoders and decoders for the rtnetlink messages the appliance uses (links, addresses, routes).</summary>
 public static class RtNetlinkCodec
 {
-    private const byte AF_UNSPEC = 0;
-    private const byte AF_INET = 2;
-    private const byte AF_INET6 = 10;
-
     /// <summary><c>ip link add NAME type KIND</c></summary>
     public static int NewLink(Span<byte> dst, string name, string kind)
     {
@@ -189,7 +186,63 @@ public static class RtNetlinkCodec
         return new RtLink(index, name, mtu, (flags & IFF_UP) != 0, kind);
     }
 
-    public static RtAddress ParseAddress(in NetlinkMessage message)
+    /// <summary>
+    /// Decodes an IPv4 or IPv6 address (<see cref="TryReadInetAddress"/>, then the address as an <see cref="IPAddress"/>);
+    /// returns false for other families, which an AF_UNSPEC dump also lists.
+    /// </summary>
+    public static bool TryParseAddress(in NetlinkMessage message, [NotNullWhen(true)] out RtAddress? address)
+    {
+        if (!TryReadInetAddress(message, out var entry))
+        {
+            address = null;
+            return false;
+        }
+        address = new RtAddress(entry.InterfaceIndex, new IPAddress(entry.Address), entry.PrefixLength);
+        return true;
+    }
+
+    /// <summary>
+    /// Reads an RTM_NEWLINK message without allocating (the fields a dump's reader filters on); the name is required.
+    /// </summary>
+    public static RtLinkEntry ReadLink(in NetlinkMessage message)
+    {
+        if (message.Type != RTM_NEWLINK)
+        {
+            throw new NetlinkProtocolException($"expected RTM_NEWLINK, got type {message.Type}");
+        }
+        var p = message.Payload;
+        var attrs = message.Attributes(IfInfoMsgSize);
+        ushort type = BinaryPrimitives.ReadUInt16LittleEndian(p[2..]);
+        int index = BinaryPrimitives.ReadInt32LittleEndian(p[4..]);
+        uint flags = BinaryPrimitives.ReadUInt32LittleEndian(p[8..]);
+        byte operState = IF_OPER_UNKNOWN;
+        ReadOnlySpan<byte> name = default;
+        while (attrs.TryRead(out var a))
+        {
+            switch (a.Type)
+            {
+                case IFLA_IFNAME:
+                    name = a.Value;
+                    int nul = name.IndexOf((byte)0);
+                    name = nul >= 0 ? name[..nul] : name;
+                    break;
+                case IFLA_OPERSTATE: operState = a.GetU8(); break;
+                default: break;
+            }
+        }
+        if (name.IsEmpty)
+        {
+            throw new NetlinkProtocolException($"RTM_NEWLINK #{index} without IFLA_IFNAME");
+        }
+        return new RtLinkEntry(index, type, flags, operState, name);
+    }
+
+    /// <summary>
+    /// Reads an RTM_NEWADDR message without allocating. Returns false for families other than AF_INET and AF_INET6
+    /// (an AF_UNSPEC dump also lists MCTP and other addresses); throws when an IP address is missing or of the wrong
+    /// length, or the prefix is longer than the address.
+    /// </summary>
+    public static bool TryReadInetAddress(in NetlinkMessage message, out RtAddressEntry address)
     {
         if (message.Type != RTM_NEWADDR)
         {
@@ -197,21 +250,47 @@ public static class RtNetlinkCodec
         }
         var p = message.Payload;
         var attrs = message.Attributes(IfAddrMsgSize);
-        int prefix = p[1];
+        byte family = p[0];
+        byte prefix = p[1];
+        uint flags = p[2];
+        byte scope = p[3];
         int index = (int)BinaryPrimitives.ReadUInt32LittleEndian(p[4..]);
-        IPAddress? local = null, address = null;
+        address = default;
+        int length = family switch
+        {
+            AF_INET => 4,
+            AF_INET6 => 16,
+            _ => 0,
+        };
+        if (length == 0)
+        {
+            return false;
+        }
+        ReadOnlySpan<byte> local = default, peer = default;
         while (attrs.TryRead(out var a))
         {
-            if (a.Type == IFA_LOCAL)
+            switch (a.Type)
             {
-                local = a.GetAddress();
-            }
-            else if (a.Type == IFA_ADDRESS)
-            {
-                address = a.GetAddress();
+                case IFA_LOCAL: local = a.Value; break;
+                case IFA_ADDRESS: peer = a.Value; break;
+                case IFA_FLAGS: flags = a.GetU32(); break;
+                default: break;
             }
         }
-        return new RtAddress(index, local ?? address ?? throw new NetlinkProtocolException("RTM_NEWADDR without IFA_ADDRESS"), prefix);
+        // IFA_LOCAL is the interface's own address; IFA_ADDRESS is the peer's on a point-to-point link (IPv6 sends only it).
+        var own = local.IsEmpty ? peer : local;
+        if (own.Length != length)
+        {
+            throw new NetlinkProtocolException(own.IsEmpty
+                ? $"RTM_NEWADDR on #{index} without IFA_LOCAL or IFA_ADDRESS"
+                : $"RTM_NEWADDR on #{index}: address of {own.Length} bytes for family {family} (need {length})");
+        }
+        if (prefix > length * 8)
+        {
+            throw new NetlinkProtocolException($"RTM_NEWADDR on #{index}: prefix length {prefix} is longer than the address");
+        }
+        address = new RtAddressEntry(index, family, prefix, scope, flags, own);
+        return true;
     }
 
     /// <summary>Decodes a route; returns false for non-unicast routes (local, broadcast...) the appliance does not manage.</summary>

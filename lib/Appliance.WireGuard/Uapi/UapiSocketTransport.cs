@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net.Sockets;
 using System.Text;
 
@@ -22,6 +23,14 @@ public sealed class UapiSocketTransport : IUapiTransport
 
     public async Task<string> ExchangeAsync(string interfaceName, ReadOnlyMemory<byte> request, CancellationToken cancellationToken = default)
     {
+        var reply = new ArrayBufferWriter<byte>(ReceiveChunk);
+        await ExchangeIntoAsync(interfaceName, request, reply, cancellationToken).ConfigureAwait(false);
+        return Encoding.UTF8.GetString(reply.WrittenSpan);
+    }
+
+    /// <summary>Receives straight into <paramref name="reply"/>: no receive buffer, stream or text of its own per exchange.</summary>
+    public async Task ExchangeIntoAsync(string interfaceName, ReadOnlyMemory<byte> request, ArrayBufferWriter<byte> reply, CancellationToken cancellationToken = default)
+    {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(Timeout);
         var path = SocketPath(interfaceName);
@@ -35,24 +44,32 @@ public sealed class UapiSocketTransport : IUapiTransport
             throw ConnectFailure(interfaceName, path, e);
         }
         await socket.SendAsync(request, SocketFlags.None, timeout.Token).ConfigureAwait(false);
-        var buffer = new byte[16 * 1024];
-        using var reply = new MemoryStream();
+        var start = reply.WrittenCount;
         while (true)
         {
-            int n = await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token).ConfigureAwait(false);
+            int n = await socket.ReceiveAsync(reply.GetMemory(ReceiveChunk), SocketFlags.None, timeout.Token).ConfigureAwait(false);
             if (n == 0)
             {
                 break;
             }
-            reply.Write(buffer, 0, n);
+            reply.Advance(n);
+            if (reply.WrittenCount - start > MaxReplyBytes)
+            {
+                throw new WireGuardProtocolException($"UAPI reply of '{interfaceName}' is over {MaxReplyBytes / (1024 * 1024)} MiB without its closing blank line");
+            }
             // A reply ends with an empty line ("errno=N\n\n").
-            if (reply.Length >= 2 && EndsWithBlankLine(reply))
+            if (reply.WrittenSpan[start..].EndsWith("\n\n"u8))
             {
                 break;
             }
         }
-        return Encoding.UTF8.GetString(reply.GetBuffer(), 0, (int)reply.Length);
     }
+
+    /// <summary>The largest reply taken (a device of 20,000 peers answers ~7 MB).</summary>
+    public const int MaxReplyBytes = 64 * 1024 * 1024;
+
+    // What one receive asks room for: a reply of 100 peers (~35 KB) comes in a few of them.
+    private const int ReceiveChunk = 16 * 1024;
 
     /// <summary>
     /// Why a UAPI connect failed: no socket or no listener means no such device; a permission problem is an EACCES
@@ -65,11 +82,4 @@ public sealed class UapiSocketTransport : IUapiTransport
         _ when !File.Exists(path) => new WireGuardDeviceNotFoundException(interfaceName, e),
         _ => new WireGuardTransportException(interfaceName, "UAPI connect", e),
     };
-
-    private static bool EndsWithBlankLine(MemoryStream s)
-    {
-        var b = s.GetBuffer();
-        int len = (int)s.Length;
-        return b[len - 1] == '\n' && b[len - 2] == '\n';
-    }
 }

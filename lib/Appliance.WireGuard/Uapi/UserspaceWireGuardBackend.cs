@@ -38,7 +38,7 @@ public sealed class UserspaceWireGuardBackend : IWireGuardBackend
     {
         try
         {
-            await ExchangeAsync(interfaceName, UapiEncoder.GetRequest.ToArray(), "UAPI get", cancellationToken).ConfigureAwait(false);
+            await ExchangeAsync(interfaceName, GetRequest, "UAPI get", cancellationToken).ConfigureAwait(false);
             return;
         }
         catch (WireGuardDeviceNotFoundException) when (_launcher is not null)
@@ -68,10 +68,49 @@ public sealed class UserspaceWireGuardBackend : IWireGuardBackend
         }
     }
 
+    /// <summary>
+    /// Reads the device. The reply buffer and the last read's peers are kept for the next read (the agent reads every
+    /// second): an unchanged device comes back as the same object, with no reply text or per-peer objects made.
+    /// </summary>
     public async Task<WgDevice> GetDeviceAsync(string interfaceName, CancellationToken cancellationToken = default)
     {
-        var reply = await ExchangeAsync(interfaceName, UapiEncoder.GetRequest.ToArray(), "UAPI get", cancellationToken).ConfigureAwait(false);
-        return UapiParser.ParseDevice(interfaceName, reply);
+        // One read at a time takes the kept state; a read that overlaps another makes its own (and drops it after).
+        var read = Interlocked.Exchange(ref _kept, null) ?? new KeptRead();
+        read.Reply.ResetWrittenCount();
+        try
+        {
+            try
+            {
+                await _transport.ExchangeIntoAsync(interfaceName, GetRequest, read.Reply, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (Translate(e, interfaceName, "UAPI get", cancellationToken) is { } translated)
+            {
+                throw translated;
+            }
+            return UapiParser.ParseDevice(interfaceName, read.Reply.WrittenSpan, read.Peers);
+        }
+        finally
+        {
+            // A buffer grown by a very large device (20,000 peers: ~7 MB) is not kept for the process's life.
+            if (read.Reply.Capacity <= MaxKeptReplyBytes)
+            {
+                _kept = read;
+            }
+        }
+    }
+
+    /// <summary>The largest reply buffer kept between reads (a device of ~2,500 peers).</summary>
+    public const int MaxKeptReplyBytes = 1024 * 1024;
+
+    private static readonly ReadOnlyMemory<byte> GetRequest = UapiEncoder.GetRequest.ToArray();
+
+    private KeptRead? _kept;
+
+    private sealed class KeptRead
+    {
+        public ArrayBufferWriter<byte> Reply { get; } = new(16 * 1024);
+
+        public UapiPeerCache Peers { get; } = new();
     }
 
     public async Task ApplyAsync(string interfaceName, WgDevicePlan plan, CancellationToken cancellationToken = default)
@@ -108,15 +147,20 @@ public sealed class UserspaceWireGuardBackend : IWireGuardBackend
         {
             return await _transport.ExchangeAsync(interfaceName, request, cancellationToken).ConfigureAwait(false);
         }
-        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw new WireGuardTransportException(interfaceName, operation, new TimeoutException("no UAPI reply in time", e));
-        }
-        catch (Exception e) when (e is not WireGuardException && WgErrors.TryTranslateTransport(e, interfaceName, operation, out var translated))
+        catch (Exception e) when (Translate(e, interfaceName, operation, cancellationToken) is { } translated)
         {
             throw translated;
         }
     }
+
+    /// <summary>The exception a transport failure becomes (null: let it through unchanged).</summary>
+    private static Exception? Translate(Exception e, string interfaceName, string operation, CancellationToken cancellationToken) => e switch
+    {
+        OperationCanceledException when !cancellationToken.IsCancellationRequested =>
+            new WireGuardTransportException(interfaceName, operation, new TimeoutException("no UAPI reply in time", e)),
+        OperationCanceledException or WireGuardException => null,
+        _ => WgErrors.TryTranslateTransport(e, interfaceName, operation, out var translated) ? translated : null,
+    };
 
     public void Dispose()
     {

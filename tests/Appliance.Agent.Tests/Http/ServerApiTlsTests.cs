@@ -116,4 +116,27 @@ public sealed class ServerApiTlsTests : IDisposable
         Assert.Equal($"refusing to talk to {server.Url}/: the server's CA certificate does not match the pinned fingerprint: expected {pinned}, "
             + $"the server has {CertificatePin.Fingerprint(_ca.Certificate)} (wrong server, or a stale token?)", e.Message);
     }
+
+    [Fact]
+    public async Task The_handshake_builds_the_servers_chain_with_the_pinned_ca_alone()
+    {
+        // Issue #15: the handshake's own chain used the system's trust store, which .NET reloads when last read more
+        // than 5 minutes before (every 10-minute state check did), leaving ~1 MB more malloc'd memory each time.
+        using var cert = _ca.IssueServerCertificate();
+        await using var server = new LoopbackHttpsServer(cert, Answer);
+        System.Security.Cryptography.X509Certificates.X509ChainPolicy? seen = null;
+        var connector = new Appliance.Agent.Http.TcpHttpConnector(
+            (sender, certificate, chain, errors) =>
+            {
+                seen = chain?.ChainPolicy;
+                return CertificatePin.Callback(_ca.Certificate)(sender, certificate, chain, errors);
+            },
+            CertificatePin.ChainPolicy(_ca.Certificate));
+        await using (await connector.ConnectAsync(new Uri(server.Url), default))
+        {
+        }
+        Assert.NotNull(seen);
+        Assert.Equal(System.Security.Cryptography.X509Certificates.X509ChainTrustMode.CustomRootTrust, seen.TrustMode);
+        Assert.Equal(_ca.Certificate.Thumbprint, Assert.Single(seen.CustomTrustStore).Thumbprint);
+    }
 }

@@ -4,11 +4,13 @@
 # drives. Server and agents run in one throwaway network namespace; the other peers are registered through the API
 # (keys from `wg genkey`), so each agent has PEERS peers (the other agent is one of them). Every SAMPLE seconds it
 # prints, per build, one JSON line with the RSS breakdown from /proc/PID/smaps (smaps.py says what each figure is);
-# the lines with "final":true are the figures after DURATION seconds. Needs root.
+# the lines with "final":true are the figures after DURATION seconds; cpu_s is the agent's CPU time so far (user + system,
+# from /proc/PID/stat). Needs root.
 #   tests/bench/agent-rss/run.sh [DURATION=600] [PEERS=100] [SAMPLE=30]
 # BUILDS="jit aot" (the default) picks the builds; JIT_DIR=<dir> / AOT_DIR=<dir> reuse a publish from an earlier run;
 # AGENT_ENV="DOTNET_X=1 ..." adds runtime settings to the agents' own (to try a tuning); KEEP_LOGS=<dir> keeps the
 # agents' logs there (with AGENT_ENV=APPLIANCE_GC_TRACE=1 they hold the GC's own figures every 30 s).
+# AGENT_ARGS="--state-check-after 60" adds options to every agent's `run` (e.g. to repeat the HTTPS state check often).
 # BUILDS="aot v1 v2": the AOT build once per variant, side by side in one run, each variant with its own extra settings
 # from ENV_v1, ENV_v2... (e.g. ENV_v1="DOTNET_GCgen0size=0x100000"), so settings are compared under the same load;
 # AOT_DIR_v1=<dir> runs that variant from another AOT publish (an older binary beside the new one, in the same run).
@@ -60,6 +62,17 @@ for b in "${BUILDS[@]}"; do
 done
 dotnet build "$ROOT/server/Appliance.Server" -c Release -nologo -v q >/dev/null
 ip netns add "$NS"; ip -n "$NS" link set lo up
+# A default route, as every real host has: via the other end of a veth pair in the same namespace, which does not
+# forward and so drops what it is sent (this host's kernel has no dummy devices). Without one each handshake to the
+# registered peers' made-up endpoints failed with "network is unreachable", and wireguard-go logged a line for it,
+# ~19 lines a second that the agent read (issue #15: 42% of the idle agent's allocation, dotnet-trace). The gateway's
+# neighbour entry is permanent: the kernel ignores ARP from its own address, and with the neighbour unresolved the
+# queued packets filled wireguard-go's socket buffer until its sends (and so its UAPI) blocked, with 1000 peers.
+ip -n "$NS" link add nowhere type veth peer name nowhere1
+ip -n "$NS" addr add 10.255.255.1/30 dev nowhere; ip -n "$NS" addr add 10.255.255.2/30 dev nowhere1
+ip -n "$NS" link set nowhere up; ip -n "$NS" link set nowhere1 up
+ip -n "$NS" neigh replace 10.255.255.2 lladdr "$(ip -n "$NS" -br link show nowhere1 | awk '{print $3}')" dev nowhere nud permanent
+ip -n "$NS" route add default via 10.255.255.2 dev nowhere
 # Its per-address join limit (30 a minute) is off: every registration here comes from 127.0.0.1.
 ip netns exec "$NS" env RateLimits__JoinsPerMinute=0 dotnet "$ROOT/server/Appliance.Server/bin/Release/net10.0/appliance-server.dll" serve --data-dir "$W/data" \
   --urls https://127.0.0.1:8443 --mqtt-url mqtts://127.0.0.1:8883 > "$W/server.log" 2>&1 & SERVER=$!
@@ -99,7 +112,7 @@ while True: s.recv(256)' "$W/notify-$b" & HWPIDS="$HWPIDS $!"
   # ip netns exec execs the agent, so $! is the agent's own pid.
   VAR_ENV="ENV_$b"; T0[$b]=$(date +%s%N)
   ip netns exec "$NS" env $UNIT_ENV ${AGENT_ENV:-} ${!VAR_ENV:-} "${HWENV[@]}" "${DIR[$b]}/appliance-agent" run --state-dir "$W/state-$b" \
-    --hosts-file "$W/hosts-$b" --backend userspace "${HW[@]}" > "$W/agent-$b.log" 2>&1 & AGENT[$b]=$!
+    --hosts-file "$W/hosts-$b" --backend userspace "${HW[@]}" ${AGENT_ARGS:-} > "$W/agent-$b.log" 2>&1 & AGENT[$b]=$!
 done
 # Until each agent has applied all PEERS peers (3 minutes at most), timed from its exec.
 for _ in $(seq 3600); do
@@ -119,7 +132,7 @@ sample() {   # sample SECONDS FINAL
     local wgrss=null; [ -n "$wg" ] && wgrss=$(awk '$1=="VmRSS:"{printf "%.1f", $2/1024}' "/proc/$wg/status")
     local display; display=$( { grep -m1 '^display' "$W/agent-$b.log" || true; } | python3 -c 'import json,sys;print(json.dumps(sys.stdin.read().strip()))')
     python3 "$HERE/smaps.py" "${AGENT[$b]}" "${DIR[$b]}" "$b" "$1" \
-      "{\"final\":$2,\"env\":\"$(echo ${AGENT_ENV:-} $(v="ENV_$b"; echo "${!v:-}"))\",\"peers\":$PEERS,\"first_apply_ms\":${FIRST[$b]:-null},\"peers_applied\":$applied,\"disk_mb\":$(du -sk "${DIR[$b]}" | awk '{printf "%.1f", $1/1024}'),\"load\":\"$(cut -d' ' -f1-3 /proc/loadavg)\",\"wireguard_go_rss_mb\":$wgrss,\"display\":$display}"
+      "{\"final\":$2,\"env\":\"$(echo ${AGENT_ENV:-} $(v="ENV_$b"; echo "${!v:-}"))\",\"peers\":$PEERS,\"first_apply_ms\":${FIRST[$b]:-null},\"peers_applied\":$applied,\"disk_mb\":$(du -sk "${DIR[$b]}" | awk '{printf "%.1f", $1/1024}'),\"load\":\"$(cut -d' ' -f1-3 /proc/loadavg)\",\"wireguard_go_rss_mb\":$wgrss,\"cpu_s\":$(awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14+$15)/hz}' "/proc/${AGENT[$b]}/stat"),\"display\":$display}"
   done
 }
 for (( t = SAMPLE; t < DURATION; t += SAMPLE )); do
