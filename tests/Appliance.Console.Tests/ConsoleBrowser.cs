@@ -65,7 +65,18 @@ public sealed class ConsoleBrowser : IAsyncDisposable
         await page.GetByLabel("Password").FillAsync(ConsoleServer.Password);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Networks", Exact = true })).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#view[data-route]:not([aria-busy])")).ToBeAttachedAsync();
         return page;
+    }
+
+    /// <summary>
+    /// Opens a signed-in page's route (<paramref name="hash"/>, e.g. <c>#/networks</c>) and waits until the console has
+    /// drawn it: opening the page already shown draws it again, and a form filled before that would be thrown away.
+    /// </summary>
+    public static async Task OpenAsync(IPage page, ConsoleServer server, string hash)
+    {
+        await page.GotoAsync(server.Url + "/" + hash);
+        await Assertions.Expect(page.Locator($"#view[data-route='{hash}']:not([aria-busy])")).ToBeAttachedAsync();
     }
 
     public static async Task ScreenshotAsync(IPage page, string name, bool fullPage = true)

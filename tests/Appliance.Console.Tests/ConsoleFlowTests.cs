@@ -35,7 +35,7 @@ public sealed partial class ConsoleFlowTests : IAsyncLifetime
 
     private async Task<string> CreateNetworkAsync(IPage page, string name, string ipv4)
     {
-        await page.GotoAsync(_server.Url + "/#/networks");
+        await ConsoleBrowser.OpenAsync(page, _server, "#/networks");
         var create = Form(page, "Create network");
         await create.GetByLabel("Name").FillAsync(name);
         await create.GetByLabel("IPv4 range").FillAsync(ipv4);
@@ -46,7 +46,7 @@ public sealed partial class ConsoleFlowTests : IAsyncLifetime
 
     private async Task<string> CreateKeyTokenAsync(IPage page, string network)
     {
-        await page.GotoAsync($"{_server.Url}/#/network/{network}/keys");
+        await ConsoleBrowser.OpenAsync(page, _server, $"#/network/{network}/keys");
         await Form(page, "Create key").GetByLabel("Uses").FillAsync("3");
         await Submit(page, "Create key");
         return await page.Locator("#new-key").GetByLabel("Join token").InputValueAsync();
@@ -130,7 +130,7 @@ public sealed partial class ConsoleFlowTests : IAsyncLifetime
         Assert.Equal("[]", nodes);
 
         // Networks: edit, then delete with the confirmation.
-        await page.GotoAsync(_server.Url + "/#/networks");
+        await ConsoleBrowser.OpenAsync(page, _server, "#/networks");
         await page.GetByRole(AriaRole.Button, new() { Name = "Edit home" }).ClickAsync();
         var edit = Form(page, "Save");
         await edit.GetByLabel("Listen port").FillAsync("70000");
@@ -155,7 +155,7 @@ public sealed partial class ConsoleFlowTests : IAsyncLifetime
             .EnsureSuccess("agent join");
 
         // The node becomes an ingress gateway from its settings.
-        await page.GotoAsync(_server.Url + "/#/network/office/nodes");
+        await ConsoleBrowser.OpenAsync(page, _server, "#/network/office/nodes");
         await page.GetByRole(AriaRole.Button, new() { Name = "Settings of gw" }).ClickAsync();
         await Submit(page, "Accept ext clients");
         await Assertions.Expect(page.Locator("#nodes tbody tr", new() { HasText = "gw" })).ToContainTextAsync("ingress");
@@ -243,7 +243,7 @@ public sealed partial class ConsoleFlowTests : IAsyncLifetime
         foreach (var (path, heading) in new[] { ("#/networks", "Networks"), ("#/network/keys/nodes", "keys: nodes"), ("#/network/keys/keys", "keys: enrollment keys"),
             ("#/network/keys/clients", "keys: ext clients"), ("#/network/keys/dns", "keys: DNS") })
         {
-            await page.GotoAsync(_server.Url + "/" + path);
+            await ConsoleBrowser.OpenAsync(page, _server, path);
             await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = heading, Exact = true })).ToBeVisibleAsync();
             var unlabelled = await page.EvaluateAsync<string[]>("""
                 () => [...document.querySelectorAll('input, select, textarea')]
@@ -259,12 +259,43 @@ public sealed partial class ConsoleFlowTests : IAsyncLifetime
     {
         var page = await _browser.SignedInPageAsync(_server, width: 390, height: 844);
         await CreateNetworkAsync(page, "phone", "10.84.0.0/24");
-        await page.GotoAsync(_server.Url + "/#/networks");
+        await ConsoleBrowser.OpenAsync(page, _server, "#/networks");
         await Assertions.Expect(page.Locator("#network-phone")).ToBeVisibleAsync();
         // Nothing wider than the screen but the tables' own scrolling boxes.
         var overflow = await page.EvaluateAsync<int>("document.documentElement.scrollWidth - window.innerWidth");
         Assert.True(overflow <= 0, $"the page is {overflow} px wider than a 390 px screen");
         await ConsoleBrowser.ScreenshotAsync(page, "phone-networks");
+    }
+
+    [Fact]
+    public async Task A_slow_page_the_user_left_does_not_replace_the_page_they_moved_to()
+    {
+        var page = await _browser.SignedInPageAsync(_server);
+        await CreateNetworkAsync(page, "slow", "10.85.0.0/24");
+
+        // The networks list is held back; meanwhile the user moves on to the keys page.
+        var release = new TaskCompletionSource();
+        var held = new TaskCompletionSource();
+        await page.RouteAsync("**/api/v1/networks", async route =>
+        {
+            held.TrySetResult();
+            await release.Task;
+            await route.ContinueAsync();
+        });
+        await page.EvaluateAsync("location.hash = '#/networks'");
+        await held.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        await Assertions.Expect(page.Locator("#view[aria-busy='true']")).ToBeAttachedAsync();
+        await ConsoleBrowser.OpenAsync(page, _server, "#/network/slow/keys");
+
+        var finished = page.WaitForRequestFinishedAsync(new() { Predicate = r => r.Url.EndsWith("/api/v1/networks", StringComparison.Ordinal) });
+        release.SetResult();
+        await finished;
+        await page.EvaluateAsync("() => new Promise(r => setTimeout(r, 200))");
+
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "slow: enrollment keys", Exact = true })).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Networks", Exact = true })).ToHaveCountAsync(0);
+        await Assertions.Expect(page.Locator("#view")).ToHaveAttributeAsync("data-route", "#/network/slow/keys");
+        await Assertions.Expect(page.Locator("#view[aria-busy]")).ToHaveCountAsync(0);
     }
 
     private async Task<string> ApiAsync(string path)

@@ -45,7 +45,7 @@ public sealed class PolicyPageTests : IAsyncLifetime
             (await http.PostAsJsonAsync(_server.Url + "/api/v1/enrollment-keys", new { networks = new[] { "office" }, tags = new[] { "office", "printer" } })).EnsureSuccessStatusCode();
         }
         var page = await _browser.SignedInPageAsync(_server);
-        await page.GotoAsync(_server.Url + "/#/network/office/nodes");
+        await ConsoleBrowser.OpenAsync(page, _server, "#/network/office/nodes");
         await page.GetByRole(AriaRole.Link, new() { Name = "Policy", Exact = true }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "office: access policy" })).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("#policy-state")).ToContainTextAsync("No policy");

@@ -67,7 +67,7 @@ public sealed class TransferChartTests : IAsyncLifetime
             b = await JoinAsync(http, secret, "bravo");
         }
         var page = await _browser.SignedInPageAsync(_server);
-        await page.GotoAsync(_server.Url + "/#/network/home/nodes");
+        await ConsoleBrowser.OpenAsync(page, _server, "#/network/home/nodes");
         var row = page.Locator($"#node-{a.NodeId}");
         await Assertions.Expect(row).ToBeVisibleAsync();
         await Assertions.Expect(row.Locator(".paths")).ToHaveTextAsync("—");

@@ -6,6 +6,8 @@
   let session = { name: '', csrfToken: '', offlineAfterSeconds: 120 };
   let stream = null; // the open EventSource of the nodes page
   let ticker = null; // re-evaluates online/offline and "x s ago" on the nodes page
+  let routing = 0; // counts route() calls: a page whose requests finish after a newer route started is dropped
+  const STALE = Symbol('stale page');
 
   // ---- the API ------------------------------------------------------------------------------------------------
   class ApiError extends Error {
@@ -231,13 +233,16 @@
       el('a', { href: `#/activity/${n}`, 'aria-current': current === 'activity' ? 'page' : null }, 'Activity'));
   }
 
-  function show(title, ...content) {
+  // r: the route() call the page was drawn for. A page drawn after the user moved on is thrown away (STALE), so a
+  // slow earlier page never replaces the newer one or opens its live stream behind it.
+  function show(r, title, ...content) {
+    if (r !== routing) throw STALE;
     view.replaceChildren(el('h1', {}, title), ...content);
     document.title = title + ' · Appliance';
   }
 
   // ---- networks -----------------------------------------------------------------------------------------------
-  async function networksPage() {
+  async function networksPage(r) {
     crumbs(['Networks', '#/networks']);
     const networks = await api('GET', '/api/v1/networks');
     const editSlot = el('div', {});
@@ -259,7 +264,7 @@
       name: v.name, ipv4Cidr: v.ipv4Cidr, ipv6Cidr: v.ipv6Cidr || undefined,
       listenPort: int(v, local, 'listenPort'), mtu: int(v, local, 'mtu'), keepalive: int(v, local, 'keepalive'),
     }), async (body) => { const n = await api('POST', '/api/v1/networks', body); location.hash = `#/network/${enc(n.name)}/nodes`; });
-    show('Networks', table(['Name', 'IPv4', '~IPv6', '~Port', 'Nodes', '~Version', ''], rows, 'No networks yet: create the first one below.'),
+    show(r, 'Networks', table(['Name', 'IPv4', '~IPv6', '~Port', 'Nodes', '~Version', ''], rows, 'No networks yet: create the first one below.'),
       editSlot, el('h2', {}, 'New network'), el('div', { class: 'card' }, create));
   }
 
@@ -289,7 +294,7 @@
   }
 
   // ---- nodes (live) -------------------------------------------------------------------------------------------
-  async function nodesPage(network) {
+  async function nodesPage(r, network) {
     crumbs(['Networks', '#/networks'], [network, `#/network/${enc(network)}/nodes`]);
     let nodes = await api('GET', `/api/v1/networks/${enc(network)}/nodes`);
     const byId = new Map(nodes.map((n) => [n.id, n]));
@@ -345,7 +350,7 @@
     const tableEl = el('div', { class: 'scroll' }, el('table', { id: 'nodes' },
       el('thead', {}, el('tr', {}, ['Status', 'Name', 'Mesh addresses', '~Endpoints', 'Last seen', '~Paths', '~Roles', ''].map((h) =>
         el('th', { scope: 'col', class: h.startsWith('~') ? 'hide-narrow' : null }, h.replace(/^~/, ''))))), tbody));
-    show(`${network}: nodes`, tabs(network, 'nodes'), el('p', {}, count, ' node(s). New nodes join with an enrollment key.'), status, tableEl, panel);
+    show(r, `${network}: nodes`, tabs(network, 'nodes'), el('p', {}, count, ' node(s). New nodes join with an enrollment key.'), status, tableEl, panel);
     performance.mark('console-nodes-drawn'); // the page-weight test reads it: the table is on screen and usable
 
     stream = new EventSource(`/console/events/${enc(network)}`);
@@ -423,7 +428,7 @@
   }
 
   // ---- enrollment keys ----------------------------------------------------------------------------------------
-  async function keysPage(network) {
+  async function keysPage(r, network) {
     crumbs(['Networks', '#/networks'], [network, `#/network/${enc(network)}/nodes`]);
     const keys = (await api('GET', '/api/v1/enrollment-keys')).filter((k) => k.networks.includes(network));
     const created = el('div', {});
@@ -448,13 +453,13 @@
         await qrImage(k.token, 'QR code of the join token')));
       created.querySelector('textarea').focus();
     });
-    show(`${network}: enrollment keys`, tabs(network, 'keys'), created,
+    show(r, `${network}: enrollment keys`, tabs(network, 'keys'), created,
       table(['Key', 'Uses left', 'Expires', '~Tags', '~Created', ''], rows, 'No keys for this network.'),
       el('h2', {}, 'New key'), el('div', { class: 'card' }, create));
   }
 
   // ---- ext clients --------------------------------------------------------------------------------------------
-  async function clientsPage(network) {
+  async function clientsPage(r, network) {
     crumbs(['Networks', '#/networks'], [network, `#/network/${enc(network)}/nodes`]);
     const [clients, nodes] = await Promise.all([
       api('GET', `/api/v1/networks/${enc(network)}/ext-clients`), api('GET', `/api/v1/networks/${enc(network)}/nodes`)]);
@@ -498,13 +503,13 @@
       { name: 'publicKey', label: 'Public key (optional)', hint: 'leave empty and the server makes the key pair' },
     ], 'Create client', (v, local) => ({ name: v.name || undefined, gateway: v.gateway, expiresAt: isoOrUndefined(v, local, 'expiresAt'), publicKey: v.publicKey || undefined }),
     async (body) => { await api('POST', `/api/v1/networks/${enc(network)}/ext-clients`, body); route(); });
-    show(`${network}: ext clients`, tabs(network, 'clients'), qrSlot,
+    show(r, `${network}: ext clients`, tabs(network, 'clients'), qrSlot,
       table(['Name', 'Gateway', 'Addresses', 'State', '~Expires', '~Transfer', '~Handshake', ''], rows, 'No ext clients: make a node an ingress gateway (its Settings), then add phones and laptops here.'),
       el('h2', {}, 'New ext client'), el('div', { class: 'card' }, create));
   }
 
   // ---- DNS entries --------------------------------------------------------------------------------------------
-  async function dnsPage(network) {
+  async function dnsPage(r, network) {
     crumbs(['Networks', '#/networks'], [network, `#/network/${enc(network)}/nodes`]);
     const entries = await api('GET', `/api/v1/networks/${enc(network)}/dns`);
     const rows = entries.map((d) => el('tr', { id: 'dns-' + d.id },
@@ -519,14 +524,14 @@
       { name: 'value', label: 'Value', placeholder: '192.168.1.20' },
     ], 'Add entry', (v) => ({ name: v.name, type: v.type, value: v.value }),
     async (body) => { await api('POST', `/api/v1/networks/${enc(network)}/dns`, body); route(); });
-    show(`${network}: DNS`, tabs(network, 'dns'), table(['Name', 'Type', 'Value', ''], rows, 'No custom entries: nodes and ext clients have names already.'),
+    show(r, `${network}: DNS`, tabs(network, 'dns'), table(['Name', 'Type', 'Value', ''], rows, 'No custom entries: nodes and ext clients have names already.'),
       el('h2', {}, 'New entry'), el('div', { class: 'card' }, create));
   }
 
   // ---- access policy ------------------------------------------------------------------------------------------
   const POLICY_EXAMPLE = '{\n  // Who may reach whom: everything not allowed here is denied.\n  "rules": [\n    { "from": ["*"], "to": ["*"], "ports": ["*"] }\n  ],\n  "tests": []\n}\n';
 
-  async function policyPage(network) {
+  async function policyPage(r, network) {
     crumbs(['Networks', '#/networks'], [network, `#/network/${enc(network)}/nodes`]);
     let current = null;
     try { current = await api('GET', `/api/v1/networks/${enc(network)}/policy`); } catch (e) { if (!(e instanceof ApiError && e.status === 404)) throw e; }
@@ -588,7 +593,7 @@
       if (!confirm(`Remove the access policy of ${network}? Every member then reaches every other.`)) return;
       try { await api('DELETE', `/api/v1/networks/${enc(network)}/policy`); route(); } catch (e) { alert(e.message); }
     } }, 'Remove policy') : null;
-    show(`${network}: access policy`, tabs(network, 'policy'), state,
+    show(r, `${network}: access policy`, tabs(network, 'policy'), state,
       el('label', { for: 'policy-text' }, 'Policy document (JSON with comments)'),
       el('div', { class: 'editor' }, gutter, area), errors,
       el('div', { class: 'actions' },
@@ -600,7 +605,7 @@
   }
 
   // ---- activity log -------------------------------------------------------------------------------------------
-  async function activityPage(network) {
+  async function activityPage(r, network) {
     crumbs(['Networks', '#/networks'], ['Activity', '#/activity']);
     const networks = await api('GET', '/api/v1/networks');
     const filter = el('select', { id: 'activity-network', onchange: () => { location.hash = filter.value ? `#/activity/${enc(filter.value)}` : '#/activity'; } },
@@ -631,27 +636,37 @@
       el('thead', {}, el('tr', {}, ['When', 'Who', 'What', '~Network', 'Changed'].map((h) =>
         el('th', { scope: 'col', class: h.startsWith('~') ? 'hide-narrow' : null }, h.replace(/^~/, ''))))), tbody));
     await load();
-    show(network ? `${network}: activity` : 'Activity', network ? tabs(network, 'activity') : '',
+    show(r, network ? `${network}: activity` : 'Activity', network ? tabs(network, 'activity') : '',
       el('div', { class: 'field' }, el('label', { for: 'activity-network' }, 'Network'), filter), tableEl, empty, more);
   }
 
   // ---- routing ------------------------------------------------------------------------------------------------
+  // While a page is being drawn the view is aria-busy; once drawn, data-route names the hash it shows.
   async function route() {
+    const r = ++routing;
+    const hash = location.hash;
     if (stream) { stream.close(); stream = null; }
     if (ticker) { clearInterval(ticker); ticker = null; }
-    const m = location.hash.match(/^#\/network\/([^/]+)\/(nodes|keys|clients|dns|policy)$/);
-    const a = location.hash.match(/^#\/activity(?:\/([^/]+))?$/);
+    view.setAttribute('aria-busy', 'true');
+    const m = hash.match(/^#\/network\/([^/]+)\/(nodes|keys|clients|dns|policy)$/);
+    const a = hash.match(/^#\/activity(?:\/([^/]+))?$/);
     try {
-      if (a) await activityPage(a[1] ? decodeURIComponent(a[1]) : null);
-      else if (!m) await networksPage();
-      else {
-        const network = decodeURIComponent(m[1]);
-        await ({ nodes: nodesPage, keys: keysPage, clients: clientsPage, dns: dnsPage, policy: policyPage })[m[2]](network);
+      try {
+        if (a) await activityPage(r, a[1] ? decodeURIComponent(a[1]) : null);
+        else if (!m) await networksPage(r);
+        else {
+          const network = decodeURIComponent(m[1]);
+          await ({ nodes: nodesPage, keys: keysPage, clients: clientsPage, dns: dnsPage, policy: policyPage })[m[2]](r, network);
+        }
+      } catch (e) {
+        if (e === STALE || (e instanceof ApiError && e.status === 401)) return;
+        show(r, 'Something went wrong', el('p', { class: 'form-error', role: 'alert' }, e.message), el('a', { href: '#/networks' }, 'Back to the networks'));
       }
+      view.dataset.route = hash;
+      view.removeAttribute('aria-busy');
       view.focus();
     } catch (e) {
-      if (e instanceof ApiError && e.status === 401) return;
-      show('Something went wrong', el('p', { class: 'form-error', role: 'alert' }, e.message), el('a', { href: '#/networks' }, 'Back to the networks'));
+      if (e !== STALE) throw e;
     }
   }
 
