@@ -13,9 +13,13 @@ public sealed class MeshLab : IAsyncDisposable
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     public const string ServerIp = "172.30.99.1";
 
+    /// <summary>The address of the test's own network namespace on the bridge, after <see cref="ConnectHostNamespaceAsync"/>.</summary>
+    public const string HostIp = "172.30.99.254";
+
     private readonly List<string> _namespaces = [];
     private readonly List<LongRunningProcess> _others = [];
     private int _nextHost = 1;
+    private string? _hostLink;
 
     public MeshLab(string name)
     {
@@ -45,6 +49,21 @@ public sealed class MeshLab : IAsyncDisposable
         await AddNamespaceAsync("w");
         await Ip("-n", Ns("w"), "link", "add", "br0", "type", "bridge");
         await Ip("-n", Ns("w"), "link", "set", "br0", "up");
+    }
+
+    /// <summary>
+    /// Puts the test's own (the host's) network namespace on the bridge at <see cref="HostIp"/>, for services the test
+    /// runs there itself (a broker cluster, server replicas) that the lab's agents must reach; call after
+    /// <see cref="CreateUnderlayAsync"/> and before those services bind the address. The link is removed on dispose.
+    /// </summary>
+    public async Task ConnectHostNamespaceAsync()
+    {
+        var link = Prefix + "h";
+        await Ip("link", "add", link, "type", "veth", "peer", "name", "vbhost", "netns", Ns("w"));
+        _hostLink = link;
+        await Ip("-n", Ns("w"), "link", "set", "vbhost", "master", "br0", "up");
+        await Ip("addr", "add", HostIp + "/24", "dev", link);
+        await Ip("link", "set", link, "up");
     }
 
     /// <summary>A namespace on the bridge with the next underlay address (the first one is the server's).</summary>
@@ -203,6 +222,11 @@ public sealed class MeshLab : IAsyncDisposable
                 await ProcessRunner.RunAsync("kill", pid);
             }
             await ProcessRunner.RunAsync("ip", "netns", "del", ns);
+            if (_hostLink is not null && ns == Ns("w"))
+            {
+                // Deleting its peer's namespace deletes the pair; this only makes sure (an error means it is gone).
+                await ProcessRunner.RunAsync("ip", "link", "del", _hostLink);
+            }
             if (Directory.Exists("/etc/netns/" + ns))
             {
                 Directory.Delete("/etc/netns/" + ns, recursive: true);

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net.Http.Json;
-using System.Text.Json;
 using Appliance.Contracts.Api;
 using Appliance.TestSupport;
 
@@ -66,36 +65,8 @@ public sealed partial class ChangeFeedReplicaTests
         Assert.DoesNotContain("holds the publisher lock", replica2.Log, StringComparison.Ordinal);
 
         // A burst through both replicas; SIGKILL replica 1 (the publisher) after a third of it.
-        var acknowledged = new List<string>();
-        var burst = Task.Run(async () =>
-        {
-            for (var i = 0; i < 30; i++)
-            {
-                var via = i % 2 == 0 || replica1.Exited ? replica2 : replica1;
-                try
-                {
-                    var node = await via.JoinAsync(key, $"burst{i}");
-                    lock (acknowledged)
-                    {
-                        acknowledged.Add(node.NodeId);
-                    }
-                }
-                catch (Exception e) when (via == replica1 && replica1.Exited && e is HttpRequestException or TaskCanceledException)
-                {
-                    // Cut off by the kill: not acknowledged, so nothing is owed.
-                }
-            }
-        });
-        await Wait.UntilAsync(() => { lock (acknowledged) { return acknowledged.Count >= 10; } }, "a third of the burst is acknowledged");
-        var killed = Stopwatch.StartNew();
-        replica1.Kill();
-        await burst;
+        var (owed, killed) = await ReplicaProcess.JoinBurstKillingAsync(replica1, replica2, async (via, i) => (await via.JoinAsync(key, $"burst{i}")).NodeId);
         var burstDone = killed.Elapsed;
-        string[] owed;
-        lock (acknowledged)
-        {
-            owed = [.. acknowledged];
-        }
         foreach (var agent in new[] { agentA, agentB })
         {
             await agent.UntilAsync(s => owed.All(id => s.Peers.Any(p => p.NodeId == id)), "every acknowledged change after the SIGKILL",
@@ -110,8 +81,8 @@ public sealed partial class ChangeFeedReplicaTests
         Assert.True(converged - burstDone < TimeSpan.FromSeconds(10), $"converged {(converged - burstDone).TotalSeconds:0.0} s after the burst");
 
         // Kill broker node 1, where both agents and replica 2's client are: they fail over and the next change arrives.
-        await WaitMirroredAsync(a.NodeId);
-        await WaitMirroredAsync(b.NodeId);
+        await cluster.WaitSessionMirroredAsync(a.NodeId, cluster.Nodes[1], TimeSpan.FromSeconds(20));
+        await cluster.WaitSessionMirroredAsync(b.NodeId, cluster.Nodes[1], TimeSpan.FromSeconds(20));
         var brokerDown = Stopwatch.StartNew();
         cluster.Nodes[0].Kill();
         await Wait.UntilAsync(() => !agentA.IsConnected || agentA.Reconnects > 0, "agent A notices its broker is gone", TimeSpan.FromSeconds(10));
@@ -123,18 +94,5 @@ public sealed partial class ChangeFeedReplicaTests
             Assert.True(agent.Reconnects >= 1);
         }
         output.WriteLine($"broker node 1 killed: both agents had the next change after {brokerDown.Elapsed.TotalSeconds:0.0} s");
-    }
-
-    private async Task WaitMirroredAsync(string clientId)
-    {
-        var cluster = fixture.Cluster;
-        using var http = cluster.Management(cluster.Nodes[1]);
-        await Wait.UntilAsync(async () =>
-        {
-            // JsonDocument, not JsonNode: RabbitMQ 3.10 may list a key twice in a queue's JSON (the mirrors' keys, seen here).
-            using var queue = JsonDocument.Parse(await http.GetStringAsync($"/api/queues/%2F/mqtt-subscription-{clientId}qos1"));
-            return queue.RootElement.TryGetProperty("synchronised_slave_nodes", out var synced) && synced.ValueKind == JsonValueKind.Array
-                && synced.GetArrayLength() == RabbitMqClusterFixture.Size - 1;
-        }, $"the session queue of {clientId} is mirrored on every node", TimeSpan.FromSeconds(20), () => cluster.Logs, TimeSpan.FromMilliseconds(200));
     }
 }

@@ -57,8 +57,9 @@ public static class ServerApp
         // Composition at the edge: the options parsed once, what start-up makes registered one by one; each service
         // takes the narrow things it uses.
         services.AddSingleton(sp => ServerOptions.Parse(sp.GetRequiredService<IConfiguration>()));
+        services.AddSingleton<Metrics.ChangeStageCounters>();
         services.AddSingleton(sp => ServerStartup.Open(sp.GetRequiredService<ServerOptions>(), sp.GetRequiredService<ILogger<ServerStartup>>(),
-            sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<Metrics.ChangeStageCounters>()));
         services.AddSingleton(sp => sp.GetRequiredService<ServerStartup>().Store);
         services.AddSingleton(sp => sp.GetRequiredService<ServerStartup>().Tls);
         services.AddSingleton(sp => sp.GetRequiredService<ServerStartup>().AdminToken);
@@ -187,6 +188,8 @@ public static class ServerApp
         var app = builder.Build();
         // Parsed now, not at the first request: a bad RateLimits:* value stops the start naming the key.
         app.Services.GetRequiredService<RateLimitSettings>();
+        // First: a join's whole request counts in its stage (GET /metrics: appliance_stage_*).
+        app.UseMiddleware<JoinRequestTiming>();
         app.UseMiddleware<ProblemMiddleware>();
         app.UseWhen(http => HttpMethods.IsGet(http.Request.Method), get => get.UseResponseCompression());
         // Before authentication and before any body is read: a refused join costs no store lookup and no parsing.

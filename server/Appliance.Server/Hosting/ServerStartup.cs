@@ -17,11 +17,11 @@ public sealed record ServerStartup(IApplianceStore Store, ServerTls Tls, AdminTo
     /// Makes them in order, in the data dir forced to owner-only before and after (the files made here, the store's
     /// -wal and -shm among them, are owner-only too).
     /// </summary>
-    public static ServerStartup Open(ServerOptions options, ILogger logger, TimeProvider clock)
+    public static ServerStartup Open(ServerOptions options, ILogger logger, TimeProvider clock, Metrics.ChangeStageCounters? stages = null)
     {
         DataDirPermissions.Enforce(options.DataDir);
         var now = clock.GetUtcNow();
-        var store = OpenStore(options, clock);
+        var store = OpenStore(options, clock, stages);
         var shared = options.Store == StoreKind.Postgres;
         if (shared)
         {
@@ -41,10 +41,10 @@ public sealed record ServerStartup(IApplianceStore Store, ServerTls Tls, AdminTo
         return new ServerStartup(store, tls, adminToken, signingKeys, identity);
     }
 
-    /// <summary>The store the options name: the SQLite file in the data dir, or the PostgreSQL database.</summary>
-    public static IApplianceStore OpenStore(ServerOptions options, TimeProvider? clock = null) => options.Store switch
+    /// <summary>The store the options name: the SQLite file in the data dir, or the PostgreSQL database; its writes counted in <paramref name="stages"/>.</summary>
+    public static IApplianceStore OpenStore(ServerOptions options, TimeProvider? clock = null, Metrics.ChangeStageCounters? stages = null) => options.Store switch
     {
-        StoreKind.Postgres => new PostgresStore(options.StoreConnectionString!, clock),
-        _ => new SqliteStore(Path.Combine(options.DataDir, DatabaseFileName), clock),
+        StoreKind.Postgres => new PostgresStore(options.StoreConnectionString!, clock, stages),
+        _ => new SqliteStore(Path.Combine(options.DataDir, DatabaseFileName), clock, stages),
     };
 }

@@ -54,11 +54,14 @@ public sealed class MeshPublisher : BackgroundService, IStoreChangeSink
     private long _updates, _snapshots, _bytes, _rounds, _queued, _done, _refused, _deltasAsSnapshots, _computeTicks, _sharedUpdates, _snapshotsSkipped;
 
     private readonly Metrics.ServerMetrics? _metrics;
+    // Where a change's cost goes: the computation, the sealing and the hand-off to the bus (GET /metrics).
+    private readonly Metrics.ChangeStageCounters _stages;
 
     public MeshPublisher(IApplianceStore store, SigningKeyRing signingKeys, ServerIdentity identity, ServerOptions options, IMeshBus bus, TimeProvider clock, ILogger<MeshPublisher> logger,
-        Metrics.ServerMetrics? metrics = null)
+        Metrics.ServerMetrics? metrics = null, Metrics.ChangeStageCounters? stages = null)
     {
         _metrics = metrics;
+        _stages = stages ?? new Metrics.ChangeStageCounters();
         (_store, _signingKeys, _identity) = (store, signingKeys, identity);
         _views = new NetworkViews(store, options.DnsSuffix);
         _perNodeOnly = options.PerNodeUpdates;
@@ -114,6 +117,9 @@ public sealed class MeshPublisher : BackgroundService, IStoreChangeSink
     /// without serializing, signing or publishing: the part of a change that must not grow with the network.
     /// </summary>
     public TimeSpan ComputeTime => Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _computeTicks)) + _views.ComputeTime;
+
+    /// <summary>The per-stage counters this publisher adds to (the server's, or its own when none was given).</summary>
+    public Metrics.ChangeStageCounters Stages => _stages;
 
     /// <summary>Networks read again whole from the store for a change (their settings changed, or a change set could not be applied by itself).</summary>
     public long Reloads => _views.Reloads;
@@ -395,9 +401,12 @@ public sealed class MeshPublisher : BackgroundService, IStoreChangeSink
                 _views.Forget(network);
                 continue;
             }
-            if (await _views.ApplyAsync(network, sets, ct) is { } applied && applied.Step.FromVersion != applied.View.Version)
+            var computing = Broker.StageCounter.Start();
+            var applied = await _views.ApplyAsync(network, sets, ct);
+            _stages.Stop(Metrics.ChangeStage.MeshCompute, computing);
+            if (applied is not null && applied.Value.Step.FromVersion != applied.Value.View.Version)
             {
-                await PublishStepAsync(applied.View, applied.Step, now, ct);
+                await PublishStepAsync(applied.Value.View, applied.Value.Step, now, ct);
             }
         }
         foreach (var (nodeId, request) in resyncs)
@@ -494,6 +503,7 @@ public sealed class MeshPublisher : BackgroundService, IStoreChangeSink
     private async Task PublishStepAsync(NetworkView after, NetworkViewStep step, DateTimeOffset now, CancellationToken ct)
     {
         var started = Stopwatch.GetTimestamp();
+        var computing = Broker.StageCounter.Start();
         var peers = step.PeerChanges(after);
         var own = new HashSet<string>(step.OwnChanged(after), StringComparer.Ordinal);
         // Under an access policy each member sees only its allowed peers: a member whose share of the change is not
@@ -502,6 +512,7 @@ public sealed class MeshPublisher : BackgroundService, IStoreChangeSink
         var memberPeers = step.OnTheirOwn(after, after.Members.Keys, peers, own);
         var plan = MeshFanoutPlan.Choose(after, step, own, _followers, _ownTopicOnly, _perNodeOnly);
         Interlocked.Add(ref _computeTicks, Stopwatch.GetTimestamp() - started);
+        _stages.Stop(Metrics.ChangeStage.MeshCompute, computing);
         var logged = false;
         foreach (var nodeId in plan.OwnDelta)
         {
@@ -568,8 +579,13 @@ public sealed class MeshPublisher : BackgroundService, IStoreChangeSink
     }
 
     // Every update names the server it comes from (with the network's epoch, its lineage).
-    private byte[] Seal(MeshUpdate update) =>
-        SignedEnvelope.Seal(_sealKey ??= _signingKeys.PrivateKey, JsonSerializer.SerializeToUtf8Bytes(update with { ServerId = _identity.Id }, ApplianceJsonContext.Default.MeshUpdate));
+    private byte[] Seal(MeshUpdate update)
+    {
+        var started = Broker.StageCounter.Start();
+        var wire = SignedEnvelope.Seal(_sealKey ??= _signingKeys.PrivateKey, JsonSerializer.SerializeToUtf8Bytes(update with { ServerId = _identity.Id }, ApplianceJsonContext.Default.MeshUpdate));
+        _stages.Stop(Metrics.ChangeStage.Seal, started);
+        return wire;
+    }
 
     // Every node of the store gets the announcement (a node offline now finds it queued in its persistent session, or
     // fetches the chain over HTTPS); the shared snapshot parts sealed with the old key are sealed again when next asked for.
@@ -590,7 +606,9 @@ public sealed class MeshPublisher : BackgroundService, IStoreChangeSink
 
     private async Task PublishWireAsync(string topic, byte[] wire, CancellationToken ct)
     {
+        var started = Broker.StageCounter.Start();
         await _bus.PublishAsync(topic, wire, MqttQos.AtLeastOnce, cancellationToken: ct);
+        _stages.Stop(Metrics.ChangeStage.BrokerHandoff, started);
         Interlocked.Increment(ref _updates);
         Interlocked.Add(ref _bytes, wire.Length);
     }

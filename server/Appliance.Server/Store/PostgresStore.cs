@@ -26,15 +26,18 @@ public sealed class PostgresStore : IApplianceStore, IDisposable
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly AddressBook _addresses = new();
     private readonly TimeProvider _clock;
+    private readonly Metrics.ChangeStageCounters? _stages;
     private volatile IStoreChangeSink[] _sinks = [];
     // write_sequence after this server's last committed write; another value at the next write means another wrote.
     private long _lastSequence = -1;
 
     /// <param name="clock">The activity log's clock (its entries' times and age bound); the system clock when null.</param>
     /// <exception cref="InvalidOperationException">The connection string is malformed, or the database cannot be reached (naming host:port) or migrated.</exception>
-    public PostgresStore(string connectionString, TimeProvider? clock = null)
+    /// <param name="stages">Where each write transaction's cost is counted (<see cref="Metrics.ChangeStage.StoreWrite"/>); none when null.</param>
+    public PostgresStore(string connectionString, TimeProvider? clock = null, Metrics.ChangeStageCounters? stages = null)
     {
         _clock = clock ?? TimeProvider.System;
+        _stages = stages;
         NpgsqlConnectionStringBuilder builder;
         try
         {
@@ -89,6 +92,7 @@ public sealed class PostgresStore : IApplianceStore, IDisposable
     public async Task<T> WriteAsync<T>(Func<IStoreSession, T> work, CancellationToken ct = default)
     {
         await _writeLock.WaitAsync(ct).ConfigureAwait(false);
+        var started = Broker.StageCounter.Start();
         try
         {
             await using var connection = await _dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
@@ -109,6 +113,7 @@ public sealed class PostgresStore : IApplianceStore, IDisposable
         }
         finally
         {
+            _stages?.Stop(Metrics.ChangeStage.StoreWrite, started);
             _writeLock.Release();
         }
     }

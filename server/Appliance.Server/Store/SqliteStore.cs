@@ -22,11 +22,14 @@ public sealed class SqliteStore : IApplianceStore, IDisposable
     private readonly AddressBook _addresses = new();
     private volatile IStoreChangeSink[] _sinks = [];
     private readonly TimeProvider _clock;
+    private readonly Metrics.ChangeStageCounters? _stages;
 
     /// <param name="clock">The activity log's clock (its entries' times and age bound); the system clock when null.</param>
-    public SqliteStore(string databasePath, TimeProvider? clock = null)
+    /// <param name="stages">Where each write transaction's cost is counted (<see cref="Metrics.ChangeStage.StoreWrite"/>); none when null.</param>
+    public SqliteStore(string databasePath, TimeProvider? clock = null, Metrics.ChangeStageCounters? stages = null)
     {
         _clock = clock ?? TimeProvider.System;
+        _stages = stages;
         _connectionString = ConnectionString(databasePath);
         using var connection = Open();
         using (var pragma = connection.CreateCommand())
@@ -61,6 +64,7 @@ public sealed class SqliteStore : IApplianceStore, IDisposable
     public async Task<T> WriteAsync<T>(Func<IStoreSession, T> work, CancellationToken ct = default)
     {
         await _writeLock.WaitAsync(ct).ConfigureAwait(false);
+        var started = Broker.StageCounter.Start();
         try
         {
             using var connection = Open();
@@ -74,6 +78,7 @@ public sealed class SqliteStore : IApplianceStore, IDisposable
         }
         finally
         {
+            _stages?.Stop(Metrics.ChangeStage.StoreWrite, started);
             _writeLock.Release();
         }
     }

@@ -12,9 +12,10 @@ namespace Appliance.Bench.Mesh;
 
 /// <summary>
 /// One node as the real agent handles it — MQTT client, signature/replay gate, delta apply, WireGuard reconciler —
-/// with the WireGuard device kept in memory instead of a kernel.
+/// with the WireGuard device kept in memory instead of a kernel. Its broker is <paramref name="host"/>:<paramref name="port"/>,
+/// over TLS trusting <paramref name="ca"/>, or plain MQTT when <paramref name="ca"/> is null (a RabbitMQ node's listener).
 /// </summary>
-public sealed class SimulatedAgent(AgentState state, X509Certificate2 ca, int port, bool reconcile)
+public sealed class SimulatedAgent(AgentState state, X509Certificate2? ca, int port, bool reconcile, string host = "127.0.0.1")
 {
     private readonly MeshUpdateGate _gate = new(Convert.FromBase64String(state.SigningKey!), state.NodeId);
     private WgDevice _device = new("sim") { PrivateKey = Contracts.WgKey.Parse(state.PrivateKey) };
@@ -43,12 +44,12 @@ public sealed class SimulatedAgent(AgentState state, X509Certificate2 ca, int po
         {
             _client = new MqttClient(new MqttClientOptions
             {
-                Host = "127.0.0.1",
+                Host = host,
                 Port = port,
                 ClientId = state.NodeId,
                 UserName = state.NodeId,
                 Password = state.Credential,
-                Tls = new MqttTlsOptions { TargetHost = "127.0.0.1", TrustedRoots = [ca] },
+                Tls = ca is null ? null : new MqttTlsOptions { TargetHost = host, TrustedRoots = [ca] },
                 KeepAliveSeconds = 120,
                 CleanSession = true,
                 AutoReconnect = false,
@@ -69,7 +70,7 @@ public sealed class SimulatedAgent(AgentState state, X509Certificate2 ca, int po
             {
                 // The bench stops here (Parallel.ForEachAsync starts no further connects), naming who and why.
                 await _client.DisposeAsync();
-                throw new InvalidOperationException($"agent {state.Name}: no connection to the broker at 127.0.0.1:{port} after {attempt} attempts ({e.GetType().Name}: {e.Message})", e);
+                throw new InvalidOperationException($"agent {state.Name}: no connection to the broker at {host}:{port} after {attempt} attempts ({e.GetType().Name}: {e.Message})", e);
             }
         }
         await _client.SubscribeAsync(MeshTopics.Updates(state.NodeId), MqttQos.AtLeastOnce, ct);

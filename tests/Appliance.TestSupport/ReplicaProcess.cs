@@ -4,19 +4,19 @@ using System.Net.Http.Json;
 using Appliance.Contracts;
 using Appliance.Contracts.Api;
 using Appliance.Crypto;
-using Appliance.TestSupport;
 
-namespace Appliance.Server.Tests;
+namespace Appliance.TestSupport;
 
 /// <summary>
-/// A real <c>appliance-server serve</c> process (this build's appliance-server.dll) on a loopback port, with its own
-/// data dir and the settings it is given as APPLIANCE_* environment variables; killed by its own pid (SIGKILL) on
+/// A real <c>appliance-server serve</c> process (this build's appliance-server.dll) on a free port of a local address
+/// (loopback unless told), with its own data dir and the settings it is given as APPLIANCE_* environment variables; killed by its own pid (SIGKILL) on
 /// <see cref="Kill"/> and on dispose.
 /// </summary>
 public sealed class ReplicaProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly ProcessOutput _output;
+    private bool _killed;
 
     private ReplicaProcess(Process process, ProcessOutput output, string dataDir, string url)
     {
@@ -33,12 +33,17 @@ public sealed class ReplicaProcess : IAsyncDisposable
 
     public bool Exited => _process.HasExited;
 
+    /// <summary>True from the moment <see cref="Kill"/> is called, before the process is seen gone: a request cut off
+    /// by the kill can fail before <see cref="Exited"/> turns true.</summary>
+    public bool Killed => Volatile.Read(ref _killed);
+
     /// <summary>Starts the server and waits until it answers /healthz (a failed start kills it and throws with its output).</summary>
-    public static async Task<ReplicaProcess> StartAsync(string dataDir, IReadOnlyDictionary<string, string> env)
+    /// <param name="host">The local address it listens on (and puts in join tokens): one that agents in network namespaces can reach, say.</param>
+    public static async Task<ReplicaProcess> StartAsync(string dataDir, IReadOnlyDictionary<string, string> env, string host = "127.0.0.1")
     {
-        var url = $"https://127.0.0.1:{Binaries.FreeTcpPort()}";
+        var url = $"https://{host}:{Binaries.FreeTcpPort()}";
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "appliance-server.dll"), "serve", "--data-dir", dataDir, "--urls", url })
+        foreach (var a in new[] { Binaries.Server, "serve", "--data-dir", dataDir, "--urls", url })
         {
             psi.ArgumentList.Add(a);
         }
@@ -89,25 +94,69 @@ public sealed class ReplicaProcess : IAsyncDisposable
 
     public HttpClient Admin() => Client(File.ReadAllText(Path.Combine(DataDir, "admin.token")).Trim());
 
-    public async Task<JoinResponse> JoinAsync(EnrollmentKeyDto key, string hostname)
+    /// <summary>Joins a node that is no process of its own (a fresh key pair unless <paramref name="publicKey"/> is given).</summary>
+    public async Task<JoinResponse> JoinAsync(EnrollmentKeyDto key, string hostname, string? publicKey = null)
     {
         using var anon = Client(null);
         using var r = await anon.PostAsJsonAsync("/api/v1/join", new JoinRequest
         {
             Key = JoinToken.Decode(key.Token!).Key,
-            PublicKey = X25519.GenerateKeyPair().PublicKey.ToString(),
+            PublicKey = publicKey ?? X25519.GenerateKeyPair().PublicKey.ToString(),
             Hostname = hostname,
             Endpoints = ["192.0.2.10"],
             Os = "test",
             Version = "0.0.1",
         });
-        await Http.EnsureAsync(r);
+        if (!r.IsSuccessStatusCode)
+        {
+            throw new HttpRequestException($"join of {hostname} answered {(int)r.StatusCode}: {await r.Content.ReadAsStringAsync()}");
+        }
         return (await r.Content.ReadFromJsonAsync<JoinResponse>())!;
+    }
+
+    /// <summary>
+    /// A burst of <paramref name="count"/> joins, alternating between <paramref name="doomed"/> and <paramref name="survivor"/>
+    /// (only the survivor once the doomed one is dead), and a SIGKILL of <paramref name="doomed"/> by its pid once
+    /// <paramref name="killAfter"/> joins are acknowledged. Returns what <paramref name="join"/> returned for every
+    /// acknowledged join (one the kill cut off is not acknowledged, so nothing is owed for it) and a clock started at the kill.
+    /// </summary>
+    public static async Task<(string[] Acknowledged, Stopwatch SinceKill)> JoinBurstKillingAsync(
+        ReplicaProcess doomed, ReplicaProcess survivor, Func<ReplicaProcess, int, Task<string>> join, TimeSpan? timeout = null, int count = 30, int killAfter = 10)
+    {
+        var acknowledged = new List<string>();
+        var burst = Task.Run(async () =>
+        {
+            for (var i = 0; i < count; i++)
+            {
+                var via = i % 2 == 0 || doomed.Killed ? survivor : doomed;
+                try
+                {
+                    var id = await join(via, i);
+                    lock (acknowledged)
+                    {
+                        acknowledged.Add(id);
+                    }
+                }
+                catch (Exception e) when (via == doomed && doomed.Killed && e is HttpRequestException or TaskCanceledException)
+                {
+                    // Cut off by the kill: not acknowledged, so nothing is owed (it may still show up if it committed).
+                }
+            }
+        });
+        await Wait.UntilAsync(() => { lock (acknowledged) { return acknowledged.Count >= killAfter; } }, $"{killAfter} joins of the burst are acknowledged", timeout);
+        var sinceKill = Stopwatch.StartNew();
+        doomed.Kill();
+        await burst;
+        lock (acknowledged)
+        {
+            return ([.. acknowledged], sinceKill);
+        }
     }
 
     /// <summary>SIGKILL, by this process's own pid: no shutdown, no cleanup (its connections just drop).</summary>
     public void Kill()
     {
+        Volatile.Write(ref _killed, true);
         if (!_process.HasExited)
         {
             _process.Kill(entireProcessTree: false);

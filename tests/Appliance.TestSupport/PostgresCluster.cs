@@ -1,7 +1,6 @@
-using Appliance.TestSupport;
 using Npgsql;
 
-namespace Appliance.Server.Tests;
+namespace Appliance.TestSupport;
 
 /// <summary>
 /// One real PostgreSQL server for the whole test assembly (Debian's <c>postgresql</c>: initdb and pg_ctl from
