@@ -68,6 +68,8 @@ have curl              || need+=(curl)
 # The PostgreSQL store's contract suite and replica tests (tests/Appliance.Server.Tests PostgresCluster) run their own
 # server from /usr/lib/postgresql/*/bin (initdb, pg_ctl) as the package's postgres user when the tests run as root.
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
+# JoinEndToEndTests traces the agent's file calls to show a pinned agent never reads the system's trust store.
+have strace            || need+=(strace)
 # The web console's browser tests (tests/Appliance.Console.Tests) drive Debian's chromium through Playwright.
 [ -x /usr/bin/chromium ] || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then

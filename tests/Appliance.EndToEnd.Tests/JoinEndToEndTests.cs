@@ -70,6 +70,50 @@ public sealed class JoinEndToEndTests : IDisposable
     }
 
     [Fact]
+    public async Task A_pinned_agent_never_reads_the_systems_trust_store_and_an_unpinned_one_does()
+    {
+        // Issue #15: .NET's chain builder loads every system CA before each chain it builds, even one that trusts a
+        // custom root alone, and loads them again after five minutes: a pinned agent keeps that store out of its process
+        // (SystemTrustStore). strace shows which files the real agent process touches. The test runner's environment
+        // may name SSL_CERT_FILE/SSL_CERT_DIR (this machine's does), which the agent must override for itself.
+        await using var server = await ServerProcess.StartAsync(_dir.Combine("data"));
+        (await server.CliAsync("network", "create", "home", "--ipv4", "10.81.0.0/24")).EnsureSuccess("network create");
+        var key = Parse<EnrollmentKeyDto>((await server.CliAsync("key", "create", "--network", "home", "--uses", "2", "--json")).EnsureSuccess("key create"));
+        var state = _dir.Combine("pinned");
+        var (join, joinFiles) = await TracedAgentAsync("join", "--token", key.Token!, "--state-dir", state, "--hostname", "pinned", "--endpoint", "192.0.2.1");
+        join.EnsureSuccess("pinned join under strace");
+        var (pull, pullFiles) = await TracedAgentAsync("pull", "--state-dir", state);
+        pull.EnsureSuccess("pull under strace");
+        foreach (var files in new[] { joinFiles, pullFiles })
+        {
+            Assert.Contains(files, f => f.Contains(state, StringComparison.Ordinal)); // the trace holds the agent's own files
+            Assert.Contains(files, f => f.EndsWith("libssl.so.3", StringComparison.Ordinal)); // and its TLS library
+            Assert.DoesNotContain(files, f => f.Contains("/etc/ssl/certs", StringComparison.Ordinal) || f.EndsWith("ssl/cert.pem", StringComparison.Ordinal));
+        }
+
+        // The same server through a hand-made plain-http token (no pin) pointed at its https:// URL: the system's store
+        // is read (and does not know the server's CA), so the check above would have seen the reads.
+        var unpinned = (JoinToken.Decode(key.Token!) with { Server = "http://127.0.0.1:9", Fingerprint = null }).Encode();
+        var (refused, refusedFiles) = await TracedAgentAsync("join", "--token", unpinned, "--server", server.Url, "--state-dir", _dir.Combine("unpinned"), "--hostname", "unpinned");
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("PartialChain", refused.StdErr, StringComparison.Ordinal); // no system CA issued the server's chain
+        Assert.Contains(refusedFiles, f => f.Contains("/etc/ssl/certs", StringComparison.Ordinal));
+        Assert.Single(Parse<List<NodeDto>>((await server.CliAsync("node", "list", "--json")).EnsureSuccess("node list")));
+    }
+
+    /// <summary>Runs the agent under strace: its result, and the paths of its file system calls.</summary>
+    private async Task<(ProcessResult Result, List<string> Files)> TracedAgentAsync(params string[] args)
+    {
+        var trace = _dir.Combine($"strace-{Guid.NewGuid():N}.txt");
+        var r = await ProcessRunner.RunAsync("strace", ["-f", "-qq", "--seccomp-bpf", "-e", "trace=%file", "-o", trace, "dotnet", Binaries.Agent, .. args], timeout: TimeSpan.FromSeconds(120));
+        // A line: pid syscall(..., "path", ...) = result; the first quoted string is the path.
+        var files = (await File.ReadAllLinesAsync(trace))
+            .Select(l => l.IndexOf('"') is var q and >= 0 && l.IndexOf('"', q + 1) is var e and > 0 ? l[(q + 1)..e] : "")
+            .Where(p => p.Length > 0).ToList();
+        return (r, files);
+    }
+
+    [Fact]
     public async Task Token_with_the_wrong_fingerprint_is_refused_and_nothing_is_saved()
     {
         await using var server = await ServerProcess.StartAsync(_dir.Combine("data"));

@@ -72,6 +72,8 @@ public static class JoinCommand
         System.Security.Cryptography.X509Certificates.X509Certificate2? ca = null;
         if (token.Fingerprint is not null)
         {
+            // The pinned CA is all this process will trust (SystemTrustStore says why the system's store is kept out).
+            Diagnostics.SystemTrustStore.Forgo();
             ca = await ServerApi.FetchPinnedCaAsync(token.Server, token.Fingerprint, ct);
         }
         using (ca)

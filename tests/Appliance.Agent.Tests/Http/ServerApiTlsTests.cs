@@ -120,8 +120,9 @@ public sealed class ServerApiTlsTests : IDisposable
     [Fact]
     public async Task The_handshake_builds_the_servers_chain_with_the_pinned_ca_alone()
     {
-        // Issue #15: the handshake's own chain used the system's trust store, which .NET reloads when last read more
-        // than 5 minutes before (every 10-minute state check did), leaving ~1 MB more malloc'd memory each time.
+        // Issue #15: the handshake's own chain trusts the pinned CA alone. (.NET still loads the system's store before
+        // any chain it builds, and again after 5 minutes; a pinned agent empties that store's locations for its process:
+        // SystemTrustStore, shown under strace in JoinEndToEndTests.)
         using var cert = _ca.IssueServerCertificate();
         await using var server = new LoopbackHttpsServer(cert, Answer);
         System.Security.Cryptography.X509Certificates.X509ChainPolicy? seen = null;
