@@ -22,6 +22,14 @@ public sealed class SystemTrustStoreTests
         Assert.Equal("", Marshal.PtrToStringUTF8(getenv("SSL_CERT_FILE\0"u8.ToArray())));
         Assert.Equal("", Marshal.PtrToStringUTF8(getenv("SSL_CERT_DIR\0"u8.ToArray())));
         Assert.True(SystemTrustStore.Forgo());
+        // The processes the agent starts keep the environment it was given.
+        var child = new System.Diagnostics.ProcessStartInfo("/bin/sh", ["-c", "printf '%s' \"${SSL_CERT_DIR-unset}\""]) { RedirectStandardOutput = true };
+        using (var sh = System.Diagnostics.Process.Start(child)!)
+        {
+            Assert.Equal(Environment.GetEnvironmentVariable("SSL_CERT_DIR") ?? "unset", sh.StandardOutput.ReadToEnd());
+            sh.WaitForExit();
+        }
+        Assert.NotEqual("", Environment.GetEnvironmentVariable("SSL_CERT_DIR") ?? "unset");
 
         // After a factory reset, a plain-http membership with a plain broker needs no CA at all ...
         RunCommand.PinTrust(JoinCommandTests.SampleState() with { Server = "http://127.0.0.1:9", MqttUrl = "mqtt://127.0.0.1:1883" });

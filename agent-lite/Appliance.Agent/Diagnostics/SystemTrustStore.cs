@@ -47,6 +47,9 @@ public static class SystemTrustStore
             {
                 return true;
             }
+            // .NET copies the environment for the processes it starts on first use; take that copy first, so that
+            // children (wireguard-go, nft, hooks) keep the environment the agent was given.
+            _ = Environment.GetEnvironmentVariables();
             try
             {
                 s_forgone = setenv("SSL_CERT_FILE\0"u8.ToArray(), "\0"u8.ToArray(), 1) == 0 && setenv("SSL_CERT_DIR\0"u8.ToArray(), "\0"u8.ToArray(), 1) == 0;
