@@ -68,8 +68,8 @@ public static class CertificatePin
 
     /// <summary>
     /// A chain policy that trusts <paramref name="ca"/> alone and checks no revocation: given to a TLS handshake
-    /// (<see cref="SslClientAuthenticationOptions.CertificateChainPolicy"/>), the handshake's own chain never reads the
-    /// system's root certificates.
+    /// (<see cref="SslClientAuthenticationOptions.CertificateChainPolicy"/>), the system's root certificates decide
+    /// nothing in the handshake's own chain (.NET still loads them first; the agent's SystemTrustStore keeps them out).
     /// </summary>
     public static X509ChainPolicy ChainPolicy(X509Certificate2 ca)
     {

@@ -9,9 +9,9 @@ namespace Appliance.Agent.Http;
 /// pinned CA: <see cref="Crypto.CertificatePin.Callback"/>) that callback alone decides; without one the system's
 /// trust store and the host name do, as for any HTTPS client. <paramref name="chainPolicy"/> is the policy the
 /// handshake builds the server's chain with (null: the system's trust store): with a pinned CA the agent passes
-/// <see cref="Crypto.CertificatePin.ChainPolicy"/>, so a handshake never loads the system's root certificates, which
-/// .NET reloads whenever they were last read more than 5 minutes before and which left ~1 MB more malloc'd memory
-/// after each of the agent's 10-minute state checks (issue #15, docs/BENCHMARKS.md "#15: session 10"). Without one
+/// <see cref="Crypto.CertificatePin.ChainPolicy"/>, so the pinned CA alone decides (and the system's certificates,
+/// which .NET loads before any chain, are kept out of a pinned agent's process by Diagnostics.SystemTrustStore,
+/// issue #15). Without one
 /// the system's trust store decides, with no revocation check and no certificate downloads (as curl does: a server
 /// must send its intermediates); the native binary has no HTTP client for chain downloads (ILLink.Substitutions.Aot.xml).
 /// </summary>

@@ -15,9 +15,9 @@ public static class MqttCertificatePin
     /// The policy the TLS handshake builds the broker's chain with, before <see cref="Validate"/> runs: with
     /// <see cref="MqttTlsOptions.TrustedRoots"/> those roots alone; with a pinned fingerprint no roots at all (the pin
     /// decides, chain errors are not consulted); in both no revocation check and no certificate downloads. Null (the
-    /// system's trust store) only when neither is set. Issue #15: the default policy reads the system's root
-    /// certificates, which .NET reloads when last read more than 5 minutes before, and each reload left ~1 MB more
-    /// malloc'd memory in the agent (docs/BENCHMARKS.md "#15: session 10").
+    /// system's trust store) only when neither is set. (.NET on Linux loads the system's certificates before any chain,
+    /// whatever the policy, and again when five minutes old; issue #15's agent keeps them out of its process with
+    /// <c>SystemTrustStore</c>, docs/BENCHMARKS.md "#15: session 13".)
     /// </summary>
     public static X509ChainPolicy? ChainPolicy(MqttTlsOptions tls)
     {

@@ -35,7 +35,7 @@ public sealed class MqttTcpTransport : IMqttTransport
                 var auth = new SslClientAuthenticationOptions
                 {
                     TargetHost = tls.TargetHost ?? _host,
-                    // The pinned roots alone: the handshake never reads the system's trust store (MqttCertificatePin.ChainPolicy).
+                    // The pinned roots alone decide: the system's trust store does not (MqttCertificatePin.ChainPolicy).
                     CertificateChainPolicy = MqttCertificatePin.ChainPolicy(tls),
                 };
                 if (tls.ClientCertificate is not null)
