@@ -64,7 +64,7 @@ public sealed class MeshBusSeamTests : IDisposable
         var delta = await NextUpdateAsync(a);
         Assert.Equal((MeshUpdate.NetworkDeltaKind, b.NodeId), (delta.Kind, Assert.Single(delta.UpsertPeers).NodeId));
 
-        var report = new NodeReport { ListenPort = 52222, Endpoints = ["198.51.100.8:52222"] };
+        var report = new NodeReport { ListenPort = 52222, Endpoints = ["198.51.100.8:52222"], AppliedVersion = delta.ToVersion };
         Assert.Equal(1, _bus.Deliver(MeshTopics.Status(b.NodeId), JsonSerializer.SerializeToUtf8Bytes(report, ApplianceJsonContext.Default.NodeReport)));
         using var admin = _server.Admin();
         await Wait.ForAsync(() => admin.GetFromJsonAsync<NodeDto>($"/api/v1/nodes/{b.NodeId}"), n => n!.ListenPort == 52222, "the report to reach the store");

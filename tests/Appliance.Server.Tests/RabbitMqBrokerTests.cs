@@ -94,7 +94,7 @@ public sealed class RabbitMqBrokerTests(RabbitMqClusterFixture fixture, ITestOut
         {
             await own.PublishAsync(MeshTopics.Status(a.NodeId), marker, MqttQos.AtLeastOnce);
         }
-        await Wait.ForAsync(() => NodeAsync(a.NodeId), n => n.ListenPort == 40001, "A's own report to be recorded");
+        await Wait.ForAsync(() => NodeAsync(a.NodeId), n => n.Endpoints.Contains("203.0.113.67:40001"), "A's own report to be recorded");
         var bAfter = await NodeAsync(b.NodeId);
         Assert.Equal(bBefore.ListenPort, bAfter.ListenPort);
         Assert.Equal(bBefore.Endpoints, bAfter.Endpoints);

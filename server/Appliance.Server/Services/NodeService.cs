@@ -107,7 +107,12 @@ public sealed class NodeService(IApplianceStore store, TimeProvider clock, Serve
             var next = node with { NoRelay = report.NoRelay, NoPunch = report.NoPunch };
             if (valid)
             {
-                next = next with { ListenPort = report.ListenPort, Endpoints = reported.ToList() };
+                // The port a node reports is the one its device has. A report made before the node applied the
+                // network's latest version may still carry the port an admin has just changed (a reconnect's report
+                // racing `node update --listen-port`): taking it would undo the change. Its port counts once the node
+                // holds the network's version; its endpoints (facts of the moment) always do.
+                var holdsLatest = report.AppliedVersion >= (s.FindNetwork(node.Network)?.Version ?? 0);
+                next = next with { ListenPort = holdsLatest ? report.ListenPort : node.ListenPort, Endpoints = reported.ToList() };
             }
             if (next.ListenPort != node.ListenPort || !next.Endpoints.SequenceEqual(node.Endpoints) || next.NoRelay != node.NoRelay || next.NoPunch != node.NoPunch)
             {
