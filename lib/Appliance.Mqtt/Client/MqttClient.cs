@@ -415,8 +415,10 @@ public sealed class MqttClient : IMqttClient
                 {
                     await Task.Delay(BackoffDelay(attempt), token).ConfigureAwait(false);
                     var (next, present) = await OpenAsync(token).ConfigureAwait(false);
-                    Install(next, present);
+                    // Counted before the new connection reads: a resumed session's queued messages may be delivered at
+                    // once, and a reader who sees one must see the reconnect that brought it.
                     Interlocked.Increment(ref _reconnects);
+                    Install(next, present);
                     connection = next;
                     break;
                 }
