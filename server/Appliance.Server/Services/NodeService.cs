@@ -138,13 +138,14 @@ public sealed class NodeService(IApplianceStore store, TimeProvider clock, Serve
                 transfers.Record(TransferHistory.ExtClientKey(c.Id), now, c.RxBytes, c.TxBytes);
             }
         }
-        if (network is not null)
-        {
-            statusFeed?.NodeSeen(network, nodeId);
-        }
+        // The paths first: the feed's event makes open console pages read the node again, paths included.
         if (peerPaths is not null)
         {
             paths.Set(nodeId, peerPaths);
+        }
+        if (network is not null)
+        {
+            statusFeed?.NodeSeen(network, nodeId);
         }
     }
 
