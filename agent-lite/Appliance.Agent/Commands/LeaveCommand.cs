@@ -16,10 +16,7 @@ public static class LeaveCommand
     public static async Task RunAsync(StateStore store, string hostsFile, bool force, TextWriter output, CancellationToken ct)
     {
         var state = store.LoadState() ?? throw new AgentException("not joined: nothing to leave");
-        if (state.CaPem is not null)
-        {
-            Diagnostics.SystemTrustStore.Forgo();
-        }
+        Diagnostics.SystemTrustStore.ForMembership(state);
         try
         {
             using var ca = state.CaPem is null ? null : X509Certificate2.CreateFromPem(state.CaPem);

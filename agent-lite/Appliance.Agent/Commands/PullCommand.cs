@@ -14,10 +14,7 @@ public static class PullCommand
     public static async Task<NodeConfigDto> RunAsync(StateStore store, bool json, TextWriter output, CancellationToken ct)
     {
         var state = store.LoadState() ?? throw new AgentException("not joined: run 'appliance-agent join --token <token>' first");
-        if (state.CaPem is not null)
-        {
-            Diagnostics.SystemTrustStore.Forgo();
-        }
+        Diagnostics.SystemTrustStore.ForMembership(state);
         using var ca = state.CaPem is null ? null : X509Certificate2.CreateFromPem(state.CaPem);
         using var api = new ServerApi(state.Server, ca, state.Credential);
         var config = await api.GetConfigAsync(ct);

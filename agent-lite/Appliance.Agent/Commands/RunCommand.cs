@@ -43,7 +43,7 @@ public static class RunCommand
                 }
                 await WaitForJoinAsync(store, hw, hardware.TokenFile, ct);
             }
-            PinTrust(store.LoadState());
+            Diagnostics.SystemTrustStore.ForMembership(store.LoadState());
             using var reset = CancellationTokenSource.CreateLinkedTokenSource(ct);
             var watchReset = resetRequested.WaitAsync(reset.Token).ContinueWith(t => { if (t.IsCompletedSuccessfully) { reset.Cancel(); } }, TaskScheduler.Default);
             var rc = await RunJoinedAsync(store, hostsFile, kind, firewall, firewallCheck, stateCheckAfter, hw, noRelay, noPunch, display, reset.Token);
@@ -62,31 +62,6 @@ public static class RunCommand
             {
                 return 0;
             }
-        }
-    }
-
-    /// <summary>
-    /// A membership that pins the server's CA keeps the system's trust store out of the process (SystemTrustStore says
-    /// why). One that speaks TLS without a pin (a plain-http token pointed at an https:// server, or an mqtts:// broker,
-    /// joined after a factory reset) needs that store, which this process can no longer read once it was kept out: the
-    /// agent exits so that its supervisor (systemd, procd) starts a new one.
-    /// </summary>
-    internal static void PinTrust(State.AgentState? state)
-    {
-        if (state is null)
-        {
-            return;
-        }
-        if (state.CaPem is not null)
-        {
-            Diagnostics.SystemTrustStore.Forgo();
-            return;
-        }
-        var tls = state.Server.StartsWith("https:", StringComparison.OrdinalIgnoreCase)
-            || (state.MqttUrls ?? (state.MqttUrl is null ? [] : [state.MqttUrl])).Any(u => u.StartsWith("mqtts:", StringComparison.OrdinalIgnoreCase));
-        if (tls && Diagnostics.SystemTrustStore.Forgone)
-        {
-            throw new AgentException("this membership pins no CA, so its TLS needs the system's trust store, which this process has dropped for the membership before: restart the agent");
         }
     }
 

@@ -62,6 +62,32 @@ public static class SystemTrustStore
         }
     }
 
+    /// <summary>
+    /// What a joined agent's command does before it connects: a membership that pins the server's CA keeps the store out
+    /// (<see cref="Forgo"/>). One that speaks TLS without a pin (a plain-http token pointed at an https:// server, or an
+    /// mqtts:// broker; `run` meets one after a factory reset) needs the store, which a process that has kept it out can
+    /// no longer read: the agent exits so that its supervisor (systemd, procd) starts a new one.
+    /// </summary>
+    /// <exception cref="AgentException">an unpinned TLS membership in a process that has kept the store out.</exception>
+    public static void ForMembership(State.AgentState? state)
+    {
+        if (state is null)
+        {
+            return;
+        }
+        if (state.CaPem is not null)
+        {
+            Forgo();
+            return;
+        }
+        var tls = state.Server.StartsWith("https:", StringComparison.OrdinalIgnoreCase)
+            || (state.MqttUrls ?? (state.MqttUrl is null ? [] : [state.MqttUrl])).Any(u => u.StartsWith("mqtts:", StringComparison.OrdinalIgnoreCase));
+        if (tls && Forgone)
+        {
+            throw new AgentException("this membership pins no CA, so its TLS needs the system's trust store, which this process has dropped for the membership before: restart the agent");
+        }
+    }
+
     [DllImport("libc")]
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
     private static extern int setenv(byte[] name, byte[] value, int overwrite);
