@@ -21,8 +21,15 @@ public sealed class ActivityPageTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        await _browser.DisposeAsync();
-        await _server.DisposeAsync();
+        // Either may be missing when InitializeAsync failed part-way (no chromium): dispose what was made.
+        if (_browser is not null)
+        {
+            await _browser.DisposeAsync();
+        }
+        if (_server is not null)
+        {
+            await _server.DisposeAsync();
+        }
     }
 
     [Fact]

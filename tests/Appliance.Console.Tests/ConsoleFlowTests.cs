@@ -25,8 +25,15 @@ public sealed partial class ConsoleFlowTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        await _browser.DisposeAsync();
-        await _server.DisposeAsync();
+        // Either may be missing when InitializeAsync failed part-way (no chromium): dispose what was made.
+        if (_browser is not null)
+        {
+            await _browser.DisposeAsync();
+        }
+        if (_server is not null)
+        {
+            await _server.DisposeAsync();
+        }
     }
 
     private static ILocator Form(IPage page, string submit) => page.Locator("form").Filter(new() { Has = page.GetByRole(AriaRole.Button, new() { Name = submit, Exact = true }) });

@@ -24,8 +24,15 @@ public sealed class PolicyPageTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        await _browser.DisposeAsync();
-        await _server.DisposeAsync();
+        // Either may be missing when InitializeAsync failed part-way (no chromium): dispose what was made.
+        if (_browser is not null)
+        {
+            await _browser.DisposeAsync();
+        }
+        if (_server is not null)
+        {
+            await _server.DisposeAsync();
+        }
     }
 
     private const string Good = """

@@ -29,8 +29,15 @@ public sealed class TransferChartTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        await _browser.DisposeAsync();
-        await _server.DisposeAsync();
+        // Either may be missing when InitializeAsync failed part-way (no chromium): dispose what was made.
+        if (_browser is not null)
+        {
+            await _browser.DisposeAsync();
+        }
+        if (_server is not null)
+        {
+            await _server.DisposeAsync();
+        }
     }
 
     private async Task<JoinResponse> JoinAsync(HttpClient http, string secret, string hostname)
