@@ -116,8 +116,9 @@ public sealed class StatusDisplayTests
         await Task.Delay(50);
         Assert.Equal(2, display.FramesSent);
         Assert.Equal(rendered, display.FramesRendered);
-        _clock.Advance(TimeSpan.FromMilliseconds(1));
-        await Wait.UntilAsync(() => display.FramesSent == 3, "one frame for the burst");
+        // The display loop reads the time since its last frame and then arms its delay on the fake clock; if the advance
+        // above fell between the two, the delay runs from 199 ms. So the clock moves a millisecond per poll from here.
+        await Wait.UntilAsync(() => display.FramesSent == 3, "one frame for the burst", () => _clock.Advance(TimeSpan.FromMilliseconds(1)));
         // Ten presses from the uptime page (3 pages): 10 % 3 = 1 page on, which is the node page.
         Assert.Equal(StatusPage.Node, display.CurrentPage);
         Assert.Equal(rendered + 1, display.FramesRendered);
