@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Appliance.TestSupport;
 using Microsoft.Playwright;
 
@@ -61,7 +62,7 @@ public sealed class ActivityPageTests : IAsyncLifetime
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "office: activity" })).ToBeVisibleAsync();
         await Assertions.Expect(rows).ToHaveCountAsync(1);
         await Assertions.Expect(rows.Nth(0)).ToContainTextAsync("network office created");
-        Assert.EndsWith("#/activity/office", page.Url, StringComparison.Ordinal);
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("#/activity/office$"));
         await page.ReloadAsync();
         await Assertions.Expect(page.Locator("#activity tbody tr")).ToHaveCountAsync(1);
     }

@@ -32,6 +32,9 @@ public sealed class ConsoleBrowser : IAsyncDisposable
         {
             throw new InvalidOperationException($"{Chromium} is missing: run scripts/install-test-deps.sh (Debian package 'chromium')");
         }
+        // Expect's own default is 5 s; a sign-in (PBKDF2) and a page drawn beside another test's server and chromium on
+        // two cores can take longer. Expect returns as soon as its condition holds, so only a failure waits this long.
+        Assertions.SetDefaultExpectTimeout(15_000);
         var playwright = await Playwright.CreateAsync();
         try
         {
@@ -77,6 +80,12 @@ public sealed class ConsoleBrowser : IAsyncDisposable
     {
         await page.GotoAsync(server.Url + "/" + hash);
         await Assertions.Expect(page.Locator($"#view[data-route='{hash}']:not([aria-busy])")).ToBeAttachedAsync();
+        if (hash.EndsWith("/nodes", StringComparison.Ordinal))
+        {
+            // The nodes page follows changes through its event stream, which the server subscribes before it answers;
+            // a change made before the stream is open is not replayed, so a test waits for it before changing anything.
+            await Assertions.Expect(page.Locator("#live")).ToHaveTextAsync("Live: following status reports.");
+        }
     }
 
     public static async Task ScreenshotAsync(IPage page, string name, bool fullPage = true)

@@ -11,8 +11,9 @@ namespace Appliance.Console.Tests;
 [Trait("Category", TestCategories.Browser)]
 public sealed partial class ConsoleFlowTests : IAsyncLifetime
 {
-    // Short, so the test sees a node go offline and come back when the agent calls in.
-    private const int OfflineAfterSeconds = 4;
+    // Short, so the test sees a node go offline and come back when the agent calls in; long enough that "online" is
+    // still true when a loaded machine gets the row drawn after the agent's call (join, pull) returns.
+    private const int OfflineAfterSeconds = 10;
 
     private ConsoleServer _server = null!;
     private ConsoleBrowser _browser = null!;
@@ -110,7 +111,7 @@ public sealed partial class ConsoleFlowTests : IAsyncLifetime
         await ConsoleBrowser.ScreenshotAsync(page, "nodes");
 
         // Silent past the offline time, it shows offline; the agent calls home and it is back, still without a reload.
-        await Assertions.Expect(row.Locator(".badge").First).ToHaveTextAsync("offline", new() { Timeout = 20_000 });
+        await Assertions.Expect(row.Locator(".badge").First).ToHaveTextAsync("offline", new() { Timeout = 30_000 });
         (await _server.AgentAsync("pull", "--state-dir", state, "--json")).EnsureSuccess("agent pull");
         await Assertions.Expect(row.Locator(".badge").First).ToHaveTextAsync("online");
         Assert.True(await page.EvaluateAsync<bool>("window.__stillHere === true"));
@@ -219,7 +220,8 @@ public sealed partial class ConsoleFlowTests : IAsyncLifetime
     {
         var page = await _browser.NewPageAsync();
         await page.GotoAsync(_server.Url + "/");
-        // The name field has focus on arrival; from there on only keys.
+        // The name field has focus on arrival (autofocus takes effect at the next frame after load); from there on only keys.
+        await Assertions.Expect(page.GetByLabel("Name")).ToBeFocusedAsync();
         await page.Keyboard.TypeAsync(ConsoleServer.Admin);
         await page.Keyboard.PressAsync("Tab");
         await page.Keyboard.TypeAsync(ConsoleServer.Password);

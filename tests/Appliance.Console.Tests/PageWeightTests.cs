@@ -12,9 +12,11 @@ namespace Appliance.Console.Tests;
 /// The nodes page of a network of 1000 nodes, loaded cold in chromium: under 300 KB transferred and under 1 s until
 /// the table is drawn and the live stream is open, the median of three cold loads after one the server warms up on
 /// (docs/BENCHMARKS.md "Web console"). scripts/test.sh runs the Browser layer after the others, so the VM tests do not
-/// share the two cores with chromium while it is timed.
+/// share the two cores with chromium while it is timed, and its collection runs alone, after the other browser tests
+/// (xunit runs a collection that disables parallelization once the parallel ones are done).
 /// </summary>
 [Trait("Category", TestCategories.Browser)]
+[Collection(TimedAlone.Name)]
 public sealed class PageWeightTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const int Nodes = 1000;
@@ -111,4 +113,11 @@ public sealed class PageWeightTests(ITestOutputHelper output) : IAsyncLifetime
         var interactive = TimeSpan.FromMilliseconds(await page.EvaluateAsync<double>("performance.getEntriesByName('console-nodes-drawn')[0].startTime"));
         return (interactive, navigation, polled);
     }
+}
+
+/// <summary>Test classes that time something and so must not share the machine with the other classes of this assembly.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class TimedAlone
+{
+    public const string Name = "timed alone";
 }

@@ -52,7 +52,7 @@ public sealed class SignInTests : IAsyncLifetime
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         // Back on the page first asked for (the network does not exist yet: the page says so).
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Something went wrong" })).ToBeVisibleAsync();
-        Assert.EndsWith("/#/network/home/nodes", page.Url, StringComparison.Ordinal);
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/#/network/home/nodes$"));
         await Assertions.Expect(page.Locator("#who")).ToHaveTextAsync(ConsoleServer.Admin);
 
         // The cookie is HttpOnly, Secure, SameSite=Strict and host-only (__Host-), with a bounded lifetime.

@@ -94,9 +94,19 @@ public sealed class TransferChartTests : IAsyncLifetime
         await ReportAsync(a, new NodeReport { ListenPort = 51820, Endpoints = ["192.0.2.10"], Peers = peers, RxBytes = 5_000_000, TxBytes = 250_000 });
         await Wait.UntilAsync(async () =>
         {
+            // Each click redraws the panel and fetches the transfer figures again: give that fetch time to answer.
             await page.GetByRole(AriaRole.Button, new() { Name = "Settings of alpha" }).ClickAsync();
-            return await page.Locator("#node-transfer svg.chart polyline.rx, #node-transfer svg.chart circle.rx").CountAsync() == 1;
-        }, "the transfer chart drawn after the counters moved", TimeSpan.FromSeconds(20), poll: TimeSpan.FromMilliseconds(250));
+            try
+            {
+                await page.Locator("#node-transfer svg.chart polyline.rx, #node-transfer svg.chart circle.rx").First.WaitForAsync(new() { Timeout = 3000 });
+                return true;
+            }
+            catch (TimeoutException)
+            {
+                return false;
+            }
+        }, "the transfer chart drawn after the counters moved", TimeSpan.FromSeconds(30), poll: TimeSpan.FromMilliseconds(250));
+        await Assertions.Expect(page.Locator("#node-transfer svg.chart polyline.rx, #node-transfer svg.chart circle.rx")).ToHaveCountAsync(1);
         var chart = page.Locator("#node-transfer svg.chart");
         Assert.Contains("received", await chart.GetAttributeAsync("aria-label"), StringComparison.Ordinal);
         await chart.ScrollIntoViewIfNeededAsync();
