@@ -21,6 +21,9 @@ public sealed class LongRunningProcess : IAsyncDisposable
 
     public string Log => _output.Text;
 
+    /// <summary>When the first output line that <paramref name="match"/> accepts was read (a Stopwatch timestamp), or null.</summary>
+    public long? LineArrival(Func<string, bool> match) => _output.FirstArrival(match);
+
     public bool HasExited => _process.HasExited;
 
     /// <summary>SIGTERM, then SIGKILL of the whole tree if it has not gone within the grace time.</summary>

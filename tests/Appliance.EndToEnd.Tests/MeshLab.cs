@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Appliance.Contracts.Api;
 using Appliance.TestSupport;
 
 namespace Appliance.EndToEnd.Tests;
@@ -146,8 +147,10 @@ public sealed class MeshLab : IAsyncDisposable
         return p;
     }
 
+    // Three echoes 200 ms apart, each given a second: one answer is enough. A single echo through two or three
+    // wireguard-go processes is lost or late now and then on a loaded machine; a path that is closed stays closed.
     public async Task<bool> PingAsync(string from, string to) =>
-        (await ProcessRunner.RunAsync("ip", ["netns", "exec", Ns(from), "ping", "-n", "-q", "-c", "1", "-W", "1", to], timeout: TimeSpan.FromSeconds(10))).ExitCode == 0;
+        (await ProcessRunner.RunAsync("ip", ["netns", "exec", Ns(from), "ping", "-n", "-q", "-c", "3", "-i", "0.2", "-W", "1", to], timeout: TimeSpan.FromSeconds(10))).ExitCode == 0;
 
     public async Task<string> WgDumpAsync(string n, string? iface = null) =>
         (await In(n, "wg", "show", iface ?? Iface(n), "dump")).EnsureSuccess("wg show " + n).StdOut;
@@ -165,6 +168,32 @@ public sealed class MeshLab : IAsyncDisposable
         }
         var logs = string.Join("\n", Agents.Select(a => $"--- agent {a.Key}:\n{a.Value.Log}"));
         Assert.Fail($"timed out after {timeout.TotalSeconds} s waiting for {what}\n{diagnostics?.Invoke()}\n{logs}\n{await NetworkStateAsync()}");
+    }
+
+    /// <summary>
+    /// Waits until each named agent has applied <paramref name="network"/>'s current version or a later one (the
+    /// agent logs "applied vN (why): ..." once WireGuard and its firewall are both programmed), so what a test probes
+    /// next is the change's effect, not the time the change takes to arrive.
+    /// </summary>
+    public async Task WaitForAppliedAsync(string network, TimeSpan timeout, params string[] agents)
+    {
+        var version = (await ApiAsync<NetworkDto>("GET", $"/api/v1/networks/{network}")).Version;
+        await WaitForAsync($"v{version} of {network} to be applied by {string.Join(", ", agents)}",
+            () => Task.FromResult(agents.All(n => Agents[n].LineArrival(line => AppliedVersion(line) >= version) is not null)), timeout);
+    }
+
+    /// <summary>"applied v12 (why): ..." → 12; any other line → -1.</summary>
+    public static long AppliedVersion(string line)
+    {
+        const string Prefix = "applied v";
+        var i = line.IndexOf(Prefix, StringComparison.Ordinal);
+        if (i < 0)
+        {
+            return -1;
+        }
+        var digits = line.AsSpan(i + Prefix.Length);
+        var end = digits.IndexOf(' ');
+        return end > 0 && long.TryParse(digits[..end], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var v) ? v : -1;
     }
 
     /// <summary>

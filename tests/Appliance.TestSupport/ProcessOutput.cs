@@ -10,6 +10,7 @@ namespace Appliance.TestSupport;
 public sealed class ProcessOutput
 {
     private readonly StringBuilder _text = new();
+    private readonly List<(long At, string Line)> _lines = [];
 
     public string Text
     {
@@ -20,6 +21,27 @@ public sealed class ProcessOutput
                 return _text.ToString();
             }
         }
+    }
+
+    /// <summary>
+    /// When the first line that <paramref name="match"/> accepts was read (a <see cref="Stopwatch.GetTimestamp"/>), or
+    /// null if none has been. A test that times a program's reaction uses this rather than the moment its own polling
+    /// loop saw the line, which a loaded machine delays.
+    /// </summary>
+    public long? FirstArrival(Func<string, bool> match)
+    {
+        ArgumentNullException.ThrowIfNull(match);
+        lock (_text)
+        {
+            foreach (var (at, line) in _lines)
+            {
+                if (match(line))
+                {
+                    return at;
+                }
+            }
+        }
+        return null;
     }
 
     /// <summary>Starts reading both redirected streams of <paramref name="process"/> into this collector (a restarted program's runs follow one another).</summary>
@@ -46,9 +68,11 @@ public sealed class ProcessOutput
         {
             return;
         }
+        var at = Stopwatch.GetTimestamp();
         lock (_text)
         {
             _text.AppendLine(line);
+            _lines.Add((at, line));
         }
     }
 }
