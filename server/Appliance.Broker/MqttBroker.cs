@@ -180,28 +180,37 @@ public sealed class MqttBroker : IAsyncDisposable
     public bool DisconnectClient(string clientId)
     {
         // A login of this client still being checked (it may have passed before its node was deleted) would
-        // otherwise make a new session right after this: close it before it gets one.
-        var pending = false;
-        foreach (var c in _connections.Keys)
-        {
-            if (c.Session is null && c.ClientId == clientId)
-            {
-                pending = true;
-                c.Abort();
-            }
-        }
+        // otherwise make a new session right after this. It is marked under the sessions lock, where TakeSession looks,
+        // so it gets none whenever its check ends (an authenticator need not notice the cancellation), then closed.
+        List<MqttBrokerConnection>? pending = null;
         MqttBrokerSession? session;
         lock (_sessionsLock)
         {
-            if (!_sessions.Remove(clientId, out session))
+            foreach (var c in _connections.Keys)
             {
-                if (pending)
+                if (c.Session is null && c.ClientId == clientId)
                 {
-                    Metrics.AdministrativeDisconnect();
+                    c.LoginRevoked = true;
+                    (pending ??= []).Add(c);
                 }
-                return pending;
             }
-            DropSubscriptions(session);
+            if (_sessions.Remove(clientId, out session))
+            {
+                DropSubscriptions(session);
+            }
+        }
+        // Outside the lock: a cancellation runs the connection's continuations on this thread.
+        foreach (var c in pending ?? [])
+        {
+            c.Abort();
+        }
+        if (session is null)
+        {
+            if (pending is not null)
+            {
+                Metrics.AdministrativeDisconnect();
+            }
+            return pending is not null;
         }
         Metrics.AdministrativeDisconnect();
         if (session.Connection is { } connection)
@@ -292,6 +301,11 @@ public sealed class MqttBroker : IAsyncDisposable
     {
         lock (_sessionsLock)
         {
+            if (connection.LoginRevoked)
+            {
+                // Closed quietly by the connection's loop, like any other cancellation.
+                throw new OperationCanceledException($"the server ended client '{clientId}' while its login was being checked");
+            }
             if (_sessions.TryGetValue(clientId, out var existing))
             {
                 if (existing.Connection is { } old && old != connection)

@@ -54,6 +54,13 @@ internal sealed class MqttBrokerConnection
 
     public MqttBrokerSession? Session { get; private set; }
 
+    /// <summary>
+    /// Set by <see cref="MqttBroker.DisconnectClient"/> under the broker's sessions lock when the server ends this
+    /// client while its login is still being checked; <see cref="MqttBroker.TakeSession"/> then refuses it a session,
+    /// however the check ends.
+    /// </summary>
+    internal bool LoginRevoked { get; set; }
+
     public MqttWill? Will { get; private set; }
 
     public ushort KeepAliveSeconds { get; private set; }

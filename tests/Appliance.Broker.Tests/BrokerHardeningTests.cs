@@ -77,12 +77,15 @@ public sealed class BrokerHardeningTests
         Assert.False(host.Broker.DisconnectClient("n1"));
     }
 
-    [Fact]
+    [Theory]
     [Trait("Category", TestCategories.Integration)]
-    public async Task DisconnectClient_closes_a_connection_whose_login_is_still_being_checked()
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task DisconnectClient_closes_a_connection_whose_login_is_still_being_checked(bool checkSeesTheCancellation)
     {
-        // The login passed the store check just before the node was deleted: it must not become a session after.
-        var auth = new GateAuthenticator();
+        // The login passed the store check just before the node was deleted: it must not become a session after,
+        // whether or not the check notices the connection's cancellation (one that does not ends with success).
+        var auth = new GateAuthenticator(checkSeesTheCancellation);
         var options = new MqttBrokerOptions();
         options.Listeners.Add(new MqttBrokerListenerOptions(new IPEndPoint(IPAddress.Loopback, 0)));
         await using var broker = new MqttBroker(options, auth);
@@ -169,7 +172,7 @@ public sealed class BrokerHardeningTests
     }
 
     // Holds every login until released, then allows it.
-    private sealed class GateAuthenticator : IMqttAuthenticator
+    private sealed class GateAuthenticator(bool honourCancellation = true) : IMqttAuthenticator
     {
         public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -178,7 +181,7 @@ public sealed class BrokerHardeningTests
         public async ValueTask<MqttAuthResult> AuthenticateAsync(string clientId, string? userName, string? password, CancellationToken cancellationToken)
         {
             Entered.TrySetResult();
-            await Release.Task.WaitAsync(cancellationToken);
+            await (honourCancellation ? Release.Task.WaitAsync(cancellationToken) : Release.Task);
             return MqttAuthResult.Allow(new MqttPrincipal(clientId, MqttTopicAcl.AllowAll));
         }
     }
