@@ -49,7 +49,8 @@ public sealed class RequestLimitTests : IDisposable
             Assert.Contains("content-type: application/problem+json", head.ToLowerInvariant(), StringComparison.Ordinal);
             // Refused on the header: far less than the body went out before the answer came back.
             Assert.True(sent < BodySize / 2, $"{sent} of {BodySize} bytes were sent before the 413");
-            Assert.True(elapsed < TimeSpan.FromSeconds(5), $"the 413 took {elapsed}");
+            // Prompt, not after the body: the bound is loose because 16 TLS handshakes share two loaded cores.
+            Assert.True(elapsed < TimeSpan.FromSeconds(10), $"the 413 took {elapsed}");
         }
         Assert.True(peak - idle < 50 * 1024, $"RSS went from {idle} KiB idle to {peak} KiB under the flood ({stopwatch.Elapsed})");
 

@@ -1,3 +1,6 @@
+using System.Net;
+using System.Net.Sockets;
+
 namespace Appliance.TestSupport;
 
 /// <summary>The built product binaries (same configuration as the running test), for tests that run them as processes.</summary>
@@ -16,32 +19,59 @@ public static class Binaries
         return File.Exists(path) ? path : throw new FileNotFoundException($"{dll} is not built at {path}; build the solution first");
     }
 
-    /// <summary>A TCP port free on loopback right now.</summary>
-    public static int FreeTcpPort()
-    {
-        using var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        l.Start();
-        return ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
-    }
+    /// <summary>
+    /// A TCP port free on loopback right now, for a program the test starts next to listen on. It is taken below the
+    /// kernel's ephemeral range (net.ipv4.ip_local_port_range), so between this check and the program's bind no
+    /// outgoing connection on the machine can be given it as its local port (a port from bind(0) is in that range).
+    /// </summary>
+    public static int FreeTcpPort() => FreePort(udpToo: false);
 
-    /// <summary>A port free for both UDP and TCP on 127.0.0.1 a moment ago (DNS servers listen on both).</summary>
-    public static int FreeUdpTcpPort()
+    /// <summary>A port free for both UDP and TCP on 127.0.0.1 a moment ago (DNS servers listen on both); below the ephemeral range like <see cref="FreeTcpPort"/>.</summary>
+    public static int FreeUdpTcpPort() => FreePort(udpToo: true);
+
+    // Listening ports of the tests: from 20000 up to the ephemeral range's start (32768 by default).
+    private const int ListenLow = 20000;
+
+    private static int FreePort(bool udpToo)
     {
-        for (var i = 0; i < 50; i++)
+        var high = EphemeralLow();
+        for (var i = 0; i < 200; i++)
         {
-            using var udp = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Udp);
-            udp.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
-            var port = ((System.Net.IPEndPoint)udp.LocalEndPoint!).Port;
-            using var tcp = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
-            try
+            var port = Random.Shared.Next(ListenLow, high);
+            if (IsFree(port, SocketType.Stream, ProtocolType.Tcp) && (!udpToo || IsFree(port, SocketType.Dgram, ProtocolType.Udp)))
             {
-                tcp.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, port));
                 return port;
             }
-            catch (System.Net.Sockets.SocketException)
-            {
-            }
         }
-        throw new InvalidOperationException("no free UDP+TCP port on loopback");
+        throw new InvalidOperationException($"no free {(udpToo ? "UDP+TCP" : "TCP")} port on loopback in {ListenLow}-{high - 1}");
+    }
+
+    private static bool IsFree(int port, SocketType type, ProtocolType protocol)
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, type, protocol);
+        try
+        {
+            socket.Bind(new IPEndPoint(IPAddress.Loopback, port));
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    // The first port the kernel hands out for bind(0) and outgoing connections; 32768 where it cannot be read.
+    private static int EphemeralLow()
+    {
+        try
+        {
+            var first = File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)[0];
+            var low = int.Parse(first, System.Globalization.CultureInfo.InvariantCulture);
+            return low > ListenLow + 1000 ? low : 32768;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+        {
+            return 32768;
+        }
     }
 }
