@@ -45,7 +45,7 @@ public sealed class MeshDaemonStateCheckTests : IDisposable
     {
         var oldKey = Ed25519.GeneratePrivateKey();
         var newKey = Ed25519.GeneratePrivateKey();
-        var port = MosquittoProcess.FreePort();
+        var port = Binaries.FreeTcpPort();
         await using var broker = await MosquittoProcess.StartAsync(_dir.Path, port, $"listener {port} 127.0.0.1\nallow_anonymous true\n");
         var store = new StateStore(_dir.Combine("state"));
         store.SaveState(JoinCommandTests.SampleState() with

@@ -109,7 +109,7 @@ public sealed class RunProcessTests : IDisposable
     public async Task Sigterm_while_connected_to_the_broker_exits_0()
     {
         Prerequisites.RequireProgram("mosquitto");
-        var port = MosquittoProcess.FreePort();
+        var port = Binaries.FreeTcpPort();
         await using var broker = await MosquittoProcess.StartAsync(_dir.Path, port, $"listener {port} 127.0.0.1\nallow_anonymous true\n");
         var (p, output) = StartRun(StateDir(port));
         await WaitForLogAsync(p, output, "connected to the broker");

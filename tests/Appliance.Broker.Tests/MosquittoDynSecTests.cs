@@ -26,7 +26,7 @@ public sealed class MosquittoDynSecTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var plugin = await MosquittoProcess.DynamicSecurityConfigAsync(_dir.Combine("dynsec.json"), Admin, _adminPassword);
-        var port = MosquittoProcess.FreePort();
+        var port = Binaries.FreeTcpPort();
         _mosquitto = await MosquittoProcess.StartAsync(_dir.Path, port,
             $"listener {port} 127.0.0.1\nallow_anonymous false\npersistence false\nuse_username_as_clientid true\n{plugin}");
         _admin = new MosquittoDynSecClient(Options(Admin, _adminPassword), timeout: TimeSpan.FromSeconds(10));

@@ -54,7 +54,7 @@ public sealed class MosquittoLab : IAsyncDisposable
         try
         {
             var plugin = await MosquittoProcess.DynamicSecurityConfigAsync(lab.StateFile, AdminUser, lab.AdminPassword);
-            lab.Port = MosquittoProcess.FreePort();
+            lab.Port = Binaries.FreeTcpPort();
             var tlsLines = "";
             if (tls)
             {

@@ -26,9 +26,6 @@ public sealed class MosquittoProcess : IAsyncDisposable
 
     public string Log => _output.Text;
 
-    /// <summary>A TCP port on 127.0.0.1 that was free a moment ago, below the ephemeral range (<see cref="Binaries.FreeTcpPort"/>).</summary>
-    public static int FreePort() => Binaries.FreeTcpPort();
-
     /// <summary>
     /// Writes <paramref name="configBody"/> (which must open a listener on <paramref name="port"/>) to a config file
     /// in <paramref name="directory"/> and starts mosquitto on it, waiting until the port accepts connections.

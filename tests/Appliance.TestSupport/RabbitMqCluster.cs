@@ -59,7 +59,7 @@ public sealed class RabbitMqCluster : IAsyncDisposable
             var cookie = cluster._dir.Combine(".erlang.cookie");
             File.WriteAllText(cookie, Convert.ToHexString(RandomNumberGenerator.GetBytes(20)));
             File.SetUnixFileMode(cookie, UnixFileMode.UserRead);
-            cluster._epmdPort = MosquittoProcess.FreePort();
+            cluster._epmdPort = Binaries.FreeTcpPort();
             var psi = new ProcessStartInfo(epmd) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
             psi.ArgumentList.Add("-port");
             psi.ArgumentList.Add(cluster._epmdPort.ToString(CultureInfo.InvariantCulture));
@@ -194,9 +194,9 @@ public sealed class RabbitMqCluster : IAsyncDisposable
             Index = index;
             _home = cluster._dir.Combine("n" + index.ToString(CultureInfo.InvariantCulture));
             Directory.CreateDirectory(_home);
-            MqttPort = MosquittoProcess.FreePort();
-            ManagementPort = MosquittoProcess.FreePort();
-            DistributionPort = MosquittoProcess.FreePort();
+            MqttPort = Binaries.FreeTcpPort();
+            ManagementPort = Binaries.FreeTcpPort();
+            DistributionPort = Binaries.FreeTcpPort();
         }
 
         public int Index { get; }

@@ -96,7 +96,7 @@ public sealed class MqttClientMosquittoTests : IAsyncLifetime
         using var ca = new TestCertificateAuthority();
         using var server = ca.IssueServerCertificate();
         TestCertificateAuthority.WritePem(_dir.Path, ca.Certificate, server);
-        var port = MosquittoProcess.FreePort();
+        var port = Binaries.FreeTcpPort();
         var broker = Own(await MosquittoProcess.StartAsync(_dir.Path, port,
             $"listener {port} 127.0.0.1\nallow_anonymous true\ncafile {_dir.Combine("ca.crt")}\ncertfile {_dir.Combine("server.crt")}\nkeyfile {_dir.Combine("server.key")}\n"));
 
@@ -225,7 +225,7 @@ public sealed class MqttClientMosquittoTests : IAsyncLifetime
 
     private async Task<MosquittoProcess> StartMosquittoAsync(string extra)
     {
-        var port = MosquittoProcess.FreePort();
+        var port = Binaries.FreeTcpPort();
         return Own(await MosquittoProcess.StartAsync(_dir.Path, port, $"listener {port} 127.0.0.1\npersistence false\n{extra}"));
     }
 

@@ -107,7 +107,7 @@ public sealed class MqttFailoverTransportTests : IAsyncLifetime
 
     private async Task<MosquittoProcess> StartMosquittoAsync()
     {
-        var port = MosquittoProcess.FreePort();
+        var port = Binaries.FreeTcpPort();
         return Own(await MosquittoProcess.StartAsync(_dir.Path, port, $"listener {port} 127.0.0.1\npersistence false\nallow_anonymous true\n"));
     }
 
