@@ -179,11 +179,14 @@ public sealed class MeshLab : IAsyncDisposable
     {
         var version = (await ApiAsync<NetworkDto>("GET", $"/api/v1/networks/{network}")).Version;
         await WaitForAsync($"v{version} of {network} to be applied by {string.Join(", ", agents)}",
-            () => Task.FromResult(agents.All(n => Agents[n].LineArrival(line => AppliedVersion(line) >= version) is not null)), timeout);
+            () => Task.FromResult(agents.All(n => AppliedAt(n, version) is not null)), timeout);
     }
 
-    /// <summary>"applied v12 (why): ..." → 12; any other line → -1.</summary>
-    public static long AppliedVersion(string line)
+    /// <summary>When agent <paramref name="n"/>'s first "applied vN" line with N ≥ <paramref name="version"/> was read (a Stopwatch timestamp), or null.</summary>
+    public long? AppliedAt(string n, long version) => Agents[n].LineArrival(line => AppliedVersion(line) >= version);
+
+    // "applied v12 (why): ..." → 12; any other line → -1.
+    private static long AppliedVersion(string line)
     {
         const string Prefix = "applied v";
         var i = line.IndexOf(Prefix, StringComparison.Ordinal);

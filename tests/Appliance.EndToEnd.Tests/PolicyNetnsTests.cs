@@ -94,7 +94,7 @@ public sealed class PolicyNetnsTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Contains("3 of 3 tests passed", test.StdOut, StringComparison.Ordinal);
         var before = await VersionAsync();
         (await lab.Cli("policy", "set", "mesh", policy)).EnsureSuccess("policy set");
-        var committed = Stopwatch.StartNew();
+        var committed = Stopwatch.GetTimestamp();
         await AppliedWithinAsync(committed, before, "the policy", "office", "print", "iot", "gw");
 
         // Closed paths close within the propagation goal, each timed from the commit; open ones stay open.
@@ -131,7 +131,7 @@ public sealed class PolicyNetnsTests(ITestOutputHelper output) : IAsyncLifetime
             """);
         before = await VersionAsync();
         (await lab.Cli("policy", "set", "mesh", policy)).EnsureSuccess("policy set (open)");
-        committed.Restart();
+        committed = Stopwatch.GetTimestamp();
         await AppliedWithinAsync(committed, before, "the opening policy", "office", "print", "iot");
         await WithinAsync(committed,
             ("office to reach printer:22", () => ProbeConnectsAsync("office", Mesh("print"), 22)),
@@ -141,7 +141,7 @@ public sealed class PolicyNetnsTests(ITestOutputHelper output) : IAsyncLifetime
         // ...and a tag change closes them within 2 s: iot loses its tag, so its rule no longer covers it.
         before = await VersionAsync();
         (await lab.Cli("node", "update", nodes["iot"].Id, "--tag", "quarantine")).EnsureSuccess("node update --tag quarantine");
-        committed.Restart();
+        committed = Stopwatch.GetTimestamp();
         await AppliedWithinAsync(committed, before, "the tag change", "print", "iot");
         await WithinAsync(committed, ("iot to lose the printer after its tag changed", async () => !await ProbePingAsync("iot", Mesh("print"))));
 
@@ -155,7 +155,7 @@ public sealed class PolicyNetnsTests(ITestOutputHelper output) : IAsyncLifetime
         // Deleting the policy opens everything again.
         before = await VersionAsync();
         (await lab.Cli("policy", "delete", "mesh")).EnsureSuccess("policy delete");
-        committed.Restart();
+        committed = Stopwatch.GetTimestamp();
         await AppliedWithinAsync(committed, before, "the policy's removal", "office", "print");
         await WithinAsync(committed, ("printer to reach office:8080 with no policy", () => ProbeConnectsAsync("print", Mesh("office"), 8080)));
         await lab.WaitForAsync("iot to reach the printer with no policy", () => lab.PingAsync("iot", Mesh("print")), TimeSpan.FromSeconds(10));
@@ -170,20 +170,19 @@ public sealed class PolicyNetnsTests(ITestOutputHelper output) : IAsyncLifetime
     // the agent logs "applied vN" after both). Each agent's time is when that log line was read from its output, not
     // when this loop looked, so a loaded machine adds nothing to the measured time but what the server and agents
     // themselves take. The loop gives up after PathBound; the assertion is on the goal.
-    private async Task AppliedWithinAsync(Stopwatch committed, long before, string change, params string[] agents)
+    private async Task AppliedWithinAsync(long committed, long before, string change, params string[] agents)
     {
-        var commitAt = Stopwatch.GetTimestamp() - committed.Elapsed.Ticks * Stopwatch.Frequency / TimeSpan.TicksPerSecond;
         var seen = new Dictionary<string, TimeSpan>();
         while (true)
         {
             foreach (var n in agents.Where(n => !seen.ContainsKey(n)))
             {
-                if (_lab.Agents[n].LineArrival(line => MeshLab.AppliedVersion(line) > before) is { } at)
+                if (_lab.AppliedAt(n, before + 1) is { } at)
                 {
-                    seen[n] = Stopwatch.GetElapsedTime(commitAt, at);
+                    seen[n] = Stopwatch.GetElapsedTime(committed, at);
                 }
             }
-            if (seen.Count == agents.Length || committed.Elapsed > PathBound)
+            if (seen.Count == agents.Length || Stopwatch.GetElapsedTime(committed) > PathBound)
             {
                 break;
             }
@@ -206,19 +205,19 @@ public sealed class PolicyNetnsTests(ITestOutputHelper output) : IAsyncLifetime
     // Then the paths themselves, probed side by side and timed from the same commit (short probes: a 300 ms connect
     // or ping timeout, polled every 50 ms). Each time is printed against the goal; the bound here is PathBound, as
     // spawning a probe in a namespace is itself slow when the machine is loaded.
-    private async Task WithinAsync(Stopwatch committed, params (string What, Func<Task<bool>> Condition)[] steps)
+    private async Task WithinAsync(long committed, params (string What, Func<Task<bool>> Condition)[] steps)
     {
         var seen = await Task.WhenAll(steps.Select(async step =>
         {
             while (!await step.Condition())
             {
-                if (committed.Elapsed > PathBound)
+                if (Stopwatch.GetElapsedTime(committed) > PathBound)
                 {
                     return (step.What, Elapsed: (TimeSpan?)null);
                 }
                 await Task.Delay(50);
             }
-            return (step.What, Elapsed: (TimeSpan?)committed.Elapsed);
+            return (step.What, Elapsed: (TimeSpan?)Stopwatch.GetElapsedTime(committed));
         }));
         foreach (var (what, elapsed) in seen)
         {
